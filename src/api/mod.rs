@@ -1,0 +1,17 @@
+//! The platform's protocol: signing, the clock, the envelope, errors, typed endpoints and
+//! the HTTP transport.
+
+pub mod client;
+pub mod clock;
+pub mod endpoints;
+pub mod envelope;
+pub mod error;
+pub mod sign;
+pub mod types;
+
+pub use client::{Answer, Credentials, PlatformClient, Secret, Timeouts};
+pub use clock::{PlatformClock, TimeSource};
+pub use endpoints::{Endpoint, ProtocolTable, RegisterFieldNames};
+pub use envelope::Envelope;
+pub use error::{ApiError, ErrorClass, NetworkKind, explain_code};
+pub use sign::{SignedParams, beijing_timestamp, parse_beijing_timestamp, signature};

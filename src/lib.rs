@@ -1,0 +1,18 @@
+//! CWR Station (实名制登记工作站): enrolls construction workers and reports them to the
+//! Shenzhen real-name and wage-split platform (实名分账平台).
+//!
+//! Layers, arrows only downward: `api` (signing, transport, typed endpoints), `domain`
+//! (workers, companies, validation), `store` + `outbox` (SQLite, the durable queue and its
+//! sender), `media` (camera, photos), `ui` (screens); `sim` is the platform simulator.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod logging;
+pub mod media;
+pub mod paths;
+pub mod secret;
+pub mod sim;
+pub mod store;
+pub mod outbox;

@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(cwr_station::cli::main());
+}
