@@ -1,0 +1,319 @@
+//! Form fields other than the ID number: mobile, site pass period, ID card validity,
+//! and the site's age rules.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{Problem, Severity, Sex};
+
+/// Mainland mobile number; returns the bare 11 digits.
+pub fn validate_mobile(input: &str) -> Result<String, String> {
+    let mut s: String = input.chars().filter(|c| !matches!(c, ' ' | '-' | '\t')).collect();
+    if let Some(rest) = s.strip_prefix("+86") {
+        s = rest.to_string();
+    } else if s.len() == 13 && s.starts_with("86") {
+        // Only strip a bare 86 when it leaves 11 digits, so a mistyped 11-digit
+        // number is reported as itself rather than silently truncated.
+        s = s[2..].to_string();
+    }
+    if s.is_empty() {
+        return Err("手机号码为空：请输入 11 位手机号码".to_string());
+    }
+    if let Some(c) = s.chars().find(|c| !c.is_ascii_digit()) {
+        return Err(format!(
+            "手机号码中有非数字字符“{c}”：手机号码只能由 11 位数字组成，请重新输入（全角数字请切换到半角输入法）"
+        ));
+    }
+    if s.len() != 11 {
+        return Err(format!(
+            "手机号码应为 11 位，输入的是 {} 位：请向本人核对号码是否漏输或多输",
+            s.len()
+        ));
+    }
+    let b = s.as_bytes();
+    if b[0] != b'1' || !(b'3'..=b'9').contains(&b[1]) {
+        return Err(format!(
+            "{s} 不是有效的大陆手机号码（应以 13–19 开头）：请向本人核对，固定电话不能填在此处"
+        ));
+    }
+    Ok(s)
+}
+
+/// A worker's site pass period (通行有效期) as the platform expects it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PassPeriod {
+    pub start: NaiveDate,
+    /// None = open-ended.
+    pub end: Option<NaiveDate>,
+}
+
+impl PassPeriod {
+    /// "2017-05-02:2017-12-31" or, open-ended, "2017-05-02:".
+    pub fn to_platform_string(&self) -> String {
+        let end = self.end.map(|e| e.format("%Y-%m-%d").to_string()).unwrap_or_default();
+        format!("{}:{end}", self.start.format("%Y-%m-%d"))
+    }
+}
+
+/// Parses `yyyy-MM-dd:yyyy-MM-dd` or `yyyy-MM-dd:`; the platform refuses a start
+/// after the upload day, so that is checked here against `upload_day`.
+pub fn parse_pass_period(s: &str, upload_day: NaiveDate) -> Result<PassPeriod, String> {
+    const FORMAT: &str = "格式应为“开始日期:结束日期”（如 2017-05-02:2017-12-31），不设结束日期时写成“2017-05-02:”";
+    let s = s.trim();
+    let Some((start_s, end_s)) = s.split_once(':') else {
+        return Err(format!("通行有效期“{s}”缺少冒号：{FORMAT}"));
+    };
+    let start = parse_date(start_s.trim(), '-', "通行有效期的开始日期", FORMAT)?;
+    let end_s = end_s.trim();
+    let end = if end_s.is_empty() {
+        None
+    } else {
+        Some(parse_date(end_s, '-', "通行有效期的结束日期", FORMAT)?)
+    };
+    if start > upload_day {
+        return Err(format!(
+            "通行有效期的开始日期 {} 晚于上传日期 {}：平台不接受未来的开始日期，请改为今天或更早的日期",
+            start.format("%Y-%m-%d"),
+            upload_day.format("%Y-%m-%d")
+        ));
+    }
+    if let Some(end) = end
+        && end < start
+    {
+        return Err(format!(
+            "通行有效期的结束日期 {} 早于开始日期 {}：请核对两个日期是否填反",
+            end.format("%Y-%m-%d"),
+            start.format("%Y-%m-%d")
+        ));
+    }
+    Ok(PassPeriod { start, end })
+}
+
+/// Validity period printed on the back of the ID card (有效期限).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdValidity {
+    pub start: NaiveDate,
+    /// None = 长期 (no expiry).
+    pub end: Option<NaiveDate>,
+}
+
+impl IdValidity {
+    /// As printed on the card: "2008.02.14-2028.02.14" or "2008.02.14-长期".
+    pub fn to_card_string(&self) -> String {
+        let end = self.end.map_or("长期".to_string(), |e| e.format("%Y.%m.%d").to_string());
+        format!("{}-{end}", self.start.format("%Y.%m.%d"))
+    }
+
+    /// The card is still valid on its end date itself.
+    pub fn is_expired(&self, today: NaiveDate) -> bool {
+        self.end.is_some_and(|end| end < today)
+    }
+}
+
+/// Parses `YYYY.MM.DD-YYYY.MM.DD` or `YYYY.MM.DD-长期`. An expired card parses fine:
+/// the caller decides how loudly to warn.
+pub fn parse_id_validity(s: &str) -> Result<IdValidity, String> {
+    const FORMAT: &str = "请按身份证背面“有效期限”照抄，格式如 2008.02.14-2028.02.14 或 2008.02.14-长期";
+    let s = s.trim();
+    let Some((start_s, end_s)) = s.split_once('-') else {
+        return Err(format!("身份证有效期限“{s}”缺少“-”：{FORMAT}"));
+    };
+    let start = parse_date(start_s.trim(), '.', "身份证有效期限的起始日期", FORMAT)?;
+    let end_s = end_s.trim();
+    let end = if end_s == "长期" {
+        None
+    } else {
+        Some(parse_date(end_s, '.', "身份证有效期限的截止日期", FORMAT)?)
+    };
+    if let Some(end) = end
+        && end <= start
+    {
+        return Err(format!(
+            "身份证有效期限的截止日期 {} 不晚于起始日期 {}：请对照身份证背面核对",
+            end.format("%Y.%m.%d"),
+            start.format("%Y.%m.%d")
+        ));
+    }
+    Ok(IdValidity { start, end })
+}
+
+/// Strict `YYYY<sep>MM<sep>DD` with zero padding; chrono's own parser accepts
+/// unpadded fields, which the platform does not.
+fn parse_date(s: &str, sep: char, what: &str, format_hint: &str) -> Result<NaiveDate, String> {
+    let b = s.as_bytes();
+    let shape_ok = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => char::from(*c) == sep,
+            _ => c.is_ascii_digit(),
+        });
+    if !shape_ok {
+        return Err(format!("{what}“{s}”格式不对：{format_hint}"));
+    }
+    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
+    let (y, m, d) = (num(0..4), num(5..7), num(8..10));
+    NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(|| {
+        let reason = if (1..=12).contains(&m) {
+            format!("{y} 年 {m} 月没有 {d} 日")
+        } else {
+            format!("没有 {m} 月")
+        };
+        format!("{what}“{s}”不是真实存在的日期（{reason}）：请核对后重新输入")
+    })
+}
+
+/// Site age limits. Shenzhen bars workers under 18, men over 60 and women over 50
+/// from construction work; some sites only want a warning, hence `block`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgeRules {
+    pub min_age: u32,
+    /// Inclusive: a man aged exactly `max_age_male` passes.
+    pub max_age_male: u32,
+    /// Inclusive, as for men.
+    pub max_age_female: u32,
+    /// true = refuse enrolment; false = warn only.
+    pub block: bool,
+}
+
+impl Default for AgeRules {
+    fn default() -> Self {
+        AgeRules { min_age: 18, max_age_male: 60, max_age_female: 50, block: false }
+    }
+}
+
+/// `age` in full years (see `age_on`). None when within the limits.
+pub fn check_age(age: u32, sex: Sex, rules: &AgeRules) -> Option<Problem> {
+    let (severity, action) = if rules.block {
+        (Severity::Error, "按本工地规定不能登记")
+    } else {
+        (Severity::Warning, "请与项目负责人确认后再登记")
+    };
+    let message = if age < rules.min_age {
+        format!("工人未满 {} 周岁（现年 {age} 周岁）：{action}", rules.min_age)
+    } else {
+        let max = match sex {
+            Sex::Male => rules.max_age_male,
+            Sex::Female => rules.max_age_female,
+        };
+        if age <= max {
+            return None;
+        }
+        format!("{}性工人现年 {age} 周岁，超过上限 {max} 周岁：{action}", sex.label())
+    };
+    Some(Problem { field: "id_code".to_string(), message, severity })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn mobile_accepts_and_normalises() {
+        assert_eq!(validate_mobile("13812345678").as_deref(), Ok("13812345678"));
+        assert_eq!(validate_mobile(" 138 1234 5678 ").as_deref(), Ok("13812345678"));
+        assert_eq!(validate_mobile("138-1234-5678").as_deref(), Ok("13812345678"));
+        assert_eq!(validate_mobile("+86 199 1234 5678").as_deref(), Ok("19912345678"));
+        assert_eq!(validate_mobile("8615012345678").as_deref(), Ok("15012345678"));
+    }
+
+    #[test]
+    fn mobile_rejects_with_reasons() {
+        assert!(validate_mobile("1381234567").unwrap_err().contains("输入的是 10 位"));
+        assert!(validate_mobile("138123456789").unwrap_err().contains("输入的是 12 位"));
+        assert!(validate_mobile("12812345678").unwrap_err().contains("13–19"));
+        assert!(validate_mobile("23812345678").unwrap_err().contains("13–19"));
+        assert!(validate_mobile("1381234567a").unwrap_err().contains("“a”"));
+        assert!(validate_mobile("0755-88888888").unwrap_err().contains("输入的是 12 位"));
+        assert!(validate_mobile("0755-8888888").unwrap_err().contains("固定电话"));
+        assert!(validate_mobile("").unwrap_err().contains("为空"));
+    }
+
+    #[test]
+    fn pass_period_round_trips() {
+        let up = d(2017, 6, 1);
+        let p = parse_pass_period("2017-05-02:2017-12-31", up).unwrap();
+        assert_eq!(p, PassPeriod { start: d(2017, 5, 2), end: Some(d(2017, 12, 31)) });
+        assert_eq!(p.to_platform_string(), "2017-05-02:2017-12-31");
+        let open = parse_pass_period(" 2017-05-02: ", up).unwrap();
+        assert_eq!(open.end, None);
+        assert_eq!(open.to_platform_string(), "2017-05-02:");
+        // Start on the upload day and a one-day period are both allowed.
+        assert!(parse_pass_period("2017-06-01:2017-06-01", up).is_ok());
+    }
+
+    #[test]
+    fn pass_period_rejects() {
+        let up = d(2017, 6, 1);
+        assert!(parse_pass_period("2017-06-02:", up).unwrap_err().contains("晚于上传日期"));
+        let e = parse_pass_period("2017-05-02:2017-05-01", up).unwrap_err();
+        assert!(e.contains("早于开始日期"), "{e}");
+        assert!(parse_pass_period("2017-05-02", up).unwrap_err().contains("缺少冒号"));
+        assert!(parse_pass_period("2017-5-2:", up).unwrap_err().contains("格式不对"));
+        assert!(parse_pass_period("2017/05/02:", up).unwrap_err().contains("格式不对"));
+        assert!(parse_pass_period("2017-02-30:", up).unwrap_err().contains("不是真实存在"));
+        assert!(parse_pass_period("2017-05-02:2017-13-01", up).unwrap_err().contains("没有 13 月"));
+    }
+
+    #[test]
+    fn id_validity_round_trips() {
+        let v = parse_id_validity("2008.02.14-2028.02.14").unwrap();
+        assert_eq!(v, IdValidity { start: d(2008, 2, 14), end: Some(d(2028, 2, 14)) });
+        assert_eq!(v.to_card_string(), "2008.02.14-2028.02.14");
+        let forever = parse_id_validity("2008.02.14-长期").unwrap();
+        assert_eq!(forever.end, None);
+        assert_eq!(forever.to_card_string(), "2008.02.14-长期");
+        assert!(!forever.is_expired(d(2999, 1, 1)));
+    }
+
+    #[test]
+    fn id_validity_expiry_is_not_a_parse_error() {
+        let v = parse_id_validity("2005.03.01-2015.03.01").unwrap();
+        assert!(v.is_expired(d(2015, 3, 2)));
+        assert!(!v.is_expired(d(2015, 3, 1)));
+        assert!(!v.is_expired(d(2010, 1, 1)));
+    }
+
+    #[test]
+    fn id_validity_rejects() {
+        assert!(parse_id_validity("2008.02.14-2008.02.14").unwrap_err().contains("不晚于"));
+        assert!(parse_id_validity("2018.02.14-2008.02.14").unwrap_err().contains("不晚于"));
+        assert!(parse_id_validity("2008.02.30-长期").unwrap_err().contains("不是真实存在"));
+        assert!(parse_id_validity("2008-02-14-长期").unwrap_err().contains("格式不对"));
+        assert!(parse_id_validity("2008.02.14").unwrap_err().contains("缺少"));
+        assert!(parse_id_validity("2008.02.14-永久").unwrap_err().contains("格式不对"));
+    }
+
+    #[test]
+    fn age_rules_default_warns() {
+        let r = AgeRules::default();
+        assert_eq!((r.min_age, r.max_age_male, r.max_age_female, r.block), (18, 60, 50, false));
+        assert_eq!(check_age(18, Sex::Male, &r), None);
+        assert_eq!(check_age(60, Sex::Male, &r), None);
+        assert_eq!(check_age(50, Sex::Female, &r), None);
+        let young = check_age(17, Sex::Female, &r).unwrap();
+        assert_eq!(young.field, "id_code");
+        assert_eq!(young.severity, Severity::Warning);
+        assert!(young.message.contains("未满 18 周岁") && young.message.contains("17"));
+        let old = check_age(61, Sex::Male, &r).unwrap();
+        assert!(old.message.contains("男性") && old.message.contains("60"), "{}", old.message);
+        let woman = check_age(51, Sex::Female, &r).unwrap();
+        assert!(woman.message.contains("女性") && woman.message.contains("50"));
+        assert_eq!(check_age(55, Sex::Male, &r), None);
+    }
+
+    #[test]
+    fn age_rules_block_and_serde_defaults() {
+        let r: AgeRules = serde_json::from_str(r#"{"block": true}"#).unwrap();
+        assert_eq!(r, AgeRules { block: true, ..AgeRules::default() });
+        let p = check_age(16, Sex::Male, &r).unwrap();
+        assert_eq!(p.severity, Severity::Error);
+        assert!(p.message.contains("不能登记"));
+        let custom: AgeRules = serde_json::from_str(r#"{"max_age_male": 55}"#).unwrap();
+        assert!(check_age(56, Sex::Male, &custom).is_some());
+        assert!(!custom.block);
+    }
+}

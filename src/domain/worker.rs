@@ -1,0 +1,297 @@
+//! A worker as the clerk enters it, and the checks the form and the commands run before
+//! anything is stored or sent.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::fields::{AgeRules, check_age};
+use super::{Problem, Severity};
+use crate::api::types::RegisterEmployee;
+
+/// Every RegisterEmployee field, as text the clerk typed or picked (codes for dictionary
+/// fields), plus the team name, which the platform no longer takes but the site still uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Worker {
+    pub id_code: String,
+    pub emp_name: String,
+    pub emp_phone: String,
+    /// Address as printed on the ID card (身份证地址).
+    pub emp_nativeplace: String,
+    /// Ethnic group as printed on the card, without 族.
+    pub emp_nation: String,
+    /// `yyyy-MM-dd:yyyy-MM-dd` or `yyyy-MM-dd:`.
+    pub pass_period: String,
+    /// `Y` when the live face matched the ID photo.
+    pub match_flag: String,
+    /// Full registered name of one of the project's companies.
+    pub emp_company: String,
+    pub emp_category: String,
+    pub emp_dept: String,
+    pub job_typename: String,
+    pub job_name: String,
+    /// `1` contract signed, `0` not.
+    pub contract_status: String,
+    pub id_agency: String,
+    /// `YYYY.MM.DD-YYYY.MM.DD` or `YYYY.MM.DD-长期`.
+    pub id_validdate: String,
+    pub emp_bankname: String,
+    pub emp_cardnum: String,
+    pub job_dept: String,
+    /// Local only (the platform removed the team field in 2019-08).
+    pub team_name: String,
+}
+
+/// Which of the four required photos are attached.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PhotosPresent {
+    pub id_photo: bool,
+    pub facephoto: bool,
+    pub idphoto_scan: bool,
+    pub idphoto_scan2: bool,
+}
+
+/// What the checks compare against: today's date, the site's rules, the cached
+/// dictionaries and the project's companies. Empty sets mean "not known, don't check".
+#[derive(Debug, Clone, Default)]
+pub struct WorkerRules {
+    pub today: Option<NaiveDate>,
+    pub age_rules: AgeRules,
+    pub emp_categories: HashSet<String>,
+    pub job_types: HashSet<String>,
+    pub job_names: HashSet<String>,
+    pub companies: HashSet<String>,
+    /// Set when re-enrolling: the personnel type the platform already has.
+    pub locked_category: Option<String>,
+    pub blacklist: HashSet<String>,
+}
+
+/// Chinese label of each field, for the form and for error lists.
+pub fn field_label(field: &str) -> &'static str {
+    match field {
+        "id_code" => "身份证号码",
+        "emp_name" => "姓名",
+        "emp_phone" => "手机号",
+        "emp_nativeplace" => "身份证地址",
+        "emp_nation" => "民族",
+        "pass_period" => "通行时段",
+        "match_flag" => "人证比对",
+        "emp_company" => "所属单位",
+        "emp_category" => "人员类型",
+        "emp_dept" => "所属部门",
+        "job_typename" => "工种/岗位类别",
+        "job_name" => "工种名称",
+        "contract_status" => "合同办理",
+        "id_agency" => "签发机关",
+        "id_validdate" => "有效期限",
+        "emp_bankname" => "开户银行",
+        "emp_cardnum" => "银行账号",
+        "job_dept" => "现工作部门",
+        "team_name" => "班组",
+        "id_photo" => "身份证芯片照片",
+        "facephoto" => "人脸照片",
+        "idphoto_scan" => "身份证正面",
+        "idphoto_scan2" => "身份证反面",
+        _ => "其它",
+    }
+}
+
+fn error(field: &str, message: impl Into<String>) -> Problem {
+    Problem { field: field.to_string(), message: message.into(), severity: Severity::Error }
+}
+
+fn warning(field: &str, message: impl Into<String>) -> Problem {
+    Problem { field: field.to_string(), message: message.into(), severity: Severity::Warning }
+}
+
+impl Worker {
+    /// Trims every field and normalises what has one right form (ID number, phone).
+    pub fn normalized(&self) -> Worker {
+        let mut w = self.clone();
+        for f in [
+            &mut w.id_code, &mut w.emp_name, &mut w.emp_phone, &mut w.emp_nativeplace, &mut w.emp_nation,
+            &mut w.pass_period, &mut w.match_flag, &mut w.emp_company, &mut w.emp_category, &mut w.emp_dept,
+            &mut w.job_typename, &mut w.job_name, &mut w.contract_status, &mut w.id_agency,
+            &mut w.id_validdate, &mut w.emp_bankname, &mut w.emp_cardnum, &mut w.job_dept, &mut w.team_name,
+        ] {
+            *f = f.trim().to_string();
+        }
+        if let Ok(id) = super::parse_id_number(&w.id_code) {
+            w.id_code = id.code;
+        }
+        if let Ok(phone) = super::validate_mobile(&w.emp_phone) {
+            w.emp_phone = phone;
+        }
+        w.emp_nation = w.emp_nation.trim_end_matches('族').to_string();
+        w.match_flag = w.match_flag.to_uppercase();
+        w
+    }
+
+    /// Every problem with this worker, errors and warnings, each naming its field.
+    pub fn validate(&self, photos: PhotosPresent, rules: &WorkerRules) -> Vec<Problem> {
+        let w = self.normalized();
+        let mut out = Vec::new();
+        let required = [
+            ("id_code", &w.id_code),
+            ("emp_name", &w.emp_name),
+            ("emp_phone", &w.emp_phone),
+            ("emp_nativeplace", &w.emp_nativeplace),
+            ("emp_nation", &w.emp_nation),
+            ("pass_period", &w.pass_period),
+            ("match_flag", &w.match_flag),
+            ("emp_company", &w.emp_company),
+            ("emp_category", &w.emp_category),
+            ("job_typename", &w.job_typename),
+            ("job_name", &w.job_name),
+            ("contract_status", &w.contract_status),
+            ("id_agency", &w.id_agency),
+            ("id_validdate", &w.id_validdate),
+        ];
+        for (field, value) in required {
+            if value.is_empty() {
+                out.push(error(field, format!("请填写{}", field_label(field))));
+            }
+        }
+        for (field, present) in [
+            ("id_photo", photos.id_photo),
+            ("facephoto", photos.facephoto),
+            ("idphoto_scan", photos.idphoto_scan),
+            ("idphoto_scan2", photos.idphoto_scan2),
+        ] {
+            if !present {
+                out.push(error(field, format!("还缺{}：请拍照或选择文件", field_label(field))));
+            }
+        }
+        let today = rules.today.unwrap_or_else(|| chrono::Local::now().date_naive());
+        if !w.id_code.is_empty() {
+            match super::parse_id_number(&w.id_code) {
+                Ok(id) => {
+                    out.extend(id.warnings().into_iter().map(|m| warning("id_code", m)));
+                    let age = super::age_on(id.birth_date, today);
+                    out.extend(check_age(age, id.sex, &rules.age_rules));
+                    if rules.blacklist.contains(&id.code) {
+                        out.push(error("id_code", "此人在本项目黑名单中，不能登记：如有疑问请联系项目管理人员"));
+                    }
+                }
+                Err(e) => out.push(error("id_code", e)),
+            }
+        }
+        if w.emp_name.chars().count() > 50 {
+            out.push(error("emp_name", "姓名太长：请按身份证填写"));
+        }
+        if !w.emp_phone.is_empty() {
+            if let Err(e) = super::validate_mobile(&w.emp_phone) {
+                out.push(error("emp_phone", e));
+            }
+        }
+        if !w.emp_nation.is_empty() && !super::is_ethnic_name(&w.emp_nation) {
+            out.push(error("emp_nation", format!("“{}”不是身份证上的民族名称：请从列表中选择", w.emp_nation)));
+        }
+        if !w.pass_period.is_empty() {
+            if let Err(e) = super::parse_pass_period(&w.pass_period, today) {
+                out.push(error("pass_period", e));
+            }
+        }
+        if !w.match_flag.is_empty() && w.match_flag != "Y" && w.match_flag != "N" {
+            out.push(error("match_flag", "人证比对只能是“Y”（一致）或“N”（不一致）"));
+        }
+        if !w.contract_status.is_empty() && w.contract_status != "1" && w.contract_status != "0" {
+            out.push(error("contract_status", "合同办理只能是“1”（已签）或“0”（未签）"));
+        }
+        if !w.id_validdate.is_empty() {
+            match super::parse_id_validity(&w.id_validdate) {
+                Ok(v) if v.is_expired(today) => out.push(warning(
+                    "id_validdate",
+                    "身份证已过有效期：请让工人出示有效证件，确认后才能继续登记",
+                )),
+                Ok(_) => {}
+                Err(e) => out.push(error("id_validdate", e)),
+            }
+        }
+        for (field, value, known, what) in [
+            ("emp_category", &w.emp_category, &rules.emp_categories, "人员类型"),
+            ("job_typename", &w.job_typename, &rules.job_types, "工种/岗位类别"),
+            ("job_name", &w.job_name, &rules.job_names, "工种名称"),
+        ] {
+            if !value.is_empty() && !known.is_empty() && !known.contains(value.as_str()) {
+                out.push(error(field, format!("{what}代码 {value} 不在平台字典中：请从列表中重新选择（或先刷新字典）")));
+            }
+        }
+        if !w.emp_company.is_empty() && !rules.companies.is_empty() && !rules.companies.contains(&w.emp_company) {
+            out.push(error(
+                "emp_company",
+                format!("“{}”不是本项目的参建单位：请从列表选择，或先在“参建单位”里添加", w.emp_company),
+            ));
+        }
+        if let Some(locked) = &rules.locked_category {
+            if !w.emp_category.is_empty() && &w.emp_category != locked {
+                out.push(error("emp_category", "人员类型上传后不允许变更：平台不接受修改，请保持原来的人员类型"));
+            }
+        }
+        out
+    }
+
+    /// The RegisterEmployee body, photos given as raw Base64 JPEG.
+    pub fn to_request(&self, project_id: &str, photos: [String; 4]) -> RegisterEmployee {
+        let w = self.normalized();
+        let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        let [id_photo, facephoto, idphoto_scan, idphoto_scan2] = photos;
+        RegisterEmployee {
+            project_id: project_id.to_string(),
+            id_code: w.id_code.clone(),
+            id_photo,
+            emp_name: w.emp_name.clone(),
+            emp_phone: w.emp_phone.clone(),
+            emp_nativeplace: w.emp_nativeplace.clone(),
+            emp_nation: w.emp_nation.clone(),
+            pass_period: w.pass_period.clone(),
+            match_flag: w.match_flag.clone(),
+            facephoto,
+            emp_company: w.emp_company.clone(),
+            emp_category: w.emp_category.clone(),
+            emp_dept: opt(&w.emp_dept),
+            job_typename: w.job_typename.clone(),
+            job_name: w.job_name.clone(),
+            contract_status: w.contract_status.clone(),
+            id_agency: w.id_agency.clone(),
+            id_validdate: w.id_validdate.clone(),
+            emp_bankname: opt(&w.emp_bankname),
+            emp_cardnum: opt(&w.emp_cardnum),
+            job_dept: opt(&w.job_dept),
+            idphoto_scan,
+            idphoto_scan2,
+        }
+    }
+
+    /// The form fields of a RegisterEmployee body (photos are handled apart).
+    pub fn from_request(r: &RegisterEmployee) -> Worker {
+        Worker {
+            id_code: r.id_code.clone(),
+            emp_name: r.emp_name.clone(),
+            emp_phone: r.emp_phone.clone(),
+            emp_nativeplace: r.emp_nativeplace.clone(),
+            emp_nation: r.emp_nation.clone(),
+            pass_period: r.pass_period.clone(),
+            match_flag: r.match_flag.clone(),
+            emp_company: r.emp_company.clone(),
+            emp_category: r.emp_category.clone(),
+            emp_dept: r.emp_dept.clone().unwrap_or_default(),
+            job_typename: r.job_typename.clone(),
+            job_name: r.job_name.clone(),
+            contract_status: r.contract_status.clone(),
+            id_agency: r.id_agency.clone(),
+            id_validdate: r.id_validdate.clone(),
+            emp_bankname: r.emp_bankname.clone().unwrap_or_default(),
+            emp_cardnum: r.emp_cardnum.clone().unwrap_or_default(),
+            job_dept: r.job_dept.clone().unwrap_or_default(),
+            team_name: String::new(),
+        }
+    }
+}
+
+/// Only the errors, for "can this be submitted".
+pub fn errors(problems: &[Problem]) -> impl Iterator<Item = &Problem> {
+    problems.iter().filter(|p| p.severity == Severity::Error)
+}
