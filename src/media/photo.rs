@@ -1,0 +1,344 @@
+//! Photo normalisation: any face photo, ID scan or chip portrait the clerk picks (or the
+//! camera captures) becomes one upright baseline JPEG under the platform's size limit.
+//!
+//! The platform rejects oversized Base64 payloads with an opaque error, so the budget here is
+//! a hard guarantee: nothing over budget ever leaves this module.
+
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+use base64::Engine as _;
+use image::codecs::jpeg::JpegEncoder;
+use image::imageops::{self, FilterType};
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits, RgbImage};
+
+mod jpeg_check;
+#[cfg(test)]
+mod tests;
+
+/// Files larger than this are refused before decoding: no sane scan or phone photo is bigger,
+/// and reading one would stall the UI and waste memory.
+pub const MAX_INPUT_BYTES: u64 = 40 * 1024 * 1024;
+/// Longest side accepted from a decoder; larger headers are almost certainly bombs.
+pub const MAX_SIDE: u32 = 16_384;
+/// 100 MP is four times any phone camera; at 3 bytes/pixel this caps the decode at ~300 MB.
+pub const MAX_PIXELS: u64 = 100_000_000;
+/// Backstop for decoders' own intermediate buffers (image's default, made explicit).
+const MAX_ALLOC: u64 = 512 * 1024 * 1024;
+/// The platform displays photos small; more pixels only cost budget.
+pub const MAX_LONG_SIDE: u32 = 1600;
+/// Below quality 35 JPEG blocking makes faces hard to recognise, so we shrink instead.
+const MIN_QUALITY: u8 = 35;
+/// Above 92 size grows fast with no visible gain.
+const MAX_QUALITY: u8 = 92;
+/// Each shrink step when even the lowest quality does not fit.
+const SHRINK_FACTOR: f32 = 0.75;
+/// A photo smaller than this is useless for identification; give up instead.
+const MIN_LONG_SIDE: u32 = 64;
+
+/// What a photo is used for; decides its size budget and how the UI names it.
+/// `Ord` so callers can key ordered maps (the outbox keeps photos in a `BTreeMap`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum PhotoKind {
+    Face,
+    IdPortrait,
+    IdScanFront,
+    IdScanBack,
+    Site,
+}
+
+impl PhotoKind {
+    pub const ALL: [PhotoKind; 5] = [
+        PhotoKind::Face,
+        PhotoKind::IdPortrait,
+        PhotoKind::IdScanFront,
+        PhotoKind::IdScanBack,
+        PhotoKind::Site,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PhotoKind::Face => "人脸照片",
+            PhotoKind::IdPortrait => "身份证芯片照片",
+            PhotoKind::IdScanFront => "身份证正面扫描件",
+            PhotoKind::IdScanBack => "身份证反面扫描件",
+            PhotoKind::Site => "现场照片",
+        }
+    }
+}
+
+/// Size limits per kind in KB (1 KB = 1024 bytes of JPEG, before Base64).
+/// `#[serde(default)]` so an older settings file missing a field keeps the platform default.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct PhotoBudgets {
+    pub face_kb: u32,
+    pub site_kb: u32,
+    pub id_scan_kb: u32,
+    pub id_portrait_kb: u32,
+}
+
+impl Default for PhotoBudgets {
+    fn default() -> Self {
+        PhotoBudgets {
+            face_kb: 200,
+            site_kb: 200,
+            id_scan_kb: 500,
+            id_portrait_kb: 50,
+        }
+    }
+}
+
+impl PhotoBudgets {
+    pub fn bytes_for(&self, kind: PhotoKind) -> usize {
+        let kb = match kind {
+            PhotoKind::Face => self.face_kb,
+            PhotoKind::Site => self.site_kb,
+            PhotoKind::IdScanFront | PhotoKind::IdScanBack => self.id_scan_kb,
+            PhotoKind::IdPortrait => self.id_portrait_kb,
+        };
+        kb as usize * 1024
+    }
+}
+
+/// A JPEG ready to send: upright, at most `MAX_LONG_SIDE` on its long side, within budget.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NormalizedPhoto {
+    pub jpeg: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub quality: u8,
+}
+
+impl NormalizedPhoto {
+    /// Plain Base64 as the platform wants it (no `data:image/jpeg;base64,` prefix).
+    pub fn to_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(&self.jpeg)
+    }
+}
+
+// Hand-written so logs and test failures do not dump hundreds of KB of JPEG bytes.
+impl std::fmt::Debug for NormalizedPhoto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NormalizedPhoto")
+            .field("bytes", &self.jpeg.len())
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("quality", &self.quality)
+            .finish()
+    }
+}
+
+/// Messages are shown verbatim to clerks: say what is wrong, then what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhotoError {
+    #[error("这个文件不是照片（支持 JPG、PNG、BMP）：请重新选择照片文件")]
+    NotAnImage,
+    #[error(
+        "照片文件太大（{:.1} MB，最大 40 MB）：请先用画图等软件把照片缩小，或换一张照片",
+        *bytes as f64 / 1_048_576.0
+    )]
+    TooLarge { bytes: u64 },
+    #[error(
+        "照片尺寸太大（{width}×{height} 像素）：请换一张普通照片，或用画图等软件缩小后再选择"
+    )]
+    TooManyPixels { width: u32, height: u32 },
+    #[error("照片文件已损坏或不完整，无法打开：请重新拍照或重新扫描后再选择（详情：{0}）")]
+    Corrupt(String),
+    #[error("无法读取照片文件：请确认文件还在、U 盘没有拔出，然后重新选择（详情：{0}）")]
+    Io(String),
+    #[error("照片无法压缩到平台允许的大小：请换一张背景简单、清晰的照片重试")]
+    CannotFitBudget,
+}
+
+/// Reads a photo file and normalises it. The size is checked from metadata first so a
+/// multi-GB file picked by mistake is refused instantly instead of being read into memory.
+pub fn load_photo_file(path: &Path, budget_bytes: usize) -> Result<NormalizedPhoto, PhotoError> {
+    let file = std::fs::File::open(path).map_err(|e| PhotoError::Io(e.to_string()))?;
+    let len = file
+        .metadata()
+        .map_err(|e| PhotoError::Io(e.to_string()))?
+        .len();
+    if len > MAX_INPUT_BYTES {
+        return Err(PhotoError::TooLarge { bytes: len });
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    // `take` guards against a file that grows between the metadata call and the read.
+    file.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| PhotoError::Io(e.to_string()))?;
+    normalize_photo(&bytes, budget_bytes)
+}
+
+/// Decodes JPEG/PNG/BMP bytes, makes the picture upright, and re-encodes it as the best
+/// quality JPEG that fits in `budget_bytes`.
+pub fn normalize_photo(bytes: &[u8], budget_bytes: usize) -> Result<NormalizedPhoto, PhotoError> {
+    let (rgb, orientation) = decode(bytes)?;
+    fit_to_budget(rgb, orientation, budget_bytes)
+}
+
+/// Entry for pixels that are already in memory (camera frames): no decoding, no EXIF.
+pub(crate) fn normalize_rgb(rgb: RgbImage, budget_bytes: usize) -> Result<NormalizedPhoto, PhotoError> {
+    fit_to_budget(rgb, Orientation::NoTransforms, budget_bytes)
+}
+
+fn decode(bytes: &[u8]) -> Result<(RgbImage, Orientation), PhotoError> {
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(PhotoError::TooLarge {
+            bytes: bytes.len() as u64,
+        });
+    }
+    // Content, not file name, decides: clerks' files are often misnamed (.jpg that is a PNG).
+    let format = match image::guess_format(bytes) {
+        Ok(f @ (ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Bmp)) => f,
+        _ => return Err(PhotoError::NotAnImage),
+    };
+    if format == ImageFormat::Jpeg {
+        // The JPEG decoder runs in lenient mode and would paint a truncated upload grey
+        // instead of failing; a half-grey ID scan must not reach the platform.
+        jpeg_check::check_complete(bytes)?;
+    }
+
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    // Header parsing needs no dimension limit; checking the size ourselves first lets the
+    // clerk see the real dimensions in the message instead of a generic refusal.
+    let mut header_limits = Limits::default();
+    header_limits.max_alloc = Some(MAX_ALLOC);
+    reader.limits(header_limits);
+    let mut decoder = reader.into_decoder().map_err(|e| map_image_error(e, None))?;
+
+    let (width, height) = decoder.dimensions();
+    if width == 0 || height == 0 {
+        return Err(PhotoError::Corrupt(format!("图像尺寸为 {width}×{height}")));
+    }
+    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(PhotoError::TooManyPixels { width, height });
+    }
+    // Backstop for decoders whose intermediate buffers outgrow the image itself.
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_ALLOC);
+    let dims = Some((width, height));
+    decoder.set_limits(limits).map_err(|e| map_image_error(e, dims))?;
+    // Broken EXIF is common in edited photos; an unrotated photo beats a refused one.
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let image = DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(e, dims))?;
+    Ok((image.into_rgb8(), orientation))
+}
+
+fn map_image_error(e: ImageError, dims: Option<(u32, u32)>) -> PhotoError {
+    match (e, dims) {
+        (ImageError::Limits(_), Some((width, height))) => PhotoError::TooManyPixels { width, height },
+        (other, _) => PhotoError::Corrupt(other.to_string()),
+    }
+}
+
+/// Target size for a given long side, keeping the aspect ratio and never upscaling.
+fn scaled_dims(width: u32, height: u32, max_long: u32) -> (u32, u32) {
+    let long = width.max(height);
+    if long <= max_long {
+        return (width, height);
+    }
+    let scale = f64::from(max_long) / f64::from(long);
+    let w = ((f64::from(width) * scale).round() as u32).max(1);
+    let h = ((f64::from(height) * scale).round() as u32).max(1);
+    (w, h)
+}
+
+/// Callers only ask for a strictly smaller size; equal sizes skip this entirely.
+fn downscale(image: &RgbImage, width: u32, height: u32) -> RgbImage {
+    let factor = f64::from(image.width()) / f64::from(width.max(1));
+    if factor >= 2.0 {
+        // Area averaging is several times faster than a convolution filter on a 12 MP
+        // photo and, for reductions this large, looks the same after JPEG.
+        imageops::thumbnail(image, width, height)
+    } else {
+        imageops::resize(image, width, height, FilterType::Triangle)
+    }
+}
+
+fn orient(image: RgbImage, orientation: Orientation) -> RgbImage {
+    if orientation == Orientation::NoTransforms {
+        return image;
+    }
+    let mut dynamic = DynamicImage::ImageRgb8(image);
+    dynamic.apply_orientation(orientation);
+    dynamic.into_rgb8()
+}
+
+fn fit_to_budget(
+    source: RgbImage,
+    orientation: Orientation,
+    budget_bytes: usize,
+) -> Result<NormalizedPhoto, PhotoError> {
+    // Resize before rotating: the long-side limit is rotation-invariant and rotating the
+    // small image is much cheaper than rotating 12 MP.
+    let (w0, h0) = scaled_dims(source.width(), source.height(), MAX_LONG_SIDE);
+    let resized = if (w0, h0) == source.dimensions() {
+        source
+    } else {
+        downscale(&source, w0, h0)
+    };
+    let base = orient(resized, orientation);
+
+    let mut long_side = base.width().max(base.height());
+    let mut shrunk: Option<RgbImage> = None;
+    loop {
+        let current = shrunk.as_ref().unwrap_or(&base);
+        if let Some((jpeg, quality)) = best_quality(current, budget_bytes)? {
+            return Ok(NormalizedPhoto {
+                jpeg,
+                width: current.width(),
+                height: current.height(),
+                quality,
+            });
+        }
+        long_side = (long_side as f32 * SHRINK_FACTOR).round() as u32;
+        if long_side < MIN_LONG_SIDE {
+            return Err(PhotoError::CannotFitBudget);
+        }
+        // Always shrink from the base so repeated steps do not compound blur.
+        let (w, h) = scaled_dims(base.width(), base.height(), long_side);
+        shrunk = Some(downscale(&base, w, h));
+    }
+}
+
+fn encode(image: &RgbImage, quality: u8) -> Result<Vec<u8>, PhotoError> {
+    let mut out = Vec::with_capacity(image.as_raw().len() / 8);
+    JpegEncoder::new_with_quality(&mut out, quality)
+        .encode_image(image)
+        .map_err(|e| PhotoError::Corrupt(format!("JPEG 编码失败：{e}")))?;
+    Ok(out)
+}
+
+/// Highest quality in `MIN_QUALITY..=MAX_QUALITY` whose JPEG fits, or `None` if even the
+/// lowest does not. Size is monotone enough in quality for a binary search; whatever the
+/// search returns has been measured, so the budget holds even where it is not.
+fn best_quality(image: &RgbImage, budget: usize) -> Result<Option<(Vec<u8>, u8)>, PhotoError> {
+    let top = encode(image, MAX_QUALITY)?;
+    if top.len() <= budget {
+        return Ok(Some((top, MAX_QUALITY)));
+    }
+    let bottom = encode(image, MIN_QUALITY)?;
+    if bottom.len() > budget {
+        return Ok(None);
+    }
+    // Invariant: `lo` fits (its bytes are in `best`), `hi` does not.
+    let (mut lo, mut hi) = (MIN_QUALITY, MAX_QUALITY);
+    let mut best = bottom;
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        let candidate = encode(image, mid)?;
+        if candidate.len() <= budget {
+            lo = mid;
+            best = candidate;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(Some((best, lo)))
+}

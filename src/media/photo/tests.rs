@@ -1,0 +1,229 @@
+use super::*;
+use image::{ImageEncoder, Rgb};
+
+/// Noisy gradient: noise defeats JPEG's easy wins the way real skin/fabric texture does.
+pub(crate) fn noisy_image(width: u32, height: u32, seed: u64) -> RgbImage {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    RgbImage::from_fn(width, height, |x, y| {
+        let n = rng.u8(..) / 4;
+        Rgb([
+            ((x * 255 / width) as u8).saturating_add(n),
+            ((y * 255 / height) as u8).saturating_add(n),
+            (((x + y) * 127 / (width + height)) as u8).saturating_add(n),
+        ])
+    })
+}
+
+fn encode_as(image: &RgbImage, format: ImageFormat) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    image.write_to(&mut out, format).expect("encode test image");
+    out.into_inner()
+}
+
+fn jpeg_of(image: &RgbImage, quality: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, quality)
+        .write_image(image.as_raw(), image.width(), image.height(), image::ExtendedColorType::Rgb8)
+        .expect("encode test jpeg");
+    out
+}
+
+fn decode_back(photo: &NormalizedPhoto) -> RgbImage {
+    assert_eq!(image::guess_format(&photo.jpeg).ok(), Some(ImageFormat::Jpeg));
+    let img = image::load_from_memory(&photo.jpeg).expect("output decodes");
+    assert_eq!((img.width(), img.height()), (photo.width, photo.height));
+    img.into_rgb8()
+}
+
+/// APP1 "Exif" segment holding a big-endian TIFF with a single Orientation entry.
+fn exif_app1(orientation: u16) -> Vec<u8> {
+    let mut tiff = vec![b'M', b'M', 0, 42, 0, 0, 0, 8]; // header, IFD0 at offset 8
+    tiff.extend_from_slice(&1u16.to_be_bytes()); // one entry
+    tiff.extend_from_slice(&0x0112u16.to_be_bytes()); // Orientation tag
+    tiff.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+    tiff.extend_from_slice(&1u32.to_be_bytes()); // count
+    tiff.extend_from_slice(&orientation.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0]); // value padding to 4 bytes
+    tiff.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
+    let mut payload = b"Exif\0\0".to_vec();
+    payload.extend_from_slice(&tiff);
+    let mut seg = vec![0xFF, 0xE1];
+    seg.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+    seg.extend_from_slice(&payload);
+    seg
+}
+
+#[test]
+fn large_noisy_photo_meets_face_budget() {
+    let budget = PhotoBudgets::default().bytes_for(PhotoKind::Face);
+    let source = jpeg_of(&noisy_image(4000, 3000, 7), 90);
+    assert!(source.len() > budget * 5, "test image should be far over budget");
+    let photo = normalize_photo(&source, budget).expect("normalize");
+    assert!(photo.jpeg.len() <= budget, "{} > {budget}", photo.jpeg.len());
+    assert!(photo.width <= MAX_LONG_SIDE && photo.height <= 1200, "{photo:?}");
+    let aspect = f64::from(photo.width) / f64::from(photo.height);
+    assert!((aspect - 4.0 / 3.0).abs() < 0.01, "{photo:?}");
+    assert!((MIN_QUALITY..=MAX_QUALITY).contains(&photo.quality));
+    decode_back(&photo);
+    let b64 = photo.to_base64();
+    assert!(!b64.starts_with("data:"));
+    let round = base64::engine::general_purpose::STANDARD.decode(b64).expect("valid base64");
+    assert_eq!(round, photo.jpeg);
+}
+
+#[test]
+fn png_file_loads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("照片.png");
+    std::fs::write(&path, encode_as(&noisy_image(800, 600, 1), ImageFormat::Png)).expect("write");
+    let photo = load_photo_file(&path, 200 * 1024).expect("png loads");
+    assert_eq!((photo.width, photo.height), (800, 600));
+    assert!(photo.jpeg.len() <= 200 * 1024);
+    decode_back(&photo);
+}
+
+#[test]
+fn id_chip_portrait_bmp_loads_at_full_size() {
+    let bmp = encode_as(&noisy_image(102, 126, 2), ImageFormat::Bmp);
+    assert_eq!(&bmp[..2], b"BM");
+    let budget = PhotoBudgets::default().bytes_for(PhotoKind::IdPortrait);
+    let photo = normalize_photo(&bmp, budget).expect("bmp loads");
+    assert_eq!((photo.width, photo.height), (102, 126));
+    assert_eq!(photo.quality, MAX_QUALITY, "a tiny portrait fits at top quality");
+    decode_back(&photo);
+}
+
+#[test]
+fn exif_orientation_6_is_applied() {
+    // Left half red, right half blue; orientation 6 means "rotate 90° clockwise to view",
+    // so the red half must end up on top.
+    let source = RgbImage::from_fn(300, 200, |x, _| {
+        if x < 150 { Rgb([255, 0, 0]) } else { Rgb([0, 0, 255]) }
+    });
+    let plain = jpeg_of(&source, 90);
+    let mut rotated = plain[..2].to_vec();
+    rotated.extend_from_slice(&exif_app1(6));
+    rotated.extend_from_slice(&plain[2..]);
+
+    let photo = normalize_photo(&rotated, 200 * 1024).expect("normalize");
+    assert_eq!((photo.width, photo.height), (200, 300));
+    let out = decode_back(&photo);
+    let top = out.get_pixel(100, 20);
+    let bottom = out.get_pixel(100, 280);
+    assert!(top[0] > 200 && top[2] < 60, "top should be red, got {top:?}");
+    assert!(bottom[2] > 200 && bottom[0] < 60, "bottom should be blue, got {bottom:?}");
+
+    let upright = normalize_photo(&plain, 200 * 1024).expect("normalize");
+    assert_eq!((upright.width, upright.height), (300, 200));
+}
+
+#[test]
+fn non_images_are_refused_as_not_an_image() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("readme.jpg");
+    std::fs::write(&path, "这不是照片，是一段文字。\n").expect("write");
+    assert_eq!(load_photo_file(&path, 200 * 1024), Err(PhotoError::NotAnImage));
+    assert_eq!(normalize_photo(&[], 1024), Err(PhotoError::NotAnImage));
+    // GIF is a real image, but the platform only takes what we can re-encode faithfully.
+    assert_eq!(normalize_photo(b"GIF89a\x01\x00\x01\x00", 1024), Err(PhotoError::NotAnImage));
+    assert_eq!(
+        PhotoError::NotAnImage.to_string(),
+        "这个文件不是照片（支持 JPG、PNG、BMP）：请重新选择照片文件"
+    );
+}
+
+#[test]
+fn truncated_files_are_refused_as_corrupt() {
+    let jpeg = jpeg_of(&noisy_image(640, 480, 3), 85);
+    for cut in [jpeg.len() / 2, jpeg.len() - 2, 300] {
+        let result = normalize_photo(&jpeg[..cut], 200 * 1024);
+        assert!(matches!(result, Err(PhotoError::Corrupt(_))), "cut {cut}: {result:?}");
+    }
+    let png = encode_as(&noisy_image(64, 64, 4), ImageFormat::Png);
+    let result = normalize_photo(&png[..png.len() / 2], 200 * 1024);
+    assert!(matches!(result, Err(PhotoError::Corrupt(_))), "png: {result:?}");
+}
+
+#[test]
+fn oversized_file_is_refused_from_metadata() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("huge.jpg");
+    let file = std::fs::File::create(&path).expect("create");
+    // Sparse: costs no disk and would take seconds to read if the code tried.
+    file.set_len(MAX_INPUT_BYTES + 1).expect("set_len");
+    drop(file);
+    let started = std::time::Instant::now();
+    let result = load_photo_file(&path, 200 * 1024);
+    assert_eq!(result, Err(PhotoError::TooLarge { bytes: MAX_INPUT_BYTES + 1 }));
+    assert!(started.elapsed() < std::time::Duration::from_millis(500));
+    let message = PhotoError::TooLarge { bytes: MAX_INPUT_BYTES + 1 }.to_string();
+    assert!(message.contains("40.0 MB"), "{message}");
+}
+
+#[test]
+fn missing_file_is_an_io_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let result = load_photo_file(&dir.path().join("不存在.jpg"), 1024);
+    assert!(matches!(result, Err(PhotoError::Io(_))), "{result:?}");
+}
+
+#[test]
+fn oversized_dimensions_are_refused_before_decoding() {
+    let wide = RgbImage::new(MAX_SIDE + 1, 1);
+    let png = encode_as(&wide, ImageFormat::Png);
+    assert_eq!(
+        normalize_photo(&png, 200 * 1024),
+        Err(PhotoError::TooManyPixels { width: MAX_SIDE + 1, height: 1 })
+    );
+}
+
+#[test]
+fn tight_budget_shrinks_and_impossible_budget_fails() {
+    let source = jpeg_of(&noisy_image(1600, 1200, 5), 90);
+    let photo = normalize_photo(&source, 30 * 1024).expect("fits after shrinking");
+    assert!(photo.jpeg.len() <= 30 * 1024);
+    assert!(photo.width < 1600, "should have shrunk: {photo:?}");
+    assert_eq!(normalize_photo(&source, 200), Err(PhotoError::CannotFitBudget));
+}
+
+#[test]
+fn rgb_frames_go_through_the_same_pipeline() {
+    let photo = normalize_rgb(noisy_image(2000, 1000, 6), 100 * 1024).expect("normalize");
+    assert_eq!((photo.width, photo.height), (1600, 800));
+    assert!(photo.jpeg.len() <= 100 * 1024);
+}
+
+#[test]
+fn budgets_default_and_tolerate_missing_fields() {
+    let budgets = PhotoBudgets::default();
+    assert_eq!(budgets.bytes_for(PhotoKind::Face), 200 * 1024);
+    assert_eq!(budgets.bytes_for(PhotoKind::Site), 200 * 1024);
+    assert_eq!(budgets.bytes_for(PhotoKind::IdScanFront), 500 * 1024);
+    assert_eq!(budgets.bytes_for(PhotoKind::IdScanBack), 500 * 1024);
+    assert_eq!(budgets.bytes_for(PhotoKind::IdPortrait), 50 * 1024);
+    let partial: PhotoBudgets = serde_json::from_str(r#"{"face_kb": 150}"#).expect("parse");
+    assert_eq!(partial, PhotoBudgets { face_kb: 150, ..PhotoBudgets::default() });
+}
+
+#[test]
+fn kinds_have_distinct_chinese_labels() {
+    let labels: std::collections::HashSet<_> = PhotoKind::ALL.iter().map(|k| k.label()).collect();
+    assert_eq!(labels.len(), PhotoKind::ALL.len());
+    assert_eq!(PhotoKind::IdPortrait.label(), "身份证芯片照片");
+}
+
+#[test]
+fn every_error_message_tells_the_clerk_what_to_do() {
+    let all = [
+        PhotoError::NotAnImage,
+        PhotoError::TooLarge { bytes: 50 << 20 },
+        PhotoError::TooManyPixels { width: 20000, height: 20000 },
+        PhotoError::Corrupt("x".into()),
+        PhotoError::Io("x".into()),
+        PhotoError::CannotFitBudget,
+    ];
+    for e in all {
+        let m = e.to_string();
+        assert!(m.contains("：请"), "{m}");
+    }
+}
