@@ -1,0 +1,111 @@
+//! The checks every platform call passes before its endpoint sees it, in the platform's
+//! order: system parameters, access, version, clock, charset + signature, JSON.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::SimConfig;
+use super::envelope::{Answer, Code};
+use super::fields::Body;
+use super::http::Request;
+use crate::api::endpoints::Endpoint;
+use crate::api::sign::{SignedParams, parse_beijing_timestamp, signature};
+
+/// The spec's "服务端允许客户端请求时间误差为 6 分钟".
+const CLOCK_TOLERANCE_SECS: i64 = 6 * 60;
+
+pub fn check(config: &SimConfig, endpoint: Endpoint, req: &Request, now: DateTime<Utc>) -> Result<Body, Answer> {
+    let mut params = [""; 5];
+    for (slot, name) in params
+        .iter_mut()
+        .zip(["api_key", "api_version", "client_serial", "timestamp", "signature"])
+    {
+        *slot = match req.param(name) {
+            Some(v) if !v.trim().is_empty() => v,
+            _ => return Err(Answer::missing(name)),
+        };
+    }
+    let [api_key, api_version, client_serial, timestamp, sig] = params;
+
+    if api_key != config.api_key {
+        return Err(Answer::field(Code::Denied, "api_key", "授权帐号未授权或已停用"));
+    }
+    if client_serial != config.client_serial {
+        return Err(Answer::field(Code::Denied, "client_serial", "设备序号与授权帐号不一致"));
+    }
+
+    let expected_version = config.protocol.version(endpoint);
+    if api_version != expected_version {
+        let what = if api_version == "1.0" {
+            format!("1.0 版本已取消,请使用 {expected_version} 版本")
+        } else {
+            format!("不支持的协议版本 {api_version},应为 {expected_version}")
+        };
+        return Err(Answer::field(Code::Illegal, "api_version", what));
+    }
+
+    let Some(sent_at) = parse_beijing_timestamp(timestamp).filter(|_| timestamp.trim() == timestamp) else {
+        return Err(Answer::field(Code::Illegal, "timestamp", "时间戳格式应为yyyy-MM-dd HH:mm:ss"));
+    };
+    let skew = (sent_at - now).num_seconds();
+    if skew.abs() > CLOCK_TOLERANCE_SECS {
+        return Err(Answer::field(
+            Code::BadData,
+            "timestamp",
+            format!("时间戳与服务器时间相差{}秒,超过允许的6分钟,请校准电脑时间", skew.abs()),
+        ));
+    }
+
+    let text = decode_body(req.header("content-type"), &req.body)?;
+    let expected = signature(
+        &config.api_secret,
+        &SignedParams { api_key, api_version, client_serial, timestamp, body: &text },
+    );
+    // The platform compares with String.equals: a lower-case signature is a wrong one.
+    if sig != expected {
+        return Err(Answer::field(Code::BadData, "signature", "签名校验失败"));
+    }
+
+    let trimmed = text.trim();
+    let json_text = if trimmed.is_empty() && endpoint.is_dictionary() { "{}" } else { trimmed };
+    match serde_json::from_str::<Value>(json_text) {
+        Ok(Value::Object(body)) => Ok(body),
+        _ => Err(Answer::fail(Code::Missing, "JSON转换失败,请检查参数格式是否正确")),
+    }
+}
+
+/// Decodes the body as a servlet's `getReader()` would: with the charset the Content-Type
+/// names, ISO-8859-1 when it names none. This is what makes a client that leaves out
+/// `charset=UTF-8` fail the signature on every Chinese name, as it does on the platform.
+pub fn decode_body(content_type: Option<&str>, body: &[u8]) -> Result<String, Answer> {
+    let charset = content_type
+        .into_iter()
+        .flat_map(|ct| ct.split(';').skip(1))
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+        .map(|(_, v)| v.trim().trim_matches('"').to_ascii_lowercase());
+    match charset.as_deref() {
+        None | Some("iso-8859-1" | "iso8859-1" | "iso_8859_1" | "latin1") => {
+            Ok(body.iter().map(|&b| char::from(b)).collect())
+        }
+        // Java replaces malformed input with U+FFFD; so does from_utf8_lossy.
+        Some("utf-8" | "utf8") => Ok(String::from_utf8_lossy(body).into_owned()),
+        Some(other) => Err(Answer::field(Code::BadData, "Content-Type", format!("不支持的字符集{other}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charset_rules() {
+        let zh = "张三".as_bytes();
+        assert_eq!(decode_body(Some("application/json;charset=UTF-8"), zh).as_deref(), Ok("张三"));
+        assert_eq!(decode_body(Some("application/json; Charset=\"utf-8\""), zh).as_deref(), Ok("张三"));
+        let latin: String = zh.iter().map(|&b| char::from(b)).collect();
+        assert_eq!(decode_body(Some("application/json"), zh), Ok(latin.clone()));
+        assert_eq!(decode_body(None, zh), Ok(latin));
+        assert_eq!(decode_body(Some("application/json;charset=GBK"), zh).map_err(|a| a.code), Err(Code::BadData));
+    }
+}

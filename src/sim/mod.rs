@@ -1,0 +1,187 @@
+//! The platform simulator: a small HTTP/1.1 server that enforces the contract of
+//! `shared/spec/platform-api-standard-v2.2.4.txt` the way the real platform does, so that
+//! a client passing against it has met the platform's rules and not just our own.
+//!
+//! It also injects the transport failures a site network produces (HTTP 500, dropped
+//! connections, answers lost after the platform stored the data, proxy pages instead of
+//! JSON), to prove the client's outbox survives them without losing or doubling records.
+//!
+//! Layout: `http` (wire format), `server` (connections, routing, faults), `gate` (the
+//! checks every platform call passes first), `workers`, `attendance`, `companies` (the
+//! endpoints), `state` (what the platform holds, persisted), `dict` (dictionaries).
+
+mod attendance;
+mod companies;
+mod dict;
+mod envelope;
+mod faults;
+mod fields;
+mod gate;
+mod http;
+mod server;
+mod state;
+mod workers;
+
+#[cfg(test)]
+mod tests;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::endpoints::ProtocolTable;
+
+pub use state::{SimDeparture, SimState, SimWorker};
+
+/// Transport failures to inject into platform calls (never into `/sim/*`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Faults {
+    /// Sleep before processing each platform request.
+    pub latency_ms: u64,
+    pub http_500_pct: u8,
+    pub close_pct: u8,
+    pub lose_answer_pct: u8,
+    pub non_json_pct: u8,
+    /// Makes the percentage draws repeatable.
+    pub seed: Option<u64>,
+    /// Applied one per request, in order, before any percentage is drawn.
+    pub queue: Vec<FaultKind>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// HTTP 500 with an HTML page; the request is not processed.
+    Http500,
+    /// The connection is closed without an answer; the request is not processed.
+    Close,
+    /// The request is processed and stored, then the connection is closed unanswered.
+    LoseAnswer,
+    /// HTTP 200 with a gateway's HTML page; the request is not processed.
+    NonJson,
+}
+
+/// Everything the simulator needs to start.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub addr: SocketAddr,
+    pub api_key: String,
+    pub api_secret: String,
+    pub client_serial: String,
+    /// The one project this device is registered to (the body's `Project_ID`).
+    pub project_id: String,
+    /// Where the platform's data survives restarts; None keeps it in memory only.
+    pub state_file: Option<PathBuf>,
+    pub faults: Faults,
+    /// The platform refuses attendance for a project that is not "在建".
+    pub under_construction: bool,
+    pub protocol: ProtocolTable,
+}
+
+pub const DEMO_API_KEY: &str = "DEMOKEY0000000000000000000000001";
+pub const DEMO_API_SECRET: &str = "demo-secret";
+pub const DEMO_CLIENT_SERIAL: &str = "PL5F3C2A7B9D1E4F60A8B7C6D5E4F3A2B1";
+pub const DEMO_PROJECT_ID: &str = "440300201900001";
+
+impl SimConfig {
+    /// Fixed credentials so that a station configured once keeps working against any demo sim.
+    pub fn demo() -> SimConfig {
+        SimConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 7040)),
+            api_key: DEMO_API_KEY.into(),
+            api_secret: DEMO_API_SECRET.into(),
+            client_serial: DEMO_CLIENT_SERIAL.into(),
+            project_id: DEMO_PROJECT_ID.into(),
+            state_file: None,
+            faults: Faults::default(),
+            under_construction: true,
+            protocol: ProtocolTable::default(),
+        }
+    }
+}
+
+/// A running simulator. Dropping it stops the listener and closes open connections.
+pub struct SimHandle {
+    shared: Arc<server::Shared>,
+    addr: SocketAddr,
+    acceptor: Option<JoinHandle<()>>,
+}
+
+/// Binds (port 0 picks a free port) and serves on background threads; returns at once.
+pub fn start(config: SimConfig) -> std::io::Result<SimHandle> {
+    let (shared, listener) = server::Shared::bind(config)?;
+    let addr = listener.local_addr()?;
+    let acceptor = server::spawn_acceptor(Arc::clone(&shared), listener)?;
+    Ok(SimHandle { shared, addr, acceptor: Some(acceptor) })
+}
+
+impl SimHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT` (loopback when bound to all interfaces).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", server::connectable(self.addr))
+    }
+
+    /// A snapshot of what the platform holds.
+    pub fn state(&self) -> SimState {
+        self.shared.snapshot()
+    }
+
+    pub fn set_faults(&self, faults: Faults) {
+        self.shared.set_faults(faults);
+    }
+
+    pub fn set_under_construction(&self, yes: bool) {
+        self.shared.set_under_construction(yes);
+    }
+
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        let woke = self.shared.stop(self.addr);
+        if let Some(acceptor) = self.acceptor.take()
+            && woke
+            && acceptor.join().is_err()
+        {
+            tracing::warn!("simulator acceptor thread panicked");
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// For `cwr-station sim`: serves until the process is killed.
+pub fn run_forever(config: SimConfig) -> std::io::Result<()> {
+    let demo_credentials = config.api_key == DEMO_API_KEY && config.api_secret == DEMO_API_SECRET;
+    let (api_key, secret, serial, project) = (
+        config.api_key.clone(),
+        config.api_secret.clone(),
+        config.client_serial.clone(),
+        config.project_id.clone(),
+    );
+    let handle = start(config)?;
+    println!("platform simulator listening on {}", handle.base_url());
+    if demo_credentials {
+        println!("  api_key       {api_key}");
+        println!("  api_secret    {secret}");
+        println!("  client_serial {serial}");
+        println!("  Project_ID    {project}");
+    }
+    println!("  state: GET {0}/sim/state   faults: POST {0}/sim/faults", handle.base_url());
+    loop {
+        std::thread::park();
+    }
+}
