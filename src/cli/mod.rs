@@ -1,0 +1,174 @@
+//! The command line: the same library the window uses, for integrators and scripts.
+//!
+//! Exit codes: 0 the platform accepted everything; 1 the platform refused something;
+//! 2 invalid input (nothing stored, nothing sent); 3 the platform was not reached.
+
+mod platform_cmds;
+pub mod queue_cmds;
+mod sim_cmd;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::api::Secret;
+use crate::config::{Config, Environment};
+
+pub use platform_cmds::DictKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Accepted = 0,
+    Refused = 1,
+    Invalid = 2,
+    NotReached = 3,
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "cwr-station", version, about = "实名制登记工作站 — 深圳市建筑业实名分账平台登记终端")]
+pub struct Cli {
+    /// Settings file (JSON). Default: config.json in the data dir.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where the station keeps its database, settings and secret.
+    #[arg(long, global = true, value_name = "DIR", env = "CWR_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Talk to a simulator started with `cwr-station sim` and its demo credentials.
+    #[arg(long, global = true)]
+    pub demo: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the platform simulator on loopback.
+    Sim(sim_cmd::SimArgs),
+    /// Fetch a dictionary from the platform and print it.
+    Dict {
+        #[arg(value_enum)]
+        kind: DictKind,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a JSON body, signed, to an endpoint and print the platform's answer.
+    Call {
+        /// Endpoint name, e.g. RegisterEmployee or userLeaveProject.
+        endpoint: String,
+        /// JSON body file, or `-` for standard input. Default: `{}`.
+        #[arg(long, value_name = "FILE|-")]
+        body: Option<String>,
+    },
+    /// Enroll or update a worker from a JSON file (RegisterEmployee fields; photos as @PATH).
+    Register {
+        #[arg(long, value_name = "FILE")]
+        worker: PathBuf,
+    },
+    /// Mark workers leaving the project.
+    Leave {
+        #[arg(required = true, value_name = "ID_CODE")]
+        id_codes: Vec<String>,
+        /// "yyyy-MM-dd HH:mm:ss" (Beijing time); default now.
+        #[arg(long)]
+        exit_time: Option<String>,
+    },
+    /// The project's companies.
+    #[command(subcommand)]
+    Company(CompanyCommand),
+    /// The upload queue.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CompanyCommand {
+    /// Add or update a company (AddCompany fields in a JSON file).
+    Add {
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Remove a company from the project.
+    Remove {
+        #[arg(long)]
+        suid: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Every queued item and its state.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send everything now, including scheduled retries.
+    Drain,
+    /// Send one item again now (also one that needed a fix).
+    Retry { id: i64 },
+}
+
+/// Everything a command needs: where the files are, the settings, the secret.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub data_dir: PathBuf,
+    pub config_path: PathBuf,
+    pub config: Config,
+    pub secret: Secret,
+}
+
+impl Context {
+    pub fn load(cli: &Cli) -> Result<Context, String> {
+        let data_dir = cli.data_dir.clone().unwrap_or_else(crate::config::default_data_dir);
+        let config_path = cli.config.clone().unwrap_or_else(|| data_dir.join("config.json"));
+        let mut config = Config::load(&config_path).map_err(|e| e.to_string())?;
+        let env = |k: &str| std::env::var(k).ok();
+        let mut secret = crate::secret::load_secret(&data_dir, env);
+        if cli.demo {
+            let demo = crate::sim::SimConfig::demo();
+            config.environment = Environment::Demo;
+            config.base_url = format!("http://{}", demo.addr);
+            config.api_key = demo.api_key;
+            config.client_serial = demo.client_serial;
+            config.project_id = demo.project_id;
+            secret = Secret::new(demo.api_secret);
+        }
+        config.apply_env(env);
+        Ok(Context { data_dir, config_path, config, secret })
+    }
+}
+
+/// Parses the process arguments, runs the command and returns the exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    crate::logging::init_stderr();
+    run(cli) as i32
+}
+
+pub fn run(cli: Cli) -> Exit {
+    let ctx = match Context::load(&cli) {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            eprintln!("{e}");
+            return Exit::Invalid;
+        }
+    };
+    match cli.command {
+        Some(Command::Sim(args)) => sim_cmd::run(args),
+        Some(Command::Dict { kind, json }) => platform_cmds::dict(&ctx, kind, json),
+        Some(Command::Call { endpoint, body }) => platform_cmds::call(&ctx, &endpoint, body.as_deref()),
+        Some(Command::Register { worker }) => queue_cmds::register(&ctx, &worker),
+        Some(Command::Leave { id_codes, exit_time }) => queue_cmds::leave(&ctx, &id_codes, exit_time.as_deref()),
+        Some(Command::Company(CompanyCommand::Add { file })) => queue_cmds::company_add(&ctx, &file),
+        Some(Command::Company(CompanyCommand::Remove { suid, name })) => queue_cmds::company_remove(&ctx, &suid, &name),
+        Some(Command::Outbox(OutboxCommand::List { json })) => queue_cmds::outbox_list(&ctx, json),
+        Some(Command::Outbox(OutboxCommand::Drain)) => queue_cmds::outbox_drain(&ctx),
+        Some(Command::Outbox(OutboxCommand::Retry { id })) => queue_cmds::outbox_retry(&ctx, id),
+        None => {
+            eprintln!("窗口界面尚未完成：请用 `cwr-station --help` 查看可用命令");
+            Exit::Invalid
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The station's one SQLite file: settings, cached dictionaries, companies, workers and their
+//! photos, departures, attendance logs, the outbox and an audit trail. Every platform write
+//! enters the outbox in the same transaction as the record it belongs to.
+
+mod companies;
+mod dictionaries;
+pub mod outbox;
+mod schema;
+mod workers;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+pub use companies::CompanyRecord;
+pub use outbox::{ItemKind, ItemState, OutboxCounts, OutboxItem};
+pub use workers::{RecordState, WorkerPhotos, WorkerRecord, WorkerRow};
+
+pub const DB_FILE: &str = "station.sqlite";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("本机数据库出错：{0}（请重启程序；反复出现请联系技术支持）")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("本机数据库是更新版本的程序建立的（版本 {found}，本程序支持到 {supported}）：请安装新版程序")]
+    TooNew { found: i64, supported: i64 },
+    #[error("打不开数据目录 {path}：{detail}")]
+    Dir { path: PathBuf, detail: String },
+    #[error("数据损坏：{0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    NotFound(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// UTC, RFC 3339 with milliseconds: sorts as text.
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) `station.sqlite` in `data_dir`, made private to this user.
+    pub fn open_in(data_dir: &Path) -> Result<Store> {
+        crate::paths::ensure_private_dir(data_dir)
+            .map_err(|e| StoreError::Dir { path: data_dir.to_owned(), detail: e.to_string() })?;
+        Store::open(&data_dir.join(DB_FILE))
+    }
+
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        // WAL lets the window read while the sender writes; FULL syncs every commit, so
+        // what the clerk saved survives the PC being switched off at the wall.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store { conn, path: path.to_owned() };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let supported = schema::MIGRATIONS.len() as i64;
+        if version > supported {
+            return Err(StoreError::TooNew { found: version, supported });
+        }
+        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_setting(&self, key: &str, value: Option<&str>) -> Result<()> {
+        match value {
+            Some(v) => self.conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, v],
+            )?,
+            None => self.conn.execute("DELETE FROM settings WHERE key = ?1", [key])?,
+        };
+        Ok(())
+    }
+
+    /// One line of the audit trail. `record` names the record (masked ID, SUID, item id);
+    /// never a photo, never the secret.
+    pub fn audit(&self, action: &str, record: &str, detail: &str) -> Result<()> {
+        audit_in(&self.conn, action, record, detail)
+    }
+
+    pub fn audit_trail(&self, limit: usize) -> Result<Vec<(String, String, String, String)>> {
+        let mut stmt = self.conn.prepare("SELECT at, action, record, detail FROM audit ORDER BY id DESC LIMIT ?1")?;
+        let rows = stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Counts a successful call per environment, for the platform's acceptance checklist.
+    pub fn count_success(&self, environment: &str, endpoint: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO endpoint_successes (environment, endpoint, count) VALUES (?1, ?2, 1)
+             ON CONFLICT (environment, endpoint) DO UPDATE SET count = count + 1",
+            params![environment, endpoint],
+        )?;
+        Ok(())
+    }
+
+    pub fn success_counts(&self, environment: &str) -> Result<Vec<(String, u64)>> {
+        let mut stmt = self.conn.prepare("SELECT endpoint, count FROM endpoint_successes WHERE environment = ?1")?;
+        let rows = stmt.query_map([environment], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+}
+
+pub(crate) fn audit_in(conn: &Connection, action: &str, record: &str, detail: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO audit (at, action, record, detail) VALUES (?1, ?2, ?3, ?4)",
+        params![timestamp(Utc::now()), action, record, detail],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_migrates_and_reopens() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open_in(dir.path()).expect("open");
+        assert_eq!(store.schema_version().expect("version"), schema::MIGRATIONS.len() as i64);
+        store.set_setting("k", Some("v")).expect("set");
+        drop(store);
+        let store = Store::open_in(dir.path()).expect("reopen");
+        assert_eq!(store.setting("k").expect("get").as_deref(), Some("v"));
+        let mode: String = store.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).expect("mode");
+        assert_eq!(mode.to_lowercase(), "wal");
+    }
+
+    #[test]
+    fn refuses_a_newer_database() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("x.sqlite");
+        {
+            let c = Connection::open(&path).expect("open");
+            c.pragma_update(None, "user_version", 99).expect("set");
+        }
+        assert!(matches!(Store::open(&path), Err(StoreError::TooNew { found: 99, .. })));
+    }
+}

@@ -1,0 +1,107 @@
+//! The schema, versioned by `PRAGMA user_version`. Each migration runs once, in order, in
+//! one transaction; a database from a newer station is refused rather than damaged.
+
+pub const MIGRATIONS: &[&str] = &[
+    // v1
+    r#"
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE dictionary_entries (
+        kind     TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        orders   TEXT NOT NULL,
+        value    TEXT NOT NULL,
+        flag     TEXT NOT NULL,
+        PRIMARY KEY (kind, orders)
+    );
+    CREATE TABLE dictionary_fetches (
+        kind       TEXT PRIMARY KEY,
+        fetched_at TEXT NOT NULL
+    );
+    CREATE TABLE companies (
+        suid          TEXT PRIMARY KEY,
+        company_name  TEXT NOT NULL,
+        data          TEXT NOT NULL,
+        sync_state    TEXT NOT NULL,
+        sync_message  TEXT NOT NULL DEFAULT '',
+        removed       INTEGER NOT NULL DEFAULT 0,
+        updated_at    TEXT NOT NULL
+    );
+    CREATE TABLE workers (
+        id_code       TEXT PRIMARY KEY,
+        emp_name      TEXT NOT NULL,
+        emp_company   TEXT NOT NULL,
+        data          TEXT NOT NULL,
+        emp_id        TEXT NOT NULL DEFAULT '',
+        modify_time   TEXT NOT NULL DEFAULT '',
+        pass_period_answered TEXT NOT NULL DEFAULT '',
+        -- the personnel type the platform accepted first: it can never change
+        locked_category TEXT NOT NULL DEFAULT '',
+        sync_state    TEXT NOT NULL,
+        sync_message  TEXT NOT NULL DEFAULT '',
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+    );
+    CREATE INDEX workers_company ON workers (emp_company);
+    CREATE TABLE worker_photos (
+        id_code TEXT NOT NULL REFERENCES workers (id_code) ON DELETE CASCADE,
+        kind    TEXT NOT NULL,
+        jpeg    BLOB NOT NULL,
+        PRIMARY KEY (id_code, kind)
+    );
+    CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind            TEXT NOT NULL,
+        record_key      TEXT NOT NULL,
+        label           TEXT NOT NULL,
+        state           TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        last_code       TEXT NOT NULL DEFAULT '',
+        last_message    TEXT NOT NULL DEFAULT '',
+        last_advice     TEXT NOT NULL DEFAULT '',
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL,
+        sent_at         TEXT
+    );
+    CREATE INDEX outbox_state ON outbox (state, id);
+    CREATE INDEX outbox_record ON outbox (kind, record_key);
+    CREATE TABLE departures (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        id_code      TEXT NOT NULL,
+        exit_time    TEXT NOT NULL,
+        outbox_id    INTEGER NOT NULL REFERENCES outbox (id),
+        sync_state   TEXT NOT NULL,
+        sync_message TEXT NOT NULL DEFAULT '',
+        created_at   TEXT NOT NULL
+    );
+    CREATE INDEX departures_outbox ON departures (outbox_id);
+    CREATE INDEX departures_worker ON departures (id_code);
+    CREATE TABLE attendance_logs (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        person_id    TEXT NOT NULL,
+        person_name  TEXT NOT NULL,
+        passed_time  TEXT NOT NULL,
+        direction    TEXT NOT NULL,
+        way          TEXT NOT NULL,
+        site_photo   BLOB,
+        outbox_id    INTEGER REFERENCES outbox (id),
+        created_at   TEXT NOT NULL
+    );
+    CREATE TABLE audit (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        at      TEXT NOT NULL,
+        action  TEXT NOT NULL,
+        record  TEXT NOT NULL,
+        detail  TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE endpoint_successes (
+        environment TEXT NOT NULL,
+        endpoint    TEXT NOT NULL,
+        count       INTEGER NOT NULL,
+        PRIMARY KEY (environment, endpoint)
+    );
+    "#,
+];
