@@ -125,7 +125,7 @@ impl<'a> Sender<'a> {
             ItemKind::Register => {
                 let Some(rec) = self.store.worker(&item.record_key)? else { return Ok(None) };
                 if let Some(suid) = self.store.company_suid_by_name(&rec.worker.emp_company)? {
-                    if self.store.has_open_item_before(ItemKind::AddCompany, &suid, i64::MAX)? {
+                    if self.store.has_pending_item_before(ItemKind::AddCompany, &suid, i64::MAX)? {
                         return Ok(Some(format!("等待单位“{}”先上传", rec.worker.emp_company)));
                     }
                 }
@@ -133,7 +133,7 @@ impl<'a> Sender<'a> {
             }
             ItemKind::Leave => {
                 for (id_code, _) in self.store.unsent_departures(item.id)? {
-                    if self.store.has_open_item_before(ItemKind::Register, &id_code, item.id)? {
+                    if self.store.has_pending_item_before(ItemKind::Register, &id_code, item.id)? {
                         return Ok(Some(format!("等待 {} 的登记先上传", mask_id(&id_code))));
                     }
                 }
@@ -141,13 +141,13 @@ impl<'a> Sender<'a> {
             }
             ItemKind::AddCompany => {
                 let superior = self.store.company(&item.record_key)?.map(|c| c.company.suid_superior).unwrap_or_default();
-                if !superior.is_empty() && self.store.has_open_item_before(ItemKind::AddCompany, &superior, item.id)? {
+                if !superior.is_empty() && self.store.has_pending_item_before(ItemKind::AddCompany, &superior, item.id)? {
                     return Ok(Some("等待上级单位先上传".into()));
                 }
                 Ok(None)
             }
             ItemKind::RemoveCompany => {
-                if self.store.has_open_item_before(ItemKind::AddCompany, &item.record_key, item.id)? {
+                if self.store.has_pending_item_before(ItemKind::AddCompany, &item.record_key, item.id)? {
                     return Ok(Some("等待该单位的新增先完成".into()));
                 }
                 Ok(None)

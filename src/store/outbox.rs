@@ -223,10 +223,13 @@ impl Store {
         Ok(counts)
     }
 
-    /// Is there an unsent item of `kind` for `record_key` older than `before_id`?
-    pub fn has_open_item_before(&self, kind: ItemKind, record_key: &str, before_id: i64) -> Result<bool> {
+    /// Is an item of `kind` for `record_key`, older than `before_id`, still on its way (waiting,
+    /// sending or scheduled)? One that needs a fix does not hold others back: they go and
+    /// the platform's answer says what is wrong, instead of waiting silently forever.
+    pub fn has_pending_item_before(&self, kind: ItemKind, record_key: &str, before_id: i64) -> Result<bool> {
         let n: i64 = self.conn.query_row(
-            "SELECT COUNT(*) FROM outbox WHERE kind = ?1 AND record_key = ?2 AND state != 'sent' AND id < ?3",
+            "SELECT COUNT(*) FROM outbox WHERE kind = ?1 AND record_key = ?2 AND state IN ('waiting', 'sending', 'retry')
+             AND id < ?3",
             params![kind.as_str(), record_key, before_id],
             |r| r.get(0),
         )?;
