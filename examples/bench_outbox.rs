@@ -1,0 +1,110 @@
+//! Figures for the platform path: signed calls per second against the simulator on loopback,
+//! and the time to drain 1,000 queued departures. Run:
+//!   cargo run --release --example bench_outbox
+//! Prints figures; asserts nothing about speed.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use cwr_station::api::types::RegisterEmployee;
+use cwr_station::api::{Credentials, Endpoint, PlatformClient, PlatformClock, ProtocolTable, Secret, Timeouts, clock};
+use cwr_station::domain::Company;
+use cwr_station::outbox::{Backoff, SendSettings, Sender};
+use cwr_station::sim::{self, SimConfig};
+use cwr_station::store::Store;
+
+fn id_code(seed: u32) -> String {
+    let body = format!("440305{:04}{:02}{:02}{:03}", 1980 + seed % 20, 1 + (seed / 20) % 12, 1 + (seed / 240) % 28, seed % 1000);
+    let w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body.bytes().zip(w).map(|(b, w)| (b - b'0') as u32 * w).sum();
+    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+fn main() {
+    let mut config = SimConfig::demo();
+    config.addr = "127.0.0.1:0".parse().expect("addr");
+    let sim = sim::start(config.clone()).expect("simulator");
+    let client = PlatformClient::new(
+        Credentials {
+            base_url: sim.base_url(),
+            api_key: config.api_key.clone(),
+            api_secret: Secret::new(config.api_secret.clone()),
+            client_serial: config.client_serial.clone(),
+        },
+        ProtocolTable::default(),
+        Arc::new(PlatformClock::new(clock::system_time())),
+        Timeouts::default(),
+    )
+    .expect("client");
+
+    // 1. Signed calls per second (dictionary fetch: sign, POST, parse), one connection reused.
+    let n = 2_000;
+    let started = Instant::now();
+    for _ in 0..n {
+        client.fetch_dictionary(Endpoint::DictListJobTypeName).expect("call");
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!("signed calls:        {n} in {secs:.2} s = {:.0} calls/s ({:.2} ms each)", n as f64 / secs, secs * 1000.0 / n as f64);
+
+    // 2. Drain 1,000 queued departures (batches of 50, as the station sends them).
+    let dir = tempfile_dir();
+    let mut store = Store::open_in(&dir).expect("store");
+    let company = "深圳市基准测试劳务有限公司";
+    store
+        .save_company(&Company { company_name: company.into(), legal_person: "甲".into(), suid: "91440300100000001W".into(), ..Default::default() })
+        .expect("company");
+    let settings = SendSettings { project_id: config.project_id.clone(), environment: "bench".into(), backoff: Backoff::default() };
+    // Register the workers on the platform directly so the departures are of known people.
+    let ids: Vec<String> = (0..1_000).map(id_code).collect();
+    let jpeg = tiny_jpeg_b64();
+    Sender::new(&mut store, &client, &settings).drain().expect("company");
+    for id in &ids {
+        let w = RegisterEmployee {
+            project_id: config.project_id.clone(),
+            id_code: id.clone(),
+            id_photo: jpeg.clone(),
+            emp_name: "基准".into(),
+            emp_phone: "13800138000".into(),
+            emp_nativeplace: "深圳".into(),
+            emp_nation: "汉".into(),
+            pass_period: format!("{}:", chrono::Local::now().format("%Y-%m-%d")),
+            match_flag: "Y".into(),
+            facephoto: jpeg.clone(),
+            emp_company: company.into(),
+            emp_category: "00".into(),
+            job_typename: "1".into(),
+            job_name: "7D4DDE53D08D97CF7FFBB561D1E17624".into(),
+            contract_status: "1".into(),
+            id_agency: "深圳市公安局".into(),
+            id_validdate: "2015.01.01-长期".into(),
+            idphoto_scan: jpeg.clone(),
+            idphoto_scan2: jpeg.clone(),
+            ..Default::default()
+        };
+        client.register_employee(&w).expect("register");
+    }
+    let queued = Instant::now();
+    store.record_departures(&ids, "2026-11-28 18:00:00", 50).expect("queue");
+    let queue_ms = queued.elapsed().as_secs_f64() * 1000.0;
+    let started = Instant::now();
+    let report = Sender::new(&mut store, &client, &settings).drain().expect("drain");
+    let secs = started.elapsed().as_secs_f64();
+    assert_eq!(sim.state().departures.len(), 1_000);
+    println!("queue 1,000 departures: {queue_ms:.1} ms (one transaction)");
+    println!("drain 1,000 departures: {secs:.2} s in {} calls of 50", report.sent);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("cwr-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn tiny_jpeg_b64() -> String {
+    use base64::Engine;
+    let img = image::RgbImage::from_fn(32, 40, |x, y| image::Rgb([x as u8 * 8, y as u8 * 6, 128]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img).write_to(&mut out, image::ImageFormat::Jpeg).expect("jpeg");
+    base64::engine::general_purpose::STANDARD.encode(out.into_inner())
+}
