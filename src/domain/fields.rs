@@ -2,13 +2,16 @@
 //! and the site's age rules.
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
 
-use super::{Problem, Severity, Sex};
+mod age;
+pub use age::{AgeRules, check_age};
 
 /// Mainland mobile number; returns the bare 11 digits.
 pub fn validate_mobile(input: &str) -> Result<String, String> {
-    let mut s: String = input.chars().filter(|c| !matches!(c, ' ' | '-' | '\t')).collect();
+    let mut s: String = input
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '\t'))
+        .collect();
     if let Some(rest) = s.strip_prefix("+86") {
         s = rest.to_string();
     } else if s.len() == 13 && s.starts_with("86") {
@@ -50,7 +53,10 @@ pub struct PassPeriod {
 impl PassPeriod {
     /// "2017-05-02:2017-12-31" or, open-ended, "2017-05-02:".
     pub fn to_platform_string(&self) -> String {
-        let end = self.end.map(|e| e.format("%Y-%m-%d").to_string()).unwrap_or_default();
+        let end = self
+            .end
+            .map(|e| e.format("%Y-%m-%d").to_string())
+            .unwrap_or_default();
         format!("{}:{end}", self.start.format("%Y-%m-%d"))
     }
 }
@@ -58,7 +64,8 @@ impl PassPeriod {
 /// Parses `yyyy-MM-dd:yyyy-MM-dd` or `yyyy-MM-dd:`; the platform refuses a start
 /// after the upload day, so that is checked here against `upload_day`.
 pub fn parse_pass_period(s: &str, upload_day: NaiveDate) -> Result<PassPeriod, String> {
-    const FORMAT: &str = "格式应为“开始日期:结束日期”（如 2017-05-02:2017-12-31），不设结束日期时写成“2017-05-02:”";
+    const FORMAT: &str =
+        "格式应为“开始日期:结束日期”（如 2017-05-02:2017-12-31），不设结束日期时写成“2017-05-02:”";
     let s = s.trim();
     let Some((start_s, end_s)) = s.split_once(':') else {
         return Err(format!("通行有效期“{s}”缺少冒号：{FORMAT}"));
@@ -100,7 +107,9 @@ pub struct IdValidity {
 impl IdValidity {
     /// As printed on the card: "2008.02.14-2028.02.14" or "2008.02.14-长期".
     pub fn to_card_string(&self) -> String {
-        let end = self.end.map_or("长期".to_string(), |e| e.format("%Y.%m.%d").to_string());
+        let end = self
+            .end
+            .map_or("长期".to_string(), |e| e.format("%Y.%m.%d").to_string());
         format!("{}-{end}", self.start.format("%Y.%m.%d"))
     }
 
@@ -113,7 +122,8 @@ impl IdValidity {
 /// Parses `YYYY.MM.DD-YYYY.MM.DD` or `YYYY.MM.DD-长期`. An expired card parses fine:
 /// the caller decides how loudly to warn.
 pub fn parse_id_validity(s: &str) -> Result<IdValidity, String> {
-    const FORMAT: &str = "请按身份证背面“有效期限”照抄，格式如 2008.02.14-2028.02.14 或 2008.02.14-长期";
+    const FORMAT: &str =
+        "请按身份证背面“有效期限”照抄，格式如 2008.02.14-2028.02.14 或 2008.02.14-长期";
     let s = s.trim();
     let Some((start_s, end_s)) = s.split_once('-') else {
         return Err(format!("身份证有效期限“{s}”缺少“-”：{FORMAT}"));
@@ -161,48 +171,6 @@ fn parse_date(s: &str, sep: char, what: &str, format_hint: &str) -> Result<Naive
     })
 }
 
-/// Site age limits. Shenzhen bars workers under 18, men over 60 and women over 50
-/// from construction work; some sites only want a warning, hence `block`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AgeRules {
-    pub min_age: u32,
-    /// Inclusive: a man aged exactly `max_age_male` passes.
-    pub max_age_male: u32,
-    /// Inclusive, as for men.
-    pub max_age_female: u32,
-    /// true = refuse enrolment; false = warn only.
-    pub block: bool,
-}
-
-impl Default for AgeRules {
-    fn default() -> Self {
-        AgeRules { min_age: 18, max_age_male: 60, max_age_female: 50, block: false }
-    }
-}
-
-/// `age` in full years (see `age_on`). None when within the limits.
-pub fn check_age(age: u32, sex: Sex, rules: &AgeRules) -> Option<Problem> {
-    let (severity, action) = if rules.block {
-        (Severity::Error, "按本工地规定不能登记")
-    } else {
-        (Severity::Warning, "请与项目负责人确认后再登记")
-    };
-    let message = if age < rules.min_age {
-        format!("工人未满 {} 周岁（现年 {age} 周岁）：{action}", rules.min_age)
-    } else {
-        let max = match sex {
-            Sex::Male => rules.max_age_male,
-            Sex::Female => rules.max_age_female,
-        };
-        if age <= max {
-            return None;
-        }
-        format!("{}性工人现年 {age} 周岁，超过上限 {max} 周岁：{action}", sex.label())
-    };
-    Some(Problem { field: "id_code".to_string(), message, severity })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,21 +182,57 @@ mod tests {
     #[test]
     fn mobile_accepts_and_normalises() {
         assert_eq!(validate_mobile("13812345678").as_deref(), Ok("13812345678"));
-        assert_eq!(validate_mobile(" 138 1234 5678 ").as_deref(), Ok("13812345678"));
-        assert_eq!(validate_mobile("138-1234-5678").as_deref(), Ok("13812345678"));
-        assert_eq!(validate_mobile("+86 199 1234 5678").as_deref(), Ok("19912345678"));
-        assert_eq!(validate_mobile("8615012345678").as_deref(), Ok("15012345678"));
+        assert_eq!(
+            validate_mobile(" 138 1234 5678 ").as_deref(),
+            Ok("13812345678")
+        );
+        assert_eq!(
+            validate_mobile("138-1234-5678").as_deref(),
+            Ok("13812345678")
+        );
+        assert_eq!(
+            validate_mobile("+86 199 1234 5678").as_deref(),
+            Ok("19912345678")
+        );
+        assert_eq!(
+            validate_mobile("8615012345678").as_deref(),
+            Ok("15012345678")
+        );
     }
 
     #[test]
     fn mobile_rejects_with_reasons() {
-        assert!(validate_mobile("1381234567").unwrap_err().contains("输入的是 10 位"));
-        assert!(validate_mobile("138123456789").unwrap_err().contains("输入的是 12 位"));
-        assert!(validate_mobile("12812345678").unwrap_err().contains("13–19"));
-        assert!(validate_mobile("23812345678").unwrap_err().contains("13–19"));
+        assert!(
+            validate_mobile("1381234567")
+                .unwrap_err()
+                .contains("输入的是 10 位")
+        );
+        assert!(
+            validate_mobile("138123456789")
+                .unwrap_err()
+                .contains("输入的是 12 位")
+        );
+        assert!(
+            validate_mobile("12812345678")
+                .unwrap_err()
+                .contains("13–19")
+        );
+        assert!(
+            validate_mobile("23812345678")
+                .unwrap_err()
+                .contains("13–19")
+        );
         assert!(validate_mobile("1381234567a").unwrap_err().contains("“a”"));
-        assert!(validate_mobile("0755-88888888").unwrap_err().contains("输入的是 12 位"));
-        assert!(validate_mobile("0755-8888888").unwrap_err().contains("固定电话"));
+        assert!(
+            validate_mobile("0755-88888888")
+                .unwrap_err()
+                .contains("输入的是 12 位")
+        );
+        assert!(
+            validate_mobile("0755-8888888")
+                .unwrap_err()
+                .contains("固定电话")
+        );
         assert!(validate_mobile("").unwrap_err().contains("为空"));
     }
 
@@ -236,7 +240,13 @@ mod tests {
     fn pass_period_round_trips() {
         let up = d(2017, 6, 1);
         let p = parse_pass_period("2017-05-02:2017-12-31", up).unwrap();
-        assert_eq!(p, PassPeriod { start: d(2017, 5, 2), end: Some(d(2017, 12, 31)) });
+        assert_eq!(
+            p,
+            PassPeriod {
+                start: d(2017, 5, 2),
+                end: Some(d(2017, 12, 31))
+            }
+        );
         assert_eq!(p.to_platform_string(), "2017-05-02:2017-12-31");
         let open = parse_pass_period(" 2017-05-02: ", up).unwrap();
         assert_eq!(open.end, None);
@@ -248,20 +258,50 @@ mod tests {
     #[test]
     fn pass_period_rejects() {
         let up = d(2017, 6, 1);
-        assert!(parse_pass_period("2017-06-02:", up).unwrap_err().contains("晚于上传日期"));
+        assert!(
+            parse_pass_period("2017-06-02:", up)
+                .unwrap_err()
+                .contains("晚于上传日期")
+        );
         let e = parse_pass_period("2017-05-02:2017-05-01", up).unwrap_err();
         assert!(e.contains("早于开始日期"), "{e}");
-        assert!(parse_pass_period("2017-05-02", up).unwrap_err().contains("缺少冒号"));
-        assert!(parse_pass_period("2017-5-2:", up).unwrap_err().contains("格式不对"));
-        assert!(parse_pass_period("2017/05/02:", up).unwrap_err().contains("格式不对"));
-        assert!(parse_pass_period("2017-02-30:", up).unwrap_err().contains("不是真实存在"));
-        assert!(parse_pass_period("2017-05-02:2017-13-01", up).unwrap_err().contains("没有 13 月"));
+        assert!(
+            parse_pass_period("2017-05-02", up)
+                .unwrap_err()
+                .contains("缺少冒号")
+        );
+        assert!(
+            parse_pass_period("2017-5-2:", up)
+                .unwrap_err()
+                .contains("格式不对")
+        );
+        assert!(
+            parse_pass_period("2017/05/02:", up)
+                .unwrap_err()
+                .contains("格式不对")
+        );
+        assert!(
+            parse_pass_period("2017-02-30:", up)
+                .unwrap_err()
+                .contains("不是真实存在")
+        );
+        assert!(
+            parse_pass_period("2017-05-02:2017-13-01", up)
+                .unwrap_err()
+                .contains("没有 13 月")
+        );
     }
 
     #[test]
     fn id_validity_round_trips() {
         let v = parse_id_validity("2008.02.14-2028.02.14").unwrap();
-        assert_eq!(v, IdValidity { start: d(2008, 2, 14), end: Some(d(2028, 2, 14)) });
+        assert_eq!(
+            v,
+            IdValidity {
+                start: d(2008, 2, 14),
+                end: Some(d(2028, 2, 14))
+            }
+        );
         assert_eq!(v.to_card_string(), "2008.02.14-2028.02.14");
         let forever = parse_id_validity("2008.02.14-长期").unwrap();
         assert_eq!(forever.end, None);
@@ -279,41 +319,35 @@ mod tests {
 
     #[test]
     fn id_validity_rejects() {
-        assert!(parse_id_validity("2008.02.14-2008.02.14").unwrap_err().contains("不晚于"));
-        assert!(parse_id_validity("2018.02.14-2008.02.14").unwrap_err().contains("不晚于"));
-        assert!(parse_id_validity("2008.02.30-长期").unwrap_err().contains("不是真实存在"));
-        assert!(parse_id_validity("2008-02-14-长期").unwrap_err().contains("格式不对"));
-        assert!(parse_id_validity("2008.02.14").unwrap_err().contains("缺少"));
-        assert!(parse_id_validity("2008.02.14-永久").unwrap_err().contains("格式不对"));
-    }
-
-    #[test]
-    fn age_rules_default_warns() {
-        let r = AgeRules::default();
-        assert_eq!((r.min_age, r.max_age_male, r.max_age_female, r.block), (18, 60, 50, false));
-        assert_eq!(check_age(18, Sex::Male, &r), None);
-        assert_eq!(check_age(60, Sex::Male, &r), None);
-        assert_eq!(check_age(50, Sex::Female, &r), None);
-        let young = check_age(17, Sex::Female, &r).unwrap();
-        assert_eq!(young.field, "id_code");
-        assert_eq!(young.severity, Severity::Warning);
-        assert!(young.message.contains("未满 18 周岁") && young.message.contains("17"));
-        let old = check_age(61, Sex::Male, &r).unwrap();
-        assert!(old.message.contains("男性") && old.message.contains("60"), "{}", old.message);
-        let woman = check_age(51, Sex::Female, &r).unwrap();
-        assert!(woman.message.contains("女性") && woman.message.contains("50"));
-        assert_eq!(check_age(55, Sex::Male, &r), None);
-    }
-
-    #[test]
-    fn age_rules_block_and_serde_defaults() {
-        let r: AgeRules = serde_json::from_str(r#"{"block": true}"#).unwrap();
-        assert_eq!(r, AgeRules { block: true, ..AgeRules::default() });
-        let p = check_age(16, Sex::Male, &r).unwrap();
-        assert_eq!(p.severity, Severity::Error);
-        assert!(p.message.contains("不能登记"));
-        let custom: AgeRules = serde_json::from_str(r#"{"max_age_male": 55}"#).unwrap();
-        assert!(check_age(56, Sex::Male, &custom).is_some());
-        assert!(!custom.block);
+        assert!(
+            parse_id_validity("2008.02.14-2008.02.14")
+                .unwrap_err()
+                .contains("不晚于")
+        );
+        assert!(
+            parse_id_validity("2018.02.14-2008.02.14")
+                .unwrap_err()
+                .contains("不晚于")
+        );
+        assert!(
+            parse_id_validity("2008.02.30-长期")
+                .unwrap_err()
+                .contains("不是真实存在")
+        );
+        assert!(
+            parse_id_validity("2008-02-14-长期")
+                .unwrap_err()
+                .contains("格式不对")
+        );
+        assert!(
+            parse_id_validity("2008.02.14")
+                .unwrap_err()
+                .contains("缺少")
+        );
+        assert!(
+            parse_id_validity("2008.02.14-永久")
+                .unwrap_err()
+                .contains("格式不对")
+        );
     }
 }
