@@ -13,6 +13,9 @@ fn suid(field: &str, value: &str) -> Result<String, Answer> {
         .map_err(|e| Answer::field(Code::Illegal, field, format!("统一社会信用代码无效:{e}")))
 }
 
+/// An optional field, its shape check and the refusal's wording.
+type LightCheck = (&'static str, fn(&str) -> bool, &'static str);
+
 pub fn add(ctx: &mut Ctx<'_>, body: &Body) -> Answer {
     match try_add(ctx, body) {
         Ok(answer) | Err(answer) => answer,
@@ -30,7 +33,7 @@ fn try_add(ctx: &mut Ctx<'_>, body: &Body) -> Result<Answer, Answer> {
     {
         return Err(Answer::field(Code::Illegal, "Type", "单位类型编码不在数据字典中"));
     }
-    let checks: [(&str, fn(&str) -> bool, &str); 3] = [
+    let checks: [LightCheck; 3] = [
         ("Email", light_email, "电子邮箱格式不正确"),
         ("Postcode", light_postcode, "邮编应为6位数字"),
         ("Mobile_Phone", light_phone, "电话号码格式不正确"),

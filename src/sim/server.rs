@@ -159,6 +159,9 @@ impl Shared {
         if latency > 0 {
             std::thread::sleep(Duration::from_millis(latency));
         }
+        if let Some(kind) = fault {
+            tracing::info!(endpoint = endpoint.name(), ?kind, "simulator: injecting a fault");
+        }
         match fault {
             Some(FaultKind::Http500) => Outcome::Respond(Response::html(500, ERROR_500_PAGE)),
             Some(FaultKind::Close) => Outcome::Hangup,
@@ -191,6 +194,7 @@ impl Shared {
             }
         };
         state.count_call(endpoint.name(), answer.code.as_str());
+        tracing::info!(endpoint = endpoint.name(), code = answer.code.as_str(), detail = %answer.detail, "simulator answered");
         if let Some(path) = &self.config.state_file
             && let Err(e) = state.save(path)
         {

@@ -91,7 +91,11 @@ fn latency_delays_and_a_client_that_gives_up_still_leaves_its_record() {
     s.write_all(&raw_request("POST", &path_for(Endpoint::RegisterEmployee, &p), Some(UTF8), body.as_bytes(), ""))
         .expect("sends");
     drop(s);
-    std::thread::sleep(Duration::from_millis(900));
+    // Poll rather than sleep a fixed time: CI machines are slow and shared.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !h.state().workers.contains_key(ID2) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     assert_eq!(h.state().workers[ID2].received_count, 1);
 }
 
