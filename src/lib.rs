@@ -16,3 +16,4 @@ pub mod secret;
 pub mod sim;
 pub mod store;
 pub mod outbox;
+pub mod ui;

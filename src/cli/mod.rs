@@ -6,6 +6,7 @@
 mod platform_cmds;
 pub mod queue_cmds;
 mod sim_cmd;
+mod window_cmd;
 
 use std::path::PathBuf;
 
@@ -15,6 +16,7 @@ use crate::api::Secret;
 use crate::config::{Config, Environment};
 
 pub use platform_cmds::DictKind;
+pub use window_cmd::demo_companies;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -42,6 +44,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the window against the built-in simulator, with demo credentials and a
+    /// throwaway data dir: no platform keys needed.
+    Demo,
     /// Run the platform simulator on loopback.
     Sim(sim_cmd::SimArgs),
     /// Fetch a dictionary from the platform and print it.
@@ -166,9 +171,7 @@ pub fn run(cli: Cli) -> Exit {
         Some(Command::Outbox(OutboxCommand::List { json })) => queue_cmds::outbox_list(&ctx, json),
         Some(Command::Outbox(OutboxCommand::Drain)) => queue_cmds::outbox_drain(&ctx),
         Some(Command::Outbox(OutboxCommand::Retry { id })) => queue_cmds::outbox_retry(&ctx, id),
-        None => {
-            eprintln!("窗口界面尚未完成：请用 `cwr-station --help` 查看可用命令");
-            Exit::Invalid
-        }
+        Some(Command::Demo) => window_cmd::demo(),
+        None => window_cmd::window(ctx),
     }
 }

@@ -8,14 +8,19 @@ use std::io::{Cursor, Read};
 use std::path::Path;
 
 use base64::Engine as _;
-use image::codecs::jpeg::JpegEncoder;
-use image::imageops::{self, FilterType};
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits, RgbImage};
 
 mod jpeg_check;
+mod quality;
+mod resize;
 #[cfg(test)]
 mod tests;
+
+use quality::best_quality;
+#[cfg(test)]
+use quality::{MAX_QUALITY, MIN_QUALITY};
+use resize::downscale;
 
 /// Files larger than this are refused before decoding: no sane scan or phone photo is bigger,
 /// and reading one would stall the UI and waste memory.
@@ -28,10 +33,6 @@ pub const MAX_PIXELS: u64 = 100_000_000;
 const MAX_ALLOC: u64 = 512 * 1024 * 1024;
 /// The platform displays photos small; more pixels only cost budget.
 pub const MAX_LONG_SIDE: u32 = 1600;
-/// Below quality 35 JPEG blocking makes faces hard to recognise, so we shrink instead.
-const MIN_QUALITY: u8 = 35;
-/// Above 92 size grows fast with no visible gain.
-const MAX_QUALITY: u8 = 92;
 /// Each shrink step when even the lowest quality does not fit.
 const SHRINK_FACTOR: f32 = 0.75;
 /// A photo smaller than this is useless for identification; give up instead.
@@ -249,18 +250,6 @@ fn scaled_dims(width: u32, height: u32, max_long: u32) -> (u32, u32) {
     (w, h)
 }
 
-/// Callers only ask for a strictly smaller size; equal sizes skip this entirely.
-fn downscale(image: &RgbImage, width: u32, height: u32) -> RgbImage {
-    let factor = f64::from(image.width()) / f64::from(width.max(1));
-    if factor >= 2.0 {
-        // Area averaging is several times faster than a convolution filter on a 12 MP
-        // photo and, for reductions this large, looks the same after JPEG.
-        imageops::thumbnail(image, width, height)
-    } else {
-        imageops::resize(image, width, height, FilterType::Triangle)
-    }
-}
-
 fn orient(image: RgbImage, orientation: Orientation) -> RgbImage {
     if orientation == Orientation::NoTransforms {
         return image;
@@ -305,40 +294,4 @@ fn fit_to_budget(
         let (w, h) = scaled_dims(base.width(), base.height(), long_side);
         shrunk = Some(downscale(&base, w, h));
     }
-}
-
-fn encode(image: &RgbImage, quality: u8) -> Result<Vec<u8>, PhotoError> {
-    let mut out = Vec::with_capacity(image.as_raw().len() / 8);
-    JpegEncoder::new_with_quality(&mut out, quality)
-        .encode_image(image)
-        .map_err(|e| PhotoError::Corrupt(format!("JPEG 编码失败：{e}")))?;
-    Ok(out)
-}
-
-/// Highest quality in `MIN_QUALITY..=MAX_QUALITY` whose JPEG fits, or `None` if even the
-/// lowest does not. Size is monotone enough in quality for a binary search; whatever the
-/// search returns has been measured, so the budget holds even where it is not.
-fn best_quality(image: &RgbImage, budget: usize) -> Result<Option<(Vec<u8>, u8)>, PhotoError> {
-    let top = encode(image, MAX_QUALITY)?;
-    if top.len() <= budget {
-        return Ok(Some((top, MAX_QUALITY)));
-    }
-    let bottom = encode(image, MIN_QUALITY)?;
-    if bottom.len() > budget {
-        return Ok(None);
-    }
-    // Invariant: `lo` fits (its bytes are in `best`), `hi` does not.
-    let (mut lo, mut hi) = (MIN_QUALITY, MAX_QUALITY);
-    let mut best = bottom;
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        let candidate = encode(image, mid)?;
-        if candidate.len() <= budget {
-            lo = mid;
-            best = candidate;
-        } else {
-            hi = mid;
-        }
-    }
-    Ok(Some((best, lo)))
 }

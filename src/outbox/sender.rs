@@ -175,7 +175,12 @@ impl<'a> Sender<'a> {
     }
 
     fn record_failure(&mut self, item: &OutboxItem, attempts: u32, err: &ApiError) -> Result<Decision, StoreError> {
-        let outcome = Outcome::of(err);
+        let mut outcome = Outcome::of(err);
+        // Removal is the one write that is not an upsert: a retry after an answer that never
+        // came may find the company already gone (47). That is the state the clerk asked for.
+        if item.kind == ItemKind::RemoveCompany && attempts > 1 && err.code() == Some(crate::api::envelope::CODE_NOT_FOUND) {
+            outcome = Outcome::AlreadyDone;
+        }
         let decision = decide(outcome, attempts, fastrand::f64(), &self.settings.backoff);
         let code = err.code().unwrap_or("").to_string();
         let words = err.platform_words();

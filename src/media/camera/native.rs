@@ -34,6 +34,12 @@ impl CameraProvider for NokhwaCameras {
     /// `Ok(vec![])` when the system simply has no camera; the UI shows
     /// [`CameraError::NoCamera`]'s message for that.
     fn list(&self) -> Result<Vec<CameraInfo>, CameraError> {
+        // Only macOS gates cameras behind a permission prompt (always true elsewhere); ask,
+        // and let the clerk press “刷新” once they have answered it.
+        if !nokhwa::nokhwa_check() {
+            nokhwa::nokhwa_initialize(|granted| tracing::info!("camera permission granted: {granted}"));
+            return Err(CameraError::Busy("需要在系统弹窗中允许本程序使用摄像头".to_owned()));
+        }
         let queried = catch_unwind(|| nokhwa::query(ApiBackend::Auto))
             .map_err(|_| CameraError::Failed("查询摄像头时驱动崩溃".to_owned()))?;
         match queried {

@@ -116,7 +116,7 @@ pub(crate) fn render(counter: u64) -> Frame {
     let cy = h as f32 / 2.0;
     let (rx, ry) = (110.0f32, 145.0f32);
     let eyes = [(cx - 40.0, cy - 35.0), (cx + 40.0, cy - 35.0)];
-    let shift = (counter * 2 % 256) as i32;
+    let shift = (counter * 4 % 512) as i32;
 
     let mut rgb = Vec::with_capacity((WIDTH * HEIGHT * 3) as usize);
     for y in 0..h {
@@ -135,7 +135,7 @@ pub(crate) fn render(counter: u64) -> Frame {
                 [224, 180, 150]
             } else {
                 [
-                    ((x * 255 / w + shift) % 256) as u8,
+                    reflect(x * 255 / w + shift),
                     (y * 255 / h) as u8,
                     (160 - (x * 96 / w)) as u8,
                 ]
@@ -149,6 +149,12 @@ pub(crate) fn render(counter: u64) -> Frame {
         height: HEIGHT,
         rgb,
     }
+}
+
+/// Triangle wave over 0..=255, so the drifting gradient has no hard seam.
+fn reflect(v: i32) -> u8 {
+    let v = v.rem_euclid(512);
+    (if v < 256 { v } else { 511 - v }) as u8
 }
 
 /// 16 blocks along the bottom edge, white for 1 bits, black for 0 bits.

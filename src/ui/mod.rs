@@ -1,0 +1,41 @@
+//! The station window: one file per screen, a background [`backend::Backend`] that owns the
+//! store, the network and the photo work, and an [`app::StationApp`] that draws the screens,
+//! collects their [`app::Command`]s and applies them after drawing.
+
+pub mod app;
+pub mod backend;
+pub mod companies;
+pub mod enroll;
+pub mod export;
+pub mod fonts;
+pub mod photos;
+pub mod queue;
+pub mod roster;
+pub mod settings;
+pub mod status;
+pub mod widgets;
+
+pub use app::{AppOptions, StationApp};
+
+/// Opens the window; returns when it is closed.
+pub fn run_window(options: AppOptions) -> Result<(), String> {
+    let title = if options.demo { "实名制登记工作站（演示模式）" } else { "实名制登记工作站" };
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title(title)
+            .with_inner_size([1360.0, 860.0])
+            .with_min_inner_size([1024.0, 680.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "cwr-station",
+        native,
+        Box::new(move |cc| {
+            fonts::install_cjk_font(&cc.egui_ctx);
+            fonts::install_style(&cc.egui_ctx);
+            Ok(Box::new(StationApp::new(&cc.egui_ctx, options)))
+        }),
+    )
+    .map_err(|e| format!("窗口无法打开：{e}（没有图形界面时请用命令行功能，见 --help）"))
+}

@@ -1,0 +1,128 @@
+//! Small form pieces shared by the screens. Every input is `labelled_by` its visible label,
+//! so screen readers and the UI tests find it by the clerk's words.
+
+use egui::{Color32, Response, RichText, Ui};
+
+use crate::api::types::DictEntry;
+
+pub const ERROR_RED: Color32 = Color32::from_rgb(0xC6, 0x28, 0x28);
+pub const WARN_AMBER: Color32 = Color32::from_rgb(0xB2, 0x6A, 0x00);
+pub const OK_GREEN: Color32 = Color32::from_rgb(0x2E, 0x7D, 0x32);
+
+/// A label cell (with a red star when required); returns its response for `labelled_by`.
+pub fn field_label(ui: &mut Ui, text: &str, required: bool) -> Response {
+    ui.horizontal(|ui| {
+        let r = ui.label(text);
+        if required {
+            ui.label(RichText::new("*").color(ERROR_RED));
+        }
+        r
+    })
+    .inner
+}
+
+/// The message under or beside a field.
+pub fn field_message(ui: &mut Ui, message: Option<(&str, bool)>) {
+    if let Some((text, is_error)) = message {
+        let color = if is_error { ERROR_RED } else { WARN_AMBER };
+        ui.label(RichText::new(text).color(color).small());
+    }
+}
+
+/// One grid row: label, single-line text field, message. Returns the field's response.
+pub fn text_row(ui: &mut Ui, label: &str, required: bool, value: &mut String, hint: &str, message: Option<(&str, bool)>) -> Response {
+    let l = field_label(ui, label, required);
+    let r = ui
+        .horizontal(|ui| {
+            let r = ui
+                .add(egui::TextEdit::singleline(value).hint_text(hint).desired_width(300.0))
+                .labelled_by(l.id);
+            field_message(ui, message);
+            r
+        })
+        .inner;
+    ui.end_row();
+    r
+}
+
+/// A dropdown of dictionary names that stores the code. Long lists get a search box.
+pub fn dict_combo(
+    ui: &mut Ui,
+    id_salt: &str,
+    label_id: egui::Id,
+    value: &mut String,
+    entries: &[DictEntry],
+    search: &mut String,
+) -> Response {
+    let selected = entries
+        .iter()
+        .find(|e| &e.orders == value)
+        .map(|e| e.value.clone())
+        .unwrap_or_else(|| if value.is_empty() { "请选择".into() } else { format!("（未知代码 {value}）") });
+    let inner = egui::ComboBox::from_id_salt(id_salt)
+        .selected_text(selected)
+        .width(300.0)
+        .height(360.0)
+        .show_ui(ui, |ui| {
+            let mut changed = false;
+            if entries.len() > 12 {
+                let l = ui.label("搜索");
+                ui.add(egui::TextEdit::singleline(search).hint_text("输入名称的一部分").desired_width(260.0))
+                    .labelled_by(l.id)
+                    .request_focus();
+                ui.separator();
+            }
+            let needle = search.trim();
+            for e in entries.iter().filter(|e| needle.is_empty() || e.value.contains(needle)) {
+                if ui.selectable_label(*value == e.orders, &e.value).clicked() {
+                    *value = e.orders.clone();
+                    changed = true;
+                }
+            }
+            if entries.is_empty() {
+                ui.label(RichText::new("字典还没有取到：请联网后在“设置”里点“刷新字典”").color(WARN_AMBER));
+            }
+            changed
+        });
+    if inner.inner == Some(true) {
+        search.clear();
+    }
+    inner.response.labelled_by(label_id)
+}
+
+/// A dropdown of plain names (ethnic groups, companies) that stores the name.
+pub fn name_combo(ui: &mut Ui, id_salt: &str, label_id: egui::Id, value: &mut String, names: &[String], search: &mut String) -> Response {
+    let shown = if value.is_empty() { "请选择".to_string() } else { value.clone() };
+    let inner = egui::ComboBox::from_id_salt(id_salt).selected_text(shown).width(300.0).height(360.0).show_ui(ui, |ui| {
+        let mut changed = false;
+        if names.len() > 12 {
+            let l = ui.label("搜索");
+            ui.add(egui::TextEdit::singleline(search).hint_text("输入名称的一部分").desired_width(260.0))
+                .labelled_by(l.id)
+                .request_focus();
+            ui.separator();
+        }
+        let needle = search.trim();
+        for n in names.iter().filter(|n| needle.is_empty() || n.contains(needle)) {
+            if ui.selectable_label(value == n, n.as_str()).clicked() {
+                *value = n.clone();
+                changed = true;
+            }
+        }
+        changed
+    });
+    if inner.inner == Some(true) {
+        search.clear();
+    }
+    inner.response.labelled_by(label_id)
+}
+
+/// A count badge for the navigation ("待上传 3").
+pub fn badge_text(label: &str, count: u64) -> String {
+    if count == 0 { label.to_string() } else { format!("{label} ({count})") }
+}
+
+/// Beijing-time display of an RFC 3339 UTC timestamp from the store.
+pub fn local_time(rfc3339: &str) -> String {
+    crate::store::parse_timestamp(rfc3339).map(crate::api::beijing_timestamp).unwrap_or_else(|| rfc3339.to_string())
+}
