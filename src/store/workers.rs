@@ -68,6 +68,9 @@ pub struct WorkerRow {
     pub state: RecordState,
     pub sync_message: String,
     pub updated_at: String,
+    /// State of the worker's latest departure (`pending`, `needs_fix`, `sent`), empty when
+    /// never marked leaving: the roster shows a departure on its way or refused.
+    pub departure: String,
 }
 
 /// One worker in full (without photos).
@@ -176,9 +179,12 @@ impl Store {
     /// The roster, by name.
     pub fn worker_rows(&self) -> Result<Vec<WorkerRow>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id_code, emp_name, emp_company, json_extract(data, '$.emp_category'), json_extract(data, '$.job_name'),
-                    emp_id, sync_state, sync_message, updated_at
-             FROM workers ORDER BY emp_name, id_code",
+            "WITH latest AS (SELECT id_code, sync_state FROM departures WHERE id IN (SELECT MAX(id) FROM departures GROUP BY id_code))
+             SELECT w.id_code, w.emp_name, w.emp_company, json_extract(w.data, '$.emp_category'), json_extract(w.data, '$.job_name'),
+                    w.emp_id, w.sync_state, w.sync_message, w.updated_at, COALESCE(d.sync_state, '')
+             FROM workers w
+             LEFT JOIN latest d ON d.id_code = w.id_code
+             ORDER BY w.emp_name, w.id_code",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(WorkerRow {
@@ -191,6 +197,7 @@ impl Store {
                 state: RecordState::parse(&r.get::<_, String>(6)?),
                 sync_message: r.get(7)?,
                 updated_at: r.get(8)?,
+                departure: r.get(9)?,
             })
         })?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)

@@ -257,7 +257,7 @@ impl StationApp {
         let mut dismiss = None;
         for (i, e) in self.errors.iter().enumerate() {
             ui.horizontal(|ui| {
-                ui.label(egui::RichText::new(format!("⚠ {e}")).color(super::widgets::ERROR_RED));
+                ui.label(egui::RichText::new(format!("！{e}")).color(super::widgets::ERROR_RED));
                 if ui.small_button("知道了").clicked() {
                     dismiss = Some(i);
                 }
@@ -267,7 +267,7 @@ impl StationApp {
             self.errors.remove(i);
         }
         for (n, _) in &self.notices {
-            ui.label(egui::RichText::new(format!("✔ {n}")).color(super::widgets::OK_GREEN));
+            ui.label(egui::RichText::new(format!("√ {n}")).color(super::widgets::OK_GREEN));
         }
     }
 }

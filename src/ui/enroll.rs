@@ -351,20 +351,20 @@ impl EnrollScreen {
             ui.end_row();
 
             let msg = self.message_for(problems, "match_flag").map(|(m, e)| (m.to_string(), e));
-            let l = field_label(ui, "人证比对", true);
+            field_label(ui, "人证比对", true);
             ui.horizontal(|ui| {
                 let w = &mut self.form.worker;
-                ui.radio_value(&mut w.match_flag, "Y".to_string(), "人证一致").labelled_by(l.id);
-                ui.radio_value(&mut w.match_flag, "N".to_string(), "人证不一致").labelled_by(l.id);
+                ui.radio_value(&mut w.match_flag, "Y".to_string(), "人证一致");
+                ui.radio_value(&mut w.match_flag, "N".to_string(), "人证不一致");
                 field_message(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
             });
             ui.end_row();
             let msg = self.message_for(problems, "contract_status").map(|(m, e)| (m.to_string(), e));
-            let l = field_label(ui, "合同办理", true);
+            field_label(ui, "合同办理", true);
             ui.horizontal(|ui| {
                 let w = &mut self.form.worker;
-                ui.radio_value(&mut w.contract_status, "1".to_string(), "已签合同").labelled_by(l.id);
-                ui.radio_value(&mut w.contract_status, "0".to_string(), "未签合同").labelled_by(l.id);
+                ui.radio_value(&mut w.contract_status, "1".to_string(), "已签合同");
+                ui.radio_value(&mut w.contract_status, "0".to_string(), "未签合同");
                 field_message(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
             });
             ui.end_row();

@@ -1,24 +1,466 @@
-//! 人员花名册 (placeholder until the roster screen lands).
+//! 人员花名册: the project's workers in a table the clerk can search, filter and sort; one or
+//! many selected workers are marked leaving through a confirmation (see `leave`); the
+//! filtered view exports to Excel.
 
+mod leave;
+
+use std::collections::BTreeSet;
+
+use egui::{Align, Layout, RichText};
+use egui_extras::{Column, TableBuilder};
 use serde::{Deserialize, Serialize};
 
 use super::app::Command;
-use super::backend::{Event, Snapshot};
+use super::backend::{Event, Intent, Snapshot};
+use super::export::RosterLine;
+use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, local_time};
+use crate::api::Endpoint;
+use crate::domain::mask_id;
+use crate::store::{RecordState, WorkerRow};
 
+pub use leave::{LeaveDialog, LeaveOutcome, check_exit_time};
+
+/// Columns the roster sorts by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SortKey {
+    #[default]
+    Name,
+    IdCode,
+    Company,
+    Trade,
+    Category,
+    State,
+    EmpId,
+    Updated,
+}
+
+/// The clerk's search, filters and sort, kept between runs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RosterPrefs {
     pub search: String,
+    /// `RecordState::as_str` of the state shown, empty for all.
+    pub state: String,
+    /// Full company name, empty for all.
+    pub company: String,
+    pub sort: SortKey,
+    pub descending: bool,
+}
+
+impl RosterPrefs {
+    fn filtering(&self) -> bool {
+        !self.search.trim().is_empty() || !self.state.is_empty() || !self.company.is_empty()
+    }
 }
 
 #[derive(Default)]
-pub struct RosterScreen {}
+pub struct RosterScreen {
+    /// id_codes ticked, also those the current filter hides.
+    pub selected: BTreeSet<String>,
+    dialog: Option<LeaveDialog>,
+}
+
+/// The state the roster shows: a refused departure needs the clerk as much as a refused
+/// registration does, although the worker's own record is still "sent".
+pub fn shown_state(w: &WorkerRow) -> RecordState {
+    match w.state {
+        RecordState::Departed => RecordState::Departed,
+        _ if w.departure == "needs_fix" => RecordState::NeedsFix,
+        s => s,
+    }
+}
+
+/// Marked leaving, the platform has not answered yet: selecting again would send it twice.
+pub fn leaving_on_its_way(w: &WorkerRow) -> bool {
+    w.state != RecordState::Departed && w.departure == "pending"
+}
+
+fn selectable(w: &WorkerRow) -> bool {
+    w.state != RecordState::Departed && !leaving_on_its_way(w)
+}
+
+/// One roster line with the dictionary names resolved once per frame.
+struct ViewRow<'a> {
+    row: &'a WorkerRow,
+    trade: String,
+    category: String,
+    state: RecordState,
+}
+
+fn dict_text(snap: &Snapshot, kind: Endpoint, code: &str) -> String {
+    snap.dict_name(kind, code).map(str::to_string).unwrap_or_else(|| code.to_string())
+}
+
+/// Does the worker match what the clerk typed? Name and company by substring; the ID number
+/// also when typed in full or in part, with a lower-case x.
+pub fn matches_search(w: &WorkerRow, needle: &str) -> bool {
+    let needle = needle.trim();
+    if needle.is_empty() {
+        return true;
+    }
+    w.emp_name.contains(needle) || w.emp_company.contains(needle) || w.id_code.contains(&needle.to_uppercase())
+}
+
+fn state_order(s: RecordState) -> u8 {
+    match s {
+        RecordState::NeedsFix => 0,
+        RecordState::Pending => 1,
+        RecordState::Sent => 2,
+        RecordState::Departed => 3,
+    }
+}
+
+fn build_view<'a>(snap: &'a Snapshot, prefs: &RosterPrefs) -> Vec<ViewRow<'a>> {
+    let mut view: Vec<ViewRow<'a>> = snap
+        .workers
+        .iter()
+        .filter(|w| matches_search(w, &prefs.search))
+        .filter(|w| prefs.company.is_empty() || w.emp_company == prefs.company)
+        .map(|w| ViewRow {
+            row: w,
+            trade: dict_text(snap, Endpoint::DictListJobName, &w.job_name),
+            category: dict_text(snap, Endpoint::DictListEmpCategory, &w.emp_category),
+            state: shown_state(w),
+        })
+        .filter(|v| prefs.state.is_empty() || v.state.as_str() == prefs.state)
+        .collect();
+    view.sort_by(|a, b| {
+        let (x, y) = (a.row, b.row);
+        let primary = match prefs.sort {
+            SortKey::Name => x.emp_name.cmp(&y.emp_name),
+            SortKey::IdCode => x.id_code.cmp(&y.id_code),
+            SortKey::Company => x.emp_company.cmp(&y.emp_company),
+            SortKey::Trade => a.trade.cmp(&b.trade),
+            SortKey::Category => a.category.cmp(&b.category),
+            SortKey::State => state_order(a.state).cmp(&state_order(b.state)),
+            SortKey::EmpId => x.emp_id.cmp(&y.emp_id),
+            SortKey::Updated => x.updated_at.cmp(&y.updated_at),
+        };
+        let primary = if prefs.descending { primary.reverse() } else { primary };
+        primary.then_with(|| x.emp_name.cmp(&y.emp_name)).then_with(|| x.id_code.cmp(&y.id_code))
+    });
+    view
+}
+
+fn state_color(s: RecordState) -> egui::Color32 {
+    match s {
+        RecordState::Pending => WARN_AMBER,
+        RecordState::Sent => OK_GREEN,
+        RecordState::NeedsFix => ERROR_RED,
+        RecordState::Departed => egui::Color32::GRAY,
+    }
+}
 
 impl RosterScreen {
-    pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, _prefs: &mut RosterPrefs, _out: &mut Vec<Command>) {
-        for w in &snap.workers {
-            ui.label(format!("{} {} {}", w.emp_name, crate::domain::mask_id(&w.id_code), w.state.label()));
+    pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, prefs: &mut RosterPrefs, out: &mut Vec<Command>) {
+        // Departed workers cannot leave again, and gone ones cannot be selected at all.
+        self.selected.retain(|id| snap.workers.iter().any(|w| &w.id_code == id && selectable(w)));
+        ui.heading("人员花名册");
+        self.filters_ui(ui, snap, prefs);
+        let view = build_view(snap, prefs);
+        self.actions_ui(ui, snap, prefs, &view, out);
+        ui.separator();
+        if snap.workers.is_empty() {
+            ui.label("还没有登记人员：到“人员登记”登记第一位。");
+        } else if view.is_empty() {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new("没有符合条件的人员：请检查搜索词或筛选条件。").color(WARN_AMBER));
+                if ui.button("清除筛选").clicked() {
+                    prefs.search.clear();
+                    prefs.state.clear();
+                    prefs.company.clear();
+                }
+            });
+        } else {
+            self.table_ui(ui, prefs, &view, out);
+        }
+        if let Some(dialog) = &mut self.dialog {
+            match dialog.ui(ui.ctx()) {
+                Some(LeaveOutcome::Confirm { id_codes, exit_time }) => {
+                    out.push(Command::Backend(Intent::MarkLeaving { id_codes, exit_time }));
+                    self.selected.clear();
+                    self.dialog = None;
+                }
+                Some(LeaveOutcome::Cancel) => self.dialog = None,
+                None => {}
+            }
         }
     }
+
     pub fn on_event(&mut self, _event: &Event) {}
+
+    fn filters_ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, prefs: &mut RosterPrefs) {
+        ui.horizontal_wrapped(|ui| {
+            let l = ui.label("搜索");
+            ui.add(egui::TextEdit::singleline(&mut prefs.search).hint_text("姓名、身份证号码或单位").desired_width(240.0))
+                .labelled_by(l.id);
+            ui.add_space(12.0);
+            let l = ui.label("状态");
+            let shown = RecordState::parse(&prefs.state);
+            let text = if prefs.state.is_empty() { "全部" } else { shown.label() };
+            egui::ComboBox::from_id_salt("roster_state")
+                .selected_text(text)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut prefs.state, String::new(), "全部");
+                    for s in [RecordState::Pending, RecordState::Sent, RecordState::NeedsFix, RecordState::Departed] {
+                        ui.selectable_value(&mut prefs.state, s.as_str().to_string(), s.label());
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            ui.add_space(12.0);
+            let l = ui.label("单位");
+            let mut companies: BTreeSet<&str> = snap.workers.iter().map(|w| w.emp_company.as_str()).collect();
+            companies.extend(snap.companies.iter().map(|c| c.company.company_name.as_str()));
+            companies.remove("");
+            let text = if prefs.company.is_empty() { "全部单位" } else { prefs.company.as_str() };
+            egui::ComboBox::from_id_salt("roster_company")
+                .selected_text(text)
+                .width(260.0)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut prefs.company, String::new(), "全部单位");
+                    for c in companies {
+                        ui.selectable_value(&mut prefs.company, c.to_string(), c);
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            if prefs.filtering() && ui.button("清除筛选").clicked() {
+                prefs.search.clear();
+                prefs.state.clear();
+                prefs.company.clear();
+            }
+        });
+    }
+
+    fn actions_ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, prefs: &RosterPrefs, view: &[ViewRow<'_>], out: &mut Vec<Command>) {
+        ui.horizontal_wrapped(|ui| {
+            let pickable: Vec<&str> = view.iter().filter(|v| selectable(v.row)).map(|v| v.row.id_code.as_str()).collect();
+            let mut all = !pickable.is_empty() && pickable.iter().all(|id| self.selected.contains(*id));
+            let r = ui
+                .add_enabled(!pickable.is_empty(), egui::Checkbox::new(&mut all, "全选"))
+                .on_hover_text("选中或取消当前列表里所有可以离场的人员（已离场的不能选）");
+            if r.changed() {
+                for id in &pickable {
+                    if all {
+                        self.selected.insert((*id).to_string());
+                    } else {
+                        self.selected.remove(*id);
+                    }
+                }
+            }
+            let n = self.selected.len();
+            let hidden = self.selected.iter().filter(|id| !view.iter().any(|v| &v.row.id_code == *id)).count();
+            if n > 0 {
+                let text = if hidden > 0 { format!("已选 {n} 人（{hidden} 人不在当前列表中）") } else { format!("已选 {n} 人") };
+                ui.label(text);
+                if ui.button("清除选择").clicked() {
+                    self.selected.clear();
+                }
+            }
+            let leave = ui
+                .add_enabled(n > 0, egui::Button::new(format!("标记离场 ({n})")))
+                .on_disabled_hover_text("先在列表左边勾选要离场的人员");
+            if leave.clicked() {
+                self.dialog = Some(LeaveDialog::new(snap, &self.selected));
+            }
+            ui.separator();
+            let shown = view.len();
+            ui.label(if prefs.filtering() { format!("共 {} 人，显示 {shown} 人", snap.workers.len()) } else { format!("共 {shown} 人") });
+            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                let export = ui.add_enabled(shown > 0, egui::Button::new("导出 Excel")).on_hover_text("把当前列表（按现在的搜索、筛选和排序）存成 Excel 文件，身份证号码完整保存");
+                if export.clicked() {
+                    out.push(Command::ExportRoster(view.iter().map(roster_line).collect()));
+                }
+            });
+        });
+    }
+
+    fn table_ui(&mut self, ui: &mut egui::Ui, prefs: &mut RosterPrefs, view: &[ViewRow<'_>], out: &mut Vec<Command>) {
+        let headers = [
+            ("姓名", SortKey::Name),
+            ("身份证号码", SortKey::IdCode),
+            ("所属单位", SortKey::Company),
+            ("工种", SortKey::Trade),
+            ("人员类型", SortKey::Category),
+            ("状态", SortKey::State),
+            ("平台工号", SortKey::EmpId),
+            ("最后修改", SortKey::Updated),
+        ];
+        TableBuilder::new(ui)
+            .id_salt("roster_table")
+            .striped(true)
+            .resizable(true)
+            .cell_layout(Layout::left_to_right(Align::Center))
+            .column(Column::exact(28.0))
+            .column(Column::initial(90.0).at_least(60.0))
+            .column(Column::initial(170.0).at_least(120.0))
+            .column(Column::initial(220.0).at_least(100.0).clip(true))
+            .column(Column::initial(100.0).at_least(60.0).clip(true))
+            .column(Column::initial(130.0).at_least(60.0).clip(true))
+            .column(Column::initial(150.0).at_least(70.0))
+            .column(Column::initial(150.0).at_least(60.0).clip(true))
+            .column(Column::initial(150.0).at_least(100.0))
+            .column(Column::remainder().at_least(60.0))
+            .min_scrolled_height(0.0)
+            .header(26.0, |mut header| {
+                header.col(|_| {});
+                for (label, key) in headers {
+                    header.col(|ui| {
+                        let active = prefs.sort == key;
+                        let arrow = if !active { "" } else if prefs.descending { " ▼" } else { " ▲" };
+                        let r = ui.selectable_label(active, RichText::new(format!("{label}{arrow}")).strong()).on_hover_text("点击按此列排序，再点一次倒序");
+                        if r.clicked() {
+                            if active {
+                                prefs.descending = !prefs.descending;
+                            } else {
+                                prefs.sort = key;
+                                prefs.descending = false;
+                            }
+                        }
+                    });
+                }
+                header.col(|ui| {
+                    ui.strong("操作");
+                });
+            })
+            .body(|body| {
+                body.rows(26.0, view.len(), |mut row| {
+                    let v = &view[row.index()];
+                    let w = v.row;
+                    row.col(|ui| {
+                        let mut ticked = self.selected.contains(&w.id_code);
+                        let r = ui
+                            .add_enabled(selectable(w), egui::Checkbox::without_text(&mut ticked))
+                            .accessible_name(format!("选择 {}", w.emp_name))
+                            .on_disabled_hover_text(if w.state == RecordState::Departed { "已离场，不能再选" } else { "离场正在上传，等平台回复" });
+                        if r.changed() {
+                            if ticked {
+                                self.selected.insert(w.id_code.clone());
+                            } else {
+                                self.selected.remove(&w.id_code);
+                            }
+                        }
+                    });
+                    row.col(|ui| {
+                        ui.label(&w.emp_name);
+                    });
+                    row.col(|ui| {
+                        ui.monospace(mask_id(&w.id_code));
+                    });
+                    row.col(|ui| {
+                        ui.label(&w.emp_company);
+                    });
+                    row.col(|ui| {
+                        ui.label(&v.trade);
+                    });
+                    row.col(|ui| {
+                        ui.label(&v.category);
+                    });
+                    row.col(|ui| state_cell(ui, v));
+                    row.col(|ui| {
+                        let text = if w.emp_id.is_empty() { "—" } else { w.emp_id.as_str() };
+                        ui.label(RichText::new(text).small().monospace()).on_hover_text(text);
+                    });
+                    row.col(|ui| {
+                        ui.label(local_time(&w.updated_at));
+                    });
+                    row.col(|ui| {
+                        let r = ui.small_button("修改").on_hover_text(format!("打开 {} 的资料修改后重新上传", w.emp_name));
+                        if r.clicked() {
+                            out.push(Command::EditWorker(w.id_code.clone()));
+                        }
+                    });
+                });
+            });
+    }
+}
+
+fn state_cell(ui: &mut egui::Ui, v: &ViewRow<'_>) {
+    let w = v.row;
+    let r = ui.label(RichText::new(v.state.label()).color(state_color(v.state)).strong());
+    if leaving_on_its_way(w) {
+        ui.label(RichText::new("离场待上传").small().color(WARN_AMBER));
+    } else if w.departure == "needs_fix" && w.state != RecordState::Departed {
+        ui.label(RichText::new("离场未成功").small().color(ERROR_RED));
+    }
+    if !w.sync_message.is_empty() {
+        r.on_hover_text(format!("{}。请到“待上传”查看平台的回复和处理办法。", w.sync_message));
+    }
+}
+
+fn roster_line(v: &ViewRow<'_>) -> RosterLine {
+    let w = v.row;
+    RosterLine {
+        emp_name: w.emp_name.clone(),
+        id_code: w.id_code.clone(),
+        company: w.emp_company.clone(),
+        trade: v.trade.clone(),
+        category: v.category.clone(),
+        state: v.state.label().to_string(),
+        emp_id: w.emp_id.clone(),
+        updated_at: local_time(&w.updated_at),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, id: &str, company: &str, state: RecordState, departure: &str) -> WorkerRow {
+        WorkerRow {
+            id_code: id.into(),
+            emp_name: name.into(),
+            emp_company: company.into(),
+            emp_category: "00".into(),
+            job_name: String::new(),
+            emp_id: String::new(),
+            state,
+            sync_message: String::new(),
+            updated_at: String::new(),
+            departure: departure.into(),
+        }
+    }
+
+    #[test]
+    fn search_matches_name_company_and_id_in_full_or_part() {
+        let w = row("张三", "44030519900101123X", "深圳市鹏城建设集团有限公司", RecordState::Sent, "");
+        for needle in ["张", "鹏城", "44030519900101123x", " 44030519900101123X ", "123X", ""] {
+            assert!(matches_search(&w, needle), "{needle}");
+        }
+        for needle in ["李四", "44030519900101124X", "安居"] {
+            assert!(!matches_search(&w, needle), "{needle}");
+        }
+    }
+
+    #[test]
+    fn refused_departure_shows_as_needs_fix_and_pending_one_cannot_be_selected() {
+        let refused = row("甲", "1", "c", RecordState::Sent, "needs_fix");
+        assert_eq!(shown_state(&refused), RecordState::NeedsFix);
+        assert!(selectable(&refused));
+        let on_its_way = row("乙", "2", "c", RecordState::Sent, "pending");
+        assert_eq!(shown_state(&on_its_way), RecordState::Sent);
+        assert!(!selectable(&on_its_way));
+        let gone = row("丙", "3", "c", RecordState::Departed, "sent");
+        assert_eq!(shown_state(&gone), RecordState::Departed);
+        assert!(!selectable(&gone));
+    }
+
+    #[test]
+    fn view_filters_by_state_and_sorts_descending() {
+        let snap = Snapshot {
+            workers: vec![
+                row("甲", "1", "A", RecordState::Sent, ""),
+                row("乙", "2", "B", RecordState::Departed, "sent"),
+                row("丙", "3", "A", RecordState::Pending, ""),
+            ],
+            ..Default::default()
+        };
+        let prefs = RosterPrefs { company: "A".into(), sort: SortKey::IdCode, descending: true, ..Default::default() };
+        let ids: Vec<&str> = build_view(&snap, &prefs).iter().map(|v| v.row.id_code.as_str()).collect();
+        assert_eq!(ids, ["3", "1"]);
+        let prefs = RosterPrefs { state: "departed".into(), ..Default::default() };
+        let ids: Vec<&str> = build_view(&snap, &prefs).iter().map(|v| v.row.id_code.as_str()).collect();
+        assert_eq!(ids, ["2"]);
+    }
 }

@@ -48,10 +48,10 @@ impl SettingsScreen {
         egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
             ui.heading("平台连接");
             egui::Grid::new("settings_platform").num_columns(2).spacing([16.0, 8.0]).show(ui, |ui| {
-                let l = field_label(ui, "环境", true);
+                field_label(ui, "环境", true);
                 ui.horizontal(|ui| {
                     for env in [Environment::Test, Environment::Production, Environment::Custom] {
-                        ui.radio_value(&mut self.draft.environment, env, env.label()).labelled_by(l.id);
+                        ui.radio_value(&mut self.draft.environment, env, env.label());
                     }
                     if self.draft.environment == Environment::Demo {
                         ui.label(RichText::new("演示（内置模拟平台）").color(WARN_AMBER));
@@ -126,10 +126,10 @@ impl SettingsScreen {
                     ui.add(egui::DragValue::new(value).range(14..=80).suffix(" 岁")).labelled_by(l.id);
                     ui.end_row();
                 }
-                let l = field_label(ui, "超出年龄时", false);
+                field_label(ui, "超出年龄时", false);
                 ui.horizontal(|ui| {
-                    ui.radio_value(&mut r.block, false, "提醒").labelled_by(l.id);
-                    ui.radio_value(&mut r.block, true, "禁止登记").labelled_by(l.id);
+                    ui.radio_value(&mut r.block, false, "提醒");
+                    ui.radio_value(&mut r.block, true, "禁止登记");
                 });
                 ui.end_row();
             });
@@ -170,7 +170,7 @@ impl SettingsScreen {
                 for e in Endpoint::ALL {
                     let n = snap.successes.get(e.name()).copied().unwrap_or(0);
                     let done = n >= ACCEPTANCE_MIN;
-                    ui.label(RichText::new(if done { "✔" } else { "○" }).color(if done { OK_GREEN } else { WARN_AMBER }));
+                    ui.label(RichText::new(if done { "√" } else { "○" }).color(if done { OK_GREEN } else { WARN_AMBER }));
                     ui.label(format!("{}（{}）", e.label_zh(), e.name()));
                     ui.label(format!("{n} / {ACCEPTANCE_MIN}"));
                     ui.end_row();

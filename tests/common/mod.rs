@@ -2,6 +2,8 @@
 //! sample data (ID numbers and credit codes with correct check characters, real JPEGs).
 #![allow(dead_code)]
 
+pub mod ui;
+
 use std::io::Cursor;
 use std::path::Path;
 use std::sync::Arc;

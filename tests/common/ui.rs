@@ -1,0 +1,92 @@
+//! A window under test: the real app against a simulator, driven by egui_kittest.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cwr_station::api::Secret;
+use cwr_station::config::{Config, Environment};
+use cwr_station::media::camera::SyntheticCameras;
+use cwr_station::sim::SimConfig;
+use cwr_station::ui::{AppOptions, StationApp, fonts};
+use egui_kittest::Harness;
+
+/// The app is made on the first frame, with the harness's own context.
+pub struct UiState {
+    pub app: Option<StationApp>,
+    options: Option<AppOptions>,
+}
+
+impl UiState {
+    pub fn app(&self) -> &StationApp {
+        self.app.as_ref().expect("app started")
+    }
+    pub fn app_mut(&mut self) -> &mut StationApp {
+        self.app.as_mut().expect("app started")
+    }
+}
+
+pub fn demo_config(base_url: &str) -> Config {
+    let demo = SimConfig::demo();
+    Config {
+        environment: Environment::Demo,
+        base_url: base_url.to_string(),
+        api_key: demo.api_key,
+        client_serial: demo.client_serial,
+        project_id: demo.project_id,
+        ..Default::default()
+    }
+}
+
+pub fn harness(data_dir: &Path, base_url: &str) -> Harness<'static, UiState> {
+    let options = AppOptions {
+        data_dir: data_dir.to_path_buf(),
+        config: demo_config(base_url),
+        secret: Secret::new(SimConfig::demo().api_secret),
+        demo: true,
+        cameras: Arc::new(SyntheticCameras::new()),
+    };
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .with_context_setup(|ctx| {
+            fonts::install_cjk_font(ctx);
+            fonts::install_style(ctx);
+        })
+        .build_ui_state(
+            |ui, state: &mut UiState| {
+                if state.app.is_none() {
+                    if let Some(options) = state.options.take() {
+                        state.app = Some(StationApp::new(ui.ctx(), options));
+                    }
+                }
+                if let Some(app) = state.app.as_mut() {
+                    let ctx = ui.ctx().clone();
+                    app.logic(&ctx);
+                    app.ui(ui);
+                }
+            },
+            UiState { app: None, options: Some(options) },
+        )
+}
+
+/// Steps frames (background threads need wall time) until `done` holds.
+pub fn step_until(h: &mut Harness<'static, UiState>, what: &str, timeout: Duration, done: impl Fn(&StationApp) -> bool) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        h.step();
+        if h.state().app.as_ref().is_some_and(&done) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(15));
+    }
+}
+
+/// A few frames with a little wall time between them.
+pub fn settle(h: &mut Harness<'static, UiState>, frames: usize) {
+    for _ in 0..frames {
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
