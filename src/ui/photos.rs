@@ -70,10 +70,12 @@ const SLOT_SIZE: egui::Vec2 = egui::vec2(170.0, 150.0);
 pub fn slot_ui(ui: &mut egui::Ui, slots: &mut PhotoSlots, kind: PhotoKind, error: Option<&str>, actions: &mut Vec<SlotAction>) {
     ui.vertical(|ui| {
         ui.set_width(SLOT_SIZE.x + 10.0);
+        ui.set_max_width(SLOT_SIZE.x + 10.0);
         ui.label(RichText::new(kind.label()).strong());
         let frame = egui::Frame::group(ui.style()).inner_margin(4.0);
         let resp = frame.show(ui, |ui| {
             ui.set_min_size(SLOT_SIZE);
+            ui.set_max_size(SLOT_SIZE);
             ui.centered_and_justified(|ui| {
                 if let Some(p) = slots.photos.get(&kind) {
                     let size = p.texture.size_vec2();
@@ -95,8 +97,9 @@ pub fn slot_ui(ui: &mut egui::Ui, slots: &mut PhotoSlots, kind: PhotoKind, error
         } else if let Some(e) = error {
             ui.label(RichText::new(e).color(ERROR_RED).small());
         }
-        ui.horizontal(|ui| {
-            if kind == PhotoKind::Face && ui.button("摄像头").clicked() {
+        ui.horizontal_wrapped(|ui| {
+            let camera_text = if slots.photos.contains_key(&kind) { "重拍" } else { "摄像头" };
+            if kind == PhotoKind::Face && ui.button(camera_text).clicked() {
                 actions.push(SlotAction::OpenCamera);
             }
             if ui.button(format!("选择{}文件", short(kind))).clicked() {
@@ -193,9 +196,15 @@ impl CameraPanel {
             }
         }
         let mut captured = None;
+        let latest = self.worker.as_ref().and_then(|w| w.latest_with_sequence());
         egui::Frame::group(ui.style()).show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.label(RichText::new("摄像头").strong());
+                if let Some((_, frame)) = &latest {
+                    if ui.button(RichText::new("拍照").strong()).clicked() {
+                        captured = Some(Arc::clone(frame));
+                    }
+                }
                 match &self.cameras {
                     None => {
                         ui.spinner();
@@ -240,7 +249,7 @@ impl CameraPanel {
                 if let Some(e) = worker.error() {
                     ui.label(RichText::new(e.to_string()).color(ERROR_RED));
                 }
-                if let Some((seq, frame)) = worker.latest_with_sequence() {
+                if let Some((seq, frame)) = latest {
                     if seq != self.last_sequence {
                         self.last_sequence = seq;
                         let image = ColorImage::from_rgb([frame.width as usize, frame.height as usize], &frame.rgb);
@@ -251,11 +260,8 @@ impl CameraPanel {
                     }
                     if let Some(t) = &self.texture {
                         let size = t.size_vec2();
-                        let scale = (360.0 / size.x).min(1.0);
+                        let scale = (320.0 / size.x).min(1.0);
                         ui.add(egui::Image::new(t).fit_to_exact_size(size * scale));
-                    }
-                    if ui.button("拍照").clicked() {
-                        captured = Some(frame);
                     }
                 }
             }
