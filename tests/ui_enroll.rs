@@ -141,6 +141,14 @@ fn a_worker_is_enrolled_end_to_end() {
     let app = h.state().app();
     assert!(app.enroll.form.worker.id_code.is_empty() && app.enroll.slots.photos.is_empty());
     assert!(app.enroll.submitted.is_none());
+
+    // Typing the same ID number again loads that worker for update, personnel type locked.
+    type_into(&mut h, "身份证号码", &id);
+    step_until(&mut h, "existing worker loaded", Duration::from_secs(10), |app| app.enroll.form.worker.emp_name == "张堃");
+    settle(&mut h, 3);
+    assert!(h.query_by_label_contains("此身份证号已登记过").is_some());
+    assert!(h.query_by_label_contains("人员类型上传后平台不允许修改").is_some());
+    step_until(&mut h, "photos of the existing worker shown", Duration::from_secs(10), |app| app.enroll.slots.photos.len() == 4);
 }
 
 #[test]
