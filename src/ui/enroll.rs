@@ -313,6 +313,27 @@ impl EnrollScreen {
                 field_message(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
             });
             ui.end_row();
+            ui.label("");
+            ui.horizontal(|ui| {
+                // The same period from date pickers, for clerks who prefer a calendar.
+                let today = chrono::Local::now().date_naive();
+                let parsed = crate::domain::parse_id_validity(&self.form.worker.id_validdate).ok();
+                let mut start = parsed.as_ref().map(|v| v.start).unwrap_or(today);
+                let long_term = self.form.worker.id_validdate.ends_with("长期");
+                let mut end = parsed.as_ref().and_then(|v| v.end).unwrap_or(start + chrono::Duration::days(365 * 10));
+                ui.label(RichText::new("或用日历选：").small());
+                let mut changed = date_button(ui, "validity_start", &mut start, l.id);
+                if !long_term {
+                    ui.label("至");
+                    changed |= date_button(ui, "validity_end", &mut end, l.id);
+                }
+                if changed {
+                    let v = crate::domain::IdValidity { start, end: (!long_term).then_some(end) };
+                    self.form.worker.id_validdate = v.to_card_string();
+                    self.touched.insert("id_validdate".into());
+                }
+            });
+            ui.end_row();
 
             let names: Vec<String> = crate::domain::ETHNIC_GROUPS.iter().map(|(_, n)| n.to_string()).collect();
             self.combo_row(ui, problems, "emp_nation", "民族", |ui, id, value, search| name_combo(ui, "emp_nation", id, value, &names, search));
@@ -575,13 +596,15 @@ fn id_summary(id: &str) -> String {
 }
 
 /// A date picker (egui_extras works on jiff dates).
-fn date_button(ui: &mut egui::Ui, id_salt: &str, date: &mut NaiveDate, label_id: egui::Id) {
+fn date_button(ui: &mut egui::Ui, id_salt: &str, date: &mut NaiveDate, label_id: egui::Id) -> bool {
     use chrono::Datelike;
     let mut j = jiff::civil::Date::new(date.year() as i16, date.month() as i8, date.day() as i8).unwrap_or_default();
     let r = ui.add(egui_extras::DatePickerButton::new(&mut j).id_salt(id_salt).format("%Y-%m-%d").show_icon(false)).labelled_by(label_id);
     if r.changed() {
         if let Some(d) = NaiveDate::from_ymd_opt(j.year() as i32, j.month() as u32, j.day() as u32) {
             *date = d;
+            return true;
         }
     }
+    false
 }
