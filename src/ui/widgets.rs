@@ -54,48 +54,35 @@ pub fn dict_combo(
     entries: &[DictEntry],
     search: &mut String,
 ) -> Response {
-    let selected = entries
-        .iter()
-        .find(|e| &e.orders == value)
-        .map(|e| e.value.clone())
-        .unwrap_or_else(|| if value.is_empty() { "请选择".into() } else { format!("（未知代码 {value}）") });
-    let inner = egui::ComboBox::from_id_salt(id_salt)
-        .selected_text(selected)
-        .width(300.0)
-        .height(360.0)
-        .show_ui(ui, |ui| {
-            let mut changed = false;
-            if entries.len() > 12 {
-                let l = ui.label("搜索");
-                ui.add(egui::TextEdit::singleline(search).hint_text("输入名称的一部分").desired_width(260.0))
-                    .labelled_by(l.id)
-                    .request_focus();
-                ui.separator();
-            }
-            let needle = search.trim();
-            for e in entries.iter().filter(|e| needle.is_empty() || e.value.contains(needle)) {
-                if ui.selectable_label(*value == e.orders, &e.value).clicked() {
-                    *value = e.orders.clone();
-                    changed = true;
-                }
-            }
-            if entries.is_empty() {
-                ui.label(RichText::new("字典还没有取到：请联网后在“设置”里点“刷新字典”").color(WARN_AMBER));
-            }
-            changed
-        });
-    if inner.inner == Some(true) {
-        search.clear();
-    }
-    inner.response.labelled_by(label_id)
+    let options: Vec<(&str, &str)> = entries.iter().map(|e| (e.orders.as_str(), e.value.as_str())).collect();
+    let empty_hint = "字典还没有取到：请联网后在“设置”里点“刷新字典”";
+    searchable_combo(ui, id_salt, label_id, value, &options, search, empty_hint)
 }
 
 /// A dropdown of plain names (ethnic groups, companies) that stores the name.
 pub fn name_combo(ui: &mut Ui, id_salt: &str, label_id: egui::Id, value: &mut String, names: &[String], search: &mut String) -> Response {
-    let shown = if value.is_empty() { "请选择".to_string() } else { value.clone() };
-    let inner = egui::ComboBox::from_id_salt(id_salt).selected_text(shown).width(300.0).height(360.0).show_ui(ui, |ui| {
+    let options: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), n.as_str())).collect();
+    searchable_combo(ui, id_salt, label_id, value, &options, search, "列表是空的")
+}
+
+/// `options` are (stored value, shown name) pairs.
+fn searchable_combo(
+    ui: &mut Ui,
+    id_salt: &str,
+    label_id: egui::Id,
+    value: &mut String,
+    options: &[(&str, &str)],
+    search: &mut String,
+    empty_hint: &str,
+) -> Response {
+    let selected = options
+        .iter()
+        .find(|(v, _)| v == value)
+        .map(|(_, name)| name.to_string())
+        .unwrap_or_else(|| if value.is_empty() { "请选择".into() } else { format!("（未知代码 {value}）") });
+    let inner = egui::ComboBox::from_id_salt(id_salt).selected_text(selected).width(300.0).height(360.0).show_ui(ui, |ui| {
         let mut changed = false;
-        if names.len() > 12 {
+        if options.len() > 12 {
             let l = ui.label("搜索");
             ui.add(egui::TextEdit::singleline(search).hint_text("输入名称的一部分").desired_width(260.0))
                 .labelled_by(l.id)
@@ -103,11 +90,14 @@ pub fn name_combo(ui: &mut Ui, id_salt: &str, label_id: egui::Id, value: &mut St
             ui.separator();
         }
         let needle = search.trim();
-        for n in names.iter().filter(|n| needle.is_empty() || n.contains(needle)) {
-            if ui.selectable_label(value == n, n.as_str()).clicked() {
-                *value = n.clone();
+        for (v, name) in options.iter().filter(|(_, n)| needle.is_empty() || n.contains(needle)) {
+            if ui.selectable_label(value == v, *name).clicked() {
+                *value = v.to_string();
                 changed = true;
             }
+        }
+        if options.is_empty() {
+            ui.label(RichText::new(empty_hint).color(WARN_AMBER));
         }
         changed
     });
