@@ -321,11 +321,11 @@ impl EnrollScreen {
                 let mut start = parsed.as_ref().map(|v| v.start).unwrap_or(today);
                 let long_term = self.form.worker.id_validdate.ends_with("长期");
                 let mut end = parsed.as_ref().and_then(|v| v.end).unwrap_or(start + chrono::Duration::days(365 * 10));
-                ui.label(RichText::new("或用日历选：").small());
-                let mut changed = date_button(ui, "validity_start", &mut start, l.id);
+                let from = ui.label(RichText::new("有效期起").small());
+                let mut changed = date_button(ui, "validity_start", &mut start, from.id);
                 if !long_term {
-                    ui.label("至");
-                    changed |= date_button(ui, "validity_end", &mut end, l.id);
+                    let to = ui.label(RichText::new("有效期止").small());
+                    changed |= date_button(ui, "validity_end", &mut end, to.id);
                 }
                 if changed {
                     let v = crate::domain::IdValidity { start, end: (!long_term).then_some(end) };
@@ -359,13 +359,13 @@ impl EnrollScreen {
             ui.horizontal(|ui| {
                 let start = self.form.pass_start.get_or_insert_with(|| chrono::Local::now().date_naive());
                 date_button(ui, "pass_start", start, l.id);
-                ui.label("至");
+                let to = ui.label("至");
                 let mut open = self.form.pass_end.is_none();
                 if ui.checkbox(&mut open, "不限结束日期").changed() {
                     self.form.pass_end = if open { None } else { Some(*start + chrono::Duration::days(365)) };
                 }
                 if let Some(end) = &mut self.form.pass_end {
-                    date_button(ui, "pass_end", end, l.id);
+                    date_button(ui, "pass_end", end, to.id);
                 }
                 field_message(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
             });
