@@ -148,7 +148,10 @@ impl Context {
 /// Parses the process arguments, runs the command and returns the exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    crate::logging::init_stderr();
+    // The window logs to a file in its data dir (see window_cmd); everything else to stderr.
+    if cli.command.is_some() {
+        crate::logging::init_stderr();
+    }
     run(cli) as i32
 }
 

@@ -10,6 +10,7 @@ use crate::sim::SimConfig;
 use crate::ui::AppOptions;
 
 pub fn window(ctx: Context) -> Exit {
+    crate::logging::init_file(&ctx.data_dir);
     let options = AppOptions {
         data_dir: ctx.data_dir,
         config: ctx.config,

@@ -150,7 +150,9 @@ impl StationApp {
             }
             Event::Error(message) => {
                 tracing::warn!("{message}");
-                self.errors.push(message.clone());
+                if !self.errors.contains(message) {
+                    self.errors.push(message.clone());
+                }
             }
             Event::Exported { path, rows } => {
                 self.notice(format!("已导出 {rows} 人到 {}", path.display()));

@@ -98,6 +98,8 @@ pub enum Intent {
     Export { path: PathBuf, rows: Vec<super::export::RosterLine> },
     /// From the helpers (network threads, the sender) back to the store owner.
     Internal(InternalEvent),
+    /// The window is closing: stop the sender (releasing the queue lock) and the owner.
+    Shutdown,
 }
 
 pub enum InternalEvent {
@@ -131,11 +133,21 @@ pub enum ConnectionState {
     Offline { since: DateTime<Utc>, last_success: Option<DateTime<Utc>>, reason: String },
 }
 
-/// The UI's handle on the background.
+/// The UI's handle on the background. Dropping it stops the background.
 pub struct Backend {
     intents: Sender<Intent>,
     events: Receiver<Event>,
     pub clock: Arc<PlatformClock>,
+    owner: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        let _ = self.intents.send(Intent::Shutdown);
+        if let Some(owner) = self.owner.take() {
+            let _ = owner.join();
+        }
+    }
 }
 
 impl Backend {
@@ -157,10 +169,14 @@ impl Backend {
             connection: ConnectionState::Unknown,
         };
         let spawned = std::thread::Builder::new().name("store-owner".into()).spawn(move || owner.run(intent_rx));
-        if let Err(e) = spawned {
-            tracing::error!("cannot start the store thread: {e}");
-        }
-        Backend { intents, events, clock }
+        let owner = match spawned {
+            Ok(handle) => Some(handle),
+            Err(e) => {
+                tracing::error!("cannot start the store thread: {e}");
+                None
+            }
+        };
+        Backend { intents, events, clock, owner }
     }
 
     /// For threads that report back on their own (file dialogs).
@@ -212,6 +228,12 @@ impl StoreOwner {
         self.publish(&store);
         self.fetch_dictionaries();
         while let Ok(intent) = rx.recv() {
+            if matches!(intent, Intent::Shutdown) {
+                if let Some(sender) = self.sender.take() {
+                    sender.stop();
+                }
+                return;
+            }
             if let Err(message) = self.handle(&mut store, intent) {
                 self.emit(Event::Error(message));
             }
@@ -412,6 +434,7 @@ impl StoreOwner {
                 }
                 self.publish(store);
             }
+            Intent::Shutdown => {}
             Intent::Internal(InternalEvent::Sender(event)) => match event {
                 SenderEvent::Drained(report) => {
                     if report.sent > 0 {
