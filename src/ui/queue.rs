@@ -1,16 +1,161 @@
-//! 待上传 (placeholder until the queue screen lands).
+//! 待上传: every platform write the station holds, newest first, with the platform's own words
+//! beside our explanation of what to do, and the ways out: retry now, or open the record.
 
-use super::app::Command;
-use super::backend::{Event, Snapshot};
+use egui::{Color32, RichText};
 
-#[derive(Default)]
-pub struct QueueScreen {}
+use super::app::{Command, Screen};
+use super::backend::{Event, Intent, Snapshot};
+use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, local_time};
+use crate::store::{ItemKind, ItemState, OutboxItem};
+
+/// Sent items pile up over months; the newest are enough to look something up.
+const MAX_SHOWN: usize = 300;
+
+pub struct QueueScreen {
+    /// 只看未完成: hide what the platform already has.
+    pub only_open: bool,
+}
+
+impl Default for QueueScreen {
+    fn default() -> Self {
+        QueueScreen { only_open: true }
+    }
+}
+
+fn state_color(s: ItemState) -> Color32 {
+    match s {
+        ItemState::Waiting | ItemState::Sending | ItemState::Retry => WARN_AMBER,
+        ItemState::Sent => OK_GREEN,
+        ItemState::NeedsFix => ERROR_RED,
+    }
+}
+
+/// Where 去修改 takes the clerk for this item.
+pub fn fix_command(item: &OutboxItem) -> Command {
+    match item.kind {
+        ItemKind::Register => Command::EditWorker(item.record_key.clone()),
+        ItemKind::AddCompany | ItemKind::RemoveCompany => Command::EditCompany(item.record_key.clone()),
+        ItemKind::Leave => Command::Go(Screen::Roster),
+    }
+}
+
+fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
+    crate::api::beijing_timestamp(t)
+}
 
 impl QueueScreen {
-    pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, _out: &mut Vec<Command>) {
-        for i in &snap.outbox {
-            ui.label(format!("#{} {} {}", i.id, i.label, i.state.label()));
+    pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, out: &mut Vec<Command>) {
+        ui.heading("待上传");
+        if let Some(reason) = &snap.paused {
+            paused_banner(ui, reason, out);
         }
+        let c = &snap.counts;
+        ui.horizontal_wrapped(|ui| {
+            ui.checkbox(&mut self.only_open, "只看未完成");
+            ui.separator();
+            ui.label(format!(
+                "未完成 {} 条：待上传 {}，上传中 {}，等待重试 {}，需处理 {}；已上传 {} 条",
+                c.open(),
+                c.waiting,
+                c.sending,
+                c.retry,
+                c.needs_fix,
+                c.sent
+            ));
+            ui.separator();
+            let all = ui
+                .add_enabled(c.open() > 0, egui::Button::new("全部重试"))
+                .on_hover_text("等待重试的记录现在就发；“需处理”的记录请先改好，再点它的“立即重试”");
+            if all.clicked() {
+                out.push(Command::Backend(Intent::RetryAll));
+            }
+        });
+        ui.separator();
+        let items: Vec<&OutboxItem> = snap.outbox.iter().filter(|i| !self.only_open || i.state.is_open()).collect();
+        if items.is_empty() {
+            let text = if self.only_open { "所有记录都已上传到平台。" } else { "还没有要上传的记录。" };
+            ui.label(RichText::new(text).color(OK_GREEN));
+            return;
+        }
+        egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+            for item in items.iter().take(MAX_SHOWN) {
+                item_ui(ui, item, out);
+                ui.add_space(4.0);
+            }
+            if items.len() > MAX_SHOWN {
+                ui.label(format!("只显示最近 {MAX_SHOWN} 条，共 {} 条。", items.len()));
+            }
+        });
     }
+
     pub fn on_event(&mut self, _event: &Event) {}
+}
+
+fn paused_banner(ui: &mut egui::Ui, reason: &str, out: &mut Vec<Command>) {
+    egui::Frame::new()
+        .fill(Color32::from_rgb(0xFD, 0xEC, 0xEA))
+        .stroke(egui::Stroke::new(1.0, ERROR_RED))
+        .inner_margin(10.0)
+        .corner_radius(4.0)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(RichText::new("上传已暂停").color(ERROR_RED).strong().size(17.0));
+            ui.label(RichText::new(reason).color(ERROR_RED));
+            ui.label("记录都保存在本机，不会丢失。请到“设置”里核对授权帐号、秘钥和设备序号，保存后会自动继续上传。");
+            if ui.button("我已改好设置").clicked() {
+                out.push(Command::Go(Screen::Settings));
+            }
+        });
+    ui.add_space(6.0);
+}
+
+fn item_ui(ui: &mut egui::Ui, item: &OutboxItem, out: &mut Vec<Command>) {
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(format!("#{}", item.id)).small());
+            ui.label(RichText::new(&item.label).strong());
+            ui.label(RichText::new(item.state.label()).color(state_color(item.state)).strong());
+            if item.attempts > 0 {
+                ui.label(format!("已尝试 {} 次", item.attempts));
+            }
+            if item.state == ItemState::Retry
+                && let Some(at) = item.next_attempt_at
+            {
+                ui.label(format!("下次尝试 {}", beijing(at)));
+            }
+            ui.label(RichText::new(format!("加入 {}", local_time(&item.created_at))).small());
+        });
+        if item.state != ItemState::Sent && (!item.last_code.is_empty() || !item.last_message.is_empty()) {
+            ui.horizontal_wrapped(|ui| {
+                let who = if item.last_code.is_empty() { "上次失败：".to_string() } else { format!("平台回复（代码 {}）：", item.last_code) };
+                ui.label(RichText::new(who).strong());
+                ui.label(RichText::new(&item.last_message).color(ERROR_RED));
+            });
+        }
+        if item.state != ItemState::Sent && !item.last_advice.is_empty() {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new("怎么办：").strong());
+                ui.label(&item.last_advice);
+            });
+        }
+        if item.state.is_open() {
+            ui.horizontal(|ui| {
+                let retry = ui
+                    .add_enabled(item.state != ItemState::Sending, egui::Button::new("立即重试"))
+                    .on_disabled_hover_text("正在上传，请稍候");
+                if retry.clicked() {
+                    out.push(Command::Backend(Intent::RetryItem(item.id)));
+                }
+                let hint = match item.kind {
+                    ItemKind::Register => "打开这个人员的资料修改",
+                    ItemKind::AddCompany | ItemKind::RemoveCompany => "打开这个单位的资料修改",
+                    ItemKind::Leave => "到人员花名册查看离场的人员",
+                };
+                if ui.button("去修改").on_hover_text(hint).clicked() {
+                    out.push(fix_command(item));
+                }
+            });
+        }
+    });
 }

@@ -328,6 +328,7 @@ impl RosterScreen {
                 body.rows(26.0, view.len(), |mut row| {
                     let v = &view[row.index()];
                     let w = v.row;
+                    row.set_selected(self.selected.contains(&w.id_code));
                     row.col(|ui| {
                         let mut ticked = self.selected.contains(&w.id_code);
                         let r = ui

@@ -66,7 +66,7 @@ impl LeaveDialog {
 
     pub fn ui(&mut self, ctx: &egui::Context) -> Option<LeaveOutcome> {
         let mut outcome = None;
-        let modal = egui::Modal::new(egui::Id::new("roster_leave_confirm")).show(ctx, |ui| {
+        let modal = egui::Modal::new(egui::Id::unique("roster_leave_confirm")).show(ctx, |ui| {
             ui.set_width(560.0);
             ui.heading(format!("确认离场（{} 人）", self.people.len()));
             ui.label("以下人员将标记为离场，并上传到平台：");
@@ -99,10 +99,10 @@ impl LeaveDialog {
                 }
                 ui.label(RichText::new("北京时间，默认是现在").small());
             });
-            if self.checked {
-                if let Some(p) = &problem {
-                    ui.label(RichText::new(p).color(ERROR_RED));
-                }
+            if self.checked
+                && let Some(p) = &problem
+            {
+                ui.label(RichText::new(p).color(ERROR_RED));
             }
             ui.add_space(6.0);
             ui.label(RichText::new("注意：离场提交后，平台不能撤销。请核对名单和离场时间后再确认。").color(ERROR_RED).strong());
