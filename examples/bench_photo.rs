@@ -26,7 +26,9 @@ fn run() -> Result<(), String> {
     while let Some(arg) = args.next() {
         if arg == "--runs" {
             let value = args.next().ok_or("--runs needs a number")?;
-            runs = value.parse().map_err(|_| format!("bad --runs value: {value}"))?;
+            runs = value
+                .parse()
+                .map_err(|_| format!("bad --runs value: {value}"))?;
         } else {
             input = Some(PathBuf::from(arg));
         }
@@ -42,7 +44,11 @@ fn run() -> Result<(), String> {
             if !path.exists() {
                 let started = Instant::now();
                 generate(&path)?;
-                println!("generated {} in {:.1} s", path.display(), started.elapsed().as_secs_f64());
+                println!(
+                    "generated {} in {:.1} s",
+                    path.display(),
+                    started.elapsed().as_secs_f64()
+                );
             }
             path
         }
@@ -50,8 +56,16 @@ fn run() -> Result<(), String> {
     let input_len = std::fs::metadata(&input).map_err(|e| e.to_string())?.len();
     let (w, h) = image::image_dimensions(&input).map_err(|e| e.to_string())?;
     let budget = PhotoBudgets::default().bytes_for(PhotoKind::Face);
-    println!("input: {} ({w}×{h}, {:.2} MB)", input.display(), input_len as f64 / 1_048_576.0);
-    println!("budget: {} bytes (face, 200 KB); runs: {runs}; profile: {}", budget, profile());
+    println!(
+        "input: {} ({w}×{h}, {:.2} MB)",
+        input.display(),
+        input_len as f64 / 1_048_576.0
+    );
+    println!(
+        "budget: {} bytes (face, 200 KB); runs: {runs}; profile: {}",
+        budget,
+        profile()
+    );
     println!();
 
     let mut ours = Vec::new();
@@ -76,11 +90,16 @@ fn run() -> Result<(), String> {
     );
 
     let Some(convert) = imagemagick() else {
-        println!("ImageMagick: skipped (no `magick`/`convert` from ImageMagick on PATH; apt-get install imagemagick)");
+        println!(
+            "ImageMagick: skipped (no `magick`/`convert` from ImageMagick on PATH; apt-get install imagemagick)"
+        );
         return Ok(());
     };
     let out = work.join("imagemagick_out.jpg");
-    for (label, threads) in [("ImageMagick (default threads)", None), ("ImageMagick (1 thread)", Some("1"))] {
+    for (label, threads) in [
+        ("ImageMagick (default threads)", None),
+        ("ImageMagick (1 thread)", Some("1")),
+    ] {
         let mut times = Vec::new();
         for _ in 0..runs {
             let mut cmd = Command::new(&convert);
@@ -88,10 +107,18 @@ fn run() -> Result<(), String> {
                 cmd.args(["-limit", "thread", n]);
             }
             cmd.arg(&input)
-                .args(["-auto-orient", "-resize", "1600x1600>", "-define", "jpeg:extent=200kb"])
+                .args([
+                    "-auto-orient",
+                    "-resize",
+                    "1600x1600>",
+                    "-define",
+                    "jpeg:extent=200kb",
+                ])
                 .arg(&out);
             let started = Instant::now();
-            let status = cmd.status().map_err(|e| format!("running ImageMagick: {e}"))?;
+            let status = cmd
+                .status()
+                .map_err(|e| format!("running ImageMagick: {e}"))?;
             times.push(started.elapsed());
             if !status.success() {
                 return Err(format!("ImageMagick failed: {status}"));
@@ -118,7 +145,11 @@ fn run() -> Result<(), String> {
 }
 
 fn profile() -> &'static str {
-    if cfg!(debug_assertions) { "debug (deps at opt-level 2)" } else { "release" }
+    if cfg!(debug_assertions) {
+        "debug (deps at opt-level 2)"
+    } else {
+        "release"
+    }
 }
 
 fn ms(d: Duration) -> f64 {
@@ -133,17 +164,25 @@ fn median(times: &mut [Duration]) -> Duration {
 /// The real ImageMagick program. Some machines have a `convert` that is not ImageMagick,
 /// so the version banner decides.
 fn imagemagick() -> Option<String> {
-    ["magick", "/usr/bin/convert", "convert"].into_iter().find_map(|program| {
-        let banner = Command::new(program).arg("-version").output().ok()?;
-        String::from_utf8_lossy(&banner.stdout)
-            .contains("ImageMagick")
-            .then(|| program.to_owned())
-    })
+    ["magick", "/usr/bin/convert", "convert"]
+        .into_iter()
+        .find_map(|program| {
+            let banner = Command::new(program).arg("-version").output().ok()?;
+            String::from_utf8_lossy(&banner.stdout)
+                .contains("ImageMagick")
+                .then(|| program.to_owned())
+        })
 }
 
 fn quality_of(path: &Path) -> Option<String> {
-    let out = Command::new("identify").args(["-format", "%Q"]).arg(path).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    let out = Command::new("identify")
+        .args(["-format", "%Q"])
+        .arg(path)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 /// Photo-like content: a lit gradient, a few soft blobs, hard-edged bars, and noise.
@@ -153,7 +192,12 @@ fn generate(path: &Path) -> Result<(), String> {
     let blobs: Vec<(f32, f32, f32, [f32; 3])> = (0..12)
         .map(|_| {
             let color = [rng.f32() * 200.0, rng.f32() * 200.0, rng.f32() * 200.0];
-            (rng.f32() * w as f32, rng.f32() * h as f32, 200.0 + rng.f32() * 600.0, color)
+            (
+                rng.f32() * w as f32,
+                rng.f32() * h as f32,
+                200.0 + rng.f32() * 600.0,
+                color,
+            )
         })
         .collect();
     let image = RgbImage::from_fn(w, h, |x, y| {

@@ -37,7 +37,13 @@ pub struct Frame {
 // Hand-written so a frame in a log line is one short line, not a megabyte of numbers.
 impl std::fmt::Debug for Frame {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Frame({}×{}, {} bytes)", self.width, self.height, self.rgb.len())
+        write!(
+            f,
+            "Frame({}×{}, {} bytes)",
+            self.width,
+            self.height,
+            self.rgb.len()
+        )
     }
 }
 

@@ -143,9 +143,7 @@ pub enum PhotoError {
         *bytes as f64 / 1_048_576.0
     )]
     TooLarge { bytes: u64 },
-    #[error(
-        "照片尺寸太大（{width}×{height} 像素）：请换一张普通照片，或用画图等软件缩小后再选择"
-    )]
+    #[error("照片尺寸太大（{width}×{height} 像素）：请换一张普通照片，或用画图等软件缩小后再选择")]
     TooManyPixels { width: u32, height: u32 },
     #[error("照片文件已损坏或不完整，无法打开：请重新拍照或重新扫描后再选择（详情：{0}）")]
     Corrupt(String),
@@ -182,7 +180,10 @@ pub fn normalize_photo(bytes: &[u8], budget_bytes: usize) -> Result<NormalizedPh
 }
 
 /// Entry for pixels that are already in memory (camera frames): no decoding, no EXIF.
-pub(crate) fn normalize_rgb(rgb: RgbImage, budget_bytes: usize) -> Result<NormalizedPhoto, PhotoError> {
+pub(crate) fn normalize_rgb(
+    rgb: RgbImage,
+    budget_bytes: usize,
+) -> Result<NormalizedPhoto, PhotoError> {
     fit_to_budget(rgb, Orientation::NoTransforms, budget_bytes)
 }
 
@@ -209,7 +210,9 @@ fn decode(bytes: &[u8]) -> Result<(RgbImage, Orientation), PhotoError> {
     let mut header_limits = Limits::default();
     header_limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(header_limits);
-    let mut decoder = reader.into_decoder().map_err(|e| map_image_error(e, None))?;
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| map_image_error(e, None))?;
 
     let (width, height) = decoder.dimensions();
     if width == 0 || height == 0 {
@@ -224,7 +227,9 @@ fn decode(bytes: &[u8]) -> Result<(RgbImage, Orientation), PhotoError> {
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_ALLOC);
     let dims = Some((width, height));
-    decoder.set_limits(limits).map_err(|e| map_image_error(e, dims))?;
+    decoder
+        .set_limits(limits)
+        .map_err(|e| map_image_error(e, dims))?;
     // Broken EXIF is common in edited photos; an unrotated photo beats a refused one.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let image = DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(e, dims))?;
@@ -233,7 +238,9 @@ fn decode(bytes: &[u8]) -> Result<(RgbImage, Orientation), PhotoError> {
 
 fn map_image_error(e: ImageError, dims: Option<(u32, u32)>) -> PhotoError {
     match (e, dims) {
-        (ImageError::Limits(_), Some((width, height))) => PhotoError::TooManyPixels { width, height },
+        (ImageError::Limits(_), Some((width, height))) => {
+            PhotoError::TooManyPixels { width, height }
+        }
         (other, _) => PhotoError::Corrupt(other.to_string()),
     }
 }

@@ -20,7 +20,13 @@ fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
 fn synthetic_camera_lists_opens_and_produces_changing_frames() {
     let provider = SyntheticCameras::new();
     let list = provider.list().expect("list");
-    assert_eq!(list, vec![CameraInfo { id: SYNTHETIC_ID.into(), name: SYNTHETIC_NAME.into() }]);
+    assert_eq!(
+        list,
+        vec![CameraInfo {
+            id: SYNTHETIC_ID.into(),
+            name: SYNTHETIC_NAME.into()
+        }]
+    );
     let mut camera = provider.open(SYNTHETIC_ID).expect("open");
     assert_eq!(camera.info().name, SYNTHETIC_NAME);
     let started = Instant::now();
@@ -32,14 +38,24 @@ fn synthetic_camera_lists_opens_and_produces_changing_frames() {
     assert_ne!(first.rgb, second.rgb);
     assert_ne!(second.rgb, third.rgb);
     // Paced like a real webcam: three frames take at least two intervals.
-    assert!(started.elapsed() >= Duration::from_millis(60), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(60),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
 fn missing_synthetic_camera_reports_no_camera() {
     assert_eq!(SyntheticCameras::empty().list(), Ok(Vec::new()));
-    assert_eq!(SyntheticCameras::empty().open(SYNTHETIC_ID).err(), Some(CameraError::NoCamera));
-    assert_eq!(SyntheticCameras::new().open("nope").err(), Some(CameraError::NoCamera));
+    assert_eq!(
+        SyntheticCameras::empty().open(SYNTHETIC_ID).err(),
+        Some(CameraError::NoCamera)
+    );
+    assert_eq!(
+        SyntheticCameras::new().open("nope").err(),
+        Some(CameraError::NoCamera)
+    );
 }
 
 #[test]
@@ -48,10 +64,24 @@ fn frames_become_budgeted_jpegs() {
     let photo = frame_to_jpeg(&frame, 200 * 1024).expect("jpeg");
     assert_eq!((photo.width, photo.height), (640, 480));
     assert!(photo.jpeg.len() <= 200 * 1024);
-    let broken = Frame { width: 640, height: 480, rgb: vec![0; 10] };
-    assert!(matches!(frame_to_jpeg(&broken, 200 * 1024), Err(PhotoError::Corrupt(_))));
-    let empty = Frame { width: 0, height: 0, rgb: Vec::new() };
-    assert!(matches!(frame_to_jpeg(&empty, 200 * 1024), Err(PhotoError::Corrupt(_))));
+    let broken = Frame {
+        width: 640,
+        height: 480,
+        rgb: vec![0; 10],
+    };
+    assert!(matches!(
+        frame_to_jpeg(&broken, 200 * 1024),
+        Err(PhotoError::Corrupt(_))
+    ));
+    let empty = Frame {
+        width: 0,
+        height: 0,
+        rgb: Vec::new(),
+    };
+    assert!(matches!(
+        frame_to_jpeg(&empty, 200 * 1024),
+        Err(PhotoError::Corrupt(_))
+    ));
 }
 
 #[test]
@@ -66,7 +96,10 @@ fn worker_delivers_frames_calls_back_and_stops() {
         })),
     );
     assert_eq!(worker.camera_id(), SYNTHETIC_ID);
-    assert!(wait_until(Duration::from_secs(3), || worker.sequence() >= 2), "no frames");
+    assert!(
+        wait_until(Duration::from_secs(3), || worker.sequence() >= 2),
+        "no frames"
+    );
     let (seq, frame) = worker.latest_with_sequence().expect("frame");
     assert!(seq >= 2);
     assert_eq!(frame.width, 640);
@@ -75,7 +108,11 @@ fn worker_delivers_frames_calls_back_and_stops() {
 
     let started = Instant::now();
     worker.stop();
-    assert!(started.elapsed() < Duration::from_secs(1), "stop took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "stop took {:?}",
+        started.elapsed()
+    );
     assert!(!worker.is_running());
     let after = worker.sequence();
     std::thread::sleep(Duration::from_millis(100));
@@ -91,7 +128,10 @@ fn worker_reports_open_failure_and_unplugging() {
     assert_eq!(worker.error(), Some(CameraError::NoCamera));
     assert!(worker.latest().is_none());
 
-    let worker = CameraWorker::start(Arc::new(SyntheticCameras::unplug_after(3)), SYNTHETIC_ID.into());
+    let worker = CameraWorker::start(
+        Arc::new(SyntheticCameras::unplug_after(3)),
+        SYNTHETIC_ID.into(),
+    );
     assert!(wait_until(Duration::from_secs(3), || !worker.is_running()));
     assert!(matches!(worker.error(), Some(CameraError::Failed(_))));
     assert_eq!(worker.sequence(), 3);
@@ -100,7 +140,11 @@ fn worker_reports_open_failure_and_unplugging() {
 
 #[test]
 fn camera_messages_end_with_what_to_do() {
-    for e in [CameraError::NoCamera, CameraError::Busy("x".into()), CameraError::Failed("x".into())] {
+    for e in [
+        CameraError::NoCamera,
+        CameraError::Busy("x".into()),
+        CameraError::Failed("x".into()),
+    ] {
         let m = e.to_string();
         assert!(m.contains("：请") && m.contains("“刷新”"), "{m}");
     }

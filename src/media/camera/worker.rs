@@ -37,7 +37,9 @@ struct Shared {
 impl Shared {
     /// A panic elsewhere while holding the lock leaves plain data behind; keep using it.
     fn lock(&self) -> MutexGuard<'_, Slot> {
-        self.slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.slot
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -138,7 +140,11 @@ impl CameraWorker {
         if wait.timed_out() {
             // Joining would block the UI for as long as the driver hangs; the thread exits
             // (and releases the camera) by itself once the call returns.
-            tracing::warn!("camera {} did not stop within {:?}; detaching", self.camera_id, STOP_WAIT);
+            tracing::warn!(
+                "camera {} did not stop within {:?}; detaching",
+                self.camera_id,
+                STOP_WAIT
+            );
         } else if handle.join().is_err() {
             tracing::error!("camera worker thread for {} panicked", self.camera_id);
         }

@@ -44,11 +44,19 @@ fn encode_pair(image: &RgbImage, a: u8, b: u8) -> Result<(Vec<u8>, Vec<u8>), Pho
 
 /// libjpeg's quality → quantisation-table scale (percent).
 fn scale_of(quality: f64) -> f64 {
-    if quality < 50.0 { 5000.0 / quality } else { 200.0 - 2.0 * quality }
+    if quality < 50.0 {
+        5000.0 / quality
+    } else {
+        200.0 - 2.0 * quality
+    }
 }
 
 fn quality_of_scale(scale: f64) -> f64 {
-    if scale > 100.0 { 5000.0 / scale } else { (200.0 - scale) / 2.0 }
+    if scale > 100.0 {
+        5000.0 / scale
+    } else {
+        (200.0 - scale) / 2.0
+    }
 }
 
 /// Where ln(size) crosses ln(budget), interpolating linearly in ln(scale) between two
@@ -145,7 +153,11 @@ mod tests {
         // Budgets across the whole range, including exactly-at-a-size edges.
         for &(q, size) in sizes.iter().step_by(7) {
             for budget in [size - 1, size, size + 1] {
-                let expected = sizes.iter().rev().find(|(_, s)| *s <= budget).map(|(q, _)| *q);
+                let expected = sizes
+                    .iter()
+                    .rev()
+                    .find(|(_, s)| *s <= budget)
+                    .map(|(q, _)| *q);
                 let found = best_quality(&image, budget).expect("encode");
                 let found_q = found.as_ref().map(|(_, q)| *q);
                 if let Some((bytes, _)) = &found {
@@ -154,7 +166,9 @@ mod tests {
                 // Sizes are almost but not strictly monotone; allow the search to stop at a
                 // fitting quality just below a non-monotone bump.
                 match (expected, found_q) {
-                    (Some(e), Some(f)) => assert!(f <= e && e - f <= 2, "q{q} budget {budget}: {f} vs {e}"),
+                    (Some(e), Some(f)) => {
+                        assert!(f <= e && e - f <= 2, "q{q} budget {budget}: {f} vs {e}")
+                    }
                     (e, f) => assert_eq!(e, f, "q{q} budget {budget}"),
                 }
             }

@@ -24,13 +24,21 @@ fn encode_as(image: &RgbImage, format: ImageFormat) -> Vec<u8> {
 fn jpeg_of(image: &RgbImage, quality: u8) -> Vec<u8> {
     let mut out = Vec::new();
     JpegEncoder::new_with_quality(&mut out, quality)
-        .write_image(image.as_raw(), image.width(), image.height(), image::ExtendedColorType::Rgb8)
+        .write_image(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+            image::ExtendedColorType::Rgb8,
+        )
         .expect("encode test jpeg");
     out
 }
 
 fn decode_back(photo: &NormalizedPhoto) -> RgbImage {
-    assert_eq!(image::guess_format(&photo.jpeg).ok(), Some(ImageFormat::Jpeg));
+    assert_eq!(
+        image::guess_format(&photo.jpeg).ok(),
+        Some(ImageFormat::Jpeg)
+    );
     let img = image::load_from_memory(&photo.jpeg).expect("output decodes");
     assert_eq!((img.width(), img.height()), (photo.width, photo.height));
     img.into_rgb8()
@@ -58,17 +66,29 @@ fn exif_app1(orientation: u16) -> Vec<u8> {
 fn large_noisy_photo_meets_face_budget() {
     let budget = PhotoBudgets::default().bytes_for(PhotoKind::Face);
     let source = jpeg_of(&noisy_image(4000, 3000, 7), 90);
-    assert!(source.len() > budget * 5, "test image should be far over budget");
+    assert!(
+        source.len() > budget * 5,
+        "test image should be far over budget"
+    );
     let photo = normalize_photo(&source, budget).expect("normalize");
-    assert!(photo.jpeg.len() <= budget, "{} > {budget}", photo.jpeg.len());
-    assert!(photo.width <= MAX_LONG_SIDE && photo.height <= 1200, "{photo:?}");
+    assert!(
+        photo.jpeg.len() <= budget,
+        "{} > {budget}",
+        photo.jpeg.len()
+    );
+    assert!(
+        photo.width <= MAX_LONG_SIDE && photo.height <= 1200,
+        "{photo:?}"
+    );
     let aspect = f64::from(photo.width) / f64::from(photo.height);
     assert!((aspect - 4.0 / 3.0).abs() < 0.01, "{photo:?}");
     assert!((MIN_QUALITY..=MAX_QUALITY).contains(&photo.quality));
     decode_back(&photo);
     let b64 = photo.to_base64();
     assert!(!b64.starts_with("data:"));
-    let round = base64::engine::general_purpose::STANDARD.decode(b64).expect("valid base64");
+    let round = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .expect("valid base64");
     assert_eq!(round, photo.jpeg);
 }
 
@@ -76,7 +96,11 @@ fn large_noisy_photo_meets_face_budget() {
 fn png_file_loads() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("照片.png");
-    std::fs::write(&path, encode_as(&noisy_image(800, 600, 1), ImageFormat::Png)).expect("write");
+    std::fs::write(
+        &path,
+        encode_as(&noisy_image(800, 600, 1), ImageFormat::Png),
+    )
+    .expect("write");
     let photo = load_photo_file(&path, 200 * 1024).expect("png loads");
     assert_eq!((photo.width, photo.height), (800, 600));
     assert!(photo.jpeg.len() <= 200 * 1024);
@@ -90,7 +114,10 @@ fn id_chip_portrait_bmp_loads_at_full_size() {
     let budget = PhotoBudgets::default().bytes_for(PhotoKind::IdPortrait);
     let photo = normalize_photo(&bmp, budget).expect("bmp loads");
     assert_eq!((photo.width, photo.height), (102, 126));
-    assert_eq!(photo.quality, MAX_QUALITY, "a tiny portrait fits at top quality");
+    assert_eq!(
+        photo.quality, MAX_QUALITY,
+        "a tiny portrait fits at top quality"
+    );
     decode_back(&photo);
 }
 
@@ -99,7 +126,11 @@ fn exif_orientation_6_is_applied() {
     // Left half red, right half blue; orientation 6 means "rotate 90° clockwise to view",
     // so the red half must end up on top.
     let source = RgbImage::from_fn(300, 200, |x, _| {
-        if x < 150 { Rgb([255, 0, 0]) } else { Rgb([0, 0, 255]) }
+        if x < 150 {
+            Rgb([255, 0, 0])
+        } else {
+            Rgb([0, 0, 255])
+        }
     });
     let plain = jpeg_of(&source, 90);
     let mut rotated = plain[..2].to_vec();
@@ -111,8 +142,14 @@ fn exif_orientation_6_is_applied() {
     let out = decode_back(&photo);
     let top = out.get_pixel(100, 20);
     let bottom = out.get_pixel(100, 280);
-    assert!(top[0] > 200 && top[2] < 60, "top should be red, got {top:?}");
-    assert!(bottom[2] > 200 && bottom[0] < 60, "bottom should be blue, got {bottom:?}");
+    assert!(
+        top[0] > 200 && top[2] < 60,
+        "top should be red, got {top:?}"
+    );
+    assert!(
+        bottom[2] > 200 && bottom[0] < 60,
+        "bottom should be blue, got {bottom:?}"
+    );
 
     let upright = normalize_photo(&plain, 200 * 1024).expect("normalize");
     assert_eq!((upright.width, upright.height), (300, 200));
@@ -123,10 +160,16 @@ fn non_images_are_refused_as_not_an_image() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("readme.jpg");
     std::fs::write(&path, "这不是照片，是一段文字。\n").expect("write");
-    assert_eq!(load_photo_file(&path, 200 * 1024), Err(PhotoError::NotAnImage));
+    assert_eq!(
+        load_photo_file(&path, 200 * 1024),
+        Err(PhotoError::NotAnImage)
+    );
     assert_eq!(normalize_photo(&[], 1024), Err(PhotoError::NotAnImage));
     // GIF is a real image, but the platform only takes what we can re-encode faithfully.
-    assert_eq!(normalize_photo(b"GIF89a\x01\x00\x01\x00", 1024), Err(PhotoError::NotAnImage));
+    assert_eq!(
+        normalize_photo(b"GIF89a\x01\x00\x01\x00", 1024),
+        Err(PhotoError::NotAnImage)
+    );
     assert_eq!(
         PhotoError::NotAnImage.to_string(),
         "这个文件不是照片（支持 JPG、PNG、BMP）：请重新选择照片文件"
@@ -138,11 +181,17 @@ fn truncated_files_are_refused_as_corrupt() {
     let jpeg = jpeg_of(&noisy_image(640, 480, 3), 85);
     for cut in [jpeg.len() / 2, jpeg.len() - 2, 300] {
         let result = normalize_photo(&jpeg[..cut], 200 * 1024);
-        assert!(matches!(result, Err(PhotoError::Corrupt(_))), "cut {cut}: {result:?}");
+        assert!(
+            matches!(result, Err(PhotoError::Corrupt(_))),
+            "cut {cut}: {result:?}"
+        );
     }
     let png = encode_as(&noisy_image(64, 64, 4), ImageFormat::Png);
     let result = normalize_photo(&png[..png.len() / 2], 200 * 1024);
-    assert!(matches!(result, Err(PhotoError::Corrupt(_))), "png: {result:?}");
+    assert!(
+        matches!(result, Err(PhotoError::Corrupt(_))),
+        "png: {result:?}"
+    );
 }
 
 #[test]
@@ -155,9 +204,17 @@ fn oversized_file_is_refused_from_metadata() {
     drop(file);
     let started = std::time::Instant::now();
     let result = load_photo_file(&path, 200 * 1024);
-    assert_eq!(result, Err(PhotoError::TooLarge { bytes: MAX_INPUT_BYTES + 1 }));
+    assert_eq!(
+        result,
+        Err(PhotoError::TooLarge {
+            bytes: MAX_INPUT_BYTES + 1
+        })
+    );
     assert!(started.elapsed() < std::time::Duration::from_millis(500));
-    let message = PhotoError::TooLarge { bytes: MAX_INPUT_BYTES + 1 }.to_string();
+    let message = PhotoError::TooLarge {
+        bytes: MAX_INPUT_BYTES + 1,
+    }
+    .to_string();
     assert!(message.contains("40.0 MB"), "{message}");
 }
 
@@ -174,7 +231,10 @@ fn oversized_dimensions_are_refused_before_decoding() {
     let png = encode_as(&wide, ImageFormat::Png);
     assert_eq!(
         normalize_photo(&png, 200 * 1024),
-        Err(PhotoError::TooManyPixels { width: MAX_SIDE + 1, height: 1 })
+        Err(PhotoError::TooManyPixels {
+            width: MAX_SIDE + 1,
+            height: 1
+        })
     );
 }
 
@@ -184,7 +244,10 @@ fn tight_budget_shrinks_and_impossible_budget_fails() {
     let photo = normalize_photo(&source, 30 * 1024).expect("fits after shrinking");
     assert!(photo.jpeg.len() <= 30 * 1024);
     assert!(photo.width < 1600, "should have shrunk: {photo:?}");
-    assert_eq!(normalize_photo(&source, 200), Err(PhotoError::CannotFitBudget));
+    assert_eq!(
+        normalize_photo(&source, 200),
+        Err(PhotoError::CannotFitBudget)
+    );
 }
 
 #[test]
@@ -204,7 +267,13 @@ fn budgets_default_and_tolerate_missing_fields() {
     assert_eq!(budgets.bytes_for(PhotoKind::IdScanBack), 500 * 1024);
     assert_eq!(budgets.bytes_for(PhotoKind::IdPortrait), 50 * 1024);
     let partial: PhotoBudgets = serde_json::from_str(r#"{"face_kb": 150}"#).expect("parse");
-    assert_eq!(partial, PhotoBudgets { face_kb: 150, ..PhotoBudgets::default() });
+    assert_eq!(
+        partial,
+        PhotoBudgets {
+            face_kb: 150,
+            ..PhotoBudgets::default()
+        }
+    );
 }
 
 #[test]
@@ -219,7 +288,10 @@ fn every_error_message_tells_the_clerk_what_to_do() {
     let all = [
         PhotoError::NotAnImage,
         PhotoError::TooLarge { bytes: 50 << 20 },
-        PhotoError::TooManyPixels { width: 20000, height: 20000 },
+        PhotoError::TooManyPixels {
+            width: 20000,
+            height: 20000,
+        },
         PhotoError::Corrupt("x".into()),
         PhotoError::Io("x".into()),
         PhotoError::CannotFitBudget,
