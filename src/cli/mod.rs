@@ -3,6 +3,7 @@
 //! Exit codes: 0 the platform accepted everything; 1 the platform refused something;
 //! 2 invalid input (nothing stored, nothing sent); 3 the platform was not reached.
 
+mod demo_data;
 mod platform_cmds;
 pub mod queue_cmds;
 mod sim_cmd;
@@ -16,7 +17,7 @@ use crate::api::Secret;
 use crate::config::{Config, Environment};
 
 pub use platform_cmds::DictKind;
-pub use window_cmd::demo_companies;
+pub use demo_data::demo_companies;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -46,7 +47,11 @@ pub struct Cli {
 pub enum Command {
     /// Open the window against the built-in simulator, with demo credentials and a
     /// throwaway data dir: no platform keys needed.
-    Demo,
+    Demo {
+        /// Start with a few sample workers (one refused by the platform) to look around.
+        #[arg(long)]
+        sample: bool,
+    },
     /// Run the platform simulator on loopback.
     Sim(sim_cmd::SimArgs),
     /// Fetch a dictionary from the platform and print it.
@@ -174,7 +179,7 @@ pub fn run(cli: Cli) -> Exit {
         Some(Command::Outbox(OutboxCommand::List { json })) => queue_cmds::outbox_list(&ctx, json),
         Some(Command::Outbox(OutboxCommand::Drain)) => queue_cmds::outbox_drain(&ctx),
         Some(Command::Outbox(OutboxCommand::Retry { id })) => queue_cmds::outbox_retry(&ctx, id),
-        Some(Command::Demo) => window_cmd::demo(),
+        Some(Command::Demo { sample }) => window_cmd::demo(sample),
         None => window_cmd::window(ctx),
     }
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::{Context, Exit};
 use crate::config::Environment;
-use crate::domain::Company;
+use super::demo_data::demo_companies;
 use crate::media::camera::{NokhwaCameras, SyntheticCameras};
 use crate::sim::SimConfig;
 use crate::ui::AppOptions;
@@ -27,31 +27,7 @@ pub fn window(ctx: Context) -> Exit {
     }
 }
 
-/// Companies the demo project starts with, so a worker can be enrolled at once.
-pub fn demo_companies() -> Vec<Company> {
-    vec![
-        Company {
-            company_name: "深圳市鹏城建设集团有限公司".into(),
-            short_name: "鹏城建设".into(),
-            legal_person: "陈建国".into(),
-            suid: "91440300100000011X".into(),
-            company_type: "01".into(),
-            address: "深圳市福田区深南大道 1001 号".into(),
-            ..Default::default()
-        },
-        Company {
-            company_name: "深圳市安居劳务分包有限公司".into(),
-            short_name: "安居劳务".into(),
-            legal_person: "黄志强".into(),
-            suid: "914403001000000121".into(),
-            suid_superior: "91440300100000011X".into(),
-            company_type: "03".into(),
-            ..Default::default()
-        },
-    ]
-}
-
-pub fn demo() -> Exit {
+pub fn demo(sample: bool) -> Exit {
     let mut sim_config = SimConfig::demo();
     sim_config.addr = match "127.0.0.1:0".parse() {
         Ok(a) => a,
@@ -79,6 +55,12 @@ pub fn demo() -> Exit {
             for c in demo_companies() {
                 if let Err(e) = store.save_company(&c) {
                     eprintln!("{e}");
+                }
+            }
+            if sample {
+                // The first trade of the simulator's dictionary (木工).
+                if let Err(e) = super::demo_data::seed_sample_workers(&mut store, "7D4DDE53D08D97CF7FFBB561D1E17624") {
+                    eprintln!("示例人员没有建立：{e}");
                 }
             }
         }
