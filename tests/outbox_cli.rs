@@ -84,6 +84,15 @@ fn offline_register_then_drain_sends_company_first_and_worker_once() {
     let (code, out) = run(station(&data, &url).args(["outbox", "list"]));
     assert_eq!(code, 0);
     assert!(out.contains("已上传 2"), "{out}");
+
+    // The acceptance checklist counts what the platform accepted, per environment.
+    let (code, _) = run(station(&data, &url).args(["dict", "job-name"]));
+    assert_eq!(code, 0);
+    let counts: std::collections::BTreeMap<String, u64> = store.success_counts("自定义").expect("counts").into_iter().collect();
+    assert_eq!(counts.get("RegisterEmployee"), Some(&1));
+    assert_eq!(counts.get("AddCompany"), Some(&1));
+    assert_eq!(counts.get("DictListJobName"), Some(&1));
+    assert!(store.success_counts("正式").expect("counts").is_empty());
 }
 
 #[test]

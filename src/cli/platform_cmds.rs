@@ -79,7 +79,10 @@ pub fn dict(ctx: &Context, kind: DictKind, json: bool) -> Exit {
     let (entries, exit) = match fetched {
         Ok(entries) => {
             if let Some(store) = store.as_mut() {
-                if let Err(e) = store.save_dictionary(endpoint, &entries, chrono::Utc::now()) {
+                let saved = store
+                    .save_dictionary(endpoint, &entries, chrono::Utc::now())
+                    .and_then(|()| store.count_success(ctx.config.environment.label(), endpoint.name()));
+                if let Err(e) = saved {
                     eprintln!("{e}");
                 }
             }
@@ -136,6 +139,12 @@ pub fn call(ctx: &Context, endpoint_name: &str, body_source: Option<&str>) -> Ex
         Ok(answer) => {
             println!("{}", answer.raw_body);
             if answer.envelope.is_success() {
+                // Integrators run the platform's acceptance tests with `call`: count them.
+                let counted = crate::store::Store::open_in(&ctx.data_dir)
+                    .and_then(|store| store.count_success(ctx.config.environment.label(), endpoint.name()));
+                if let Err(e) = counted {
+                    eprintln!("{e}");
+                }
                 Exit::Accepted
             } else {
                 let err = ApiError::from_envelope(endpoint, answer.status, answer.envelope, String::new());

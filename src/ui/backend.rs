@@ -424,7 +424,10 @@ impl StoreOwner {
                 let mut failure = None;
                 for (kind, result) in results {
                     match result {
-                        Ok(entries) => store.save_dictionary(kind, &entries, Utc::now()).map_err(s)?,
+                        Ok(entries) => {
+                            store.save_dictionary(kind, &entries, Utc::now()).map_err(s)?;
+                            store.count_success(self.config.environment.label(), kind.name()).map_err(s)?;
+                        }
                         Err(e) => failure = Some(e),
                     }
                 }
