@@ -506,12 +506,13 @@ impl EnrollScreen {
                 self.existing = None;
                 self.looked_up.clear();
             }
+            // Right beside the button, so a press never seems to do nothing.
+            if self.submit_attempted && !errors.is_empty() {
+                let mut missing: Vec<&str> = errors.iter().map(|p| worker_field_label(&p.field)).collect();
+                missing.dedup();
+                ui.label(RichText::new(format!("还不能提交，请先处理：{}", missing.join("、"))).color(ERROR_RED));
+            }
         });
-        if self.submit_attempted && !errors.is_empty() {
-            let mut missing: Vec<&str> = errors.iter().map(|p| worker_field_label(&p.field)).collect();
-            missing.dedup();
-            ui.label(RichText::new(format!("还不能提交，请先处理：{}", missing.join("、"))).color(ERROR_RED));
-        }
         for w in warnings {
             ui.label(RichText::new(format!("提醒：{}", w.message)).color(WARN_AMBER));
         }

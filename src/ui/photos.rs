@@ -65,7 +65,7 @@ pub enum SlotAction {
     Remove(PhotoKind),
 }
 
-const SLOT_SIZE: egui::Vec2 = egui::vec2(170.0, 150.0);
+const SLOT_SIZE: egui::Vec2 = egui::vec2(196.0, 150.0);
 
 pub fn slot_ui(ui: &mut egui::Ui, slots: &mut PhotoSlots, kind: PhotoKind, error: Option<&str>, actions: &mut Vec<SlotAction>) {
     ui.vertical(|ui| {

@@ -46,135 +46,137 @@ impl SettingsScreen {
 
     pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, _backend: &Backend, out: &mut Vec<Command>) {
         egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-            ui.heading("平台连接");
-            egui::Grid::new("settings_platform").num_columns(2).spacing([16.0, 8.0]).show(ui, |ui| {
-                field_label(ui, "环境", true);
-                ui.horizontal(|ui| {
-                    for env in [Environment::Test, Environment::Production, Environment::Custom] {
-                        ui.radio_value(&mut self.draft.environment, env, env.label());
-                    }
-                    if self.draft.environment == Environment::Demo {
-                        ui.label(RichText::new("演示（内置模拟平台）").color(WARN_AMBER));
-                    }
-                });
-                ui.end_row();
-                let l = field_label(ui, "平台地址", true);
-                match self.draft.environment {
-                    Environment::Custom | Environment::Demo => {
-                        ui.add(egui::TextEdit::singleline(&mut self.draft.base_url).hint_text("http://主机:端口").desired_width(360.0)).labelled_by(l.id);
-                    }
-                    _ => {
-                        ui.label(self.draft.base_url()).labelled_by(l.id);
-                    }
-                }
-                ui.end_row();
-                for (label, value, hint) in [
-                    ("授权帐号 api_key", &mut self.draft.api_key, "平台“设备管理”里的授权帐号"),
-                    ("设备序号 client_serial", &mut self.draft.client_serial, "PL 开头，共 34 位"),
-                    ("项目编号 Project_ID", &mut self.draft.project_id, "平台给本项目的同步编号"),
-                    ("门禁设备号 Device_ID", &mut self.draft.device_id, "上传考勤时使用"),
-                ] {
-                    let l = field_label(ui, label, true);
-                    ui.add(egui::TextEdit::singleline(value).hint_text(hint).desired_width(360.0)).labelled_by(l.id);
-                    ui.end_row();
-                }
-                let l = field_label(ui, "授权秘钥 api_secret", true);
-                ui.add(egui::TextEdit::singleline(&mut self.secret).password(true).hint_text("只保存在本机，不写入配置文件").desired_width(360.0))
-                    .labelled_by(l.id);
-                ui.end_row();
-            });
-            ui.horizontal(|ui| {
-                let changed = self.draft != self.applied || self.secret.is_empty() && !self.applied.api_key.is_empty();
-                if ui.add_enabled(!self.saving, egui::Button::new("保存设置")).clicked() {
-                    self.saving = true;
-                    self.applied = self.draft.clone();
-                    out.push(Command::Backend(Intent::ApplySettings { config: Box::new(self.draft.clone()), secret: Secret::new(self.secret.trim()) }));
-                }
-                if ui.button("测试连接").clicked() {
-                    self.test_result = Some((true, "正在测试…".into()));
-                    out.push(Command::Backend(Intent::TestConnection));
-                }
-                if ui.button("刷新字典").clicked() {
-                    out.push(Command::Backend(Intent::RefreshDictionaries));
-                }
-                if changed {
-                    ui.label(RichText::new("有未保存的修改；“测试连接”用的是已保存的设置").color(WARN_AMBER));
-                }
-            });
-            if let Some((ok, message)) = &self.test_result {
-                ui.label(RichText::new(message).color(if *ok { OK_GREEN } else { ERROR_RED }));
-            }
-            ui.label(dictionary_ages(snap));
-
-            ui.separator();
-            ui.heading("照片大小上限（KB）");
-            egui::Grid::new("settings_photos").num_columns(2).show(ui, |ui| {
-                let b = &mut self.draft.photo_budgets;
-                for (label, value) in [("人脸照片", &mut b.face_kb), ("身份证扫描件", &mut b.id_scan_kb), ("身份证芯片照片", &mut b.id_portrait_kb), ("考勤现场照片", &mut b.site_kb)] {
-                    let l = field_label(ui, label, false);
-                    ui.add(egui::DragValue::new(value).range(20..=2048).suffix(" KB")).labelled_by(l.id);
-                    ui.end_row();
-                }
-            });
-
-            ui.separator();
-            ui.heading("工地规定（平台不检查）");
-            egui::Grid::new("settings_rules").num_columns(2).show(ui, |ui| {
-                let r = &mut self.draft.age_rules;
-                for (label, value) in [("最小年龄", &mut r.min_age), ("男性最大年龄", &mut r.max_age_male), ("女性最大年龄", &mut r.max_age_female)] {
-                    let l = field_label(ui, label, false);
-                    ui.add(egui::DragValue::new(value).range(14..=80).suffix(" 岁")).labelled_by(l.id);
-                    ui.end_row();
-                }
-                field_label(ui, "超出年龄时", false);
-                ui.horizontal(|ui| {
-                    ui.radio_value(&mut r.block, false, "提醒");
-                    ui.radio_value(&mut r.block, true, "禁止登记");
-                });
-                ui.end_row();
-            });
-
-            ui.separator();
-            ui.collapsing("接口字段与版本（联调人员使用）", |ui| {
-                egui::Grid::new("settings_protocol").num_columns(2).show(ui, |ui| {
-                    let p = &mut self.draft.protocol;
-                    for (label, value) in [
-                        ("服务路径", &mut p.service),
-                        ("工种/岗位字段名", &mut p.register_fields.job_typename),
-                        ("合同办理字段名", &mut p.register_fields.contract_status),
-                        ("有效期限字段名", &mut p.register_fields.id_validdate),
-                    ] {
-                        let l = field_label(ui, label, false);
-                        ui.add(egui::TextEdit::singleline(value).desired_width(220.0)).labelled_by(l.id);
-                        ui.end_row();
-                    }
-                    for e in Endpoint::ALL {
-                        let l = field_label(ui, &format!("{} 版本", e.name()), false);
-                        let mut v = p.version(e).to_string();
-                        if ui.add(egui::TextEdit::singleline(&mut v).desired_width(60.0)).labelled_by(l.id).changed() {
-                            if v == e.default_version() {
-                                p.version_overrides.remove(&e);
-                            } else {
-                                p.version_overrides.insert(e, v);
-                            }
+            ui.columns(2, |cols| {
+                let ui = &mut cols[0];
+                ui.heading("平台连接");
+                egui::Grid::new("settings_platform").num_columns(2).spacing([16.0, 8.0]).show(ui, |ui| {
+                    field_label(ui, "环境", true);
+                    ui.horizontal(|ui| {
+                        for env in [Environment::Test, Environment::Production, Environment::Custom] {
+                            ui.radio_value(&mut self.draft.environment, env, env.label());
                         }
+                        if self.draft.environment == Environment::Demo {
+                            ui.label(RichText::new("演示（内置模拟平台）").color(WARN_AMBER));
+                        }
+                    });
+                    ui.end_row();
+                    let l = field_label(ui, "平台地址", true);
+                    match self.draft.environment {
+                        Environment::Custom | Environment::Demo => {
+                            ui.add(egui::TextEdit::singleline(&mut self.draft.base_url).hint_text("http://主机:端口").desired_width(360.0)).labelled_by(l.id);
+                        }
+                        _ => {
+                            ui.label(self.draft.base_url()).labelled_by(l.id);
+                        }
+                    }
+                    ui.end_row();
+                    for (label, value, hint) in [
+                        ("授权帐号 api_key", &mut self.draft.api_key, "平台“设备管理”里的授权帐号"),
+                        ("设备序号 client_serial", &mut self.draft.client_serial, "PL 开头，共 34 位"),
+                        ("项目编号 Project_ID", &mut self.draft.project_id, "平台给本项目的同步编号"),
+                        ("门禁设备号 Device_ID", &mut self.draft.device_id, "上传考勤时使用"),
+                    ] {
+                        let l = field_label(ui, label, true);
+                        ui.add(egui::TextEdit::singleline(value).hint_text(hint).desired_width(360.0)).labelled_by(l.id);
+                        ui.end_row();
+                    }
+                    let l = field_label(ui, "授权秘钥 api_secret", true);
+                    ui.add(egui::TextEdit::singleline(&mut self.secret).password(true).hint_text("只保存在本机，不写入配置文件").desired_width(360.0))
+                        .labelled_by(l.id);
+                    ui.end_row();
+                });
+                ui.horizontal(|ui| {
+                    let changed = self.draft != self.applied || self.secret.is_empty() && !self.applied.api_key.is_empty();
+                    if ui.add_enabled(!self.saving, egui::Button::new("保存设置")).clicked() {
+                        self.saving = true;
+                        self.applied = self.draft.clone();
+                        out.push(Command::Backend(Intent::ApplySettings { config: Box::new(self.draft.clone()), secret: Secret::new(self.secret.trim()) }));
+                    }
+                    if ui.button("测试连接").clicked() {
+                        self.test_result = Some((true, "正在测试…".into()));
+                        out.push(Command::Backend(Intent::TestConnection));
+                    }
+                    if ui.button("刷新字典").clicked() {
+                        out.push(Command::Backend(Intent::RefreshDictionaries));
+                    }
+                    if changed {
+                        ui.label(RichText::new("有未保存的修改；“测试连接”用的是已保存的设置").color(WARN_AMBER));
+                    }
+                });
+                if let Some((ok, message)) = &self.test_result {
+                    ui.label(RichText::new(message).color(if *ok { OK_GREEN } else { ERROR_RED }));
+                }
+                ui.label(dictionary_ages(snap));
+
+                ui.heading(format!("联调进度（{}环境）", self.applied.environment.label()));
+                ui.label("平台联调人员要求每个接口在测试环境至少有 5 条成功记录，才开通正式环境。");
+                egui::Grid::new("acceptance").num_columns(3).striped(true).show(ui, |ui| {
+                    for e in Endpoint::ALL {
+                        let n = snap.successes.get(e.name()).copied().unwrap_or(0);
+                        let done = n >= ACCEPTANCE_MIN;
+                        ui.label(RichText::new(if done { "√" } else { "○" }).color(if done { OK_GREEN } else { WARN_AMBER }));
+                        ui.label(format!("{}（{}）", e.label_zh(), e.name()));
+                        ui.label(format!("{n} / {ACCEPTANCE_MIN}"));
                         ui.end_row();
                     }
                 });
-            });
+                let ui = &mut cols[1];
+                ui.heading("照片大小上限（KB）");
+                egui::Grid::new("settings_photos").num_columns(2).show(ui, |ui| {
+                    let b = &mut self.draft.photo_budgets;
+                    for (label, value) in [("人脸照片", &mut b.face_kb), ("身份证扫描件", &mut b.id_scan_kb), ("身份证芯片照片", &mut b.id_portrait_kb), ("考勤现场照片", &mut b.site_kb)] {
+                        let l = field_label(ui, label, false);
+                        ui.add(egui::DragValue::new(value).range(20..=2048).suffix(" KB")).labelled_by(l.id);
+                        ui.end_row();
+                    }
+                });
 
-            ui.separator();
-            ui.heading(format!("联调进度（{}环境）", self.applied.environment.label()));
-            ui.label("平台联调人员要求每个接口在测试环境至少有 5 条成功记录，才开通正式环境。");
-            egui::Grid::new("acceptance").num_columns(3).striped(true).show(ui, |ui| {
-                for e in Endpoint::ALL {
-                    let n = snap.successes.get(e.name()).copied().unwrap_or(0);
-                    let done = n >= ACCEPTANCE_MIN;
-                    ui.label(RichText::new(if done { "√" } else { "○" }).color(if done { OK_GREEN } else { WARN_AMBER }));
-                    ui.label(format!("{}（{}）", e.label_zh(), e.name()));
-                    ui.label(format!("{n} / {ACCEPTANCE_MIN}"));
+                ui.separator();
+                ui.heading("工地规定（平台不检查）");
+                egui::Grid::new("settings_rules").num_columns(2).show(ui, |ui| {
+                    let r = &mut self.draft.age_rules;
+                    for (label, value) in [("最小年龄", &mut r.min_age), ("男性最大年龄", &mut r.max_age_male), ("女性最大年龄", &mut r.max_age_female)] {
+                        let l = field_label(ui, label, false);
+                        ui.add(egui::DragValue::new(value).range(14..=80).suffix(" 岁")).labelled_by(l.id);
+                        ui.end_row();
+                    }
+                    field_label(ui, "超出年龄时", false);
+                    ui.horizontal(|ui| {
+                        ui.radio_value(&mut r.block, false, "提醒");
+                        ui.radio_value(&mut r.block, true, "禁止登记");
+                    });
                     ui.end_row();
-                }
+                });
+
+                ui.separator();
+                ui.collapsing("接口字段与版本（联调人员使用）", |ui| {
+                    egui::Grid::new("settings_protocol").num_columns(2).show(ui, |ui| {
+                        let p = &mut self.draft.protocol;
+                        for (label, value) in [
+                            ("服务路径", &mut p.service),
+                            ("工种/岗位字段名", &mut p.register_fields.job_typename),
+                            ("合同办理字段名", &mut p.register_fields.contract_status),
+                            ("有效期限字段名", &mut p.register_fields.id_validdate),
+                        ] {
+                            let l = field_label(ui, label, false);
+                            ui.add(egui::TextEdit::singleline(value).desired_width(220.0)).labelled_by(l.id);
+                            ui.end_row();
+                        }
+                        for e in Endpoint::ALL {
+                            let l = field_label(ui, &format!("{} 版本", e.name()), false);
+                            let mut v = p.version(e).to_string();
+                            if ui.add(egui::TextEdit::singleline(&mut v).desired_width(60.0)).labelled_by(l.id).changed() {
+                                if v == e.default_version() {
+                                    p.version_overrides.remove(&e);
+                                } else {
+                                    p.version_overrides.insert(e, v);
+                                }
+                            }
+                            ui.end_row();
+                        }
+                    });
+                });
+
             });
         });
     }
