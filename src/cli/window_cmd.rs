@@ -13,6 +13,7 @@ pub fn window(ctx: Context) -> Exit {
     crate::logging::init_file(&ctx.data_dir);
     let options = AppOptions {
         data_dir: ctx.data_dir,
+        config_path: ctx.config_path,
         config: ctx.config,
         secret: ctx.secret,
         demo: false,
@@ -71,6 +72,7 @@ pub fn demo(sample: bool) -> Exit {
     }
     println!("演示模式：模拟平台 {}，数据目录 {}（退出后删除）", sim.base_url(), data_dir.display());
     let options = AppOptions {
+        config_path: data_dir.join("config.json"),
         data_dir: data_dir.clone(),
         config,
         secret: crate::api::Secret::new(sim_config.api_secret),

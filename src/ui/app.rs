@@ -62,6 +62,8 @@ pub enum Command {
 
 pub struct AppOptions {
     pub data_dir: PathBuf,
+    /// Where 保存设置 writes the settings.
+    pub config_path: PathBuf,
     pub config: Config,
     pub secret: Secret,
     pub demo: bool,
@@ -94,6 +96,7 @@ impl StationApp {
         let repaint_ctx = ctx.clone();
         let backend = Backend::start(
             options.data_dir.clone(),
+            options.config_path.clone(),
             options.config.clone(),
             options.secret.clone(),
             Arc::new(move || repaint_ctx.request_repaint()),

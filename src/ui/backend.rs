@@ -152,12 +152,20 @@ impl Drop for Backend {
 
 impl Backend {
     /// Opens the store on a background thread and starts the sender. `repaint` wakes the UI.
-    pub fn start(data_dir: PathBuf, config: Config, secret: Secret, repaint: Arc<dyn Fn() + Send + Sync>) -> Backend {
+    /// `config_path` is where 保存设置 writes (the file the station was started with).
+    pub fn start(
+        data_dir: PathBuf,
+        config_path: PathBuf,
+        config: Config,
+        secret: Secret,
+        repaint: Arc<dyn Fn() + Send + Sync>,
+    ) -> Backend {
         let (intents, intent_rx) = mpsc::channel();
         let (event_tx, events) = mpsc::channel();
         let clock = Arc::new(PlatformClock::new(clock::system_time()));
         let owner = StoreOwner {
             data_dir,
+            config_path,
             config,
             secret,
             clock: Arc::clone(&clock),
@@ -197,6 +205,7 @@ impl Backend {
 
 struct StoreOwner {
     data_dir: PathBuf,
+    config_path: PathBuf,
     config: Config,
     secret: Secret,
     clock: Arc<PlatformClock>,
@@ -384,8 +393,10 @@ impl StoreOwner {
             Intent::RefreshDictionaries => self.fetch_dictionaries(),
             Intent::TestConnection => self.test_connection(),
             Intent::ApplySettings { config, secret } => {
-                let config_path = self.data_dir.join("config.json");
-                config.save(&config_path).map_err(|e| e.to_string())?;
+                // The demo's settings live only as long as the demo.
+                if config.environment != crate::config::Environment::Demo {
+                    config.save(&self.config_path).map_err(|e| e.to_string())?;
+                }
                 // A demo's throwaway credentials are not worth a file.
                 if config.environment != crate::config::Environment::Demo {
                     crate::secret::save_secret(&self.data_dir, &secret).map_err(|e| format!("保存秘钥失败：{e}"))?;

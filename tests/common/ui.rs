@@ -40,11 +40,17 @@ pub fn demo_config(base_url: &str) -> Config {
 }
 
 pub fn harness(data_dir: &Path, base_url: &str) -> Harness<'static, UiState> {
+    harness_with(data_dir, demo_config(base_url), Secret::new(SimConfig::demo().api_secret))
+}
+
+pub fn harness_with(data_dir: &Path, config: Config, secret: Secret) -> Harness<'static, UiState> {
+    let demo = config.environment == Environment::Demo;
     let options = AppOptions {
         data_dir: data_dir.to_path_buf(),
-        config: demo_config(base_url),
-        secret: Secret::new(SimConfig::demo().api_secret),
-        demo: true,
+        config_path: data_dir.join("config.json"),
+        config,
+        secret,
+        demo,
         cameras: Arc::new(SyntheticCameras::new()),
     };
     Harness::builder()

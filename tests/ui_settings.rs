@@ -1,0 +1,57 @@
+//! Settings: saving keeps the secret out of the config file; 测试连接 reports in plain words.
+
+mod common;
+
+use std::time::Duration;
+
+use common::ui::*;
+use common::*;
+use cwr_station::api::Secret;
+use cwr_station::config::Environment;
+use egui_kittest::kittest::Queryable;
+
+#[test]
+fn saving_settings_keeps_the_secret_apart_and_the_test_reports_plainly() {
+    let sim = start_sim();
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let mut config = demo_config(&sim.base_url());
+    config.environment = Environment::Custom;
+    config.api_key = "WRONGKEY".into();
+    let mut h = harness_with(&data, config, Secret::new("demo-secret"));
+    settle(&mut h, 3);
+    h.get_by_label("设置").click();
+    settle(&mut h, 3);
+
+    // Wrong key: the test says access is denied and what to do.
+    h.get_by_label("测试连接").click();
+    h.step();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while h.query_by_label_contains("平台拒绝（代码 26）").is_none() {
+        assert!(std::time::Instant::now() < deadline, "no plain answer for a wrong key");
+        settle(&mut h, 2);
+    }
+    assert!(h.query_by_label_contains("设备序号（client_serial）不对").is_some(), "says what to check");
+
+    // Fix the key and save: the config file gets the key, never the secret.
+    let demo_key = cwr_station::sim::SimConfig::demo().api_key;
+    h.get_by_label("授权帐号 api_key").focus();
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("授权帐号 api_key").type_text(&demo_key);
+    h.step();
+    h.get_by_label("保存设置").click();
+    step_until(&mut h, "settings applied", Duration::from_secs(10), |app| app.config.api_key == demo_key);
+    let text = std::fs::read_to_string(data.join("config.json")).expect("config saved");
+    assert!(text.contains(&demo_key));
+    assert!(!text.contains("demo-secret"), "secret in the config file");
+    assert_eq!(std::fs::read_to_string(data.join("api_secret")).expect("secret file").trim(), "demo-secret");
+
+    h.get_by_label("测试连接").click();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while h.query_by_label_contains("连接成功").is_none() {
+        assert!(std::time::Instant::now() < deadline, "the corrected key never connected");
+        settle(&mut h, 2);
+    }
+    assert!(h.query_by_label_contains("本机时钟与平台一致").is_some());
+}
