@@ -262,3 +262,35 @@ fn the_window_keeps_drawing_while_the_platform_takes_three_seconds() {
     assert!(frames >= 30, "only {frames} frames while the platform was answering");
     assert!(slowest < Duration::from_secs(1), "a frame took {slowest:?}: the UI thread waited on the network");
 }
+
+/// A valid ID number with a given birth date (for site-rule tests).
+fn id_born(birth: &str, seq: u32) -> String {
+    let body = format!("440305{birth}{seq:03}");
+    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body.bytes().zip(weights).map(|(b, w)| u32::from(b - b'0') * w).sum();
+    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+#[test]
+fn a_site_rule_warning_must_be_acknowledged_before_submitting() {
+    let sim = start_sim();
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = data_dir_with_companies(dir.path());
+    let mut h = harness(&data, &sim.base_url());
+    // A man born in 1950 is over the site's limit of 60: a warning, not a block.
+    let id = id_born("19500101", 11);
+    fill_form(&mut h, dir.path(), &id, "钱老");
+    settle(&mut h, 2);
+    assert!(h.query_by_label_contains("提醒：").is_some(), "the age warning is shown");
+    h.get_by_label("提交登记").click();
+    settle(&mut h, 5);
+    assert!(h.query_by_label_contains("请先核对上面的提醒").is_some());
+    assert!(h.state().app().enroll.submitted.is_none(), "nothing submitted without the tick");
+    h.get_by_label("已核对以上提醒，仍要登记").click();
+    h.step();
+    h.get_by_label("提交登记").click();
+    step_until(&mut h, "uploaded after acknowledging", Duration::from_secs(20), |app| {
+        app.snapshot.workers.iter().any(|w| w.id_code == id && w.state == RecordState::Sent)
+    });
+    assert!(sim.state().workers.contains_key(&id));
+}

@@ -65,6 +65,9 @@ pub struct EnrollScreen {
     pending_photos: Vec<(PhotoKind, PhotoSource)>,
     /// 登记下一位 was pressed.
     next_requested: bool,
+    /// The clerk ticked 已核对 for exactly these warnings.
+    acknowledged: bool,
+    acknowledged_for: Vec<String>,
     ctx: egui::Context,
 }
 
@@ -86,6 +89,8 @@ impl EnrollScreen {
             last_draft_at: None,
             pending_photos: Vec::new(),
             next_requested: false,
+            acknowledged: false,
+            acknowledged_for: Vec::new(),
             ctx,
         }
     }
@@ -99,6 +104,8 @@ impl EnrollScreen {
         self.submitted = None;
         self.existing = None;
         self.looked_up.clear();
+        self.acknowledged = false;
+        self.acknowledged_for.clear();
         self.camera.close();
         backend.send(Intent::SaveDraft(None));
         backend.send(Intent::SaveDraftPhotos(None));
@@ -487,10 +494,23 @@ impl EnrollScreen {
     fn submit_ui(&mut self, ui: &mut egui::Ui, worker: &Worker, problems: &[Problem], out: &mut Vec<Command>) {
         let errors: Vec<&Problem> = problems.iter().filter(|p| p.severity == Severity::Error).collect();
         let warnings: Vec<&Problem> = problems.iter().filter(|p| p.severity == Severity::Warning).collect();
+        // A warning (expired card, age outside the site's limits) must be acknowledged once
+        // per set of warnings: a new warning needs a new tick.
+        let warning_key: Vec<String> = warnings.iter().map(|w| w.message.clone()).collect();
+        if warning_key != self.acknowledged_for {
+            self.acknowledged = false;
+        }
+        for w in &warnings {
+            ui.label(RichText::new(format!("提醒：{}", w.message)).color(WARN_AMBER));
+        }
+        if !warnings.is_empty() && ui.checkbox(&mut self.acknowledged, "已核对以上提醒，仍要登记").changed() {
+            self.acknowledged_for = warning_key.clone();
+        }
+        let needs_ack = !warnings.is_empty() && !self.acknowledged;
         ui.horizontal(|ui| {
             let label = if self.existing.is_some() { "提交修改" } else { "提交登记" };
             if ui.add_enabled(self.submitted.is_none(), egui::Button::new(RichText::new(label).strong())).clicked() {
-                if errors.is_empty() {
+                if errors.is_empty() && !needs_ack {
                     let photos = self.slots.photos.iter().map(|(k, p)| (*k, p.jpeg.clone())).collect();
                     let id = worker.normalized().id_code;
                     out.push(Command::Backend(Intent::SaveWorker { worker: worker.clone(), photos }));
@@ -514,11 +534,10 @@ impl EnrollScreen {
                 let mut missing: Vec<&str> = errors.iter().map(|p| worker_field_label(&p.field)).collect();
                 missing.dedup();
                 ui.label(RichText::new(format!("还不能提交，请先处理：{}", missing.join("、"))).color(ERROR_RED));
+            } else if self.submit_attempted && needs_ack {
+                ui.label(RichText::new("还不能提交：请先核对上面的提醒并勾选“已核对”").color(ERROR_RED));
             }
         });
-        for w in warnings {
-            ui.label(RichText::new(format!("提醒：{}", w.message)).color(WARN_AMBER));
-        }
     }
 
     fn submitted_banner(&mut self, ui: &mut egui::Ui, snap: &Snapshot, id_code: &str, out: &mut Vec<Command>) {
