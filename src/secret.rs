@@ -1,29 +1,75 @@
-//! Where the api_secret lives: never in SQLite, never in the config file. A file in the data
-//! dir readable only by this user (mode 0600 on Unix; under the user's profile on Windows),
-//! or the `CWR_API_SECRET` variable, which wins.
+//! Where the api_secret lives: never in SQLite, never in the config file. The OS keyring
+//! (Windows Credential Manager, macOS Keychain, the Secret Service on Linux desktops) where
+//! one works; otherwise a file in the data dir readable only by this user (mode 0600).
+//! `CWR_API_SECRET` wins over both; `CWR_SECRET_STORE=file` skips the keyring.
 
 use std::path::{Path, PathBuf};
 
 use crate::api::Secret;
 
 const FILE_NAME: &str = "api_secret";
+const KEYRING_SERVICE: &str = "cwr-station";
+
+/// Where a saved secret ended up, for the clerk's information.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretPlace {
+    Keyring,
+    File,
+}
 
 pub fn secret_path(data_dir: &Path) -> PathBuf {
     data_dir.join(FILE_NAME)
 }
 
-/// The secret from the environment or the data dir; empty when none is set.
+fn keyring_allowed() -> bool {
+    std::env::var("CWR_SECRET_STORE").map(|v| v != "file").unwrap_or(true)
+}
+
+/// One keyring entry per data dir, so a second project on the same PC keeps its own secret.
+fn keyring_entry(data_dir: &Path) -> Option<keyring::Entry> {
+    let account = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+    keyring::Entry::new(KEYRING_SERVICE, &account.display().to_string()).ok()
+}
+
+/// The secret from the environment, the keyring or the data dir; empty when none is set.
 pub fn load_secret(data_dir: &Path, env: impl Fn(&str) -> Option<String>) -> Secret {
     if let Some(v) = env("CWR_API_SECRET").filter(|v| !v.trim().is_empty()) {
         return Secret::new(v.trim());
     }
+    if keyring_allowed() {
+        if let Some(secret) = keyring_entry(data_dir).and_then(|e| e.get_password().ok()) {
+            return Secret::new(secret);
+        }
+    }
+    load_secret_file(data_dir)
+}
+
+fn load_secret_file(data_dir: &Path) -> Secret {
     match std::fs::read_to_string(secret_path(data_dir)) {
         Ok(text) => Secret::new(text.trim()),
         Err(_) => Secret::default(),
     }
 }
 
-pub fn save_secret(data_dir: &Path, secret: &Secret) -> std::io::Result<()> {
+/// Saves to the keyring when one works (and removes any file copy), else to the file.
+pub fn save_secret(data_dir: &Path, secret: &Secret) -> std::io::Result<SecretPlace> {
+    crate::paths::ensure_private_dir(data_dir)?;
+    if keyring_allowed() {
+        if let Some(entry) = keyring_entry(data_dir) {
+            match entry.set_password(secret.expose()) {
+                Ok(()) => {
+                    let _ = std::fs::remove_file(secret_path(data_dir));
+                    return Ok(SecretPlace::Keyring);
+                }
+                Err(e) => tracing::info!("no usable keyring ({e}); keeping the secret in a private file"),
+            }
+        }
+    }
+    save_secret_file(data_dir, secret)?;
+    Ok(SecretPlace::File)
+}
+
+fn save_secret_file(data_dir: &Path, secret: &Secret) -> std::io::Result<()> {
     crate::paths::ensure_private_dir(data_dir)?;
     let path = secret_path(data_dir);
     let tmp = path.with_extension("tmp");
@@ -50,12 +96,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn round_trip_private_and_env_wins() {
+    fn file_round_trip_is_private_and_env_wins() {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("data");
-        assert!(load_secret(&data, |_| None).is_empty());
-        save_secret(&data, &Secret::new("abc")).expect("save");
-        assert_eq!(load_secret(&data, |_| None).expose(), "abc");
+        assert!(load_secret_file(&data).is_empty());
+        save_secret_file(&data, &Secret::new("abc")).expect("save");
+        assert_eq!(load_secret_file(&data).expose(), "abc");
         assert_eq!(load_secret(&data, |_| Some("env".into())).expose(), "env");
         #[cfg(unix)]
         {
@@ -64,6 +110,21 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
             let mode = std::fs::metadata(&data).expect("meta").permissions().mode();
             assert_eq!(mode & 0o777, 0o700);
+        }
+    }
+
+    #[test]
+    fn whatever_the_store_the_secret_comes_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("data");
+        let place = save_secret(&data, &Secret::new("round-trip")).expect("save");
+        assert_eq!(load_secret(&data, |_| None).expose(), "round-trip");
+        // Never in two places.
+        assert_eq!(secret_path(&data).exists(), place == SecretPlace::File);
+        if place == SecretPlace::Keyring {
+            if let Some(e) = keyring_entry(&data) {
+                let _ = e.delete_credential();
+            }
         }
     }
 }
