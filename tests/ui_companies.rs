@@ -19,19 +19,7 @@ const GENERAL: &str = "深圳市鹏城建设集团有限公司";
 const GENERAL_SUID: &str = "91440300100000011X";
 const NEW_NAME: &str = "深圳市前海钢构劳务有限公司";
 
-fn type_into(h: &mut Harness<'static, UiState>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.step();
-    h.get_by_label(label).type_text(text);
-    h.step();
-}
 
-fn choose(h: &mut Harness<'static, UiState>, label: &str, option: &str) {
-    h.get_by_label(label).click();
-    settle(h, 2);
-    h.get_by_label(option).click();
-    settle(h, 2);
-}
 
 /// The button with this label on the same line as `row_text`.
 fn click_in_row(h: &mut Harness<'static, UiState>, row_text: &str, button: &str) {

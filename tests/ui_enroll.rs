@@ -39,19 +39,7 @@ fn data_dir_with_companies(dir: &Path) -> PathBuf {
     data
 }
 
-fn type_into(h: &mut Harness<'static, UiState>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.step();
-    h.get_by_label(label).type_text(text);
-    h.step();
-}
 
-fn choose(h: &mut Harness<'static, UiState>, label: &str, option: &str) {
-    h.get_by_label(label).click();
-    settle(h, 2);
-    h.get_by_label(option).click();
-    settle(h, 2);
-}
 
 fn drop_photo(h: &mut Harness<'static, UiState>, slot_text: &str, path: &Path) {
     h.get_by_label(slot_text).hover();

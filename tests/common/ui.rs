@@ -11,6 +11,7 @@ use cwr_station::media::camera::SyntheticCameras;
 use cwr_station::sim::SimConfig;
 use cwr_station::ui::{AppOptions, StationApp, fonts};
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
 
 /// The app is made on the first frame, with the harness's own context.
 pub struct UiState {
@@ -95,4 +96,20 @@ pub fn settle(h: &mut Harness<'static, UiState>, frames: usize) {
         h.step();
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// Focuses the field named `label` and types into it, as a clerk would.
+pub fn type_into(h: &mut Harness<'static, UiState>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.step();
+    h.get_by_label(label).type_text(text);
+    h.step();
+}
+
+/// Opens the dropdown named `label` and picks `option`.
+pub fn choose(h: &mut Harness<'static, UiState>, label: &str, option: &str) {
+    h.get_by_label(label).click();
+    settle(h, 2);
+    h.get_by_label(option).click();
+    settle(h, 2);
 }
