@@ -36,11 +36,10 @@ pub fn load_secret(data_dir: &Path, env: impl Fn(&str) -> Option<String>) -> Sec
     if let Some(v) = env("CWR_API_SECRET").filter(|v| !v.trim().is_empty()) {
         return Secret::new(v.trim());
     }
-    if keyring_allowed() {
-        if let Some(secret) = keyring_entry(data_dir).and_then(|e| e.get_password().ok()) {
+    if keyring_allowed()
+        && let Some(secret) = keyring_entry(data_dir).and_then(|e| e.get_password().ok()) {
             return Secret::new(secret);
         }
-    }
     load_secret_file(data_dir)
 }
 
@@ -54,8 +53,8 @@ fn load_secret_file(data_dir: &Path) -> Secret {
 /// Saves to the keyring when one works (and removes any file copy), else to the file.
 pub fn save_secret(data_dir: &Path, secret: &Secret) -> std::io::Result<SecretPlace> {
     crate::paths::ensure_private_dir(data_dir)?;
-    if keyring_allowed() {
-        if let Some(entry) = keyring_entry(data_dir) {
+    if keyring_allowed()
+        && let Some(entry) = keyring_entry(data_dir) {
             match entry.set_password(secret.expose()) {
                 Ok(()) => {
                     let _ = std::fs::remove_file(secret_path(data_dir));
@@ -64,7 +63,6 @@ pub fn save_secret(data_dir: &Path, secret: &Secret) -> std::io::Result<SecretPl
                 Err(e) => tracing::info!("no usable keyring ({e}); keeping the secret in a private file"),
             }
         }
-    }
     save_secret_file(data_dir, secret)?;
     Ok(SecretPlace::File)
 }
@@ -121,10 +119,9 @@ mod tests {
         assert_eq!(load_secret(&data, |_| None).expose(), "round-trip");
         // Never in two places.
         assert_eq!(secret_path(&data).exists(), place == SecretPlace::File);
-        if place == SecretPlace::Keyring {
-            if let Some(e) = keyring_entry(&data) {
+        if place == SecretPlace::Keyring
+            && let Some(e) = keyring_entry(&data) {
                 let _ = e.delete_credential();
             }
-        }
     }
 }

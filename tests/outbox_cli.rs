@@ -120,11 +120,10 @@ fn killed_mid_send_then_restarted_sends_the_worker_exactly_once() {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         assert!(Instant::now() < deadline, "the send never started");
-        if let Ok(store) = Store::open_in(&data) {
-            if store.outbox_items(false).unwrap_or_default().iter().any(|i| i.state == ItemState::Sending) {
+        if let Ok(store) = Store::open_in(&data)
+            && store.outbox_items(false).unwrap_or_default().iter().any(|i| i.state == ItemState::Sending) {
                 break;
             }
-        }
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(300));

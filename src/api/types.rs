@@ -96,11 +96,10 @@ impl RegisterEmployee {
             ("contract_status", [names.contract_status.as_str(), "contract_statuses", "contract_status"]),
             ("id_validdate", [names.id_validdate.as_str(), "id_validddate", "id_validdatetime"]),
         ] {
-            if !map.contains_key(canonical) {
-                if let Some(v) = aliases.iter().find_map(|a| map.remove(*a)) {
+            if !map.contains_key(canonical)
+                && let Some(v) = aliases.iter().find_map(|a| map.remove(*a)) {
                     map.insert(canonical.to_string(), v);
                 }
-            }
         }
         for value in map.values_mut() {
             if let Value::Number(n) = value {
@@ -112,11 +111,10 @@ impl RegisterEmployee {
 }
 
 fn rename_key(map: &mut Map<String, Value>, from: &str, to: &str) {
-    if from != to {
-        if let Some(v) = map.remove(from) {
+    if from != to
+        && let Some(v) = map.remove(from) {
             map.insert(to.to_string(), v);
         }
-    }
 }
 
 /// What RegisterEmployee answers: keep all three.

@@ -346,11 +346,10 @@ pub fn company_remove(ctx: &Context, suid: &str, name: &str) -> Exit {
         return Exit::Invalid;
     }
     let Ok(mut store) = open_store(ctx) else { return Exit::NotReached };
-    if let Ok(n) = store.workers_in_company(name.trim()) {
-        if n > 0 {
+    if let Ok(n) = store.workers_in_company(name.trim())
+        && n > 0 {
             eprintln!("提醒：本机还有 {n} 名在场人员属于“{}”", name.trim());
         }
-    }
     let item = match store.remove_company(&suid, name.trim()) {
         Ok(id) => id,
         Err(e) => {

@@ -85,11 +85,10 @@ impl Company {
                 out.push(error(field, format!("请填写{}", company_field_label(field))));
             }
         }
-        if !c.suid.is_empty() {
-            if let Err(e) = super::validate_uscc(&c.suid) {
+        if !c.suid.is_empty()
+            && let Err(e) = super::validate_uscc(&c.suid) {
                 out.push(error("suid", e));
             }
-        }
         if !c.suid_superior.is_empty() {
             if c.suid_superior == c.suid {
                 out.push(error("suid_superior", "上级单位不能是本单位自己：请另选或留空"));

@@ -181,19 +181,17 @@ impl Worker {
         if w.emp_name.chars().count() > 50 {
             out.push(error("emp_name", "姓名太长：请按身份证填写"));
         }
-        if !w.emp_phone.is_empty() {
-            if let Err(e) = super::validate_mobile(&w.emp_phone) {
+        if !w.emp_phone.is_empty()
+            && let Err(e) = super::validate_mobile(&w.emp_phone) {
                 out.push(error("emp_phone", e));
             }
-        }
         if !w.emp_nation.is_empty() && !super::is_ethnic_name(&w.emp_nation) {
             out.push(error("emp_nation", format!("“{}”不是身份证上的民族名称：请从列表中选择", w.emp_nation)));
         }
-        if !w.pass_period.is_empty() {
-            if let Err(e) = super::parse_pass_period(&w.pass_period, today) {
+        if !w.pass_period.is_empty()
+            && let Err(e) = super::parse_pass_period(&w.pass_period, today) {
                 out.push(error("pass_period", e));
             }
-        }
         if !w.match_flag.is_empty() && w.match_flag != "Y" && w.match_flag != "N" {
             out.push(error("match_flag", "人证比对只能是“Y”（一致）或“N”（不一致）"));
         }
@@ -225,11 +223,10 @@ impl Worker {
                 format!("“{}”不是本项目的参建单位：请从列表选择，或先在“参建单位”里添加", w.emp_company),
             ));
         }
-        if let Some(locked) = &rules.locked_category {
-            if !w.emp_category.is_empty() && &w.emp_category != locked {
+        if let Some(locked) = &rules.locked_category
+            && !w.emp_category.is_empty() && &w.emp_category != locked {
                 out.push(error("emp_category", "人员类型上传后不允许变更：平台不接受修改，请保持原来的人员类型"));
             }
-        }
         out
     }
 

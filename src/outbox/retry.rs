@@ -95,7 +95,7 @@ mod tests {
                     Decision::RetryAfterSecs(s) => {
                         let step = (5u64.saturating_mul(1 << attempts.saturating_sub(1).min(32))).min(600);
                         assert!(s >= step / 2 && s <= step, "attempt {attempts} jitter {j}: {s} not in [{}, {step}]", step / 2);
-                        assert!(s >= 2 && s <= 600);
+                        assert!((2..=600).contains(&s));
                     }
                     other => panic!("transient gave {other:?}"),
                 }

@@ -124,11 +124,10 @@ impl<'a> Sender<'a> {
         match item.kind {
             ItemKind::Register => {
                 let Some(rec) = self.store.worker(&item.record_key)? else { return Ok(None) };
-                if let Some(suid) = self.store.company_suid_by_name(&rec.worker.emp_company)? {
-                    if self.store.has_pending_item_before(ItemKind::AddCompany, &suid, i64::MAX)? {
+                if let Some(suid) = self.store.company_suid_by_name(&rec.worker.emp_company)?
+                    && self.store.has_pending_item_before(ItemKind::AddCompany, &suid, i64::MAX)? {
                         return Ok(Some(format!("等待单位“{}”先上传", rec.worker.emp_company)));
                     }
-                }
                 Ok(None)
             }
             ItemKind::Leave => {

@@ -183,12 +183,11 @@ impl EnrollScreen {
         let id = self.form.worker.id_code.trim().to_uppercase();
         if id.len() == 18 && id != self.looked_up && self.submitted.is_none() {
             self.looked_up = id.clone();
-            if let Ok(parsed) = crate::domain::parse_id_number(&id) {
-                if snap.workers.iter().any(|w| w.id_code == parsed.code) && self.existing.as_ref().map(|e| &e.id_code) != Some(&parsed.code) {
+            if let Ok(parsed) = crate::domain::parse_id_number(&id)
+                && snap.workers.iter().any(|w| w.id_code == parsed.code) && self.existing.as_ref().map(|e| &e.id_code) != Some(&parsed.code) {
                     self.form.worker.id_code = parsed.code.clone();
                     backend.send(Intent::LoadWorker(parsed.code));
                 }
-            }
         }
         if !self.draft_restored || self.submitted.is_some() {
             return;
@@ -453,12 +452,11 @@ impl EnrollScreen {
                 }
             });
         }
-        if self.camera.open {
-            if let Some(frame) = self.camera.ui(ui) {
+        if self.camera.open
+            && let Some(frame) = self.camera.ui(ui) {
                 self.slots.busy.insert(PhotoKind::Face, true);
                 out.push(Command::Backend(Intent::NormalizePhoto { kind: PhotoKind::Face, source: PhotoSource::Frame(frame) }));
             }
-        }
         for action in actions {
             match action {
                 SlotAction::PickFile(kind) => out.push(Command::PickPhotoFile(kind)),

@@ -49,11 +49,10 @@ impl PhotoSlots {
     /// Which slot a file dropped at `pos` belongs to: the one under the pointer, else the
     /// first empty scan slot, else the face.
     pub fn drop_target(&self, pos: Option<egui::Pos2>) -> PhotoKind {
-        if let Some(pos) = pos {
-            if let Some((kind, _)) = self.rects.iter().find(|(_, r)| r.contains(pos)) {
+        if let Some(pos) = pos
+            && let Some((kind, _)) = self.rects.iter().find(|(_, r)| r.contains(pos)) {
                 return *kind;
             }
-        }
         FORM_PHOTOS.into_iter().find(|k| !self.photos.contains_key(k)).unwrap_or(PhotoKind::Face)
     }
 }
@@ -183,28 +182,25 @@ impl CameraPanel {
 
     /// Draws the panel; returns a captured frame when the clerk pressed 拍照.
     pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<Arc<Frame>> {
-        if let Some(rx) = &self.listing {
-            if let Ok(list) = rx.try_recv() {
+        if let Some(rx) = &self.listing
+            && let Ok(list) = rx.try_recv() {
                 self.listing = None;
-                if let Ok(cams) = &list {
-                    if let Some(first) = cams.first() {
+                if let Ok(cams) = &list
+                    && let Some(first) = cams.first() {
                         let id = self.selected.clone().filter(|s| cams.iter().any(|c| &c.id == s)).unwrap_or_else(|| first.id.clone());
                         self.start(id);
                     }
-                }
                 self.cameras = Some(list);
             }
-        }
         let mut captured = None;
         let latest = self.worker.as_ref().and_then(|w| w.latest_with_sequence());
         egui::Frame::group(ui.style()).show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.label(RichText::new("摄像头").strong());
-                if let Some((_, frame)) = &latest {
-                    if ui.button(RichText::new("拍照").strong()).clicked() {
+                if let Some((_, frame)) = &latest
+                    && ui.button(RichText::new("拍照").strong()).clicked() {
                         captured = Some(Arc::clone(frame));
                     }
-                }
                 match &self.cameras {
                     None => {
                         ui.spinner();

@@ -62,11 +62,10 @@ pub fn harness_with(data_dir: &Path, config: Config, secret: Secret) -> Harness<
         })
         .build_ui_state(
             |ui, state: &mut UiState| {
-                if state.app.is_none() {
-                    if let Some(options) = state.options.take() {
+                if state.app.is_none()
+                    && let Some(options) = state.options.take() {
                         state.app = Some(StationApp::new(ui.ctx(), options));
                     }
-                }
                 if let Some(app) = state.app.as_mut() {
                     let ctx = ui.ctx().clone();
                     app.logic(&ctx);

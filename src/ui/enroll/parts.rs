@@ -58,11 +58,10 @@ pub(super) fn date_button(ui: &mut egui::Ui, id_salt: &str, date: &mut NaiveDate
     use chrono::Datelike;
     let mut j = jiff::civil::Date::new(date.year() as i16, date.month() as i8, date.day() as i8).unwrap_or_default();
     let r = ui.add(egui_extras::DatePickerButton::new(&mut j).id_salt(id_salt).format("%Y-%m-%d").show_icon(false)).labelled_by(label_id);
-    if r.changed() {
-        if let Some(d) = NaiveDate::from_ymd_opt(j.year() as i32, j.month() as u32, j.day() as u32) {
+    if r.changed()
+        && let Some(d) = NaiveDate::from_ymd_opt(j.year() as i32, j.month() as u32, j.day() as u32) {
             *date = d;
             return true;
         }
-    }
     false
 }
