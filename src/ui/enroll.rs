@@ -257,9 +257,13 @@ impl EnrollScreen {
                     ui.label(RichText::new(format!("此身份证号已登记过，已载入资料以便修改（{emp}）")).color(WARN_AMBER));
                 }
             });
-            ui.columns(2, |cols| {
-                self.fields_ui(&mut cols[0], snap, &problems);
-                self.photos_ui(&mut cols[1], &problems, out);
+            // A submitted form is read-only: an edit there would go nowhere. 修改此人 reopens it.
+            let editable = self.submitted.is_none();
+            ui.add_enabled_ui(editable, |ui| {
+                ui.columns(2, |cols| {
+                    self.fields_ui(&mut cols[0], snap, &problems);
+                    self.photos_ui(&mut cols[1], &problems, out);
+                });
             });
             ui.separator();
             self.submit_ui(ui, &worker, &problems, out);
@@ -556,7 +560,8 @@ impl EnrollScreen {
                     out.push(Command::Notice(format!("{name} 的登记已提交")));
                     self.next_requested = true;
                 }
-                if row.is_some_and(|r| r.state == RecordState::NeedsFix) && ui.button("修改后重新提交").clicked() {
+                let edit_text = if row.is_some_and(|r| r.state == RecordState::NeedsFix) { "修改后重新提交" } else { "修改此人" };
+                if row.is_some() && ui.button(edit_text).clicked() {
                     out.push(Command::EditWorker(id_code.to_string()));
                 }
             });
