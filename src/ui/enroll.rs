@@ -275,11 +275,7 @@ impl EnrollScreen {
         if !self.submit_attempted && !self.touched.contains(field) {
             return None;
         }
-        problems
-            .iter()
-            .filter(|p| p.field == field)
-            .min_by_key(|p| p.severity == Severity::Warning)
-            .map(|p| (p.message.as_str(), p.severity == Severity::Error))
+        super::widgets::field_problem(problems, field)
     }
 
     fn touch(&mut self, field: &str, r: &egui::Response) {

@@ -4,6 +4,7 @@
 use egui::{Color32, Response, RichText, Ui};
 
 use crate::api::types::DictEntry;
+use crate::domain::{Problem, Severity};
 
 pub const ERROR_RED: Color32 = Color32::from_rgb(0xC6, 0x28, 0x28);
 pub const WARN_AMBER: Color32 = Color32::from_rgb(0xB2, 0x6A, 0x00);
@@ -115,4 +116,14 @@ pub fn badge_text(label: &str, count: u64) -> String {
 /// Beijing-time display of an RFC 3339 UTC timestamp from the store.
 pub fn local_time(rfc3339: &str) -> String {
     crate::store::parse_timestamp(rfc3339).map(crate::api::beijing_timestamp).unwrap_or_else(|| rfc3339.to_string())
+}
+
+/// The message to show beside `field`: its error if it has one, else its warning.
+/// `(text, is_error)`.
+pub fn field_problem<'p>(problems: &'p [Problem], field: &str) -> Option<(&'p str, bool)> {
+    problems
+        .iter()
+        .filter(|p| p.field == field)
+        .min_by_key(|p| p.severity == Severity::Warning)
+        .map(|p| (p.message.as_str(), p.severity == Severity::Error))
 }

@@ -142,11 +142,7 @@ impl CompanyForm {
         if !self.attempted && !self.touched.contains(field) {
             return None;
         }
-        problems
-            .iter()
-            .filter(|p| p.field == field)
-            .min_by_key(|p| p.severity == Severity::Warning)
-            .map(|p| (p.message.as_str(), p.severity == Severity::Error))
+        crate::ui::widgets::field_problem(problems, field)
     }
 
     fn touch(&mut self, field: &'static str, r: &egui::Response) {
