@@ -15,9 +15,7 @@ use cwr_station::store::Store;
 
 fn id_code(seed: u32) -> String {
     let body = format!("440305{:04}{:02}{:02}{:03}", 1980 + seed % 20, 1 + (seed / 20) % 12, 1 + (seed / 240) % 28, seed % 1000);
-    let w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body.bytes().zip(w).map(|(b, w)| (b - b'0') as u32 * w).sum();
-    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+    format!("{body}{}", cwr_station::domain::id_check_char(&body))
 }
 
 fn main() {

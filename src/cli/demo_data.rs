@@ -32,10 +32,8 @@ pub fn demo_companies() -> Vec<Company> {
 
 /// A valid ID number (Shenzhen Nanshan region) for a demo person.
 fn demo_id(birth: &str, seq: u32) -> String {
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     let body = format!("440305{birth}{seq:03}");
-    let sum: u32 = body.bytes().zip(W).map(|(b, w)| u32::from(b - b'0') * w).sum();
-    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+    format!("{body}{}", crate::domain::id_check_char(&body))
 }
 
 /// Workers with photos from the synthetic camera; the last names a company the project does

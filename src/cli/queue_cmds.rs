@@ -163,25 +163,33 @@ pub fn worker_rules(ctx: &Context, store: &Store, id_code: &str) -> WorkerRules 
     }
 }
 
-pub fn register(ctx: &Context, file: &Path) -> Exit {
-    let text = match std::fs::read_to_string(file) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("读不了人员资料文件 {}：{e}", file.display());
-            return Exit::Invalid;
-        }
-    };
-    let mut map: Map<String, Value> = match serde_json::from_str(&text) {
-        Ok(Value::Object(m)) => m,
+/// Reads a JSON object from `file`, saying in Chinese what is wrong with it otherwise.
+fn read_json_object(file: &Path, what: &str, fields: &str) -> Result<Map<String, Value>, ()> {
+    let text = std::fs::read_to_string(file).map_err(|e| eprintln!("读不了{what}文件 {}：{e}", file.display()))?;
+    match serde_json::from_str(&text) {
+        Ok(Value::Object(m)) => Ok(m),
         Ok(_) => {
-            eprintln!("人员资料文件应是一个 JSON 对象（{{...}}）");
-            return Exit::Invalid;
+            eprintln!("{what}文件应是一个 JSON 对象（{{...}}），字段同 {fields}");
+            Err(())
         }
         Err(e) => {
-            eprintln!("人员资料文件不是合法的 JSON：{e}");
-            return Exit::Invalid;
+            eprintln!("{what}文件不是合法的 JSON：{e}");
+            Err(())
         }
-    };
+    }
+}
+
+/// The platform types every field as String; a file may well write `"Capital": 500`.
+fn numbers_as_text(map: &mut Map<String, Value>) {
+    for v in map.values_mut() {
+        if let Value::Number(n) = v {
+            *v = Value::String(n.to_string());
+        }
+    }
+}
+
+pub fn register(ctx: &Context, file: &Path) -> Exit {
+    let Ok(mut map) = read_json_object(file, "人员资料", "RegisterEmployee") else { return Exit::Invalid };
     let base = file.parent().unwrap_or(Path::new("."));
     let mut photos = WorkerPhotos::new();
     let mut problems = Vec::new();
@@ -281,28 +289,12 @@ pub fn leave(ctx: &Context, id_codes: &[String], exit_time: Option<&str>) -> Exi
 }
 
 pub fn company_add(ctx: &Context, file: &Path) -> Exit {
-    let text = match std::fs::read_to_string(file) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("读不了单位资料文件 {}：{e}", file.display());
-            return Exit::Invalid;
-        }
+    let Ok(mut map) = read_json_object(file, "单位资料", "AddCompany（Company_Name、SUID、Legal_Person …）") else {
+        return Exit::Invalid;
     };
-    let mut value: Value = match serde_json::from_str(&text) {
-        Ok(v @ Value::Object(_)) => v,
-        _ => {
-            eprintln!("单位资料文件应是一个 JSON 对象，字段同 AddCompany（Company_Name、SUID、Legal_Person …）");
-            return Exit::Invalid;
-        }
-    };
-    if let Value::Object(m) = &mut value {
-        m.entry("Project_ID").or_insert_with(|| Value::String(ctx.config.project_id.clone()));
-        for v in m.values_mut() {
-            if let Value::Number(n) = v {
-                *v = Value::String(n.to_string());
-            }
-        }
-    }
+    map.entry("Project_ID").or_insert_with(|| Value::String(ctx.config.project_id.clone()));
+    numbers_as_text(&mut map);
+    let value = Value::Object(map);
     let request: AddCompany = match serde_json::from_value(value) {
         Ok(r) => r,
         Err(e) => {

@@ -14,8 +14,8 @@ pub use fields::{
     AgeRules, IdValidity, PassPeriod, check_age, parse_id_validity, parse_pass_period,
     validate_mobile,
 };
-pub use idcard::{IdNumber, Sex, age_on, mask_id, parse_id_number};
-pub use uscc::validate_uscc;
+pub use idcard::{IdNumber, Sex, age_on, check_char as id_check_char, mask_id, parse_id_number};
+pub use uscc::{uscc_check_char, validate_uscc};
 pub use company::Company;
 pub use worker::Worker;
 

@@ -174,6 +174,23 @@ mod tests {
     }
 
     #[test]
+    fn recent_items_keep_everything_open_and_cap_history() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open_in(dir.path()).expect("open");
+        let mut ids = Vec::new();
+        for suid in ["A1", "A2", "A3", "A4"] {
+            let c = crate::domain::Company { suid: suid.into(), company_name: suid.into(), ..Default::default() };
+            ids.push(store.save_company(&c).expect("save"));
+        }
+        for (id, suid) in ids.iter().zip(["A1", "A2", "A3"]) {
+            store.mark_company_sent(*id, suid, false).expect("sent");
+        }
+        let recent: Vec<i64> = store.outbox_items_recent(1).expect("recent").iter().map(|i| i.id).collect();
+        assert_eq!(recent, vec![ids[3], ids[2]], "the open item and only the newest sent one");
+        assert_eq!(store.outbox_items(true).expect("all").len(), 4);
+    }
+
+    #[test]
     fn refuses_a_newer_database() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("x.sqlite");

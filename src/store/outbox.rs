@@ -184,6 +184,18 @@ impl Store {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
+    /// Everything not yet sent, and the newest `sent_limit` sent items, newest first: what
+    /// the queue screen shows, without reading months of history on every change.
+    pub fn outbox_items_recent(&self, sent_limit: usize) -> Result<Vec<OutboxItem>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM outbox WHERE state != 'sent'
+               OR id IN (SELECT id FROM outbox WHERE state = 'sent' ORDER BY id DESC LIMIT ?1)
+             ORDER BY id DESC"
+        ))?;
+        let rows = stmt.query_map([sent_limit as i64], row_to_item)?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
     /// Items that may be sent at `now`, oldest first (order decides dependencies).
     pub fn due_items(&self, now: DateTime<Utc>) -> Result<Vec<OutboxItem>> {
         let mut stmt = self.conn.prepare(&format!(

@@ -138,7 +138,7 @@ impl StationApp {
             self.saved_json = json.clone();
             self.backend.send(Intent::SaveUiState(json));
         }
-        self.enroll.logic(&self.backend, &self.snapshot, &self.config);
+        self.enroll.logic(&self.backend, &self.snapshot);
     }
 
     fn on_event(&mut self, event: Event) {
@@ -252,7 +252,7 @@ impl StationApp {
                 Screen::Roster => self.roster.ui(ui, &self.snapshot, &mut self.saved.roster, &mut out),
                 Screen::Companies => self.companies.ui(ui, &self.snapshot, &mut out),
                 Screen::Queue => self.queue.ui(ui, &self.snapshot, &mut out),
-                Screen::Settings => self.settings.ui(ui, &self.snapshot, &self.backend, &mut out),
+                Screen::Settings => self.settings.ui(ui, &self.snapshot, &mut out),
             }
         });
         self.commands.extend(out);

@@ -517,7 +517,7 @@ fn snapshot(store: &Store, environment: &str) -> Result<Snapshot, String> {
     Ok(Snapshot {
         workers: store.worker_rows().map_err(s)?,
         companies: store.companies().map_err(s)?,
-        outbox: store.outbox_items(true).map_err(s)?,
+        outbox: store.outbox_items_recent(super::queue::MAX_SHOWN).map_err(s)?,
         counts: store.outbox_counts().map_err(s)?,
         paused: store.queue_paused().map_err(s)?,
         dictionaries,

@@ -172,7 +172,7 @@ impl EnrollScreen {
     }
 
     /// Background work for the form: drafts, photo preparation, ID look-ups.
-    pub fn logic(&mut self, backend: &Backend, snap: &Snapshot, _config: &Config) {
+    pub fn logic(&mut self, backend: &Backend, snap: &Snapshot) {
         if std::mem::take(&mut self.next_requested) {
             self.reset(backend);
         }

@@ -9,7 +9,7 @@ use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, local_time};
 use crate::store::{ItemKind, ItemState, OutboxItem};
 
 /// Sent items pile up over months; the newest are enough to look something up.
-const MAX_SHOWN: usize = 300;
+pub const MAX_SHOWN: usize = 300;
 
 pub struct QueueScreen {
     /// 只看未完成: hide what the platform already has.

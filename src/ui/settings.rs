@@ -4,7 +4,7 @@
 use egui::RichText;
 
 use super::app::Command;
-use super::backend::{Backend, Event, Intent, Snapshot};
+use super::backend::{Event, Intent, Snapshot};
 use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, field_label};
 use crate::api::{Endpoint, Secret};
 use crate::config::{Config, Environment};
@@ -44,7 +44,7 @@ impl SettingsScreen {
         }
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, _backend: &Backend, out: &mut Vec<Command>) {
+    pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, out: &mut Vec<Command>) {
         egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
             ui.columns(2, |cols| {
                 let ui = &mut cols[0];

@@ -56,24 +56,13 @@ pub fn id_code(seed: u32) -> String {
     let day = 1 + (seed / 240) % 28;
     let seq = seed % 1000;
     let body = format!("440305{year:04}{month:02}{day:02}{seq:03}");
-    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body.bytes().zip(weights).map(|(b, w)| (b - b'0') as u32 * w).sum();
-    let check = b"10X98765432"[(sum % 11) as usize] as char;
-    format!("{body}{check}")
+    format!("{body}{}", cwr_station::domain::id_check_char(&body))
 }
 
 /// A valid unified social credit code (GB 32100-2015 check character).
 pub fn uscc(seed: u32) -> String {
-    const CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const W: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
     let body = format!("91440300{:09}", 100_000_000 + seed);
-    let sum: u32 = body
-        .bytes()
-        .zip(W)
-        .map(|(b, w)| CHARS.iter().position(|c| *c == b).expect("char") as u32 * w)
-        .sum();
-    let check = CHARS[((31 - sum % 31) % 31) as usize] as char;
-    format!("{body}{check}")
+    format!("{body}{}", cwr_station::domain::uscc_check_char(&body).expect("digits only"))
 }
 
 /// A small real JPEG with some texture.
