@@ -65,6 +65,24 @@ pub struct Sender<'a> {
     settings: &'a SendSettings,
 }
 
+/// Why an attempt ended without a platform decision.
+enum SendFailure {
+    Api(ApiError),
+    Store(StoreError),
+}
+
+impl From<ApiError> for SendFailure {
+    fn from(e: ApiError) -> Self {
+        SendFailure::Api(e)
+    }
+}
+
+impl From<StoreError> for SendFailure {
+    fn from(e: StoreError) -> Self {
+        SendFailure::Store(e)
+    }
+}
+
 /// A refusal recorded against an item.
 struct Refusal {
     code: String,
@@ -169,7 +187,15 @@ impl<'a> Sender<'a> {
                 self.refuse(item, &refusal)?;
                 Ok(Decision::NeedsFix)
             }
-            Err(err) => self.record_failure(item, attempts, &err),
+            Err(SendFailure::Api(err)) => self.record_failure(item, attempts, &err),
+            // Our own disk hiccuped (busy, full): not the record's fault, try again later.
+            // Re-sending after the platform already took it is safe (upsert or 48).
+            Err(SendFailure::Store(err)) => {
+                let secs = self.settings.backoff.delay_secs(attempts, fastrand::f64());
+                let message = format!("本机数据库暂时出错：{err}");
+                self.store.mark_retry(item.id, Utc::now() + Duration::seconds(secs as i64), "", &message, "稍后会自动重试")?;
+                Ok(Decision::RetryAfterSecs(secs))
+            }
         }
     }
 
@@ -234,28 +260,26 @@ impl<'a> Sender<'a> {
         self.store.count_success(&self.settings.environment, endpoint.name())
     }
 
-    fn send_register(&mut self, item: &OutboxItem) -> Result<Result<Decision, Refusal>, ApiError> {
-        let store_err = |e: StoreError| ApiError::Invalid(e.to_string());
-        let Some(rec) = self.store.worker(&item.record_key).map_err(store_err)? else {
+    fn send_register(&mut self, item: &OutboxItem) -> Result<Result<Decision, Refusal>, SendFailure> {
+        let Some(rec) = self.store.worker(&item.record_key)? else {
             return Ok(Err(local_refusal("本机找不到这条人员记录：请重新登记")));
         };
-        let photos = self.store.worker_photos(&item.record_key).map_err(store_err)?;
+        let photos = self.store.worker_photos(&item.record_key)?;
         let b64 = |k: PhotoKind| photos.get(&k).map(|j| base64::engine::general_purpose::STANDARD.encode(j)).unwrap_or_default();
         let req = rec.worker.to_request(
             &self.settings.project_id,
             [b64(PhotoKind::IdPortrait), b64(PhotoKind::Face), b64(PhotoKind::IdScanFront), b64(PhotoKind::IdScanBack)],
         );
         let answer = self.client.register_employee(&req)?;
-        self.store.mark_worker_registered(item.id, &item.record_key, &answer).map_err(store_err)?;
-        self.count_success(Endpoint::RegisterEmployee).map_err(store_err)?;
+        self.store.mark_worker_registered(item.id, &item.record_key, &answer)?;
+        self.count_success(Endpoint::RegisterEmployee)?;
         Ok(Ok(Decision::Done))
     }
 
-    fn send_leave(&mut self, item: &OutboxItem) -> Result<Result<Decision, Refusal>, ApiError> {
-        let store_err = |e: StoreError| ApiError::Invalid(e.to_string());
-        let pending = self.store.unsent_departures(item.id).map_err(store_err)?;
+    fn send_leave(&mut self, item: &OutboxItem) -> Result<Result<Decision, Refusal>, SendFailure> {
+        let pending = self.store.unsent_departures(item.id)?;
         if pending.is_empty() {
-            self.store.apply_leave_answer(item.id, &[]).map_err(store_err)?;
+            self.store.apply_leave_answer(item.id, &[])?;
             return Ok(Ok(Decision::Done));
         }
         let body = UserLeaveProject {
@@ -266,9 +290,9 @@ impl<'a> Sender<'a> {
                 .collect(),
         };
         let failures = self.client.leave_project(&body)?;
-        let all_done = self.store.apply_leave_answer(item.id, &failures).map_err(store_err)?;
+        let all_done = self.store.apply_leave_answer(item.id, &failures)?;
         if failures.len() < body.list.len() {
-            self.count_success(Endpoint::UserLeaveProject).map_err(store_err)?;
+            self.count_success(Endpoint::UserLeaveProject)?;
         }
         if all_done {
             return Ok(Ok(Decision::Done));
@@ -284,23 +308,21 @@ impl<'a> Sender<'a> {
         }))
     }
 
-    fn send_add_company(&mut self, item: &OutboxItem) -> Result<Result<Decision, Refusal>, ApiError> {
-        let store_err = |e: StoreError| ApiError::Invalid(e.to_string());
-        let Some(rec) = self.store.company(&item.record_key).map_err(store_err)? else {
+    fn send_add_company(&mut self, item: &OutboxItem) -> Result<Result<Decision, Refusal>, SendFailure> {
+        let Some(rec) = self.store.company(&item.record_key)? else {
             return Ok(Err(local_refusal("本机找不到这个单位：请重新添加")));
         };
         self.client.add_company(&rec.company.to_request(&self.settings.project_id))?;
-        self.store.mark_company_sent(item.id, &item.record_key, false).map_err(store_err)?;
-        self.count_success(Endpoint::AddCompany).map_err(store_err)?;
+        self.store.mark_company_sent(item.id, &item.record_key, false)?;
+        self.count_success(Endpoint::AddCompany)?;
         Ok(Ok(Decision::Done))
     }
 
-    fn send_remove_company(&mut self, item: &OutboxItem) -> Result<Result<Decision, Refusal>, ApiError> {
-        let store_err = |e: StoreError| ApiError::Invalid(e.to_string());
+    fn send_remove_company(&mut self, item: &OutboxItem) -> Result<Result<Decision, Refusal>, SendFailure> {
         let company: Company = self
             .store
             .company(&item.record_key)
-            .map_err(store_err)?
+            ?
             .map(|c| c.company)
             .unwrap_or_else(|| Company { suid: item.record_key.clone(), ..Default::default() });
         self.client.remove_company(&ProjectRemoveCompany {
@@ -308,8 +330,8 @@ impl<'a> Sender<'a> {
             company_name: company.company_name,
             suid: company.suid,
         })?;
-        self.store.mark_company_sent(item.id, &item.record_key, true).map_err(store_err)?;
-        self.count_success(Endpoint::ProjectRemoveCompany).map_err(store_err)?;
+        self.store.mark_company_sent(item.id, &item.record_key, true)?;
+        self.count_success(Endpoint::ProjectRemoveCompany)?;
         Ok(Ok(Decision::Done))
     }
 }
