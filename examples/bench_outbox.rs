@@ -14,7 +14,13 @@ use cwr_station::sim::{self, SimConfig};
 use cwr_station::store::Store;
 
 fn id_code(seed: u32) -> String {
-    let body = format!("440305{:04}{:02}{:02}{:03}", 1980 + seed % 20, 1 + (seed / 20) % 12, 1 + (seed / 240) % 28, seed % 1000);
+    let body = format!(
+        "440305{:04}{:02}{:02}{:03}",
+        1980 + seed % 20,
+        1 + (seed / 20) % 12,
+        1 + (seed / 240) % 28,
+        seed % 1000
+    );
     format!("{body}{}", cwr_station::domain::id_check_char(&body))
 }
 
@@ -42,16 +48,29 @@ fn main() {
         client.fetch_dictionary(Endpoint::DictListJobTypeName).expect("call");
     }
     let secs = started.elapsed().as_secs_f64();
-    println!("signed calls:        {n} in {secs:.2} s = {:.0} calls/s ({:.2} ms each)", n as f64 / secs, secs * 1000.0 / n as f64);
+    println!(
+        "signed calls:        {n} in {secs:.2} s = {:.0} calls/s ({:.2} ms each)",
+        n as f64 / secs,
+        secs * 1000.0 / n as f64
+    );
 
     // 2. Drain 1,000 queued departures (batches of 50, as the station sends them).
     let dir = tempfile_dir();
     let mut store = Store::open_in(&dir).expect("store");
     let company = "深圳市基准测试劳务有限公司";
     store
-        .save_company(&Company { company_name: company.into(), legal_person: "甲".into(), suid: "91440300100000001W".into(), ..Default::default() })
+        .save_company(&Company {
+            company_name: company.into(),
+            legal_person: "甲".into(),
+            suid: "91440300100000001W".into(),
+            ..Default::default()
+        })
         .expect("company");
-    let settings = SendSettings { project_id: config.project_id.clone(), environment: "bench".into(), backoff: Backoff::default() };
+    let settings = SendSettings {
+        project_id: config.project_id.clone(),
+        environment: "bench".into(),
+        backoff: Backoff::default(),
+    };
     // Register the workers on the platform directly so the departures are of known people.
     let ids: Vec<String> = (0..1_000).map(id_code).collect();
     let jpeg = tiny_jpeg_b64();
@@ -103,6 +122,8 @@ fn tiny_jpeg_b64() -> String {
     use base64::Engine;
     let img = image::RgbImage::from_fn(32, 40, |x, y| image::Rgb([x as u8 * 8, y as u8 * 6, 128]));
     let mut out = std::io::Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(img).write_to(&mut out, image::ImageFormat::Jpeg).expect("jpeg");
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("jpeg");
     base64::engine::general_purpose::STANDARD.encode(out.into_inner())
 }

@@ -26,9 +26,7 @@ fn run() -> Result<(), String> {
     while let Some(arg) = args.next() {
         if arg == "--runs" {
             let value = args.next().ok_or("--runs needs a number")?;
-            runs = value
-                .parse()
-                .map_err(|_| format!("bad --runs value: {value}"))?;
+            runs = value.parse().map_err(|_| format!("bad --runs value: {value}"))?;
         } else {
             input = Some(PathBuf::from(arg));
         }
@@ -90,9 +88,7 @@ fn run() -> Result<(), String> {
     );
 
     let Some(convert) = imagemagick() else {
-        println!(
-            "ImageMagick: skipped (no `magick`/`convert` from ImageMagick on PATH; apt-get install imagemagick)"
-        );
+        println!("ImageMagick: skipped (no `magick`/`convert` from ImageMagick on PATH; apt-get install imagemagick)");
         return Ok(());
     };
     let out = work.join("imagemagick_out.jpg");
@@ -107,18 +103,10 @@ fn run() -> Result<(), String> {
                 cmd.args(["-limit", "thread", n]);
             }
             cmd.arg(&input)
-                .args([
-                    "-auto-orient",
-                    "-resize",
-                    "1600x1600>",
-                    "-define",
-                    "jpeg:extent=200kb",
-                ])
+                .args(["-auto-orient", "-resize", "1600x1600>", "-define", "jpeg:extent=200kb"])
                 .arg(&out);
             let started = Instant::now();
-            let status = cmd
-                .status()
-                .map_err(|e| format!("running ImageMagick: {e}"))?;
+            let status = cmd.status().map_err(|e| format!("running ImageMagick: {e}"))?;
             times.push(started.elapsed());
             if !status.success() {
                 return Err(format!("ImageMagick failed: {status}"));

@@ -46,7 +46,10 @@ pub struct TimeoutSettings {
 impl Default for TimeoutSettings {
     fn default() -> Self {
         let t = Timeouts::default();
-        TimeoutSettings { connect_secs: t.connect_secs, call_secs: t.call_secs }
+        TimeoutSettings {
+            connect_secs: t.connect_secs,
+            call_secs: t.call_secs,
+        }
     }
 }
 
@@ -102,18 +105,28 @@ impl Config {
     /// Reads `path`; a missing file is the defaults.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text)
-                .map_err(|e| ConfigError::Parse { path: path.to_owned(), detail: e.to_string() }),
+            Ok(text) => serde_json::from_str(&text).map_err(|e| ConfigError::Parse {
+                path: path.to_owned(),
+                detail: e.to_string(),
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(ConfigError::Read { path: path.to_owned(), detail: e.to_string() }),
+            Err(e) => Err(ConfigError::Read {
+                path: path.to_owned(),
+                detail: e.to_string(),
+            }),
         }
     }
 
     /// Writes atomically (temp file, then rename) so a power cut never leaves half a file.
     pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
-        let err = |e: std::io::Error| ConfigError::Write { path: path.to_owned(), detail: e.to_string() };
-        let text = serde_json::to_string_pretty(self)
-            .map_err(|e| ConfigError::Write { path: path.to_owned(), detail: e.to_string() })?;
+        let err = |e: std::io::Error| ConfigError::Write {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        };
+        let text = serde_json::to_string_pretty(self).map_err(|e| ConfigError::Write {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        })?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(err)?;
         }
@@ -159,7 +172,10 @@ impl Config {
     }
 
     pub fn timeouts(&self) -> Timeouts {
-        Timeouts { connect_secs: self.timeouts.connect_secs, call_secs: self.timeouts.call_secs }
+        Timeouts {
+            connect_secs: self.timeouts.connect_secs,
+            call_secs: self.timeouts.call_secs,
+        }
     }
 
     /// What is still missing before the station can talk to the platform, in Chinese.

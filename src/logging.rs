@@ -5,22 +5,34 @@
 use std::path::Path;
 
 fn filter() -> tracing_subscriber::EnvFilter {
-    tracing_subscriber::EnvFilter::try_from_env("CWR_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"))
+    tracing_subscriber::EnvFilter::try_from_env("CWR_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"))
 }
 
 pub fn init_stderr() {
     // A second init (tests) is harmless: keep the first subscriber.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter()).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter())
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Appends to `station.log` in the data dir; falls back to stderr when it cannot be opened.
 pub fn init_file(data_dir: &Path) {
-    let opened = crate::paths::ensure_private_dir(data_dir)
-        .and_then(|()| std::fs::OpenOptions::new().create(true).append(true).open(data_dir.join("station.log")));
+    let opened = crate::paths::ensure_private_dir(data_dir).and_then(|()| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(data_dir.join("station.log"))
+    });
     match opened {
         Ok(file) => {
             let _ = tracing_subscriber::fmt()
-                .with_env_filter(if std::env::var_os("CWR_LOG").is_some() { filter() } else { tracing_subscriber::EnvFilter::new("info") })
+                .with_env_filter(if std::env::var_os("CWR_LOG").is_some() {
+                    filter()
+                } else {
+                    tracing_subscriber::EnvFilter::new("info")
+                })
                 .with_ansi(false)
                 .with_writer(std::sync::Mutex::new(file))
                 .try_init();

@@ -37,9 +37,10 @@ pub fn load_secret(data_dir: &Path, env: impl Fn(&str) -> Option<String>) -> Sec
         return Secret::new(v.trim());
     }
     if keyring_allowed()
-        && let Some(secret) = keyring_entry(data_dir).and_then(|e| e.get_password().ok()) {
-            return Secret::new(secret);
-        }
+        && let Some(secret) = keyring_entry(data_dir).and_then(|e| e.get_password().ok())
+    {
+        return Secret::new(secret);
+    }
     load_secret_file(data_dir)
 }
 
@@ -54,15 +55,16 @@ fn load_secret_file(data_dir: &Path) -> Secret {
 pub fn save_secret(data_dir: &Path, secret: &Secret) -> std::io::Result<SecretPlace> {
     crate::paths::ensure_private_dir(data_dir)?;
     if keyring_allowed()
-        && let Some(entry) = keyring_entry(data_dir) {
-            match entry.set_password(secret.expose()) {
-                Ok(()) => {
-                    let _ = std::fs::remove_file(secret_path(data_dir));
-                    return Ok(SecretPlace::Keyring);
-                }
-                Err(e) => tracing::info!("no usable keyring ({e}); keeping the secret in a private file"),
+        && let Some(entry) = keyring_entry(data_dir)
+    {
+        match entry.set_password(secret.expose()) {
+            Ok(()) => {
+                let _ = std::fs::remove_file(secret_path(data_dir));
+                return Ok(SecretPlace::Keyring);
             }
+            Err(e) => tracing::info!("no usable keyring ({e}); keeping the secret in a private file"),
         }
+    }
     save_secret_file(data_dir, secret)?;
     Ok(SecretPlace::File)
 }
@@ -79,7 +81,12 @@ fn save_secret_file(data_dir: &Path, secret: &Secret) -> std::io::Result<()> {
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
 }
@@ -104,7 +111,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(secret_path(&data)).expect("meta").permissions().mode();
+            let mode = std::fs::metadata(secret_path(&data))
+                .expect("meta")
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
             let mode = std::fs::metadata(&data).expect("meta").permissions().mode();
             assert_eq!(mode & 0o777, 0o700);
@@ -120,8 +130,9 @@ mod tests {
         // Never in two places.
         assert_eq!(secret_path(&data).exists(), place == SecretPlace::File);
         if place == SecretPlace::Keyring
-            && let Some(e) = keyring_entry(&data) {
-                let _ = e.delete_credential();
-            }
+            && let Some(e) = keyring_entry(&data)
+        {
+            let _ = e.delete_credential();
+        }
     }
 }

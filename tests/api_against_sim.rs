@@ -9,16 +9,23 @@ use std::time::Duration;
 use common::*;
 use cwr_station::api::sign::{SignedParams, beijing_timestamp, percent_encode, signature};
 use cwr_station::api::types::{LeaveItem, PassedLog, ProjectRemoveCompany, UploadPassedLog, UserLeaveProject};
-use cwr_station::api::{ApiError, Endpoint, ErrorClass, NetworkKind, PlatformClient, PlatformClock, ProtocolTable, Timeouts};
+use cwr_station::api::{
+    ApiError, Endpoint, ErrorClass, NetworkKind, PlatformClient, PlatformClock, ProtocolTable, Timeouts,
+};
 use cwr_station::sim::{DEMO_PROJECT_ID, FaultKind, Faults, SimConfig};
 
 fn platform_code(err: &ApiError) -> &str {
-    err.code().unwrap_or_else(|| panic!("expected a platform answer, got {err:?}"))
+    err.code()
+        .unwrap_or_else(|| panic!("expected a platform answer, got {err:?}"))
 }
 
 fn detail(err: &ApiError) -> String {
     match err {
-        ApiError::Platform { detail_message, message, .. } => format!("{message} {detail_message}"),
+        ApiError::Platform {
+            detail_message,
+            message,
+            ..
+        } => format!("{message} {detail_message}"),
         other => panic!("expected a platform answer, got {other:?}"),
     }
 }
@@ -29,9 +36,19 @@ fn dictionaries_answer_and_refuse_an_unknown_key() {
     let good = client(&sim.base_url());
     let mut bad_creds = credentials(&sim.base_url());
     bad_creds.api_key = "NOT-A-KEY".into();
-    let bad = PlatformClient::new(bad_creds, ProtocolTable::default(), Arc::new(PlatformClock::new(cwr_station::api::clock::system_time())), Timeouts::default())
-        .expect("client");
-    for endpoint in [Endpoint::DictListEmpCategory, Endpoint::DictListJobTypeName, Endpoint::DictListJobName, Endpoint::GetCompanyType] {
+    let bad = PlatformClient::new(
+        bad_creds,
+        ProtocolTable::default(),
+        Arc::new(PlatformClock::new(cwr_station::api::clock::system_time())),
+        Timeouts::default(),
+    )
+    .expect("client");
+    for endpoint in [
+        Endpoint::DictListEmpCategory,
+        Endpoint::DictListJobTypeName,
+        Endpoint::DictListJobName,
+        Endpoint::GetCompanyType,
+    ] {
         let list = good.fetch_dictionary(endpoint).expect("dictionary");
         assert!(!list.is_empty(), "{endpoint} empty");
         assert!(list.iter().any(|e| e.is_default()), "{endpoint} has no default");
@@ -43,7 +60,11 @@ fn dictionaries_answer_and_refuse_an_unknown_key() {
     let categories = good.fetch_dictionary(Endpoint::DictListEmpCategory).expect("dict");
     assert!(categories.iter().any(|e| e.orders == "00" && e.value == "劳务工人"));
     let trades = good.fetch_dictionary(Endpoint::DictListJobName).expect("dict");
-    assert!(trades.iter().all(|e| e.orders.len() == 32 && e.orders.chars().all(|c| c.is_ascii_hexdigit())));
+    assert!(
+        trades
+            .iter()
+            .all(|e| e.orders.len() == 32 && e.orders.chars().all(|c| c.is_ascii_hexdigit()))
+    );
 }
 
 #[test]
@@ -51,13 +72,21 @@ fn wrong_secret_fails_the_signature() {
     let sim = start_sim();
     let mut creds = credentials(&sim.base_url());
     creds.api_secret = cwr_station::api::Secret::new("wrong");
-    let c = PlatformClient::new(creds, ProtocolTable::default(), Arc::new(PlatformClock::new(cwr_station::api::clock::system_time())), Timeouts::default())
-        .expect("client");
+    let c = PlatformClient::new(
+        creds,
+        ProtocolTable::default(),
+        Arc::new(PlatformClock::new(cwr_station::api::clock::system_time())),
+        Timeouts::default(),
+    )
+    .expect("client");
     let err = c.fetch_dictionary(Endpoint::GetCompanyType).expect_err("refused");
     assert_eq!(platform_code(&err), "99");
     assert!(detail(&err).contains("signature"), "{err}");
     assert_eq!(err.class(), ErrorClass::Permanent);
-    assert!(!format!("{err:?} {err}").contains("wrong"), "secret leaked into the error");
+    assert!(
+        !format!("{err:?} {err}").contains("wrong"),
+        "secret leaked into the error"
+    );
 }
 
 #[test]
@@ -72,8 +101,12 @@ fn companies_workers_attendance_and_departures() {
     assert_eq!(platform_code(&c.add_company(&bad).expect_err("bad suid")), "41");
     let mut orphan = company_request(&child, "深圳市子公司劳务有限公司");
     orphan.suid_superior = Some(parent.clone());
-    assert_eq!(platform_code(&c.add_company(&orphan).expect_err("superior unknown")), "47");
-    c.add_company(&company_request(&parent, "深圳市建工集团有限公司")).expect("parent added");
+    assert_eq!(
+        platform_code(&c.add_company(&orphan).expect_err("superior unknown")),
+        "47"
+    );
+    c.add_company(&company_request(&parent, "深圳市建工集团有限公司"))
+        .expect("parent added");
     c.add_company(&orphan).expect("child added once its superior is there");
     assert_eq!(sim.state().companies.len(), 2);
 
@@ -97,7 +130,10 @@ fn companies_workers_attendance_and_departures() {
     assert_eq!(again.emp_id, answer.emp_id);
     let mut changed = w.clone();
     changed.emp_category = "03".into();
-    assert_eq!(platform_code(&c.register_employee(&changed).expect_err("category locked")), "41");
+    assert_eq!(
+        platform_code(&c.register_employee(&changed).expect_err("category locked")),
+        "41"
+    );
     let state = sim.state();
     assert_eq!(state.workers.len(), 1);
     assert_eq!(state.workers[&id].body["emp_name"], "张堃");
@@ -125,8 +161,14 @@ fn companies_workers_attendance_and_departures() {
     let dup = c.upload_passed_log(&log(&id, 5)).expect_err("duplicate");
     assert_eq!(platform_code(&dup), "48");
     assert_eq!(dup.class(), ErrorClass::AlreadyDone);
-    assert_eq!(platform_code(&c.upload_passed_log(&log(&id_code(8), 5)).expect_err("unknown")), "47");
-    assert_eq!(platform_code(&c.upload_passed_log(&log(&id, 180)).expect_err("too old")), "41");
+    assert_eq!(
+        platform_code(&c.upload_passed_log(&log(&id_code(8), 5)).expect_err("unknown")),
+        "47"
+    );
+    assert_eq!(
+        platform_code(&c.upload_passed_log(&log(&id, 180)).expect_err("too old")),
+        "41"
+    );
     sim.set_under_construction(false);
     let err = c.upload_passed_log(&log(&id, 1)).expect_err("not under construction");
     assert_eq!(err.class(), ErrorClass::Permanent);
@@ -136,23 +178,47 @@ fn companies_workers_attendance_and_departures() {
     let unknown = id_code(9);
     let leave = |ids: &[&str]| UserLeaveProject {
         project_id: DEMO_PROJECT_ID.into(),
-        list: ids.iter().map(|i| LeaveItem { id_code: (*i).into(), exit_time: Some(beijing_timestamp(now)) }).collect(),
+        list: ids
+            .iter()
+            .map(|i| LeaveItem {
+                id_code: (*i).into(),
+                exit_time: Some(beijing_timestamp(now)),
+            })
+            .collect(),
     };
-    assert_eq!(platform_code(&c.leave_project(&leave(&[&unknown])).expect_err("unknown")), "47");
+    assert_eq!(
+        platform_code(&c.leave_project(&leave(&[&unknown])).expect_err("unknown")),
+        "47"
+    );
     let failures = c.leave_project(&leave(&[&id, &unknown])).expect("partial answer");
     assert_eq!(failures.len(), 1);
     assert_eq!(failures[0].id_code, unknown);
     assert!(sim.state().departures.contains_key(&id));
-    assert!(c.leave_project(&leave(&[&id])).expect("leaving twice is safe").is_empty());
+    assert!(
+        c.leave_project(&leave(&[&id]))
+            .expect("leaving twice is safe")
+            .is_empty()
+    );
 
     // ProjectRemoveCompany: unknown → 47, known → gone.
-    let remove = |suid: &str, name: &str| ProjectRemoveCompany { project_id: DEMO_PROJECT_ID.into(), company_name: name.into(), suid: suid.into() };
-    assert_eq!(platform_code(&c.remove_company(&remove(&uscc(99), "无此公司")).expect_err("unknown")), "47");
-    c.remove_company(&remove(&child, "深圳市子公司劳务有限公司")).expect("removed");
+    let remove = |suid: &str, name: &str| ProjectRemoveCompany {
+        project_id: DEMO_PROJECT_ID.into(),
+        company_name: name.into(),
+        suid: suid.into(),
+    };
+    assert_eq!(
+        platform_code(&c.remove_company(&remove(&uscc(99), "无此公司")).expect_err("unknown")),
+        "47"
+    );
+    c.remove_company(&remove(&child, "深圳市子公司劳务有限公司"))
+        .expect("removed");
     assert!(!sim.state().companies.contains_key(&child));
 
     for endpoint in Endpoint::ALL.iter().filter(|e| !e.is_dictionary()) {
-        assert!(sim.state().call_count(endpoint.name(), "00") >= 1, "{endpoint} never accepted");
+        assert!(
+            sim.state().call_count(endpoint.name(), "00") >= 1,
+            "{endpoint} never accepted"
+        );
     }
 }
 
@@ -166,7 +232,16 @@ fn missing_charset_fails_on_a_chinese_name() {
     let http = reqwest::blocking::Client::new();
     let post = |content_type: &str| {
         let ts = beijing_timestamp(chrono::Utc::now());
-        let sig = signature(&demo.api_secret, &SignedParams { api_key: &demo.api_key, api_version: "1.0", client_serial: &demo.client_serial, timestamp: &ts, body: &body });
+        let sig = signature(
+            &demo.api_secret,
+            &SignedParams {
+                api_key: &demo.api_key,
+                api_version: "1.0",
+                client_serial: &demo.client_serial,
+                timestamp: &ts,
+                body: &body,
+            },
+        );
         let url = format!(
             "{}/CWRService/AddCompany?api_key={}&api_version=1.0&client_serial={}&timestamp={}&signature={sig}",
             sim.base_url(),
@@ -174,12 +249,24 @@ fn missing_charset_fails_on_a_chinese_name() {
             demo.client_serial,
             percent_encode(&ts)
         );
-        let text = http.post(url).header("Content-Type", content_type).body(body.clone()).send().expect("answer").text().expect("text");
+        let text = http
+            .post(url)
+            .header("Content-Type", content_type)
+            .body(body.clone())
+            .send()
+            .expect("answer")
+            .text()
+            .expect("text");
         serde_json::from_str::<serde_json::Value>(&text).expect("json answer")
     };
     let without = post("application/json");
     assert_eq!(without["code"], "99", "{without}");
-    assert!(without["detail_message"].as_str().unwrap_or_default().contains("signature"));
+    assert!(
+        without["detail_message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("signature")
+    );
     assert!(sim.state().companies.is_empty());
     let with = post("application/json;charset=UTF-8");
     assert_eq!(with["code"], "00", "{with}");
@@ -192,7 +279,9 @@ fn a_pc_clock_twenty_minutes_slow_succeeds_after_learning_the_offset() {
     let skewed: cwr_station::api::TimeSource = Arc::new(|| chrono::Utc::now() - chrono::Duration::minutes(20));
     let c = client_with_clock(&sim.base_url(), skewed);
     assert_eq!(c.clock().offset_secs(), None);
-    let list = c.fetch_dictionary(Endpoint::DictListJobTypeName).expect("succeeds after one correction");
+    let list = c
+        .fetch_dictionary(Endpoint::DictListJobTypeName)
+        .expect("succeeds after one correction");
     assert!(!list.is_empty());
     let offset = c.clock().offset_secs().expect("learned");
     assert!((1195..=1205).contains(&offset), "offset {offset}");
@@ -209,44 +298,94 @@ fn a_pc_clock_twenty_minutes_slow_succeeds_after_learning_the_offset() {
 fn injected_faults_are_classified() {
     let sim = start_sim();
     let c = client(&sim.base_url());
-    c.add_company(&company_request(&uscc(4), "深圳市故障测试有限公司")).expect("baseline");
+    c.add_company(&company_request(&uscc(4), "深圳市故障测试有限公司"))
+        .expect("baseline");
 
-    sim.set_faults(Faults { queue: vec![FaultKind::Http500], ..Faults::default() });
+    sim.set_faults(Faults {
+        queue: vec![FaultKind::Http500],
+        ..Faults::default()
+    });
     let e = c.fetch_dictionary(Endpoint::GetCompanyType).expect_err("500");
     assert!(matches!(e, ApiError::Http { status: 500, .. }), "{e:?}");
     assert_eq!(e.class(), ErrorClass::Transient);
 
-    sim.set_faults(Faults { queue: vec![FaultKind::Close], ..Faults::default() });
+    sim.set_faults(Faults {
+        queue: vec![FaultKind::Close],
+        ..Faults::default()
+    });
     let e = c.fetch_dictionary(Endpoint::GetCompanyType).expect_err("closed");
     assert!(matches!(e, ApiError::Network { .. }), "{e:?}");
     assert_eq!(e.class(), ErrorClass::Transient);
 
-    sim.set_faults(Faults { queue: vec![FaultKind::NonJson], ..Faults::default() });
+    sim.set_faults(Faults {
+        queue: vec![FaultKind::NonJson],
+        ..Faults::default()
+    });
     let e = c.fetch_dictionary(Endpoint::GetCompanyType).expect_err("html");
     assert!(matches!(e, ApiError::NotJson { .. }), "{e:?}");
     assert_eq!(e.class(), ErrorClass::Transient);
 
-    sim.set_faults(Faults { queue: vec![FaultKind::LoseAnswer], ..Faults::default() });
+    sim.set_faults(Faults {
+        queue: vec![FaultKind::LoseAnswer],
+        ..Faults::default()
+    });
     let suid = uscc(5);
-    let e = c.add_company(&company_request(&suid, "深圳市丢失回答有限公司")).expect_err("answer lost");
+    let e = c
+        .add_company(&company_request(&suid, "深圳市丢失回答有限公司"))
+        .expect_err("answer lost");
     assert!(matches!(e, ApiError::Network { .. }), "{e:?}");
     assert_eq!(e.class(), ErrorClass::Transient);
-    assert!(sim.state().companies.contains_key(&suid), "stored although the answer was lost");
-    c.add_company(&company_request(&suid, "深圳市丢失回答有限公司")).expect("re-sending is safe");
+    assert!(
+        sim.state().companies.contains_key(&suid),
+        "stored although the answer was lost"
+    );
+    c.add_company(&company_request(&suid, "深圳市丢失回答有限公司"))
+        .expect("re-sending is safe");
     assert_eq!(sim.state().companies.len(), 2);
 
-    sim.set_faults(Faults { latency_ms: 3_000, ..Faults::default() });
-    let slow = PlatformClient::new(credentials(&sim.base_url()), ProtocolTable::default(), Arc::new(PlatformClock::new(cwr_station::api::clock::system_time())), Timeouts { connect_secs: 1, call_secs: 1 })
-        .expect("client");
+    sim.set_faults(Faults {
+        latency_ms: 3_000,
+        ..Faults::default()
+    });
+    let slow = PlatformClient::new(
+        credentials(&sim.base_url()),
+        ProtocolTable::default(),
+        Arc::new(PlatformClock::new(cwr_station::api::clock::system_time())),
+        Timeouts {
+            connect_secs: 1,
+            call_secs: 1,
+        },
+    )
+    .expect("client");
     let e = slow.fetch_dictionary(Endpoint::GetCompanyType).expect_err("timeout");
-    assert!(matches!(e, ApiError::Network { kind: NetworkKind::Timeout, .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            ApiError::Network {
+                kind: NetworkKind::Timeout,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     assert_eq!(e.class(), ErrorClass::Transient);
     sim.set_faults(Faults::default());
 
     let url = sim.base_url();
     drop(sim);
     std::thread::sleep(Duration::from_millis(100));
-    let e = client(&url).fetch_dictionary(Endpoint::GetCompanyType).expect_err("nobody listening");
-    assert!(matches!(e, ApiError::Network { kind: NetworkKind::Connect, .. }), "{e:?}");
+    let e = client(&url)
+        .fetch_dictionary(Endpoint::GetCompanyType)
+        .expect_err("nobody listening");
+    assert!(
+        matches!(
+            e,
+            ApiError::Network {
+                kind: NetworkKind::Connect,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     assert_eq!(e.class(), ErrorClass::Transient);
 }

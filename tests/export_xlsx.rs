@@ -19,7 +19,10 @@ use egui_kittest::kittest::Queryable;
 
 /// A valid ID number whose check character is X.
 fn id_ending_in_x() -> String {
-    (0..5000).map(common::id_code).find(|id| id.ends_with('X')).expect("some seed gives X")
+    (0..5000)
+        .map(common::id_code)
+        .find(|id| id.ends_with('X'))
+        .expect("some seed gives X")
 }
 
 fn read_sheet(path: &std::path::Path) -> (Vec<Vec<Data>>, calamine::StyleRange) {
@@ -73,17 +76,38 @@ fn written_roster_reads_back_with_id_numbers_as_text() {
     let header: Vec<&str> = rows[0].iter().map(text).collect();
     assert_eq!(header, HEADERS);
     for (row, line) in rows[1..].iter().zip(&lines) {
-        let cells: Vec<&str> = row.iter().map(|c| if *c == Data::Empty { "" } else { text(c) }).collect();
+        let cells: Vec<&str> = row
+            .iter()
+            .map(|c| if *c == Data::Empty { "" } else { text(c) })
+            .collect();
         let expected = [
-            &line.emp_name, &line.id_code, &line.company, &line.trade, &line.category, &line.state, &line.emp_id, &line.updated_at,
+            &line.emp_name,
+            &line.id_code,
+            &line.company,
+            &line.trade,
+            &line.category,
+            &line.state,
+            &line.emp_id,
+            &line.updated_at,
         ];
         assert_eq!(cells, expected.map(String::as_str));
     }
     assert_eq!(text(&rows[1][1]), with_x, "the X survives");
-    assert_eq!(text(&rows[2][1]), plain, "18 digits survive as text, not a rounded number");
+    assert_eq!(
+        text(&rows[2][1]),
+        plain,
+        "18 digits survive as text, not a rounded number"
+    );
     for r in 1..=2u32 {
-        let format = styles.get((r, 1)).and_then(|s| s.number_format.as_ref()).map(|f| f.format_code.clone());
-        assert_eq!(format.as_deref(), Some("@"), "ID cell in row {r} carries the text format");
+        let format = styles
+            .get((r, 1))
+            .and_then(|s| s.number_format.as_ref())
+            .map(|f| f.format_code.clone());
+        assert_eq!(
+            format.as_deref(),
+            Some("@"),
+            "ID cell in row {r} carries the text format"
+        );
     }
 }
 
@@ -114,27 +138,55 @@ struct Screen {
 #[test]
 fn export_button_writes_the_filtered_view() {
     let with_x = id_ending_in_x();
-    let entry = |orders: &str, value: &str| DictEntry { orders: orders.into(), value: value.into(), flag: "N".into() };
+    let entry = |orders: &str, value: &str| DictEntry {
+        orders: orders.into(),
+        value: value.into(),
+        flag: "N".into(),
+    };
     let mut dictionaries = BTreeMap::new();
-    dictionaries.insert(Endpoint::DictListJobName, (vec![entry(common::JOB_NAME_CARPENTER, "木工")], chrono::Utc::now()));
-    dictionaries.insert(Endpoint::DictListEmpCategory, (vec![entry("00", "劳务工人")], chrono::Utc::now()));
+    dictionaries.insert(
+        Endpoint::DictListJobName,
+        (vec![entry(common::JOB_NAME_CARPENTER, "木工")], chrono::Utc::now()),
+    );
+    dictionaries.insert(
+        Endpoint::DictListEmpCategory,
+        (vec![entry("00", "劳务工人")], chrono::Utc::now()),
+    );
     let snap = Snapshot {
         workers: vec![
             worker("张三", &with_x, "深圳市鹏城建设集团有限公司", RecordState::Sent),
-            worker("李四", &common::id_code(7), "深圳市安居劳务分包有限公司", RecordState::Pending),
-            worker("王五", &common::id_code(8), "深圳市鹏城建设集团有限公司", RecordState::Departed),
+            worker(
+                "李四",
+                &common::id_code(7),
+                "深圳市安居劳务分包有限公司",
+                RecordState::Pending,
+            ),
+            worker(
+                "王五",
+                &common::id_code(8),
+                "深圳市鹏城建设集团有限公司",
+                RecordState::Departed,
+            ),
         ],
         dictionaries,
         ..Default::default()
     };
-    let state = Screen { screen: RosterScreen::default(), snap, prefs: RosterPrefs::default(), out: Vec::new() };
+    let state = Screen {
+        screen: RosterScreen::default(),
+        snap,
+        prefs: RosterPrefs::default(),
+        out: Vec::new(),
+    };
     let mut h = Harness::builder()
         .with_size(egui::vec2(1400.0, 700.0))
         .with_context_setup(|ctx| {
             fonts::install_cjk_font(ctx);
             fonts::install_style(ctx);
         })
-        .build_ui_state(|ui, s: &mut Screen| s.screen.ui(ui, &s.snap, &mut s.prefs, &mut s.out), state);
+        .build_ui_state(
+            |ui, s: &mut Screen| s.screen.ui(ui, &s.snap, &mut s.prefs, &mut s.out),
+            state,
+        );
     h.step();
     h.get_by_label("搜索").click();
     h.step();
@@ -142,7 +194,11 @@ fn export_button_writes_the_filtered_view() {
     h.step();
     h.step();
     h.check_accessibility();
-    assert_eq!(h.query_all_by_label_contains("选择 ").count(), 2, "two workers of 鹏城 are listed");
+    assert_eq!(
+        h.query_all_by_label_contains("选择 ").count(),
+        2,
+        "two workers of 鹏城 are listed"
+    );
     h.get_by_label("导出 Excel").click();
     h.step();
     let lines = h

@@ -17,24 +17,42 @@ use cwr_station::store::{ItemState, RecordState, Store, WorkerPhotos};
 
 fn photos() -> WorkerPhotos {
     let jpeg = jpeg_bytes(48, 60);
-    PhotoKind::ALL.into_iter().filter(|k| *k != PhotoKind::Site).map(|k| (k, jpeg.clone())).collect()
+    PhotoKind::ALL
+        .into_iter()
+        .filter(|k| *k != PhotoKind::Site)
+        .map(|k| (k, jpeg.clone()))
+        .collect()
 }
 
 #[test]
 fn three_hundred_operations_with_thirty_percent_faults() {
     let sim = sim::start({
         let mut c = sim_config();
-        c.faults = Faults { latency_ms: 2, http_500_pct: 7, close_pct: 7, lose_answer_pct: 8, non_json_pct: 8, seed: Some(7), queue: vec![] };
+        c.faults = Faults {
+            latency_ms: 2,
+            http_500_pct: 7,
+            close_pct: 7,
+            lose_answer_pct: 8,
+            non_json_pct: 8,
+            seed: Some(7),
+            queue: vec![],
+        };
         c
     })
     .expect("sim");
     let dir = tempfile::tempdir().expect("tmp");
     let mut store = Store::open_in(dir.path()).expect("store");
-    let settings = SendSettings { project_id: DEMO_PROJECT_ID.into(), environment: "测试".into(), backoff: Backoff::default() };
+    let settings = SendSettings {
+        project_id: DEMO_PROJECT_ID.into(),
+        environment: "测试".into(),
+        backoff: Backoff::default(),
+    };
     let mut rng = fastrand::Rng::with_seed(42);
     let mut client = Arc::new(client(&sim.base_url()));
 
-    let companies: Vec<(String, String)> = (0..12).map(|i| (uscc(500 + i), format!("深圳市浸泡测试{i}号劳务有限公司"))).collect();
+    let companies: Vec<(String, String)> = (0..12)
+        .map(|i| (uscc(500 + i), format!("深圳市浸泡测试{i}号劳务有限公司")))
+        .collect();
     let mut latest_name: BTreeMap<String, String> = BTreeMap::new();
     let mut departed: Vec<String> = Vec::new();
     let mut ops = 0;
@@ -42,7 +60,14 @@ fn three_hundred_operations_with_thirty_percent_faults() {
     let mut interrupted = 0;
 
     for (suid, name) in &companies {
-        store.save_company(&Company { company_name: name.clone(), legal_person: "负责人".into(), suid: suid.clone(), company_type: "03".into(), ..Default::default() })
+        store
+            .save_company(&Company {
+                company_name: name.clone(),
+                legal_person: "负责人".into(),
+                suid: suid.clone(),
+                company_type: "03".into(),
+                ..Default::default()
+            })
             .expect("save company");
         ops += 1;
     }
@@ -51,9 +76,16 @@ fn three_hundred_operations_with_thirty_percent_faults() {
             // New worker (sometimes of a company the platform does not know: a refusal).
             0..=5 => {
                 let id = id_code(1000 + round);
-                let company = if rng.u32(0..20) == 0 { "不存在的公司".to_string() } else { companies[rng.usize(0..companies.len())].1.clone() };
+                let company = if rng.u32(0..20) == 0 {
+                    "不存在的公司".to_string()
+                } else {
+                    companies[rng.usize(0..companies.len())].1.clone()
+                };
                 let name = format!("工人{round}");
-                let w = Worker::from_request(&RegisterEmployee { emp_company: company, ..worker_request(&id, &name, "") });
+                let w = Worker::from_request(&RegisterEmployee {
+                    emp_company: company,
+                    ..worker_request(&id, &name, "")
+                });
                 store.save_worker(&w, &photos()).expect("save worker");
                 latest_name.insert(id, name);
             }
@@ -68,7 +100,12 @@ fn three_hundred_operations_with_thirty_percent_faults() {
             }
             // A departure batch of workers that are already enrolled.
             8 if latest_name.len() > 5 => {
-                let keys: Vec<String> = latest_name.keys().filter(|k| !departed.contains(k)).take(3).cloned().collect();
+                let keys: Vec<String> = latest_name
+                    .keys()
+                    .filter(|k| !departed.contains(k))
+                    .take(3)
+                    .cloned()
+                    .collect();
                 store.record_departures(&keys, "2026-11-28 18:00:00", 2).expect("leave");
                 departed.extend(keys);
             }
@@ -99,9 +136,16 @@ fn three_hundred_operations_with_thirty_percent_faults() {
         }
     }
     let counts = store.outbox_counts().expect("counts");
-    assert_eq!(counts.waiting + counts.sending + counts.retry, 0, "queue did not settle: {counts:?}");
+    assert_eq!(
+        counts.waiting + counts.sending + counts.retry,
+        0,
+        "queue did not settle: {counts:?}"
+    );
     assert!(ops >= 300, "only {ops} operations");
-    assert!(restarts >= 3 && interrupted >= 1, "restarts {restarts}, interrupted {interrupted}");
+    assert!(
+        restarts >= 3 && interrupted >= 1,
+        "restarts {restarts}, interrupted {interrupted}"
+    );
 
     let state = sim.state();
     let total_calls: u64 = state.calls.values().flat_map(|m| m.values()).sum();
@@ -112,8 +156,14 @@ fn three_hundred_operations_with_thirty_percent_faults() {
     for row in store.worker_rows().expect("rows") {
         match row.state {
             RecordState::Sent | RecordState::Departed => {
-                let on_platform = state.workers.get(&row.id_code).unwrap_or_else(|| panic!("{} lost", row.id_code));
-                assert_eq!(on_platform.body["emp_name"], latest_name[&row.id_code], "stale version on the platform");
+                let on_platform = state
+                    .workers
+                    .get(&row.id_code)
+                    .unwrap_or_else(|| panic!("{} lost", row.id_code));
+                assert_eq!(
+                    on_platform.body["emp_name"], latest_name[&row.id_code],
+                    "stale version on the platform"
+                );
                 assert_eq!(row.emp_id, on_platform.emp_id);
             }
             RecordState::NeedsFix => {
@@ -131,7 +181,12 @@ fn three_hundred_operations_with_thirty_percent_faults() {
     }
     assert_eq!(state.companies.len(), companies.len());
     // Departures: each sent one is on the platform; each refused one has a reason.
-    for item in store.outbox_items(true).expect("items").into_iter().filter(|i| i.label.starts_with("离场")) {
+    for item in store
+        .outbox_items(true)
+        .expect("items")
+        .into_iter()
+        .filter(|i| i.label.starts_with("离场"))
+    {
         for (id, st, msg) in store.departures_of(item.id).expect("deps") {
             match st.as_str() {
                 "sent" => assert!(state.departures.contains_key(&id), "departure of {id} lost"),
@@ -141,5 +196,7 @@ fn three_hundred_operations_with_thirty_percent_faults() {
         }
         assert!(matches!(item.state, ItemState::Sent | ItemState::NeedsFix));
     }
-    println!("soak: {ops} operations, {total_calls} platform calls, {restarts} restarts, {interrupted} interrupted sends, {flagged} flagged");
+    println!(
+        "soak: {ops} operations, {total_calls} platform calls, {restarts} restarts, {interrupted} interrupted sends, {flagged} flagged"
+    );
 }

@@ -19,16 +19,21 @@ const GENERAL: &str = "深圳市鹏城建设集团有限公司";
 const GENERAL_SUID: &str = "91440300100000011X";
 const NEW_NAME: &str = "深圳市前海钢构劳务有限公司";
 
-
-
 /// The button with this label on the same line as `row_text`.
 fn click_in_row(h: &mut Harness<'static, UiState>, row_text: &str, button: &str) {
     let y = h.get_by_label(row_text).rect().center().y;
     let target = h
         .get_all_by_label(button)
-        .min_by(|a, b| (a.rect().center().y - y).abs().total_cmp(&(b.rect().center().y - y).abs()))
+        .min_by(|a, b| {
+            (a.rect().center().y - y)
+                .abs()
+                .total_cmp(&(b.rect().center().y - y).abs())
+        })
         .expect("a button");
-    assert!((target.rect().center().y - y).abs() < 20.0, "{button} on the row of {row_text}");
+    assert!(
+        (target.rect().center().y - y).abs() < 20.0,
+        "{button} on the row of {row_text}"
+    );
     target.click();
     settle(h, 3);
 }
@@ -37,7 +42,10 @@ fn click_in_row(h: &mut Harness<'static, UiState>, row_text: &str, button: &str)
 fn data_dir_with_general(dir: &Path) -> PathBuf {
     let data = dir.join("data");
     let mut store = Store::open_in(&data).expect("store");
-    let general = cwr_station::cli::demo_companies().into_iter().find(|c| c.suid == GENERAL_SUID).expect("demo company");
+    let general = cwr_station::cli::demo_companies()
+        .into_iter()
+        .find(|c| c.suid == GENERAL_SUID)
+        .expect("demo company");
     store.save_company(&general).expect("company");
     data
 }
@@ -56,16 +64,29 @@ fn a_company_is_added_under_a_superior_edited_and_removed() {
     {
         // A worker already names the new company (typed before the company was added).
         let mut store = Store::open_in(&data).expect("store");
-        let photos: WorkerPhotos = [PhotoKind::IdPortrait, PhotoKind::Face, PhotoKind::IdScanFront, PhotoKind::IdScanBack]
-            .into_iter()
-            .map(|k| (k, jpeg_bytes(100, 120)))
-            .collect();
-        store.save_worker(&Worker::from_request(&worker_request(&id_code(431), "张三", NEW_NAME)), &photos).expect("worker");
+        let photos: WorkerPhotos = [
+            PhotoKind::IdPortrait,
+            PhotoKind::Face,
+            PhotoKind::IdScanFront,
+            PhotoKind::IdScanBack,
+        ]
+        .into_iter()
+        .map(|k| (k, jpeg_bytes(100, 120)))
+        .collect();
+        store
+            .save_worker(
+                &Worker::from_request(&worker_request(&id_code(431), "张三", NEW_NAME)),
+                &photos,
+            )
+            .expect("worker");
     }
     let mut h = harness(&data, &sim.base_url());
-    step_until(&mut h, "general contractor and dictionaries", Duration::from_secs(20), |app| {
-        sim.state().companies.contains_key(GENERAL_SUID) && app.snapshot.dictionaries.len() == 4
-    });
+    step_until(
+        &mut h,
+        "general contractor and dictionaries",
+        Duration::from_secs(20),
+        |app| sim.state().companies.contains_key(GENERAL_SUID) && app.snapshot.dictionaries.len() == 4,
+    );
     open_companies(&mut h);
     assert!(h.query_by_label(GENERAL).is_some(), "listed");
 
@@ -81,11 +102,16 @@ fn a_company_is_added_under_a_superior_edited_and_removed() {
     type_into(&mut h, "联系电话", "0755-86001234");
     type_into(&mut h, "邮编", "518000");
     h.check_accessibility();
-    assert!(h.query_by_label_contains("校验位").is_none(), "a valid code raises nothing");
+    assert!(
+        h.query_by_label_contains("校验位").is_none(),
+        "a valid code raises nothing"
+    );
     h.get_by_label("保存单位").click();
     settle(&mut h, 2);
 
-    step_until(&mut h, "company on the platform", Duration::from_secs(20), |_| sim.state().companies.contains_key(&suid));
+    step_until(&mut h, "company on the platform", Duration::from_secs(20), |_| {
+        sim.state().companies.contains_key(&suid)
+    });
     let body = sim.state().companies[&suid].clone();
     assert_eq!(body["Company_Name"], NEW_NAME);
     assert_eq!(body["SUID"], suid.as_str(), "upper-cased before sending");
@@ -94,12 +120,19 @@ fn a_company_is_added_under_a_superior_edited_and_removed() {
     assert_eq!(body["Legal_Person"], "黄志强");
     assert_eq!(body["Capital"], "500");
     step_until(&mut h, "listed as uploaded", Duration::from_secs(10), |app| {
-        app.snapshot.companies.iter().any(|c| c.company.suid == suid && c.state == RecordState::Sent)
+        app.snapshot
+            .companies
+            .iter()
+            .any(|c| c.company.suid == suid && c.state == RecordState::Sent)
     });
     settle(&mut h, 2);
     assert!(h.query_by_label(NEW_NAME).is_some());
     assert!(h.query_by_label("劳务分包").is_some(), "type shown by name");
-    assert_eq!(h.query_all_by_label(GENERAL).count(), 2, "the general contractor, and as the superior of the new one");
+    assert_eq!(
+        h.query_all_by_label(GENERAL).count(),
+        2,
+        "the general contractor, and as the superior of the new one"
+    );
 
     // Edit: the SUID stays, the contact changes.
     click_in_row(&mut h, NEW_NAME, "修改");
@@ -109,13 +142,20 @@ fn a_company_is_added_under_a_superior_edited_and_removed() {
     h.step();
     h.get_by_label("统一社会信用代码").type_text("99");
     settle(&mut h, 2);
-    assert_eq!(h.get_by_label("统一社会信用代码").value().as_deref(), Some(suid.as_str()), "the SUID cannot change");
+    assert_eq!(
+        h.get_by_label("统一社会信用代码").value().as_deref(),
+        Some(suid.as_str()),
+        "the SUID cannot change"
+    );
     type_into(&mut h, "联系人", "刘工");
     type_into(&mut h, "单位简称", "前海钢构");
     h.get_by_label("保存单位").click();
     settle(&mut h, 2);
     step_until(&mut h, "edit on the platform", Duration::from_secs(20), |_| {
-        sim.state().companies.get(&suid).is_some_and(|b| b["Contacts"] == "刘工")
+        sim.state()
+            .companies
+            .get(&suid)
+            .is_some_and(|b| b["Contacts"] == "刘工")
     });
     let body = sim.state().companies[&suid].clone();
     assert_eq!(body["Short_Name"], "前海钢构");
@@ -124,18 +164,32 @@ fn a_company_is_added_under_a_superior_edited_and_removed() {
 
     // Remove: the clerk is told a worker still names it.
     step_until(&mut h, "edit listed", Duration::from_secs(10), |app| {
-        app.snapshot.companies.iter().any(|c| c.company.suid == suid && c.state == RecordState::Sent)
+        app.snapshot
+            .companies
+            .iter()
+            .any(|c| c.company.suid == suid && c.state == RecordState::Sent)
     });
     settle(&mut h, 2);
     click_in_row(&mut h, NEW_NAME, "移除");
     h.check_accessibility();
-    assert!(h.query_by_label_contains("还有 1 名未离场的人员").is_some(), "warned about 张三");
+    assert!(
+        h.query_by_label_contains("还有 1 名未离场的人员").is_some(),
+        "warned about 张三"
+    );
     h.get_by_label("确认移除").click();
     settle(&mut h, 2);
-    step_until(&mut h, "removed on the platform and here", Duration::from_secs(20), |app| {
-        !sim.state().companies.contains_key(&suid) && app.snapshot.companies.iter().all(|c| c.company.suid != suid)
-    });
-    assert!(sim.state().companies.contains_key(GENERAL_SUID), "the other company stays");
+    step_until(
+        &mut h,
+        "removed on the platform and here",
+        Duration::from_secs(20),
+        |app| {
+            !sim.state().companies.contains_key(&suid) && app.snapshot.companies.iter().all(|c| c.company.suid != suid)
+        },
+    );
+    assert!(
+        sim.state().companies.contains_key(GENERAL_SUID),
+        "the other company stays"
+    );
     assert_eq!(sim.state().call_count("ProjectRemoveCompany", "00"), 1);
     settle(&mut h, 2);
     assert!(h.query_by_label(NEW_NAME).is_none(), "gone from the list");
@@ -160,16 +214,25 @@ fn a_wrong_credit_code_is_refused_beside_the_field() {
     let bad = format!("{}{wrong_check}", &good[..17]);
     type_into(&mut h, "单位名称", "深圳市错码建材有限公司");
     type_into(&mut h, "统一社会信用代码", &bad);
-    assert!(h.query_by_label_contains("校验位不对").is_none(), "no error while the clerk is still typing");
+    assert!(
+        h.query_by_label_contains("校验位不对").is_none(),
+        "no error while the clerk is still typing"
+    );
     // Leaving the field shows the error beside it.
     h.get_by_label("法定代表人").focus();
     settle(&mut h, 2);
     let message = h.get_by_label_contains("校验位不对");
     let text = message.value().unwrap_or_default();
-    assert!(text.contains(&format!("应为 {last}")), "names the right character: {text}");
+    assert!(
+        text.contains(&format!("应为 {last}")),
+        "names the right character: {text}"
+    );
     let field = h.get_by_label("统一社会信用代码").rect();
     let beside = message.rect();
-    assert!((beside.center().y - field.center().y).abs() < 15.0 && beside.left() > field.right(), "beside the field");
+    assert!(
+        (beside.center().y - field.center().y).abs() < 15.0 && beside.left() > field.right(),
+        "beside the field"
+    );
     type_into(&mut h, "法定代表人", "钱七");
     h.get_by_label("保存单位").click();
     settle(&mut h, 3);
@@ -178,8 +241,15 @@ fn a_wrong_credit_code_is_refused_beside_the_field() {
     settle(&mut h, 10);
     let app = h.state().app();
     assert_eq!(app.snapshot.companies.len(), 1, "nothing stored");
-    assert_eq!(app.snapshot.outbox.iter().filter(|i| i.kind == ItemKind::AddCompany).count(), 1, "nothing queued beyond the seed");
+    assert_eq!(
+        app.snapshot
+            .outbox
+            .iter()
+            .filter(|i| i.kind == ItemKind::AddCompany)
+            .count(),
+        1,
+        "nothing queued beyond the seed"
+    );
     assert_eq!(sim.state().companies.len(), 1);
     assert_eq!(sim.state().call_count("AddCompany", "41"), 0, "nothing sent");
-
 }

@@ -39,12 +39,12 @@ fn data_dir_with_companies(dir: &Path) -> PathBuf {
     data
 }
 
-
-
 fn drop_photo(h: &mut Harness<'static, UiState>, slot_text: &str, path: &Path) {
     h.get_by_label(slot_text).hover();
     h.step();
-    h.input_mut().dropped_files.push(Arc::new(DroppedPath(path.to_path_buf())));
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(DroppedPath(path.to_path_buf())));
     h.step();
 }
 
@@ -53,7 +53,9 @@ fn photo_files(dir: &Path) -> [PathBuf; 4] {
     names.map(|n| {
         let p = dir.join(n);
         if n.ends_with(".png") {
-            image::RgbImage::from_fn(102, 126, |x, y| image::Rgb([x as u8 * 2, y as u8 * 2, 90])).save(&p).expect("png");
+            image::RgbImage::from_fn(102, 126, |x, y| image::Rgb([x as u8 * 2, y as u8 * 2, 90]))
+                .save(&p)
+                .expect("png");
         } else {
             std::fs::write(&p, jpeg_bytes(1600, 1200)).expect("jpeg");
         }
@@ -70,9 +72,13 @@ fn fill_form(h: &mut Harness<'static, UiState>, dir: &Path, id: &str, name: &str
     type_into(h, "签发机关", "深圳市公安局南山分局");
     type_into(h, "有效期限", "2015.06.01-2035.06.01");
     choose(h, "民族", "汉");
-    step_until(h, "companies listed", Duration::from_secs(40), |app| !app.snapshot.companies.is_empty());
+    step_until(h, "companies listed", Duration::from_secs(40), |app| {
+        !app.snapshot.companies.is_empty()
+    });
     choose(h, "所属单位", COMPANY);
-    step_until(h, "dictionaries cached", Duration::from_secs(40), |app| app.snapshot.dictionaries.len() == 4);
+    step_until(h, "dictionaries cached", Duration::from_secs(40), |app| {
+        app.snapshot.dictionaries.len() == 4
+    });
     choose(h, "人员类型", "劳务工人");
     choose(h, "工种/岗位类别", "一般作业工种");
     choose(h, "工种名称", "木工");
@@ -84,7 +90,9 @@ fn fill_form(h: &mut Harness<'static, UiState>, dir: &Path, id: &str, name: &str
     drop_photo(h, "拖入芯片照", &chip);
     drop_photo(h, "拖入正面", &front);
     drop_photo(h, "拖入反面", &back);
-    step_until(h, "four photos prepared", Duration::from_secs(30), |app| app.enroll.slots.photos.len() == 4);
+    step_until(h, "four photos prepared", Duration::from_secs(30), |app| {
+        app.enroll.slots.photos.len() == 4
+    });
 }
 
 #[test]
@@ -96,15 +104,24 @@ fn a_worker_is_enrolled_end_to_end() {
     let id = id_code(301);
     fill_form(&mut h, dir.path(), &id, "张堃");
     // The ID number filled in birth date, sex and age.
-    assert!(h.query_by_label_contains("出生日期 1981-04-02 · 男").is_some(), "birth date and sex from the ID number");
+    assert!(
+        h.query_by_label_contains("出生日期 1981-04-02 · 男").is_some(),
+        "birth date and sex from the ID number"
+    );
     let face = &h.state().app().enroll.slots.photos[&PhotoKind::Face];
     assert!(face.jpeg.len() <= 200 * 1024, "face photo over budget");
     h.get_by_label("提交登记").click();
     step_until(&mut h, "worker uploaded", Duration::from_secs(20), |app| {
-        app.snapshot.workers.iter().any(|w| w.id_code == id && w.state == RecordState::Sent)
+        app.snapshot
+            .workers
+            .iter()
+            .any(|w| w.id_code == id && w.state == RecordState::Sent)
     });
     settle(&mut h, 3);
-    assert!(h.query_by_label_contains("已上传").is_some(), "the form shows the live state");
+    assert!(
+        h.query_by_label_contains("已上传").is_some(),
+        "the form shows the live state"
+    );
 
     let state = sim.state();
     let w = &state.workers[&id];
@@ -132,11 +149,18 @@ fn a_worker_is_enrolled_end_to_end() {
 
     // Typing the same ID number again loads that worker for update, personnel type locked.
     type_into(&mut h, "身份证号码", &id);
-    step_until(&mut h, "existing worker loaded", Duration::from_secs(10), |app| app.enroll.form.worker.emp_name == "张堃");
+    step_until(&mut h, "existing worker loaded", Duration::from_secs(10), |app| {
+        app.enroll.form.worker.emp_name == "张堃"
+    });
     settle(&mut h, 3);
     assert!(h.query_by_label_contains("此身份证号已登记过").is_some());
     assert!(h.query_by_label_contains("人员类型上传后平台不允许修改").is_some());
-    step_until(&mut h, "photos of the existing worker shown", Duration::from_secs(10), |app| app.enroll.slots.photos.len() == 4);
+    step_until(
+        &mut h,
+        "photos of the existing worker shown",
+        Duration::from_secs(10),
+        |app| app.enroll.slots.photos.len() == 4,
+    );
 }
 
 #[test]
@@ -150,21 +174,38 @@ fn an_invalid_id_number_shows_its_error_beside_the_field_and_nothing_is_sent() {
     bad.pop();
     bad.push(last);
     type_into(&mut h, "身份证号码", &bad);
-    assert!(h.query_by_label_contains("校验位").is_none(), "no error while the clerk is still typing");
+    assert!(
+        h.query_by_label_contains("校验位").is_none(),
+        "no error while the clerk is still typing"
+    );
     type_into(&mut h, "姓名", "李四");
     settle(&mut h, 2);
-    assert!(h.query_by_label_contains("校验位").is_some(), "the error appears once the field is left");
+    assert!(
+        h.query_by_label_contains("校验位").is_some(),
+        "the error appears once the field is left"
+    );
     h.get_by_label("提交登记").click();
     settle(&mut h, 3);
     assert!(h.query_by_label_contains("还不能提交").is_some());
     settle(&mut h, 10);
-    assert_eq!(sim.state().calls.get("RegisterEmployee").map(|m| m.values().sum::<u64>()).unwrap_or(0), 0);
+    assert_eq!(
+        sim.state()
+            .calls
+            .get("RegisterEmployee")
+            .map(|m| m.values().sum::<u64>())
+            .unwrap_or(0),
+        0
+    );
     assert!(h.state().app().snapshot.workers.is_empty());
 }
 
 #[test]
 fn offline_the_worker_is_queued_and_goes_out_when_the_platform_is_back() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
     let url = format!("http://127.0.0.1:{port}");
     let dir = tempfile::tempdir().expect("tmp");
     let data = data_dir_with_companies(dir.path());
@@ -173,15 +214,27 @@ fn offline_the_worker_is_queued_and_goes_out_when_the_platform_is_back() {
         let seed = start_sim();
         let c = client(&seed.base_url());
         let mut store = Store::open_in(&data).expect("store");
-        for e in [cwr_station::api::Endpoint::DictListEmpCategory, cwr_station::api::Endpoint::DictListJobTypeName, cwr_station::api::Endpoint::DictListJobName, cwr_station::api::Endpoint::GetCompanyType] {
-            store.save_dictionary(e, &c.fetch_dictionary(e).expect("dict"), chrono::Utc::now()).expect("save");
+        for e in [
+            cwr_station::api::Endpoint::DictListEmpCategory,
+            cwr_station::api::Endpoint::DictListJobTypeName,
+            cwr_station::api::Endpoint::DictListJobName,
+            cwr_station::api::Endpoint::GetCompanyType,
+        ] {
+            store
+                .save_dictionary(e, &c.fetch_dictionary(e).expect("dict"), chrono::Utc::now())
+                .expect("save");
         }
     }
     let mut h = harness(&data, &url);
     let id = id_code(303);
     fill_form(&mut h, dir.path(), &id, "王喆");
     h.get_by_label("提交登记").click();
-    step_until(&mut h, "queued", Duration::from_secs(10), |app| app.snapshot.workers.iter().any(|w| w.id_code == id && w.state == RecordState::Pending));
+    step_until(&mut h, "queued", Duration::from_secs(10), |app| {
+        app.snapshot
+            .workers
+            .iter()
+            .any(|w| w.id_code == id && w.state == RecordState::Pending)
+    });
     settle(&mut h, 20);
     assert!(h.query_by_label_contains("待上传（已保存在本机").is_some());
     assert!(h.query_by_label_contains("平台：连不上").is_some());
@@ -189,9 +242,17 @@ fn offline_the_worker_is_queued_and_goes_out_when_the_platform_is_back() {
     let mut config = SimConfig::demo();
     config.addr = format!("127.0.0.1:{port}").parse().expect("addr");
     let sim = sim::start(config).expect("sim back");
-    step_until(&mut h, "sent after the platform came back", Duration::from_secs(40), |app| {
-        app.snapshot.workers.iter().any(|w| w.id_code == id && w.state == RecordState::Sent)
-    });
+    step_until(
+        &mut h,
+        "sent after the platform came back",
+        Duration::from_secs(40),
+        |app| {
+            app.snapshot
+                .workers
+                .iter()
+                .any(|w| w.id_code == id && w.state == RecordState::Sent)
+        },
+    );
     assert_eq!(sim.state().workers.len(), 1);
 }
 
@@ -209,7 +270,9 @@ fn a_draft_survives_a_restart() {
         type_into(&mut h, "手机号", "13912345678");
         let [face, ..] = photo_files(dir.path());
         drop_photo(&mut h, "拖入人脸", &face);
-        step_until(&mut h, "photo prepared", Duration::from_secs(20), |app| app.enroll.slots.photos.contains_key(&PhotoKind::Face));
+        step_until(&mut h, "photo prepared", Duration::from_secs(20), |app| {
+            app.enroll.slots.photos.contains_key(&PhotoKind::Face)
+        });
         // Let the throttled draft writer run.
         let until = Instant::now() + Duration::from_millis(1500);
         while Instant::now() < until {
@@ -217,8 +280,12 @@ fn a_draft_survives_a_restart() {
         }
     }
     let mut h = harness(&data, &sim.base_url());
-    step_until(&mut h, "draft restored", Duration::from_secs(10), |app| app.enroll.form.worker.emp_name == "赵犇");
-    step_until(&mut h, "draft photo restored", Duration::from_secs(10), |app| app.enroll.slots.photos.contains_key(&PhotoKind::Face));
+    step_until(&mut h, "draft restored", Duration::from_secs(10), |app| {
+        app.enroll.form.worker.emp_name == "赵犇"
+    });
+    step_until(&mut h, "draft photo restored", Duration::from_secs(10), |app| {
+        app.enroll.slots.photos.contains_key(&PhotoKind::Face)
+    });
     let app = h.state().app();
     assert_eq!(app.enroll.form.worker.id_code, id);
     assert_eq!(app.enroll.form.worker.emp_phone, "13912345678");
@@ -227,7 +294,10 @@ fn a_draft_survives_a_restart() {
 #[test]
 fn the_window_keeps_drawing_while_the_platform_takes_three_seconds() {
     let mut config = sim_config();
-    config.faults = Faults { latency_ms: 3_000, ..Faults::default() };
+    config.faults = Faults {
+        latency_ms: 3_000,
+        ..Faults::default()
+    };
     let sim = sim::start(config).expect("sim");
     let dir = tempfile::tempdir().expect("tmp");
     let data = data_dir_with_companies(dir.path());
@@ -248,7 +318,10 @@ fn the_window_keeps_drawing_while_the_platform_takes_three_seconds() {
         std::thread::sleep(Duration::from_millis(10));
     }
     assert!(frames >= 30, "only {frames} frames while the platform was answering");
-    assert!(slowest < Duration::from_secs(1), "a frame took {slowest:?}: the UI thread waited on the network");
+    assert!(
+        slowest < Duration::from_secs(1),
+        "a frame took {slowest:?}: the UI thread waited on the network"
+    );
 }
 
 /// A valid ID number with a given birth date (for site-rule tests).
@@ -267,16 +340,25 @@ fn a_site_rule_warning_must_be_acknowledged_before_submitting() {
     let id = id_born("19500101", 11);
     fill_form(&mut h, dir.path(), &id, "钱老");
     settle(&mut h, 2);
-    assert!(h.query_by_label_contains("提醒：").is_some(), "the age warning is shown");
+    assert!(
+        h.query_by_label_contains("提醒：").is_some(),
+        "the age warning is shown"
+    );
     h.get_by_label("提交登记").click();
     settle(&mut h, 5);
     assert!(h.query_by_label_contains("请先核对上面的提醒").is_some());
-    assert!(h.state().app().enroll.submitted.is_none(), "nothing submitted without the tick");
+    assert!(
+        h.state().app().enroll.submitted.is_none(),
+        "nothing submitted without the tick"
+    );
     h.get_by_label("已核对以上提醒，仍要登记").click();
     h.step();
     h.get_by_label("提交登记").click();
     step_until(&mut h, "uploaded after acknowledging", Duration::from_secs(20), |app| {
-        app.snapshot.workers.iter().any(|w| w.id_code == id && w.state == RecordState::Sent)
+        app.snapshot
+            .workers
+            .iter()
+            .any(|w| w.id_code == id && w.state == RecordState::Sent)
     });
     assert!(sim.state().workers.contains_key(&id));
 }

@@ -21,16 +21,23 @@ use egui_kittest::kittest::Queryable;
 const LATE_COMPANY: &str = "深圳市迟到劳务有限公司";
 
 fn photos() -> WorkerPhotos {
-    [PhotoKind::IdPortrait, PhotoKind::Face, PhotoKind::IdScanFront, PhotoKind::IdScanBack]
-        .into_iter()
-        .map(|k| (k, jpeg_bytes(100, 120)))
-        .collect()
+    [
+        PhotoKind::IdPortrait,
+        PhotoKind::Face,
+        PhotoKind::IdScanFront,
+        PhotoKind::IdScanBack,
+    ]
+    .into_iter()
+    .map(|k| (k, jpeg_bytes(100, 120)))
+    .collect()
 }
 
 fn data_dir_with_worker(dir: &Path, id: &str, name: &str, company: &str) -> PathBuf {
     let data = dir.join("data");
     let mut store = Store::open_in(&data).expect("store");
-    store.save_worker(&Worker::from_request(&worker_request(id, name, company)), &photos()).expect("worker");
+    store
+        .save_worker(&Worker::from_request(&worker_request(id, name, company)), &photos())
+        .expect("worker");
     data
 }
 
@@ -59,17 +66,32 @@ fn a_refused_record_shows_the_platform_words_and_goes_after_a_fix_and_retry() {
     let data = data_dir_with_worker(dir.path(), &id, "孙七", LATE_COMPANY);
     let mut h = harness(&data, &sim.base_url());
     step_until(&mut h, "registration refused", Duration::from_secs(20), |app| {
-        app.snapshot.outbox.iter().any(|i| i.kind == ItemKind::Register && i.state == ItemState::NeedsFix)
+        app.snapshot
+            .outbox
+            .iter()
+            .any(|i| i.kind == ItemKind::Register && i.state == ItemState::NeedsFix)
     });
     open_queue(&mut h);
     h.check_accessibility();
     assert!(h.query_by_label("登记 孙七").is_some(), "what it is");
     assert!(h.query_by_label("需处理").is_some(), "its state");
-    assert!(h.query_by_label("平台回复（代码 47）：").is_some(), "the platform's code");
+    assert!(
+        h.query_by_label("平台回复（代码 47）：").is_some(),
+        "the platform's code"
+    );
     let words = h.get_by_label_contains(LATE_COMPANY).value().unwrap_or_default();
-    assert!(words.contains("未添加到该项目"), "the platform's message verbatim: {words}");
-    assert!(h.query_by_label(explain_code("47")).is_some(), "our explanation beside it");
-    assert!(h.query_by_label_contains("待上传 (1)").is_some(), "the navigation counts it");
+    assert!(
+        words.contains("未添加到该项目"),
+        "the platform's message verbatim: {words}"
+    );
+    assert!(
+        h.query_by_label(explain_code("47")).is_some(),
+        "our explanation beside it"
+    );
+    assert!(
+        h.query_by_label_contains("待上传 (1)").is_some(),
+        "the navigation counts it"
+    );
 
     // 去修改 opens the worker in the form.
     click_on_card(&mut h, "登记 孙七", "去修改");
@@ -87,18 +109,37 @@ fn a_refused_record_shows_the_platform_words_and_goes_after_a_fix_and_retry() {
     };
     h.state().app().backend.send(Intent::SaveCompany(company));
     step_until(&mut h, "company on the platform", Duration::from_secs(20), |app| {
-        sim.state().companies.contains_key(&uscc(501)) && app.snapshot.outbox.iter().all(|i| i.kind != ItemKind::AddCompany || i.state == ItemState::Sent)
+        sim.state().companies.contains_key(&uscc(501))
+            && app
+                .snapshot
+                .outbox
+                .iter()
+                .all(|i| i.kind != ItemKind::AddCompany || i.state == ItemState::Sent)
     });
     settle(&mut h, 2);
-    assert!(!sim.state().workers.contains_key(&id), "not retried by itself: it needed a fix");
-    assert!(h.query_by_label(&format!("新增单位 {LATE_COMPANY}")).is_none(), "sent items hidden by 只看未完成");
+    assert!(
+        !sim.state().workers.contains_key(&id),
+        "not retried by itself: it needed a fix"
+    );
+    assert!(
+        h.query_by_label(&format!("新增单位 {LATE_COMPANY}")).is_none(),
+        "sent items hidden by 只看未完成"
+    );
 
     click_on_card(&mut h, "登记 孙七", "立即重试");
     step_until(&mut h, "worker on the platform", Duration::from_secs(20), |app| {
-        sim.state().workers.contains_key(&id) && app.snapshot.workers.iter().any(|w| w.id_code == id && w.state == RecordState::Sent)
+        sim.state().workers.contains_key(&id)
+            && app
+                .snapshot
+                .workers
+                .iter()
+                .any(|w| w.id_code == id && w.state == RecordState::Sent)
     });
     settle(&mut h, 2);
-    assert!(h.query_by_label("登记 孙七").is_none(), "done: gone from the unfinished list");
+    assert!(
+        h.query_by_label("登记 孙七").is_none(),
+        "done: gone from the unfinished list"
+    );
     assert!(h.query_by_label_contains("所有记录都已上传").is_some());
 
     // Everything, newest first, with 只看未完成 off.
@@ -120,8 +161,13 @@ fn a_paused_queue_says_why_and_leads_to_the_settings() {
     // Wrong credentials: the platform answers 26 and the whole queue stops.
     let mut config = demo_config(&sim.base_url());
     config.api_key = "WRONGKEY000000000000000000000001".into();
-    h.state().app().backend.send(Intent::ApplySettings { config: Box::new(config), secret: Secret::new("demo-secret") });
-    step_until(&mut h, "new settings applied", Duration::from_secs(10), |app| app.notices.iter().any(|(n, _)| n.contains("设置已保存")));
+    h.state().app().backend.send(Intent::ApplySettings {
+        config: Box::new(config),
+        secret: Secret::new("demo-secret"),
+    });
+    step_until(&mut h, "new settings applied", Duration::from_secs(10), |app| {
+        app.notices.iter().any(|(n, _)| n.contains("设置已保存"))
+    });
     let company = cwr_station::domain::Company {
         company_name: LATE_COMPANY.into(),
         legal_person: "周八".into(),
@@ -129,14 +175,19 @@ fn a_paused_queue_says_why_and_leads_to_the_settings() {
         ..Default::default()
     };
     h.state().app().backend.send(Intent::SaveCompany(company));
-    step_until(&mut h, "queue paused", Duration::from_secs(20), |app| app.snapshot.paused.is_some());
+    step_until(&mut h, "queue paused", Duration::from_secs(20), |app| {
+        app.snapshot.paused.is_some()
+    });
     open_queue(&mut h);
     h.check_accessibility();
     assert!(h.query_by_label("上传已暂停").is_some());
     let reason = h.state().app().snapshot.paused.clone().unwrap_or_default();
     assert!(h.query_by_label(&reason).is_some(), "the reason shown: {reason}");
     assert!(reason.contains("授权帐号"), "{reason}");
-    assert!(h.query_by_label(&format!("新增单位 {LATE_COMPANY}")).is_some(), "the item waits, listed");
+    assert!(
+        h.query_by_label(&format!("新增单位 {LATE_COMPANY}")).is_some(),
+        "the item waits, listed"
+    );
     assert!(sim.state().companies.is_empty());
     h.get_by_label("我已改好设置").click();
     settle(&mut h, 2);

@@ -22,10 +22,15 @@ const UNKNOWN_COMPANY: &str = "深圳市未备案劳务有限公司";
 
 fn photos() -> WorkerPhotos {
     let jpeg = jpeg_bytes(120, 150);
-    [PhotoKind::IdPortrait, PhotoKind::Face, PhotoKind::IdScanFront, PhotoKind::IdScanBack]
-        .into_iter()
-        .map(|k| (k, jpeg.clone()))
-        .collect()
+    [
+        PhotoKind::IdPortrait,
+        PhotoKind::Face,
+        PhotoKind::IdScanFront,
+        PhotoKind::IdScanBack,
+    ]
+    .into_iter()
+    .map(|k| (k, jpeg.clone()))
+    .collect()
 }
 
 /// A data dir whose store holds the demo companies and these workers, all queued; the
@@ -82,10 +87,17 @@ fn search_narrows_the_roster_and_headers_sort_it() {
     let li_si = id_code(402);
     let data = data_dir_with_workers(
         dir.path(),
-        &[(&id_code(401), "张三", PENGCHENG), (&li_si, "李四", PENGCHENG), (&id_code(403), "王五", PENGCHENG), (&id_code(404), "赵六", ANJU)],
+        &[
+            (&id_code(401), "张三", PENGCHENG),
+            (&li_si, "李四", PENGCHENG),
+            (&id_code(403), "王五", PENGCHENG),
+            (&id_code(404), "赵六", ANJU),
+        ],
     );
     let mut h = harness(&data, &sim.base_url());
-    step_until(&mut h, "workers uploaded", Duration::from_secs(20), |app| all_sent(app, 4));
+    step_until(&mut h, "workers uploaded", Duration::from_secs(20), |app| {
+        all_sent(app, 4)
+    });
     open_roster(&mut h);
     h.check_accessibility();
     assert_eq!(listed(&h), ["张三", "李四", "王五", "赵六"], "all four, by name");
@@ -108,7 +120,10 @@ fn search_narrows_the_roster_and_headers_sort_it() {
     assert_eq!(listed(&h), ["赵六"], "by company");
     search(&mut h, "孙七");
     assert!(listed(&h).is_empty());
-    assert!(h.query_by_label_contains("没有符合条件的人员").is_some(), "an empty result says why");
+    assert!(
+        h.query_by_label_contains("没有符合条件的人员").is_some(),
+        "an empty result says why"
+    );
     search(&mut h, "");
     assert_eq!(listed(&h).len(), 4);
 
@@ -121,10 +136,17 @@ fn search_narrows_the_roster_and_headers_sort_it() {
     h.get_by_label_contains("姓名").click();
     settle(&mut h, 2);
     assert_eq!(listed(&h), ["赵六", "王五", "李四", "张三"]);
-    assert!(h.state().app().saved.roster.descending, "the sort is kept in the saved state");
+    assert!(
+        h.state().app().saved.roster.descending,
+        "the sort is kept in the saved state"
+    );
     h.get_by_label_contains("所属单位").click();
     settle(&mut h, 2);
-    assert_eq!(listed(&h), ["赵六", "张三", "李四", "王五"], "by company name, then by name");
+    assert_eq!(
+        listed(&h),
+        ["赵六", "张三", "李四", "王五"],
+        "by company name, then by name"
+    );
 }
 
 #[test]
@@ -136,9 +158,14 @@ fn three_workers_leave_in_one_confirmation() {
     let workers: Vec<(&str, &str, &str)> = ids.iter().zip(names).map(|(i, n)| (i.as_str(), n, PENGCHENG)).collect();
     let data = data_dir_with_workers(dir.path(), &workers);
     let mut h = harness(&data, &sim.base_url());
-    step_until(&mut h, "workers uploaded", Duration::from_secs(20), |app| all_sent(app, 4));
+    step_until(&mut h, "workers uploaded", Duration::from_secs(20), |app| {
+        all_sent(app, 4)
+    });
     open_roster(&mut h);
-    assert!(h.get_by_label("标记离场 (0)").accesskit_node().is_disabled(), "nothing selected: disabled");
+    assert!(
+        h.get_by_label("标记离场 (0)").accesskit_node().is_disabled(),
+        "nothing selected: disabled"
+    );
 
     for name in ["张三", "李四", "王五"] {
         select(&mut h, name);
@@ -150,13 +177,20 @@ fn three_workers_leave_in_one_confirmation() {
     // The confirmation lists exactly the three, with the time and the warning.
     assert!(h.query_by_label("确认离场（3 人）").is_some());
     for name in ["张三", "李四", "王五"] {
-        assert_eq!(h.query_all_by_label(name).count(), 2, "{name} in the table and in the confirmation");
+        assert_eq!(
+            h.query_all_by_label(name).count(),
+            2,
+            "{name} in the table and in the confirmation"
+        );
     }
     assert_eq!(h.query_all_by_label("赵六").count(), 1, "赵六 only in the table");
     assert!(h.query_by_label_contains("平台不能撤销").is_some());
     let exit_time = h.get_by_label("离场时间").value().expect("a default time");
     let parsed = cwr_station::api::parse_beijing_timestamp(&exit_time).expect("yyyy-MM-dd HH:mm:ss");
-    assert!((chrono::Utc::now() - parsed).num_seconds().abs() < 60, "defaults to now: {exit_time}");
+    assert!(
+        (chrono::Utc::now() - parsed).num_seconds().abs() < 60,
+        "defaults to now: {exit_time}"
+    );
 
     // A wrong time is refused beside the field; nothing is recorded.
     h.get_by_label("离场时间").set_text_value_accesskit("2026-13-01 08:00");
@@ -164,27 +198,57 @@ fn three_workers_leave_in_one_confirmation() {
     h.get_by_label("确认离场").click();
     settle(&mut h, 3);
     assert!(h.query_by_label_contains("离场时间格式不对").is_some());
-    assert!(h.state().app().snapshot.outbox.iter().all(|i| i.kind != ItemKind::Leave), "nothing queued");
+    assert!(
+        h.state()
+            .app()
+            .snapshot
+            .outbox
+            .iter()
+            .all(|i| i.kind != ItemKind::Leave),
+        "nothing queued"
+    );
     let chosen = "2026-03-02 17:30:00";
     h.get_by_label("离场时间").set_text_value_accesskit(chosen);
     settle(&mut h, 2);
     h.get_by_label("确认离场").click();
     settle(&mut h, 2);
-    assert!(h.query_by_label_contains("确认离场（").is_none(), "the confirmation closed");
+    assert!(
+        h.query_by_label_contains("确认离场（").is_none(),
+        "the confirmation closed"
+    );
 
-    step_until(&mut h, "three departures on the platform and in the roster", Duration::from_secs(20), |app| {
-        sim.state().departures.len() == 3
-            && app.snapshot.workers.iter().filter(|w| w.state == RecordState::Departed).count() == 3
-    });
+    step_until(
+        &mut h,
+        "three departures on the platform and in the roster",
+        Duration::from_secs(20),
+        |app| {
+            sim.state().departures.len() == 3
+                && app
+                    .snapshot
+                    .workers
+                    .iter()
+                    .filter(|w| w.state == RecordState::Departed)
+                    .count()
+                    == 3
+        },
+    );
     settle(&mut h, 2);
     let platform = sim.state();
     for id in &ids[..3] {
-        assert_eq!(platform.departures[id].exit_time.as_deref(), Some(chosen), "exit time sent as typed");
+        assert_eq!(
+            platform.departures[id].exit_time.as_deref(),
+            Some(chosen),
+            "exit time sent as typed"
+        );
         assert_eq!(platform.departures[id].received_count, 1, "sent once");
     }
     assert!(!platform.departures.contains_key(&ids[3]), "赵六 stays");
     assert_eq!(platform.call_count("userLeaveProject", "00"), 1, "one batch");
-    assert_eq!(h.query_all_by_label("已离场").count(), 3, "the roster says 已离场 three times");
+    assert_eq!(
+        h.query_all_by_label("已离场").count(),
+        3,
+        "the roster says 已离场 three times"
+    );
     assert_eq!(h.query_all_by_label("已上传").count(), 1);
 
     // Departed workers cannot be selected again.
@@ -199,13 +263,25 @@ fn a_departure_the_platform_does_not_know_is_marked_for_a_fix_alone() {
     let sim = start_sim();
     let dir = tempfile::tempdir().expect("tmp");
     let (a, b, stranger) = (id_code(421), id_code(422), id_code(423));
-    let data = data_dir_with_workers(dir.path(), &[(&a, "张三", PENGCHENG), (&b, "李四", ANJU), (&stranger, "王五", UNKNOWN_COMPANY)]);
+    let data = data_dir_with_workers(
+        dir.path(),
+        &[
+            (&a, "张三", PENGCHENG),
+            (&b, "李四", ANJU),
+            (&stranger, "王五", UNKNOWN_COMPANY),
+        ],
+    );
     let mut h = harness(&data, &sim.base_url());
     step_until(&mut h, "two uploaded, one refused", Duration::from_secs(20), |app| {
         let state = |id: &str| app.snapshot.workers.iter().find(|w| w.id_code == id).map(|w| w.state);
-        state(&a) == Some(RecordState::Sent) && state(&b) == Some(RecordState::Sent) && state(&stranger) == Some(RecordState::NeedsFix)
+        state(&a) == Some(RecordState::Sent)
+            && state(&b) == Some(RecordState::Sent)
+            && state(&stranger) == Some(RecordState::NeedsFix)
     });
-    assert!(!sim.state().workers.contains_key(&stranger), "the platform does not know 王五");
+    assert!(
+        !sim.state().workers.contains_key(&stranger),
+        "the platform does not know 王五"
+    );
     open_roster(&mut h);
 
     h.get_by_label("全选").click();
@@ -213,31 +289,62 @@ fn a_departure_the_platform_does_not_know_is_marked_for_a_fix_alone() {
     assert_eq!(h.state().app().roster.selected.len(), 3);
     h.get_by_label("标记离场 (3)").click();
     settle(&mut h, 3);
-    assert!(h.query_by_label_contains("其中 1 人的登记还没有被平台接受").is_some(), "the clerk is warned");
+    assert!(
+        h.query_by_label_contains("其中 1 人的登记还没有被平台接受").is_some(),
+        "the clerk is warned"
+    );
     h.get_by_label("确认离场").click();
 
     step_until(&mut h, "the batch answered", Duration::from_secs(20), |app| {
-        app.snapshot.outbox.iter().any(|i| i.kind == ItemKind::Leave && i.last_code == "10")
+        app.snapshot
+            .outbox
+            .iter()
+            .any(|i| i.kind == ItemKind::Leave && i.last_code == "10")
     });
     settle(&mut h, 3);
     let platform = sim.state();
     assert!(platform.departures.contains_key(&a) && platform.departures.contains_key(&b));
     assert!(!platform.departures.contains_key(&stranger));
-    assert_eq!(platform.call_count("userLeaveProject", "10"), 1, "one call, a partial failure");
+    assert_eq!(
+        platform.call_count("userLeaveProject", "10"),
+        1,
+        "one call, a partial failure"
+    );
 
     let store = Store::open_in(&data).expect("store");
-    let leave = store.outbox_items(true).expect("items").into_iter().find(|i| i.kind == ItemKind::Leave).expect("leave item");
+    let leave = store
+        .outbox_items(true)
+        .expect("items")
+        .into_iter()
+        .find(|i| i.kind == ItemKind::Leave)
+        .expect("leave item");
     let mut states = store.departures_of(leave.id).expect("departures");
     states.sort();
-    let mut expected = vec![(a.clone(), "sent"), (b.clone(), "sent"), (stranger.clone(), "needs_fix")];
+    let mut expected = vec![
+        (a.clone(), "sent"),
+        (b.clone(), "sent"),
+        (stranger.clone(), "needs_fix"),
+    ];
     expected.sort();
-    assert_eq!(states.iter().map(|(id, s, _)| (id.clone(), s.as_str())).collect::<Vec<_>>(), expected);
+    assert_eq!(
+        states
+            .iter()
+            .map(|(id, s, _)| (id.clone(), s.as_str()))
+            .collect::<Vec<_>>(),
+        expected
+    );
     let (_, _, message) = states.iter().find(|(id, _, _)| *id == stranger).expect("stranger");
-    assert!(message.contains("未找到该人员"), "the platform's reason kept: {message}");
+    assert!(
+        message.contains("未找到该人员"),
+        "the platform's reason kept: {message}"
+    );
 
     // The roster: two left, the third needs the clerk.
     assert_eq!(h.query_all_by_label("已离场").count(), 2);
     assert_eq!(h.query_all_by_label("需处理").count(), 1);
     assert!(h.query_by_label("离场未成功").is_some());
-    assert!(!h.get_by_label("选择 王五").accesskit_node().is_disabled(), "王五 can be marked again once fixed");
+    assert!(
+        !h.get_by_label("选择 王五").accesskit_node().is_disabled(),
+        "王五 can be marked again once fixed"
+    );
 }

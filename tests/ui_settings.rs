@@ -31,7 +31,10 @@ fn saving_settings_keeps_the_secret_apart_and_the_test_reports_plainly() {
         assert!(std::time::Instant::now() < deadline, "no plain answer for a wrong key");
         settle(&mut h, 2);
     }
-    assert!(h.query_by_label_contains("设备序号（client_serial）不对").is_some(), "says what to check");
+    assert!(
+        h.query_by_label_contains("设备序号（client_serial）不对").is_some(),
+        "says what to check"
+    );
 
     // Fix the key and save: the config file gets the key, never the secret.
     let demo_key = cwr_station::sim::SimConfig::demo().api_key;
@@ -41,17 +44,25 @@ fn saving_settings_keeps_the_secret_apart_and_the_test_reports_plainly() {
     h.get_by_label("授权帐号 api_key").type_text(&demo_key);
     h.step();
     h.get_by_label("保存设置").click();
-    step_until(&mut h, "settings applied", Duration::from_secs(10), |app| app.config.api_key == demo_key);
+    step_until(&mut h, "settings applied", Duration::from_secs(10), |app| {
+        app.config.api_key == demo_key
+    });
     let text = std::fs::read_to_string(data.join("config.json")).expect("config saved");
     assert!(text.contains(&demo_key));
     assert!(!text.contains("demo-secret"), "secret in the config file");
     // In the OS keyring where one works (not on a headless CI machine), else a private file.
-    assert_eq!(cwr_station::secret::load_secret(&data, |_| None).expose(), "demo-secret");
+    assert_eq!(
+        cwr_station::secret::load_secret(&data, |_| None).expose(),
+        "demo-secret"
+    );
 
     h.get_by_label("测试连接").click();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while h.query_by_label_contains("连接成功").is_none() {
-        assert!(std::time::Instant::now() < deadline, "the corrected key never connected");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the corrected key never connected"
+        );
         settle(&mut h, 2);
     }
     assert!(h.query_by_label_contains("本机时钟与平台一致").is_some());

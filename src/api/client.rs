@@ -11,8 +11,8 @@ use super::envelope::Envelope;
 use super::error::{ApiError, NetworkKind};
 use super::sign::{SignedParams, beijing_timestamp, percent_encode, signature};
 use super::types::{
-    AddCompany, DictEntry, LeaveFailure, ProjectRemoveCompany, RegisterAnswer, RegisterEmployee,
-    UploadPassedLog, UserLeaveProject, parse_dict_list, parse_leave_failures,
+    AddCompany, DictEntry, LeaveFailure, ProjectRemoveCompany, RegisterAnswer, RegisterEmployee, UploadPassedLog,
+    UserLeaveProject, parse_dict_list, parse_leave_failures,
 };
 
 /// The platform's secret. Never printed: `Debug` and `Display` show stars.
@@ -33,7 +33,11 @@ impl Secret {
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_empty() { "Secret(<empty>)" } else { "Secret(***)" })
+        f.write_str(if self.0.is_empty() {
+            "Secret(<empty>)"
+        } else {
+            "Secret(***)"
+        })
     }
 }
 
@@ -57,7 +61,10 @@ pub struct Timeouts {
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Timeouts { connect_secs: 10, call_secs: 60 }
+        Timeouts {
+            connect_secs: 10,
+            call_secs: 60,
+        }
     }
 }
 
@@ -98,7 +105,12 @@ impl PlatformClient {
             .user_agent(concat!("cwr-station/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ApiError::Invalid(format!("无法创建网络连接：{e}")))?;
-        Ok(PlatformClient { http, credentials, protocol, clock })
+        Ok(PlatformClient {
+            http,
+            credentials,
+            protocol,
+            clock,
+        })
     }
 
     pub fn clock(&self) -> &Arc<PlatformClock> {
@@ -120,7 +132,12 @@ impl PlatformClient {
         if answer.envelope.is_success() {
             Ok(answer)
         } else {
-            Err(ApiError::from_envelope(endpoint, answer.status, answer.envelope, answer.raw_body))
+            Err(ApiError::from_envelope(
+                endpoint,
+                answer.status,
+                answer.envelope,
+                answer.raw_body,
+            ))
         }
     }
 
@@ -183,7 +200,11 @@ impl PlatformClient {
             .send()
             .map_err(network_error)?;
         let status = response.status().as_u16();
-        if let Some(date) = response.headers().get(reqwest::header::DATE).and_then(|v| v.to_str().ok()) {
+        if let Some(date) = response
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+        {
             self.clock.observe_date_header(date, self.clock.local_now());
         }
         let raw_body = response.text().map_err(network_error)?;
@@ -191,16 +212,28 @@ impl PlatformClient {
         let envelope = Envelope::parse(&raw_body);
         tracing::info!(%endpoint, status, code = envelope.as_ref().map(|e| e.code.as_str()), elapsed_ms, body_bytes = body.len(), "platform call");
         match envelope {
-            Some(envelope) => Ok(Answer { status, envelope, raw_body }),
-            None if (200..300).contains(&status) => Err(ApiError::NotJson { status, body: truncate(raw_body) }),
-            None => Err(ApiError::Http { status, body: truncate(raw_body) }),
+            Some(envelope) => Ok(Answer {
+                status,
+                envelope,
+                raw_body,
+            }),
+            None if (200..300).contains(&status) => Err(ApiError::NotJson {
+                status,
+                body: truncate(raw_body),
+            }),
+            None => Err(ApiError::Http {
+                status,
+                body: truncate(raw_body),
+            }),
         }
     }
 
     pub fn fetch_dictionary(&self, endpoint: Endpoint) -> Result<Vec<DictEntry>, ApiError> {
         let answer = self.send(endpoint, "{}")?;
-        parse_dict_list(&answer.envelope)
-            .ok_or(ApiError::NotJson { status: answer.status, body: truncate(answer.raw_body) })
+        parse_dict_list(&answer.envelope).ok_or(ApiError::NotJson {
+            status: answer.status,
+            body: truncate(answer.raw_body),
+        })
     }
 
     pub fn register_employee(&self, worker: &RegisterEmployee) -> Result<RegisterAnswer, ApiError> {
@@ -224,7 +257,12 @@ impl PlatformClient {
         match answer.envelope.code.as_str() {
             super::envelope::CODE_SUCCESS => Ok(Vec::new()),
             super::envelope::CODE_PARTIAL => Ok(parse_leave_failures(&answer.envelope)),
-            _ => Err(ApiError::from_envelope(Endpoint::UserLeaveProject, answer.status, answer.envelope, answer.raw_body)),
+            _ => Err(ApiError::from_envelope(
+                Endpoint::UserLeaveProject,
+                answer.status,
+                answer.envelope,
+                answer.raw_body,
+            )),
         }
     }
 
@@ -247,7 +285,10 @@ fn network_error(e: reqwest::Error) -> ApiError {
     };
     // reqwest's text includes the URL; drop it (it carries the signature, never the secret,
     // but the clerk has no use for it).
-    ApiError::Network { kind, detail: e.without_url().to_string() }
+    ApiError::Network {
+        kind,
+        detail: e.without_url().to_string(),
+    }
 }
 
 /// Keeps error bodies readable in logs and the queue screen.
@@ -285,14 +326,22 @@ mod tests {
     fn url_is_signed_and_encoded() {
         let clock = Arc::new(PlatformClock::new(super::super::clock::system_time()));
         let client = PlatformClient::new(
-            Credentials { base_url: "http://h:1/".into(), api_key: "test".into(), api_secret: Secret::new("test"), client_serial: "facedevice_0613".into() },
+            Credentials {
+                base_url: "http://h:1/".into(),
+                api_key: "test".into(),
+                api_secret: Secret::new("test"),
+                client_serial: "facedevice_0613".into(),
+            },
             ProtocolTable::default(),
             clock,
             Timeouts::default(),
         )
         .expect("client");
         let url = client.url(Endpoint::UserLeaveProject, "2016-06-10 09:05:03", "{}");
-        assert!(url.starts_with("http://h:1/CWRService/userLeaveProject?api_key=test&api_version=1.0&"), "{url}");
+        assert!(
+            url.starts_with("http://h:1/CWRService/userLeaveProject?api_key=test&api_version=1.0&"),
+            "{url}"
+        );
         assert!(url.contains("timestamp=2016-06-10%2009%3A05%3A03"));
         assert!(url.ends_with("signature=9094DF85B12E4FAB429F0BFEF7CB2F37"), "{url}");
         assert!(!url.contains("secret"));

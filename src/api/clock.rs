@@ -29,13 +29,19 @@ pub struct PlatformClock {
 
 impl std::fmt::Debug for PlatformClock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PlatformClock").field("offset_ms", &self.offset_ms()).finish()
+        f.debug_struct("PlatformClock")
+            .field("offset_ms", &self.offset_ms())
+            .finish()
     }
 }
 
 impl PlatformClock {
     pub fn new(local_now: TimeSource) -> PlatformClock {
-        PlatformClock { local_now, offset_ms: AtomicI64::new(0), known: AtomicBool::new(false) }
+        PlatformClock {
+            local_now,
+            offset_ms: AtomicI64::new(0),
+            known: AtomicBool::new(false),
+        }
     }
 
     pub fn local_now(&self) -> DateTime<Utc> {
@@ -49,7 +55,9 @@ impl PlatformClock {
 
     /// `None` until an answer with a `Date` header has been seen.
     pub fn offset_ms(&self) -> Option<i64> {
-        self.known.load(Ordering::Relaxed).then(|| self.offset_ms.load(Ordering::Relaxed))
+        self.known
+            .load(Ordering::Relaxed)
+            .then(|| self.offset_ms.load(Ordering::Relaxed))
     }
 
     pub fn offset_secs(&self) -> Option<i64> {

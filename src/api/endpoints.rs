@@ -51,7 +51,9 @@ impl Endpoint {
 
     /// Accepts the URL name in any letter case, so `userleaveproject` on a command line works.
     pub fn from_name(name: &str) -> Option<Endpoint> {
-        Endpoint::ALL.into_iter().find(|e| e.name().eq_ignore_ascii_case(name.trim()))
+        Endpoint::ALL
+            .into_iter()
+            .find(|e| e.name().eq_ignore_ascii_case(name.trim()))
     }
 
     /// The clerk's name for what the endpoint does.
@@ -158,7 +160,10 @@ impl ProtocolTable {
     }
 
     pub fn service(&self, endpoint: Endpoint) -> &str {
-        self.service_overrides.get(&endpoint).map(String::as_str).unwrap_or(&self.service)
+        self.service_overrides
+            .get(&endpoint)
+            .map(String::as_str)
+            .unwrap_or(&self.service)
     }
 
     /// `/{service}/{Endpoint}` for this endpoint.
@@ -200,7 +205,10 @@ mod tests {
         for e in Endpoint::ALL {
             assert_eq!(Endpoint::from_name(e.name()), Some(e));
         }
-        assert_eq!(Endpoint::from_name("userleaveproject"), Some(Endpoint::UserLeaveProject));
+        assert_eq!(
+            Endpoint::from_name("userleaveproject"),
+            Some(Endpoint::UserLeaveProject)
+        );
         assert_eq!(Endpoint::from_name("UploadPayroll"), None);
     }
 }

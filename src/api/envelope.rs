@@ -93,12 +93,15 @@ mod tests {
 
     #[test]
     fn strings_bools_and_numbers() {
-        let a = Envelope::parse(r#"{"result":"true","status":200,"code":"00","message":"success","result_data":{"x":1}}"#)
-            .expect("envelope");
+        let a =
+            Envelope::parse(r#"{"result":"true","status":200,"code":"00","message":"success","result_data":{"x":1}}"#)
+                .expect("envelope");
         assert!(a.is_success());
         assert_eq!(a.status, Some(200));
-        let b = Envelope::parse(r#"{"result":false,"status":"200","code":41,"message":"非法的参数","detail_message":"id_code"}"#)
-            .expect("envelope");
+        let b = Envelope::parse(
+            r#"{"result":false,"status":"200","code":41,"message":"非法的参数","detail_message":"id_code"}"#,
+        )
+        .expect("envelope");
         assert_eq!(b.code, "41");
         assert_eq!(b.result.as_deref(), Some("false"));
         assert_eq!(b.status, Some(200));
@@ -113,7 +116,10 @@ mod tests {
     #[test]
     fn result_data_of_any_shape() {
         let s = Envelope::parse(r#"{"code":"00","result_data":"{\"emp_id\":\"E1\"}"}"#).expect("envelope");
-        assert_eq!(s.data_object().and_then(|m| m.get("emp_id").cloned()), Some(Value::from("E1")));
+        assert_eq!(
+            s.data_object().and_then(|m| m.get("emp_id").cloned()),
+            Some(Value::from("E1"))
+        );
         let arr = Envelope::parse(r#"{"code":"00","result_data":[1,2]}"#).expect("envelope");
         assert!(arr.data_object().is_none());
         let plain = Envelope::parse(r#"{"code":"00","result_data":"ok"}"#).expect("envelope");

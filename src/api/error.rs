@@ -108,7 +108,12 @@ impl ApiError {
     /// 99 about the timestamp: this PC's clock is off by more than the platform allows.
     pub fn is_clock_skew(&self) -> bool {
         match self {
-            ApiError::Platform { code, message, detail_message, .. } if code == envelope::CODE_BAD_DATA => {
+            ApiError::Platform {
+                code,
+                message,
+                detail_message,
+                ..
+            } if code == envelope::CODE_BAD_DATA => {
                 let text = format!("{message} {detail_message}").to_lowercase();
                 text.contains("timestamp") || text.contains("时间戳")
             }
@@ -119,7 +124,11 @@ impl ApiError {
     /// The platform's own words, verbatim, for the clerk (empty when it did not answer).
     pub fn platform_words(&self) -> String {
         match self {
-            ApiError::Platform { message, detail_message, .. } => {
+            ApiError::Platform {
+                message,
+                detail_message,
+                ..
+            } => {
                 if detail_message.is_empty() {
                     message.clone()
                 } else {
@@ -152,7 +161,9 @@ pub fn explain_code(code: &str) -> &'static str {
         "10" => "部分记录被平台拒绝：请查看每条记录的原因，修改后重发",
         "11" => "平台处理失败：请查看平台给出的原因，修改后重发；原因不明时请联系平台联调人员",
         "99" => "平台认为请求数据异常：请检查设置中的密钥（api_secret）是否正确，以及记录内容是否完整",
-        "26" => "平台禁止访问：授权帐号（api_key）或设备序号（client_serial）不对，请到“设置”里核对平台发给本项目的密钥；在改正之前暂停上传",
+        "26" => {
+            "平台禁止访问：授权帐号（api_key）或设备序号（client_serial）不对，请到“设置”里核对平台发给本项目的密钥；在改正之前暂停上传"
+        }
         "40" => "缺少必填内容：请补全平台指出的字段后重发",
         "41" => "内容格式不对：请按平台指出的字段改正后重发",
         "47" => "平台上找不到对应的数据：请确认人员已登记、单位已添加到本项目，或编号是否写错",
@@ -180,16 +191,46 @@ mod tests {
     #[test]
     fn classes() {
         use ErrorClass::*;
-        let net = ApiError::Network { kind: NetworkKind::Timeout, detail: String::new() };
+        let net = ApiError::Network {
+            kind: NetworkKind::Timeout,
+            detail: String::new(),
+        };
         assert_eq!(net.class(), Transient);
-        assert_eq!(ApiError::Http { status: 502, body: String::new() }.class(), Transient);
-        assert_eq!(ApiError::Http { status: 404, body: String::new() }.class(), Permanent);
-        assert_eq!(ApiError::NotJson { status: 200, body: String::new() }.class(), Transient);
+        assert_eq!(
+            ApiError::Http {
+                status: 502,
+                body: String::new()
+            }
+            .class(),
+            Transient
+        );
+        assert_eq!(
+            ApiError::Http {
+                status: 404,
+                body: String::new()
+            }
+            .class(),
+            Permanent
+        );
+        assert_eq!(
+            ApiError::NotJson {
+                status: 200,
+                body: String::new()
+            }
+            .class(),
+            Transient
+        );
         assert_eq!(platform(Endpoint::RegisterEmployee, "41", "id_code").class(), Permanent);
         assert_eq!(platform(Endpoint::UploadPassedLog, "48", "").class(), AlreadyDone);
         assert_eq!(platform(Endpoint::DictListJobName, "48", "").class(), Permanent);
-        assert_eq!(platform(Endpoint::AddCompany, "99", "时间戳超出范围(timestamp)").class(), Transient);
-        assert_eq!(platform(Endpoint::AddCompany, "99", "签名校验失败(signature)").class(), Permanent);
+        assert_eq!(
+            platform(Endpoint::AddCompany, "99", "时间戳超出范围(timestamp)").class(),
+            Transient
+        );
+        assert_eq!(
+            platform(Endpoint::AddCompany, "99", "签名校验失败(signature)").class(),
+            Permanent
+        );
         assert!(platform(Endpoint::AddCompany, "26", "").is_access_denied());
         assert!(!platform(Endpoint::AddCompany, "41", "").is_access_denied());
     }

@@ -60,7 +60,10 @@ pub fn beijing_timestamp(instant: DateTime<Utc>) -> String {
 /// Reads a platform timestamp (Beijing time) back into an instant.
 pub fn parse_beijing_timestamp(text: &str) -> Option<DateTime<Utc>> {
     let naive = NaiveDateTime::parse_from_str(text.trim(), TIMESTAMP_FORMAT).ok()?;
-    beijing().from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc))
+    beijing()
+        .from_local_datetime(&naive)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// RFC 3986 percent-encoding of a query value: everything but unreserved characters,
@@ -134,10 +137,7 @@ mod tests {
     fn chinese_body_is_signed_as_utf8() {
         // Known answer computed independently:
         // printf '%s' 'testapi_keytestapi_version1.0body{"emp_name":"张三"}client_serialfacedevice_0613timestamp2016-06-10 09:05:03test' | md5sum
-        assert_eq!(
-            signature("test", &doc_params(r#"{"emp_name":"张三"}"#)),
-            CHINESE_VECTOR
-        );
+        assert_eq!(signature("test", &doc_params(r#"{"emp_name":"张三"}"#)), CHINESE_VECTOR);
         // Signing the ISO-8859-1 misreading of the same bytes gives a different answer.
         let latin1: String = r#"{"emp_name":"张三"}"#.as_bytes().iter().map(|&b| b as char).collect();
         assert_ne!(signature("test", &doc_params(&latin1)), CHINESE_VECTOR);

@@ -30,7 +30,12 @@ pub fn parse_dict_list(env: &Envelope) -> Option<Vec<DictEntry>> {
         None => env.result_data.clone(),
     };
     let items = list.as_array()?;
-    Some(items.iter().filter_map(|v| serde_json::from_value(v.clone()).ok()).collect())
+    Some(
+        items
+            .iter()
+            .filter_map(|v| serde_json::from_value(v.clone()).ok())
+            .collect(),
+    )
 }
 
 fn lenient_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -92,14 +97,24 @@ impl RegisterEmployee {
     /// Reads a body written with any of the known spellings (for `register --worker FILE`).
     pub fn from_body(mut map: Map<String, Value>, names: &RegisterFieldNames) -> Result<Self, String> {
         for (canonical, aliases) in [
-            ("job_typename", [names.job_typename.as_str(), "job_tyname", "job_typername"]),
-            ("contract_status", [names.contract_status.as_str(), "contract_statuses", "contract_status"]),
-            ("id_validdate", [names.id_validdate.as_str(), "id_validddate", "id_validdatetime"]),
+            (
+                "job_typename",
+                [names.job_typename.as_str(), "job_tyname", "job_typername"],
+            ),
+            (
+                "contract_status",
+                [names.contract_status.as_str(), "contract_statuses", "contract_status"],
+            ),
+            (
+                "id_validdate",
+                [names.id_validdate.as_str(), "id_validddate", "id_validdatetime"],
+            ),
         ] {
             if !map.contains_key(canonical)
-                && let Some(v) = aliases.iter().find_map(|a| map.remove(*a)) {
-                    map.insert(canonical.to_string(), v);
-                }
+                && let Some(v) = aliases.iter().find_map(|a| map.remove(*a))
+            {
+                map.insert(canonical.to_string(), v);
+            }
         }
         for value in map.values_mut() {
             if let Value::Number(n) = value {
@@ -112,9 +127,10 @@ impl RegisterEmployee {
 
 fn rename_key(map: &mut Map<String, Value>, from: &str, to: &str) {
     if from != to
-        && let Some(v) = map.remove(from) {
-            map.insert(to.to_string(), v);
-        }
+        && let Some(v) = map.remove(from)
+    {
+        map.insert(to.to_string(), v);
+    }
 }
 
 /// What RegisterEmployee answers: keep all three.
@@ -190,7 +206,10 @@ pub fn parse_leave_failures(env: &Envelope) -> Vec<LeaveFailure> {
                         .iter()
                         .find_map(|k| map.get(*k).and_then(Value::as_str))
                         .unwrap_or_default();
-                    out.push(LeaveFailure { id_code: id.to_string(), message: message.to_string() });
+                    out.push(LeaveFailure {
+                        id_code: id.to_string(),
+                        message: message.to_string(),
+                    });
                 } else {
                     map.values().for_each(|i| walk(i, out));
                 }
@@ -258,12 +277,19 @@ mod tests {
 
     #[test]
     fn register_keys_follow_the_table() {
-        let w = RegisterEmployee { job_typename: "1".into(), id_validdate: "2008.02.14-长期".into(), ..Default::default() };
+        let w = RegisterEmployee {
+            job_typename: "1".into(),
+            id_validdate: "2008.02.14-长期".into(),
+            ..Default::default()
+        };
         let body = w.to_body(&RegisterFieldNames::default());
         assert_eq!(body.get("job_typename"), Some(&Value::from("1")));
         assert!(body.get("emp_dept").is_none());
         assert!(body.contains_key("Project_ID"));
-        let names = RegisterFieldNames { job_typename: "job_tyname".into(), ..Default::default() };
+        let names = RegisterFieldNames {
+            job_typename: "job_tyname".into(),
+            ..Default::default()
+        };
         let body = w.to_body(&names);
         assert_eq!(body.get("job_tyname"), Some(&Value::from("1")));
         assert!(!body.contains_key("job_typename"));
@@ -294,8 +320,15 @@ mod tests {
         assert_eq!(list.len(), 2);
         assert!(list[0].is_default());
         assert_eq!(list[1].orders, "1");
-        let env = Envelope::parse(r#"{"code":"10","result_data":{"fail_list":[{"id_code":"A","message":"未找到该人员"}]}}"#)
-            .expect("env");
-        assert_eq!(parse_leave_failures(&env), vec![LeaveFailure { id_code: "A".into(), message: "未找到该人员".into() }]);
+        let env =
+            Envelope::parse(r#"{"code":"10","result_data":{"fail_list":[{"id_code":"A","message":"未找到该人员"}]}}"#)
+                .expect("env");
+        assert_eq!(
+            parse_leave_failures(&env),
+            vec![LeaveFailure {
+                id_code: "A".into(),
+                message: "未找到该人员".into()
+            }]
+        );
     }
 }

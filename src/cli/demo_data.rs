@@ -40,7 +40,12 @@ fn demo_id(birth: &str, seq: u32) -> String {
 /// not have, so the platform refuses it and the queue shows what a refusal looks like.
 pub fn seed_sample_workers(store: &mut Store, job_name: &str) -> Result<(), String> {
     let cameras = SyntheticCameras::new();
-    let id = cameras.list().map_err(|e| e.to_string())?.first().map(|c| c.id.clone()).unwrap_or_default();
+    let id = cameras
+        .list()
+        .map_err(|e| e.to_string())?
+        .first()
+        .map(|c| c.id.clone())
+        .unwrap_or_default();
     let mut camera = cameras.open(&id).map_err(|e| e.to_string())?;
     let today = chrono::Local::now().format("%Y-%m-%d").to_string();
     let people = [
@@ -55,11 +60,18 @@ pub fn seed_sample_workers(store: &mut Store, job_name: &str) -> Result<(), Stri
     ];
     for (i, (name, birth, seq, company)) in people.into_iter().enumerate() {
         let frame = camera.next_frame().map_err(|e| e.to_string())?;
-        let jpeg = crate::media::camera::frame_to_jpeg(&frame, 60 * 1024).map_err(|e| e.to_string())?.jpeg;
-        let photos: WorkerPhotos = [PhotoKind::Face, PhotoKind::IdPortrait, PhotoKind::IdScanFront, PhotoKind::IdScanBack]
-            .into_iter()
-            .map(|k| (k, jpeg.clone()))
-            .collect();
+        let jpeg = crate::media::camera::frame_to_jpeg(&frame, 60 * 1024)
+            .map_err(|e| e.to_string())?
+            .jpeg;
+        let photos: WorkerPhotos = [
+            PhotoKind::Face,
+            PhotoKind::IdPortrait,
+            PhotoKind::IdScanFront,
+            PhotoKind::IdScanBack,
+        ]
+        .into_iter()
+        .map(|k| (k, jpeg.clone()))
+        .collect();
         let worker = Worker {
             id_code: demo_id(birth, seq),
             emp_name: name.into(),

@@ -16,8 +16,8 @@ use clap::{Parser, Subcommand};
 use crate::api::Secret;
 use crate::config::{Config, Environment};
 
-pub use platform_cmds::DictKind;
 pub use demo_data::demo_companies;
+pub use platform_cmds::DictKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -28,7 +28,11 @@ pub enum Exit {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "cwr-station", version, about = "实名制登记工作站 — 深圳市建筑业实名分账平台登记终端")]
+#[command(
+    name = "cwr-station",
+    version,
+    about = "实名制登记工作站 — 深圳市建筑业实名分账平台登记终端"
+)]
 pub struct Cli {
     /// Settings file (JSON). Default: config.json in the data dir.
     #[arg(long, global = true, value_name = "FILE")]
@@ -146,7 +150,12 @@ impl Context {
             secret = Secret::new(demo.api_secret);
         }
         config.apply_env(env);
-        Ok(Context { data_dir, config_path, config, secret })
+        Ok(Context {
+            data_dir,
+            config_path,
+            config,
+            secret,
+        })
     }
 }
 

@@ -35,8 +35,13 @@ pub fn client(ctx: &Context) -> Result<PlatformClient, String> {
         ));
     }
     let clock = Arc::new(PlatformClock::new(clock::system_time()));
-    PlatformClient::new(ctx.config.credentials(ctx.secret.clone()), ctx.config.protocol.clone(), clock, ctx.config.timeouts())
-        .map_err(|e| e.to_string())
+    PlatformClient::new(
+        ctx.config.credentials(ctx.secret.clone()),
+        ctx.config.protocol.clone(),
+        clock,
+        ctx.config.timeouts(),
+    )
+    .map_err(|e| e.to_string())
 }
 
 pub fn exit_for(err: &ApiError) -> Exit {
@@ -109,7 +114,12 @@ pub fn dict(ctx: &Context, kind: DictKind, json: bool) -> Exit {
     } else {
         println!("{}（{} 项）", endpoint.label_zh(), entries.len());
         for e in &entries {
-            println!("{}\t{}{}", e.orders, e.value, if e.is_default() { "\t(默认)" } else { "" });
+            println!(
+                "{}\t{}{}",
+                e.orders,
+                e.value,
+                if e.is_default() { "\t(默认)" } else { "" }
+            );
         }
     }
     exit
@@ -165,7 +175,9 @@ fn read_body(source: Option<&str>) -> Result<String, String> {
         None => return Ok("{}".to_string()),
         Some("-") => {
             let mut s = String::new();
-            std::io::stdin().read_to_string(&mut s).map_err(|e| format!("读不了标准输入：{e}"))?;
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| format!("读不了标准输入：{e}"))?;
             s
         }
         Some(path) => std::fs::read_to_string(path).map_err(|e| format!("读不了文件 {path}：{e}"))?,

@@ -87,12 +87,20 @@ fn exit_for_items(store: &Store, ids: &[i64]) -> Exit {
         match item.state {
             ItemState::Sent => println!("#{} {}：平台已接收", item.id, item.label),
             ItemState::NeedsFix => {
-                println!("#{} {}：平台拒绝（代码 {}）：{}", item.id, item.label, item.last_code, item.last_message);
+                println!(
+                    "#{} {}：平台拒绝（代码 {}）：{}",
+                    item.id, item.label, item.last_code, item.last_message
+                );
                 println!("    怎么办：{}", item.last_advice);
                 exit = Exit::Refused;
             }
             state => {
-                println!("#{} {}：{}，已保存在本机，联网后自动上传", item.id, item.label, state.label());
+                println!(
+                    "#{} {}：{}，已保存在本机，联网后自动上传",
+                    item.id,
+                    item.label,
+                    state.label()
+                );
                 if !item.last_message.is_empty() {
                     println!("    上次失败原因：{}", item.last_message);
                 }
@@ -107,7 +115,11 @@ fn exit_for_items(store: &Store, ids: &[i64]) -> Exit {
 
 fn print_problems(problems: &[Problem], label: impl Fn(&str) -> &'static str) {
     for p in problems {
-        let tag = if p.severity == Severity::Error { "错误" } else { "提醒" };
+        let tag = if p.severity == Severity::Error {
+            "错误"
+        } else {
+            "提醒"
+        };
         eprintln!("[{tag}] {}：{}", label(&p.field), p.message);
     }
 }
@@ -144,7 +156,12 @@ pub fn worker_rules(ctx: &Context, store: &Store, id_code: &str) -> WorkerRules 
     let codes = |e| store.dictionary_codes(e).unwrap_or_default();
     let companies: HashSet<String> = store
         .companies()
-        .map(|cs| cs.into_iter().filter(|c| !c.removing).map(|c| c.company.company_name).collect())
+        .map(|cs| {
+            cs.into_iter()
+                .filter(|c| !c.removing)
+                .map(|c| c.company.company_name)
+                .collect()
+        })
         .unwrap_or_default();
     let locked = crate::domain::parse_id_number(id_code)
         .ok()
@@ -189,7 +206,9 @@ fn numbers_as_text(map: &mut Map<String, Value>) {
 }
 
 pub fn register(ctx: &Context, file: &Path) -> Exit {
-    let Ok(mut map) = read_json_object(file, "人员资料", "RegisterEmployee") else { return Exit::Invalid };
+    let Ok(mut map) = read_json_object(file, "人员资料", "RegisterEmployee") else {
+        return Exit::Invalid;
+    };
     let base = file.parent().unwrap_or(Path::new("."));
     let mut photos = WorkerPhotos::new();
     let mut problems = Vec::new();
@@ -200,13 +219,18 @@ pub fn register(ctx: &Context, file: &Path) -> Exit {
                 Ok(jpeg) => {
                     photos.insert(kind, jpeg);
                 }
-                Err(e) => problems.push(Problem { field: field.into(), message: e, severity: Severity::Error }),
+                Err(e) => problems.push(Problem {
+                    field: field.into(),
+                    message: e,
+                    severity: Severity::Error,
+                }),
             },
             _ => {}
         }
         map.insert(field.into(), Value::String(String::new()));
     }
-    map.entry("Project_ID").or_insert_with(|| Value::String(ctx.config.project_id.clone()));
+    map.entry("Project_ID")
+        .or_insert_with(|| Value::String(ctx.config.project_id.clone()));
     let request = match RegisterEmployee::from_body(map, &ctx.config.protocol.register_fields) {
         Ok(r) => r,
         Err(e) => {
@@ -215,7 +239,9 @@ pub fn register(ctx: &Context, file: &Path) -> Exit {
         }
     };
     let worker = Worker::from_request(&request).normalized();
-    let Ok(mut store) = open_store(ctx) else { return Exit::NotReached };
+    let Ok(mut store) = open_store(ctx) else {
+        return Exit::NotReached;
+    };
     // Re-enrolling keeps the photos already on file unless new ones are given.
     let on_file = store.worker_photos(&worker.id_code).unwrap_or_default();
     let has = |k: PhotoKind| photos.contains_key(&k) || on_file.contains_key(&k);
@@ -229,7 +255,10 @@ pub fn register(ctx: &Context, file: &Path) -> Exit {
     problems.extend(worker.validate(present, &rules));
     print_problems(&problems, crate::domain::worker::field_label);
     if errors(&problems).next().is_some() {
-        eprintln!("人员资料有 {} 处错误：没有保存，也没有上传。请改正后重新执行。", errors(&problems).count());
+        eprintln!(
+            "人员资料有 {} 处错误：没有保存，也没有上传。请改正后重新执行。",
+            errors(&problems).count()
+        );
         return Exit::Invalid;
     }
     let item = match store.save_worker(&worker, &photos) {
@@ -239,7 +268,11 @@ pub fn register(ctx: &Context, file: &Path) -> Exit {
             return Exit::NotReached;
         }
     };
-    println!("已保存：{}（{}），队列 #{item}", worker.emp_name, crate::domain::mask_id(&worker.id_code));
+    println!(
+        "已保存：{}（{}），队列 #{item}",
+        worker.emp_name,
+        crate::domain::mask_id(&worker.id_code)
+    );
     drain_now(ctx, &mut store, false);
     exit_for_items(&store, &[item])
 }
@@ -276,7 +309,9 @@ pub fn leave(ctx: &Context, id_codes: &[String], exit_time: Option<&str>) -> Exi
         return Exit::Invalid;
     }
     ids.dedup();
-    let Ok(mut store) = open_store(ctx) else { return Exit::NotReached };
+    let Ok(mut store) = open_store(ctx) else {
+        return Exit::NotReached;
+    };
     let items = match store.record_departures(&ids, &exit_time, ctx.config.leave_batch_size) {
         Ok(items) => items,
         Err(e) => {
@@ -289,10 +324,12 @@ pub fn leave(ctx: &Context, id_codes: &[String], exit_time: Option<&str>) -> Exi
 }
 
 pub fn company_add(ctx: &Context, file: &Path) -> Exit {
-    let Ok(mut map) = read_json_object(file, "单位资料", "AddCompany（Company_Name、SUID、Legal_Person …）") else {
+    let Ok(mut map) = read_json_object(file, "单位资料", "AddCompany（Company_Name、SUID、Legal_Person …）")
+    else {
         return Exit::Invalid;
     };
-    map.entry("Project_ID").or_insert_with(|| Value::String(ctx.config.project_id.clone()));
+    map.entry("Project_ID")
+        .or_insert_with(|| Value::String(ctx.config.project_id.clone()));
     numbers_as_text(&mut map);
     let value = Value::Object(map);
     let request: AddCompany = match serde_json::from_value(value) {
@@ -303,10 +340,18 @@ pub fn company_add(ctx: &Context, file: &Path) -> Exit {
         }
     };
     let company = Company::from_request(&request).normalized();
-    let Ok(mut store) = open_store(ctx) else { return Exit::NotReached };
+    let Ok(mut store) = open_store(ctx) else {
+        return Exit::NotReached;
+    };
     let rules = CompanyRules {
         company_types: store.dictionary_codes(Endpoint::GetCompanyType).unwrap_or_default(),
-        project_suids: store.companies().unwrap_or_default().into_iter().filter(|c| !c.removing).map(|c| c.company.suid).collect(),
+        project_suids: store
+            .companies()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| !c.removing)
+            .map(|c| c.company.suid)
+            .collect(),
     };
     let problems = company.validate(&rules);
     print_problems(&problems, crate::domain::company::company_field_label);
@@ -337,11 +382,14 @@ pub fn company_remove(ctx: &Context, suid: &str, name: &str) -> Exit {
         eprintln!("请给出单位全称（--name）");
         return Exit::Invalid;
     }
-    let Ok(mut store) = open_store(ctx) else { return Exit::NotReached };
+    let Ok(mut store) = open_store(ctx) else {
+        return Exit::NotReached;
+    };
     if let Ok(n) = store.workers_in_company(name.trim())
-        && n > 0 {
-            eprintln!("提醒：本机还有 {n} 名在场人员属于“{}”", name.trim());
-        }
+        && n > 0
+    {
+        eprintln!("提醒：本机还有 {n} 名在场人员属于“{}”", name.trim());
+    }
     let item = match store.remove_company(&suid, name.trim()) {
         Ok(id) => id,
         Err(e) => {
@@ -354,7 +402,9 @@ pub fn company_remove(ctx: &Context, suid: &str, name: &str) -> Exit {
 }
 
 pub fn outbox_list(ctx: &Context, json: bool) -> Exit {
-    let Ok(store) = open_store(ctx) else { return Exit::NotReached };
+    let Ok(store) = open_store(ctx) else {
+        return Exit::NotReached;
+    };
     let items = match store.outbox_items(true) {
         Ok(i) => i,
         Err(e) => {
@@ -372,22 +422,44 @@ pub fn outbox_list(ctx: &Context, json: bool) -> Exit {
             println!("上传已暂停：{p}");
         }
         for i in &items {
-            let next = i.next_attempt_at.map(|t| format!("，下次 {}", crate::api::beijing_timestamp(t))).unwrap_or_default();
-            println!("#{}\t{}\t{}\t尝试 {} 次{next}", i.id, i.label, i.state.label(), i.attempts);
+            let next = i
+                .next_attempt_at
+                .map(|t| format!("，下次 {}", crate::api::beijing_timestamp(t)))
+                .unwrap_or_default();
+            println!(
+                "#{}\t{}\t{}\t尝试 {} 次{next}",
+                i.id,
+                i.label,
+                i.state.label(),
+                i.attempts
+            );
             if i.state != ItemState::Sent && !i.last_message.is_empty() {
-                println!("\t平台/网络：{}（代码 {}）", i.last_message, if i.last_code.is_empty() { "-" } else { &i.last_code });
+                println!(
+                    "\t平台/网络：{}（代码 {}）",
+                    i.last_message,
+                    if i.last_code.is_empty() { "-" } else { &i.last_code }
+                );
                 println!("\t怎么办：{}", i.last_advice);
             }
         }
         if let Ok(c) = store.outbox_counts() {
-            println!("共 {} 条：待上传 {}，等待重试 {}，需处理 {}，已上传 {}", items.len(), c.waiting + c.sending, c.retry, c.needs_fix, c.sent);
+            println!(
+                "共 {} 条：待上传 {}，等待重试 {}，需处理 {}，已上传 {}",
+                items.len(),
+                c.waiting + c.sending,
+                c.retry,
+                c.needs_fix,
+                c.sent
+            );
         }
     }
     Exit::Accepted
 }
 
 pub fn outbox_drain(ctx: &Context) -> Exit {
-    let Ok(mut store) = open_store(ctx) else { return Exit::NotReached };
+    let Ok(mut store) = open_store(ctx) else {
+        return Exit::NotReached;
+    };
     let report = drain_now(ctx, &mut store, true);
     let counts = match store.outbox_counts() {
         Ok(c) => c,
@@ -397,9 +469,18 @@ pub fn outbox_drain(ctx: &Context) -> Exit {
         }
     };
     if let Some(r) = &report {
-        println!("本次发送 {} 条：成功 {}，需处理 {}，等待重试 {}", r.attempted, r.sent, r.needs_fix, r.retry);
+        println!(
+            "本次发送 {} 条：成功 {}，需处理 {}，等待重试 {}",
+            r.attempted, r.sent, r.needs_fix, r.retry
+        );
     }
-    println!("队列：待上传 {}，等待重试 {}，需处理 {}，已上传 {}", counts.waiting + counts.sending, counts.retry, counts.needs_fix, counts.sent);
+    println!(
+        "队列：待上传 {}，等待重试 {}，需处理 {}，已上传 {}",
+        counts.waiting + counts.sending,
+        counts.retry,
+        counts.needs_fix,
+        counts.sent
+    );
     if counts.waiting + counts.sending + counts.retry > 0 {
         Exit::NotReached
     } else if counts.needs_fix > 0 {
@@ -410,7 +491,9 @@ pub fn outbox_drain(ctx: &Context) -> Exit {
 }
 
 pub fn outbox_retry(ctx: &Context, id: i64) -> Exit {
-    let Ok(mut store) = open_store(ctx) else { return Exit::NotReached };
+    let Ok(mut store) = open_store(ctx) else {
+        return Exit::NotReached;
+    };
     if let Err(e) = store.retry_now(id) {
         eprintln!("{e}");
         return Exit::Invalid;

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use super::demo_data::demo_companies;
 use super::{Context, Exit};
 use crate::config::Environment;
-use super::demo_data::demo_companies;
 use crate::media::camera::{NokhwaCameras, SyntheticCameras};
 use crate::sim::SimConfig;
 use crate::ui::AppOptions;
@@ -70,7 +70,11 @@ pub fn demo(sample: bool) -> Exit {
             return Exit::NotReached;
         }
     }
-    println!("演示模式：模拟平台 {}，数据目录 {}（退出后删除）", sim.base_url(), data_dir.display());
+    println!(
+        "演示模式：模拟平台 {}，数据目录 {}（退出后删除）",
+        sim.base_url(),
+        data_dir.display()
+    );
     let options = AppOptions {
         config_path: data_dir.join("config.json"),
         data_dir: data_dir.clone(),

@@ -59,16 +59,31 @@ pub struct CompanyRules {
 }
 
 fn error(field: &str, message: impl Into<String>) -> Problem {
-    Problem { field: field.to_string(), message: message.into(), severity: Severity::Error }
+    Problem {
+        field: field.to_string(),
+        message: message.into(),
+        severity: Severity::Error,
+    }
 }
 
 impl Company {
     pub fn normalized(&self) -> Company {
         let mut c = self.clone();
         for f in [
-            &mut c.company_name, &mut c.short_name, &mut c.capital, &mut c.legal_person, &mut c.suid,
-            &mut c.bank_open, &mut c.bank_num, &mut c.address, &mut c.contacts, &mut c.mobile_phone,
-            &mut c.email, &mut c.postcode, &mut c.suid_superior, &mut c.company_type,
+            &mut c.company_name,
+            &mut c.short_name,
+            &mut c.capital,
+            &mut c.legal_person,
+            &mut c.suid,
+            &mut c.bank_open,
+            &mut c.bank_num,
+            &mut c.address,
+            &mut c.contacts,
+            &mut c.mobile_phone,
+            &mut c.email,
+            &mut c.postcode,
+            &mut c.suid_superior,
+            &mut c.company_type,
         ] {
             *f = f.trim().to_string();
         }
@@ -80,33 +95,55 @@ impl Company {
     pub fn validate(&self, rules: &CompanyRules) -> Vec<Problem> {
         let c = self.normalized();
         let mut out = Vec::new();
-        for (field, value) in [("company_name", &c.company_name), ("legal_person", &c.legal_person), ("suid", &c.suid)] {
+        for (field, value) in [
+            ("company_name", &c.company_name),
+            ("legal_person", &c.legal_person),
+            ("suid", &c.suid),
+        ] {
             if value.is_empty() {
                 out.push(error(field, format!("请填写{}", company_field_label(field))));
             }
         }
         if !c.suid.is_empty()
-            && let Err(e) = super::validate_uscc(&c.suid) {
-                out.push(error("suid", e));
-            }
+            && let Err(e) = super::validate_uscc(&c.suid)
+        {
+            out.push(error("suid", e));
+        }
         if !c.suid_superior.is_empty() {
             if c.suid_superior == c.suid {
                 out.push(error("suid_superior", "上级单位不能是本单位自己：请另选或留空"));
             } else if !rules.project_suids.contains(&c.suid_superior) {
-                out.push(error("suid_superior", "上级单位必须已添加到本项目：请先添加上级单位，或从列表中选择"));
+                out.push(error(
+                    "suid_superior",
+                    "上级单位必须已添加到本项目：请先添加上级单位，或从列表中选择",
+                ));
             }
         }
-        if !c.company_type.is_empty() && !rules.company_types.is_empty() && !rules.company_types.contains(&c.company_type) {
-            out.push(error("company_type", format!("单位类型代码 {} 不在平台字典中：请从列表中选择", c.company_type)));
+        if !c.company_type.is_empty()
+            && !rules.company_types.is_empty()
+            && !rules.company_types.contains(&c.company_type)
+        {
+            out.push(error(
+                "company_type",
+                format!("单位类型代码 {} 不在平台字典中：请从列表中选择", c.company_type),
+            ));
         }
         if !c.capital.is_empty() && c.capital.parse::<f64>().map(|v| v < 0.0).unwrap_or(true) {
             out.push(error("capital", "注册资金请填数字（单位：万元）"));
         }
-        if !c.mobile_phone.is_empty() && !c.mobile_phone.chars().all(|ch| ch.is_ascii_digit() || "-+ ()".contains(ch)) {
+        if !c.mobile_phone.is_empty()
+            && !c
+                .mobile_phone
+                .chars()
+                .all(|ch| ch.is_ascii_digit() || "-+ ()".contains(ch))
+        {
             out.push(error("mobile_phone", "联系电话只能包含数字和“-”"));
         }
         if !c.email.is_empty() {
-            let ok = c.email.split_once('@').is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !d.starts_with('.'));
+            let ok = c
+                .email
+                .split_once('@')
+                .is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !d.starts_with('.'));
             if !ok {
                 out.push(error("email", "电子邮箱格式不对，例如 name@example.com"));
             }

@@ -66,10 +66,7 @@ pub const ETHNIC_GROUPS: [(&str, &str); 56] = [
 pub fn ethnic_code(name: &str) -> Option<&'static str> {
     let name = name.trim();
     let bare = name.strip_suffix('族').unwrap_or(name);
-    ETHNIC_GROUPS
-        .iter()
-        .find(|(_, n)| *n == bare)
-        .map(|(code, _)| *code)
+    ETHNIC_GROUPS.iter().find(|(_, n)| *n == bare).map(|(code, _)| *code)
 }
 
 pub fn is_ethnic_name(name: &str) -> bool {

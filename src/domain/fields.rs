@@ -8,10 +8,7 @@ pub use age::{AgeRules, check_age};
 
 /// Mainland mobile number; returns the bare 11 digits.
 pub fn validate_mobile(input: &str) -> Result<String, String> {
-    let mut s: String = input
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '\t'))
-        .collect();
+    let mut s: String = input.chars().filter(|c| !matches!(c, ' ' | '-' | '\t')).collect();
     if let Some(rest) = s.strip_prefix("+86") {
         s = rest.to_string();
     } else if s.len() == 13 && s.starts_with("86") {
@@ -53,10 +50,7 @@ pub struct PassPeriod {
 impl PassPeriod {
     /// "2017-05-02:2017-12-31" or, open-ended, "2017-05-02:".
     pub fn to_platform_string(&self) -> String {
-        let end = self
-            .end
-            .map(|e| e.format("%Y-%m-%d").to_string())
-            .unwrap_or_default();
+        let end = self.end.map(|e| e.format("%Y-%m-%d").to_string()).unwrap_or_default();
         format!("{}:{end}", self.start.format("%Y-%m-%d"))
     }
 }
@@ -64,8 +58,7 @@ impl PassPeriod {
 /// Parses `yyyy-MM-dd:yyyy-MM-dd` or `yyyy-MM-dd:`; the platform refuses a start
 /// after the upload day, so that is checked here against `upload_day`.
 pub fn parse_pass_period(s: &str, upload_day: NaiveDate) -> Result<PassPeriod, String> {
-    const FORMAT: &str =
-        "格式应为“开始日期:结束日期”（如 2017-05-02:2017-12-31），不设结束日期时写成“2017-05-02:”";
+    const FORMAT: &str = "格式应为“开始日期:结束日期”（如 2017-05-02:2017-12-31），不设结束日期时写成“2017-05-02:”";
     let s = s.trim();
     let Some((start_s, end_s)) = s.split_once(':') else {
         return Err(format!("通行有效期“{s}”缺少冒号：{FORMAT}"));
@@ -122,8 +115,7 @@ impl IdValidity {
 /// Parses `YYYY.MM.DD-YYYY.MM.DD` or `YYYY.MM.DD-长期`. An expired card parses fine:
 /// the caller decides how loudly to warn.
 pub fn parse_id_validity(s: &str) -> Result<IdValidity, String> {
-    const FORMAT: &str =
-        "请按身份证背面“有效期限”照抄，格式如 2008.02.14-2028.02.14 或 2008.02.14-长期";
+    const FORMAT: &str = "请按身份证背面“有效期限”照抄，格式如 2008.02.14-2028.02.14 或 2008.02.14-长期";
     let s = s.trim();
     let Some((start_s, end_s)) = s.split_once('-') else {
         return Err(format!("身份证有效期限“{s}”缺少“-”：{FORMAT}"));
@@ -182,57 +174,21 @@ mod tests {
     #[test]
     fn mobile_accepts_and_normalises() {
         assert_eq!(validate_mobile("13812345678").as_deref(), Ok("13812345678"));
-        assert_eq!(
-            validate_mobile(" 138 1234 5678 ").as_deref(),
-            Ok("13812345678")
-        );
-        assert_eq!(
-            validate_mobile("138-1234-5678").as_deref(),
-            Ok("13812345678")
-        );
-        assert_eq!(
-            validate_mobile("+86 199 1234 5678").as_deref(),
-            Ok("19912345678")
-        );
-        assert_eq!(
-            validate_mobile("8615012345678").as_deref(),
-            Ok("15012345678")
-        );
+        assert_eq!(validate_mobile(" 138 1234 5678 ").as_deref(), Ok("13812345678"));
+        assert_eq!(validate_mobile("138-1234-5678").as_deref(), Ok("13812345678"));
+        assert_eq!(validate_mobile("+86 199 1234 5678").as_deref(), Ok("19912345678"));
+        assert_eq!(validate_mobile("8615012345678").as_deref(), Ok("15012345678"));
     }
 
     #[test]
     fn mobile_rejects_with_reasons() {
-        assert!(
-            validate_mobile("1381234567")
-                .unwrap_err()
-                .contains("输入的是 10 位")
-        );
-        assert!(
-            validate_mobile("138123456789")
-                .unwrap_err()
-                .contains("输入的是 12 位")
-        );
-        assert!(
-            validate_mobile("12812345678")
-                .unwrap_err()
-                .contains("13–19")
-        );
-        assert!(
-            validate_mobile("23812345678")
-                .unwrap_err()
-                .contains("13–19")
-        );
+        assert!(validate_mobile("1381234567").unwrap_err().contains("输入的是 10 位"));
+        assert!(validate_mobile("138123456789").unwrap_err().contains("输入的是 12 位"));
+        assert!(validate_mobile("12812345678").unwrap_err().contains("13–19"));
+        assert!(validate_mobile("23812345678").unwrap_err().contains("13–19"));
         assert!(validate_mobile("1381234567a").unwrap_err().contains("“a”"));
-        assert!(
-            validate_mobile("0755-88888888")
-                .unwrap_err()
-                .contains("输入的是 12 位")
-        );
-        assert!(
-            validate_mobile("0755-8888888")
-                .unwrap_err()
-                .contains("固定电话")
-        );
+        assert!(validate_mobile("0755-88888888").unwrap_err().contains("输入的是 12 位"));
+        assert!(validate_mobile("0755-8888888").unwrap_err().contains("固定电话"));
         assert!(validate_mobile("").unwrap_err().contains("为空"));
     }
 
@@ -265,21 +221,9 @@ mod tests {
         );
         let e = parse_pass_period("2017-05-02:2017-05-01", up).unwrap_err();
         assert!(e.contains("早于开始日期"), "{e}");
-        assert!(
-            parse_pass_period("2017-05-02", up)
-                .unwrap_err()
-                .contains("缺少冒号")
-        );
-        assert!(
-            parse_pass_period("2017-5-2:", up)
-                .unwrap_err()
-                .contains("格式不对")
-        );
-        assert!(
-            parse_pass_period("2017/05/02:", up)
-                .unwrap_err()
-                .contains("格式不对")
-        );
+        assert!(parse_pass_period("2017-05-02", up).unwrap_err().contains("缺少冒号"));
+        assert!(parse_pass_period("2017-5-2:", up).unwrap_err().contains("格式不对"));
+        assert!(parse_pass_period("2017/05/02:", up).unwrap_err().contains("格式不对"));
         assert!(
             parse_pass_period("2017-02-30:", up)
                 .unwrap_err()
@@ -334,20 +278,8 @@ mod tests {
                 .unwrap_err()
                 .contains("不是真实存在")
         );
-        assert!(
-            parse_id_validity("2008-02-14-长期")
-                .unwrap_err()
-                .contains("格式不对")
-        );
-        assert!(
-            parse_id_validity("2008.02.14")
-                .unwrap_err()
-                .contains("缺少")
-        );
-        assert!(
-            parse_id_validity("2008.02.14-永久")
-                .unwrap_err()
-                .contains("格式不对")
-        );
+        assert!(parse_id_validity("2008-02-14-长期").unwrap_err().contains("格式不对"));
+        assert!(parse_id_validity("2008.02.14").unwrap_err().contains("缺少"));
+        assert!(parse_id_validity("2008.02.14-永久").unwrap_err().contains("格式不对"));
     }
 }

@@ -13,9 +13,8 @@ const CHECK_CHARS: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3
 /// county table changes every year and a stale one would reject real cards, whereas
 /// the province list is stable enough to catch typos in the leading digits.
 const PROVINCES: [&str; 34] = [
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41",
-    "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71",
-    "81", "82",
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44",
+    "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82",
 ];
 /// 83 is the code issued on residence permits for Taiwan residents; it is not a
 /// GB/T 2260 province but such permits are valid ID for site enrolment.
@@ -122,11 +121,7 @@ fn build(code: String, birth_date: NaiveDate, upgraded_from_15: bool) -> IdNumbe
     let province = &code[..2];
     let region_known = PROVINCES.contains(&province) || EXTRA_REGIONS.contains(&province);
     let sex_digit = code.as_bytes()[16] - b'0';
-    let sex = if sex_digit % 2 == 1 {
-        Sex::Male
-    } else {
-        Sex::Female
-    };
+    let sex = if sex_digit % 2 == 1 { Sex::Male } else { Sex::Female };
     IdNumber {
         code,
         birth_date,
@@ -158,9 +153,7 @@ fn birth_date(yyyymmdd: &str, today: NaiveDate) -> Result<NaiveDate, String> {
     let (year, month, day) = (num(0..4), num(4..6), num(6..8));
     let hint = "请核对身份证号码第 7–14 位（出生年月日）";
     if year < 1900 {
-        return Err(format!(
-            "出生年份 {year} 早于 1900 年，不可能是有效的出生日期：{hint}"
-        ));
+        return Err(format!("出生年份 {year} 早于 1900 年，不可能是有效的出生日期：{hint}"));
     }
     let Some(date) = NaiveDate::from_ymd_opt(year as i32, month, day) else {
         let reason = if month == 2 && day == 29 {
@@ -170,9 +163,7 @@ fn birth_date(yyyymmdd: &str, today: NaiveDate) -> Result<NaiveDate, String> {
         } else {
             format!("{year} 年 {month} 月没有 {day} 日")
         };
-        return Err(format!(
-            "身份证号码中的出生日期 {yyyymmdd} 不存在（{reason}）：{hint}"
-        ));
+        return Err(format!("身份证号码中的出生日期 {yyyymmdd} 不存在（{reason}）：{hint}"));
     };
     if date > today {
         return Err(format!(
@@ -287,14 +278,8 @@ mod tests {
 
     #[test]
     fn feb_29_only_in_leap_years() {
-        assert_eq!(
-            parse("510107197202294126").unwrap().birth_date,
-            d(1972, 2, 29)
-        );
-        assert_eq!(
-            parse("440304200002292167").unwrap().birth_date,
-            d(2000, 2, 29)
-        );
+        assert_eq!(parse("510107197202294126").unwrap().birth_date, d(1972, 2, 29));
+        assert_eq!(parse("440304200002292167").unwrap().birth_date, d(2000, 2, 29));
         // Check chars are correct, so the date is the only fault.
         let e = parse("440305199902291232").unwrap_err();
         assert!(e.contains("1999 年不是闰年"), "{e}");
@@ -342,10 +327,7 @@ mod tests {
         let e = parse("44030519900A071236").unwrap_err();
         assert!(e.contains("第 12 位“A”不是数字"), "{e}");
         let e = parse("4403X5199003071236").unwrap_err();
-        assert!(
-            e.contains("第 5 位") && e.contains("只能出现在第 18 位"),
-            "{e}"
-        );
+        assert!(e.contains("第 5 位") && e.contains("只能出现在第 18 位"), "{e}");
         let e = parse("４40305199003071236").unwrap_err();
         assert!(e.contains("半角"), "{e}");
         let e = parse("44030519900307123Y").unwrap_err();
@@ -361,11 +343,7 @@ mod tests {
             w,
             vec!["身份证号码前两位地区码 99 不是已知的省级行政区，请核对".to_string()]
         );
-        assert!(
-            parse("830305199003071239")
-                .map(|i| i.region_known)
-                .unwrap_or(false)
-        );
+        assert!(parse("830305199003071239").map(|i| i.region_known).unwrap_or(false));
     }
 
     #[test]

@@ -9,14 +9,11 @@ pub mod idcard;
 pub mod uscc;
 pub mod worker;
 
+pub use company::Company;
 pub use ethnic::{ETHNIC_GROUPS, ethnic_code, is_ethnic_name};
-pub use fields::{
-    AgeRules, IdValidity, PassPeriod, check_age, parse_id_validity, parse_pass_period,
-    validate_mobile,
-};
+pub use fields::{AgeRules, IdValidity, PassPeriod, check_age, parse_id_validity, parse_pass_period, validate_mobile};
 pub use idcard::{IdNumber, Sex, age_on, check_char as id_check_char, mask_id, parse_id_number};
 pub use uscc::{uscc_check_char, validate_uscc};
-pub use company::Company;
 pub use worker::Worker;
 
 /// One finding about one field, for the form and the CLI.

@@ -4,9 +4,7 @@
 /// confused with 1, 0, 2, 5 and U.
 const CHARSET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// 3^(i-1) mod 31 for positions 1..=17.
-const WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /// Validates a code as typed; returns it trimmed and upper-cased.
 pub fn validate_uscc(input: &str) -> Result<String, String> {
@@ -98,10 +96,7 @@ mod tests {
             validate_uscc("  91440300708461136t \t").as_deref(),
             Ok("91440300708461136T")
         );
-        assert_eq!(
-            validate_uscc("91350100m000100y43").as_deref(),
-            Ok("91350100M000100Y43")
-        );
+        assert_eq!(validate_uscc("91350100m000100y43").as_deref(), Ok("91350100M000100Y43"));
     }
 
     #[test]
@@ -120,15 +115,8 @@ mod tests {
     fn check_value_zero_maps_to_0() {
         // Sum ≡ 0 (mod 31) must give check '0', not an index of 31.
         // 91310000MA1FL3L98 has sum ≡ 0; the correct code ends in 0 (python3).
-        assert_eq!(
-            validate_uscc("91310000MA1FL3L980").as_deref(),
-            Ok("91310000MA1FL3L980")
-        );
-        assert!(
-            validate_uscc("91310000MA1FL3L98X")
-                .unwrap_err()
-                .contains("应为 0")
-        );
+        assert_eq!(validate_uscc("91310000MA1FL3L980").as_deref(), Ok("91310000MA1FL3L980"));
+        assert!(validate_uscc("91310000MA1FL3L98X").unwrap_err().contains("应为 0"));
     }
 
     #[test]

@@ -99,11 +99,19 @@ pub fn field_label(field: &str) -> &'static str {
 }
 
 fn error(field: &str, message: impl Into<String>) -> Problem {
-    Problem { field: field.to_string(), message: message.into(), severity: Severity::Error }
+    Problem {
+        field: field.to_string(),
+        message: message.into(),
+        severity: Severity::Error,
+    }
 }
 
 fn warning(field: &str, message: impl Into<String>) -> Problem {
-    Problem { field: field.to_string(), message: message.into(), severity: Severity::Warning }
+    Problem {
+        field: field.to_string(),
+        message: message.into(),
+        severity: Severity::Warning,
+    }
 }
 
 impl Worker {
@@ -111,10 +119,25 @@ impl Worker {
     pub fn normalized(&self) -> Worker {
         let mut w = self.clone();
         for f in [
-            &mut w.id_code, &mut w.emp_name, &mut w.emp_phone, &mut w.emp_nativeplace, &mut w.emp_nation,
-            &mut w.pass_period, &mut w.match_flag, &mut w.emp_company, &mut w.emp_category, &mut w.emp_dept,
-            &mut w.job_typename, &mut w.job_name, &mut w.contract_status, &mut w.id_agency,
-            &mut w.id_validdate, &mut w.emp_bankname, &mut w.emp_cardnum, &mut w.job_dept, &mut w.team_name,
+            &mut w.id_code,
+            &mut w.emp_name,
+            &mut w.emp_phone,
+            &mut w.emp_nativeplace,
+            &mut w.emp_nation,
+            &mut w.pass_period,
+            &mut w.match_flag,
+            &mut w.emp_company,
+            &mut w.emp_category,
+            &mut w.emp_dept,
+            &mut w.job_typename,
+            &mut w.job_name,
+            &mut w.contract_status,
+            &mut w.id_agency,
+            &mut w.id_validdate,
+            &mut w.emp_bankname,
+            &mut w.emp_cardnum,
+            &mut w.job_dept,
+            &mut w.team_name,
         ] {
             *f = f.trim().to_string();
         }
@@ -172,7 +195,10 @@ impl Worker {
                     let age = super::age_on(id.birth_date, today);
                     out.extend(check_age(age, id.sex, &rules.age_rules));
                     if rules.blacklist.contains(&id.code) {
-                        out.push(error("id_code", "此人在本项目黑名单中，不能登记：如有疑问请联系项目管理人员"));
+                        out.push(error(
+                            "id_code",
+                            "此人在本项目黑名单中，不能登记：如有疑问请联系项目管理人员",
+                        ));
                     }
                 }
                 Err(e) => out.push(error("id_code", e)),
@@ -182,16 +208,21 @@ impl Worker {
             out.push(error("emp_name", "姓名太长：请按身份证填写"));
         }
         if !w.emp_phone.is_empty()
-            && let Err(e) = super::validate_mobile(&w.emp_phone) {
-                out.push(error("emp_phone", e));
-            }
+            && let Err(e) = super::validate_mobile(&w.emp_phone)
+        {
+            out.push(error("emp_phone", e));
+        }
         if !w.emp_nation.is_empty() && !super::is_ethnic_name(&w.emp_nation) {
-            out.push(error("emp_nation", format!("“{}”不是身份证上的民族名称：请从列表中选择", w.emp_nation)));
+            out.push(error(
+                "emp_nation",
+                format!("“{}”不是身份证上的民族名称：请从列表中选择", w.emp_nation),
+            ));
         }
         if !w.pass_period.is_empty()
-            && let Err(e) = super::parse_pass_period(&w.pass_period, today) {
-                out.push(error("pass_period", e));
-            }
+            && let Err(e) = super::parse_pass_period(&w.pass_period, today)
+        {
+            out.push(error("pass_period", e));
+        }
         if !w.match_flag.is_empty() && w.match_flag != "Y" && w.match_flag != "N" {
             out.push(error("match_flag", "人证比对只能是“Y”（一致）或“N”（不一致）"));
         }
@@ -214,19 +245,30 @@ impl Worker {
             ("job_name", &w.job_name, &rules.job_names, "工种名称"),
         ] {
             if !value.is_empty() && !known.is_empty() && !known.contains(value.as_str()) {
-                out.push(error(field, format!("{what}代码 {value} 不在平台字典中：请从列表中重新选择（或先刷新字典）")));
+                out.push(error(
+                    field,
+                    format!("{what}代码 {value} 不在平台字典中：请从列表中重新选择（或先刷新字典）"),
+                ));
             }
         }
         if !w.emp_company.is_empty() && !rules.companies.is_empty() && !rules.companies.contains(&w.emp_company) {
             out.push(error(
                 "emp_company",
-                format!("“{}”不是本项目的参建单位：请从列表选择，或先在“参建单位”里添加", w.emp_company),
+                format!(
+                    "“{}”不是本项目的参建单位：请从列表选择，或先在“参建单位”里添加",
+                    w.emp_company
+                ),
             ));
         }
         if let Some(locked) = &rules.locked_category
-            && !w.emp_category.is_empty() && &w.emp_category != locked {
-                out.push(error("emp_category", "人员类型上传后不允许变更：平台不接受修改，请保持原来的人员类型"));
-            }
+            && !w.emp_category.is_empty()
+            && &w.emp_category != locked
+        {
+            out.push(error(
+                "emp_category",
+                "人员类型上传后不允许变更：平台不接受修改，请保持原来的人员类型",
+            ));
+        }
         out
     }
 

@@ -37,13 +37,7 @@ pub struct Frame {
 // Hand-written so a frame in a log line is one short line, not a megabyte of numbers.
 impl std::fmt::Debug for Frame {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Frame({}×{}, {} bytes)",
-            self.width,
-            self.height,
-            self.rgb.len()
-        )
+        write!(f, "Frame({}×{}, {} bytes)", self.width, self.height, self.rgb.len())
     }
 }
 
@@ -64,9 +58,7 @@ pub trait CameraProvider: Send + Sync {
 pub enum CameraError {
     #[error("没有找到摄像头：请插上 USB 摄像头后点“刷新”，或点“从文件选择”")]
     NoCamera,
-    #[error(
-        "摄像头正被其他程序占用，或没有使用权限（{0}）：请关闭微信、QQ、视频会议等可能在用摄像头的程序后点“刷新”"
-    )]
+    #[error("摄像头正被其他程序占用，或没有使用权限（{0}）：请关闭微信、QQ、视频会议等可能在用摄像头的程序后点“刷新”")]
     Busy(String),
     #[error("摄像头出错（{0}）：请拔下摄像头重新插上后点“刷新”，或点“从文件选择”")]
     Failed(String),

@@ -40,9 +40,7 @@ const MIN_LONG_SIDE: u32 = 64;
 
 /// What a photo is used for; decides its size budget and how the UI names it.
 /// `Ord` so callers can key ordered maps (the outbox keeps photos in a `BTreeMap`).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum PhotoKind {
     Face,
     IdPortrait,
@@ -157,10 +155,7 @@ pub enum PhotoError {
 /// multi-GB file picked by mistake is refused instantly instead of being read into memory.
 pub fn load_photo_file(path: &Path, budget_bytes: usize) -> Result<NormalizedPhoto, PhotoError> {
     let file = std::fs::File::open(path).map_err(|e| PhotoError::Io(e.to_string()))?;
-    let len = file
-        .metadata()
-        .map_err(|e| PhotoError::Io(e.to_string()))?
-        .len();
+    let len = file.metadata().map_err(|e| PhotoError::Io(e.to_string()))?.len();
     if len > MAX_INPUT_BYTES {
         return Err(PhotoError::TooLarge { bytes: len });
     }
@@ -180,10 +175,7 @@ pub fn normalize_photo(bytes: &[u8], budget_bytes: usize) -> Result<NormalizedPh
 }
 
 /// Entry for pixels that are already in memory (camera frames): no decoding, no EXIF.
-pub(crate) fn normalize_rgb(
-    rgb: RgbImage,
-    budget_bytes: usize,
-) -> Result<NormalizedPhoto, PhotoError> {
+pub(crate) fn normalize_rgb(rgb: RgbImage, budget_bytes: usize) -> Result<NormalizedPhoto, PhotoError> {
     fit_to_budget(rgb, Orientation::NoTransforms, budget_bytes)
 }
 
@@ -210,9 +202,7 @@ fn decode(bytes: &[u8]) -> Result<(RgbImage, Orientation), PhotoError> {
     let mut header_limits = Limits::default();
     header_limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(header_limits);
-    let mut decoder = reader
-        .into_decoder()
-        .map_err(|e| map_image_error(e, None))?;
+    let mut decoder = reader.into_decoder().map_err(|e| map_image_error(e, None))?;
 
     let (width, height) = decoder.dimensions();
     if width == 0 || height == 0 {
@@ -227,9 +217,7 @@ fn decode(bytes: &[u8]) -> Result<(RgbImage, Orientation), PhotoError> {
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_ALLOC);
     let dims = Some((width, height));
-    decoder
-        .set_limits(limits)
-        .map_err(|e| map_image_error(e, dims))?;
+    decoder.set_limits(limits).map_err(|e| map_image_error(e, dims))?;
     // Broken EXIF is common in edited photos; an unrotated photo beats a refused one.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let image = DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(e, dims))?;
@@ -238,9 +226,7 @@ fn decode(bytes: &[u8]) -> Result<(RgbImage, Orientation), PhotoError> {
 
 fn map_image_error(e: ImageError, dims: Option<(u32, u32)>) -> PhotoError {
     match (e, dims) {
-        (ImageError::Limits(_), Some((width, height))) => {
-            PhotoError::TooManyPixels { width, height }
-        }
+        (ImageError::Limits(_), Some((width, height))) => PhotoError::TooManyPixels { width, height },
         (other, _) => PhotoError::Corrupt(other.to_string()),
     }
 }

@@ -50,7 +50,10 @@ impl Default for Backoff {
     /// 5 s, 10 s, 20 s … up to 10 minutes: a site's outage is minutes to hours, and a
     /// record should go out soon after the line comes back.
     fn default() -> Self {
-        Backoff { base_secs: 5, cap_secs: 600 }
+        Backoff {
+            base_secs: 5,
+            cap_secs: 600,
+        }
     }
 }
 
@@ -60,7 +63,11 @@ impl Backoff {
     pub fn delay_secs(&self, attempts: u32, jitter: f64) -> u64 {
         let exp = attempts.saturating_sub(1).min(32);
         let step = self.base_secs.saturating_mul(1u64 << exp).min(self.cap_secs).max(1);
-        let jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.0 };
+        let jitter = if jitter.is_finite() {
+            jitter.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         let half = step / 2;
         (half + ((step - half) as f64 * jitter).round() as u64).clamp(half.max(1), step)
     }
@@ -94,7 +101,11 @@ mod tests {
                 match decide(Outcome::Transient, attempts, j, &b) {
                     Decision::RetryAfterSecs(s) => {
                         let step = (5u64.saturating_mul(1 << attempts.saturating_sub(1).min(32))).min(600);
-                        assert!(s >= step / 2 && s <= step, "attempt {attempts} jitter {j}: {s} not in [{}, {step}]", step / 2);
+                        assert!(
+                            s >= step / 2 && s <= step,
+                            "attempt {attempts} jitter {j}: {s} not in [{}, {step}]",
+                            step / 2
+                        );
                         assert!((2..=600).contains(&s));
                     }
                     other => panic!("transient gave {other:?}"),
@@ -122,7 +133,10 @@ mod tests {
 
     #[test]
     fn odd_jitter_and_tiny_settings_stay_sane() {
-        let b = Backoff { base_secs: 0, cap_secs: 0 };
+        let b = Backoff {
+            base_secs: 0,
+            cap_secs: 0,
+        };
         assert_eq!(b.delay_secs(1, 0.5), 1);
         let b = Backoff::default();
         assert_eq!(b.delay_secs(3, f64::NAN), 10);
@@ -146,6 +160,12 @@ mod tests {
         assert_eq!(Outcome::of(&p("26", Endpoint::RegisterEmployee)), Outcome::AccessDenied);
         assert_eq!(Outcome::of(&p("41", Endpoint::RegisterEmployee)), Outcome::Permanent);
         assert_eq!(Outcome::of(&p("48", Endpoint::UploadPassedLog)), Outcome::AlreadyDone);
-        assert_eq!(Outcome::of(&ApiError::Network { kind: NetworkKind::Connect, detail: String::new() }), Outcome::Transient);
+        assert_eq!(
+            Outcome::of(&ApiError::Network {
+                kind: NetworkKind::Connect,
+                detail: String::new()
+            }),
+            Outcome::Transient
+        );
     }
 }

@@ -92,7 +92,11 @@ struct Refusal {
 
 impl<'a> Sender<'a> {
     pub fn new(store: &'a mut Store, client: &'a PlatformClient, settings: &'a SendSettings) -> Sender<'a> {
-        Sender { store, client, settings }
+        Sender {
+            store,
+            client,
+            settings,
+        }
     }
 
     /// Sends every due item once (those failing transiently are rescheduled, not retried here).
@@ -141,30 +145,49 @@ impl<'a> Sender<'a> {
     pub fn blocked_by(&self, item: &OutboxItem) -> Result<Option<String>, StoreError> {
         match item.kind {
             ItemKind::Register => {
-                let Some(rec) = self.store.worker(&item.record_key)? else { return Ok(None) };
+                let Some(rec) = self.store.worker(&item.record_key)? else {
+                    return Ok(None);
+                };
                 if let Some(suid) = self.store.company_suid_by_name(&rec.worker.emp_company)?
-                    && self.store.has_pending_item_before(ItemKind::AddCompany, &suid, i64::MAX)? {
-                        return Ok(Some(format!("等待单位“{}”先上传", rec.worker.emp_company)));
-                    }
+                    && self
+                        .store
+                        .has_pending_item_before(ItemKind::AddCompany, &suid, i64::MAX)?
+                {
+                    return Ok(Some(format!("等待单位“{}”先上传", rec.worker.emp_company)));
+                }
                 Ok(None)
             }
             ItemKind::Leave => {
                 for (id_code, _) in self.store.unsent_departures(item.id)? {
-                    if self.store.has_pending_item_before(ItemKind::Register, &id_code, item.id)? {
+                    if self
+                        .store
+                        .has_pending_item_before(ItemKind::Register, &id_code, item.id)?
+                    {
                         return Ok(Some(format!("等待 {} 的登记先上传", mask_id(&id_code))));
                     }
                 }
                 Ok(None)
             }
             ItemKind::AddCompany => {
-                let superior = self.store.company(&item.record_key)?.map(|c| c.company.suid_superior).unwrap_or_default();
-                if !superior.is_empty() && self.store.has_pending_item_before(ItemKind::AddCompany, &superior, item.id)? {
+                let superior = self
+                    .store
+                    .company(&item.record_key)?
+                    .map(|c| c.company.suid_superior)
+                    .unwrap_or_default();
+                if !superior.is_empty()
+                    && self
+                        .store
+                        .has_pending_item_before(ItemKind::AddCompany, &superior, item.id)?
+                {
                     return Ok(Some("等待上级单位先上传".into()));
                 }
                 Ok(None)
             }
             ItemKind::RemoveCompany => {
-                if self.store.has_pending_item_before(ItemKind::AddCompany, &item.record_key, item.id)? {
+                if self
+                    .store
+                    .has_pending_item_before(ItemKind::AddCompany, &item.record_key, item.id)?
+                {
                     return Ok(Some("等待该单位的新增先完成".into()));
                 }
                 Ok(None)
@@ -193,7 +216,13 @@ impl<'a> Sender<'a> {
             Err(SendFailure::Store(err)) => {
                 let secs = self.settings.backoff.delay_secs(attempts, fastrand::f64());
                 let message = format!("本机数据库暂时出错：{err}");
-                self.store.mark_retry(item.id, Utc::now() + Duration::seconds(secs as i64), "", &message, "稍后会自动重试")?;
+                self.store.mark_retry(
+                    item.id,
+                    Utc::now() + Duration::seconds(secs as i64),
+                    "",
+                    &message,
+                    "稍后会自动重试",
+                )?;
                 Ok(Decision::RetryAfterSecs(secs))
             }
         }
@@ -203,7 +232,10 @@ impl<'a> Sender<'a> {
         let mut outcome = Outcome::of(err);
         // Removal is the one write that is not an upsert: a retry after an answer that never
         // came may find the company already gone (47). That is the state the clerk asked for.
-        if item.kind == ItemKind::RemoveCompany && attempts > 1 && err.code() == Some(crate::api::envelope::CODE_NOT_FOUND) {
+        if item.kind == ItemKind::RemoveCompany
+            && attempts > 1
+            && err.code() == Some(crate::api::envelope::CODE_NOT_FOUND)
+        {
             outcome = Outcome::AlreadyDone;
         }
         let decision = decide(outcome, attempts, fastrand::f64(), &self.settings.backoff);
@@ -216,7 +248,8 @@ impl<'a> Sender<'a> {
                 // 48: the platform has it already.
                 match item.kind {
                     ItemKind::Register => {
-                        self.store.mark_worker_registered(item.id, &item.record_key, &RegisterAnswer::default())?
+                        self.store
+                            .mark_worker_registered(item.id, &item.record_key, &RegisterAnswer::default())?
                     }
                     ItemKind::Leave => {
                         self.store.apply_leave_answer(item.id, &[])?;
@@ -230,7 +263,14 @@ impl<'a> Sender<'a> {
                 self.store.mark_retry(item.id, at, &code, &message, err.advice())?;
             }
             Decision::NeedsFix => {
-                self.refuse(item, &Refusal { code, message, advice: err.advice().to_string() })?;
+                self.refuse(
+                    item,
+                    &Refusal {
+                        code,
+                        message,
+                        advice: err.advice().to_string(),
+                    },
+                )?;
             }
             Decision::PauseQueue => {
                 self.store.mark_waiting(item.id)?;
@@ -243,14 +283,26 @@ impl<'a> Sender<'a> {
     }
 
     fn refuse(&mut self, item: &OutboxItem, r: &Refusal) -> Result<(), StoreError> {
-        self.store.update_item(item.id, crate::store::ItemState::NeedsFix, None, &r.code, &r.message, &r.advice)?;
-        let text = if r.code.is_empty() { r.message.clone() } else { format!("代码 {}：{}", r.code, r.message) };
+        self.store.update_item(
+            item.id,
+            crate::store::ItemState::NeedsFix,
+            None,
+            &r.code,
+            &r.message,
+            &r.advice,
+        )?;
+        let text = if r.code.is_empty() {
+            r.message.clone()
+        } else {
+            format!("代码 {}：{}", r.code, r.message)
+        };
         if item.kind == ItemKind::Leave {
             if r.code != "10" {
                 self.store.refuse_departures(item.id, &text)?;
             }
         } else {
-            self.store.set_record_state(item.kind, &item.record_key, RecordState::NeedsFix, &text)?;
+            self.store
+                .set_record_state(item.kind, &item.record_key, RecordState::NeedsFix, &text)?;
         }
         self.store.audit("平台拒绝", &item.label, &text)?;
         Ok(())
@@ -265,10 +317,20 @@ impl<'a> Sender<'a> {
             return Ok(Err(local_refusal("本机找不到这条人员记录：请重新登记")));
         };
         let photos = self.store.worker_photos(&item.record_key)?;
-        let b64 = |k: PhotoKind| photos.get(&k).map(|j| base64::engine::general_purpose::STANDARD.encode(j)).unwrap_or_default();
+        let b64 = |k: PhotoKind| {
+            photos
+                .get(&k)
+                .map(|j| base64::engine::general_purpose::STANDARD.encode(j))
+                .unwrap_or_default()
+        };
         let req = rec.worker.to_request(
             &self.settings.project_id,
-            [b64(PhotoKind::IdPortrait), b64(PhotoKind::Face), b64(PhotoKind::IdScanFront), b64(PhotoKind::IdScanBack)],
+            [
+                b64(PhotoKind::IdPortrait),
+                b64(PhotoKind::Face),
+                b64(PhotoKind::IdScanFront),
+                b64(PhotoKind::IdScanBack),
+            ],
         );
         let answer = self.client.register_employee(&req)?;
         self.store.mark_worker_registered(item.id, &item.record_key, &answer)?;
@@ -286,7 +348,10 @@ impl<'a> Sender<'a> {
             project_id: self.settings.project_id.clone(),
             list: pending
                 .into_iter()
-                .map(|(id_code, exit_time)| LeaveItem { id_code, exit_time: (!exit_time.is_empty()).then_some(exit_time) })
+                .map(|(id_code, exit_time)| LeaveItem {
+                    id_code,
+                    exit_time: (!exit_time.is_empty()).then_some(exit_time),
+                })
                 .collect(),
         };
         let failures = self.client.leave_project(&body)?;
@@ -299,7 +364,13 @@ impl<'a> Sender<'a> {
         }
         let names: Vec<String> = failures
             .iter()
-            .map(|f| format!("{}：{}", mask_id(&f.id_code), if f.message.is_empty() { "未接受" } else { &f.message }))
+            .map(|f| {
+                format!(
+                    "{}：{}",
+                    mask_id(&f.id_code),
+                    if f.message.is_empty() { "未接受" } else { &f.message }
+                )
+            })
             .collect();
         Ok(Err(Refusal {
             code: "10".into(),
@@ -312,7 +383,8 @@ impl<'a> Sender<'a> {
         let Some(rec) = self.store.company(&item.record_key)? else {
             return Ok(Err(local_refusal("本机找不到这个单位：请重新添加")));
         };
-        self.client.add_company(&rec.company.to_request(&self.settings.project_id))?;
+        self.client
+            .add_company(&rec.company.to_request(&self.settings.project_id))?;
         self.store.mark_company_sent(item.id, &item.record_key, false)?;
         self.count_success(Endpoint::AddCompany)?;
         Ok(Ok(Decision::Done))
@@ -321,10 +393,12 @@ impl<'a> Sender<'a> {
     fn send_remove_company(&mut self, item: &OutboxItem) -> Result<Result<Decision, Refusal>, SendFailure> {
         let company: Company = self
             .store
-            .company(&item.record_key)
-            ?
+            .company(&item.record_key)?
             .map(|c| c.company)
-            .unwrap_or_else(|| Company { suid: item.record_key.clone(), ..Default::default() });
+            .unwrap_or_else(|| Company {
+                suid: item.record_key.clone(),
+                ..Default::default()
+            });
         self.client.remove_company(&ProjectRemoveCompany {
             project_id: self.settings.project_id.clone(),
             company_name: company.company_name,
@@ -337,5 +411,9 @@ impl<'a> Sender<'a> {
 }
 
 fn local_refusal(message: &str) -> Refusal {
-    Refusal { code: String::new(), message: message.into(), advice: "请修改后重新提交".into() }
+    Refusal {
+        code: String::new(),
+        message: message.into(),
+        advice: "请修改后重新提交".into(),
+    }
 }

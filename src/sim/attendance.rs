@@ -65,7 +65,14 @@ fn log_key(log: &Value) -> Option<(String, String, String)> {
 fn check_item(ctx: &Ctx<'_>, i: usize, item: &Body) -> Result<(), Answer> {
     let name = |k: &str| format!("passedlog_list[{i}].{k}");
     let get = |k: &str| required(item, k).map_err(|a| rename(a, k, &name(k)));
-    for key in ["person_type", "person_id", "person_name", "passed_time", "direction", "way"] {
+    for key in [
+        "person_type",
+        "person_id",
+        "person_name",
+        "passed_time",
+        "direction",
+        "way",
+    ] {
         get(key)?;
     }
     let person_type = get("person_type")?;
@@ -73,7 +80,11 @@ fn check_item(ctx: &Ctx<'_>, i: usize, item: &Body) -> Result<(), Answer> {
     let passed = check_time("passed_time", get("passed_time")?)?;
     let age = (ctx.now - passed).num_seconds();
     if age > MAX_AGE_SECS {
-        return Err(Answer::field(Code::Illegal, "passed_time", "考勤时间超出实时上传范围(2小时)"));
+        return Err(Answer::field(
+            Code::Illegal,
+            "passed_time",
+            "考勤时间超出实时上传范围(2小时)",
+        ));
     }
     if -age > MAX_AHEAD_SECS {
         return Err(Answer::field(Code::Illegal, "passed_time", "考勤时间晚于服务器时间"));
@@ -88,7 +99,11 @@ fn check_item(ctx: &Ctx<'_>, i: usize, item: &Body) -> Result<(), Answer> {
     }
     let person_id = get("person_id")?;
     if person_type == "1" && !is_known_worker(ctx, person_id) {
-        return Err(Answer::field(Code::NotFound, "person_id", format!("未找到该人员{person_id}")));
+        return Err(Answer::field(
+            Code::NotFound,
+            "person_id",
+            format!("未找到该人员{person_id}"),
+        ));
     }
     Ok(())
 }
@@ -96,7 +111,11 @@ fn check_item(ctx: &Ctx<'_>, i: usize, item: &Body) -> Result<(), Answer> {
 /// `person_id` may be the platform's emp_id or the id_code.
 fn is_known_worker(ctx: &Ctx<'_>, person_id: &str) -> bool {
     normalise_id(person_id).is_some_and(|id| ctx.state.workers.contains_key(&id))
-        || ctx.state.workers.values().any(|w| w.emp_id.eq_ignore_ascii_case(person_id))
+        || ctx
+            .state
+            .workers
+            .values()
+            .any(|w| w.emp_id.eq_ignore_ascii_case(person_id))
 }
 
 /// Item fields are named with their position so the clerk can find the bad log.

@@ -9,8 +9,7 @@ use crate::api::endpoints::Endpoint;
 use crate::domain;
 
 fn suid(field: &str, value: &str) -> Result<String, Answer> {
-    domain::validate_uscc(value)
-        .map_err(|e| Answer::field(Code::Illegal, field, format!("统一社会信用代码无效:{e}")))
+    domain::validate_uscc(value).map_err(|e| Answer::field(Code::Illegal, field, format!("统一社会信用代码无效:{e}")))
 }
 
 /// An optional field, its shape check and the refusal's wording.
@@ -77,7 +76,11 @@ fn try_remove(ctx: &mut Ctx<'_>, body: &Body) -> Result<Answer, Answer> {
     // about to remove a different company than the clerk picked.
     let name = required(body, "Company_Name")?;
     if existing.get("Company_Name").and_then(Value::as_str) != Some(name) {
-        return Err(Answer::field(Code::Illegal, "Company_Name", "企业名称与统一社会信用代码不符"));
+        return Err(Answer::field(
+            Code::Illegal,
+            "Company_Name",
+            "企业名称与统一社会信用代码不符",
+        ));
     }
     ctx.state.companies.remove(&key);
     Ok(Answer::ok(Value::Null))

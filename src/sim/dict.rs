@@ -69,8 +69,11 @@ mod tests {
         }
         let jobs = d.entries(Endpoint::DictListJobName);
         assert!(jobs.len() >= 50);
-        assert!(jobs.iter().all(|j| j.orders.len() == 32
-            && j.orders.chars().all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c))));
+        assert!(
+            jobs.iter()
+                .all(|j| j.orders.len() == 32
+                    && j.orders.chars().all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c)))
+        );
         assert!(d.has_code(Endpoint::GetCompanyType, "07") && d.has_code(Endpoint::GetCompanyType, "13"));
         assert!(d.has_code(Endpoint::DictListEmpCategory, "05"));
         assert!(!d.has_code(Endpoint::DictListEmpCategory, "04"));

@@ -64,11 +64,19 @@ pub struct Answer {
 
 impl Answer {
     pub fn ok(data: Value) -> Answer {
-        Answer { code: Code::Success, detail: String::new(), data }
+        Answer {
+            code: Code::Success,
+            detail: String::new(),
+            data,
+        }
     }
 
     pub fn fail(code: Code, detail: impl Into<String>) -> Answer {
-        Answer { code, detail: detail.into(), data: Value::Null }
+        Answer {
+            code,
+            detail: detail.into(),
+            data: Value::Null,
+        }
     }
 
     /// `{说明}({field})`: the detail always names the field, the way the client shows it.
@@ -105,7 +113,10 @@ mod tests {
         assert_eq!(v["detail_message"], "身份证号码无效(id_code)");
         assert!(v["result_data"].is_null());
         let keys: Vec<&String> = v.as_object().map(|m| m.keys().collect()).unwrap_or_default();
-        assert_eq!(keys, ["result", "status", "code", "message", "detail_message", "result_data"]);
+        assert_eq!(
+            keys,
+            ["result", "status", "code", "message", "detail_message", "result_data"]
+        );
         assert_eq!(Answer::fail(Code::Partial, "").to_json()["result"], "partial error");
         assert_eq!(Answer::ok(json!({})).to_json()["result"], "true");
     }

@@ -66,13 +66,21 @@ mod tests {
         assert_eq!(dice.next(), Some(FaultKind::NonJson));
         assert_eq!(dice.next(), None);
 
-        let mut always = FaultDice::new(Faults { lose_answer_pct: 100, ..Faults::default() });
+        let mut always = FaultDice::new(Faults {
+            lose_answer_pct: 100,
+            ..Faults::default()
+        });
         assert!((0..50).all(|_| always.next() == Some(FaultKind::LoseAnswer)));
     }
 
     #[test]
     fn seeded_draws_repeat() {
-        let faults = Faults { http_500_pct: 30, close_pct: 30, seed: Some(7), ..Faults::default() };
+        let faults = Faults {
+            http_500_pct: 30,
+            close_pct: 30,
+            seed: Some(7),
+            ..Faults::default()
+        };
         let draw = |f: &Faults| {
             let mut d = FaultDice::new(f.clone());
             (0..200).map(|_| d.next()).collect::<Vec<_>>()

@@ -49,7 +49,11 @@ pub fn object_list<'a>(body: &'a Body, field: &str) -> Result<Vec<&'a Body>, Ans
 pub fn check_project(body: &Body, project_id: &str) -> Result<(), Answer> {
     let given = required(body, "Project_ID")?;
     if given != project_id {
-        return Err(Answer::field(Code::Illegal, "Project_ID", format!("项目编号{given}不存在或不属于该设备")));
+        return Err(Answer::field(
+            Code::Illegal,
+            "Project_ID",
+            format!("项目编号{given}不存在或不属于该设备"),
+        ));
     }
     Ok(())
 }
@@ -58,7 +62,11 @@ pub fn check_project(body: &Body, project_id: &str) -> Result<(), Answer> {
 /// the platform stores the decoded bytes as a .jpg and the portal shows nothing otherwise.
 pub fn check_jpeg(field: &str, value: &str) -> Result<(), Answer> {
     if value.starts_with("data:") {
-        return Err(Answer::field(Code::Illegal, field, "照片应为JPEG的Base64编码,不能带data:前缀"));
+        return Err(Answer::field(
+            Code::Illegal,
+            field,
+            "照片应为JPEG的Base64编码,不能带data:前缀",
+        ));
     }
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(value)
@@ -75,8 +83,7 @@ pub fn check_time(field: &str, value: &str) -> Result<DateTime<Utc>, Answer> {
     if value.trim() != value {
         return Err(Answer::field(Code::Illegal, field, "时间格式应为yyyy-MM-dd HH:mm:ss"));
     }
-    parse_beijing_timestamp(value)
-        .ok_or_else(|| Answer::field(Code::Illegal, field, "时间格式应为yyyy-MM-dd HH:mm:ss"))
+    parse_beijing_timestamp(value).ok_or_else(|| Answer::field(Code::Illegal, field, "时间格式应为yyyy-MM-dd HH:mm:ss"))
 }
 
 /// One of a fixed set of values.
@@ -84,7 +91,11 @@ pub fn check_one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), An
     if allowed.contains(&value) {
         Ok(())
     } else {
-        Err(Answer::field(Code::Illegal, field, format!("取值应为{}之一", allowed.join("/"))))
+        Err(Answer::field(
+            Code::Illegal,
+            field,
+            format!("取值应为{}之一", allowed.join("/")),
+        ))
     }
 }
 
@@ -99,7 +110,9 @@ pub fn beijing_today(now: DateTime<Utc>) -> chrono::NaiveDate {
 
 /// `yyyy-MM-dd HH:mm:ss.SSS` in Beijing time, as the platform writes `modify_time`.
 pub fn beijing_millis(now: DateTime<Utc>) -> String {
-    now.with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S%.3f").to_string()
+    now.with_timezone(&beijing())
+        .format("%Y-%m-%d %H:%M:%S%.3f")
+        .to_string()
 }
 
 /// 32 upper-case hex digits, like the platform's UUID-derived ids.
@@ -108,7 +121,9 @@ pub fn new_id(rng: &mut fastrand::Rng) -> String {
 }
 
 pub fn light_email(value: &str) -> bool {
-    let Some((user, domain)) = value.split_once('@') else { return false };
+    let Some((user, domain)) = value.split_once('@') else {
+        return false;
+    };
     !user.is_empty()
         && !domain.contains('@')
         && domain.contains('.')

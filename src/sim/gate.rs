@@ -45,7 +45,11 @@ pub fn check(config: &SimConfig, endpoint: Endpoint, req: &Request, now: DateTim
     }
 
     let Some(sent_at) = parse_beijing_timestamp(timestamp).filter(|_| timestamp.trim() == timestamp) else {
-        return Err(Answer::field(Code::Illegal, "timestamp", "时间戳格式应为yyyy-MM-dd HH:mm:ss"));
+        return Err(Answer::field(
+            Code::Illegal,
+            "timestamp",
+            "时间戳格式应为yyyy-MM-dd HH:mm:ss",
+        ));
     };
     let skew = (sent_at - now).num_seconds();
     if skew.abs() > CLOCK_TOLERANCE_SECS {
@@ -59,7 +63,13 @@ pub fn check(config: &SimConfig, endpoint: Endpoint, req: &Request, now: DateTim
     let text = decode_body(req.header("content-type"), &req.body)?;
     let expected = signature(
         &config.api_secret,
-        &SignedParams { api_key, api_version, client_serial, timestamp, body: &text },
+        &SignedParams {
+            api_key,
+            api_version,
+            client_serial,
+            timestamp,
+            body: &text,
+        },
     );
     // The platform compares with String.equals: a lower-case signature is a wrong one.
     if sig != expected {
@@ -67,7 +77,11 @@ pub fn check(config: &SimConfig, endpoint: Endpoint, req: &Request, now: DateTim
     }
 
     let trimmed = text.trim();
-    let json_text = if trimmed.is_empty() && endpoint.is_dictionary() { "{}" } else { trimmed };
+    let json_text = if trimmed.is_empty() && endpoint.is_dictionary() {
+        "{}"
+    } else {
+        trimmed
+    };
     match serde_json::from_str::<Value>(json_text) {
         Ok(Value::Object(body)) => Ok(body),
         _ => Err(Answer::fail(Code::Missing, "JSON转换失败,请检查参数格式是否正确")),
@@ -90,7 +104,11 @@ pub fn decode_body(content_type: Option<&str>, body: &[u8]) -> Result<String, An
         }
         // Java replaces malformed input with U+FFFD; so does from_utf8_lossy.
         Some("utf-8" | "utf8") => Ok(String::from_utf8_lossy(body).into_owned()),
-        Some(other) => Err(Answer::field(Code::BadData, "Content-Type", format!("不支持的字符集{other}"))),
+        Some(other) => Err(Answer::field(
+            Code::BadData,
+            "Content-Type",
+            format!("不支持的字符集{other}"),
+        )),
     }
 }
 
@@ -101,11 +119,20 @@ mod tests {
     #[test]
     fn charset_rules() {
         let zh = "张三".as_bytes();
-        assert_eq!(decode_body(Some("application/json;charset=UTF-8"), zh).as_deref(), Ok("张三"));
-        assert_eq!(decode_body(Some("application/json; Charset=\"utf-8\""), zh).as_deref(), Ok("张三"));
+        assert_eq!(
+            decode_body(Some("application/json;charset=UTF-8"), zh).as_deref(),
+            Ok("张三")
+        );
+        assert_eq!(
+            decode_body(Some("application/json; Charset=\"utf-8\""), zh).as_deref(),
+            Ok("张三")
+        );
         let latin: String = zh.iter().map(|&b| char::from(b)).collect();
         assert_eq!(decode_body(Some("application/json"), zh), Ok(latin.clone()));
         assert_eq!(decode_body(None, zh), Ok(latin));
-        assert_eq!(decode_body(Some("application/json;charset=GBK"), zh).map_err(|a| a.code), Err(Code::BadData));
+        assert_eq!(
+            decode_body(Some("application/json;charset=GBK"), zh).map_err(|a| a.code),
+            Err(Code::BadData)
+        );
     }
 }

@@ -26,7 +26,10 @@ pub struct Request {
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// First occurrence wins, as with a servlet's `getParameter`.
@@ -81,7 +84,10 @@ pub fn read_request(reader: &mut impl BufRead, writer: &mut impl Write) -> Resul
         headers.push((name.trim().to_string(), value.trim().to_string()));
     }
     let get = |name: &str| {
-        headers.iter().find(|(k, _): &&(String, String)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
+        headers
+            .iter()
+            .find(|(k, _): &&(String, String)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
     };
     let connection = get("connection").unwrap_or_default().to_ascii_lowercase();
     let keep_alive = if version == "HTTP/1.0" {
@@ -112,7 +118,14 @@ pub fn read_request(reader: &mut impl BufRead, writer: &mut impl Write) -> Resul
         body
     };
     let (path, query) = split_target(target);
-    Ok(Request { method: method.to_string(), path, query, headers, body, keep_alive })
+    Ok(Request {
+        method: method.to_string(),
+        path,
+        query,
+        headers,
+        body,
+        keep_alive,
+    })
 }
 
 /// One CRLF- (or LF-) terminated line without its terminator; ISO-8859-1 like a servlet.
@@ -141,8 +154,7 @@ fn read_chunked(reader: &mut impl BufRead) -> Result<Vec<u8>, ReadError> {
     loop {
         let line = read_line(reader)?;
         let size_text = line.split(';').next().unwrap_or("").trim();
-        let size = usize::from_str_radix(size_text, 16)
-            .map_err(|_| ReadError::BadRequest("bad chunk size"))?;
+        let size = usize::from_str_radix(size_text, 16).map_err(|_| ReadError::BadRequest("bad chunk size"))?;
         if size == 0 {
             // Trailers, if any, end with an empty line.
             while !read_line(reader)?.is_empty() {}
@@ -162,7 +174,10 @@ fn read_chunked(reader: &mut impl BufRead) -> Result<Vec<u8>, ReadError> {
 
 /// Splits `path?query`, accepting the absolute form a proxy-configured client sends.
 fn split_target(target: &str) -> (String, Vec<(String, String)>) {
-    let target = match target.strip_prefix("http://").or_else(|| target.strip_prefix("https://")) {
+    let target = match target
+        .strip_prefix("http://")
+        .or_else(|| target.strip_prefix("https://"))
+    {
         Some(rest) => rest.find('/').map_or("/", |i| &rest[i..]),
         None => target,
     };
@@ -194,11 +209,19 @@ pub struct Response {
 
 impl Response {
     pub fn json(status: u16, value: &serde_json::Value) -> Response {
-        Response { status, content_type: JSON, body: value.to_string().into_bytes() }
+        Response {
+            status,
+            content_type: JSON,
+            body: value.to_string().into_bytes(),
+        }
     }
 
     pub fn html(status: u16, body: &str) -> Response {
-        Response { status, content_type: HTML, body: body.as_bytes().to_vec() }
+        Response {
+            status,
+            content_type: HTML,
+            body: body.as_bytes().to_vec(),
+        }
     }
 }
 
@@ -242,8 +265,10 @@ mod tests {
 
     #[test]
     fn content_length_query_and_keep_alive() {
-        let r = parse(b"POST /CWRService/X?timestamp=2026-01-02%2003%3A04%3A05&a=1&a=2 HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}")
-            .expect("parses");
+        let r = parse(
+            b"POST /CWRService/X?timestamp=2026-01-02%2003%3A04%3A05&a=1&a=2 HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}",
+        )
+        .expect("parses");
         assert_eq!(r.path, "/CWRService/X");
         assert_eq!(r.param("timestamp"), Some("2026-01-02 03:04:05"));
         assert_eq!(r.param("a"), Some("1"));
@@ -261,19 +286,28 @@ mod tests {
 
     #[test]
     fn refusals() {
-        assert!(matches!(parse(b"POST /a?t=1 2 HTTP/1.1\r\n\r\n"), Err(ReadError::BadRequest(_))));
+        assert!(matches!(
+            parse(b"POST /a?t=1 2 HTTP/1.1\r\n\r\n"),
+            Err(ReadError::BadRequest(_))
+        ));
         assert!(matches!(
             parse(b"POST / HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n"),
             Err(ReadError::TooLarge)
         ));
         assert!(matches!(parse(b""), Err(ReadError::Closed)));
-        assert!(matches!(parse(b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n{}"), Err(ReadError::Closed)));
+        assert!(matches!(
+            parse(b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n{}"),
+            Err(ReadError::Closed)
+        ));
     }
 
     #[test]
     fn date_is_imf_fixdate() {
         let d = http_date();
         assert!(d.ends_with(" GMT") && d.len() == 29, "{d}");
-        assert!(chrono::DateTime::parse_from_rfc2822(&d.replace("GMT", "+0000")).is_ok(), "{d}");
+        assert!(
+            chrono::DateTime::parse_from_rfc2822(&d.replace("GMT", "+0000")).is_ok(),
+            "{d}"
+        );
     }
 }

@@ -116,7 +116,11 @@ pub fn start(config: SimConfig) -> std::io::Result<SimHandle> {
     let (shared, listener) = server::Shared::bind(config)?;
     let addr = listener.local_addr()?;
     let acceptor = server::spawn_acceptor(Arc::clone(&shared), listener)?;
-    Ok(SimHandle { shared, addr, acceptor: Some(acceptor) })
+    Ok(SimHandle {
+        shared,
+        addr,
+        acceptor: Some(acceptor),
+    })
 }
 
 impl SimHandle {
@@ -180,7 +184,10 @@ pub fn run_forever(config: SimConfig) -> std::io::Result<()> {
         println!("  client_serial {serial}");
         println!("  Project_ID    {project}");
     }
-    println!("  state: GET {0}/sim/state   faults: POST {0}/sim/faults", handle.base_url());
+    println!(
+        "  state: GET {0}/sim/state   faults: POST {0}/sim/faults",
+        handle.base_url()
+    );
     loop {
         std::thread::park();
     }

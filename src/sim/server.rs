@@ -144,11 +144,20 @@ impl Shared {
         if req.path == "/sim" || req.path.starts_with("/sim/") {
             return Outcome::Respond(self.control(req));
         }
-        let Some(endpoint) = Endpoint::ALL.into_iter().find(|e| self.config.protocol.path(*e) == req.path) else {
-            return Outcome::Respond(Response::html(404, "<html><body><h1>HTTP Status 404 – Not Found</h1></body></html>"));
+        let Some(endpoint) = Endpoint::ALL
+            .into_iter()
+            .find(|e| self.config.protocol.path(*e) == req.path)
+        else {
+            return Outcome::Respond(Response::html(
+                404,
+                "<html><body><h1>HTTP Status 404 – Not Found</h1></body></html>",
+            ));
         };
         if req.method != "POST" {
-            return Outcome::Respond(Response::html(405, "<html><body><h1>HTTP Status 405 – Method Not Allowed</h1></body></html>"));
+            return Outcome::Respond(Response::html(
+                405,
+                "<html><body><h1>HTTP Status 405 – Method Not Allowed</h1></body></html>",
+            ));
         }
         let (fault, latency) = {
             let mut inner = lock(&self.inner);
@@ -178,7 +187,12 @@ impl Shared {
     fn process(&self, endpoint: Endpoint, req: &Request) -> Answer {
         let now = Utc::now();
         let mut guard = lock(&self.inner);
-        let Inner { state, rng, under_construction, .. } = &mut *guard;
+        let Inner {
+            state,
+            rng,
+            under_construction,
+            ..
+        } = &mut *guard;
         let answer = match gate::check(&self.config, endpoint, req, now) {
             Err(refusal) => refusal,
             Ok(body) => {
@@ -218,21 +232,26 @@ impl Shared {
                 }
                 Err(e) => bad(e),
             },
-            ("GET", "/sim/faults") => {
-                Response::json(200, &serde_json::to_value(lock(&self.inner).dice.faults()).unwrap_or_default())
-            }
+            ("GET", "/sim/faults") => Response::json(
+                200,
+                &serde_json::to_value(lock(&self.inner).dice.faults()).unwrap_or_default(),
+            ),
             ("POST", "/sim/settings") => match serde_json::from_slice::<Settings>(&req.body) {
                 Ok(settings) => {
                     if let Some(yes) = settings.under_construction {
                         self.set_under_construction(yes);
                     }
-                    Response::json(200, &json!({ "under_construction": lock(&self.inner).under_construction }))
+                    Response::json(
+                        200,
+                        &json!({ "under_construction": lock(&self.inner).under_construction }),
+                    )
                 }
                 Err(e) => bad(e),
             },
-            ("GET", "/sim/settings") => {
-                Response::json(200, &json!({ "under_construction": lock(&self.inner).under_construction }))
-            }
+            ("GET", "/sim/settings") => Response::json(
+                200,
+                &json!({ "under_construction": lock(&self.inner).under_construction }),
+            ),
             _ => Response::json(404, &json!({ "error": "unknown simulator path" })),
         }
     }

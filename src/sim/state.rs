@@ -45,11 +45,20 @@ pub struct SimDeparture {
 impl SimState {
     /// How many calls to `endpoint` (URL name, e.g. `userLeaveProject`) were answered `code`.
     pub fn call_count(&self, endpoint: &str, code: &str) -> u64 {
-        self.calls.get(endpoint).and_then(|codes| codes.get(code)).copied().unwrap_or(0)
+        self.calls
+            .get(endpoint)
+            .and_then(|codes| codes.get(code))
+            .copied()
+            .unwrap_or(0)
     }
 
     pub(crate) fn count_call(&mut self, endpoint: &str, code: &str) {
-        *self.calls.entry(endpoint.to_string()).or_default().entry(code.to_string()).or_default() += 1;
+        *self
+            .calls
+            .entry(endpoint.to_string())
+            .or_default()
+            .entry(code.to_string())
+            .or_default() += 1;
     }
 
     /// A missing file is an empty platform; an unreadable one is an error, so that a typo in
@@ -86,7 +95,13 @@ mod tests {
         let mut s = SimState::default();
         s.count_call("AddCompany", "00");
         s.count_call("AddCompany", "00");
-        s.departures.insert("X".into(), SimDeparture { exit_time: None, received_count: 2 });
+        s.departures.insert(
+            "X".into(),
+            SimDeparture {
+                exit_time: None,
+                received_count: 2,
+            },
+        );
         s.save(&path).expect("saves");
         let back = SimState::load(&path).expect("loads");
         assert_eq!(back, s);

@@ -29,8 +29,11 @@ pub fn register(ctx: &mut Ctx<'_>, body: &Body) -> Answer {
 
 fn try_register(ctx: &mut Ctx<'_>, body: &Body) -> Result<Answer, Answer> {
     let names = &ctx.config.protocol.register_fields;
-    let (job_type_key, contract_key, validity_key) =
-        (names.job_typename.as_str(), names.contract_status.as_str(), names.id_validdate.as_str());
+    let (job_type_key, contract_key, validity_key) = (
+        names.job_typename.as_str(),
+        names.contract_status.as_str(),
+        names.id_validdate.as_str(),
+    );
     let required_keys = [
         "Project_ID",
         "id_code",
@@ -63,7 +66,9 @@ fn try_register(ctx: &mut Ctx<'_>, body: &Body) -> Result<Answer, Answer> {
     check_project(body, &ctx.config.project_id)?;
     let id_code = get("id_code")?;
     let id = normalise_id(id_code).ok_or_else(|| {
-        let why = domain::parse_id_number(id_code).err().unwrap_or_else(|| "身份证号码应为18位".into());
+        let why = domain::parse_id_number(id_code)
+            .err()
+            .unwrap_or_else(|| "身份证号码应为18位".into());
         Answer::field(Code::Illegal, "id_code", format!("身份证号码无效:{why}"))
     })?;
     domain::validate_mobile(get("emp_phone")?)
@@ -92,7 +97,11 @@ fn try_register(ctx: &mut Ctx<'_>, body: &Body) -> Result<Answer, Answer> {
         }
     }
     if let Some(existing) = ctx.state.workers.get(&id) {
-        let first = existing.body.get("emp_category").and_then(Value::as_str).unwrap_or(category);
+        let first = existing
+            .body
+            .get("emp_category")
+            .and_then(Value::as_str)
+            .unwrap_or(category);
         if first != category {
             return Err(Answer::field(Code::Illegal, "emp_category", "人员类型上传后不允许变更"));
         }
@@ -104,7 +113,11 @@ fn try_register(ctx: &mut Ctx<'_>, body: &Body) -> Result<Answer, Answer> {
         .values()
         .any(|c| c.get("Company_Name").and_then(Value::as_str) == Some(company));
     if !company_known {
-        return Err(Answer::field(Code::NotFound, "emp_company", format!("所属单位“{company}”未添加到该项目")));
+        return Err(Answer::field(
+            Code::NotFound,
+            "emp_company",
+            format!("所属单位“{company}”未添加到该项目"),
+        ));
     }
 
     let now = beijing_millis(ctx.now);
@@ -137,8 +150,8 @@ fn try_leave(ctx: &mut Ctx<'_>, body: &Body) -> Result<Answer, Answer> {
     // Validate the whole batch before recording any of it.
     let mut batch = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let id_code = required(item, "id_code")
-            .map_err(|_| Answer::missing(&format!("userLeaveProject_list[{i}].id_code")))?;
+        let id_code =
+            required(item, "id_code").map_err(|_| Answer::missing(&format!("userLeaveProject_list[{i}].id_code")))?;
         let exit_time = optional(item, "exit_time")?;
         if let Some(t) = exit_time {
             check_time("exit_time", t)?;
@@ -168,6 +181,10 @@ fn try_leave(ctx: &mut Ctx<'_>, body: &Body) -> Result<Answer, Answer> {
         Ok(Answer::ok(Value::Null))
     } else {
         let detail = format!("{}人离场失败", failed.len());
-        Ok(Answer { code: Code::Partial, detail, data: json!({ "fail_list": failed }) })
+        Ok(Answer {
+            code: Code::Partial,
+            detail,
+            data: json!({ "fail_list": failed }),
+        })
     }
 }

@@ -32,8 +32,18 @@ impl Store {
                sync_state = 'pending', sync_message = '', removed = 0, updated_at = excluded.updated_at",
             params![c.suid, c.company_name, data, now],
         )?;
-        let item = enqueue_in(&tx, ItemKind::AddCompany, &c.suid, &format!("新增单位 {}", c.company_name))?;
-        audit_in(&tx, "保存参建单位", &c.suid, &format!("{}，队列 #{item}", c.company_name))?;
+        let item = enqueue_in(
+            &tx,
+            ItemKind::AddCompany,
+            &c.suid,
+            &format!("新增单位 {}", c.company_name),
+        )?;
+        audit_in(
+            &tx,
+            "保存参建单位",
+            &c.suid,
+            &format!("{}，队列 #{item}", c.company_name),
+        )?;
         tx.commit()?;
         Ok(item)
     }
@@ -50,8 +60,12 @@ impl Store {
             > 0;
         if !known {
             // Not entered here (added on the platform's web site): remember it for the queue.
-            let data = serde_json::to_string(&Company { suid: suid.into(), company_name: company_name.into(), ..Default::default() })
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let data = serde_json::to_string(&Company {
+                suid: suid.into(),
+                company_name: company_name.into(),
+                ..Default::default()
+            })
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             tx.execute(
                 "INSERT INTO companies (suid, company_name, data, sync_state, removed, updated_at) VALUES (?1, ?2, ?3, 'pending', 1, ?4)",
                 params![suid, company_name, data, now],
@@ -77,7 +91,13 @@ impl Store {
             "SELECT data, sync_state, sync_message, removed, updated_at FROM companies {filter} ORDER BY company_name"
         ))?;
         let rows = stmt.query_map(args, |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, String>(4)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, String>(4)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
@@ -107,7 +127,11 @@ impl Store {
     pub fn company_suid_by_name(&self, company_name: &str) -> Result<Option<String>> {
         Ok(self
             .conn
-            .query_row("SELECT suid FROM companies WHERE company_name = ?1 AND removed = 0", [company_name], |r| r.get(0))
+            .query_row(
+                "SELECT suid FROM companies WHERE company_name = ?1 AND removed = 0",
+                [company_name],
+                |r| r.get(0),
+            )
             .optional()?)
     }
 
@@ -116,7 +140,10 @@ impl Store {
         if removed {
             tx.execute("DELETE FROM companies WHERE suid = ?1 AND removed = 1", [suid])?;
         } else {
-            tx.execute("UPDATE companies SET sync_state = 'sent', sync_message = '' WHERE suid = ?1", [suid])?;
+            tx.execute(
+                "UPDATE companies SET sync_state = 'sent', sync_message = '' WHERE suid = ?1",
+                [suid],
+            )?;
         }
         finish_item(&tx, item_id)?;
         audit_in(&tx, if removed { "单位已移除" } else { "单位已上传" }, suid, "")?;

@@ -32,7 +32,11 @@ impl Store {
     pub fn dictionary(&self, kind: Endpoint) -> Result<Option<(Vec<DictEntry>, DateTime<Utc>)>> {
         let fetched: Option<String> = self
             .conn
-            .query_row("SELECT fetched_at FROM dictionary_fetches WHERE kind = ?1", [kind.name()], |r| r.get(0))
+            .query_row(
+                "SELECT fetched_at FROM dictionary_fetches WHERE kind = ?1",
+                [kind.name()],
+                |r| r.get(0),
+            )
             .optional()?;
         let Some(fetched) = fetched.as_deref().and_then(parse_timestamp) else {
             return Ok(None);
@@ -40,12 +44,21 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare("SELECT orders, value, flag FROM dictionary_entries WHERE kind = ?1 ORDER BY position")?;
-        let rows = stmt.query_map([kind.name()], |r| Ok(DictEntry { orders: r.get(0)?, value: r.get(1)?, flag: r.get(2)? }))?;
+        let rows = stmt.query_map([kind.name()], |r| {
+            Ok(DictEntry {
+                orders: r.get(0)?,
+                value: r.get(1)?,
+                flag: r.get(2)?,
+            })
+        })?;
         Ok(Some((rows.collect::<std::result::Result<_, _>>()?, fetched)))
     }
 
     /// The codes of a cached dictionary; empty when never fetched.
     pub fn dictionary_codes(&self, kind: Endpoint) -> Result<std::collections::HashSet<String>> {
-        Ok(self.dictionary(kind)?.map(|(e, _)| e.into_iter().map(|e| e.orders).collect()).unwrap_or_default())
+        Ok(self
+            .dictionary(kind)?
+            .map(|(e, _)| e.into_iter().map(|e| e.orders).collect())
+            .unwrap_or_default())
     }
 }

@@ -59,8 +59,10 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens (creating if needed) `station.sqlite` in `data_dir`, made private to this user.
     pub fn open_in(data_dir: &Path) -> Result<Store> {
-        crate::paths::ensure_private_dir(data_dir)
-            .map_err(|e| StoreError::Dir { path: data_dir.to_owned(), detail: e.to_string() })?;
+        crate::paths::ensure_private_dir(data_dir).map_err(|e| StoreError::Dir {
+            path: data_dir.to_owned(),
+            detail: e.to_string(),
+        })?;
         Store::open(&data_dir.join(DB_FILE))
     }
 
@@ -72,7 +74,10 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut store = Store { conn, path: path.to_owned() };
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -85,7 +90,10 @@ impl Store {
         let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let supported = schema::MIGRATIONS.len() as i64;
         if version > supported {
-            return Err(StoreError::TooNew { found: version, supported });
+            return Err(StoreError::TooNew {
+                found: version,
+                supported,
+            });
         }
         for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = self.conn.transaction()?;
@@ -126,7 +134,9 @@ impl Store {
     }
 
     pub fn audit_trail(&self, limit: usize) -> Result<Vec<(String, String, String, String)>> {
-        let mut stmt = self.conn.prepare("SELECT at, action, record, detail FROM audit ORDER BY id DESC LIMIT ?1")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT at, action, record, detail FROM audit ORDER BY id DESC LIMIT ?1")?;
         let rows = stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
@@ -142,7 +152,9 @@ impl Store {
     }
 
     pub fn success_counts(&self, environment: &str) -> Result<Vec<(String, u64)>> {
-        let mut stmt = self.conn.prepare("SELECT endpoint, count FROM endpoint_successes WHERE environment = ?1")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT endpoint, count FROM endpoint_successes WHERE environment = ?1")?;
         let rows = stmt.query_map([environment], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
@@ -164,12 +176,18 @@ mod tests {
     fn opens_migrates_and_reopens() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open_in(dir.path()).expect("open");
-        assert_eq!(store.schema_version().expect("version"), schema::MIGRATIONS.len() as i64);
+        assert_eq!(
+            store.schema_version().expect("version"),
+            schema::MIGRATIONS.len() as i64
+        );
         store.set_setting("k", Some("v")).expect("set");
         drop(store);
         let store = Store::open_in(dir.path()).expect("reopen");
         assert_eq!(store.setting("k").expect("get").as_deref(), Some("v"));
-        let mode: String = store.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).expect("mode");
+        let mode: String = store
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .expect("mode");
         assert_eq!(mode.to_lowercase(), "wal");
     }
 
@@ -179,14 +197,27 @@ mod tests {
         let mut store = Store::open_in(dir.path()).expect("open");
         let mut ids = Vec::new();
         for suid in ["A1", "A2", "A3", "A4"] {
-            let c = crate::domain::Company { suid: suid.into(), company_name: suid.into(), ..Default::default() };
+            let c = crate::domain::Company {
+                suid: suid.into(),
+                company_name: suid.into(),
+                ..Default::default()
+            };
             ids.push(store.save_company(&c).expect("save"));
         }
         for (id, suid) in ids.iter().zip(["A1", "A2", "A3"]) {
             store.mark_company_sent(*id, suid, false).expect("sent");
         }
-        let recent: Vec<i64> = store.outbox_items_recent(1).expect("recent").iter().map(|i| i.id).collect();
-        assert_eq!(recent, vec![ids[3], ids[2]], "the open item and only the newest sent one");
+        let recent: Vec<i64> = store
+            .outbox_items_recent(1)
+            .expect("recent")
+            .iter()
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(
+            recent,
+            vec![ids[3], ids[2]],
+            "the open item and only the newest sent one"
+        );
         assert_eq!(store.outbox_items(true).expect("all").len(), 4);
     }
 

@@ -25,9 +25,14 @@ impl ItemKind {
         }
     }
     pub fn parse(s: &str) -> Option<ItemKind> {
-        [ItemKind::Register, ItemKind::Leave, ItemKind::AddCompany, ItemKind::RemoveCompany]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            ItemKind::Register,
+            ItemKind::Leave,
+            ItemKind::AddCompany,
+            ItemKind::RemoveCompany,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -58,9 +63,15 @@ impl ItemState {
         }
     }
     pub fn parse(s: &str) -> Option<ItemState> {
-        [ItemState::Waiting, ItemState::Sending, ItemState::Sent, ItemState::Retry, ItemState::NeedsFix]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            ItemState::Waiting,
+            ItemState::Sending,
+            ItemState::Sent,
+            ItemState::Retry,
+            ItemState::NeedsFix,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
     pub fn label(self) -> &'static str {
         match self {
@@ -171,7 +182,11 @@ pub(crate) fn insert_in(conn: &Connection, kind: ItemKind, record_key: &str, lab
 impl Store {
     pub fn outbox_item(&self, id: i64) -> Result<OutboxItem> {
         self.conn
-            .query_row(&format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"), [id], row_to_item)
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"),
+                [id],
+                row_to_item,
+            )
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("待上传队列里没有编号 {id} 的记录")))
     }
@@ -179,7 +194,9 @@ impl Store {
     /// All items, newest first; `include_sent` false leaves out what the platform has.
     pub fn outbox_items(&self, include_sent: bool) -> Result<Vec<OutboxItem>> {
         let filter = if include_sent { "" } else { "WHERE state != 'sent'" };
-        let mut stmt = self.conn.prepare(&format!("SELECT {COLUMNS} FROM outbox {filter} ORDER BY id DESC"))?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {COLUMNS} FROM outbox {filter} ORDER BY id DESC"))?;
         let rows = stmt.query_map([], row_to_item)?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
@@ -318,7 +335,16 @@ impl Store {
         self.conn.execute(
             "UPDATE outbox SET state = ?2, next_attempt_at = ?3, last_code = ?4, last_message = ?5, last_advice = ?6,
              updated_at = ?7, sent_at = COALESCE(?8, sent_at) WHERE id = ?1",
-            params![id, state.as_str(), next.map(timestamp), code, message, advice, now, sent_at],
+            params![
+                id,
+                state.as_str(),
+                next.map(timestamp),
+                code,
+                message,
+                advice,
+                now,
+                sent_at
+            ],
         )?;
         Ok(())
     }

@@ -129,7 +129,12 @@ impl Store {
             )?;
         }
         let item = enqueue_in(&tx, ItemKind::Register, &w.id_code, &format!("登记 {}", w.emp_name))?;
-        audit_in(&tx, if existed { "修改人员" } else { "登记人员" }, &mask_id(&w.id_code), &format!("队列 #{item}"))?;
+        audit_in(
+            &tx,
+            if existed { "修改人员" } else { "登记人员" },
+            &mask_id(&w.id_code),
+            &format!("队列 #{item}"),
+        )?;
         tx.commit()?;
         Ok(item)
     }
@@ -142,17 +147,20 @@ impl Store {
                 [id_code],
                 |r| {
                     let data: String = r.get(0)?;
-                    Ok((data, WorkerRecord {
-                        worker: Worker::default(),
-                        emp_id: r.get(1)?,
-                        modify_time: r.get(2)?,
-                        pass_period_answered: r.get(3)?,
-                        locked_category: r.get(4)?,
-                        state: RecordState::parse(&r.get::<_, String>(5)?),
-                        sync_message: r.get(6)?,
-                        created_at: r.get(7)?,
-                        updated_at: r.get(8)?,
-                    }))
+                    Ok((
+                        data,
+                        WorkerRecord {
+                            worker: Worker::default(),
+                            emp_id: r.get(1)?,
+                            modify_time: r.get(2)?,
+                            pass_period_answered: r.get(3)?,
+                            locked_category: r.get(4)?,
+                            state: RecordState::parse(&r.get::<_, String>(5)?),
+                            sync_message: r.get(6)?,
+                            created_at: r.get(7)?,
+                            updated_at: r.get(8)?,
+                        },
+                    ))
                 },
             )
             .optional()?
@@ -164,7 +172,9 @@ impl Store {
     }
 
     pub fn worker_photos(&self, id_code: &str) -> Result<WorkerPhotos> {
-        let mut stmt = self.conn.prepare("SELECT kind, jpeg FROM worker_photos WHERE id_code = ?1")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT kind, jpeg FROM worker_photos WHERE id_code = ?1")?;
         let rows = stmt.query_map([id_code], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
         let mut out = WorkerPhotos::new();
         for row in rows {
@@ -250,7 +260,11 @@ impl Store {
                         .map(|n: Option<String>| n.unwrap_or_else(|| mask_id(id)))
                 })
                 .collect::<std::result::Result<_, _>>()?;
-            let label = if batch.len() == 1 { format!("离场 {}", names[0]) } else { format!("离场 ×{}", batch.len()) };
+            let label = if batch.len() == 1 {
+                format!("离场 {}", names[0])
+            } else {
+                format!("离场 ×{}", batch.len())
+            };
             let item = insert_in(&tx, ItemKind::Leave, &batch[0], &label)?;
             for id in batch {
                 tx.execute(
@@ -258,7 +272,12 @@ impl Store {
                     params![id, exit_time, item, now],
                 )?;
             }
-            audit_in(&tx, "标记离场", &format!("{} 人", batch.len()), &format!("队列 #{item}，离场时间 {exit_time}"))?;
+            audit_in(
+                &tx,
+                "标记离场",
+                &format!("{} 人", batch.len()),
+                &format!("队列 #{item}，离场时间 {exit_time}"),
+            )?;
             items.push(item);
         }
         tx.commit()?;
@@ -279,7 +298,8 @@ impl Store {
     pub fn apply_leave_answer(&mut self, item_id: i64, failures: &[LeaveFailure]) -> Result<bool> {
         let tx = self.conn.transaction()?;
         let pending: Vec<String> = {
-            let mut stmt = tx.prepare("SELECT id_code FROM departures WHERE outbox_id = ?1 AND sync_state != 'sent'")?;
+            let mut stmt =
+                tx.prepare("SELECT id_code FROM departures WHERE outbox_id = ?1 AND sync_state != 'sent'")?;
             let rows = stmt.query_map([item_id], |r| r.get(0))?;
             rows.collect::<std::result::Result<_, _>>()?
         };
@@ -287,18 +307,28 @@ impl Store {
         for id in &pending {
             if let Some(f) = failures.iter().find(|f| f.id_code.eq_ignore_ascii_case(id)) {
                 all_done = false;
-                let msg = if f.message.is_empty() { "平台未接受离场".to_string() } else { f.message.clone() };
+                let msg = if f.message.is_empty() {
+                    "平台未接受离场".to_string()
+                } else {
+                    f.message.clone()
+                };
                 tx.execute(
                     "UPDATE departures SET sync_state = 'needs_fix', sync_message = ?3 WHERE outbox_id = ?1 AND id_code = ?2",
                     params![item_id, id, msg],
                 )?;
-                tx.execute("UPDATE workers SET sync_message = ?2 WHERE id_code = ?1", params![id, format!("离场未成功：{msg}")])?;
+                tx.execute(
+                    "UPDATE workers SET sync_message = ?2 WHERE id_code = ?1",
+                    params![id, format!("离场未成功：{msg}")],
+                )?;
             } else {
                 tx.execute(
                     "UPDATE departures SET sync_state = 'sent', sync_message = '' WHERE outbox_id = ?1 AND id_code = ?2",
                     params![item_id, id],
                 )?;
-                tx.execute("UPDATE workers SET sync_state = 'departed', sync_message = '' WHERE id_code = ?1", [id])?;
+                tx.execute(
+                    "UPDATE workers SET sync_state = 'departed', sync_message = '' WHERE id_code = ?1",
+                    [id],
+                )?;
             }
         }
         if all_done {
@@ -326,7 +356,9 @@ impl Store {
 
     /// Departure state per worker of a leave item, for tests and the queue screen.
     pub fn departures_of(&self, item_id: i64) -> Result<Vec<(String, String, String)>> {
-        let mut stmt = self.conn.prepare("SELECT id_code, sync_state, sync_message FROM departures WHERE outbox_id = ?1 ORDER BY id")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id_code, sync_state, sync_message FROM departures WHERE outbox_id = ?1 ORDER BY id")?;
         let rows = stmt.query_map([item_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }

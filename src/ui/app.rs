@@ -26,7 +26,13 @@ pub enum Screen {
 }
 
 impl Screen {
-    pub const ALL: [Screen; 5] = [Screen::Enroll, Screen::Roster, Screen::Companies, Screen::Queue, Screen::Settings];
+    pub const ALL: [Screen; 5] = [
+        Screen::Enroll,
+        Screen::Roster,
+        Screen::Companies,
+        Screen::Queue,
+        Screen::Settings,
+    ];
     pub fn label(self) -> &'static str {
         match self {
             Screen::Enroll => "人员登记",
@@ -129,7 +135,8 @@ impl StationApp {
             self.apply(command, ctx);
         }
         let now = Instant::now();
-        self.notices.retain(|(_, at)| now.duration_since(*at) < Duration::from_secs(NOTICE_SECS));
+        self.notices
+            .retain(|(_, at)| now.duration_since(*at) < Duration::from_secs(NOTICE_SECS));
         if !self.notices.is_empty() {
             ctx.request_repaint_after(Duration::from_secs(1));
         }
@@ -197,10 +204,16 @@ impl StationApp {
                 std::thread::spawn(move || {
                     let picked = rfd::FileDialog::new()
                         .set_title(format!("选择{}", kind.label()))
-                        .add_filter("照片 (JPG, PNG, BMP)", &["jpg", "jpeg", "png", "bmp", "JPG", "JPEG", "PNG", "BMP"])
+                        .add_filter(
+                            "照片 (JPG, PNG, BMP)",
+                            &["jpg", "jpeg", "png", "bmp", "JPG", "JPEG", "PNG", "BMP"],
+                        )
                         .pick_file();
                     if let Some(path) = picked {
-                        let _ = sender.send(Intent::NormalizePhoto { kind, source: PhotoSource::File(path) });
+                        let _ = sender.send(Intent::NormalizePhoto {
+                            kind,
+                            source: PhotoSource::File(path),
+                        });
                         ctx.request_repaint();
                     }
                 });
@@ -209,7 +222,11 @@ impl StationApp {
                 let sender = self.backend.intent_sender();
                 std::thread::spawn(move || {
                     let name = format!("人员花名册-{}.xlsx", chrono::Local::now().format("%Y%m%d-%H%M"));
-                    let picked = rfd::FileDialog::new().set_title("导出花名册").set_file_name(name).add_filter("Excel", &["xlsx"]).save_file();
+                    let picked = rfd::FileDialog::new()
+                        .set_title("导出花名册")
+                        .set_file_name(name)
+                        .add_filter("Excel", &["xlsx"])
+                        .save_file();
                     if let Some(path) = picked {
                         let _ = sender.send(Intent::Export { path, rows: lines });
                     }
@@ -227,7 +244,12 @@ impl StationApp {
             ui.horizontal(|ui| {
                 ui.heading("实名制登记工作站");
                 if self.demo {
-                    ui.label(egui::RichText::new(" 演示模式 ").strong().color(egui::Color32::WHITE).background_color(egui::Color32::from_rgb(0xE6, 0x51, 0x00)));
+                    ui.label(
+                        egui::RichText::new(" 演示模式 ")
+                            .strong()
+                            .color(egui::Color32::WHITE)
+                            .background_color(egui::Color32::from_rgb(0xE6, 0x51, 0x00)),
+                    );
                 }
                 ui.add_space(16.0);
                 for screen in Screen::ALL {

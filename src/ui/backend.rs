@@ -38,7 +38,10 @@ impl Snapshot {
     }
 
     pub fn dict_name(&self, kind: Endpoint, code: &str) -> Option<&str> {
-        self.dictionary(kind).iter().find(|e| e.orders == code).map(|e| e.value.as_str())
+        self.dictionary(kind)
+            .iter()
+            .find(|e| e.orders == code)
+            .map(|e| e.value.as_str())
     }
 }
 
@@ -68,34 +71,60 @@ fn prepare_photo(source: PhotoSource, budget: usize) -> Result<ReadyPhoto, Strin
         PhotoSource::Frame(frame) => crate::media::camera::frame_to_jpeg(&frame, budget),
         PhotoSource::Stored(jpeg) => {
             let img = image::load_from_memory(&jpeg).map_err(|e| format!("保存的照片已损坏：{e}，请重新拍摄或选择"))?;
-            Ok(NormalizedPhoto { width: img.width(), height: img.height(), jpeg, quality: 0 })
+            Ok(NormalizedPhoto {
+                width: img.width(),
+                height: img.height(),
+                jpeg,
+                quality: 0,
+            })
         }
     }
     .map_err(|e| e.to_string())?;
     let img = image::load_from_memory(&photo.jpeg).map_err(|e| format!("照片无法显示：{e}"))?;
     let thumb = img.thumbnail(THUMB_PX, THUMB_PX).to_rgb8();
     let color = egui::ColorImage::from_rgb([thumb.width() as usize, thumb.height() as usize], thumb.as_raw());
-    Ok(ReadyPhoto { photo, thumb: Arc::new(color) })
+    Ok(ReadyPhoto {
+        photo,
+        thumb: Arc::new(color),
+    })
 }
 
 pub enum Intent {
-    SaveWorker { worker: Worker, photos: WorkerPhotos },
+    SaveWorker {
+        worker: Worker,
+        photos: WorkerPhotos,
+    },
     LoadWorker(String),
     /// The form's fields as typed (JSON), written as the clerk types.
     SaveDraft(Option<String>),
     /// The form's photos (JSON of Base64), written only when a photo changes.
     SaveDraftPhotos(Option<String>),
     SaveCompany(Company),
-    RemoveCompany { suid: String, name: String },
-    MarkLeaving { id_codes: Vec<String>, exit_time: String },
+    RemoveCompany {
+        suid: String,
+        name: String,
+    },
+    MarkLeaving {
+        id_codes: Vec<String>,
+        exit_time: String,
+    },
     RetryItem(i64),
     RetryAll,
     RefreshDictionaries,
     TestConnection,
-    ApplySettings { config: Box<Config>, secret: Secret },
-    NormalizePhoto { kind: PhotoKind, source: PhotoSource },
+    ApplySettings {
+        config: Box<Config>,
+        secret: Secret,
+    },
+    NormalizePhoto {
+        kind: PhotoKind,
+        source: PhotoSource,
+    },
     SaveUiState(String),
-    Export { path: PathBuf, rows: Vec<super::export::RosterLine> },
+    Export {
+        path: PathBuf,
+        rows: Vec<super::export::RosterLine>,
+    },
     /// From the helpers (network threads, the sender) back to the store owner.
     Internal(InternalEvent),
     /// The window is closing: stop the sender (releasing the queue lock) and the owner.
@@ -110,18 +139,40 @@ pub enum InternalEvent {
 #[derive(Debug, Clone)]
 pub enum Event {
     Snapshot(Arc<Snapshot>),
-    WorkerLoaded { id_code: String, found: Option<Box<(WorkerRecord, WorkerPhotos)>> },
-    WorkerSaved { id_code: String, item_id: i64 },
-    CompanySaved { suid: String },
-    LeavingRecorded { count: usize },
-    DraftLoaded { fields: Option<String>, photos: Option<String> },
+    WorkerLoaded {
+        id_code: String,
+        found: Option<Box<(WorkerRecord, WorkerPhotos)>>,
+    },
+    WorkerSaved {
+        id_code: String,
+        item_id: i64,
+    },
+    CompanySaved {
+        suid: String,
+    },
+    LeavingRecorded {
+        count: usize,
+    },
+    DraftLoaded {
+        fields: Option<String>,
+        photos: Option<String>,
+    },
     UiStateLoaded(Option<String>),
-    PhotoReady { kind: PhotoKind, result: Result<ReadyPhoto, String> },
+    PhotoReady {
+        kind: PhotoKind,
+        result: Result<ReadyPhoto, String>,
+    },
     /// Plain words about the platform link, for the status bar.
     Connection(ConnectionState),
-    ConnectionTested { ok: bool, message: String },
+    ConnectionTested {
+        ok: bool,
+        message: String,
+    },
     SettingsApplied,
-    Exported { path: PathBuf, rows: usize },
+    Exported {
+        path: PathBuf,
+        rows: usize,
+    },
     /// Something went wrong that the clerk must know; in Chinese.
     Error(String),
 }
@@ -129,8 +180,14 @@ pub enum Event {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConnectionState {
     Unknown,
-    Online { last_success: DateTime<Utc> },
-    Offline { since: DateTime<Utc>, last_success: Option<DateTime<Utc>>, reason: String },
+    Online {
+        last_success: DateTime<Utc>,
+    },
+    Offline {
+        since: DateTime<Utc>,
+        last_success: Option<DateTime<Utc>>,
+        reason: String,
+    },
 }
 
 /// The UI's handle on the background. Dropping it stops the background.
@@ -176,7 +233,9 @@ impl Backend {
             client: None,
             connection: ConnectionState::Unknown,
         };
-        let spawned = std::thread::Builder::new().name("store-owner".into()).spawn(move || owner.run(intent_rx));
+        let spawned = std::thread::Builder::new()
+            .name("store-owner".into())
+            .spawn(move || owner.run(intent_rx));
         let owner = match spawned {
             Ok(handle) => Some(handle),
             Err(e) => {
@@ -184,7 +243,12 @@ impl Backend {
                 None
             }
         };
-        Backend { intents, events, clock, owner }
+        Backend {
+            intents,
+            events,
+            clock,
+            owner,
+        }
     }
 
     /// For threads that report back on their own (file dialogs).
@@ -308,7 +372,9 @@ impl StoreOwner {
     }
 
     fn note_success(&mut self) {
-        self.connection = ConnectionState::Online { last_success: Utc::now() };
+        self.connection = ConnectionState::Online {
+            last_success: Utc::now(),
+        };
         self.emit(Event::Connection(self.connection.clone()));
     }
 
@@ -322,7 +388,11 @@ impl StoreOwner {
             ConnectionState::Offline { since, .. } => *since,
             _ => Utc::now(),
         };
-        self.connection = ConnectionState::Offline { since, last_success, reason };
+        self.connection = ConnectionState::Offline {
+            since,
+            last_success,
+            reason,
+        };
         self.emit(Event::Connection(self.connection.clone()));
     }
 
@@ -330,10 +400,15 @@ impl StoreOwner {
         let Some(client) = self.client.clone() else { return };
         let intents = self.intents.clone();
         std::thread::spawn(move || {
-            let results = [Endpoint::DictListEmpCategory, Endpoint::DictListJobTypeName, Endpoint::DictListJobName, Endpoint::GetCompanyType]
-                .into_iter()
-                .map(|e| (e, client.fetch_dictionary(e)))
-                .collect();
+            let results = [
+                Endpoint::DictListEmpCategory,
+                Endpoint::DictListJobTypeName,
+                Endpoint::DictListJobName,
+                Endpoint::GetCompanyType,
+            ]
+            .into_iter()
+            .map(|e| (e, client.fetch_dictionary(e)))
+            .collect();
             let _ = intents.send(Intent::Internal(InternalEvent::Dictionaries(results)));
         });
     }
@@ -374,7 +449,9 @@ impl StoreOwner {
             }
             Intent::MarkLeaving { id_codes, exit_time } => {
                 let count = id_codes.len();
-                store.record_departures(&id_codes, &exit_time, self.config.leave_batch_size).map_err(s)?;
+                store
+                    .record_departures(&id_codes, &exit_time, self.config.leave_batch_size)
+                    .map_err(s)?;
                 self.emit(Event::LeavingRecorded { count });
                 self.publish(store);
                 self.wake_sender();
@@ -437,7 +514,9 @@ impl StoreOwner {
                     match result {
                         Ok(entries) => {
                             store.save_dictionary(kind, &entries, Utc::now()).map_err(s)?;
-                            store.count_success(self.config.environment.label(), kind.name()).map_err(s)?;
+                            store
+                                .count_success(self.config.environment.label(), kind.name())
+                                .map_err(s)?;
                         }
                         Err(e) => failure = Some(e),
                     }
@@ -495,12 +574,21 @@ impl StoreOwner {
             let event = match &result {
                 Ok(list) => Event::ConnectionTested {
                     ok: true,
-                    message: format!("连接成功：平台在 {ms} 毫秒内回答，取到人员类型 {} 项。{clock_note}。", list.len()),
+                    message: format!(
+                        "连接成功：平台在 {ms} 毫秒内回答，取到人员类型 {} 项。{clock_note}。",
+                        list.len()
+                    ),
                 },
-                Err(e) => Event::ConnectionTested { ok: false, message: format!("{e}。{}", e.advice()) },
+                Err(e) => Event::ConnectionTested {
+                    ok: false,
+                    message: format!("{e}。{}", e.advice()),
+                },
             };
             let _ = events.send(event);
-            let _ = intents.send(Intent::Internal(InternalEvent::Dictionaries(vec![(Endpoint::DictListEmpCategory, result)])));
+            let _ = intents.send(Intent::Internal(InternalEvent::Dictionaries(vec![(
+                Endpoint::DictListEmpCategory,
+                result,
+            )])));
             repaint();
         });
     }
@@ -509,7 +597,12 @@ impl StoreOwner {
 fn snapshot(store: &Store, environment: &str) -> Result<Snapshot, String> {
     let s = |e: crate::store::StoreError| e.to_string();
     let mut dictionaries = BTreeMap::new();
-    for kind in [Endpoint::DictListEmpCategory, Endpoint::DictListJobTypeName, Endpoint::DictListJobName, Endpoint::GetCompanyType] {
+    for kind in [
+        Endpoint::DictListEmpCategory,
+        Endpoint::DictListJobTypeName,
+        Endpoint::DictListJobName,
+        Endpoint::GetCompanyType,
+    ] {
         if let Some(d) = store.dictionary(kind).map_err(s)? {
             dictionaries.insert(kind, d);
         }

@@ -33,7 +33,10 @@ pub struct CompaniesScreen {
 
 /// Workers not departed who name the company (the platform refuses their uploads once it is gone).
 pub fn workers_naming(snap: &Snapshot, company_name: &str) -> usize {
-    snap.workers.iter().filter(|w| w.emp_company == company_name && w.state != RecordState::Departed).count()
+    snap.workers
+        .iter()
+        .filter(|w| w.emp_company == company_name && w.state != RecordState::Departed)
+        .count()
 }
 
 impl CompaniesScreen {
@@ -65,7 +68,9 @@ impl CompaniesScreen {
             }
             None => {
                 self.form = None;
-                self.note = Some(format!("本机没有统一社会信用代码为 {suid} 的单位（可能已经从本项目移除）。"));
+                self.note = Some(format!(
+                    "本机没有统一社会信用代码为 {suid} 的单位（可能已经从本项目移除）。"
+                ));
             }
         }
     }
@@ -78,7 +83,10 @@ impl CompaniesScreen {
                 self.note = None;
                 self.form = Some(CompanyForm::new());
             }
-            ui.label(format!("共 {} 家", snap.companies.iter().filter(|c| !c.removing).count()));
+            ui.label(format!(
+                "共 {} 家",
+                snap.companies.iter().filter(|c| !c.removing).count()
+            ));
         });
         if let Some(note) = &self.note {
             ui.label(RichText::new(note).color(WARN_AMBER));
@@ -90,16 +98,29 @@ impl CompaniesScreen {
             return;
         }
         egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-            egui::Grid::new("companies_list").num_columns(8).striped(true).spacing([14.0, 8.0]).show(ui, |ui| {
-                for h in ["单位名称", "单位简称", "统一社会信用代码", "单位类型", "上级单位", "状态", "在场人员", "操作"] {
-                    ui.strong(h);
-                }
-                ui.end_row();
-                for c in &snap.companies {
-                    self.row_ui(ui, snap, c);
+            egui::Grid::new("companies_list")
+                .num_columns(8)
+                .striped(true)
+                .spacing([14.0, 8.0])
+                .show(ui, |ui| {
+                    for h in [
+                        "单位名称",
+                        "单位简称",
+                        "统一社会信用代码",
+                        "单位类型",
+                        "上级单位",
+                        "状态",
+                        "在场人员",
+                        "操作",
+                    ] {
+                        ui.strong(h);
+                    }
                     ui.end_row();
-                }
-            });
+                    for c in &snap.companies {
+                        self.row_ui(ui, snap, c);
+                        ui.end_row();
+                    }
+                });
         });
     }
 
@@ -111,7 +132,9 @@ impl CompaniesScreen {
         let kind = if co.company_type.is_empty() {
             String::new()
         } else {
-            snap.dict_name(Endpoint::GetCompanyType, &co.company_type).map(str::to_string).unwrap_or_else(|| co.company_type.clone())
+            snap.dict_name(Endpoint::GetCompanyType, &co.company_type)
+                .map(str::to_string)
+                .unwrap_or_else(|| co.company_type.clone())
         };
         ui.label(kind);
         let superior = if co.suid_superior.is_empty() {

@@ -124,26 +124,42 @@ impl EnrollScreen {
         match event {
             Event::DraftLoaded { fields, photos } if !self.draft_restored => {
                 self.draft_restored = true;
-                if let Some(form) = fields.as_deref().and_then(|j| serde_json::from_str::<FormDraft>(j).ok()) {
+                if let Some(form) = fields
+                    .as_deref()
+                    .and_then(|j| serde_json::from_str::<FormDraft>(j).ok())
+                {
                     self.saved_fields_json = serde_json::to_string(&form).unwrap_or_default();
                     self.looked_up = form.worker.id_code.clone();
                     self.form = form;
                 }
-                if let Some(map) = photos.as_deref().and_then(|j| serde_json::from_str::<BTreeMap<PhotoKind, String>>(j).ok()) {
+                if let Some(map) = photos
+                    .as_deref()
+                    .and_then(|j| serde_json::from_str::<BTreeMap<PhotoKind, String>>(j).ok())
+                {
                     self.restore_photos(map);
                 }
             }
             Event::PhotoReady { kind, result } => match result {
                 Ok(ready) => {
                     let p = &ready.photo;
-                    self.slots.set(&self.ctx, *kind, p.jpeg.clone(), p.width, p.height, Arc::clone(&ready.thumb));
+                    self.slots.set(
+                        &self.ctx,
+                        *kind,
+                        p.jpeg.clone(),
+                        p.width,
+                        p.height,
+                        Arc::clone(&ready.thumb),
+                    );
                 }
                 Err(e) => {
                     self.slots.busy.remove(kind);
                     self.slots.errors.insert(*kind, e.clone());
                 }
             },
-            Event::WorkerLoaded { id_code, found: Some(found) } if id_code == &self.form.worker.id_code => {
+            Event::WorkerLoaded {
+                id_code,
+                found: Some(found),
+            } if id_code == &self.form.worker.id_code => {
                 let (rec, photos) = found.as_ref();
                 self.form.worker = rec.worker.clone();
                 let (start, end) = split_pass_period(&rec.worker.pass_period);
@@ -154,7 +170,10 @@ impl EnrollScreen {
                     locked_category: rec.locked_category.clone(),
                     emp_id: rec.emp_id.clone(),
                 });
-                let map = photos.iter().map(|(k, j)| (*k, base64::engine::general_purpose::STANDARD.encode(j))).collect();
+                let map = photos
+                    .iter()
+                    .map(|(k, j)| (*k, base64::engine::general_purpose::STANDARD.encode(j)))
+                    .collect();
                 self.slots.clear();
                 self.restore_photos(map);
             }
@@ -184,10 +203,12 @@ impl EnrollScreen {
         if id.len() == 18 && id != self.looked_up && self.submitted.is_none() {
             self.looked_up = id.clone();
             if let Ok(parsed) = crate::domain::parse_id_number(&id)
-                && snap.workers.iter().any(|w| w.id_code == parsed.code) && self.existing.as_ref().map(|e| &e.id_code) != Some(&parsed.code) {
-                    self.form.worker.id_code = parsed.code.clone();
-                    backend.send(Intent::LoadWorker(parsed.code));
-                }
+                && snap.workers.iter().any(|w| w.id_code == parsed.code)
+                && self.existing.as_ref().map(|e| &e.id_code) != Some(&parsed.code)
+            {
+                self.form.worker.id_code = parsed.code.clone();
+                backend.send(Intent::LoadWorker(parsed.code));
+            }
         }
         if !self.draft_restored || self.submitted.is_some() {
             return;
@@ -206,8 +227,12 @@ impl EnrollScreen {
         let key: Vec<(PhotoKind, usize)> = self.slots.photos.iter().map(|(k, p)| (*k, p.jpeg.len())).collect();
         if key != self.saved_photos_key {
             self.saved_photos_key = key;
-            let map: BTreeMap<PhotoKind, String> =
-                self.slots.photos.iter().map(|(k, p)| (*k, base64::engine::general_purpose::STANDARD.encode(&p.jpeg))).collect();
+            let map: BTreeMap<PhotoKind, String> = self
+                .slots
+                .photos
+                .iter()
+                .map(|(k, p)| (*k, base64::engine::general_purpose::STANDARD.encode(&p.jpeg)))
+                .collect();
             backend.send(Intent::SaveDraftPhotos(serde_json::to_string(&map).ok()));
         }
     }
@@ -223,22 +248,41 @@ impl EnrollScreen {
     }
 
     fn rules(&self, snap: &Snapshot, config: &Config) -> WorkerRules {
-        let codes = |e: Endpoint| snap.dictionary(e).iter().map(|d| d.orders.clone()).collect::<HashSet<_>>();
+        let codes = |e: Endpoint| {
+            snap.dictionary(e)
+                .iter()
+                .map(|d| d.orders.clone())
+                .collect::<HashSet<_>>()
+        };
         WorkerRules {
             today: None,
             age_rules: config.age_rules.clone(),
             emp_categories: codes(Endpoint::DictListEmpCategory),
             job_types: codes(Endpoint::DictListJobTypeName),
             job_names: codes(Endpoint::DictListJobName),
-            companies: snap.companies.iter().filter(|c| !c.removing).map(|c| c.company.company_name.clone()).collect(),
-            locked_category: self.existing.as_ref().map(|e| e.locked_category.clone()).filter(|c| !c.is_empty()),
+            companies: snap
+                .companies
+                .iter()
+                .filter(|c| !c.removing)
+                .map(|c| c.company.company_name.clone())
+                .collect(),
+            locked_category: self
+                .existing
+                .as_ref()
+                .map(|e| e.locked_category.clone())
+                .filter(|c| !c.is_empty()),
             blacklist: HashSet::new(),
         }
     }
 
     fn present(&self) -> PhotosPresent {
         let has = |k| self.slots.photos.contains_key(&k);
-        PhotosPresent { id_photo: has(PhotoKind::IdPortrait), facephoto: has(PhotoKind::Face), idphoto_scan: has(PhotoKind::IdScanFront), idphoto_scan2: has(PhotoKind::IdScanBack) }
+        PhotosPresent {
+            id_photo: has(PhotoKind::IdPortrait),
+            facephoto: has(PhotoKind::Face),
+            idphoto_scan: has(PhotoKind::IdScanFront),
+            idphoto_scan2: has(PhotoKind::IdScanBack),
+        }
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, config: &Config, out: &mut Vec<Command>) {
@@ -251,10 +295,20 @@ impl EnrollScreen {
                 ui.separator();
             }
             ui.horizontal(|ui| {
-                ui.heading(if self.existing.is_some() { "修改人员资料" } else { "人员登记" });
+                ui.heading(if self.existing.is_some() {
+                    "修改人员资料"
+                } else {
+                    "人员登记"
+                });
                 if let Some(e) = &self.existing {
-                    let emp = if e.emp_id.is_empty() { "尚未上传".to_string() } else { format!("平台工号 {}", e.emp_id) };
-                    ui.label(RichText::new(format!("此身份证号已登记过，已载入资料以便修改（{emp}）")).color(WARN_AMBER));
+                    let emp = if e.emp_id.is_empty() {
+                        "尚未上传".to_string()
+                    } else {
+                        format!("平台工号 {}", e.emp_id)
+                    };
+                    ui.label(
+                        RichText::new(format!("此身份证号已登记过，已载入资料以便修改（{emp}）")).color(WARN_AMBER),
+                    );
                 }
             });
             // A submitted form is read-only: an edit there would go nowhere. 修改此人 reopens it.
@@ -286,130 +340,204 @@ impl EnrollScreen {
 
     fn fields_ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, problems: &[Problem]) {
         let locked = self.existing.as_ref().is_some_and(|e| !e.locked_category.is_empty());
-        egui::Grid::new("enroll_fields").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
-            let msg = self.message_for(problems, "id_code").map(|(m, e)| (m.to_string(), e));
-            let r = text_row(ui, "身份证号码", true, &mut self.form.worker.id_code, "18 位，末位可以是 X", msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
-            self.touch("id_code", &r);
-            ui.label("");
-            ui.label(RichText::new(id_summary(&self.form.worker.id_code)).small());
-            ui.end_row();
-
-            for (field, label, required, hint) in [
-                ("emp_name", "姓名", true, "与身份证一致"),
-                ("emp_phone", "手机号", true, "11 位手机号"),
-                ("emp_nativeplace", "身份证地址", true, "身份证上的住址"),
-                ("id_agency", "签发机关", true, "身份证背面的签发机关"),
-            ] {
-                let msg = self.message_for(problems, field).map(|(m, e)| (m.to_string(), e));
-                let value = field_mut(&mut self.form.worker, field);
-                let r = text_row(ui, label, required, value, hint, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
-                self.touch(field, &r);
-            }
-
-            // 有效期限 with a 长期 option.
-            let msg = self.message_for(problems, "id_validdate").map(|(m, e)| (m.to_string(), e));
-            let l = field_label(ui, "有效期限", true);
-            ui.horizontal(|ui| {
-                let r = ui
-                    .add(egui::TextEdit::singleline(&mut self.form.worker.id_validdate).hint_text("2015.06.01-2035.06.01").desired_width(200.0))
-                    .labelled_by(l.id);
-                self.touch("id_validdate", &r);
-                let mut long_term = self.form.worker.id_validdate.ends_with("长期");
-                if ui.checkbox(&mut long_term, "长期").changed() {
-                    let start = self.form.worker.id_validdate.split('-').next().unwrap_or_default().to_string();
-                    self.form.worker.id_validdate = if long_term { format!("{start}-长期") } else { format!("{start}-") };
-                }
-                field_message(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
-            });
-            ui.end_row();
-            ui.label("");
-            ui.horizontal(|ui| {
-                // The same period from date pickers, for clerks who prefer a calendar.
-                let today = chrono::Local::now().date_naive();
-                let parsed = crate::domain::parse_id_validity(&self.form.worker.id_validdate).ok();
-                let mut start = parsed.as_ref().map(|v| v.start).unwrap_or(today);
-                let long_term = self.form.worker.id_validdate.ends_with("长期");
-                let mut end = parsed.as_ref().and_then(|v| v.end).unwrap_or(start + chrono::Duration::days(365 * 10));
-                let from = ui.label(RichText::new("有效期起").small());
-                let mut changed = date_button(ui, "validity_start", &mut start, from.id);
-                if !long_term {
-                    let to = ui.label(RichText::new("有效期止").small());
-                    changed |= date_button(ui, "validity_end", &mut end, to.id);
-                }
-                if changed {
-                    let v = crate::domain::IdValidity { start, end: (!long_term).then_some(end) };
-                    self.form.worker.id_validdate = v.to_card_string();
-                    self.touched.insert("id_validdate".into());
-                }
-            });
-            ui.end_row();
-
-            let names: Vec<String> = crate::domain::ETHNIC_GROUPS.iter().map(|(_, n)| n.to_string()).collect();
-            self.combo_row(ui, problems, "emp_nation", "民族", |ui, id, value, search| name_combo(ui, "emp_nation", id, value, &names, search));
-            let companies: Vec<String> = snap.companies.iter().filter(|c| !c.removing).map(|c| c.company.company_name.clone()).collect();
-            self.combo_row(ui, problems, "emp_company", "所属单位", |ui, id, value, search| name_combo(ui, "emp_company", id, value, &companies, search));
-            let cats = snap.dictionary(Endpoint::DictListEmpCategory).to_vec();
-            self.combo_row(ui, problems, "emp_category", "人员类型", |ui, id, value, search| {
-                ui.add_enabled_ui(!locked, |ui| dict_combo(ui, "emp_category", id, value, &cats, search)).inner
-            });
-            if locked {
+        egui::Grid::new("enroll_fields")
+            .num_columns(2)
+            .spacing([12.0, 8.0])
+            .show(ui, |ui| {
+                let msg = self.message_for(problems, "id_code").map(|(m, e)| (m.to_string(), e));
+                let r = text_row(
+                    ui,
+                    "身份证号码",
+                    true,
+                    &mut self.form.worker.id_code,
+                    "18 位，末位可以是 X",
+                    msg.as_ref().map(|(m, e)| (m.as_str(), *e)),
+                );
+                self.touch("id_code", &r);
                 ui.label("");
-                ui.label(RichText::new("人员类型上传后平台不允许修改").small().color(WARN_AMBER));
+                ui.label(RichText::new(id_summary(&self.form.worker.id_code)).small());
                 ui.end_row();
-            }
-            let types = snap.dictionary(Endpoint::DictListJobTypeName).to_vec();
-            self.combo_row(ui, problems, "job_typename", "工种/岗位类别", |ui, id, value, search| dict_combo(ui, "job_typename", id, value, &types, search));
-            let trades = snap.dictionary(Endpoint::DictListJobName).to_vec();
-            self.combo_row(ui, problems, "job_name", "工种名称", |ui, id, value, search| dict_combo(ui, "job_name", id, value, &trades, search));
 
-            // 通行时段: start, and an end unless open-ended.
-            let msg = self.message_for(problems, "pass_period").map(|(m, e)| (m.to_string(), e));
-            let l = field_label(ui, "通行时段", true);
-            ui.horizontal(|ui| {
-                let start = self.form.pass_start.get_or_insert_with(|| chrono::Local::now().date_naive());
-                date_button(ui, "pass_start", start, l.id);
-                let to = ui.label("至");
-                let mut open = self.form.pass_end.is_none();
-                if ui.checkbox(&mut open, "不限结束日期").changed() {
-                    self.form.pass_end = if open { None } else { Some(*start + chrono::Duration::days(365)) };
+                for (field, label, required, hint) in [
+                    ("emp_name", "姓名", true, "与身份证一致"),
+                    ("emp_phone", "手机号", true, "11 位手机号"),
+                    ("emp_nativeplace", "身份证地址", true, "身份证上的住址"),
+                    ("id_agency", "签发机关", true, "身份证背面的签发机关"),
+                ] {
+                    let msg = self.message_for(problems, field).map(|(m, e)| (m.to_string(), e));
+                    let value = field_mut(&mut self.form.worker, field);
+                    let r = text_row(
+                        ui,
+                        label,
+                        required,
+                        value,
+                        hint,
+                        msg.as_ref().map(|(m, e)| (m.as_str(), *e)),
+                    );
+                    self.touch(field, &r);
                 }
-                if let Some(end) = &mut self.form.pass_end {
-                    date_button(ui, "pass_end", end, to.id);
+
+                // 有效期限 with a 长期 option.
+                let msg = self
+                    .message_for(problems, "id_validdate")
+                    .map(|(m, e)| (m.to_string(), e));
+                let l = field_label(ui, "有效期限", true);
+                ui.horizontal(|ui| {
+                    let r = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut self.form.worker.id_validdate)
+                                .hint_text("2015.06.01-2035.06.01")
+                                .desired_width(200.0),
+                        )
+                        .labelled_by(l.id);
+                    self.touch("id_validdate", &r);
+                    let mut long_term = self.form.worker.id_validdate.ends_with("长期");
+                    if ui.checkbox(&mut long_term, "长期").changed() {
+                        let start = self
+                            .form
+                            .worker
+                            .id_validdate
+                            .split('-')
+                            .next()
+                            .unwrap_or_default()
+                            .to_string();
+                        self.form.worker.id_validdate = if long_term {
+                            format!("{start}-长期")
+                        } else {
+                            format!("{start}-")
+                        };
+                    }
+                    field_message(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
+                });
+                ui.end_row();
+                ui.label("");
+                ui.horizontal(|ui| {
+                    // The same period from date pickers, for clerks who prefer a calendar.
+                    let today = chrono::Local::now().date_naive();
+                    let parsed = crate::domain::parse_id_validity(&self.form.worker.id_validdate).ok();
+                    let mut start = parsed.as_ref().map(|v| v.start).unwrap_or(today);
+                    let long_term = self.form.worker.id_validdate.ends_with("长期");
+                    let mut end = parsed
+                        .as_ref()
+                        .and_then(|v| v.end)
+                        .unwrap_or(start + chrono::Duration::days(365 * 10));
+                    let from = ui.label(RichText::new("有效期起").small());
+                    let mut changed = date_button(ui, "validity_start", &mut start, from.id);
+                    if !long_term {
+                        let to = ui.label(RichText::new("有效期止").small());
+                        changed |= date_button(ui, "validity_end", &mut end, to.id);
+                    }
+                    if changed {
+                        let v = crate::domain::IdValidity {
+                            start,
+                            end: (!long_term).then_some(end),
+                        };
+                        self.form.worker.id_validdate = v.to_card_string();
+                        self.touched.insert("id_validdate".into());
+                    }
+                });
+                ui.end_row();
+
+                let names: Vec<String> = crate::domain::ETHNIC_GROUPS
+                    .iter()
+                    .map(|(_, n)| n.to_string())
+                    .collect();
+                self.combo_row(ui, problems, "emp_nation", "民族", |ui, id, value, search| {
+                    name_combo(ui, "emp_nation", id, value, &names, search)
+                });
+                let companies: Vec<String> = snap
+                    .companies
+                    .iter()
+                    .filter(|c| !c.removing)
+                    .map(|c| c.company.company_name.clone())
+                    .collect();
+                self.combo_row(ui, problems, "emp_company", "所属单位", |ui, id, value, search| {
+                    name_combo(ui, "emp_company", id, value, &companies, search)
+                });
+                let cats = snap.dictionary(Endpoint::DictListEmpCategory).to_vec();
+                self.combo_row(ui, problems, "emp_category", "人员类型", |ui, id, value, search| {
+                    ui.add_enabled_ui(!locked, |ui| dict_combo(ui, "emp_category", id, value, &cats, search))
+                        .inner
+                });
+                if locked {
+                    ui.label("");
+                    ui.label(RichText::new("人员类型上传后平台不允许修改").small().color(WARN_AMBER));
+                    ui.end_row();
                 }
-                field_message(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
-            });
-            ui.end_row();
+                let types = snap.dictionary(Endpoint::DictListJobTypeName).to_vec();
+                self.combo_row(
+                    ui,
+                    problems,
+                    "job_typename",
+                    "工种/岗位类别",
+                    |ui, id, value, search| dict_combo(ui, "job_typename", id, value, &types, search),
+                );
+                let trades = snap.dictionary(Endpoint::DictListJobName).to_vec();
+                self.combo_row(ui, problems, "job_name", "工种名称", |ui, id, value, search| {
+                    dict_combo(ui, "job_name", id, value, &trades, search)
+                });
 
-            let msg = self.message_for(problems, "match_flag").map(|(m, e)| (m.to_string(), e));
-            field_label(ui, "人证比对", true);
-            ui.horizontal(|ui| {
-                let w = &mut self.form.worker;
-                ui.radio_value(&mut w.match_flag, "Y".to_string(), "人证一致");
-                ui.radio_value(&mut w.match_flag, "N".to_string(), "人证不一致");
-                field_message(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
-            });
-            ui.end_row();
-            let msg = self.message_for(problems, "contract_status").map(|(m, e)| (m.to_string(), e));
-            field_label(ui, "合同办理", true);
-            ui.horizontal(|ui| {
-                let w = &mut self.form.worker;
-                ui.radio_value(&mut w.contract_status, "1".to_string(), "已签合同");
-                ui.radio_value(&mut w.contract_status, "0".to_string(), "未签合同");
-                field_message(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
-            });
-            ui.end_row();
+                // 通行时段: start, and an end unless open-ended.
+                let msg = self
+                    .message_for(problems, "pass_period")
+                    .map(|(m, e)| (m.to_string(), e));
+                let l = field_label(ui, "通行时段", true);
+                ui.horizontal(|ui| {
+                    let start = self
+                        .form
+                        .pass_start
+                        .get_or_insert_with(|| chrono::Local::now().date_naive());
+                    date_button(ui, "pass_start", start, l.id);
+                    let to = ui.label("至");
+                    let mut open = self.form.pass_end.is_none();
+                    if ui.checkbox(&mut open, "不限结束日期").changed() {
+                        self.form.pass_end = if open {
+                            None
+                        } else {
+                            Some(*start + chrono::Duration::days(365))
+                        };
+                    }
+                    if let Some(end) = &mut self.form.pass_end {
+                        date_button(ui, "pass_end", end, to.id);
+                    }
+                    field_message(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
+                });
+                ui.end_row();
 
-            for (field, label, hint) in [
-                ("emp_dept", "所属部门", "选填"),
-                ("job_dept", "现工作部门", "选填"),
-                ("team_name", "班组", "选填，只保存在本机"),
-                ("emp_bankname", "开户银行", "选填，工资卡开户行"),
-                ("emp_cardnum", "银行账号", "选填"),
-            ] {
-                let value = field_mut(&mut self.form.worker, field);
-                text_row(ui, label, false, value, hint, None);
-            }
-        });
+                let msg = self
+                    .message_for(problems, "match_flag")
+                    .map(|(m, e)| (m.to_string(), e));
+                field_label(ui, "人证比对", true);
+                ui.horizontal(|ui| {
+                    let w = &mut self.form.worker;
+                    ui.radio_value(&mut w.match_flag, "Y".to_string(), "人证一致");
+                    ui.radio_value(&mut w.match_flag, "N".to_string(), "人证不一致");
+                    field_message(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
+                });
+                ui.end_row();
+                let msg = self
+                    .message_for(problems, "contract_status")
+                    .map(|(m, e)| (m.to_string(), e));
+                field_label(ui, "合同办理", true);
+                ui.horizontal(|ui| {
+                    let w = &mut self.form.worker;
+                    ui.radio_value(&mut w.contract_status, "1".to_string(), "已签合同");
+                    ui.radio_value(&mut w.contract_status, "0".to_string(), "未签合同");
+                    field_message(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
+                });
+                ui.end_row();
+
+                for (field, label, hint) in [
+                    ("emp_dept", "所属部门", "选填"),
+                    ("job_dept", "现工作部门", "选填"),
+                    ("team_name", "班组", "选填，只保存在本机"),
+                    ("emp_bankname", "开户银行", "选填，工资卡开户行"),
+                    ("emp_cardnum", "银行账号", "选填"),
+                ] {
+                    let value = field_mut(&mut self.form.worker, field);
+                    text_row(ui, label, false, value, hint, None);
+                }
+            });
     }
 
     fn combo_row(
@@ -448,15 +576,25 @@ impl EnrollScreen {
         for row in FORM_PHOTOS.chunks(2) {
             ui.horizontal(|ui| {
                 for kind in row {
-                    slot_ui(ui, &mut self.slots, *kind, errors.get(kind).map(String::as_str), &mut actions);
+                    slot_ui(
+                        ui,
+                        &mut self.slots,
+                        *kind,
+                        errors.get(kind).map(String::as_str),
+                        &mut actions,
+                    );
                 }
             });
         }
         if self.camera.open
-            && let Some(frame) = self.camera.ui(ui) {
-                self.slots.busy.insert(PhotoKind::Face, true);
-                out.push(Command::Backend(Intent::NormalizePhoto { kind: PhotoKind::Face, source: PhotoSource::Frame(frame) }));
-            }
+            && let Some(frame) = self.camera.ui(ui)
+        {
+            self.slots.busy.insert(PhotoKind::Face, true);
+            out.push(Command::Backend(Intent::NormalizePhoto {
+                kind: PhotoKind::Face,
+                source: PhotoSource::Frame(frame),
+            }));
+        }
         for action in actions {
             match action {
                 SlotAction::PickFile(kind) => out.push(Command::PickPhotoFile(kind)),
@@ -501,17 +639,34 @@ impl EnrollScreen {
         for w in &warnings {
             ui.label(RichText::new(format!("提醒：{}", w.message)).color(WARN_AMBER));
         }
-        if !warnings.is_empty() && ui.checkbox(&mut self.acknowledged, "已核对以上提醒，仍要登记").changed() {
+        if !warnings.is_empty()
+            && ui
+                .checkbox(&mut self.acknowledged, "已核对以上提醒，仍要登记")
+                .changed()
+        {
             self.acknowledged_for = warning_key.clone();
         }
         let needs_ack = !warnings.is_empty() && !self.acknowledged;
         ui.horizontal(|ui| {
-            let label = if self.existing.is_some() { "提交修改" } else { "提交登记" };
-            if ui.add_enabled(self.submitted.is_none(), egui::Button::new(RichText::new(label).strong())).clicked() {
+            let label = if self.existing.is_some() {
+                "提交修改"
+            } else {
+                "提交登记"
+            };
+            if ui
+                .add_enabled(
+                    self.submitted.is_none(),
+                    egui::Button::new(RichText::new(label).strong()),
+                )
+                .clicked()
+            {
                 if errors.is_empty() && !needs_ack {
                     let photos = self.slots.photos.iter().map(|(k, p)| (*k, p.jpeg.clone())).collect();
                     let id = worker.normalized().id_code;
-                    out.push(Command::Backend(Intent::SaveWorker { worker: worker.clone(), photos }));
+                    out.push(Command::Backend(Intent::SaveWorker {
+                        worker: worker.clone(),
+                        photos,
+                    }));
                     self.submitted = Some(id);
                     self.camera.close();
                 } else {
@@ -548,7 +703,10 @@ impl EnrollScreen {
                     Some(RecordState::Pending) => ("待上传（已保存在本机，联网后自动上传）".to_string(), WARN_AMBER),
                     Some(RecordState::Sent) => ("已上传".to_string(), OK_GREEN),
                     Some(RecordState::Departed) => ("已离场".to_string(), OK_GREEN),
-                    Some(RecordState::NeedsFix) => (format!("需处理：{}", row.map(|r| r.sync_message.as_str()).unwrap_or_default()), ERROR_RED),
+                    Some(RecordState::NeedsFix) => (
+                        format!("需处理：{}", row.map(|r| r.sync_message.as_str()).unwrap_or_default()),
+                        ERROR_RED,
+                    ),
                 };
                 ui.label(RichText::new(format!("{name}：")).strong());
                 ui.label(RichText::new(text).color(color).strong());
@@ -556,7 +714,11 @@ impl EnrollScreen {
                     out.push(Command::Notice(format!("{name} 的登记已提交")));
                     self.next_requested = true;
                 }
-                let edit_text = if row.is_some_and(|r| r.state == RecordState::NeedsFix) { "修改后重新提交" } else { "修改此人" };
+                let edit_text = if row.is_some_and(|r| r.state == RecordState::NeedsFix) {
+                    "修改后重新提交"
+                } else {
+                    "修改此人"
+                };
                 if row.is_some() && ui.button(edit_text).clicked() {
                     out.push(Command::EditWorker(id_code.to_string()));
                 }
@@ -566,6 +728,9 @@ impl EnrollScreen {
 }
 
 fn blank_form() -> FormDraft {
-    FormDraft { worker: Worker::default(), pass_start: Some(chrono::Local::now().date_naive()), pass_end: None }
+    FormDraft {
+        worker: Worker::default(),
+        pass_start: Some(chrono::Local::now().date_naive()),
+        pass_end: None,
+    }
 }
-

@@ -18,7 +18,16 @@ pub struct RosterLine {
     pub updated_at: String,
 }
 
-pub const HEADERS: [&str; 8] = ["姓名", "身份证号码", "所属单位", "工种", "人员类型", "状态", "平台工号", "最后修改"];
+pub const HEADERS: [&str; 8] = [
+    "姓名",
+    "身份证号码",
+    "所属单位",
+    "工种",
+    "人员类型",
+    "状态",
+    "平台工号",
+    "最后修改",
+];
 
 pub fn write_roster_xlsx(path: &Path, lines: &[RosterLine]) -> Result<(), String> {
     let fail = |e: rust_xlsxwriter::XlsxError| format!("导出 Excel 失败：{e}（文件是否正被 Excel 打开？关闭后再试）");
@@ -32,9 +41,20 @@ pub fn write_roster_xlsx(path: &Path, lines: &[RosterLine]) -> Result<(), String
     }
     for (i, l) in lines.iter().enumerate() {
         let row = (i + 1) as u32;
-        let cells = [&l.emp_name, &l.id_code, &l.company, &l.trade, &l.category, &l.state, &l.emp_id, &l.updated_at];
+        let cells = [
+            &l.emp_name,
+            &l.id_code,
+            &l.company,
+            &l.trade,
+            &l.category,
+            &l.state,
+            &l.emp_id,
+            &l.updated_at,
+        ];
         for (col, value) in cells.into_iter().enumerate() {
-            sheet.write_string_with_format(row, col as u16, value.as_str(), &text).map_err(fail)?;
+            sheet
+                .write_string_with_format(row, col as u16, value.as_str(), &text)
+                .map_err(fail)?;
         }
     }
     for (col, width) in [10.0, 22.0, 30.0, 14.0, 18.0, 10.0, 34.0, 20.0].into_iter().enumerate() {

@@ -14,8 +14,14 @@ pub fn install_cjk_font(ctx: &egui::Context) {
         NAME,
         FontData::from_static(CJK_FONT),
         vec![
-            InsertFontFamily { family: FontFamily::Proportional, priority: FontPriority::Lowest },
-            InsertFontFamily { family: FontFamily::Monospace, priority: FontPriority::Lowest },
+            InsertFontFamily {
+                family: FontFamily::Proportional,
+                priority: FontPriority::Lowest,
+            },
+            InsertFontFamily {
+                family: FontFamily::Monospace,
+                priority: FontPriority::Lowest,
+            },
         ],
     ));
 }

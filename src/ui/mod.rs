@@ -19,7 +19,11 @@ pub use app::{AppOptions, StationApp};
 
 /// Opens the window; returns when it is closed.
 pub fn run_window(options: AppOptions) -> Result<(), String> {
-    let title = if options.demo { "实名制登记工作站（演示模式）" } else { "实名制登记工作站" };
+    let title = if options.demo {
+        "实名制登记工作站（演示模式）"
+    } else {
+        "实名制登记工作站"
+    };
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(title)

@@ -12,7 +12,12 @@ use crate::media::PhotoKind;
 use crate::media::camera::{CameraError, CameraInfo, CameraProvider, CameraWorker, Frame};
 
 /// The photos the platform requires, in the order the clerk fills them.
-pub const FORM_PHOTOS: [PhotoKind; 4] = [PhotoKind::Face, PhotoKind::IdPortrait, PhotoKind::IdScanFront, PhotoKind::IdScanBack];
+pub const FORM_PHOTOS: [PhotoKind; 4] = [
+    PhotoKind::Face,
+    PhotoKind::IdPortrait,
+    PhotoKind::IdScanFront,
+    PhotoKind::IdScanBack,
+];
 
 /// One attached photo: the normalised JPEG and its thumbnail.
 pub struct SlotPhoto {
@@ -33,9 +38,29 @@ pub struct PhotoSlots {
 }
 
 impl PhotoSlots {
-    pub fn set(&mut self, ctx: &egui::Context, kind: PhotoKind, jpeg: Vec<u8>, width: u32, height: u32, thumb: Arc<ColorImage>) {
-        let texture = ctx.load_texture(format!("photo-{kind:?}"), Arc::unwrap_or_clone(thumb), TextureOptions::LINEAR);
-        self.photos.insert(kind, SlotPhoto { jpeg, width, height, texture });
+    pub fn set(
+        &mut self,
+        ctx: &egui::Context,
+        kind: PhotoKind,
+        jpeg: Vec<u8>,
+        width: u32,
+        height: u32,
+        thumb: Arc<ColorImage>,
+    ) {
+        let texture = ctx.load_texture(
+            format!("photo-{kind:?}"),
+            Arc::unwrap_or_clone(thumb),
+            TextureOptions::LINEAR,
+        );
+        self.photos.insert(
+            kind,
+            SlotPhoto {
+                jpeg,
+                width,
+                height,
+                texture,
+            },
+        );
         self.busy.remove(&kind);
         self.errors.remove(&kind);
     }
@@ -50,10 +75,14 @@ impl PhotoSlots {
     /// first empty scan slot, else the face.
     pub fn drop_target(&self, pos: Option<egui::Pos2>) -> PhotoKind {
         if let Some(pos) = pos
-            && let Some((kind, _)) = self.rects.iter().find(|(_, r)| r.contains(pos)) {
-                return *kind;
-            }
-        FORM_PHOTOS.into_iter().find(|k| !self.photos.contains_key(k)).unwrap_or(PhotoKind::Face)
+            && let Some((kind, _)) = self.rects.iter().find(|(_, r)| r.contains(pos))
+        {
+            return *kind;
+        }
+        FORM_PHOTOS
+            .into_iter()
+            .find(|k| !self.photos.contains_key(k))
+            .unwrap_or(PhotoKind::Face)
     }
 }
 
@@ -66,7 +95,13 @@ pub enum SlotAction {
 
 const SLOT_SIZE: egui::Vec2 = egui::vec2(196.0, 150.0);
 
-pub fn slot_ui(ui: &mut egui::Ui, slots: &mut PhotoSlots, kind: PhotoKind, error: Option<&str>, actions: &mut Vec<SlotAction>) {
+pub fn slot_ui(
+    ui: &mut egui::Ui,
+    slots: &mut PhotoSlots,
+    kind: PhotoKind,
+    error: Option<&str>,
+    actions: &mut Vec<SlotAction>,
+) {
     ui.vertical(|ui| {
         ui.set_width(SLOT_SIZE.x + 10.0);
         ui.set_max_width(SLOT_SIZE.x + 10.0);
@@ -79,7 +114,8 @@ pub fn slot_ui(ui: &mut egui::Ui, slots: &mut PhotoSlots, kind: PhotoKind, error
                 if let Some(p) = slots.photos.get(&kind) {
                     let size = p.texture.size_vec2();
                     let scale = (SLOT_SIZE.x / size.x).min(SLOT_SIZE.y / size.y).min(1.0);
-                    ui.add(egui::Image::new(&p.texture).fit_to_exact_size(size * scale)).on_hover_text("把新照片拖到这里可以替换");
+                    ui.add(egui::Image::new(&p.texture).fit_to_exact_size(size * scale))
+                        .on_hover_text("把新照片拖到这里可以替换");
                 } else if slots.busy.get(&kind).copied().unwrap_or(false) {
                     ui.spinner();
                 } else {
@@ -97,7 +133,11 @@ pub fn slot_ui(ui: &mut egui::Ui, slots: &mut PhotoSlots, kind: PhotoKind, error
             ui.label(RichText::new(e).color(ERROR_RED).small());
         }
         ui.horizontal_wrapped(|ui| {
-            let camera_text = if slots.photos.contains_key(&kind) { "重拍" } else { "摄像头" };
+            let camera_text = if slots.photos.contains_key(&kind) {
+                "重拍"
+            } else {
+                "摄像头"
+            };
             if kind == PhotoKind::Face && ui.button(camera_text).clicked() {
                 actions.push(SlotAction::OpenCamera);
             }
@@ -138,7 +178,17 @@ pub struct CameraPanel {
 
 impl CameraPanel {
     pub fn new(provider: Arc<dyn CameraProvider>, ctx: egui::Context) -> CameraPanel {
-        CameraPanel { provider, listing: None, cameras: None, selected: None, worker: None, texture: None, last_sequence: 0, open: false, ctx }
+        CameraPanel {
+            provider,
+            listing: None,
+            cameras: None,
+            selected: None,
+            worker: None,
+            texture: None,
+            last_sequence: 0,
+            open: false,
+            ctx,
+        }
     }
 
     /// Opens the panel and lists cameras off the UI thread.
@@ -163,7 +213,11 @@ impl CameraPanel {
     fn start(&mut self, id: String) {
         self.stop();
         let ctx = self.ctx.clone();
-        self.worker = Some(CameraWorker::start_with_callback(Arc::clone(&self.provider), id.clone(), Some(Box::new(move || ctx.request_repaint()))));
+        self.worker = Some(CameraWorker::start_with_callback(
+            Arc::clone(&self.provider),
+            id.clone(),
+            Some(Box::new(move || ctx.request_repaint())),
+        ));
         self.selected = Some(id);
     }
 
@@ -183,24 +237,31 @@ impl CameraPanel {
     /// Draws the panel; returns a captured frame when the clerk pressed 拍照.
     pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<Arc<Frame>> {
         if let Some(rx) = &self.listing
-            && let Ok(list) = rx.try_recv() {
-                self.listing = None;
-                if let Ok(cams) = &list
-                    && let Some(first) = cams.first() {
-                        let id = self.selected.clone().filter(|s| cams.iter().any(|c| &c.id == s)).unwrap_or_else(|| first.id.clone());
-                        self.start(id);
-                    }
-                self.cameras = Some(list);
+            && let Ok(list) = rx.try_recv()
+        {
+            self.listing = None;
+            if let Ok(cams) = &list
+                && let Some(first) = cams.first()
+            {
+                let id = self
+                    .selected
+                    .clone()
+                    .filter(|s| cams.iter().any(|c| &c.id == s))
+                    .unwrap_or_else(|| first.id.clone());
+                self.start(id);
             }
+            self.cameras = Some(list);
+        }
         let mut captured = None;
         let latest = self.worker.as_ref().and_then(|w| w.latest_with_sequence());
         egui::Frame::group(ui.style()).show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.label(RichText::new("摄像头").strong());
                 if let Some((_, frame)) = &latest
-                    && ui.button(RichText::new("拍照").strong()).clicked() {
-                        captured = Some(Arc::clone(frame));
-                    }
+                    && ui.button(RichText::new("拍照").strong()).clicked()
+                {
+                    captured = Some(Arc::clone(frame));
+                }
                 match &self.cameras {
                     None => {
                         ui.spinner();
@@ -215,7 +276,11 @@ impl CameraPanel {
                     Some(Ok(cams)) => {
                         let cams = cams.clone();
                         let current = self.selected.clone().unwrap_or_default();
-                        let name = cams.iter().find(|c| c.id == current).map(|c| c.name.clone()).unwrap_or_default();
+                        let name = cams
+                            .iter()
+                            .find(|c| c.id == current)
+                            .map(|c| c.name.clone())
+                            .unwrap_or_default();
                         let l = ui.label("选择摄像头");
                         let mut choice = None;
                         egui::ComboBox::from_id_salt("camera_pick")
@@ -251,7 +316,10 @@ impl CameraPanel {
                         let image = ColorImage::from_rgb([frame.width as usize, frame.height as usize], &frame.rgb);
                         match &mut self.texture {
                             Some(t) => t.set(image, TextureOptions::LINEAR),
-                            None => self.texture = Some(ui.ctx().load_texture("camera-preview", image, TextureOptions::LINEAR)),
+                            None => {
+                                self.texture =
+                                    Some(ui.ctx().load_texture("camera-preview", image, TextureOptions::LINEAR))
+                            }
                         }
                     }
                     if let Some(t) = &self.texture {

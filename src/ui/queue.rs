@@ -71,9 +71,17 @@ impl QueueScreen {
             }
         });
         ui.separator();
-        let items: Vec<&OutboxItem> = snap.outbox.iter().filter(|i| !self.only_open || i.state.is_open()).collect();
+        let items: Vec<&OutboxItem> = snap
+            .outbox
+            .iter()
+            .filter(|i| !self.only_open || i.state.is_open())
+            .collect();
         if items.is_empty() {
-            let text = if self.only_open { "所有记录都已上传到平台。" } else { "还没有要上传的记录。" };
+            let text = if self.only_open {
+                "所有记录都已上传到平台。"
+            } else {
+                "还没有要上传的记录。"
+            };
             ui.label(RichText::new(text).color(OK_GREEN));
             return;
         }
@@ -115,7 +123,11 @@ fn item_ui(ui: &mut egui::Ui, item: &OutboxItem, out: &mut Vec<Command>) {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(format!("#{}", item.id)).small());
             ui.label(RichText::new(&item.label).strong());
-            ui.label(RichText::new(item.state.label()).color(state_color(item.state)).strong());
+            ui.label(
+                RichText::new(item.state.label())
+                    .color(state_color(item.state))
+                    .strong(),
+            );
             if item.attempts > 0 {
                 ui.label(format!("已尝试 {} 次", item.attempts));
             }
@@ -128,7 +140,11 @@ fn item_ui(ui: &mut egui::Ui, item: &OutboxItem, out: &mut Vec<Command>) {
         });
         if item.state != ItemState::Sent && (!item.last_code.is_empty() || !item.last_message.is_empty()) {
             ui.horizontal_wrapped(|ui| {
-                let who = if item.last_code.is_empty() { "上次失败：".to_string() } else { format!("平台回复（代码 {}）：", item.last_code) };
+                let who = if item.last_code.is_empty() {
+                    "上次失败：".to_string()
+                } else {
+                    format!("平台回复（代码 {}）：", item.last_code)
+                };
                 ui.label(RichText::new(who).strong());
                 ui.label(RichText::new(&item.last_message).color(ERROR_RED));
             });

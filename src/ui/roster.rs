@@ -88,7 +88,9 @@ struct ViewRow<'a> {
 }
 
 fn dict_text(snap: &Snapshot, kind: Endpoint, code: &str) -> String {
-    snap.dict_name(kind, code).map(str::to_string).unwrap_or_else(|| code.to_string())
+    snap.dict_name(kind, code)
+        .map(str::to_string)
+        .unwrap_or_else(|| code.to_string())
 }
 
 /// Does the worker match what the clerk typed? Name and company by substring; the ID number
@@ -137,7 +139,9 @@ fn build_view<'a>(snap: &'a Snapshot, prefs: &RosterPrefs) -> Vec<ViewRow<'a>> {
             SortKey::Updated => x.updated_at.cmp(&y.updated_at),
         };
         let primary = if prefs.descending { primary.reverse() } else { primary };
-        primary.then_with(|| x.emp_name.cmp(&y.emp_name)).then_with(|| x.id_code.cmp(&y.id_code))
+        primary
+            .then_with(|| x.emp_name.cmp(&y.emp_name))
+            .then_with(|| x.id_code.cmp(&y.id_code))
     });
     view
 }
@@ -154,7 +158,8 @@ fn state_color(s: RecordState) -> egui::Color32 {
 impl RosterScreen {
     pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, prefs: &mut RosterPrefs, out: &mut Vec<Command>) {
         // Departed workers cannot leave again, and gone ones cannot be selected at all.
-        self.selected.retain(|id| snap.workers.iter().any(|w| &w.id_code == id && selectable(w)));
+        self.selected
+            .retain(|id| snap.workers.iter().any(|w| &w.id_code == id && selectable(w)));
         ui.heading("人员花名册");
         self.filters_ui(ui, snap, prefs);
         let view = build_view(snap, prefs);
@@ -192,17 +197,30 @@ impl RosterScreen {
     fn filters_ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, prefs: &mut RosterPrefs) {
         ui.horizontal_wrapped(|ui| {
             let l = ui.label("搜索");
-            ui.add(egui::TextEdit::singleline(&mut prefs.search).hint_text("姓名、身份证号码或单位").desired_width(240.0))
-                .labelled_by(l.id);
+            ui.add(
+                egui::TextEdit::singleline(&mut prefs.search)
+                    .hint_text("姓名、身份证号码或单位")
+                    .desired_width(240.0),
+            )
+            .labelled_by(l.id);
             ui.add_space(12.0);
             let l = ui.label("状态");
             let shown = RecordState::parse(&prefs.state);
-            let text = if prefs.state.is_empty() { "全部" } else { shown.label() };
+            let text = if prefs.state.is_empty() {
+                "全部"
+            } else {
+                shown.label()
+            };
             egui::ComboBox::from_id_salt("roster_state")
                 .selected_text(text)
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut prefs.state, String::new(), "全部");
-                    for s in [RecordState::Pending, RecordState::Sent, RecordState::NeedsFix, RecordState::Departed] {
+                    for s in [
+                        RecordState::Pending,
+                        RecordState::Sent,
+                        RecordState::NeedsFix,
+                        RecordState::Departed,
+                    ] {
                         ui.selectable_value(&mut prefs.state, s.as_str().to_string(), s.label());
                     }
                 })
@@ -213,7 +231,11 @@ impl RosterScreen {
             let mut companies: BTreeSet<&str> = snap.workers.iter().map(|w| w.emp_company.as_str()).collect();
             companies.extend(snap.companies.iter().map(|c| c.company.company_name.as_str()));
             companies.remove("");
-            let text = if prefs.company.is_empty() { "全部单位" } else { prefs.company.as_str() };
+            let text = if prefs.company.is_empty() {
+                "全部单位"
+            } else {
+                prefs.company.as_str()
+            };
             egui::ComboBox::from_id_salt("roster_company")
                 .selected_text(text)
                 .width(260.0)
@@ -233,9 +255,20 @@ impl RosterScreen {
         });
     }
 
-    fn actions_ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, prefs: &RosterPrefs, view: &[ViewRow<'_>], out: &mut Vec<Command>) {
+    fn actions_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        snap: &Snapshot,
+        prefs: &RosterPrefs,
+        view: &[ViewRow<'_>],
+        out: &mut Vec<Command>,
+    ) {
         ui.horizontal_wrapped(|ui| {
-            let pickable: Vec<&str> = view.iter().filter(|v| selectable(v.row)).map(|v| v.row.id_code.as_str()).collect();
+            let pickable: Vec<&str> = view
+                .iter()
+                .filter(|v| selectable(v.row))
+                .map(|v| v.row.id_code.as_str())
+                .collect();
             let mut all = !pickable.is_empty() && pickable.iter().all(|id| self.selected.contains(*id));
             let r = ui
                 .add_enabled(!pickable.is_empty(), egui::Checkbox::new(&mut all, "全选"))
@@ -250,9 +283,17 @@ impl RosterScreen {
                 }
             }
             let n = self.selected.len();
-            let hidden = self.selected.iter().filter(|id| !view.iter().any(|v| &v.row.id_code == *id)).count();
+            let hidden = self
+                .selected
+                .iter()
+                .filter(|id| !view.iter().any(|v| &v.row.id_code == *id))
+                .count();
             if n > 0 {
-                let text = if hidden > 0 { format!("已选 {n} 人（{hidden} 人不在当前列表中）") } else { format!("已选 {n} 人") };
+                let text = if hidden > 0 {
+                    format!("已选 {n} 人（{hidden} 人不在当前列表中）")
+                } else {
+                    format!("已选 {n} 人")
+                };
                 ui.label(text);
                 if ui.button("清除选择").clicked() {
                     self.selected.clear();
@@ -266,9 +307,15 @@ impl RosterScreen {
             }
             ui.separator();
             let shown = view.len();
-            ui.label(if prefs.filtering() { format!("共 {} 人，显示 {shown} 人", snap.workers.len()) } else { format!("共 {shown} 人") });
+            ui.label(if prefs.filtering() {
+                format!("共 {} 人，显示 {shown} 人", snap.workers.len())
+            } else {
+                format!("共 {shown} 人")
+            });
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                let export = ui.add_enabled(shown > 0, egui::Button::new("导出 Excel")).on_hover_text("把当前列表（按现在的搜索、筛选和排序）存成 Excel 文件，身份证号码完整保存");
+                let export = ui
+                    .add_enabled(shown > 0, egui::Button::new("导出 Excel"))
+                    .on_hover_text("把当前列表（按现在的搜索、筛选和排序）存成 Excel 文件，身份证号码完整保存");
                 if export.clicked() {
                     out.push(Command::ExportRoster(view.iter().map(roster_line).collect()));
                 }
@@ -308,8 +355,16 @@ impl RosterScreen {
                 for (label, key) in headers {
                     header.col(|ui| {
                         let active = prefs.sort == key;
-                        let arrow = if !active { "" } else if prefs.descending { " ▼" } else { " ▲" };
-                        let r = ui.selectable_label(active, RichText::new(format!("{label}{arrow}")).strong()).on_hover_text("点击按此列排序，再点一次倒序");
+                        let arrow = if !active {
+                            ""
+                        } else if prefs.descending {
+                            " ▼"
+                        } else {
+                            " ▲"
+                        };
+                        let r = ui
+                            .selectable_label(active, RichText::new(format!("{label}{arrow}")).strong())
+                            .on_hover_text("点击按此列排序，再点一次倒序");
                         if r.clicked() {
                             if active {
                                 prefs.descending = !prefs.descending;
@@ -334,7 +389,11 @@ impl RosterScreen {
                         let r = ui
                             .add_enabled(selectable(w), egui::Checkbox::without_text(&mut ticked))
                             .accessible_name(format!("选择 {}", w.emp_name))
-                            .on_disabled_hover_text(if w.state == RecordState::Departed { "已离场，不能再选" } else { "离场正在上传，等平台回复" });
+                            .on_disabled_hover_text(if w.state == RecordState::Departed {
+                                "已离场，不能再选"
+                            } else {
+                                "离场正在上传，等平台回复"
+                            });
                         if r.changed() {
                             if ticked {
                                 self.selected.insert(w.id_code.clone());
@@ -367,7 +426,9 @@ impl RosterScreen {
                         ui.label(local_time(&w.updated_at));
                     });
                     row.col(|ui| {
-                        let r = ui.small_button("修改").on_hover_text(format!("打开 {} 的资料修改后重新上传", w.emp_name));
+                        let r = ui
+                            .small_button("修改")
+                            .on_hover_text(format!("打开 {} 的资料修改后重新上传", w.emp_name));
                         if r.clicked() {
                             out.push(Command::EditWorker(w.id_code.clone()));
                         }
@@ -425,7 +486,13 @@ mod tests {
 
     #[test]
     fn search_matches_name_company_and_id_in_full_or_part() {
-        let w = row("张三", "44030519900101123X", "深圳市鹏城建设集团有限公司", RecordState::Sent, "");
+        let w = row(
+            "张三",
+            "44030519900101123X",
+            "深圳市鹏城建设集团有限公司",
+            RecordState::Sent,
+            "",
+        );
         for needle in ["张", "鹏城", "44030519900101123x", " 44030519900101123X ", "123X", ""] {
             assert!(matches_search(&w, needle), "{needle}");
         }
@@ -457,11 +524,25 @@ mod tests {
             ],
             ..Default::default()
         };
-        let prefs = RosterPrefs { company: "A".into(), sort: SortKey::IdCode, descending: true, ..Default::default() };
-        let ids: Vec<&str> = build_view(&snap, &prefs).iter().map(|v| v.row.id_code.as_str()).collect();
+        let prefs = RosterPrefs {
+            company: "A".into(),
+            sort: SortKey::IdCode,
+            descending: true,
+            ..Default::default()
+        };
+        let ids: Vec<&str> = build_view(&snap, &prefs)
+            .iter()
+            .map(|v| v.row.id_code.as_str())
+            .collect();
         assert_eq!(ids, ["3", "1"]);
-        let prefs = RosterPrefs { state: "departed".into(), ..Default::default() };
-        let ids: Vec<&str> = build_view(&snap, &prefs).iter().map(|v| v.row.id_code.as_str()).collect();
+        let prefs = RosterPrefs {
+            state: "departed".into(),
+            ..Default::default()
+        };
+        let ids: Vec<&str> = build_view(&snap, &prefs)
+            .iter()
+            .map(|v| v.row.id_code.as_str())
+            .collect();
         assert_eq!(ids, ["2"]);
     }
 }

@@ -49,48 +49,78 @@ impl SettingsScreen {
             ui.columns(2, |cols| {
                 let ui = &mut cols[0];
                 ui.heading("平台连接");
-                egui::Grid::new("settings_platform").num_columns(2).spacing([16.0, 8.0]).show(ui, |ui| {
-                    field_label(ui, "环境", true);
-                    ui.horizontal(|ui| {
-                        for env in [Environment::Test, Environment::Production, Environment::Custom] {
-                            ui.radio_value(&mut self.draft.environment, env, env.label());
-                        }
-                        if self.draft.environment == Environment::Demo {
-                            ui.label(RichText::new("演示（内置模拟平台）").color(WARN_AMBER));
-                        }
-                    });
-                    ui.end_row();
-                    let l = field_label(ui, "平台地址", true);
-                    match self.draft.environment {
-                        Environment::Custom | Environment::Demo => {
-                            ui.add(egui::TextEdit::singleline(&mut self.draft.base_url).hint_text("http://主机:端口").desired_width(360.0)).labelled_by(l.id);
-                        }
-                        _ => {
-                            ui.label(self.draft.base_url()).labelled_by(l.id);
-                        }
-                    }
-                    ui.end_row();
-                    for (label, value, hint) in [
-                        ("授权帐号 api_key", &mut self.draft.api_key, "平台“设备管理”里的授权帐号"),
-                        ("设备序号 client_serial", &mut self.draft.client_serial, "PL 开头，共 34 位"),
-                        ("项目编号 Project_ID", &mut self.draft.project_id, "平台给本项目的同步编号"),
-                        ("门禁设备号 Device_ID", &mut self.draft.device_id, "上传考勤时使用"),
-                    ] {
-                        let l = field_label(ui, label, true);
-                        ui.add(egui::TextEdit::singleline(value).hint_text(hint).desired_width(360.0)).labelled_by(l.id);
+                egui::Grid::new("settings_platform")
+                    .num_columns(2)
+                    .spacing([16.0, 8.0])
+                    .show(ui, |ui| {
+                        field_label(ui, "环境", true);
+                        ui.horizontal(|ui| {
+                            for env in [Environment::Test, Environment::Production, Environment::Custom] {
+                                ui.radio_value(&mut self.draft.environment, env, env.label());
+                            }
+                            if self.draft.environment == Environment::Demo {
+                                ui.label(RichText::new("演示（内置模拟平台）").color(WARN_AMBER));
+                            }
+                        });
                         ui.end_row();
-                    }
-                    let l = field_label(ui, "授权秘钥 api_secret", true);
-                    ui.add(egui::TextEdit::singleline(&mut self.secret).password(true).hint_text("只保存在本机，不写入配置文件").desired_width(360.0))
+                        let l = field_label(ui, "平台地址", true);
+                        match self.draft.environment {
+                            Environment::Custom | Environment::Demo => {
+                                ui.add(
+                                    egui::TextEdit::singleline(&mut self.draft.base_url)
+                                        .hint_text("http://主机:端口")
+                                        .desired_width(360.0),
+                                )
+                                .labelled_by(l.id);
+                            }
+                            _ => {
+                                ui.label(self.draft.base_url()).labelled_by(l.id);
+                            }
+                        }
+                        ui.end_row();
+                        for (label, value, hint) in [
+                            (
+                                "授权帐号 api_key",
+                                &mut self.draft.api_key,
+                                "平台“设备管理”里的授权帐号",
+                            ),
+                            (
+                                "设备序号 client_serial",
+                                &mut self.draft.client_serial,
+                                "PL 开头，共 34 位",
+                            ),
+                            (
+                                "项目编号 Project_ID",
+                                &mut self.draft.project_id,
+                                "平台给本项目的同步编号",
+                            ),
+                            ("门禁设备号 Device_ID", &mut self.draft.device_id, "上传考勤时使用"),
+                        ] {
+                            let l = field_label(ui, label, true);
+                            ui.add(egui::TextEdit::singleline(value).hint_text(hint).desired_width(360.0))
+                                .labelled_by(l.id);
+                            ui.end_row();
+                        }
+                        let l = field_label(ui, "授权秘钥 api_secret", true);
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.secret)
+                                .password(true)
+                                .hint_text("只保存在本机，不写入配置文件")
+                                .desired_width(360.0),
+                        )
                         .labelled_by(l.id);
-                    ui.end_row();
-                });
+                        ui.end_row();
+                    });
                 ui.horizontal(|ui| {
-                    let changed = self.draft != self.applied || self.secret.is_empty() && !self.applied.api_key.is_empty();
+                    let changed =
+                        self.draft != self.applied || self.secret.is_empty() && !self.applied.api_key.is_empty();
                     if ui.add_enabled(!self.saving, egui::Button::new("保存设置")).clicked() {
                         self.saving = true;
                         self.applied = self.draft.clone();
-                        out.push(Command::Backend(Intent::ApplySettings { config: Box::new(self.draft.clone()), secret: Secret::new(self.secret.trim()) }));
+                        out.push(Command::Backend(Intent::ApplySettings {
+                            config: Box::new(self.draft.clone()),
+                            secret: Secret::new(self.secret.trim()),
+                        }));
                     }
                     if ui.button("测试连接").clicked() {
                         self.test_result = Some((true, "正在测试…".into()));
@@ -110,23 +140,36 @@ impl SettingsScreen {
 
                 ui.heading(format!("联调进度（{}环境）", self.applied.environment.label()));
                 ui.label("平台联调人员要求每个接口在测试环境至少有 5 条成功记录，才开通正式环境。");
-                egui::Grid::new("acceptance").num_columns(3).striped(true).show(ui, |ui| {
-                    for e in Endpoint::ALL {
-                        let n = snap.successes.get(e.name()).copied().unwrap_or(0);
-                        let done = n >= ACCEPTANCE_MIN;
-                        ui.label(RichText::new(if done { "√" } else { "○" }).color(if done { OK_GREEN } else { WARN_AMBER }));
-                        ui.label(format!("{}（{}）", e.label_zh(), e.name()));
-                        ui.label(format!("{n} / {ACCEPTANCE_MIN}"));
-                        ui.end_row();
-                    }
-                });
+                egui::Grid::new("acceptance")
+                    .num_columns(3)
+                    .striped(true)
+                    .show(ui, |ui| {
+                        for e in Endpoint::ALL {
+                            let n = snap.successes.get(e.name()).copied().unwrap_or(0);
+                            let done = n >= ACCEPTANCE_MIN;
+                            ui.label(RichText::new(if done { "√" } else { "○" }).color(if done {
+                                OK_GREEN
+                            } else {
+                                WARN_AMBER
+                            }));
+                            ui.label(format!("{}（{}）", e.label_zh(), e.name()));
+                            ui.label(format!("{n} / {ACCEPTANCE_MIN}"));
+                            ui.end_row();
+                        }
+                    });
                 let ui = &mut cols[1];
                 ui.heading("照片大小上限（KB）");
                 egui::Grid::new("settings_photos").num_columns(2).show(ui, |ui| {
                     let b = &mut self.draft.photo_budgets;
-                    for (label, value) in [("人脸照片", &mut b.face_kb), ("身份证扫描件", &mut b.id_scan_kb), ("身份证芯片照片", &mut b.id_portrait_kb), ("考勤现场照片", &mut b.site_kb)] {
+                    for (label, value) in [
+                        ("人脸照片", &mut b.face_kb),
+                        ("身份证扫描件", &mut b.id_scan_kb),
+                        ("身份证芯片照片", &mut b.id_portrait_kb),
+                        ("考勤现场照片", &mut b.site_kb),
+                    ] {
                         let l = field_label(ui, label, false);
-                        ui.add(egui::DragValue::new(value).range(20..=2048).suffix(" KB")).labelled_by(l.id);
+                        ui.add(egui::DragValue::new(value).range(20..=2048).suffix(" KB"))
+                            .labelled_by(l.id);
                         ui.end_row();
                     }
                 });
@@ -135,9 +178,14 @@ impl SettingsScreen {
                 ui.heading("工地规定（平台不检查）");
                 egui::Grid::new("settings_rules").num_columns(2).show(ui, |ui| {
                     let r = &mut self.draft.age_rules;
-                    for (label, value) in [("最小年龄", &mut r.min_age), ("男性最大年龄", &mut r.max_age_male), ("女性最大年龄", &mut r.max_age_female)] {
+                    for (label, value) in [
+                        ("最小年龄", &mut r.min_age),
+                        ("男性最大年龄", &mut r.max_age_male),
+                        ("女性最大年龄", &mut r.max_age_female),
+                    ] {
                         let l = field_label(ui, label, false);
-                        ui.add(egui::DragValue::new(value).range(14..=80).suffix(" 岁")).labelled_by(l.id);
+                        ui.add(egui::DragValue::new(value).range(14..=80).suffix(" 岁"))
+                            .labelled_by(l.id);
                         ui.end_row();
                     }
                     field_label(ui, "超出年龄时", false);
@@ -159,13 +207,18 @@ impl SettingsScreen {
                             ("有效期限字段名", &mut p.register_fields.id_validdate),
                         ] {
                             let l = field_label(ui, label, false);
-                            ui.add(egui::TextEdit::singleline(value).desired_width(220.0)).labelled_by(l.id);
+                            ui.add(egui::TextEdit::singleline(value).desired_width(220.0))
+                                .labelled_by(l.id);
                             ui.end_row();
                         }
                         for e in Endpoint::ALL {
                             let l = field_label(ui, &format!("{} 版本", e.name()), false);
                             let mut v = p.version(e).to_string();
-                            if ui.add(egui::TextEdit::singleline(&mut v).desired_width(60.0)).labelled_by(l.id).changed() {
+                            if ui
+                                .add(egui::TextEdit::singleline(&mut v).desired_width(60.0))
+                                .labelled_by(l.id)
+                                .changed()
+                            {
                                 if v == e.default_version() {
                                     p.version_overrides.remove(&e);
                                 } else {
@@ -176,7 +229,6 @@ impl SettingsScreen {
                         }
                     });
                 });
-
             });
         });
     }
@@ -184,16 +236,27 @@ impl SettingsScreen {
 
 fn dictionary_ages(snap: &Snapshot) -> String {
     let now = chrono::Utc::now();
-    let parts: Vec<String> = [Endpoint::DictListEmpCategory, Endpoint::DictListJobTypeName, Endpoint::DictListJobName, Endpoint::GetCompanyType]
-        .into_iter()
-        .map(|e| match snap.dictionaries.get(&e) {
-            Some((entries, at)) => {
-                let minutes = (now - *at).num_minutes();
-                let age = if minutes < 1 { "刚刚".to_string() } else if minutes < 120 { format!("{minutes} 分钟前") } else { format!("{} 小时前", minutes / 60) };
-                format!("{} {} 项（{age}获取）", e.label_zh(), entries.len())
-            }
-            None => format!("{} 未获取", e.label_zh()),
-        })
-        .collect();
+    let parts: Vec<String> = [
+        Endpoint::DictListEmpCategory,
+        Endpoint::DictListJobTypeName,
+        Endpoint::DictListJobName,
+        Endpoint::GetCompanyType,
+    ]
+    .into_iter()
+    .map(|e| match snap.dictionaries.get(&e) {
+        Some((entries, at)) => {
+            let minutes = (now - *at).num_minutes();
+            let age = if minutes < 1 {
+                "刚刚".to_string()
+            } else if minutes < 120 {
+                format!("{minutes} 分钟前")
+            } else {
+                format!("{} 小时前", minutes / 60)
+            };
+            format!("{} {} 项（{age}获取）", e.label_zh(), entries.len())
+        }
+        None => format!("{} 未获取", e.label_zh()),
+    })
+    .collect();
     format!("字典：{}", parts.join("；"))
 }

@@ -11,7 +11,11 @@ pub fn status_bar(ui: &mut egui::Ui, app: &StationApp) {
     ui.horizontal_wrapped(|ui| {
         ui.label(format!("环境：{}", app.config.environment.label()));
         ui.separator();
-        let project = if app.config.project_id.is_empty() { "未设置" } else { app.config.project_id.as_str() };
+        let project = if app.config.project_id.is_empty() {
+            "未设置"
+        } else {
+            app.config.project_id.as_str()
+        };
         ui.label(format!("项目：{project}"));
         ui.separator();
         match &app.connection {
@@ -19,11 +23,18 @@ pub fn status_bar(ui: &mut egui::Ui, app: &StationApp) {
                 ui.label("平台：正在连接…");
             }
             ConnectionState::Online { last_success } => {
-                ui.label(RichText::new(format!("平台：已连接（最近成功 {}）", beijing_hms(*last_success))).color(OK_GREEN));
+                ui.label(
+                    RichText::new(format!("平台：已连接（最近成功 {}）", beijing_hms(*last_success))).color(OK_GREEN),
+                );
             }
-            ConnectionState::Offline { last_success, reason, .. } => {
-                let last = last_success.map(|t| format!("，最近成功 {}", beijing_hms(t))).unwrap_or_default();
-                ui.label(RichText::new(format!("平台：连不上{last}")).color(ERROR_RED)).on_hover_text(reason);
+            ConnectionState::Offline {
+                last_success, reason, ..
+            } => {
+                let last = last_success
+                    .map(|t| format!("，最近成功 {}", beijing_hms(t)))
+                    .unwrap_or_default();
+                ui.label(RichText::new(format!("平台：连不上{last}")).color(ERROR_RED))
+                    .on_hover_text(reason);
             }
         }
         if let Some(w) = app.backend.clock.warning() {
@@ -46,5 +57,9 @@ pub fn status_bar(ui: &mut egui::Ui, app: &StationApp) {
 }
 
 fn beijing_hms(t: chrono::DateTime<chrono::Utc>) -> String {
-    crate::api::beijing_timestamp(t).split(' ').nth(1).unwrap_or_default().to_string()
+    crate::api::beijing_timestamp(t)
+        .split(' ')
+        .nth(1)
+        .unwrap_or_default()
+        .to_string()
 }

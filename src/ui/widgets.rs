@@ -31,7 +31,14 @@ pub fn field_message(ui: &mut Ui, message: Option<(&str, bool)>) {
 }
 
 /// One grid row: label, single-line text field, message. Returns the field's response.
-pub fn text_row(ui: &mut Ui, label: &str, required: bool, value: &mut String, hint: &str, message: Option<(&str, bool)>) -> Response {
+pub fn text_row(
+    ui: &mut Ui,
+    label: &str,
+    required: bool,
+    value: &mut String,
+    hint: &str,
+    message: Option<(&str, bool)>,
+) -> Response {
     let l = field_label(ui, label, required);
     let r = ui
         .horizontal(|ui| {
@@ -61,7 +68,14 @@ pub fn dict_combo(
 }
 
 /// A dropdown of plain names (ethnic groups, companies) that stores the name.
-pub fn name_combo(ui: &mut Ui, id_salt: &str, label_id: egui::Id, value: &mut String, names: &[String], search: &mut String) -> Response {
+pub fn name_combo(
+    ui: &mut Ui,
+    id_salt: &str,
+    label_id: egui::Id,
+    value: &mut String,
+    names: &[String],
+    search: &mut String,
+) -> Response {
     let options: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), n.as_str())).collect();
     searchable_combo(ui, id_salt, label_id, value, &options, search, "列表是空的")
 }
@@ -80,28 +94,42 @@ fn searchable_combo(
         .iter()
         .find(|(v, _)| v == value)
         .map(|(_, name)| name.to_string())
-        .unwrap_or_else(|| if value.is_empty() { "请选择".into() } else { format!("（未知代码 {value}）") });
-    let inner = egui::ComboBox::from_id_salt(id_salt).selected_text(selected).width(300.0).height(360.0).show_ui(ui, |ui| {
-        let mut changed = false;
-        if options.len() > 12 {
-            let l = ui.label("搜索");
-            ui.add(egui::TextEdit::singleline(search).hint_text("输入名称的一部分").desired_width(260.0))
+        .unwrap_or_else(|| {
+            if value.is_empty() {
+                "请选择".into()
+            } else {
+                format!("（未知代码 {value}）")
+            }
+        });
+    let inner = egui::ComboBox::from_id_salt(id_salt)
+        .selected_text(selected)
+        .width(300.0)
+        .height(360.0)
+        .show_ui(ui, |ui| {
+            let mut changed = false;
+            if options.len() > 12 {
+                let l = ui.label("搜索");
+                ui.add(
+                    egui::TextEdit::singleline(search)
+                        .hint_text("输入名称的一部分")
+                        .desired_width(260.0),
+                )
                 .labelled_by(l.id)
                 .request_focus();
-            ui.separator();
-        }
-        let needle = search.trim();
-        for (v, name) in options.iter().filter(|(_, n)| needle.is_empty() || n.contains(needle)) {
-            if ui.selectable_label(value == v, *name).clicked() {
-                *value = v.to_string();
-                changed = true;
+                ui.separator();
             }
-        }
-        if options.is_empty() {
-            ui.label(RichText::new(empty_hint).color(WARN_AMBER));
-        }
-        changed
-    });
+            let needle = search.trim();
+            for (v, name) in options.iter().filter(|(_, n)| needle.is_empty() || n.contains(needle)) {
+                if ui.selectable_label(value == v, *name).clicked() {
+                    *value = v.to_string();
+                    changed = true;
+                }
+            }
+            if options.is_empty() {
+                ui.label(RichText::new(empty_hint).color(WARN_AMBER));
+            }
+            changed
+        });
     if inner.inner == Some(true) {
         search.clear();
     }
@@ -110,12 +138,18 @@ fn searchable_combo(
 
 /// A count badge for the navigation ("待上传 3").
 pub fn badge_text(label: &str, count: u64) -> String {
-    if count == 0 { label.to_string() } else { format!("{label} ({count})") }
+    if count == 0 {
+        label.to_string()
+    } else {
+        format!("{label} ({count})")
+    }
 }
 
 /// Beijing-time display of an RFC 3339 UTC timestamp from the store.
 pub fn local_time(rfc3339: &str) -> String {
-    crate::store::parse_timestamp(rfc3339).map(crate::api::beijing_timestamp).unwrap_or_else(|| rfc3339.to_string())
+    crate::store::parse_timestamp(rfc3339)
+        .map(crate::api::beijing_timestamp)
+        .unwrap_or_else(|| rfc3339.to_string())
 }
 
 /// The message to show beside `field`: its error if it has one, else its warning.

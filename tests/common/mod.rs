@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use base64::Engine;
 use cwr_station::api::types::{AddCompany, RegisterEmployee};
-use cwr_station::api::{Credentials, PlatformClient, PlatformClock, ProtocolTable, Secret, TimeSource, Timeouts, clock};
+use cwr_station::api::{
+    Credentials, PlatformClient, PlatformClock, ProtocolTable, Secret, TimeSource, Timeouts, clock,
+};
 use cwr_station::sim::{self, SimConfig, SimHandle};
 
 pub const JOB_NAME_CARPENTER: &str = "7D4DDE53D08D97CF7FFBB561D1E17624";
@@ -40,7 +42,10 @@ pub fn client_with_clock(base_url: &str, time: TimeSource) -> PlatformClient {
         credentials(base_url),
         ProtocolTable::default(),
         Arc::new(PlatformClock::new(time)),
-        Timeouts { connect_secs: 2, call_secs: 10 },
+        Timeouts {
+            connect_secs: 2,
+            call_secs: 10,
+        },
     )
     .expect("client")
 }
@@ -62,14 +67,21 @@ pub fn id_code(seed: u32) -> String {
 /// A valid unified social credit code (GB 32100-2015 check character).
 pub fn uscc(seed: u32) -> String {
     let body = format!("91440300{:09}", 100_000_000 + seed);
-    format!("{body}{}", cwr_station::domain::uscc_check_char(&body).expect("digits only"))
+    format!(
+        "{body}{}",
+        cwr_station::domain::uscc_check_char(&body).expect("digits only")
+    )
 }
 
 /// A small real JPEG with some texture.
 pub fn jpeg_bytes(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7 % 256) as u8, (y * 5 % 256) as u8, ((x + y) % 256) as u8]));
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x * 7 % 256) as u8, (y * 5 % 256) as u8, ((x + y) % 256) as u8])
+    });
     let mut out = Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(img).write_to(&mut out, image::ImageFormat::Jpeg).expect("encode");
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("encode");
     out.into_inner()
 }
 
@@ -139,6 +151,10 @@ pub fn write_worker_file(dir: &Path, id_code: &str, name: &str, company: &str) -
 
 pub fn write_company_file(dir: &Path, suid: &str, name: &str) -> std::path::PathBuf {
     let path = dir.join(format!("company-{suid}.json"));
-    std::fs::write(&path, serde_json::to_string(&company_request(suid, name)).expect("json")).expect("write");
+    std::fs::write(
+        &path,
+        serde_json::to_string(&company_request(suid, name)).expect("json"),
+    )
+    .expect("write");
     path
 }

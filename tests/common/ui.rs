@@ -41,7 +41,11 @@ pub fn demo_config(base_url: &str) -> Config {
 }
 
 pub fn harness(data_dir: &Path, base_url: &str) -> Harness<'static, UiState> {
-    harness_with(data_dir, demo_config(base_url), Secret::new(SimConfig::demo().api_secret))
+    harness_with(
+        data_dir,
+        demo_config(base_url),
+        Secret::new(SimConfig::demo().api_secret),
+    )
 }
 
 pub fn harness_with(data_dir: &Path, config: Config, secret: Secret) -> Harness<'static, UiState> {
@@ -63,21 +67,30 @@ pub fn harness_with(data_dir: &Path, config: Config, secret: Secret) -> Harness<
         .build_ui_state(
             |ui, state: &mut UiState| {
                 if state.app.is_none()
-                    && let Some(options) = state.options.take() {
-                        state.app = Some(StationApp::new(ui.ctx(), options));
-                    }
+                    && let Some(options) = state.options.take()
+                {
+                    state.app = Some(StationApp::new(ui.ctx(), options));
+                }
                 if let Some(app) = state.app.as_mut() {
                     let ctx = ui.ctx().clone();
                     app.logic(&ctx);
                     app.ui(ui);
                 }
             },
-            UiState { app: None, options: Some(options) },
+            UiState {
+                app: None,
+                options: Some(options),
+            },
         )
 }
 
 /// Steps frames (background threads need wall time) until `done` holds.
-pub fn step_until(h: &mut Harness<'static, UiState>, what: &str, timeout: Duration, done: impl Fn(&StationApp) -> bool) {
+pub fn step_until(
+    h: &mut Harness<'static, UiState>,
+    what: &str,
+    timeout: Duration,
+    done: impl Fn(&StationApp) -> bool,
+) {
     let deadline = Instant::now() + timeout;
     loop {
         h.step();

@@ -38,10 +38,7 @@ pub fn check_age(age: u32, sex: Sex, rules: &AgeRules) -> Option<Problem> {
         (Severity::Warning, "请与项目负责人确认后再登记")
     };
     let message = if age < rules.min_age {
-        format!(
-            "工人未满 {} 周岁（现年 {age} 周岁）：{action}",
-            rules.min_age
-        )
+        format!("工人未满 {} 周岁（现年 {age} 周岁）：{action}", rules.min_age)
     } else {
         let max = match sex {
             Sex::Male => rules.max_age_male,
@@ -50,10 +47,7 @@ pub fn check_age(age: u32, sex: Sex, rules: &AgeRules) -> Option<Problem> {
         if age <= max {
             return None;
         }
-        format!(
-            "{}性工人现年 {age} 周岁，超过上限 {max} 周岁：{action}",
-            sex.label()
-        )
+        format!("{}性工人现年 {age} 周岁，超过上限 {max} 周岁：{action}", sex.label())
     };
     Some(Problem {
         field: "id_code".to_string(),

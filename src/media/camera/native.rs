@@ -37,12 +37,8 @@ impl CameraProvider for NokhwaCameras {
         // Only macOS gates cameras behind a permission prompt (always true elsewhere); ask,
         // and let the clerk press “刷新” once they have answered it.
         if !nokhwa::nokhwa_check() {
-            nokhwa::nokhwa_initialize(|granted| {
-                tracing::info!("camera permission granted: {granted}")
-            });
-            return Err(CameraError::Busy(
-                "需要在系统弹窗中允许本程序使用摄像头".to_owned(),
-            ));
+            nokhwa::nokhwa_initialize(|granted| tracing::info!("camera permission granted: {granted}"));
+            return Err(CameraError::Busy("需要在系统弹窗中允许本程序使用摄像头".to_owned()));
         }
         let queried = catch_unwind(|| nokhwa::query(ApiBackend::Auto))
             .map_err(|_| CameraError::Failed("查询摄像头时驱动崩溃".to_owned()))?;
@@ -76,10 +72,8 @@ impl CameraProvider for NokhwaCameras {
                 if served.is_err() {
                     tracing::error!("camera thread panicked inside nokhwa");
                     // Whoever is waiting learns the camera is gone instead of timing out.
-                    let _ =
-                        ready_tx.try_send(Err(CameraError::Failed("摄像头驱动崩溃".to_owned())));
-                    let _ =
-                        reply_tx.try_send(Err(CameraError::Failed("摄像头驱动崩溃".to_owned())));
+                    let _ = ready_tx.try_send(Err(CameraError::Failed("摄像头驱动崩溃".to_owned())));
+                    let _ = reply_tx.try_send(Err(CameraError::Failed("摄像头驱动崩溃".to_owned())));
                 }
             })
             .map_err(|e| CameraError::Failed(format!("无法启动摄像头线程：{e}")))?;
@@ -120,12 +114,8 @@ impl Camera for NokhwaCamera {
             .map_err(|_| CameraError::Failed("摄像头已断开".to_owned()))?;
         match self.replies.recv_timeout(FRAME_TIMEOUT) {
             Ok(frame) => frame,
-            Err(RecvTimeoutError::Timeout) => {
-                Err(CameraError::Failed("摄像头长时间没有画面".to_owned()))
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                Err(CameraError::Failed("摄像头已断开".to_owned()))
-            }
+            Err(RecvTimeoutError::Timeout) => Err(CameraError::Failed("摄像头长时间没有画面".to_owned())),
+            Err(RecvTimeoutError::Disconnected) => Err(CameraError::Failed("摄像头已断开".to_owned())),
         }
     }
 }
@@ -139,8 +129,7 @@ fn serve(
     requests: Receiver<()>,
     replies: &SyncSender<Result<Frame, CameraError>>,
 ) {
-    let requested =
-        RequestedFormat::new::<RgbFormat>(RequestedFormatType::AbsoluteHighestFrameRate);
+    let requested = RequestedFormat::new::<RgbFormat>(RequestedFormatType::AbsoluteHighestFrameRate);
     let mut camera = match nokhwa::Camera::new(index.clone(), requested) {
         Ok(camera) => camera,
         Err(e) => {
@@ -194,12 +183,7 @@ fn map_error(e: &NokhwaError) -> CameraError {
         "0xc00d3704", // MF_E_HW_MFT_FAILED_START_STREAMING: another app holds the camera
         "0x80070020", // ERROR_SHARING_VIOLATION
     ];
-    const MISSING: [&str; 4] = [
-        "no such file",
-        "no such device",
-        "not found",
-        "out of bounds",
-    ];
+    const MISSING: [&str; 4] = ["no such file", "no such device", "not found", "out of bounds"];
     if BUSY.iter().any(|needle| lower.contains(needle)) {
         CameraError::Busy(detail)
     } else if MISSING.iter().any(|needle| lower.contains(needle)) {
@@ -216,18 +200,11 @@ mod tests {
 
     #[test]
     fn errors_are_sorted_by_what_the_clerk_can_do() {
-        let busy = NokhwaError::OpenDeviceError(
-            "0".into(),
-            "Device or resource busy (os error 16)".into(),
-        );
+        let busy = NokhwaError::OpenDeviceError("0".into(), "Device or resource busy (os error 16)".into());
         assert!(matches!(map_error(&busy), CameraError::Busy(_)));
-        let denied =
-            NokhwaError::OpenDeviceError("0".into(), "Permission denied (os error 13)".into());
+        let denied = NokhwaError::OpenDeviceError("0".into(), "Permission denied (os error 13)".into());
         assert!(matches!(map_error(&denied), CameraError::Busy(_)));
-        let gone = NokhwaError::OpenDeviceError(
-            "3".into(),
-            "No such file or directory (os error 2)".into(),
-        );
+        let gone = NokhwaError::OpenDeviceError("3".into(), "No such file or directory (os error 2)".into());
         assert_eq!(map_error(&gone), CameraError::NoCamera);
         let other = NokhwaError::ReadFrameError("Broken MJPEG".into());
         assert!(matches!(map_error(&other), CameraError::Failed(_)));

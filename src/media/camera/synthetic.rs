@@ -61,11 +61,7 @@ impl SyntheticCameras {
 
 impl CameraProvider for SyntheticCameras {
     fn list(&self) -> Result<Vec<CameraInfo>, CameraError> {
-        Ok(if self.present {
-            vec![Self::info()]
-        } else {
-            Vec::new()
-        })
+        Ok(if self.present { vec![Self::info()] } else { Vec::new() })
     }
 
     fn open(&self, id: &str) -> Result<Box<dyn Camera>, CameraError> {

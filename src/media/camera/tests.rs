@@ -52,10 +52,7 @@ fn missing_synthetic_camera_reports_no_camera() {
         SyntheticCameras::empty().open(SYNTHETIC_ID).err(),
         Some(CameraError::NoCamera)
     );
-    assert_eq!(
-        SyntheticCameras::new().open("nope").err(),
-        Some(CameraError::NoCamera)
-    );
+    assert_eq!(SyntheticCameras::new().open("nope").err(), Some(CameraError::NoCamera));
 }
 
 #[test]
@@ -78,10 +75,7 @@ fn frames_become_budgeted_jpegs() {
         height: 0,
         rgb: Vec::new(),
     };
-    assert!(matches!(
-        frame_to_jpeg(&empty, 200 * 1024),
-        Err(PhotoError::Corrupt(_))
-    ));
+    assert!(matches!(frame_to_jpeg(&empty, 200 * 1024), Err(PhotoError::Corrupt(_))));
 }
 
 #[test]
@@ -128,10 +122,7 @@ fn worker_reports_open_failure_and_unplugging() {
     assert_eq!(worker.error(), Some(CameraError::NoCamera));
     assert!(worker.latest().is_none());
 
-    let worker = CameraWorker::start(
-        Arc::new(SyntheticCameras::unplug_after(3)),
-        SYNTHETIC_ID.into(),
-    );
+    let worker = CameraWorker::start(Arc::new(SyntheticCameras::unplug_after(3)), SYNTHETIC_ID.into());
     assert!(wait_until(Duration::from_secs(3), || !worker.is_running()));
     assert!(matches!(worker.error(), Some(CameraError::Failed(_))));
     assert_eq!(worker.sequence(), 3);

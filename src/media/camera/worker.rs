@@ -37,9 +37,7 @@ struct Shared {
 impl Shared {
     /// A panic elsewhere while holding the lock leaves plain data behind; keep using it.
     fn lock(&self) -> MutexGuard<'_, Slot> {
-        self.slot
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -157,12 +155,7 @@ impl Drop for CameraWorker {
     }
 }
 
-fn run(
-    provider: &dyn CameraProvider,
-    id: &str,
-    shared: &Shared,
-    on_frame: Option<&(dyn Fn() + Send)>,
-) {
+fn run(provider: &dyn CameraProvider, id: &str, shared: &Shared, on_frame: Option<&(dyn Fn() + Send)>) {
     let notify = || {
         if let Some(callback) = on_frame {
             callback();

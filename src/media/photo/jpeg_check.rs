@@ -37,9 +37,7 @@ fn find_first_scan(bytes: &[u8]) -> Result<usize, PhotoError> {
             return Err(truncated());
         }
         if bytes[pos] != 0xFF {
-            return Err(PhotoError::Corrupt(format!(
-                "JPEG 文件结构错误（位置 {pos}）"
-            )));
+            return Err(PhotoError::Corrupt(format!("JPEG 文件结构错误（位置 {pos}）")));
         }
         // Any number of 0xFF fill bytes may precede a marker.
         while pos < bytes.len() && bytes[pos] == 0xFF {
@@ -61,9 +59,7 @@ fn find_first_scan(bytes: &[u8]) -> Result<usize, PhotoError> {
         };
         let len = usize::from(u16::from_be_bytes([len_bytes[0], len_bytes[1]]));
         if len < 2 {
-            return Err(PhotoError::Corrupt(format!(
-                "JPEG 文件结构错误（位置 {pos}）"
-            )));
+            return Err(PhotoError::Corrupt(format!("JPEG 文件结构错误（位置 {pos}）")));
         }
         let end = pos + len;
         if end > bytes.len() {
@@ -84,8 +80,7 @@ mod tests {
     fn minimal_structure_is_accepted_and_cuts_are_refused() {
         // SOI, APP0 (len 4), SOS (len 3 + 1 byte), 2 data bytes, EOI.
         let good = [
-            0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xDA, 0x00, 0x03, 0x00, 0x12,
-            0x34, 0xFF, 0xD9,
+            0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xDA, 0x00, 0x03, 0x00, 0x12, 0x34, 0xFF, 0xD9,
         ];
         assert!(check_complete(&good).is_ok());
         for cut in 0..good.len() - 1 {

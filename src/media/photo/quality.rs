@@ -74,10 +74,7 @@ fn estimate(lo: (u8, usize), hi: (u8, usize), budget: usize) -> f64 {
 
 /// Highest quality in `MIN_QUALITY..=MAX_QUALITY` whose JPEG fits `budget`, with its bytes,
 /// or `None` when even `MIN_QUALITY` is too big.
-pub(super) fn best_quality(
-    image: &RgbImage,
-    budget: usize,
-) -> Result<Option<(Vec<u8>, u8)>, PhotoError> {
+pub(super) fn best_quality(image: &RgbImage, budget: usize) -> Result<Option<(Vec<u8>, u8)>, PhotoError> {
     let (top, bottom) = encode_pair(image, MAX_QUALITY, MIN_QUALITY)?;
     if top.len() <= budget {
         return Ok(Some((top, MAX_QUALITY)));
@@ -153,11 +150,7 @@ mod tests {
         // Budgets across the whole range, including exactly-at-a-size edges.
         for &(q, size) in sizes.iter().step_by(7) {
             for budget in [size - 1, size, size + 1] {
-                let expected = sizes
-                    .iter()
-                    .rev()
-                    .find(|(_, s)| *s <= budget)
-                    .map(|(q, _)| *q);
+                let expected = sizes.iter().rev().find(|(_, s)| *s <= budget).map(|(q, _)| *q);
                 let found = best_quality(&image, budget).expect("encode");
                 let found_q = found.as_ref().map(|(_, q)| *q);
                 if let Some((bytes, _)) = &found {

@@ -95,9 +95,7 @@ fn triangle_taps(src_len: u32, dst_len: u32) -> Vec<(usize, Vec<i32>)> {
         .map(|i| {
             let center = (f64::from(i) + 0.5) * scale;
             let first = ((center - radius).floor().max(0.0)) as usize;
-            let last = ((center + radius).ceil() as usize)
-                .min(src_len as usize)
-                .max(first + 1);
+            let last = ((center + radius).ceil() as usize).min(src_len as usize).max(first + 1);
             let raw: Vec<f64> = (first..last)
                 .map(|j| (1.0 - ((j as f64 + 0.5 - center) / radius).abs()).max(0.0))
                 .collect();
@@ -180,28 +178,14 @@ mod tests {
         let reduced = box_reduce(&image, 3);
         assert_eq!(reduced.dimensions(), (3, 2));
         // A 3×3 checkerboard block holds 5 of one colour and 4 of the other.
-        let expected = [
-            (5 * 200 + 4 * 100 + 4) / 9,
-            (5 * 100 + 4) / 9,
-            (4 * 50 + 4) / 9,
-        ];
-        assert_eq!(
-            *reduced.get_pixel(0, 0),
-            Rgb(expected.map(|v: u32| v as u8))
-        );
+        let expected = [(5 * 200 + 4 * 100 + 4) / 9, (5 * 100 + 4) / 9, (4 * 50 + 4) / 9];
+        assert_eq!(*reduced.get_pixel(0, 0), Rgb(expected.map(|v: u32| v as u8)));
     }
 
     #[test]
     fn downscale_hits_exact_size_and_keeps_flat_colour() {
         let image = RgbImage::from_pixel(4000, 3000, Rgb([10, 20, 30]));
-        for (w, h) in [
-            (1600, 1200),
-            (2000, 1500),
-            (1000, 750),
-            (3999, 2999),
-            (7, 5),
-            (1, 1),
-        ] {
+        for (w, h) in [(1600, 1200), (2000, 1500), (1000, 750), (3999, 2999), (7, 5), (1, 1)] {
             let out = downscale(&image, w, h);
             assert_eq!(out.dimensions(), (w, h));
             assert!(out.pixels().all(|p| *p == Rgb([10, 20, 30])), "{w}×{h}");

@@ -35,10 +35,7 @@ fn jpeg_of(image: &RgbImage, quality: u8) -> Vec<u8> {
 }
 
 fn decode_back(photo: &NormalizedPhoto) -> RgbImage {
-    assert_eq!(
-        image::guess_format(&photo.jpeg).ok(),
-        Some(ImageFormat::Jpeg)
-    );
+    assert_eq!(image::guess_format(&photo.jpeg).ok(), Some(ImageFormat::Jpeg));
     let img = image::load_from_memory(&photo.jpeg).expect("output decodes");
     assert_eq!((img.width(), img.height()), (photo.width, photo.height));
     img.into_rgb8()
@@ -66,20 +63,10 @@ fn exif_app1(orientation: u16) -> Vec<u8> {
 fn large_noisy_photo_meets_face_budget() {
     let budget = PhotoBudgets::default().bytes_for(PhotoKind::Face);
     let source = jpeg_of(&noisy_image(4000, 3000, 7), 90);
-    assert!(
-        source.len() > budget * 5,
-        "test image should be far over budget"
-    );
+    assert!(source.len() > budget * 5, "test image should be far over budget");
     let photo = normalize_photo(&source, budget).expect("normalize");
-    assert!(
-        photo.jpeg.len() <= budget,
-        "{} > {budget}",
-        photo.jpeg.len()
-    );
-    assert!(
-        photo.width <= MAX_LONG_SIDE && photo.height <= 1200,
-        "{photo:?}"
-    );
+    assert!(photo.jpeg.len() <= budget, "{} > {budget}", photo.jpeg.len());
+    assert!(photo.width <= MAX_LONG_SIDE && photo.height <= 1200, "{photo:?}");
     let aspect = f64::from(photo.width) / f64::from(photo.height);
     assert!((aspect - 4.0 / 3.0).abs() < 0.01, "{photo:?}");
     assert!((MIN_QUALITY..=MAX_QUALITY).contains(&photo.quality));
@@ -96,11 +83,7 @@ fn large_noisy_photo_meets_face_budget() {
 fn png_file_loads() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("照片.png");
-    std::fs::write(
-        &path,
-        encode_as(&noisy_image(800, 600, 1), ImageFormat::Png),
-    )
-    .expect("write");
+    std::fs::write(&path, encode_as(&noisy_image(800, 600, 1), ImageFormat::Png)).expect("write");
     let photo = load_photo_file(&path, 200 * 1024).expect("png loads");
     assert_eq!((photo.width, photo.height), (800, 600));
     assert!(photo.jpeg.len() <= 200 * 1024);
@@ -114,10 +97,7 @@ fn id_chip_portrait_bmp_loads_at_full_size() {
     let budget = PhotoBudgets::default().bytes_for(PhotoKind::IdPortrait);
     let photo = normalize_photo(&bmp, budget).expect("bmp loads");
     assert_eq!((photo.width, photo.height), (102, 126));
-    assert_eq!(
-        photo.quality, MAX_QUALITY,
-        "a tiny portrait fits at top quality"
-    );
+    assert_eq!(photo.quality, MAX_QUALITY, "a tiny portrait fits at top quality");
     decode_back(&photo);
 }
 
@@ -125,13 +105,13 @@ fn id_chip_portrait_bmp_loads_at_full_size() {
 fn exif_orientation_6_is_applied() {
     // Left half red, right half blue; orientation 6 means "rotate 90° clockwise to view",
     // so the red half must end up on top.
-    let source = RgbImage::from_fn(300, 200, |x, _| {
-        if x < 150 {
-            Rgb([255, 0, 0])
-        } else {
-            Rgb([0, 0, 255])
-        }
-    });
+    let source = RgbImage::from_fn(
+        300,
+        200,
+        |x, _| {
+            if x < 150 { Rgb([255, 0, 0]) } else { Rgb([0, 0, 255]) }
+        },
+    );
     let plain = jpeg_of(&source, 90);
     let mut rotated = plain[..2].to_vec();
     rotated.extend_from_slice(&exif_app1(6));
@@ -142,10 +122,7 @@ fn exif_orientation_6_is_applied() {
     let out = decode_back(&photo);
     let top = out.get_pixel(100, 20);
     let bottom = out.get_pixel(100, 280);
-    assert!(
-        top[0] > 200 && top[2] < 60,
-        "top should be red, got {top:?}"
-    );
+    assert!(top[0] > 200 && top[2] < 60, "top should be red, got {top:?}");
     assert!(
         bottom[2] > 200 && bottom[0] < 60,
         "bottom should be blue, got {bottom:?}"
@@ -160,10 +137,7 @@ fn non_images_are_refused_as_not_an_image() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("readme.jpg");
     std::fs::write(&path, "这不是照片，是一段文字。\n").expect("write");
-    assert_eq!(
-        load_photo_file(&path, 200 * 1024),
-        Err(PhotoError::NotAnImage)
-    );
+    assert_eq!(load_photo_file(&path, 200 * 1024), Err(PhotoError::NotAnImage));
     assert_eq!(normalize_photo(&[], 1024), Err(PhotoError::NotAnImage));
     // GIF is a real image, but the platform only takes what we can re-encode faithfully.
     assert_eq!(
@@ -181,17 +155,11 @@ fn truncated_files_are_refused_as_corrupt() {
     let jpeg = jpeg_of(&noisy_image(640, 480, 3), 85);
     for cut in [jpeg.len() / 2, jpeg.len() - 2, 300] {
         let result = normalize_photo(&jpeg[..cut], 200 * 1024);
-        assert!(
-            matches!(result, Err(PhotoError::Corrupt(_))),
-            "cut {cut}: {result:?}"
-        );
+        assert!(matches!(result, Err(PhotoError::Corrupt(_))), "cut {cut}: {result:?}");
     }
     let png = encode_as(&noisy_image(64, 64, 4), ImageFormat::Png);
     let result = normalize_photo(&png[..png.len() / 2], 200 * 1024);
-    assert!(
-        matches!(result, Err(PhotoError::Corrupt(_))),
-        "png: {result:?}"
-    );
+    assert!(matches!(result, Err(PhotoError::Corrupt(_))), "png: {result:?}");
 }
 
 #[test]
@@ -244,10 +212,7 @@ fn tight_budget_shrinks_and_impossible_budget_fails() {
     let photo = normalize_photo(&source, 30 * 1024).expect("fits after shrinking");
     assert!(photo.jpeg.len() <= 30 * 1024);
     assert!(photo.width < 1600, "should have shrunk: {photo:?}");
-    assert_eq!(
-        normalize_photo(&source, 200),
-        Err(PhotoError::CannotFitBudget)
-    );
+    assert_eq!(normalize_photo(&source, 200), Err(PhotoError::CannotFitBudget));
 }
 
 #[test]

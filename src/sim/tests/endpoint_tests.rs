@@ -10,15 +10,24 @@ fn dictionaries_answer_dict_lists() {
     for e in Endpoint::ALL.into_iter().filter(|e| e.is_dictionary()) {
         let r = call(&h, e, &json!({}));
         let v = r.json();
-        assert_eq!((v["result"].as_str(), v["code"].as_str(), v["status"].as_i64()), (Some("true"), Some("00"), Some(200)));
+        assert_eq!(
+            (v["result"].as_str(), v["code"].as_str(), v["status"].as_i64()),
+            (Some("true"), Some("00"), Some(200))
+        );
         let list = v["result_data"]["dict_list"].as_array().expect("dict_list");
         assert!(!list.is_empty(), "{e}");
-        assert!(list.iter().all(|d| d["orders"].is_string() && d["value"].is_string() && d["flag"].is_string()));
+        assert!(
+            list.iter()
+                .all(|d| d["orders"].is_string() && d["value"].is_string() && d["flag"].is_string())
+        );
         assert_eq!(h.state().call_count(e.name(), "00"), 1);
     }
     let r = call(&h, Endpoint::GetCompanyType, &json!({}));
     let list = r.json()["result_data"]["dict_list"].clone();
-    assert!(list.as_array().is_some_and(|l| l.iter().any(|d| d["orders"] == "07" && d["value"] == "监理单位")));
+    assert!(
+        list.as_array()
+            .is_some_and(|l| l.iter().any(|d| d["orders"] == "07" && d["value"] == "监理单位"))
+    );
 }
 
 #[test]
@@ -34,10 +43,16 @@ fn register_creates_then_updates_with_a_stable_emp_id() {
     assert_eq!(data["emp_id"], emp_id.as_str());
     assert_eq!(data["pass_period"], format!("{}:", today()).as_str());
     let modify = data["modify_time"].as_str().unwrap_or_default();
-    assert!(chrono::NaiveDateTime::parse_from_str(modify, "%Y-%m-%d %H:%M:%S%.3f").is_ok() && modify.len() == 23, "{modify}");
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(modify, "%Y-%m-%d %H:%M:%S%.3f").is_ok() && modify.len() == 23,
+        "{modify}"
+    );
     let state = h.state();
     let w = &state.workers[ID1];
-    assert_eq!((w.received_count, w.body["emp_phone"].as_str()), (2, Some("13900139000")));
+    assert_eq!(
+        (w.received_count, w.body["emp_phone"].as_str()),
+        (2, Some("13900139000"))
+    );
     assert_eq!(state.call_count("RegisterEmployee", "00"), 2);
 }
 
@@ -46,10 +61,17 @@ fn register_requires_the_tables_key_spellings() {
     let h = sim();
     add_company(&h);
     let mut body = worker_body(ID1, "张三");
-    let v = body.as_object_mut().expect("object").remove("job_typename").unwrap_or_default();
+    let v = body
+        .as_object_mut()
+        .expect("object")
+        .remove("job_typename")
+        .unwrap_or_default();
     body["job_tyname"] = v;
     let r = call(&h, Endpoint::RegisterEmployee, &body);
-    assert_eq!((r.code(), r.detail()), ("40".to_string(), "缺少必要参数(job_typename)".to_string()));
+    assert_eq!(
+        (r.code(), r.detail()),
+        ("40".to_string(), "缺少必要参数(job_typename)".to_string())
+    );
 
     // A sim configured for the table's spellings requires those instead.
     let h2 = sim_with(|c| c.protocol.register_fields.job_typename = "job_tyname".into());
@@ -71,7 +93,11 @@ fn register_refuses_illegal_values_naming_the_field() {
         ("match_flag", json!("y"), "41"),
         ("contract_status", json!("是"), "41"),
         ("id_validdate", json!("2008-02-14至2028-02-14"), "41"),
-        ("facephoto", json!(format!("data:image/jpeg;base64,{}", jpeg_b64())), "41"),
+        (
+            "facephoto",
+            json!(format!("data:image/jpeg;base64,{}", jpeg_b64())),
+            "41",
+        ),
         ("idphoto_scan", json!("iVBORw0KGgo="), "41"),
         ("emp_category", json!("04"), "41"),
         ("job_typename", json!("00"), "41"),
@@ -108,8 +134,15 @@ fn leaving_is_idempotent_and_partial_batches_say_who_failed() {
     let h = sim();
     register(&h, ID1);
     let leave = |ids: &[&str]| {
-        let list: Vec<_> = ids.iter().map(|id| json!({"id_code": id, "exit_time": beijing_now_minus(60)})).collect();
-        call(&h, Endpoint::UserLeaveProject, &json!({"Project_ID": crate::sim::DEMO_PROJECT_ID, "userLeaveProject_list": list}))
+        let list: Vec<_> = ids
+            .iter()
+            .map(|id| json!({"id_code": id, "exit_time": beijing_now_minus(60)}))
+            .collect();
+        call(
+            &h,
+            Endpoint::UserLeaveProject,
+            &json!({"Project_ID": crate::sim::DEMO_PROJECT_ID, "userLeaveProject_list": list}),
+        )
     };
     let r = leave(&[ID2]);
     assert_eq!(r.code(), "47");
@@ -118,8 +151,14 @@ fn leaving_is_idempotent_and_partial_batches_say_who_failed() {
 
     let r = leave(&[ID1, ID2]);
     let v = r.json();
-    assert_eq!((v["code"].as_str(), v["result"].as_str()), (Some("10"), Some("partial error")));
-    assert_eq!(v["result_data"]["fail_list"], json!([{"id_code": ID2, "message": "未找到该人员"}]));
+    assert_eq!(
+        (v["code"].as_str(), v["result"].as_str()),
+        (Some("10"), Some("partial error"))
+    );
+    assert_eq!(
+        v["result_data"]["fail_list"],
+        json!([{"id_code": ID2, "message": "未找到该人员"}])
+    );
     assert_eq!(h.state().departures[ID1].received_count, 1);
 
     assert_eq!(leave(&[ID1]).code(), "00");
@@ -127,7 +166,11 @@ fn leaving_is_idempotent_and_partial_batches_say_who_failed() {
     assert_eq!(d.received_count, 2);
     assert!(d.exit_time.is_some());
 
-    let r = call(&h, Endpoint::UserLeaveProject, &json!({"Project_ID": crate::sim::DEMO_PROJECT_ID, "userLeaveProject_list": []}));
+    let r = call(
+        &h,
+        Endpoint::UserLeaveProject,
+        &json!({"Project_ID": crate::sim::DEMO_PROJECT_ID, "userLeaveProject_list": []}),
+    );
     assert_eq!(r.code(), "40");
 }
 
@@ -137,7 +180,11 @@ fn log(person_id: &str, passed_time: &str, direction: &str) -> serde_json::Value
 }
 
 fn upload(h: &SimHandle, logs: Vec<serde_json::Value>) -> Reply {
-    call(h, Endpoint::UploadPassedLog, &json!({"Project_ID": crate::sim::DEMO_PROJECT_ID, "Device_ID": "GATE-1", "passedlog_list": logs}))
+    call(
+        h,
+        Endpoint::UploadPassedLog,
+        &json!({"Project_ID": crate::sim::DEMO_PROJECT_ID, "Device_ID": "GATE-1", "passedlog_list": logs}),
+    )
 }
 
 #[test]
@@ -153,7 +200,10 @@ fn attendance_rules() {
     assert_eq!(h.state().passed_logs[0]["Device_ID"], "GATE-1");
 
     // Re-sending everything is a duplicate; re-sending with one new log stores only that one.
-    assert_eq!(upload(&h, vec![log(ID1, &t1, "in"), log(&emp_id, &t2, "out")]).code(), "48");
+    assert_eq!(
+        upload(&h, vec![log(ID1, &t1, "in"), log(&emp_id, &t2, "out")]).code(),
+        "48"
+    );
     let t3 = beijing_now_minus(60);
     assert_eq!(upload(&h, vec![log(ID1, &t1, "in"), log(ID1, &t3, "in")]).code(), "00");
     assert_eq!(h.state().passed_logs.len(), 3);
@@ -175,7 +225,13 @@ fn attendance_rules() {
         o.remove("person_name");
     }
     let r = upload(&h, vec![bad]);
-    assert_eq!((r.code(), r.detail()), ("40".to_string(), "缺少必要参数(passedlog_list[0].person_name)".to_string()));
+    assert_eq!(
+        (r.code(), r.detail()),
+        (
+            "40".to_string(),
+            "缺少必要参数(passedlog_list[0].person_name)".to_string()
+        )
+    );
     assert_eq!(upload(&h, vec![]).code(), "40");
 
     h.set_under_construction(false);
@@ -219,7 +275,11 @@ fn companies_upsert_by_suid_and_check_their_references() {
     assert_eq!(call(&h, Endpoint::AddCompany, &sub).code(), "00");
 
     let remove = |name: &str, suid: &str| {
-        call(&h, Endpoint::ProjectRemoveCompany, &json!({"Project_ID": crate::sim::DEMO_PROJECT_ID, "Company_Name": name, "SUID": suid}))
+        call(
+            &h,
+            Endpoint::ProjectRemoveCompany,
+            &json!({"Project_ID": crate::sim::DEMO_PROJECT_ID, "Company_Name": name, "SUID": suid}),
+        )
     };
     assert_eq!(remove("分包公司", "91440300192241158P").code(), "47");
     assert_eq!(remove("别的公司", SUID2).code(), "41");

@@ -9,7 +9,10 @@ use super::*;
 use crate::sim::{FaultKind, Faults};
 
 fn queue(kinds: &[FaultKind]) -> Faults {
-    Faults { queue: kinds.to_vec(), ..Faults::default() }
+    Faults {
+        queue: kinds.to_vec(),
+        ..Faults::default()
+    }
 }
 
 #[test]
@@ -29,7 +32,11 @@ fn http_500_and_non_json_are_answered_but_not_processed() {
     assert!(serde_json::from_slice::<serde_json::Value>(&r.body).is_err());
     let state = h.state();
     assert!(state.companies.is_empty());
-    assert!(state.calls.is_empty(), "faulted requests are not counted: {:?}", state.calls);
+    assert!(
+        state.calls.is_empty(),
+        "faulted requests are not counted: {:?}",
+        state.calls
+    );
     // The queue is used up: the same request now goes through.
     assert_eq!(call_raw(&h, Endpoint::AddCompany, &p, Some(UTF8), &body).code(), "00");
 }
@@ -41,7 +48,13 @@ fn close_drops_the_request_but_lose_answer_stores_it() {
     h.set_faults(queue(&[FaultKind::Close, FaultKind::LoseAnswer]));
     let body = worker_body(ID1, "张三").to_string();
     let p = params(Endpoint::RegisterEmployee, &body);
-    let raw = raw_request("POST", &path_for(Endpoint::RegisterEmployee, &p), Some(UTF8), body.as_bytes(), "");
+    let raw = raw_request(
+        "POST",
+        &path_for(Endpoint::RegisterEmployee, &p),
+        Some(UTF8),
+        body.as_bytes(),
+        "",
+    );
 
     assert!(exchange(&h, &raw).is_err(), "Close sends no answer");
     assert!(h.state().workers.is_empty());
@@ -62,7 +75,12 @@ fn close_drops_the_request_but_lose_answer_stores_it() {
 fn percentages_are_drawn_repeatably_with_a_seed() {
     let run = || {
         let h = sim();
-        h.set_faults(Faults { http_500_pct: 50, non_json_pct: 50, seed: Some(42), ..Faults::default() });
+        h.set_faults(Faults {
+            http_500_pct: 50,
+            non_json_pct: 50,
+            seed: Some(42),
+            ..Faults::default()
+        });
         (0..12)
             .map(|_| {
                 let r = call(&h, Endpoint::DictListJobTypeName, &json!({}));
@@ -73,14 +91,20 @@ fn percentages_are_drawn_repeatably_with_a_seed() {
     let first = run();
     assert_eq!(first, run());
     assert!(first.iter().any(|(s, _)| *s == 500) && first.iter().any(|(s, _)| *s == 200));
-    assert!(first.iter().all(|(_, ct)| ct.as_deref() != Some(UTF8)), "every answer is a fault page");
+    assert!(
+        first.iter().all(|(_, ct)| ct.as_deref() != Some(UTF8)),
+        "every answer is a fault page"
+    );
 }
 
 #[test]
 fn latency_delays_and_a_client_that_gives_up_still_leaves_its_record() {
     let h = sim();
     add_company(&h);
-    h.set_faults(Faults { latency_ms: 400, ..Faults::default() });
+    h.set_faults(Faults {
+        latency_ms: 400,
+        ..Faults::default()
+    });
     let started = Instant::now();
     assert_eq!(call(&h, Endpoint::DictListJobName, &json!({})).code(), "00");
     assert!(started.elapsed() >= Duration::from_millis(400));
@@ -88,8 +112,14 @@ fn latency_delays_and_a_client_that_gives_up_still_leaves_its_record() {
     let body = worker_body(ID2, "李四").to_string();
     let p = params(Endpoint::RegisterEmployee, &body);
     let mut s = connect(&h);
-    s.write_all(&raw_request("POST", &path_for(Endpoint::RegisterEmployee, &p), Some(UTF8), body.as_bytes(), ""))
-        .expect("sends");
+    s.write_all(&raw_request(
+        "POST",
+        &path_for(Endpoint::RegisterEmployee, &p),
+        Some(UTF8),
+        body.as_bytes(),
+        "",
+    ))
+    .expect("sends");
     drop(s);
     // Poll rather than sleep a fixed time: CI machines are slow and shared.
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -102,25 +132,50 @@ fn latency_delays_and_a_client_that_gives_up_still_leaves_its_record() {
 #[test]
 fn control_endpoints_are_never_faulted() {
     let h = sim();
-    h.set_faults(Faults { close_pct: 100, ..Faults::default() });
+    h.set_faults(Faults {
+        close_pct: 100,
+        ..Faults::default()
+    });
     let r = exchange(&h, &raw_request("GET", "/sim/state", None, b"", "")).expect("answered");
     assert_eq!(r.status, 200);
     assert!(r.json()["workers"].is_object());
     assert!(r.header("Date").is_some());
 
     let faults = json!({"queue": ["lose_answer", "non_json"]}).to_string();
-    let r = exchange(&h, &raw_request("POST", "/sim/faults", Some(UTF8), faults.as_bytes(), "")).expect("answered");
+    let r = exchange(
+        &h,
+        &raw_request("POST", "/sim/faults", Some(UTF8), faults.as_bytes(), ""),
+    )
+    .expect("answered");
     assert_eq!(r.json()["queue"], json!(["lose_answer", "non_json"]));
     assert_eq!(r.json()["close_pct"], 0, "POST /sim/faults replaces, not merges");
     let p = params(Endpoint::DictListEmpCategory, "{}");
-    let raw = raw_request("POST", &path_for(Endpoint::DictListEmpCategory, &p), Some(UTF8), b"{}", "");
-    assert!(exchange(&h, &raw).is_err(), "the queue's first entry hits the next platform call");
+    let raw = raw_request(
+        "POST",
+        &path_for(Endpoint::DictListEmpCategory, &p),
+        Some(UTF8),
+        b"{}",
+        "",
+    );
+    assert!(
+        exchange(&h, &raw).is_err(),
+        "the queue's first entry hits the next platform call"
+    );
     assert_eq!(h.state().call_count("DictListEmpCategory", "00"), 1);
     let r = exchange(&h, &raw_request("GET", "/sim/faults", None, b"", "")).expect("answered");
     assert_eq!(r.json()["queue"], json!(["non_json"]));
 
-    let r = exchange(&h, &raw_request("POST", "/sim/settings", Some(UTF8), br#"{"under_construction": false}"#, ""))
-        .expect("answered");
+    let r = exchange(
+        &h,
+        &raw_request(
+            "POST",
+            "/sim/settings",
+            Some(UTF8),
+            br#"{"under_construction": false}"#,
+            "",
+        ),
+    )
+    .expect("answered");
     assert_eq!(r.json()["under_construction"], false);
     let r = exchange(&h, &raw_request("POST", "/sim/faults", Some(UTF8), b"{not json", "")).expect("answered");
     assert_eq!(r.status, 400);

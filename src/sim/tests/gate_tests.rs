@@ -18,7 +18,10 @@ fn each_missing_system_parameter_is_40_naming_it() {
         // Present but empty is missing too.
         let mut p = params(Endpoint::DictListJobName, "{}");
         set_param(&mut p, name, "");
-        assert_eq!(call_raw(&h, Endpoint::DictListJobName, &p, Some(UTF8), "{}").code(), "40");
+        assert_eq!(
+            call_raw(&h, Endpoint::DictListJobName, &p, Some(UTF8), "{}").code(),
+            "40"
+        );
     }
     assert_eq!(h.state().call_count("DictListJobName", "40"), 10);
 }
@@ -47,11 +50,18 @@ fn withdrawn_version_is_41() {
     set_param(&mut p, "api_version", "1.0");
     let r = call_raw(&h, Endpoint::RegisterEmployee, &p, Some(UTF8), &body);
     assert_eq!(r.code(), "41");
-    assert!(r.detail().contains("api_version") && r.detail().contains("1.0 版本已取消"), "{}", r.detail());
+    assert!(
+        r.detail().contains("api_version") && r.detail().contains("1.0 版本已取消"),
+        "{}",
+        r.detail()
+    );
     // The attendance endpoint is still on 1.0.
     let mut p = params(Endpoint::UploadPassedLog, "{}");
     set_param(&mut p, "api_version", "1.1");
-    assert_eq!(call_raw(&h, Endpoint::UploadPassedLog, &p, Some(UTF8), "{}").code(), "41");
+    assert_eq!(
+        call_raw(&h, Endpoint::UploadPassedLog, &p, Some(UTF8), "{}").code(),
+        "41"
+    );
 }
 
 #[test]
@@ -81,7 +91,11 @@ fn timestamps_garbled_or_off_by_more_than_six_minutes() {
         set_param(&mut p, "signature", &sig);
         let r = call_raw(&h, Endpoint::DictListEmpCategory, &p, Some(UTF8), "{}");
         assert_eq!(r.code(), "99", "skew {skew}");
-        assert!(r.detail().contains("timestamp") && r.detail().contains("时间戳"), "{}", r.detail());
+        assert!(
+            r.detail().contains("timestamp") && r.detail().contains("时间戳"),
+            "{}",
+            r.detail()
+        );
     }
     // Five minutes off is inside the window.
     let ts = beijing_now_minus(5 * 60);
@@ -90,10 +104,19 @@ fn timestamps_garbled_or_off_by_more_than_six_minutes() {
     let demo = SimConfig::demo();
     let sig = signature(
         &demo.api_secret,
-        &SignedParams { api_key: &demo.api_key, api_version: "1.1", client_serial: &demo.client_serial, timestamp: &ts, body: "" },
+        &SignedParams {
+            api_key: &demo.api_key,
+            api_version: "1.1",
+            client_serial: &demo.client_serial,
+            timestamp: &ts,
+            body: "",
+        },
     );
     set_param(&mut p, "signature", &sig);
-    assert_eq!(call_raw(&h, Endpoint::DictListEmpCategory, &p, Some(UTF8), "").code(), "00");
+    assert_eq!(
+        call_raw(&h, Endpoint::DictListEmpCategory, &p, Some(UTF8), "").code(),
+        "00"
+    );
 }
 
 #[test]
@@ -116,7 +139,17 @@ fn chinese_body_without_charset_fails_the_signature_as_on_the_platform() {
     assert_eq!(call_raw(&h, Endpoint::DictListJobTypeName, &p, None, "{}").code(), "00");
     // A charset the platform does not take.
     let p = params(Endpoint::DictListJobTypeName, "{}");
-    assert_eq!(call_raw(&h, Endpoint::DictListJobTypeName, &p, Some("application/json;charset=GBK"), "{}").code(), "99");
+    assert_eq!(
+        call_raw(
+            &h,
+            Endpoint::DictListJobTypeName,
+            &p,
+            Some("application/json;charset=GBK"),
+            "{}"
+        )
+        .code(),
+        "99"
+    );
 }
 
 #[test]
@@ -126,10 +159,16 @@ fn signature_is_compared_exactly() {
     let lower = p[4].1.to_lowercase();
     set_param(&mut p, "signature", &lower);
     let r = call_raw(&h, Endpoint::GetCompanyType, &p, Some(UTF8), "{}");
-    assert_eq!((r.code(), r.detail()), ("99".to_string(), "签名校验失败(signature)".to_string()));
+    assert_eq!(
+        (r.code(), r.detail()),
+        ("99".to_string(), "签名校验失败(signature)".to_string())
+    );
     // Signed over one body, sent with another.
     let p = params(Endpoint::GetCompanyType, "{}");
-    assert_eq!(call_raw(&h, Endpoint::GetCompanyType, &p, Some(UTF8), "{ }").code(), "99");
+    assert_eq!(
+        call_raw(&h, Endpoint::GetCompanyType, &p, Some(UTF8), "{ }").code(),
+        "99"
+    );
 }
 
 #[test]
@@ -156,12 +195,20 @@ fn every_answer_carries_date_length_and_json_type() {
     let parsed = chrono::DateTime::parse_from_rfc2822(&date.replace("GMT", "+0000")).expect("RFC 7231 date");
     assert!((parsed.with_timezone(&Utc) - Utc::now()).num_seconds().abs() < 5);
 
-    let r = exchange(&h, &raw_request("POST", "/CWRService/UploadPayroll", Some(UTF8), b"{}", "")).expect("answered");
+    let r = exchange(
+        &h,
+        &raw_request("POST", "/CWRService/UploadPayroll", Some(UTF8), b"{}", ""),
+    )
+    .expect("answered");
     assert_eq!(r.status, 404);
     assert!(r.header("Date").is_some());
     let r = exchange(&h, &raw_request("POST", "/CWService/AddCompany", Some(UTF8), b"{}", "")).expect("answered");
     assert_eq!(r.status, 404, "the service segment is the table's");
-    let r = exchange(&h, &raw_request("GET", &path_for(Endpoint::GetCompanyType, &[]), None, b"", "")).expect("answered");
+    let r = exchange(
+        &h,
+        &raw_request("GET", &path_for(Endpoint::GetCompanyType, &[]), None, b"", ""),
+    )
+    .expect("answered");
     assert_eq!(r.status, 405);
 }
 
@@ -171,8 +218,14 @@ fn keep_alive_serves_several_requests_on_one_connection() {
     let mut s = connect(&h);
     for _ in 0..3 {
         let p = params(Endpoint::DictListJobName, "{}");
-        s.write_all(&raw_request("POST", &path_for(Endpoint::DictListJobName, &p), Some(UTF8), b"{}", ""))
-            .expect("sends");
+        s.write_all(&raw_request(
+            "POST",
+            &path_for(Endpoint::DictListJobName, &p),
+            Some(UTF8),
+            b"{}",
+            "",
+        ))
+        .expect("sends");
         let r = read_reply(&mut s).expect("answered on the same connection");
         assert_eq!(r.code(), "00");
         assert_eq!(r.header("Connection"), Some("keep-alive"));

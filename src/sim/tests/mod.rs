@@ -29,7 +29,10 @@ pub fn sim() -> SimHandle {
 }
 
 pub fn sim_with(adjust: impl FnOnce(&mut SimConfig)) -> SimHandle {
-    let mut config = SimConfig { addr: SocketAddr::from(([127, 0, 0, 1], 0)), ..SimConfig::demo() };
+    let mut config = SimConfig {
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        ..SimConfig::demo()
+    };
     adjust(&mut config);
     start(config).expect("simulator starts")
 }
@@ -43,7 +46,10 @@ pub struct Reply {
 
 impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn json(&self) -> Value {
@@ -93,13 +99,19 @@ pub fn set_param(params: &mut [(String, String)], name: &str, value: &str) {
 }
 
 pub fn path_for(endpoint: Endpoint, params: &[(String, String)]) -> String {
-    let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", percent_encode(v))).collect();
+    let query: Vec<String> = params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", percent_encode(v)))
+        .collect();
     format!("{}?{}", ProtocolTable::default().path(endpoint), query.join("&"))
 }
 
 /// One complete request, as bytes.
 pub fn raw_request(method: &str, path: &str, content_type: Option<&str>, body: &[u8], extra: &str) -> Vec<u8> {
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n{extra}", body.len());
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n{extra}",
+        body.len()
+    );
     if let Some(ct) = content_type {
         head.push_str(&format!("Content-Type: {ct}\r\n"));
     }
@@ -121,13 +133,20 @@ pub fn read_reply(stream: &mut TcpStream) -> std::io::Result<Reply> {
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
         if stream.read(&mut byte)? == 0 {
-            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "closed without an answer"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "closed without an answer",
+            ));
         }
         head.push(byte[0]);
     }
     let head = String::from_utf8_lossy(&head).into_owned();
     let mut lines = head.split("\r\n");
-    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
@@ -149,8 +168,18 @@ pub fn exchange(h: &SimHandle, raw: &[u8]) -> std::io::Result<Reply> {
 }
 
 /// A platform call with custom parameters and Content-Type.
-pub fn call_raw(h: &SimHandle, endpoint: Endpoint, params: &[(String, String)], content_type: Option<&str>, body: &str) -> Reply {
-    exchange(h, &raw_request("POST", &path_for(endpoint, params), content_type, body.as_bytes(), "")).expect("answered")
+pub fn call_raw(
+    h: &SimHandle,
+    endpoint: Endpoint,
+    params: &[(String, String)],
+    content_type: Option<&str>,
+    body: &str,
+) -> Reply {
+    exchange(
+        h,
+        &raw_request("POST", &path_for(endpoint, params), content_type, body.as_bytes(), ""),
+    )
+    .expect("answered")
 }
 
 /// A correct platform call.
@@ -199,7 +228,10 @@ pub fn register(h: &SimHandle, id_code: &str) -> String {
     }
     let reply = call(h, Endpoint::RegisterEmployee, &worker_body(id_code, "张三"));
     assert_eq!(reply.code(), "00", "{}", reply.detail());
-    reply.json()["result_data"]["emp_id"].as_str().unwrap_or_default().to_string()
+    reply.json()["result_data"]["emp_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 pub fn beijing_now_minus(secs: i64) -> String {

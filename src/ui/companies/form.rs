@@ -49,8 +49,20 @@ const TEXT_AFTER: [(&str, bool, &str); 7] = [
 ];
 
 const FORM_ORDER: [&str; 14] = [
-    "company_name", "short_name", "suid", "legal_person", "capital", "company_type", "suid_superior",
-    "bank_open", "bank_num", "address", "contacts", "mobile_phone", "email", "postcode",
+    "company_name",
+    "short_name",
+    "suid",
+    "legal_person",
+    "capital",
+    "company_type",
+    "suid_superior",
+    "bank_open",
+    "bank_num",
+    "address",
+    "contacts",
+    "mobile_phone",
+    "email",
+    "postcode",
 ];
 
 fn field_mut<'c>(c: &'c mut Company, field: &str) -> &'c mut String {
@@ -73,7 +85,11 @@ fn field_mut<'c>(c: &'c mut Company, field: &str) -> &'c mut String {
 }
 
 fn problem(field: &str, message: String, severity: Severity) -> Problem {
-    Problem { field: field.to_string(), message, severity }
+    Problem {
+        field: field.to_string(),
+        message,
+        severity,
+    }
 }
 
 impl Default for CompanyForm {
@@ -101,7 +117,8 @@ impl CompanyForm {
         form.company = record.company.clone();
         form.editing = Some(record.company.suid.clone());
         form.original_name = record.company.company_name.clone();
-        form.refusal = (record.state == RecordState::NeedsFix && !record.sync_message.is_empty()).then(|| record.sync_message.clone());
+        form.refusal = (record.state == RecordState::NeedsFix && !record.sync_message.is_empty())
+            .then(|| record.sync_message.clone());
         form.removing = record.removing;
         form
     }
@@ -109,17 +126,33 @@ impl CompanyForm {
     /// The domain's checks plus those that need the project's other companies and workers.
     pub fn problems(&self, snap: &Snapshot) -> Vec<Problem> {
         let me = self.company.normalized();
-        let others = || snap.companies.iter().filter(|c| !c.removing && Some(&c.company.suid) != self.editing.as_ref());
+        let others = || {
+            snap.companies
+                .iter()
+                .filter(|c| !c.removing && Some(&c.company.suid) != self.editing.as_ref())
+        };
         let rules = CompanyRules {
-            company_types: snap.dictionary(Endpoint::GetCompanyType).iter().map(|e| e.orders.clone()).collect(),
+            company_types: snap
+                .dictionary(Endpoint::GetCompanyType)
+                .iter()
+                .map(|e| e.orders.clone())
+                .collect(),
             project_suids: others().map(|c| c.company.suid.clone()).collect(),
         };
         let mut out = me.validate(&rules);
         if self.editing.is_none() && snap.companies.iter().any(|c| !c.removing && c.company.suid == me.suid) {
-            out.push(problem("suid", "这个统一社会信用代码已在本项目：请在列表里点该单位的“修改”".into(), Severity::Error));
+            out.push(problem(
+                "suid",
+                "这个统一社会信用代码已在本项目：请在列表里点该单位的“修改”".into(),
+                Severity::Error,
+            ));
         }
         if !me.company_name.is_empty() && others().any(|c| c.company.company_name.trim() == me.company_name) {
-            out.push(problem("company_name", "本项目已有同名单位：单位名称要与营业执照一致，请核对".into(), Severity::Error));
+            out.push(problem(
+                "company_name",
+                "本项目已有同名单位：单位名称要与营业执照一致，请核对".into(),
+                Severity::Error,
+            ));
         }
         if self.editing.is_some() && !self.original_name.is_empty() && me.company_name != self.original_name {
             let staying = snap
@@ -130,7 +163,10 @@ impl CompanyForm {
             if staying > 0 {
                 out.push(problem(
                     "company_name",
-                    format!("有 {staying} 名人员登记在原名称“{}”下：改名后请逐个修改他们的所属单位，否则再上传会被平台拒绝", self.original_name),
+                    format!(
+                        "有 {staying} 名人员登记在原名称“{}”下：改名后请逐个修改他们的所属单位，否则再上传会被平台拒绝",
+                        self.original_name
+                    ),
                     Severity::Warning,
                 ));
             }
@@ -155,32 +191,46 @@ impl CompanyForm {
         let problems = self.problems(snap);
         let mut outcome = None;
         egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-            ui.heading(if self.editing.is_some() { "修改参建单位" } else { "新增参建单位" });
+            ui.heading(if self.editing.is_some() {
+                "修改参建单位"
+            } else {
+                "新增参建单位"
+            });
             if let Some(r) = &self.refusal {
-                ui.label(RichText::new(format!("平台拒绝了上次上传：{r}。请改正后保存，会重新上传。")).color(ERROR_RED));
+                ui.label(
+                    RichText::new(format!("平台拒绝了上次上传：{r}。请改正后保存，会重新上传。")).color(ERROR_RED),
+                );
             }
             if self.removing {
                 ui.label(RichText::new("这个单位正在从本项目移除；保存会把它重新加回本项目。").color(WARN_AMBER));
             }
-            egui::Grid::new("company_form").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
-                for (field, required, hint) in TEXT_BEFORE {
-                    if field == "suid" && self.editing.is_some() {
-                        let l = field_label(ui, company_field_label(field), true);
-                        ui.horizontal(|ui| {
-                            ui.add(egui::TextEdit::singleline(&mut self.company.suid.as_str()).desired_width(300.0)).labelled_by(l.id);
-                            ui.label(RichText::new("平台以此代码识别单位，不能修改；填错了请移除后重新添加").small());
-                        });
-                        ui.end_row();
-                        continue;
+            egui::Grid::new("company_form")
+                .num_columns(2)
+                .spacing([12.0, 8.0])
+                .show(ui, |ui| {
+                    for (field, required, hint) in TEXT_BEFORE {
+                        if field == "suid" && self.editing.is_some() {
+                            let l = field_label(ui, company_field_label(field), true);
+                            ui.horizontal(|ui| {
+                                ui.add(
+                                    egui::TextEdit::singleline(&mut self.company.suid.as_str()).desired_width(300.0),
+                                )
+                                .labelled_by(l.id);
+                                ui.label(
+                                    RichText::new("平台以此代码识别单位，不能修改；填错了请移除后重新添加").small(),
+                                );
+                            });
+                            ui.end_row();
+                            continue;
+                        }
+                        self.text_field(ui, &problems, field, required, hint);
                     }
-                    self.text_field(ui, &problems, field, required, hint);
-                }
-                self.type_row(ui, snap, &problems);
-                self.superior_row(ui, snap, &problems);
-                for (field, required, hint) in TEXT_AFTER {
-                    self.text_field(ui, &problems, field, required, hint);
-                }
-            });
+                    self.type_row(ui, snap, &problems);
+                    self.superior_row(ui, snap, &problems);
+                    for (field, required, hint) in TEXT_AFTER {
+                        self.text_field(ui, &problems, field, required, hint);
+                    }
+                });
             ui.separator();
             let errors: Vec<&Problem> = problems.iter().filter(|p| p.severity == Severity::Error).collect();
             ui.horizontal(|ui| {
@@ -212,17 +262,33 @@ impl CompanyForm {
     fn text_field(&mut self, ui: &mut egui::Ui, problems: &[Problem], field: &'static str, required: bool, hint: &str) {
         let msg = self.message_for(problems, field).map(|(m, e)| (m.to_string(), e));
         let value = field_mut(&mut self.company, field);
-        let r = text_row(ui, company_field_label(field), required, value, hint, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
+        let r = text_row(
+            ui,
+            company_field_label(field),
+            required,
+            value,
+            hint,
+            msg.as_ref().map(|(m, e)| (m.as_str(), *e)),
+        );
         self.touch(field, &r);
     }
 
     fn type_row(&mut self, ui: &mut egui::Ui, snap: &Snapshot, problems: &[Problem]) {
-        let msg = self.message_for(problems, "company_type").map(|(m, e)| (m.to_string(), e));
+        let msg = self
+            .message_for(problems, "company_type")
+            .map(|(m, e)| (m.to_string(), e));
         let l = field_label(ui, company_field_label("company_type"), false);
         let entries = snap.dictionary(Endpoint::GetCompanyType);
         ui.horizontal(|ui| {
             let before = self.company.company_type.clone();
-            dict_combo(ui, "company_type", l.id, &mut self.company.company_type, entries, &mut self.type_search);
+            dict_combo(
+                ui,
+                "company_type",
+                l.id,
+                &mut self.company.company_type,
+                entries,
+                &mut self.type_search,
+            );
             if !self.company.company_type.is_empty() && ui.small_button("清除类型").clicked() {
                 self.company.company_type.clear();
             }
@@ -235,7 +301,9 @@ impl CompanyForm {
     }
 
     fn superior_row(&mut self, ui: &mut egui::Ui, snap: &Snapshot, problems: &[Problem]) {
-        let msg = self.message_for(problems, "suid_superior").map(|(m, e)| (m.to_string(), e));
+        let msg = self
+            .message_for(problems, "suid_superior")
+            .map(|(m, e)| (m.to_string(), e));
         let l = field_label(ui, company_field_label("suid_superior"), false);
         let own = self.company.suid.trim().to_uppercase();
         let choices: Vec<(&str, &str)> = snap

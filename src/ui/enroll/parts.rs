@@ -47,7 +47,11 @@ pub(super) fn id_summary(id: &str) -> String {
     match crate::domain::parse_id_number(id) {
         Ok(p) => {
             let age = crate::domain::age_on(p.birth_date, chrono::Local::now().date_naive());
-            format!("出生日期 {} · {} · {age} 岁", p.birth_date.format("%Y-%m-%d"), p.sex.label())
+            format!(
+                "出生日期 {} · {} · {age} 岁",
+                p.birth_date.format("%Y-%m-%d"),
+                p.sex.label()
+            )
         }
         Err(_) => "输入身份证号码后自动得出出生日期、性别和年龄".into(),
     }
@@ -57,11 +61,19 @@ pub(super) fn id_summary(id: &str) -> String {
 pub(super) fn date_button(ui: &mut egui::Ui, id_salt: &str, date: &mut NaiveDate, label_id: egui::Id) -> bool {
     use chrono::Datelike;
     let mut j = jiff::civil::Date::new(date.year() as i16, date.month() as i8, date.day() as i8).unwrap_or_default();
-    let r = ui.add(egui_extras::DatePickerButton::new(&mut j).id_salt(id_salt).format("%Y-%m-%d").show_icon(false)).labelled_by(label_id);
+    let r = ui
+        .add(
+            egui_extras::DatePickerButton::new(&mut j)
+                .id_salt(id_salt)
+                .format("%Y-%m-%d")
+                .show_icon(false),
+        )
+        .labelled_by(label_id);
     if r.changed()
-        && let Some(d) = NaiveDate::from_ymd_opt(j.year() as i32, j.month() as u32, j.day() as u32) {
-            *date = d;
-            return true;
-        }
+        && let Some(d) = NaiveDate::from_ymd_opt(j.year() as i32, j.month() as u32, j.day() as u32)
+    {
+        *date = d;
+        return true;
+    }
     false
 }

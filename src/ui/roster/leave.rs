@@ -61,7 +61,11 @@ impl LeaveDialog {
                 not_on_platform: w.state == RecordState::NeedsFix && w.emp_id.is_empty(),
             })
             .collect();
-        LeaveDialog { people, exit_time: crate::api::beijing_timestamp(Utc::now()), checked: false }
+        LeaveDialog {
+            people,
+            exit_time: crate::api::beijing_timestamp(Utc::now()),
+            checked: false,
+        }
     }
 
     pub fn ui(&mut self, ctx: &egui::Context) -> Option<LeaveOutcome> {
@@ -136,11 +140,29 @@ mod tests {
     #[test]
     fn exit_time_must_be_a_beijing_timestamp_not_in_the_future() {
         let now = crate::api::parse_beijing_timestamp("2026-03-01 12:00:00").expect("time");
-        assert_eq!(check_exit_time(" 2026-03-01 11:30:00 ", now).as_deref(), Ok("2026-03-01 11:30:00"));
-        assert_eq!(check_exit_time("2026-03-01 12:05:00", now).as_deref(), Ok("2026-03-01 12:05:00"));
-        assert!(check_exit_time("2026-03-01 13:00:00", now).unwrap_err().contains("不能晚于现在"));
-        assert!(check_exit_time("2026/03/01 11:30", now).unwrap_err().contains("格式不对"));
-        assert!(check_exit_time("2026-02-30 11:30:00", now).unwrap_err().contains("格式不对"));
+        assert_eq!(
+            check_exit_time(" 2026-03-01 11:30:00 ", now).as_deref(),
+            Ok("2026-03-01 11:30:00")
+        );
+        assert_eq!(
+            check_exit_time("2026-03-01 12:05:00", now).as_deref(),
+            Ok("2026-03-01 12:05:00")
+        );
+        assert!(
+            check_exit_time("2026-03-01 13:00:00", now)
+                .unwrap_err()
+                .contains("不能晚于现在")
+        );
+        assert!(
+            check_exit_time("2026/03/01 11:30", now)
+                .unwrap_err()
+                .contains("格式不对")
+        );
+        assert!(
+            check_exit_time("2026-02-30 11:30:00", now)
+                .unwrap_err()
+                .contains("格式不对")
+        );
         assert!(check_exit_time("", now).unwrap_err().contains("请填写"));
     }
 }
