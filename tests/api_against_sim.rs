@@ -10,7 +10,7 @@ use common::*;
 use cwr_station::api::sign::{SignedParams, beijing_timestamp, percent_encode, signature};
 use cwr_station::api::types::{LeaveItem, PassedLog, ProjectRemoveCompany, UploadPassedLog, UserLeaveProject};
 use cwr_station::api::{
-    ApiError, Endpoint, ErrorClass, NetworkKind, PlatformClient, PlatformClock, ProtocolTable, Timeouts,
+    ApiError, Endpoint, ErrorClass, LeaveOutcome, NetworkKind, PlatformClient, PlatformClock, ProtocolTable, Timeouts,
 };
 use cwr_station::sim::{DEMO_PROJECT_ID, FaultKind, Faults, SimConfig};
 
@@ -21,11 +21,7 @@ fn platform_code(err: &ApiError) -> &str {
 
 fn detail(err: &ApiError) -> String {
     match err {
-        ApiError::Platform {
-            detail_message,
-            message,
-            ..
-        } => format!("{message} {detail_message}"),
+        ApiError::Platform(r) => format!("{} {}", r.message, r.detail_message),
         other => panic!("expected a platform answer, got {other:?}"),
     }
 }
@@ -190,14 +186,17 @@ fn companies_workers_attendance_and_departures() {
         platform_code(&c.leave_project(&leave(&[&unknown])).expect_err("unknown")),
         "47"
     );
-    let failures = c.leave_project(&leave(&[&id, &unknown])).expect("partial answer");
-    assert_eq!(failures.len(), 1);
-    assert_eq!(failures[0].id_code, unknown);
+    match c.leave_project(&leave(&[&id, &unknown])).expect("partial answer") {
+        LeaveOutcome::Partial(failures) => {
+            assert_eq!(failures.len(), 1);
+            assert_eq!(failures[0].id_code, unknown);
+        }
+        other => panic!("{other:?}"),
+    }
     assert!(sim.state().departures.contains_key(&id));
-    assert!(
-        c.leave_project(&leave(&[&id]))
-            .expect("leaving twice is safe")
-            .is_empty()
+    assert_eq!(
+        c.leave_project(&leave(&[&id])).expect("leaving twice is safe"),
+        LeaveOutcome::AllLeft
     );
 
     // ProjectRemoveCompany: unknown → 47, known → gone.

@@ -74,10 +74,48 @@ pub struct Answer {
     pub status: u16,
     pub envelope: Envelope,
     pub raw_body: String,
+    /// The signed timestamp minus the answer's `Date` header, when it had one.
+    pub clock_skew_secs: Option<i64>,
+}
+
+impl Answer {
+    /// This answer as an error (for anything but `00`).
+    pub fn into_error(self, endpoint: Endpoint) -> ApiError {
+        ApiError::from_envelope(
+            endpoint,
+            self.status,
+            self.envelope,
+            self.raw_body,
+            self.clock_skew_secs,
+        )
+    }
+}
+
+/// No platform answer is anywhere near this; a gateway streaming a file or an endless page
+/// is cut off here instead of filling the PC's memory.
+pub const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
+
+/// Same-origin hops a dictionary call may follow (a read carries no worker's data).
+const MAX_DICTIONARY_REDIRECTS: usize = 3;
+
+/// What userLeaveProject said about a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaveOutcome {
+    /// `00`: everyone in the batch left.
+    AllLeft,
+    /// `10` naming, among the batch's ID numbers, exactly who failed: the others left.
+    Partial(Vec<LeaveFailure>),
+    /// `10` whose failures cannot be matched to the batch (an unknown shape, no names, or
+    /// names not in the batch): it is unknown who went through, so nobody is marked
+    /// departed. The platform's words and its `result_data` are kept verbatim.
+    Unmatched { words: String, result_data: String },
 }
 
 pub struct PlatformClient {
+    /// For writes: follows no redirect, so a worker's data never goes to another address.
     http: reqwest::blocking::Client,
+    /// For dictionaries: may follow a redirect within the same origin.
+    http_dictionary: reqwest::blocking::Client,
     credentials: Credentials,
     protocol: ProtocolTable,
     clock: Arc<PlatformClock>,
@@ -92,6 +130,10 @@ impl std::fmt::Debug for PlatformClient {
     }
 }
 
+fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
+    a.scheme() == b.scheme() && a.host_str() == b.host_str() && a.port_or_known_default() == b.port_or_known_default()
+}
+
 impl PlatformClient {
     pub fn new(
         credentials: Credentials,
@@ -99,14 +141,32 @@ impl PlatformClient {
         clock: Arc<PlatformClock>,
         timeouts: Timeouts,
     ) -> Result<PlatformClient, ApiError> {
-        let http = reqwest::blocking::Client::builder()
-            .connect_timeout(Duration::from_secs(timeouts.connect_secs))
-            .timeout(Duration::from_secs(timeouts.call_secs))
-            .user_agent(concat!("cwr-station/", env!("CARGO_PKG_VERSION")))
+        let builder = || {
+            reqwest::blocking::Client::builder()
+                .connect_timeout(Duration::from_secs(timeouts.connect_secs))
+                .timeout(Duration::from_secs(timeouts.call_secs))
+                .user_agent(concat!("cwr-station/", env!("CARGO_PKG_VERSION")))
+        };
+        let dictionary_policy = reqwest::redirect::Policy::custom(|attempt| {
+            let first = attempt.previous().first().cloned();
+            match first {
+                Some(first)
+                    if attempt.previous().len() <= MAX_DICTIONARY_REDIRECTS && same_origin(&first, attempt.url()) =>
+                {
+                    attempt.follow()
+                }
+                _ => attempt.stop(),
+            }
+        });
+        let failed = |e: reqwest::Error| ApiError::Invalid(format!("无法创建网络连接：{e}"));
+        let http = builder()
+            .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| ApiError::Invalid(format!("无法创建网络连接：{e}")))?;
+            .map_err(failed)?;
+        let http_dictionary = builder().redirect(dictionary_policy).build().map_err(failed)?;
         Ok(PlatformClient {
             http,
+            http_dictionary,
             credentials,
             protocol,
             clock,
@@ -132,26 +192,19 @@ impl PlatformClient {
         if answer.envelope.is_success() {
             Ok(answer)
         } else {
-            Err(ApiError::from_envelope(
-                endpoint,
-                answer.status,
-                answer.envelope,
-                answer.raw_body,
-            ))
+            Err(answer.into_error(endpoint))
         }
     }
 
     /// Like [`send`](Self::send) but returns any platform answer as `Ok`; `Err` only when
-    /// no platform answer came. A refusal for the timestamp is retried once with the clock
-    /// corrected from that very answer.
+    /// no platform answer came. A refusal of this PC's clock (judged by the answer's `Date`
+    /// header) is sent once more, signed with the clock corrected from that very answer.
     pub fn send_any(&self, endpoint: Endpoint, body: &str) -> Result<Answer, ApiError> {
         let answer = self.attempt(endpoint, body)?;
-        if !answer.envelope.is_success() {
-            let err = ApiError::from_envelope(endpoint, answer.status, answer.envelope.clone(), String::new());
-            if err.is_clock_skew() {
-                tracing::warn!(%endpoint, offset_secs = ?self.clock.offset_secs(), "timestamp refused; retrying with corrected clock");
-                return self.attempt(endpoint, body);
-            }
+        if !answer.envelope.is_success() && answer.clone().into_error(endpoint).is_clock_skew() {
+            tracing::warn!(%endpoint, skew_secs = ?answer.clock_skew_secs, offset_secs = ?self.clock.offset_secs(),
+                "clock refused; sending once more with the corrected clock");
+            return self.attempt(endpoint, body);
         }
         Ok(answer)
     }
@@ -189,25 +242,44 @@ impl PlatformClient {
 
     fn attempt(&self, endpoint: Endpoint, body: &str) -> Result<Answer, ApiError> {
         let body = if body.trim().is_empty() { "{}" } else { body };
-        let timestamp = beijing_timestamp(self.clock.platform_now());
+        let signed_at = self.clock.platform_now();
+        let timestamp = beijing_timestamp(signed_at);
         let url = self.url(endpoint, &timestamp, body);
         let started = Instant::now();
-        let response = self
-            .http
+        let http = if endpoint.is_dictionary() {
+            &self.http_dictionary
+        } else {
+            &self.http
+        };
+        let response = http
             .post(&url)
             .header(reqwest::header::CONTENT_TYPE, "application/json;charset=UTF-8")
             .body(body.as_bytes().to_vec())
             .send()
             .map_err(network_error)?;
         let status = response.status().as_u16();
+        let mut clock_skew_secs = None;
         if let Some(date) = response
             .headers()
             .get(reqwest::header::DATE)
             .and_then(|v| v.to_str().ok())
         {
+            if let Ok(platform_time) = chrono::DateTime::parse_from_rfc2822(date.trim()) {
+                clock_skew_secs = Some(signed_at.timestamp() - platform_time.timestamp());
+            }
             self.clock.observe_date_header(date, self.clock.local_now());
         }
-        let raw_body = response.text().map_err(network_error)?;
+        if response.status().is_redirection() {
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(origin_of)
+                .unwrap_or_default();
+            tracing::warn!(%endpoint, status, location, "redirect not followed");
+            return Err(ApiError::Redirect { status, location });
+        }
+        let raw_body = read_capped(response, MAX_ANSWER_BYTES)?;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         let envelope = Envelope::parse(&raw_body);
         tracing::info!(%endpoint, status, code = envelope.as_ref().map(|e| e.code.as_str()), elapsed_ms, body_bytes = body.len(), "platform call");
@@ -216,6 +288,7 @@ impl PlatformClient {
                 status,
                 envelope,
                 raw_body,
+                clock_skew_secs,
             }),
             None if (200..300).contains(&status) => Err(ApiError::NotJson {
                 status,
@@ -250,19 +323,14 @@ impl PlatformClient {
         self.send_json(Endpoint::UploadPassedLog, logs).map(|_| ())
     }
 
-    /// `Ok(failures)`: empty when all left; the refused ones on a partial answer (code 10).
-    pub fn leave_project(&self, leave: &UserLeaveProject) -> Result<Vec<LeaveFailure>, ApiError> {
+    /// Any answer but `00` and `10` is an error; a `10` is matched against the batch.
+    pub fn leave_project(&self, leave: &UserLeaveProject) -> Result<LeaveOutcome, ApiError> {
         let text = serde_json::to_string(leave).map_err(|e| ApiError::Invalid(e.to_string()))?;
         let answer = self.send_any(Endpoint::UserLeaveProject, &text)?;
         match answer.envelope.code.as_str() {
-            super::envelope::CODE_SUCCESS => Ok(Vec::new()),
-            super::envelope::CODE_PARTIAL => Ok(parse_leave_failures(&answer.envelope)),
-            _ => Err(ApiError::from_envelope(
-                Endpoint::UserLeaveProject,
-                answer.status,
-                answer.envelope,
-                answer.raw_body,
-            )),
+            super::envelope::CODE_SUCCESS => Ok(LeaveOutcome::AllLeft),
+            super::envelope::CODE_PARTIAL => Ok(match_leave_failures(leave, &answer)),
+            _ => Err(answer.into_error(Endpoint::UserLeaveProject)),
         }
     }
 
@@ -272,6 +340,70 @@ impl PlatformClient {
 
     pub fn remove_company(&self, company: &ProjectRemoveCompany) -> Result<(), ApiError> {
         self.send_json(Endpoint::ProjectRemoveCompany, company).map(|_| ())
+    }
+}
+
+/// A `10` counts as naming who failed only when it names at least one worker and every name
+/// is one of the batch's ID numbers; anything else leaves it unknown who went through.
+pub fn match_leave_failures(leave: &UserLeaveProject, answer: &Answer) -> LeaveOutcome {
+    let key = |s: &str| s.trim().to_uppercase();
+    let batch: std::collections::HashSet<String> = leave.list.iter().map(|i| key(&i.id_code)).collect();
+    let failures = parse_leave_failures(&answer.envelope);
+    if !failures.is_empty() && failures.iter().all(|f| batch.contains(&key(&f.id_code))) {
+        return LeaveOutcome::Partial(failures);
+    }
+    let env = &answer.envelope;
+    let words = if env.detail_message.is_empty() {
+        env.message.clone()
+    } else {
+        format!("{}：{}", env.message, env.detail_message)
+    };
+    LeaveOutcome::Unmatched {
+        words,
+        result_data: truncate(env.result_data.to_string()),
+    }
+}
+
+/// Reads at most `limit` bytes of the answer; more is an error, not a bigger buffer.
+fn read_capped(response: reqwest::blocking::Response, limit: usize) -> Result<String, ApiError> {
+    use std::io::Read;
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(ApiError::TooLarge { limit_bytes: limit });
+    }
+    let mut buf = Vec::new();
+    response
+        .take(limit as u64 + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| ApiError::Network {
+            kind: if e.kind() == std::io::ErrorKind::TimedOut {
+                NetworkKind::Timeout
+            } else {
+                NetworkKind::Interrupted
+            },
+            detail: e.to_string(),
+        })?;
+    if buf.len() > limit {
+        return Err(ApiError::TooLarge { limit_bytes: limit });
+    }
+    // The platform speaks UTF-8; a proxy's GBK page only needs to be readable enough.
+    Ok(String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+/// `scheme://host:port` of a redirect target: enough to say where it pointed, without the
+/// query (which would carry our signature).
+fn origin_of(location: &str) -> String {
+    match reqwest::Url::parse(location) {
+        Ok(url) => {
+            let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+            format!("{}://{}{port}", url.scheme(), url.host_str().unwrap_or(""))
+        }
+        Err(_) => location
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(200)
+            .collect(),
     }
 }
 
@@ -345,5 +477,58 @@ mod tests {
         assert!(url.contains("timestamp=2016-06-10%2009%3A05%3A03"));
         assert!(url.ends_with("signature=9094DF85B12E4FAB429F0BFEF7CB2F37"), "{url}");
         assert!(!url.contains("secret"));
+    }
+
+    fn leave(ids: &[&str]) -> UserLeaveProject {
+        UserLeaveProject {
+            project_id: "P".into(),
+            list: ids
+                .iter()
+                .map(|id| crate::api::types::LeaveItem {
+                    id_code: id.to_string(),
+                    exit_time: None,
+                })
+                .collect(),
+        }
+    }
+
+    fn partial(result_data: &str) -> Answer {
+        let text = format!(
+            r#"{{"result":"partial error","code":"10","message":"部分失败","detail_message":"1人离场失败","result_data":{result_data}}}"#
+        );
+        Answer {
+            status: 200,
+            envelope: Envelope::parse(&text).expect("envelope"),
+            raw_body: text,
+            clock_skew_secs: None,
+        }
+    }
+
+    #[test]
+    fn a_partial_answer_counts_only_when_it_names_workers_of_the_batch() {
+        let batch = leave(&["11010519491231002X", "440305199203150027"]);
+        let named = partial(r#"{"fail_list":[{"id_code":"11010519491231002x","message":"未找到该人员"}]}"#);
+        assert!(matches!(match_leave_failures(&batch, &named), LeaveOutcome::Partial(f) if f.len() == 1));
+        for unknown in [
+            r#"{"failList":[{"idCode":"11010519491231002X"}]}"#,
+            r#"["11010519491231002X"]"#,
+            "null",
+            r#"{"fail_list":[{"id_code":"110105194912310035","message":"x"}]}"#,
+            r#"{"fail_list":[{"id_code":"11010519491231002X"},{"id_code":"110105194912310035"}]}"#,
+            r#""部分失败""#,
+        ] {
+            match match_leave_failures(&batch, &partial(unknown)) {
+                LeaveOutcome::Unmatched { words, result_data } => {
+                    assert_eq!(words, "部分失败：1人离场失败");
+                    assert_eq!(
+                        result_data,
+                        serde_json::from_str::<serde_json::Value>(unknown)
+                            .expect("json")
+                            .to_string()
+                    );
+                }
+                other => panic!("{unknown}: {other:?}"),
+            }
+        }
     }
 }

@@ -53,6 +53,12 @@ impl PlatformClock {
         self.local_now() + Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed))
     }
 
+    /// "Today" as the platform sees it: Beijing's date on the corrected clock. Every date rule
+    /// the platform applies (pass period start, card expiry, age) is judged on this day.
+    pub fn beijing_today(&self) -> chrono::NaiveDate {
+        super::sign::beijing_date(self.platform_now())
+    }
+
     /// `None` until an answer with a `Date` header has been seen.
     pub fn offset_ms(&self) -> Option<i64> {
         self.known

@@ -1,5 +1,9 @@
 //! One error type for everything a platform call can end in, and what each means for the
 //! clerk and for the retry logic.
+//!
+//! Only the platform's own envelope can refuse a record: anything else (a proxy's page, a
+//! redirect, a cut connection, an answer too big to be the platform's) is weather, and the
+//! record waits for a retry.
 
 use serde_json::Value;
 
@@ -9,7 +13,8 @@ use super::envelope::{self, Envelope};
 /// What should happen next with a call that failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
-    /// Network, timeout, HTTP 5xx, garbage answer, clock trouble: try again later.
+    /// Network, timeout, anything that is not the platform's envelope, clock trouble: try
+    /// again later.
     Transient,
     /// The data or the settings must be fixed by a person before sending again.
     Permanent,
@@ -25,31 +30,71 @@ pub enum NetworkKind {
     Interrupted,
 }
 
+/// A signed timestamp further than this from the platform's `Date` makes a refusal a clock
+/// refusal, whatever its code and wording (the platform allows 6 minutes).
+pub const CLOCK_REFUSAL_SECS: i64 = 5 * 60;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("连不上平台（{}）：请检查网络，记录会保存在本机并自动重发", network_text(*.kind))]
     Network { kind: NetworkKind, detail: String },
 
-    #[error("平台服务器出错（HTTP {status}）：稍后会自动重试")]
+    /// An answer that is not the platform's envelope, with a status other than 2xx: a proxy's
+    /// or portal's page (403, 404, 407, 413, 502 …). Not the platform refusing.
+    #[error("{}", http_text(*.status))]
     Http { status: u16, body: String },
 
     #[error("平台的回答无法识别（HTTP {status}，不是平台的 JSON 格式）：稍后会自动重试")]
     NotJson { status: u16, body: String },
 
-    #[error("平台拒绝（代码 {code}）：{message}{}{detail_message}", if .detail_message.is_empty() { "" } else { "；" })]
-    Platform {
-        endpoint: Endpoint,
-        status: u16,
-        code: String,
-        message: String,
-        detail_message: String,
-        result_data: Value,
-        raw_body: String,
-    },
+    /// The configured address sent us elsewhere. Workers' data is never re-sent to another
+    /// address: the redirect is not followed.
+    #[error("平台地址把请求转到了别处（HTTP {status}{}）：为保护工人资料没有跟随；请检查“设置”里的平台地址，稍后会自动重试", location_text(.location))]
+    Redirect { status: u16, location: String },
+
+    /// The answer grew past what any platform answer can be.
+    #[error("平台的回答大得不正常（超过 {} MB），已停止接收：可能是网关或代理出错，稍后会自动重试", .limit_bytes / (1024 * 1024))]
+    TooLarge { limit_bytes: usize },
+
+    /// The platform's own envelope with a code other than `00` (boxed: it is large and rare).
+    #[error("平台拒绝（代码 {}）：{}{}{}", .0.code, .0.message, if .0.detail_message.is_empty() { "" } else { "；" }, .0.detail_message)]
+    Platform(Box<PlatformRefusal>),
 
     /// Found locally before anything was sent.
     #[error("{0}")]
     Invalid(String),
+}
+
+/// Everything a platform refusal carried, kept verbatim.
+#[derive(Debug, Clone)]
+pub struct PlatformRefusal {
+    pub endpoint: Endpoint,
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    pub detail_message: String,
+    pub result_data: Value,
+    pub raw_body: String,
+    /// The signed timestamp minus the platform's `Date` header, when the answer had one.
+    pub clock_skew_secs: Option<i64>,
+}
+
+fn http_text(status: u16) -> String {
+    if status >= 500 {
+        format!("平台服务器出错（HTTP {status}）：稍后会自动重试")
+    } else {
+        format!(
+            "收到的不是平台的回答（HTTP {status}，像是网关或代理的页面）：稍后会自动重试；反复出现时请检查平台地址和网络代理"
+        )
+    }
+}
+
+fn location_text(location: &str) -> String {
+    if location.is_empty() {
+        String::new()
+    } else {
+        format!("，转到 {location}")
+    }
 }
 
 fn network_text(kind: NetworkKind) -> &'static str {
@@ -61,8 +106,16 @@ fn network_text(kind: NetworkKind) -> &'static str {
 }
 
 impl ApiError {
-    pub fn from_envelope(endpoint: Endpoint, status: u16, env: Envelope, raw_body: String) -> ApiError {
-        ApiError::Platform {
+    /// A platform answer other than success. `clock_skew_secs` is the signed timestamp minus
+    /// the answer's `Date` header, when there was one.
+    pub fn from_envelope(
+        endpoint: Endpoint,
+        status: u16,
+        env: Envelope,
+        raw_body: String,
+        clock_skew_secs: Option<i64>,
+    ) -> ApiError {
+        ApiError::Platform(Box::new(PlatformRefusal {
             endpoint,
             status,
             code: env.code,
@@ -70,20 +123,30 @@ impl ApiError {
             detail_message: env.detail_message,
             result_data: env.result_data,
             raw_body,
+            clock_skew_secs,
+        }))
+    }
+
+    /// The platform's refusal, when the platform answered at all.
+    pub fn refusal(&self) -> Option<&PlatformRefusal> {
+        match self {
+            ApiError::Platform(r) => Some(r),
+            _ => None,
         }
     }
 
     pub fn class(&self) -> ErrorClass {
         match self {
-            ApiError::Network { .. } | ApiError::NotJson { .. } => ErrorClass::Transient,
-            ApiError::Http { status, .. } if *status >= 500 || *status == 408 || *status == 429 => {
-                ErrorClass::Transient
-            }
-            ApiError::Http { .. } | ApiError::Invalid(_) => ErrorClass::Permanent,
-            ApiError::Platform { endpoint, code, .. } => {
+            ApiError::Network { .. }
+            | ApiError::NotJson { .. }
+            | ApiError::Http { .. }
+            | ApiError::Redirect { .. }
+            | ApiError::TooLarge { .. } => ErrorClass::Transient,
+            ApiError::Invalid(_) => ErrorClass::Permanent,
+            ApiError::Platform(r) => {
                 if self.is_clock_skew() {
                     ErrorClass::Transient
-                } else if code == envelope::CODE_DUPLICATE && !endpoint.is_dictionary() {
+                } else if r.code == envelope::CODE_DUPLICATE && !r.endpoint.is_dictionary() {
                     ErrorClass::AlreadyDone
                 } else {
                     ErrorClass::Permanent
@@ -95,8 +158,19 @@ impl ApiError {
     /// The platform's code, when the platform answered at all.
     pub fn code(&self) -> Option<&str> {
         match self {
-            ApiError::Platform { code, .. } => Some(code),
+            ApiError::Platform(r) => Some(&r.code),
             _ => None,
+        }
+    }
+
+    /// Did the request possibly reach the platform and get processed? Only a refused
+    /// connection proves it did not; a timeout, a cut answer or a gateway's page may come
+    /// after the platform stored it.
+    pub fn may_have_been_processed(&self) -> bool {
+        match self {
+            ApiError::Network { kind, .. } => *kind != NetworkKind::Connect,
+            ApiError::Http { .. } | ApiError::NotJson { .. } | ApiError::TooLarge { .. } => true,
+            ApiError::Redirect { .. } | ApiError::Platform(_) | ApiError::Invalid(_) => false,
         }
     }
 
@@ -105,54 +179,78 @@ impl ApiError {
         self.code() == Some(envelope::CODE_ACCESS_DENIED)
     }
 
-    /// 99 about the timestamp: this PC's clock is off by more than the platform allows.
+    /// A refusal of this PC's clock. The document names no code for it and instances word it
+    /// differently, so the `Date` header decides: a signed timestamp more than 5 minutes from
+    /// the platform's clock is a clock refusal whatever the code. Without a `Date` header
+    /// only the words can tell.
     pub fn is_clock_skew(&self) -> bool {
-        match self {
-            ApiError::Platform {
-                code,
-                message,
-                detail_message,
-                ..
-            } if code == envelope::CODE_BAD_DATA => {
-                let text = format!("{message} {detail_message}").to_lowercase();
+        let Some(r) = self.refusal() else { return false };
+        match r.clock_skew_secs {
+            Some(skew) => skew.abs() > CLOCK_REFUSAL_SECS,
+            None => {
+                let text = format!("{} {}", r.message, r.detail_message).to_lowercase();
                 text.contains("timestamp") || text.contains("时间戳")
             }
-            _ => false,
         }
+    }
+
+    /// A refusal that names the connection settings rather than the record: 26, or words
+    /// about the key, serial, secret, signature, version or project. Such a refusal waits
+    /// for the settings to change, not for the record to be edited.
+    pub fn names_settings(&self) -> bool {
+        if self.is_access_denied() {
+            return true;
+        }
+        let Some(r) = self.refusal() else { return false };
+        let text = format!("{} {}", r.message, r.detail_message).to_lowercase();
+        SETTINGS_WORDS.iter().any(|w| text.contains(w))
     }
 
     /// The platform's own words, verbatim, for the clerk (empty when it did not answer).
     pub fn platform_words(&self) -> String {
-        match self {
-            ApiError::Platform {
-                message,
-                detail_message,
-                ..
-            } => {
-                if detail_message.is_empty() {
-                    message.clone()
-                } else {
-                    format!("{message}：{detail_message}")
-                }
-            }
-            _ => String::new(),
+        match self.refusal() {
+            Some(r) if r.detail_message.is_empty() => r.message.clone(),
+            Some(r) => format!("{}：{}", r.message, r.detail_message),
+            None => String::new(),
         }
     }
 
     /// Our explanation of what to do, in the clerk's words.
     pub fn advice(&self) -> &'static str {
         match self {
-            ApiError::Platform { .. } if self.is_clock_skew() => {
-                "本机时钟与平台相差超过 6 分钟：程序会自动校正后重发；如反复出现，请校准电脑时间"
+            ApiError::Platform(_) if self.is_clock_skew() => {
+                "本机时钟与平台相差超过 5 分钟：程序已按平台时间校正并重发；如反复出现，请校准电脑的日期和时间"
             }
-            ApiError::Platform { code, .. } => explain_code(code),
-            ApiError::Network { .. } | ApiError::Http { .. } | ApiError::NotJson { .. } => {
+            ApiError::Platform(r) => explain_code(&r.code),
+            ApiError::Network { .. } | ApiError::NotJson { .. } => {
                 "暂时连不上平台：记录已保存在本机，网络恢复后自动上传，无需重复录入"
+            }
+            ApiError::Http { status, .. } if *status >= 500 => {
+                "平台暂时出错：记录已保存在本机，稍后自动重发，无需重复录入"
+            }
+            ApiError::Http { .. } | ApiError::Redirect { .. } | ApiError::TooLarge { .. } => {
+                "回答不是平台发出的：记录已保存在本机，会自动重发；如反复出现，请检查“设置”里的平台地址，以及电脑或工地网络的代理设置"
             }
             ApiError::Invalid(_) => "请按提示修改后再提交",
         }
     }
 }
+
+/// Words in a refusal that point at the connection settings (lower case).
+const SETTINGS_WORDS: [&str; 12] = [
+    "api_key",
+    "client_serial",
+    "api_version",
+    "signature",
+    "签名",
+    "授权",
+    "设备序号",
+    "秘钥",
+    "密钥",
+    "project_id",
+    "项目编号",
+    "禁止访问",
+];
 
 /// What each platform code means for the clerk and what to do about it.
 pub fn explain_code(code: &str) -> &'static str {
@@ -176,8 +274,8 @@ pub fn explain_code(code: &str) -> &'static str {
 mod tests {
     use super::*;
 
-    fn platform(endpoint: Endpoint, code: &str, detail: &str) -> ApiError {
-        ApiError::Platform {
+    fn platform_at(endpoint: Endpoint, code: &str, detail: &str, skew: Option<i64>) -> ApiError {
+        ApiError::Platform(Box::new(PlatformRefusal {
             endpoint,
             status: 200,
             code: code.into(),
@@ -185,6 +283,18 @@ mod tests {
             detail_message: detail.into(),
             result_data: Value::Null,
             raw_body: String::new(),
+            clock_skew_secs: skew,
+        }))
+    }
+
+    fn platform(endpoint: Endpoint, code: &str, detail: &str) -> ApiError {
+        platform_at(endpoint, code, detail, None)
+    }
+
+    fn http(status: u16) -> ApiError {
+        ApiError::Http {
+            status,
+            body: String::new(),
         }
     }
 
@@ -196,22 +306,16 @@ mod tests {
             detail: String::new(),
         };
         assert_eq!(net.class(), Transient);
-        assert_eq!(
-            ApiError::Http {
-                status: 502,
-                body: String::new()
-            }
-            .class(),
-            Transient
-        );
-        assert_eq!(
-            ApiError::Http {
-                status: 404,
-                body: String::new()
-            }
-            .class(),
-            Permanent
-        );
+        // Whatever its status, a page that is not the platform's envelope is not a refusal.
+        for status in [400, 403, 404, 407, 413, 500, 502, 503] {
+            assert_eq!(http(status).class(), Transient, "HTTP {status}");
+        }
+        let redirect = ApiError::Redirect {
+            status: 307,
+            location: "http://elsewhere/".into(),
+        };
+        assert_eq!(redirect.class(), Transient);
+        assert_eq!(ApiError::TooLarge { limit_bytes: 8 << 20 }.class(), Transient);
         assert_eq!(
             ApiError::NotJson {
                 status: 200,
@@ -236,10 +340,57 @@ mod tests {
     }
 
     #[test]
+    fn the_date_header_decides_a_clock_refusal_whatever_the_code() {
+        // 20 minutes off, answered 11 "请求失败": a clock refusal.
+        let e = platform_at(Endpoint::RegisterEmployee, "11", "请求失败", Some(-1200));
+        assert!(e.is_clock_skew());
+        assert_eq!(e.class(), ErrorClass::Transient);
+        // Within 5 minutes, even words about the timestamp are not about our clock.
+        let e = platform_at(Endpoint::RegisterEmployee, "99", "时间戳格式不对(timestamp)", Some(12));
+        assert!(!e.is_clock_skew());
+        assert_eq!(e.class(), ErrorClass::Permanent);
+        assert!(platform_at(Endpoint::AddCompany, "41", "", Some(301)).is_clock_skew());
+        assert!(!platform_at(Endpoint::AddCompany, "41", "", Some(300)).is_clock_skew());
+    }
+
+    #[test]
+    fn settings_refusals_are_told_apart_from_record_refusals() {
+        assert!(platform(Endpoint::RegisterEmployee, "26", "").names_settings());
+        assert!(platform(Endpoint::RegisterEmployee, "99", "签名校验失败(signature)").names_settings());
+        assert!(
+            platform(
+                Endpoint::RegisterEmployee,
+                "41",
+                "项目编号X不存在或不属于该设备(Project_ID)"
+            )
+            .names_settings()
+        );
+        assert!(!platform(Endpoint::RegisterEmployee, "41", "手机号码无效(emp_phone)").names_settings());
+        assert!(!http(404).names_settings());
+    }
+
+    #[test]
+    fn what_may_have_reached_the_platform() {
+        let net = |kind| ApiError::Network {
+            kind,
+            detail: String::new(),
+        };
+        assert!(!net(NetworkKind::Connect).may_have_been_processed());
+        assert!(net(NetworkKind::Timeout).may_have_been_processed());
+        assert!(net(NetworkKind::Interrupted).may_have_been_processed());
+        assert!(http(502).may_have_been_processed());
+        assert!(!platform(Endpoint::UserLeaveProject, "47", "").may_have_been_processed());
+    }
+
+    #[test]
     fn messages_are_chinese_and_keep_the_platform_words() {
         let e = platform(Endpoint::RegisterEmployee, "41", "emp_phone");
         assert_eq!(e.to_string(), "平台拒绝（代码 41）：m；emp_phone");
         assert_eq!(e.platform_words(), "m：emp_phone");
         assert!(e.advice().contains("改正"));
+        assert!(http(407).to_string().contains("不是平台的回答"));
+        assert!(http(407).advice().contains("代理"));
+        assert!(!http(407).to_string().contains("服务器出错"));
+        assert!(http(502).to_string().contains("服务器出错"));
     }
 }

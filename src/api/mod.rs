@@ -9,9 +9,11 @@ pub mod error;
 pub mod sign;
 pub mod types;
 
-pub use client::{Answer, Credentials, PlatformClient, Secret, Timeouts};
+pub use client::{Answer, Credentials, LeaveOutcome, MAX_ANSWER_BYTES, PlatformClient, Secret, Timeouts};
 pub use clock::{PlatformClock, TimeSource};
 pub use endpoints::{Endpoint, ProtocolTable, RegisterFieldNames};
 pub use envelope::Envelope;
-pub use error::{ApiError, ErrorClass, NetworkKind, explain_code};
-pub use sign::{SignedParams, beijing_timestamp, parse_beijing_timestamp, signature};
+pub use error::{ApiError, ErrorClass, NetworkKind, PlatformRefusal, explain_code};
+pub use sign::{
+    SignedParams, beijing_date, beijing_timestamp, parse_beijing_timestamp, settings_fingerprint, signature,
+};

@@ -4,7 +4,7 @@
 //! wraps them in the secret and compares an upper-case MD5. It signs the body *as it decoded
 //! it*, so the bytes sent must be exactly the bytes signed: serialise once, sign, send.
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use md5::{Digest, Md5};
 
 /// `yyyy-MM-dd HH:mm:ss` — the document writes `hh`, but its own examples are 24-hour.
@@ -47,6 +47,49 @@ pub fn signature(secret: &str, p: &SignedParams<'_>) -> String {
     md5.finalize().iter().map(|b| format!("{b:02X}")).collect()
 }
 
+/// A short keyed hash (HMAC-MD5, the secret as key) of everything a settings refusal can be
+/// about: the address, key, serial, project and secret. It changes when any of them changes,
+/// so a record refused under old settings can be told from one refused under the current
+/// ones, and it never reveals the secret.
+pub fn settings_fingerprint(
+    secret: &str,
+    base_url: &str,
+    api_key: &str,
+    client_serial: &str,
+    project_id: &str,
+) -> String {
+    let message = format!(
+        "{}\n{}\n{}\n{}",
+        base_url.trim().trim_end_matches('/'),
+        api_key.trim(),
+        client_serial.trim(),
+        project_id.trim()
+    );
+    hmac_md5(secret.as_bytes(), message.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// RFC 2104 HMAC over MD5 (the one hash the platform's protocol already brings along).
+fn hmac_md5(key: &[u8], message: &[u8]) -> [u8; 16] {
+    const BLOCK: usize = 64;
+    let mut k = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        k[..16].copy_from_slice(&Md5::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let mut inner = Md5::new();
+    inner.update(k.map(|b| b ^ 0x36));
+    inner.update(message);
+    let mut outer = Md5::new();
+    outer.update(k.map(|b| b ^ 0x5c));
+    outer.update(inner.finalize());
+    outer.finalize().into()
+}
+
 fn beijing() -> FixedOffset {
     // UTC+8 is a valid offset; `east_opt` only fails beyond ±24 h.
     FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("UTC+8 is in range"))
@@ -55,6 +98,11 @@ fn beijing() -> FixedOffset {
 /// The platform's timestamp for an instant: Beijing wall-clock time whatever the PC's zone.
 pub fn beijing_timestamp(instant: DateTime<Utc>) -> String {
     instant.with_timezone(&beijing()).format(TIMESTAMP_FORMAT).to_string()
+}
+
+/// The platform's date for an instant: "today" in Beijing, whatever the PC's zone.
+pub fn beijing_date(instant: DateTime<Utc>) -> NaiveDate {
+    instant.with_timezone(&beijing()).date_naive()
 }
 
 /// Reads a platform timestamp (Beijing time) back into an instant.
@@ -152,6 +200,42 @@ mod tests {
         assert_eq!(beijing_timestamp(t), "2016-06-11 04:00:00");
         assert_eq!(parse_beijing_timestamp("2016-06-11 04:00:00"), Some(t));
         assert_eq!(parse_beijing_timestamp("2016-06-11 4 pm"), None);
+        // 20:00 UTC is already tomorrow in Beijing.
+        assert_eq!(beijing_date(t), NaiveDate::from_ymd_opt(2016, 6, 11).expect("valid"));
+    }
+
+    #[test]
+    fn hmac_md5_known_answers() {
+        let hex = |d: [u8; 16]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        // RFC 2104 / RFC 2202 test cases 2 and 6 (a key longer than the block).
+        assert_eq!(
+            hex(hmac_md5(b"Jefe", b"what do ya want for nothing?")),
+            "750c783e6ab0b503eaa86e310a5db738"
+        );
+        assert_eq!(
+            hex(hmac_md5(
+                &[0xaa; 80],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            )),
+            "6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd"
+        );
+    }
+
+    #[test]
+    fn fingerprint_follows_every_setting_and_hides_the_secret() {
+        let fp = settings_fingerprint("secret", "http://h:1/", "K", "PL1", "P1");
+        assert_eq!(fp.len(), 16);
+        assert_eq!(fp, settings_fingerprint("secret", "http://h:1", " K ", "PL1", "P1"));
+        for other in [
+            settings_fingerprint("secret2", "http://h:1", "K", "PL1", "P1"),
+            settings_fingerprint("secret", "http://h:2", "K", "PL1", "P1"),
+            settings_fingerprint("secret", "http://h:1", "K2", "PL1", "P1"),
+            settings_fingerprint("secret", "http://h:1", "K", "PL2", "P1"),
+            settings_fingerprint("secret", "http://h:1", "K", "PL1", "P2"),
+        ] {
+            assert_ne!(fp, other);
+        }
+        assert!(!fp.contains("secret"));
     }
 
     #[test]

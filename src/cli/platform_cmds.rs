@@ -46,9 +46,13 @@ pub fn client(ctx: &Context) -> Result<PlatformClient, String> {
 
 pub fn exit_for(err: &ApiError) -> Exit {
     match err {
-        ApiError::Platform { .. } => Exit::Refused,
+        ApiError::Platform(_) => Exit::Refused,
         ApiError::Invalid(_) => Exit::Invalid,
-        ApiError::Network { .. } | ApiError::Http { .. } | ApiError::NotJson { .. } => Exit::NotReached,
+        ApiError::Network { .. }
+        | ApiError::Http { .. }
+        | ApiError::NotJson { .. }
+        | ApiError::Redirect { .. }
+        | ApiError::TooLarge { .. } => Exit::NotReached,
     }
 }
 
@@ -157,7 +161,7 @@ pub fn call(ctx: &Context, endpoint_name: &str, body_source: Option<&str>) -> Ex
                 }
                 Exit::Accepted
             } else {
-                let err = ApiError::from_envelope(endpoint, answer.status, answer.envelope, String::new());
+                let err = answer.into_error(endpoint);
                 eprintln!("怎么办：{}", err.advice());
                 Exit::Refused
             }
