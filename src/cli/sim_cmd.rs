@@ -69,6 +69,16 @@ pub fn run(args: SimArgs) -> Exit {
         seed: args.seed,
         ..Faults::default()
     };
+    if let Err(e) = config.faults.validate() {
+        eprintln!("故障设置不对：{e}");
+        return Exit::Invalid;
+    }
+    if !config.addr.ip().is_loopback() {
+        eprintln!(
+            "注意：模拟平台监听 {}，局域网里的其他电脑也能连上它（控制接口 /sim/* 仍只允许本机使用）",
+            config.addr
+        );
+    }
     match crate::sim::run_forever(config) {
         Ok(()) => Exit::Accepted,
         Err(e) => {

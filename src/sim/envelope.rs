@@ -30,6 +30,23 @@ impl Code {
         }
     }
 
+    /// The code for its two digits; `None` for a code this table does not know.
+    pub fn parse(code: &str) -> Option<Code> {
+        [
+            Code::Success,
+            Code::Partial,
+            Code::Failure,
+            Code::BadData,
+            Code::Denied,
+            Code::Missing,
+            Code::Illegal,
+            Code::NotFound,
+            Code::Duplicate,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == code.trim())
+    }
+
     fn result(self) -> &'static str {
         match self {
             Code::Success => "true",

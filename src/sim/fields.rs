@@ -86,6 +86,24 @@ pub fn check_time(field: &str, value: &str) -> Result<DateTime<Utc>, Answer> {
     parse_beijing_timestamp(value).ok_or_else(|| Answer::field(Code::Illegal, field, "时间格式应为yyyy-MM-dd HH:mm:ss"))
 }
 
+/// `value` has exactly the shape of one of `patterns`, where `9` stands for any ASCII digit
+/// and every other character for itself: the platform stores dates as sent, so a space or a
+/// missing zero is refused here, not forgiven.
+pub fn check_shape(field: &str, value: &str, patterns: &[&str], what: &str) -> Result<(), Answer> {
+    let fits = |p: &str| {
+        value.chars().count() == p.chars().count()
+            && value
+                .chars()
+                .zip(p.chars())
+                .all(|(v, p)| if p == '9' { v.is_ascii_digit() } else { v == p })
+    };
+    if patterns.iter().any(|p| fits(p)) {
+        Ok(())
+    } else {
+        Err(Answer::field(Code::Illegal, field, format!("格式应为{what}")))
+    }
+}
+
 /// One of a fixed set of values.
 pub fn check_one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), Answer> {
     if allowed.contains(&value) {
@@ -168,6 +186,19 @@ mod tests {
         assert!(check_jpeg("p", "data:image/jpeg;base64,/9j/4AAQ").is_err());
         assert!(check_jpeg("p", "iVBORw0K").is_err());
         assert!(check_jpeg("p", "/9j/4A AQ").is_err());
+    }
+
+    #[test]
+    fn shapes_are_exact() {
+        let pass = ["9999-99-99:", "9999-99-99:9999-99-99"];
+        assert!(check_shape("p", "2026-11-01:", &pass, "x").is_ok());
+        assert!(check_shape("p", "2026-11-01:2027-01-01", &pass, "x").is_ok());
+        for bad in ["2026-11-01 :", " 2026-11-01:", "2026-11-1:", "2026-11-01: 2027-01-01"] {
+            assert!(check_shape("p", bad, &pass, "x").is_err(), "{bad}");
+        }
+        let card = ["9999.99.99-9999.99.99", "9999.99.99-长期"];
+        assert!(check_shape("v", "2010.01.01-长期", &card, "x").is_ok());
+        assert!(check_shape("v", "2010.01.01 - 长期", &card, "x").is_err());
     }
 
     #[test]

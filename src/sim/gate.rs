@@ -4,17 +4,32 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::SimConfig;
 use super::envelope::{Answer, Code};
 use super::fields::Body;
 use super::http::Request;
+use super::{Faults, Refusal, SimConfig};
 use crate::api::endpoints::Endpoint;
 use crate::api::sign::{SignedParams, parse_beijing_timestamp, signature};
 
 /// The spec's "服务端允许客户端请求时间误差为 6 分钟".
 const CLOCK_TOLERANCE_SECS: i64 = 6 * 60;
 
-pub fn check(config: &SimConfig, endpoint: Endpoint, req: &Request, now: DateTime<Utc>) -> Result<Body, Answer> {
+/// A refusal worded the way a particular instance words it, or the default.
+fn worded(custom: Option<&Refusal>, default: Answer) -> Answer {
+    match custom {
+        Some(r) => Answer::fail(Code::parse(&r.code).unwrap_or(Code::Failure), r.message.clone()),
+        None => default,
+    }
+}
+
+/// `now` is the platform's clock. `faults` may reword the clock and signature refusals.
+pub fn check(
+    config: &SimConfig,
+    endpoint: Endpoint,
+    req: &Request,
+    now: DateTime<Utc>,
+    faults: &Faults,
+) -> Result<Body, Answer> {
     let mut params = [""; 5];
     for (slot, name) in params
         .iter_mut()
@@ -53,10 +68,13 @@ pub fn check(config: &SimConfig, endpoint: Endpoint, req: &Request, now: DateTim
     };
     let skew = (sent_at - now).num_seconds();
     if skew.abs() > CLOCK_TOLERANCE_SECS {
-        return Err(Answer::field(
-            Code::BadData,
-            "timestamp",
-            format!("时间戳与服务器时间相差{}秒,超过允许的6分钟,请校准电脑时间", skew.abs()),
+        return Err(worded(
+            faults.clock_refusal.as_ref(),
+            Answer::field(
+                Code::BadData,
+                "timestamp",
+                format!("时间戳与服务器时间相差{}秒,超过允许的6分钟,请校准电脑时间", skew.abs()),
+            ),
         ));
     }
 
@@ -73,7 +91,10 @@ pub fn check(config: &SimConfig, endpoint: Endpoint, req: &Request, now: DateTim
     );
     // The platform compares with String.equals: a lower-case signature is a wrong one.
     if sig != expected {
-        return Err(Answer::field(Code::BadData, "signature", "签名校验失败"));
+        return Err(worded(
+            faults.signature_refusal.as_ref(),
+            Answer::field(Code::BadData, "signature", "签名校验失败"),
+        ));
     }
 
     let trimmed = text.trim();

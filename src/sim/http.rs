@@ -3,7 +3,7 @@
 
 use std::io::{self, BufRead, Read, Write};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::api::sign::percent_decode;
 
@@ -160,7 +160,7 @@ fn read_chunked(reader: &mut impl BufRead) -> Result<Vec<u8>, ReadError> {
             while !read_line(reader)?.is_empty() {}
             return Ok(body);
         }
-        if body.len() + size > MAX_BODY {
+        if body.len().checked_add(size).is_none_or(|total| total > MAX_BODY) {
             return Err(ReadError::TooLarge);
         }
         let start = body.len();
@@ -193,9 +193,9 @@ fn split_target(target: &str) -> (String, Vec<(String, String)>) {
     (percent_decode(path), query)
 }
 
-/// RFC 7231 IMF-fixdate: the client learns its clock offset from this header.
-pub fn http_date() -> String {
-    Utc::now().format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+/// RFC 7231 IMF-fixdate of the platform's clock: the client learns its offset from it.
+pub fn http_date(now: DateTime<Utc>) -> String {
+    now.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
 pub const JSON: &str = "application/json;charset=UTF-8";
@@ -205,6 +205,8 @@ pub struct Response {
     pub status: u16,
     pub content_type: &'static str,
     pub body: Vec<u8>,
+    /// `Location` of a redirect.
+    pub location: Option<String>,
 }
 
 impl Response {
@@ -213,6 +215,7 @@ impl Response {
             status,
             content_type: JSON,
             body: value.to_string().into_bytes(),
+            location: None,
         }
     }
 
@@ -221,6 +224,7 @@ impl Response {
             status,
             content_type: HTML,
             body: body.as_bytes().to_vec(),
+            location: None,
         }
     }
 }
@@ -228,22 +232,31 @@ impl Response {
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        307 => "Temporary Redirect",
         400 => "Bad Request",
+        403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        407 => "Proxy Authentication Required",
         413 => "Payload Too Large",
         500 => "Internal Server Error",
+        503 => "Service Unavailable",
         _ => "Unknown",
     }
 }
 
 /// Writes status line, headers and body in one buffer so a client never sees half a head.
-pub fn write_response(w: &mut impl Write, response: &Response, keep_alive: bool) -> io::Result<()> {
+/// `date` is the platform's clock as an HTTP date.
+pub fn write_response(w: &mut impl Write, response: &Response, keep_alive: bool, date: &str) -> io::Result<()> {
+    let location = response
+        .location
+        .as_deref()
+        .map(|l| format!("Location: {l}\r\n"))
+        .unwrap_or_default();
     let head = format!(
-        "HTTP/1.1 {} {}\r\nDate: {}\r\nServer: cwr-sim\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: {}\r\n\r\n",
+        "HTTP/1.1 {} {}\r\nDate: {date}\r\nServer: cwr-sim\r\nContent-Type: {}\r\nContent-Length: {}\r\n{location}Connection: {}\r\n\r\n",
         response.status,
         reason(response.status),
-        http_date(),
         response.content_type,
         response.body.len(),
         if keep_alive { "keep-alive" } else { "close" },
@@ -251,6 +264,23 @@ pub fn write_response(w: &mut impl Write, response: &Response, keep_alive: bool)
     let mut out = head.into_bytes();
     out.extend_from_slice(&response.body);
     w.write_all(&out)?;
+    w.flush()
+}
+
+/// A `200` of `bytes` bytes with no length, ended by closing: what a gateway streaming a file
+/// sends. Written piece by piece; stops when the client stops reading.
+pub fn write_streamed(w: &mut impl Write, bytes: u64, date: &str) -> io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nDate: {date}\r\nServer: cwr-sim\r\nContent-Type: {HTML}\r\nConnection: close\r\n\r\n"
+    );
+    w.write_all(head.as_bytes())?;
+    let piece = vec![b'x'; 64 * 1024];
+    let mut left = bytes;
+    while left > 0 {
+        let n = left.min(piece.len() as u64) as usize;
+        w.write_all(&piece[..n])?;
+        left -= n as u64;
+    }
     w.flush()
 }
 
@@ -295,6 +325,11 @@ mod tests {
             Err(ReadError::TooLarge)
         ));
         assert!(matches!(parse(b""), Err(ReadError::Closed)));
+        // A chunk size that would overflow the running total is refused, not a panic.
+        assert!(matches!(
+            parse(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\nffffffffffffffff\r\n"),
+            Err(ReadError::TooLarge)
+        ));
         assert!(matches!(
             parse(b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n{}"),
             Err(ReadError::Closed)
@@ -303,7 +338,7 @@ mod tests {
 
     #[test]
     fn date_is_imf_fixdate() {
-        let d = http_date();
+        let d = http_date(Utc::now());
         assert!(d.ends_with(" GMT") && d.len() == 29, "{d}");
         assert!(
             chrono::DateTime::parse_from_rfc2822(&d.replace("GMT", "+0000")).is_ok(),

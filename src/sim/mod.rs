@@ -36,7 +36,8 @@ use crate::api::endpoints::ProtocolTable;
 
 pub use state::{SimDeparture, SimState, SimWorker};
 
-/// Transport failures to inject into platform calls (never into `/sim/*`).
+/// Failures to inject into platform calls (never into `/sim/*`): what a site network, a
+/// proxy, or a platform instance that behaves a little differently from this one can do.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Faults {
@@ -50,6 +51,48 @@ pub struct Faults {
     pub seed: Option<u64>,
     /// Applied one per request, in order, before any percentage is drawn.
     pub queue: Vec<FaultKind>,
+    /// Where a queued `redirect` points (another listener): it must receive nothing.
+    pub redirect_to: String,
+    /// Size of a queued `huge` answer, in MB (streamed, never held in memory).
+    pub huge_answer_mb: u64,
+    /// The platform's clock runs this many seconds from real time: its `Date` header and its
+    /// timestamp check both follow it (a PC clock that is off, seen from the other side).
+    pub clock_offset_secs: i64,
+    /// How a timestamp out of range is answered (default `99` "时间戳…(timestamp)"). Instances
+    /// word and code it differently.
+    pub clock_refusal: Option<Refusal>,
+    /// How a wrong signature is answered (default `99` "签名校验失败(signature)"); `26`, `41`
+    /// and `11` are all seen.
+    pub signature_refusal: Option<Refusal>,
+    /// The shape of a partial userLeaveProject answer's `result_data`.
+    pub leave_partial_shape: LeaveShape,
+    /// A departure of a worker who already left is answered `47` (the real platform may),
+    /// instead of being accepted again.
+    pub leave_repeat_47: bool,
+}
+
+/// A refusal as an instance words it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub code: String,
+    pub message: String,
+}
+
+/// How a `10` to userLeaveProject names the workers who failed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveShape {
+    /// `{"fail_list":[{"id_code":…,"message":…}]}`: what the station reads.
+    #[default]
+    FailList,
+    /// `{"failList":[{"idCode":…}]}`
+    CamelCase,
+    /// `["440…", …]`
+    Strings,
+    /// `null`
+    Null,
+    /// `{"fail_list":[{"id_code":<an ID not in the batch>}]}`
+    ForeignIds,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +106,48 @@ pub enum FaultKind {
     LoseAnswer,
     /// HTTP 200 with a gateway's HTML page; the request is not processed.
     NonJson,
+    /// A portal's HTML 404 page.
+    Http404,
+    /// A site proxy asking for credentials: HTML 407.
+    Http407,
+    /// A proxy refusing the body's size: HTML 413.
+    Http413,
+    /// `307 Temporary Redirect` to `redirect_to`; the request is not processed.
+    Redirect,
+    /// A `200` answer of `huge_answer_mb` MB without a length, read until close.
+    Huge,
+}
+
+impl Faults {
+    /// Percentages outside 0–100 are a mistake, not a setting.
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, pct) in [
+            ("http_500_pct", self.http_500_pct),
+            ("close_pct", self.close_pct),
+            ("lose_answer_pct", self.lose_answer_pct),
+            ("non_json_pct", self.non_json_pct),
+        ] {
+            if pct > 100 {
+                return Err(format!("{name} must be between 0 and 100, got {pct}"));
+            }
+        }
+        let sum: u32 = [
+            self.http_500_pct,
+            self.close_pct,
+            self.lose_answer_pct,
+            self.non_json_pct,
+        ]
+        .iter()
+        .map(|p| u32::from(*p))
+        .sum();
+        if sum > 100 {
+            return Err(format!("the fault percentages add up to {sum}, more than 100"));
+        }
+        if self.queue.contains(&FaultKind::Redirect) && self.redirect_to.trim().is_empty() {
+            return Err("a queued redirect needs redirect_to".into());
+        }
+        Ok(())
+    }
 }
 
 /// Everything the simulator needs to start.
@@ -177,7 +262,12 @@ pub fn run_forever(config: SimConfig) -> std::io::Result<()> {
         config.project_id.clone(),
     );
     let handle = start(config)?;
-    println!("platform simulator listening on {}", handle.base_url());
+    // The real address, also when bound to all interfaces or port 0.
+    println!(
+        "platform simulator listening on {} (connect to {})",
+        handle.addr(),
+        handle.base_url()
+    );
     if demo_credentials {
         println!("  api_key       {api_key}");
         println!("  api_secret    {secret}");

@@ -31,6 +31,12 @@ const ERROR_500_PAGE: &str = "<!doctype html><html lang=\"en\"><head><title>HTTP
 <p><b>Description</b> The server encountered an unexpected condition that prevented it from fulfilling the request.</p>\
 <hr class=\"line\" /><h3>Apache Tomcat/8.5.41</h3></body></html>";
 
+const NOT_FOUND_PAGE: &str = "<html><body><h1>HTTP Status 404 – Not Found</h1></body></html>";
+const PROXY_AUTH_PAGE: &str = "<html><head><title>407 Proxy Authentication Required</title></head>\
+<body><h1>Proxy Authentication Required</h1><p>请先登录上网认证页面。</p></body></html>";
+const TOO_LARGE_PAGE: &str = "<html><head><title>413 Request Entity Too Large</title></head>\
+<body><center><h1>413 Request Entity Too Large</h1></center><hr><center>nginx</center></body></html>";
+
 /// What a handler sees of the platform while it holds the lock.
 pub struct Ctx<'a> {
     pub config: &'a SimConfig,
@@ -40,6 +46,8 @@ pub struct Ctx<'a> {
     pub rng: &'a mut fastrand::Rng,
     pub under_construction: bool,
     pub now: DateTime<Utc>,
+    /// How this instance differs (partial answers' shape, repeated departures).
+    pub faults: &'a Faults,
 }
 
 struct Inner {
@@ -77,6 +85,10 @@ enum Outcome {
     Respond(Response),
     /// Close the connection without a word.
     Hangup,
+    /// A `200` of this many bytes with no length, ended by closing the connection.
+    Stream {
+        bytes: u64,
+    },
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -140,18 +152,28 @@ impl Shared {
         woke
     }
 
-    fn route(&self, req: &Request) -> Outcome {
+    /// The platform's clock: real time moved by the `clock_offset_secs` fault.
+    pub fn platform_now(&self) -> DateTime<Utc> {
+        let offset = lock(&self.inner).dice.faults().clock_offset_secs;
+        Utc::now() + chrono::Duration::seconds(offset)
+    }
+
+    fn route(&self, req: &Request, peer: Option<SocketAddr>) -> Outcome {
         if req.path == "/sim" || req.path.starts_with("/sim/") {
+            // The control endpoints change what the platform answers: loopback only.
+            if !peer.is_some_and(|p| p.ip().is_loopback()) {
+                return Outcome::Respond(Response::json(
+                    403,
+                    &json!({ "error": "simulator control is loopback only" }),
+                ));
+            }
             return Outcome::Respond(self.control(req));
         }
         let Some(endpoint) = Endpoint::ALL
             .into_iter()
             .find(|e| self.config.protocol.path(*e) == req.path)
         else {
-            return Outcome::Respond(Response::html(
-                404,
-                "<html><body><h1>HTTP Status 404 – Not Found</h1></body></html>",
-            ));
+            return Outcome::Respond(Response::html(404, NOT_FOUND_PAGE));
         };
         if req.method != "POST" {
             return Outcome::Respond(Response::html(
@@ -159,9 +181,9 @@ impl Shared {
                 "<html><body><h1>HTTP Status 405 – Method Not Allowed</h1></body></html>",
             ));
         }
-        let (fault, latency) = {
+        let (fault, latency, faults) = {
             let mut inner = lock(&self.inner);
-            (inner.dice.next(), inner.dice.latency_ms())
+            (inner.dice.next(), inner.dice.latency_ms(), inner.dice.faults().clone())
         };
         // Before processing, and without watching the socket: a client that gives up
         // meanwhile still leaves its record behind, as on a slow platform.
@@ -175,6 +197,18 @@ impl Shared {
             Some(FaultKind::Http500) => Outcome::Respond(Response::html(500, ERROR_500_PAGE)),
             Some(FaultKind::Close) => Outcome::Hangup,
             Some(FaultKind::NonJson) => Outcome::Respond(Response::html(200, GATEWAY_PAGE)),
+            Some(FaultKind::Http404) => Outcome::Respond(Response::html(404, NOT_FOUND_PAGE)),
+            Some(FaultKind::Http407) => Outcome::Respond(Response::html(407, PROXY_AUTH_PAGE)),
+            Some(FaultKind::Http413) => Outcome::Respond(Response::html(413, TOO_LARGE_PAGE)),
+            Some(FaultKind::Redirect) => {
+                let target = format!("{}{}", faults.redirect_to.trim_end_matches('/'), req.path);
+                let mut r = Response::html(307, "<html><body>Temporary Redirect</body></html>");
+                r.location = Some(target);
+                Outcome::Respond(r)
+            }
+            Some(FaultKind::Huge) => Outcome::Stream {
+                bytes: faults.huge_answer_mb.max(1) * 1024 * 1024,
+            },
             Some(FaultKind::LoseAnswer) => {
                 self.process(endpoint, req);
                 Outcome::Hangup
@@ -185,15 +219,16 @@ impl Shared {
 
     /// Runs the platform's checks and the endpoint, counts the answer and saves.
     fn process(&self, endpoint: Endpoint, req: &Request) -> Answer {
-        let now = Utc::now();
+        let now = self.platform_now();
         let mut guard = lock(&self.inner);
         let Inner {
             state,
             rng,
             under_construction,
-            ..
+            dice,
         } = &mut *guard;
-        let answer = match gate::check(&self.config, endpoint, req, now) {
+        let faults = dice.faults().clone();
+        let answer = match gate::check(&self.config, endpoint, req, now, &faults) {
             Err(refusal) => refusal,
             Ok(body) => {
                 let mut ctx = Ctx {
@@ -203,6 +238,7 @@ impl Shared {
                     rng: &mut *rng,
                     under_construction: *under_construction,
                     now,
+                    faults: &faults,
                 };
                 dispatch(&mut ctx, endpoint, &body)
             }
@@ -218,19 +254,22 @@ impl Shared {
     }
 
     fn control(&self, req: &Request) -> Response {
-        let bad = |e: serde_json::Error| Response::json(400, &json!({ "error": e.to_string() }));
+        let bad = |e: String| Response::json(400, &json!({ "error": e }));
         match (req.method.as_str(), req.path.as_str()) {
             ("GET", "/sim/state") => match serde_json::to_value(self.snapshot()) {
                 Ok(v) => Response::json(200, &v),
-                Err(e) => bad(e),
+                Err(e) => bad(e.to_string()),
             },
             ("POST", "/sim/faults") => match serde_json::from_slice::<Faults>(&req.body) {
-                Ok(faults) => {
-                    let echo = serde_json::to_value(&faults).unwrap_or_default();
-                    self.set_faults(faults);
-                    Response::json(200, &echo)
-                }
-                Err(e) => bad(e),
+                Ok(faults) => match faults.validate() {
+                    Ok(()) => {
+                        let echo = serde_json::to_value(&faults).unwrap_or_default();
+                        self.set_faults(faults);
+                        Response::json(200, &echo)
+                    }
+                    Err(e) => bad(e),
+                },
+                Err(e) => bad(e.to_string()),
             },
             ("GET", "/sim/faults") => Response::json(
                 200,
@@ -246,7 +285,7 @@ impl Shared {
                         &json!({ "under_construction": lock(&self.inner).under_construction }),
                     )
                 }
-                Err(e) => bad(e),
+                Err(e) => bad(e.to_string()),
             },
             ("GET", "/sim/settings") => Response::json(
                 200,
@@ -271,13 +310,19 @@ fn dispatch(ctx: &mut Ctx<'_>, endpoint: Endpoint, body: &Body) -> Answer {
     }
 }
 
+/// More open connections than this are refused at once: a flood cannot exhaust threads.
+const MAX_CONNECTIONS: usize = 64;
+
+/// A whole request (head and body) must arrive within this, however slowly each piece comes.
+const REQUEST_SECS: u64 = 60;
+
 pub fn spawn_acceptor(shared: Arc<Shared>, listener: TcpListener) -> io::Result<JoinHandle<()>> {
     std::thread::Builder::new().name("sim-accept".into()).spawn(move || {
         for stream in listener.incoming() {
             if shared.stopping.load(Ordering::SeqCst) {
                 break;
             }
-            let stream = match stream {
+            let mut stream = match stream {
                 Ok(s) => s,
                 Err(e) => {
                     // Out of descriptors and the like: back off instead of spinning.
@@ -286,6 +331,13 @@ pub fn spawn_acceptor(shared: Arc<Shared>, listener: TcpListener) -> io::Result<
                     continue;
                 }
             };
+            if lock(&shared.conns).len() >= MAX_CONNECTIONS {
+                tracing::warn!("simulator: {MAX_CONNECTIONS} connections open; refusing one more");
+                let busy = Response::html(503, "<html><body><h1>503 Service Unavailable</h1></body></html>");
+                let _ = http::write_response(&mut stream, &busy, false, &http::http_date(Utc::now()));
+                let _ = stream.shutdown(Shutdown::Both);
+                continue;
+            }
             let id = shared.next_conn.fetch_add(1, Ordering::SeqCst);
             if let Ok(clone) = stream.try_clone() {
                 lock(&shared.conns).insert(id, clone);
@@ -305,31 +357,68 @@ pub fn spawn_acceptor(shared: Arc<Shared>, listener: TcpListener) -> io::Result<
     })
 }
 
+/// A socket whose reads fail once a deadline has passed, whatever each read's own timeout.
+struct DeadlineStream {
+    stream: TcpStream,
+    deadline: Option<std::time::Instant>,
+}
+
+impl Read for DeadlineStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let timeout = match self.deadline {
+            None => IDLE_TIMEOUT,
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    return Err(io::Error::new(io::ErrorKind::TimedOut, "request took too long"));
+                }
+                left.min(IDLE_TIMEOUT)
+            }
+        };
+        self.stream.set_read_timeout(Some(timeout))?;
+        self.stream.read(buf)
+    }
+}
+
 fn serve_connection(shared: &Shared, stream: TcpStream) {
-    let _ = stream.set_read_timeout(Some(IDLE_TIMEOUT));
     let _ = stream.set_nodelay(true);
+    let peer = stream.peer_addr().ok();
     let Ok(mut writer) = stream.try_clone() else { return };
-    let mut reader = BufReader::new(stream);
+    let mut reader = BufReader::new(DeadlineStream { stream, deadline: None });
     while !shared.stopping.load(Ordering::SeqCst) {
+        // Idle between requests; once a request's first byte is here, the whole of it must
+        // follow within REQUEST_SECS.
+        reader.get_mut().deadline = None;
+        match std::io::BufRead::fill_buf(&mut reader) {
+            Ok([]) | Err(_) => return,
+            Ok(_) => {}
+        }
+        reader.get_mut().deadline = Some(std::time::Instant::now() + Duration::from_secs(REQUEST_SECS));
         let req = match http::read_request(&mut reader, &mut writer) {
             Ok(req) => req,
             Err(ReadError::Closed) => return,
             Err(ReadError::BadRequest(why)) => {
                 let page = format!("<html><body><h1>HTTP Status 400 – Bad Request</h1><p>{why}</p></body></html>");
-                return refuse_and_close(&mut writer, &Response::html(400, &page));
+                return refuse_and_close(shared, &mut writer, &Response::html(400, &page));
             }
             Err(ReadError::TooLarge) => {
                 let answer = json!({ "error": format!("request body larger than {} bytes", http::MAX_BODY) });
-                return refuse_and_close(&mut writer, &Response::json(413, &answer));
+                return refuse_and_close(shared, &mut writer, &Response::json(413, &answer));
             }
         };
-        match shared.route(&req) {
+        let date = http::http_date(shared.platform_now());
+        match shared.route(&req, peer) {
             Outcome::Respond(response) => {
-                if http::write_response(&mut writer, &response, req.keep_alive).is_err() || !req.keep_alive {
+                if http::write_response(&mut writer, &response, req.keep_alive, &date).is_err() || !req.keep_alive {
                     return;
                 }
             }
             Outcome::Hangup => {
+                let _ = writer.shutdown(Shutdown::Both);
+                return;
+            }
+            Outcome::Stream { bytes } => {
+                let _ = http::write_streamed(&mut writer, bytes, &date);
                 let _ = writer.shutdown(Shutdown::Both);
                 return;
             }
@@ -340,8 +429,8 @@ fn serve_connection(shared: &Shared, stream: TcpStream) {
 /// Answers, then drains what the client is still sending before closing: closing with
 /// unread data makes the kernel send RST, and the client would see a reset instead of
 /// the answer.
-fn refuse_and_close(writer: &mut TcpStream, response: &Response) {
-    if http::write_response(writer, response, false).is_err() {
+fn refuse_and_close(shared: &Shared, writer: &mut TcpStream, response: &Response) {
+    if http::write_response(writer, response, false, &http::http_date(shared.platform_now())).is_err() {
         return;
     }
     let _ = writer.shutdown(Shutdown::Write);

@@ -2,10 +2,11 @@
 
 use serde_json::{Value, json};
 
+use super::LeaveShape;
 use super::envelope::{Answer, Code};
 use super::fields::{
-    Body, beijing_millis, beijing_today, check_jpeg, check_one_of, check_project, check_time, new_id, object_list,
-    optional, required,
+    Body, beijing_millis, beijing_today, check_jpeg, check_one_of, check_project, check_shape, check_time, new_id,
+    object_list, optional, required,
 };
 use super::server::Ctx;
 use super::state::{SimDeparture, SimWorker};
@@ -77,6 +78,18 @@ fn try_register(ctx: &mut Ctx<'_>, body: &Body) -> Result<Answer, Answer> {
         return Err(Answer::field(Code::Illegal, "emp_nation", "民族不在56个民族之列"));
     }
     let pass_period = get("pass_period")?;
+    check_shape(
+        "pass_period",
+        pass_period,
+        &["9999-99-99:", "9999-99-99:9999-99-99"],
+        "yyyy-MM-dd:yyyy-MM-dd或yyyy-MM-dd:",
+    )?;
+    check_shape(
+        validity_key,
+        get(validity_key)?,
+        &["9999.99.99-9999.99.99", "9999.99.99-长期"],
+        "yyyy.MM.dd-yyyy.MM.dd或yyyy.MM.dd-长期",
+    )?;
     domain::parse_pass_period(pass_period, beijing_today(ctx.now))
         .map_err(|e| Answer::field(Code::Illegal, "pass_period", format!("通行时段无效:{e}")))?;
     check_one_of("match_flag", get("match_flag")?, &["Y", "N"])?;
@@ -156,15 +169,24 @@ fn try_leave(ctx: &mut Ctx<'_>, body: &Body) -> Result<Answer, Answer> {
         if let Some(t) = exit_time {
             check_time("exit_time", t)?;
         }
-        let key = normalise_id(id_code).filter(|k| ctx.state.workers.contains_key(k));
+        let mut key = normalise_id(id_code).filter(|k| ctx.state.workers.contains_key(k));
+        // Some instances refuse a second departure of the same worker as "not found".
+        if ctx.faults.leave_repeat_47
+            && key
+                .as_ref()
+                .is_some_and(|k| ctx.state.departures.get(k).is_some_and(|d| d.received_count > 0))
+        {
+            key = None;
+        }
         batch.push((id_code, key, exit_time));
     }
-    let failed: Vec<Value> = batch
+    let failed_ids: Vec<&str> = batch
         .iter()
         .filter(|(_, key, _)| key.is_none())
-        .map(|(id_code, _, _)| json!({"id_code": id_code, "message": "未找到该人员"}))
+        .map(|(id_code, _, _)| *id_code)
         .collect();
-    if failed.len() == batch.len() {
+    let failed = failed_ids.len();
+    if failed == batch.len() {
         let first = batch.first().map_or("", |(id_code, _, _)| *id_code);
         return Err(Answer::field(Code::NotFound, "id_code", format!("未找到该人员{first}")));
     }
@@ -177,14 +199,30 @@ fn try_leave(ctx: &mut Ctx<'_>, body: &Body) -> Result<Answer, Answer> {
             }
         }
     }
-    if failed.is_empty() {
+    if failed == 0 {
         Ok(Answer::ok(Value::Null))
     } else {
-        let detail = format!("{}人离场失败", failed.len());
         Ok(Answer {
             code: Code::Partial,
-            detail,
-            data: json!({ "fail_list": failed }),
+            detail: format!("{failed}人离场失败"),
+            data: partial_data(ctx.faults.leave_partial_shape, &failed_ids),
         })
+    }
+}
+
+/// The failures of a partial answer, in the shape this instance uses.
+fn partial_data(shape: LeaveShape, failed: &[&str]) -> Value {
+    match shape {
+        LeaveShape::FailList => {
+            json!({ "fail_list": failed.iter().map(|id| json!({"id_code": id, "message": "未找到该人员"})).collect::<Vec<_>>() })
+        }
+        LeaveShape::CamelCase => {
+            json!({ "failList": failed.iter().map(|id| json!({"idCode": id, "msg": "未找到该人员"})).collect::<Vec<_>>() })
+        }
+        LeaveShape::Strings => json!(failed),
+        LeaveShape::Null => Value::Null,
+        LeaveShape::ForeignIds => {
+            json!({ "fail_list": [{"id_code": "110105194912310021", "message": "未找到该人员"}] })
+        }
     }
 }
