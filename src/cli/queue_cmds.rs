@@ -15,8 +15,8 @@ use crate::domain::company::CompanyRules;
 use crate::domain::worker::{PhotosPresent, WorkerRules, errors};
 use crate::domain::{Company, Problem, Severity, Worker};
 use crate::media::{PhotoKind, load_photo_file, normalize_photo};
-use crate::outbox::{Backoff, DrainReport, SendSettings, Sender, SenderLock};
-use crate::store::{ItemState, Store, WorkerPhotos};
+use crate::outbox::{DrainReport, SendSettings, Sender, SenderLock};
+use crate::store::{ItemState, ParkReason, Store, WorkerPhotos};
 
 pub fn open_store(ctx: &Context) -> Result<Store, Exit> {
     Store::open_in(&ctx.data_dir).map_err(|e| {
@@ -25,12 +25,8 @@ pub fn open_store(ctx: &Context) -> Result<Store, Exit> {
     })
 }
 
-pub fn send_settings(ctx: &Context) -> SendSettings {
-    SendSettings {
-        project_id: ctx.config.project_id.clone(),
-        environment: ctx.config.environment.label().to_string(),
-        backoff: Backoff::default(),
-    }
+pub fn send_settings(ctx: &Context, client: &crate::api::PlatformClient) -> SendSettings {
+    SendSettings::for_client(client, &ctx.config.project_id, ctx.config.environment.label())
 }
 
 /// Tries to deliver what is due. `None` when the platform cannot be tried (settings missing,
@@ -62,7 +58,7 @@ pub fn drain_now(ctx: &Context, store: &mut Store, force: bool) -> Option<DrainR
         let _ = store.set_queue_paused(None);
         let _ = store.retry_all_now();
     }
-    let settings = send_settings(ctx);
+    let settings = send_settings(ctx, &client);
     let report = Sender::new(store, &client, &settings).drain();
     drop(lock);
     match report {
@@ -91,8 +87,21 @@ fn exit_for_items(store: &Store, ids: &[i64]) -> Exit {
                     "#{} {}：平台拒绝（代码 {}）：{}",
                     item.id, item.label, item.last_code, item.last_message
                 );
+                if !item.last_detail.is_empty() {
+                    println!("    平台附带的数据（原样）：{}", item.last_detail);
+                }
                 println!("    怎么办：{}", item.last_advice);
                 exit = Exit::Refused;
+            }
+            _ if item.park_reason == ParkReason::Settings => {
+                println!(
+                    "#{} {}：已保存在本机，等连接设置改正后上传（平台原话：代码 {}，{}）",
+                    item.id, item.label, item.last_code, item.last_message
+                );
+                println!("    怎么办：{}", item.last_advice);
+                if exit == Exit::Accepted {
+                    exit = Exit::NotReached;
+                }
             }
             state => {
                 println!(
@@ -169,7 +178,7 @@ pub fn worker_rules(ctx: &Context, store: &Store, id_code: &str) -> WorkerRules 
         .map(|r| r.locked_category)
         .filter(|c| !c.is_empty());
     WorkerRules {
-        today: None,
+        today: crate::api::beijing_date(chrono::Utc::now()),
         age_rules: ctx.config.age_rules.clone(),
         emp_categories: codes(Endpoint::DictListEmpCategory),
         job_types: codes(Endpoint::DictListJobTypeName),

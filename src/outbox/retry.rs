@@ -12,14 +12,15 @@ pub enum Outcome {
     Transient,
     /// The data must change before it can pass.
     Permanent,
-    /// 26: the credentials are wrong; every item would fail the same way.
-    AccessDenied,
+    /// The connection settings were refused (26, or words about the key, secret, serial or
+    /// project): every item would fail the same way.
+    SettingsRefused,
 }
 
 impl Outcome {
     pub fn of(err: &ApiError) -> Outcome {
-        if err.is_access_denied() {
-            return Outcome::AccessDenied;
+        if err.names_settings() && !err.is_clock_skew() {
+            return Outcome::SettingsRefused;
         }
         match err.class() {
             ErrorClass::Transient => Outcome::Transient,
@@ -79,7 +80,7 @@ pub fn decide(outcome: Outcome, attempts: u32, jitter: f64, backoff: &Backoff) -
         Outcome::Accepted | Outcome::AlreadyDone => Decision::Done,
         Outcome::Transient => Decision::RetryAfterSecs(backoff.delay_secs(attempts, jitter)),
         Outcome::Permanent => Decision::NeedsFix,
-        Outcome::AccessDenied => Decision::PauseQueue,
+        Outcome::SettingsRefused => Decision::PauseQueue,
     }
 }
 
@@ -97,7 +98,7 @@ mod tests {
                 assert_eq!(decide(Outcome::Accepted, attempts, j, &b), Decision::Done);
                 assert_eq!(decide(Outcome::AlreadyDone, attempts, j, &b), Decision::Done);
                 assert_eq!(decide(Outcome::Permanent, attempts, j, &b), Decision::NeedsFix);
-                assert_eq!(decide(Outcome::AccessDenied, attempts, j, &b), Decision::PauseQueue);
+                assert_eq!(decide(Outcome::SettingsRefused, attempts, j, &b), Decision::PauseQueue);
                 match decide(Outcome::Transient, attempts, j, &b) {
                     Decision::RetryAfterSecs(s) => {
                         let step = (5u64.saturating_mul(1 << attempts.saturating_sub(1).min(32))).min(600);
@@ -148,17 +149,33 @@ mod tests {
     #[test]
     fn outcome_of_errors() {
         use crate::api::{Endpoint, NetworkKind};
-        let p = |code: &str, endpoint| ApiError::Platform {
-            endpoint,
-            status: 200,
-            code: code.into(),
-            message: String::new(),
-            detail_message: String::new(),
-            result_data: serde_json::Value::Null,
-            raw_body: String::new(),
+        let p = |code: &str, endpoint| {
+            ApiError::Platform(Box::new(crate::api::error::PlatformRefusal {
+                endpoint,
+                status: 200,
+                code: code.into(),
+                message: String::new(),
+                detail_message: String::new(),
+                result_data: serde_json::Value::Null,
+                raw_body: String::new(),
+                clock_skew_secs: None,
+            }))
         };
-        assert_eq!(Outcome::of(&p("26", Endpoint::RegisterEmployee)), Outcome::AccessDenied);
+        assert_eq!(
+            Outcome::of(&p("26", Endpoint::RegisterEmployee)),
+            Outcome::SettingsRefused
+        );
         assert_eq!(Outcome::of(&p("41", Endpoint::RegisterEmployee)), Outcome::Permanent);
+        let mut signature = p("41", Endpoint::AddCompany);
+        if let ApiError::Platform(r) = &mut signature {
+            r.detail_message = "签名校验失败(signature)".into();
+        }
+        assert_eq!(Outcome::of(&signature), Outcome::SettingsRefused);
+        let proxy_page = ApiError::Http {
+            status: 407,
+            body: "<html>Proxy Authentication Required</html>".into(),
+        };
+        assert_eq!(Outcome::of(&proxy_page), Outcome::Transient);
         assert_eq!(Outcome::of(&p("48", Endpoint::UploadPassedLog)), Outcome::AlreadyDone);
         assert_eq!(
             Outcome::of(&ApiError::Network {

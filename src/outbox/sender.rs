@@ -1,6 +1,10 @@
 //! One drain of the queue: pick the oldest due item whose dependencies are on the platform,
 //! build its body from the stored record (fresh timestamp and signature), send, record the
 //! outcome, repeat.
+//!
+//! Only the platform's own envelope can park a record, and every parked record has a way back
+//! that needs no person when none is needed: a settings refusal waits for the settings to
+//! change, a dependency refusal for the company or worker to be accepted.
 
 use std::fs::File;
 use std::path::Path;
@@ -10,11 +14,12 @@ use chrono::{Duration, Utc};
 use serde::Serialize;
 
 use super::retry::{Backoff, Decision, Outcome, decide};
+use crate::api::envelope::{CODE_NOT_FOUND, CODE_PARTIAL};
 use crate::api::types::{LeaveItem, ProjectRemoveCompany, RegisterAnswer, UserLeaveProject};
-use crate::api::{ApiError, Endpoint, PlatformClient, explain_code};
+use crate::api::{ApiError, Endpoint, LeaveOutcome, PlatformClient, explain_code};
 use crate::domain::{Company, mask_id};
 use crate::media::PhotoKind;
-use crate::store::{ItemKind, OutboxItem, RecordState, Store, StoreError};
+use crate::store::{ItemKind, LastRefusal, OutboxItem, ParkReason, Parking, RecordState, Store, StoreError};
 
 /// Only one sender per data dir, across processes (the window and `outbox drain`).
 #[derive(Debug)]
@@ -45,6 +50,27 @@ pub struct SendSettings {
     /// Label of the environment, for the acceptance counts (测试 / 正式 / 演示).
     pub environment: String,
     pub backoff: Backoff,
+    /// [`crate::api::settings_fingerprint`] of the settings the client signs with: a refusal
+    /// is remembered under it, and a change of settings requeues what they refused.
+    pub fingerprint: String,
+}
+
+impl SendSettings {
+    pub fn for_client(client: &PlatformClient, project_id: &str, environment: &str) -> SendSettings {
+        let c = client.credentials();
+        SendSettings {
+            project_id: project_id.to_string(),
+            environment: environment.to_string(),
+            backoff: Backoff::default(),
+            fingerprint: crate::api::settings_fingerprint(
+                c.api_secret.expose(),
+                &c.base_url,
+                &c.api_key,
+                &c.client_serial,
+                project_id,
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -53,10 +79,12 @@ pub struct DrainReport {
     pub sent: usize,
     pub retry: usize,
     pub needs_fix: usize,
-    /// Set when the queue is paused (26, or settings missing), with the reason.
+    /// Set when the queue is paused (settings refused, or settings missing), with the reason.
     pub paused: Option<String>,
     /// Due items that wait for another record to go first.
     pub blocked: usize,
+    /// Items that went back to the queue because the settings changed.
+    pub requeued: usize,
 }
 
 pub struct Sender<'a> {
@@ -65,10 +93,22 @@ pub struct Sender<'a> {
     settings: &'a SendSettings,
 }
 
-/// Why an attempt ended without a platform decision.
+/// How an attempt ended when the platform did not simply accept it.
 enum SendFailure {
     Api(ApiError),
     Store(StoreError),
+    /// Found on this PC before anything was sent.
+    Local(String),
+    /// A leave batch answered `10` naming some of its workers: those are refused.
+    Partial {
+        code: String,
+        message: String,
+    },
+    /// A leave batch answered `10` that cannot be matched to it: unknown who left.
+    Unmatched {
+        words: String,
+        result_data: String,
+    },
 }
 
 impl From<ApiError> for SendFailure {
@@ -83,12 +123,8 @@ impl From<StoreError> for SendFailure {
     }
 }
 
-/// A refusal recorded against an item.
-struct Refusal {
-    code: String,
-    message: String,
-    advice: String,
-}
+/// After this many non-platform answers in a row, the advice points at the address and proxy.
+const REPEATED_NOT_PLATFORM: u32 = 3;
 
 impl<'a> Sender<'a> {
     pub fn new(store: &'a mut Store, client: &'a PlatformClient, settings: &'a SendSettings) -> Sender<'a> {
@@ -101,7 +137,10 @@ impl<'a> Sender<'a> {
 
     /// Sends every due item once (those failing transiently are rescheduled, not retried here).
     pub fn drain(&mut self) -> Result<DrainReport, StoreError> {
-        let mut report = DrainReport::default();
+        let mut report = DrainReport {
+            requeued: self.store.requeue_after_settings_change(&self.settings.fingerprint)?,
+            ..DrainReport::default()
+        };
         if let Some(reason) = self.store.queue_paused()? {
             report.paused = Some(reason);
             return Ok(report);
@@ -205,12 +244,35 @@ impl<'a> Sender<'a> {
             ItemKind::RemoveCompany => self.send_remove_company(item),
         };
         match result {
-            Ok(Ok(decision)) => Ok(decision),
-            Ok(Err(refusal)) => {
-                self.refuse(item, &refusal)?;
-                Ok(Decision::NeedsFix)
+            Ok(()) => {
+                self.store.set_last_refusal(None)?;
+                Ok(Decision::Done)
             }
             Err(SendFailure::Api(err)) => self.record_failure(item, attempts, &err),
+            Err(SendFailure::Local(message)) => {
+                self.park(item, ParkReason::Local, "", &message, "", "请修改后重新提交")?;
+                Ok(Decision::NeedsFix)
+            }
+            Err(SendFailure::Partial { code, message }) => {
+                self.store.set_last_refusal(None)?;
+                self.park(item, ParkReason::Record, &code, &message, "", explain_code(&code))?;
+                Ok(Decision::NeedsFix)
+            }
+            Err(SendFailure::Unmatched { words, result_data }) => {
+                self.store.set_last_refusal(None)?;
+                let advice = "平台说部分人员离场失败，但没有说明是哪几位：本批人员暂不标记为已离场。请点“立即重试”重新发送这一批（重复离场不会出错），以平台的新回答为准";
+                self.store
+                    .refuse_departures(item.id, "平台回答“部分失败”但没有说明是谁：请重新发送这一批以确认")?;
+                self.park(
+                    item,
+                    ParkReason::UnknownPartial,
+                    CODE_PARTIAL,
+                    &words,
+                    &result_data,
+                    advice,
+                )?;
+                Ok(Decision::NeedsFix)
+            }
             // Our own disk hiccuped (busy, full): not the record's fault, try again later.
             // Re-sending after the platform already took it is safe (upsert or 48).
             Err(SendFailure::Store(err)) => {
@@ -229,92 +291,250 @@ impl<'a> Sender<'a> {
     }
 
     fn record_failure(&mut self, item: &OutboxItem, attempts: u32, err: &ApiError) -> Result<Decision, StoreError> {
+        let maybe_delivered = item.maybe_delivered || err.may_have_been_processed();
+        if err.may_have_been_processed() && !item.maybe_delivered {
+            self.store.mark_maybe_delivered(item.id)?;
+        }
+        let code = err.code().unwrap_or("").to_string();
+        let words = err.platform_words();
         let mut outcome = Outcome::of(err);
-        // Removal is the one write that is not an upsert: a retry after an answer that never
-        // came may find the company already gone (47). That is the state the clerk asked for.
-        if item.kind == ItemKind::RemoveCompany
-            && attempts > 1
-            && err.code() == Some(crate::api::envelope::CODE_NOT_FOUND)
-        {
+        // Departure and removal are the writes that are not upserts: a resend after an answer
+        // that never came may find the worker already gone or the company already removed
+        // (47). That is the state the clerk asked for. On a first send, 47 is a refusal.
+        let resent_and_gone = matches!(item.kind, ItemKind::Leave | ItemKind::RemoveCompany)
+            && code == CODE_NOT_FOUND
+            && item.maybe_delivered
+            && self.could_have_gone_through(item)?;
+        if resent_and_gone {
             outcome = Outcome::AlreadyDone;
         }
         let decision = decide(outcome, attempts, fastrand::f64(), &self.settings.backoff);
-        let code = err.code().unwrap_or("").to_string();
-        let words = err.platform_words();
-        let message = if words.is_empty() { err.to_string() } else { words };
-        tracing::warn!(item = item.id, kind = item.kind.as_str(), code, ?outcome, "send failed");
+        tracing::warn!(
+            item = item.id,
+            kind = item.kind.as_str(),
+            code,
+            ?outcome,
+            maybe_delivered,
+            "send failed"
+        );
         match decision {
             Decision::Done => {
-                // 48: the platform has it already.
-                match item.kind {
-                    ItemKind::Register => {
-                        self.store
-                            .mark_worker_registered(item.id, &item.record_key, &RegisterAnswer::default())?
-                    }
-                    ItemKind::Leave => {
-                        self.store.apply_leave_answer(item.id, &[])?;
-                    }
-                    ItemKind::AddCompany => self.store.mark_company_sent(item.id, &item.record_key, false)?,
-                    ItemKind::RemoveCompany => self.store.mark_company_sent(item.id, &item.record_key, true)?,
-                }
+                self.finish_without_answer(item)?;
+                let note = if resent_and_gone {
+                    format!("上次发送的回答没有收到，重发时平台答“{words}”：说明上次已经办妥，按已完成处理")
+                } else {
+                    format!("平台答“{words}”：平台已有这条记录，按已完成处理")
+                };
+                self.store.note_outcome(item.id, &code, &note)?;
+                self.store.set_last_refusal(None)?;
             }
             Decision::RetryAfterSecs(secs) => {
                 let at = Utc::now() + Duration::seconds(secs as i64);
-                self.store.mark_retry(item.id, at, &code, &message, err.advice())?;
-            }
-            Decision::NeedsFix => {
-                self.refuse(
-                    item,
-                    &Refusal {
-                        code,
-                        message,
-                        advice: err.advice().to_string(),
-                    },
-                )?;
+                let message = if words.is_empty() { err.to_string() } else { words };
+                let not_platform = matches!(
+                    err,
+                    ApiError::Http { .. }
+                        | ApiError::NotJson { .. }
+                        | ApiError::Redirect { .. }
+                        | ApiError::TooLarge { .. }
+                );
+                let advice = if not_platform && attempts >= REPEATED_NOT_PLATFORM {
+                    "多次收到的都不是平台的回答：很可能是“设置”里的平台地址不对，或电脑、工地网络的代理拦截了请求；记录已保存在本机，改正后会自动上传"
+                } else {
+                    err.advice()
+                };
+                self.store.mark_retry(item.id, at, &code, &message, advice)?;
             }
             Decision::PauseQueue => {
-                self.store.mark_waiting(item.id)?;
-                let reason = format!("{}（平台原话：{message}）", explain_code(&code));
-                self.store.set_queue_paused(Some(&reason))?;
-                self.store.audit("暂停上传", "队列", &reason)?;
+                self.pause_for_settings(item, &code, &words, err.advice())?;
             }
+            Decision::NeedsFix => return self.refused(item, err, &code, &words),
         }
         Ok(decision)
     }
 
-    fn refuse(&mut self, item: &OutboxItem, r: &Refusal) -> Result<(), StoreError> {
-        self.store.update_item(
-            item.id,
-            crate::store::ItemState::NeedsFix,
-            None,
-            &r.code,
-            &r.message,
-            &r.advice,
-        )?;
-        let text = if r.code.is_empty() {
-            r.message.clone()
-        } else {
-            format!("代码 {}：{}", r.code, r.message)
-        };
-        if item.kind == ItemKind::Leave {
-            if r.code != "10" {
-                self.store.refuse_departures(item.id, &text)?;
+    /// Could an earlier attempt of this departure have gone through? Only if the platform had
+    /// every worker in it: a worker it never accepted cannot have left, and its 47 is real.
+    fn could_have_gone_through(&self, item: &OutboxItem) -> Result<bool, StoreError> {
+        if item.kind != ItemKind::Leave {
+            return Ok(true);
+        }
+        for (id_code, _) in self.store.unsent_departures(item.id)? {
+            let accepted = self
+                .store
+                .worker(&id_code)?
+                .is_some_and(|w| !w.locked_category.is_empty() || !w.emp_id.is_empty());
+            if !accepted {
+                return Ok(false);
             }
+        }
+        Ok(true)
+    }
+
+    /// A refusal by the platform's envelope: is it the record, the settings, or something
+    /// the record needs that is not on the platform yet?
+    fn refused(&mut self, item: &OutboxItem, err: &ApiError, code: &str, words: &str) -> Result<Decision, StoreError> {
+        let this = LastRefusal {
+            item_id: item.id,
+            record_key: item.record_key.clone(),
+            code: code.to_string(),
+            words: words.to_string(),
+            refused_under: self.settings.fingerprint.clone(),
+        };
+        if let Some(previous) = self.store.last_refusal()?
+            && previous.record_key != this.record_key
+            && previous.code == this.code
+            && previous.words == this.words
+            && previous.refused_under == this.refused_under
+            && !self.names_own_values(item, words)?
+            && !self.store.words_dismissed(&this)?
+        {
+            let previous_item = self.store.outbox_item(previous.item_id).ok();
+            if let Some(prev) =
+                previous_item.filter(|p| matches!(p.park_reason, ParkReason::Record | ParkReason::Dependency))
+                && !self.names_own_values(&prev, words)?
+            {
+                self.pause_for_settings(&prev, code, words, "")?;
+                self.pause_for_settings(item, code, words, "")?;
+                self.store.set_last_refusal(Some(&this))?;
+                return Ok(Decision::PauseQueue);
+            }
+        }
+        self.store.set_last_refusal(Some(&this))?;
+        let waits_for_another_record = code == CODE_NOT_FOUND && item.kind != ItemKind::RemoveCompany;
+        let (reason, advice) = if waits_for_another_record {
+            (ParkReason::Dependency, dependency_advice(item.kind))
         } else {
+            (ParkReason::Record, err.advice())
+        };
+        self.park(item, reason, code, words, "", advice)?;
+        Ok(Decision::NeedsFix)
+    }
+
+    /// The settings are refused: the item waits without blame, the whole queue pauses with
+    /// one reason, until the settings change.
+    fn pause_for_settings(
+        &mut self,
+        item: &OutboxItem,
+        code: &str,
+        words: &str,
+        advice: &str,
+    ) -> Result<(), StoreError> {
+        let advice = if advice.is_empty() {
+            "平台对不同的记录给出了同样的拒绝，问题很可能在连接设置（授权帐号、秘钥、设备序号或项目编号）：请到“设置”里核对平台发给本项目的信息；改正后队列会自动继续"
+        } else {
+            advice
+        };
+        self.store.park(
+            item.id,
+            &Parking {
+                reason: ParkReason::Settings,
+                code,
+                message: words,
+                detail: "",
+                advice,
+                refused_under: &self.settings.fingerprint,
+            },
+        )?;
+        if item.kind != ItemKind::Leave {
+            self.store.set_record_state(
+                item.kind,
+                &item.record_key,
+                RecordState::Pending,
+                "等待连接设置改正后上传",
+            )?;
+        } else {
+            self.store.reset_departures(item.id)?;
+        }
+        let reason = format!("{advice}（平台原话：代码 {code}，{words}）");
+        if self.store.queue_paused()?.is_none() {
             self.store
-                .set_record_state(item.kind, &item.record_key, RecordState::NeedsFix, &text)?;
+                .set_queue_paused(Some((&reason, &self.settings.fingerprint)))?;
+            self.store.audit("暂停上传", "队列", &reason)?;
+        }
+        Ok(())
+    }
+
+    /// Does the platform's wording name this record's own values (its ID number, name,
+    /// company)? Then the same words for two records are about the records, not the settings.
+    fn names_own_values(&self, item: &OutboxItem, words: &str) -> Result<bool, StoreError> {
+        let mut own = vec![item.record_key.clone()];
+        match item.kind {
+            ItemKind::Register => {
+                if let Some(rec) = self.store.worker(&item.record_key)? {
+                    own.extend([rec.worker.emp_name, rec.worker.emp_company]);
+                }
+            }
+            ItemKind::AddCompany | ItemKind::RemoveCompany => {
+                if let Some(rec) = self.store.company(&item.record_key)? {
+                    own.extend([rec.company.company_name, rec.company.suid_superior]);
+                }
+            }
+            ItemKind::Leave => own.extend(self.store.unsent_departures(item.id)?.into_iter().map(|(id, _)| id)),
+        }
+        Ok(own.iter().any(|v| v.chars().count() >= 2 && words.contains(v.as_str())))
+    }
+
+    fn park(
+        &mut self,
+        item: &OutboxItem,
+        reason: ParkReason,
+        code: &str,
+        message: &str,
+        detail: &str,
+        advice: &str,
+    ) -> Result<(), StoreError> {
+        self.store.park(
+            item.id,
+            &Parking {
+                reason,
+                code,
+                message,
+                detail,
+                advice,
+                refused_under: &self.settings.fingerprint,
+            },
+        )?;
+        let text = if code.is_empty() {
+            message.to_string()
+        } else {
+            format!("代码 {code}：{message}")
+        };
+        match item.kind {
+            // A leave batch's departures carry their own states (set by the caller).
+            ItemKind::Leave => {
+                if code != CODE_PARTIAL {
+                    self.store.refuse_departures(item.id, &text)?;
+                }
+            }
+            _ => self
+                .store
+                .set_record_state(item.kind, &item.record_key, RecordState::NeedsFix, &text)?,
         }
         self.store.audit("平台拒绝", &item.label, &text)?;
         Ok(())
+    }
+
+    /// The platform has it although this attempt got no `00` (48, or 47 to a resend).
+    fn finish_without_answer(&mut self, item: &OutboxItem) -> Result<(), StoreError> {
+        match item.kind {
+            ItemKind::Register => {
+                self.store
+                    .mark_worker_registered(item.id, &item.record_key, &RegisterAnswer::default())
+            }
+            ItemKind::Leave => self.store.apply_leave_answer(item.id, &[]).map(|_| ()),
+            ItemKind::AddCompany => self.store.mark_company_sent(item.id, &item.record_key, false),
+            ItemKind::RemoveCompany => self.store.mark_company_sent(item.id, &item.record_key, true),
+        }
     }
 
     fn count_success(&self, endpoint: Endpoint) -> Result<(), StoreError> {
         self.store.count_success(&self.settings.environment, endpoint.name())
     }
 
-    fn send_register(&mut self, item: &OutboxItem) -> Result<Result<Decision, Refusal>, SendFailure> {
+    fn send_register(&mut self, item: &OutboxItem) -> Result<(), SendFailure> {
         let Some(rec) = self.store.worker(&item.record_key)? else {
-            return Ok(Err(local_refusal("本机找不到这条人员记录：请重新登记")));
+            return Err(SendFailure::Local("本机找不到这条人员记录：请重新登记".into()));
         };
         let photos = self.store.worker_photos(&item.record_key)?;
         let b64 = |k: PhotoKind| {
@@ -335,14 +555,14 @@ impl<'a> Sender<'a> {
         let answer = self.client.register_employee(&req)?;
         self.store.mark_worker_registered(item.id, &item.record_key, &answer)?;
         self.count_success(Endpoint::RegisterEmployee)?;
-        Ok(Ok(Decision::Done))
+        Ok(())
     }
 
-    fn send_leave(&mut self, item: &OutboxItem) -> Result<Result<Decision, Refusal>, SendFailure> {
+    fn send_leave(&mut self, item: &OutboxItem) -> Result<(), SendFailure> {
         let pending = self.store.unsent_departures(item.id)?;
         if pending.is_empty() {
             self.store.apply_leave_answer(item.id, &[])?;
-            return Ok(Ok(Decision::Done));
+            return Ok(());
         }
         let body = UserLeaveProject {
             project_id: self.settings.project_id.clone(),
@@ -354,13 +574,19 @@ impl<'a> Sender<'a> {
                 })
                 .collect(),
         };
-        let failures = self.client.leave_project(&body)?;
+        let failures = match self.client.leave_project(&body)? {
+            LeaveOutcome::AllLeft => Vec::new(),
+            LeaveOutcome::Partial(failures) => failures,
+            LeaveOutcome::Unmatched { words, result_data } => {
+                return Err(SendFailure::Unmatched { words, result_data });
+            }
+        };
         let all_done = self.store.apply_leave_answer(item.id, &failures)?;
         if failures.len() < body.list.len() {
             self.count_success(Endpoint::UserLeaveProject)?;
         }
         if all_done {
-            return Ok(Ok(Decision::Done));
+            return Ok(());
         }
         let names: Vec<String> = failures
             .iter()
@@ -372,25 +598,24 @@ impl<'a> Sender<'a> {
                 )
             })
             .collect();
-        Ok(Err(Refusal {
-            code: "10".into(),
+        Err(SendFailure::Partial {
+            code: CODE_PARTIAL.into(),
             message: format!("部分失败，{} 人未离场（{}）", failures.len(), names.join("；")),
-            advice: explain_code("10").into(),
-        }))
+        })
     }
 
-    fn send_add_company(&mut self, item: &OutboxItem) -> Result<Result<Decision, Refusal>, SendFailure> {
+    fn send_add_company(&mut self, item: &OutboxItem) -> Result<(), SendFailure> {
         let Some(rec) = self.store.company(&item.record_key)? else {
-            return Ok(Err(local_refusal("本机找不到这个单位：请重新添加")));
+            return Err(SendFailure::Local("本机找不到这个单位：请重新添加".into()));
         };
         self.client
             .add_company(&rec.company.to_request(&self.settings.project_id))?;
         self.store.mark_company_sent(item.id, &item.record_key, false)?;
         self.count_success(Endpoint::AddCompany)?;
-        Ok(Ok(Decision::Done))
+        Ok(())
     }
 
-    fn send_remove_company(&mut self, item: &OutboxItem) -> Result<Result<Decision, Refusal>, SendFailure> {
+    fn send_remove_company(&mut self, item: &OutboxItem) -> Result<(), SendFailure> {
         let company: Company = self
             .store
             .company(&item.record_key)?
@@ -406,14 +631,18 @@ impl<'a> Sender<'a> {
         })?;
         self.store.mark_company_sent(item.id, &item.record_key, true)?;
         self.count_success(Endpoint::ProjectRemoveCompany)?;
-        Ok(Ok(Decision::Done))
+        Ok(())
     }
 }
 
-fn local_refusal(message: &str) -> Refusal {
-    Refusal {
-        code: String::new(),
-        message: message.into(),
-        advice: "请修改后重新提交".into(),
+/// What to do about a 47 that says something this record needs is not on the platform.
+fn dependency_advice(kind: ItemKind) -> &'static str {
+    match kind {
+        ItemKind::Register => {
+            "平台上找不到此人所属的单位（或项目）：请在“参建单位”里确认该单位已添加并上传成功（可重新保存一次）；平台接收该单位后，此人会自动重新上传"
+        }
+        ItemKind::AddCompany => "平台上找不到上级单位：请先添加并上传上级单位；平台接收后此单位会自动重新上传",
+        ItemKind::Leave => "平台上找不到这些人员：请确认他们的登记已上传成功；登记被平台接收后离场会自动重新上传",
+        ItemKind::RemoveCompany => explain_code(CODE_NOT_FOUND),
     }
 }

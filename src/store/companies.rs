@@ -4,7 +4,7 @@ use chrono::Utc;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::outbox::{ItemKind, enqueue_in};
+use super::outbox::{ItemKind, enqueue_in, ids_where, requeue_dependents_in};
 use super::workers::{RecordState, finish_item};
 use super::{Result, Store, StoreError, audit_in, timestamp};
 use crate::domain::Company;
@@ -144,6 +144,21 @@ impl Store {
                 "UPDATE companies SET sync_state = 'sent', sync_message = '' WHERE suid = ?1",
                 [suid],
             )?;
+            // Workers and companies refused (47) because this company was not on the project
+            // yet go back to the queue by themselves.
+            let mut waiting = ids_where(
+                &tx,
+                "SELECT o.id FROM outbox o JOIN workers w ON o.kind = 'register' AND o.record_key = w.id_code
+                 WHERE w.emp_company = (SELECT company_name FROM companies WHERE suid = ?1)",
+                suid,
+            )?;
+            waiting.extend(ids_where(
+                &tx,
+                "SELECT o.id FROM outbox o JOIN companies c ON o.kind = 'add_company' AND o.record_key = c.suid
+                 WHERE json_extract(c.data, '$.suid_superior') = ?1",
+                suid,
+            )?);
+            requeue_dependents_in(&tx, &waiting)?;
         }
         finish_item(&tx, item_id)?;
         audit_in(&tx, if removed { "单位已移除" } else { "单位已上传" }, suid, "")?;

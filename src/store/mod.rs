@@ -15,7 +15,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub use companies::CompanyRecord;
-pub use outbox::{ItemKind, ItemState, OutboxCounts, OutboxItem};
+pub use outbox::{ItemKind, ItemState, LastRefusal, OutboxCounts, OutboxItem, ParkReason, Parking};
 pub use workers::{RecordState, WorkerPhotos, WorkerRecord, WorkerRow};
 
 pub const DB_FILE: &str = "station.sqlite";

@@ -106,6 +106,60 @@ pub struct OutboxItem {
     pub last_advice: String,
     pub created_at: String,
     pub updated_at: String,
+    /// Why it waits for something other than the network (empty when it does not).
+    pub park_reason: ParkReason,
+    /// What the platform sent beside its words (a `10`'s result_data), verbatim.
+    pub last_detail: String,
+    /// An earlier attempt may have reached the platform (its answer never came).
+    pub maybe_delivered: bool,
+}
+
+/// Why an item waits for something other than the network. Each reason has its own way back
+/// to the queue, so nothing a retry would deliver waits for a person.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParkReason {
+    #[default]
+    None,
+    /// The record itself was refused: a person edits it (the edit requeues it).
+    Record,
+    /// The connection settings were refused (key, secret, serial, project): back to the
+    /// queue by itself when the settings change.
+    Settings,
+    /// Refused because something it needs is not on the platform yet (47: the company, the
+    /// superior company, the worker): back by itself when that is accepted.
+    Dependency,
+    /// A partial answer that could not be matched to the batch: unknown who went through. A
+    /// resend settles it (a repeated departure is harmless).
+    UnknownPartial,
+    /// Found locally (the record is gone from this PC).
+    Local,
+}
+
+impl ParkReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParkReason::None => "",
+            ParkReason::Record => "record",
+            ParkReason::Settings => "settings",
+            ParkReason::Dependency => "dependency",
+            ParkReason::UnknownPartial => "unknown_partial",
+            ParkReason::Local => "local",
+        }
+    }
+
+    pub fn parse(s: &str) -> ParkReason {
+        [
+            ParkReason::Record,
+            ParkReason::Settings,
+            ParkReason::Dependency,
+            ParkReason::UnknownPartial,
+            ParkReason::Local,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+        .unwrap_or(ParkReason::None)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -124,7 +178,7 @@ impl OutboxCounts {
     }
 }
 
-const COLUMNS: &str = "id, kind, record_key, label, state, attempts, next_attempt_at, last_code, last_message, last_advice, created_at, updated_at";
+const COLUMNS: &str = "id, kind, record_key, label, state, attempts, next_attempt_at, last_code, last_message, last_advice, created_at, updated_at, park_reason, last_detail, maybe_delivered";
 
 fn row_to_item(r: &Row<'_>) -> rusqlite::Result<OutboxItem> {
     let kind: String = r.get(1)?;
@@ -143,6 +197,9 @@ fn row_to_item(r: &Row<'_>) -> rusqlite::Result<OutboxItem> {
         last_advice: r.get(9)?,
         created_at: r.get(10)?,
         updated_at: r.get(11)?,
+        park_reason: ParkReason::parse(&r.get::<_, String>(12)?),
+        last_detail: r.get(13)?,
+        maybe_delivered: r.get::<_, i64>(14)? != 0,
     })
 }
 
@@ -161,7 +218,8 @@ pub(crate) fn enqueue_in(conn: &Connection, kind: ItemKind, record_key: &str, la
         .optional()?;
     if let Some(id) = existing {
         conn.execute(
-            "UPDATE outbox SET state = 'waiting', label = ?2, next_attempt_at = NULL, updated_at = ?3 WHERE id = ?1",
+            "UPDATE outbox SET state = 'waiting', label = ?2, next_attempt_at = NULL, park_reason = '', updated_at = ?3
+             WHERE id = ?1",
             params![id, label, now],
         )?;
         return Ok(id);
@@ -284,6 +342,50 @@ impl Store {
         self.update_item(id, ItemState::Waiting, None, "", "", "")
     }
 
+    /// An attempt ended without the platform's answer after the request may have reached it.
+    pub fn mark_maybe_delivered(&self, id: i64) -> Result<()> {
+        self.conn
+            .execute("UPDATE outbox SET maybe_delivered = 1 WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    /// Parks an item with the platform's words and what it waits for. A settings refusal
+    /// leaves the item waiting (it is not the record's fault; the queue is paused instead);
+    /// every other reason is 需处理 until its way back opens.
+    pub fn park(&self, id: i64, p: &Parking<'_>) -> Result<()> {
+        let state = if p.reason == ParkReason::Settings {
+            ItemState::Waiting
+        } else {
+            ItemState::NeedsFix
+        };
+        self.conn.execute(
+            "UPDATE outbox SET state = ?2, next_attempt_at = NULL, last_code = ?3, last_message = ?4, last_advice = ?5,
+               last_detail = ?6, park_reason = ?7, refused_under = ?8, updated_at = ?9 WHERE id = ?1",
+            params![
+                id,
+                state.as_str(),
+                p.code,
+                p.message,
+                p.advice,
+                p.detail,
+                p.reason.as_str(),
+                p.refused_under,
+                timestamp(Utc::now())
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// On an item the platform now has: the code it actually sent (48, or 47 to a resend)
+    /// and our note on why that counts as done.
+    pub fn note_outcome(&self, id: i64, code: &str, message: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE outbox SET last_code = ?2, last_message = ?3 WHERE id = ?1",
+            params![id, code, message],
+        )?;
+        Ok(())
+    }
+
     /// The clerk asked for it (立即重试): due now, also when it needed a fix.
     pub fn retry_now(&self, id: i64) -> Result<()> {
         let item = self.outbox_item(id)?;
@@ -294,7 +396,7 @@ impl Store {
             return Ok(());
         }
         self.conn.execute(
-            "UPDATE outbox SET state = 'waiting', next_attempt_at = NULL, updated_at = ?2 WHERE id = ?1",
+            "UPDATE outbox SET state = 'waiting', next_attempt_at = NULL, park_reason = '', updated_at = ?2 WHERE id = ?1",
             params![id, timestamp(Utc::now())],
         )?;
         Ok(())
@@ -309,10 +411,12 @@ impl Store {
     }
 
     /// At start-up: anything still "sending" was cut off (power, kill). Every write of this
-    /// protocol is an upsert or answered 48, so sending it again is safe.
+    /// protocol is an upsert or answered 48, so sending it again is safe; it may have reached
+    /// the platform, which a 47 to the resend of a departure or removal then tells.
     pub fn recover_interrupted_sends(&self) -> Result<usize> {
         let n = self.conn.execute(
-            "UPDATE outbox SET state = 'waiting', next_attempt_at = NULL, updated_at = ?1 WHERE state = 'sending'",
+            "UPDATE outbox SET state = 'waiting', next_attempt_at = NULL, maybe_delivered = 1, updated_at = ?1
+             WHERE state = 'sending'",
             [timestamp(Utc::now())],
         )?;
         if n > 0 {
@@ -334,7 +438,7 @@ impl Store {
         let sent_at = (state == ItemState::Sent).then(|| now.clone());
         self.conn.execute(
             "UPDATE outbox SET state = ?2, next_attempt_at = ?3, last_code = ?4, last_message = ?5, last_advice = ?6,
-             updated_at = ?7, sent_at = COALESCE(?8, sent_at) WHERE id = ?1",
+             updated_at = ?7, sent_at = COALESCE(?8, sent_at), park_reason = '' WHERE id = ?1",
             params![
                 id,
                 state.as_str(),
@@ -349,12 +453,163 @@ impl Store {
         Ok(())
     }
 
-    /// Why the whole queue is paused (26: the settings are wrong), if it is.
+    /// Why the whole queue is paused (the settings are refused), if it is.
     pub fn queue_paused(&self) -> Result<Option<String>> {
         self.setting("queue_paused")
     }
 
-    pub fn set_queue_paused(&self, reason: Option<&str>) -> Result<()> {
-        self.set_setting("queue_paused", reason)
+    /// Pauses (with the reason and the fingerprint of the settings it was refused under) or
+    /// resumes the queue.
+    pub fn set_queue_paused(&self, pause: Option<(&str, &str)>) -> Result<()> {
+        match pause {
+            Some((reason, under)) => {
+                self.set_setting("queue_paused", Some(reason))?;
+                self.set_setting("queue_paused_under", Some(under))
+            }
+            None => {
+                self.set_setting("queue_paused", None)?;
+                self.set_setting("queue_paused_under", None)
+            }
+        }
     }
+
+    /// The settings changed (a new secret, key, serial, address or project): a pause set under
+    /// other settings is lifted, and every item parked for a settings reason under other
+    /// settings goes back to the queue. Returns how many items went back.
+    pub fn requeue_after_settings_change(&self, fingerprint: &str) -> Result<usize> {
+        let paused_under = self.setting("queue_paused_under")?;
+        if self.queue_paused()?.is_some() && paused_under.as_deref() != Some(fingerprint) {
+            self.set_queue_paused(None)?;
+            self.audit("恢复上传", "队列", "连接设置已更改，按新设置重新上传")?;
+        }
+        let n = self.conn.execute(
+            "UPDATE outbox SET state = 'waiting', next_attempt_at = NULL, park_reason = '', updated_at = ?2
+             WHERE park_reason = 'settings' AND refused_under != ?1 AND state IN ('waiting', 'needs_fix', 'retry')",
+            params![fingerprint, timestamp(Utc::now())],
+        )?;
+        if n > 0 {
+            self.audit(
+                "重新排队",
+                &format!("{n} 条"),
+                "连接设置已更改，因设置被拒的记录重新上传",
+            )?;
+        }
+        Ok(n)
+    }
+
+    /// The refusal before this one (for telling a settings problem: the same words for
+    /// different records in a row). Cleared whenever something is accepted.
+    pub fn last_refusal(&self) -> Result<Option<LastRefusal>> {
+        Ok(self
+            .setting("last_refusal")?
+            .and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    pub fn set_last_refusal(&self, refusal: Option<&LastRefusal>) -> Result<()> {
+        let json = refusal.and_then(|r| serde_json::to_string(r).ok());
+        self.set_setting("last_refusal", json.as_deref())
+    }
+
+    /// The clerk said a pause was not a settings problem: these words, under these settings,
+    /// are judged record by record from now on, and the queue resumes.
+    pub fn dismiss_settings_pause(&self) -> Result<()> {
+        if let Some(last) = self.last_refusal()? {
+            self.set_setting("not_settings_words", Some(&last.words_key()))?;
+        }
+        self.set_queue_paused(None)?;
+        self.conn.execute(
+            "UPDATE outbox SET park_reason = '' WHERE park_reason = 'settings' AND state = 'waiting'",
+            [],
+        )?;
+        self.audit("恢复上传", "队列", "登记员确认不是设置问题，逐条处理")?;
+        Ok(())
+    }
+
+    /// Did the clerk say these words are not a settings problem?
+    pub fn words_dismissed(&self, refusal: &LastRefusal) -> Result<bool> {
+        Ok(self.setting("not_settings_words")?.as_deref() == Some(refusal.words_key().as_str()))
+    }
+}
+
+/// What [`Store::park`] records.
+#[derive(Debug, Clone, Copy)]
+pub struct Parking<'a> {
+    pub reason: ParkReason,
+    pub code: &'a str,
+    /// The platform's words, verbatim (or ours, for a local reason).
+    pub message: &'a str,
+    /// The platform's result_data, when it matters.
+    pub detail: &'a str,
+    pub advice: &'a str,
+    /// Fingerprint of the settings it was refused under.
+    pub refused_under: &'a str,
+}
+
+/// One refusal, remembered until the next item's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct LastRefusal {
+    pub item_id: i64,
+    pub record_key: String,
+    pub code: String,
+    pub words: String,
+    pub refused_under: String,
+}
+
+impl LastRefusal {
+    fn words_key(&self) -> String {
+        format!("{}|{}|{}", self.refused_under, self.code, self.words)
+    }
+}
+
+/// Items parked for a dependency (47: the company, superior or worker was not on the
+/// platform yet) go back to the queue, with their records shown as pending again. `ids`
+/// selects candidate items; only dependency-parked ones move. Returns how many.
+pub(crate) fn requeue_dependents_in(conn: &Connection, ids: &[i64]) -> Result<usize> {
+    let now = timestamp(Utc::now());
+    let mut n = 0;
+    for id in ids {
+        let moved = conn.execute(
+            "UPDATE outbox SET state = 'waiting', next_attempt_at = NULL, park_reason = '', updated_at = ?2
+             WHERE id = ?1 AND park_reason = 'dependency' AND state = 'needs_fix'",
+            params![id, now],
+        )?;
+        if moved == 0 {
+            continue;
+        }
+        n += 1;
+        let (kind, key): (String, String) =
+            conn.query_row("SELECT kind, record_key FROM outbox WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        match ItemKind::parse(&kind) {
+            Some(ItemKind::Register) => {
+                conn.execute(
+                    "UPDATE workers SET sync_state = 'pending', sync_message = '' WHERE id_code = ?1 AND sync_state = 'needs_fix'",
+                    [&key],
+                )?;
+            }
+            Some(ItemKind::AddCompany) => {
+                conn.execute(
+                    "UPDATE companies SET sync_state = 'pending', sync_message = '' WHERE suid = ?1 AND sync_state = 'needs_fix'",
+                    [&key],
+                )?;
+            }
+            Some(ItemKind::Leave) => {
+                conn.execute(
+                    "UPDATE departures SET sync_state = 'pending', sync_message = '' WHERE outbox_id = ?1 AND sync_state = 'needs_fix'",
+                    [id],
+                )?;
+            }
+            Some(ItemKind::RemoveCompany) | None => {}
+        }
+        super::audit_in(conn, "重新排队", &format!("队列 #{id}"), "所依赖的记录已被平台接收")?;
+    }
+    Ok(n)
+}
+
+/// Ids selected by `sql` (one `?1` parameter).
+pub(crate) fn ids_where(conn: &Connection, sql: &str, param: &str) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([param], |r| r.get(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
 }

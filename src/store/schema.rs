@@ -104,4 +104,13 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (environment, endpoint)
     );
     "#,
+    // v2: why an item is parked and under which settings, whether an earlier attempt may
+    // have reached the platform, and the platform's result_data when it matters.
+    r#"
+    ALTER TABLE outbox ADD COLUMN park_reason TEXT NOT NULL DEFAULT '';
+    ALTER TABLE outbox ADD COLUMN refused_under TEXT NOT NULL DEFAULT '';
+    ALTER TABLE outbox ADD COLUMN maybe_delivered INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN last_detail TEXT NOT NULL DEFAULT '';
+    CREATE INDEX outbox_park ON outbox (park_reason, state);
+    "#,
 ];

@@ -6,7 +6,7 @@ use chrono::Utc;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::outbox::{ItemKind, enqueue_in, insert_in};
+use super::outbox::{ItemKind, enqueue_in, ids_where, insert_in, requeue_dependents_in};
 use super::{Result, Store, StoreError, audit_in, timestamp};
 use crate::api::types::{LeaveFailure, RegisterAnswer};
 use crate::domain::{Worker, mask_id};
@@ -225,6 +225,14 @@ impl Store {
              WHERE id_code = ?1",
             params![id_code, answer.emp_id, answer.pass_period, answer.modify_time],
         )?;
+        // Departures refused (47) because this worker was not on the platform yet go again.
+        let waiting = ids_where(
+            &tx,
+            "SELECT DISTINCT o.id FROM outbox o JOIN departures d ON d.outbox_id = o.id
+             WHERE o.kind = 'leave' AND d.id_code = ?1",
+            id_code,
+        )?;
+        requeue_dependents_in(&tx, &waiting)?;
         finish_item(&tx, item_id)?;
         audit_in(&tx, "上传成功", &mask_id(id_code), &format!("emp_id {}", answer.emp_id))?;
         tx.commit()?;
@@ -351,6 +359,15 @@ impl Store {
             params![item_id, format!("离场未成功：{message}")],
         )?;
         tx.commit()?;
+        Ok(())
+    }
+
+    /// A leave batch waits without blame (the queue is paused): its departures are pending.
+    pub fn reset_departures(&self, item_id: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE departures SET sync_state = 'pending', sync_message = '' WHERE outbox_id = ?1 AND sync_state != 'sent'",
+            [item_id],
+        )?;
         Ok(())
     }
 

@@ -15,7 +15,7 @@ use crate::api::{ApiError, Endpoint, PlatformClient, PlatformClock, Secret, cloc
 use crate::config::Config;
 use crate::domain::{Company, Worker};
 use crate::media::{NormalizedPhoto, PhotoKind};
-use crate::outbox::{Backoff, SendSettings, SenderCommand, SenderEvent, SenderHandle, spawn_sender};
+use crate::outbox::{SendSettings, SenderCommand, SenderEvent, SenderHandle, spawn_sender};
 use crate::store::{CompanyRecord, OutboxCounts, OutboxItem, Store, WorkerPhotos, WorkerRecord, WorkerRow};
 
 /// What the screens read: a consistent copy of the store, replaced after every change.
@@ -91,7 +91,7 @@ fn prepare_photo(source: PhotoSource, budget: usize) -> Result<ReadyPhoto, Strin
 
 pub enum Intent {
     SaveWorker {
-        worker: Worker,
+        worker: Box<Worker>,
         photos: WorkerPhotos,
     },
     LoadWorker(String),
@@ -99,7 +99,7 @@ pub enum Intent {
     SaveDraft(Option<String>),
     /// The form's photos (JSON of Base64), written only when a photo changes.
     SaveDraftPhotos(Option<String>),
-    SaveCompany(Company),
+    SaveCompany(Box<Company>),
     RemoveCompany {
         suid: String,
         name: String,
@@ -110,6 +110,8 @@ pub enum Intent {
     },
     RetryItem(i64),
     RetryAll,
+    /// The clerk says a pause is not a settings problem: judge refusals record by record.
+    DismissSettingsPause,
     RefreshDictionaries,
     TestConnection,
     ApplySettings {
@@ -342,7 +344,7 @@ impl StoreOwner {
         self.sender = Some(spawn_sender(
             self.data_dir.clone(),
             Arc::clone(&client),
-            self.send_settings(),
+            self.send_settings(&client),
             Box::new(move |e| {
                 let _ = intents.send(Intent::Internal(InternalEvent::Sender(e)));
             }),
@@ -350,12 +352,8 @@ impl StoreOwner {
         self.client = Some(client);
     }
 
-    fn send_settings(&self) -> SendSettings {
-        SendSettings {
-            project_id: self.config.project_id.clone(),
-            environment: self.config.environment.label().to_string(),
-            backoff: Backoff::default(),
-        }
+    fn send_settings(&self, client: &PlatformClient) -> SendSettings {
+        SendSettings::for_client(client, &self.config.project_id, self.config.environment.label())
     }
 
     fn wake_sender(&self) {
@@ -459,6 +457,11 @@ impl StoreOwner {
             Intent::RetryItem(id) => {
                 store.retry_now(id).map_err(s)?;
                 store.set_queue_paused(None).map_err(s)?;
+                self.publish(store);
+                self.wake_sender();
+            }
+            Intent::DismissSettingsPause => {
+                store.dismiss_settings_pause().map_err(s)?;
                 self.publish(store);
                 self.wake_sender();
             }

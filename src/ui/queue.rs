@@ -6,7 +6,7 @@ use egui::{Color32, RichText};
 use super::app::{Command, Screen};
 use super::backend::{Event, Intent, Snapshot};
 use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, local_time};
-use crate::store::{ItemKind, ItemState, OutboxItem};
+use crate::store::{ItemKind, ItemState, OutboxItem, ParkReason};
 
 /// Sent items pile up over months; the newest are enough to look something up.
 pub const MAX_SHOWN: usize = 300;
@@ -109,10 +109,19 @@ fn paused_banner(ui: &mut egui::Ui, reason: &str, out: &mut Vec<Command>) {
             ui.set_width(ui.available_width());
             ui.label(RichText::new("上传已暂停").color(ERROR_RED).strong().size(17.0));
             ui.label(RichText::new(reason).color(ERROR_RED));
-            ui.label("记录都保存在本机，不会丢失。请到“设置”里核对授权帐号、秘钥和设备序号，保存后会自动继续上传。");
-            if ui.button("我已改好设置").clicked() {
-                out.push(Command::Go(Screen::Settings));
-            }
+            ui.label("记录都保存在本机，不会丢失。请到“设置”里核对平台地址、授权帐号、秘钥、设备序号和项目编号；保存新设置后会自动继续上传。");
+            ui.horizontal(|ui| {
+                if ui.button("去设置").clicked() {
+                    out.push(Command::Go(Screen::Settings));
+                }
+                if ui
+                    .button("不是设置问题，逐条处理")
+                    .on_hover_text("设置确认无误时点这里：继续上传，平台拒绝的记录逐条标为“需处理”")
+                    .clicked()
+                {
+                    out.push(Command::Backend(Intent::DismissSettingsPause));
+                }
+            });
         });
     ui.add_space(6.0);
 }
@@ -148,6 +157,18 @@ fn item_ui(ui: &mut egui::Ui, item: &OutboxItem, out: &mut Vec<Command>) {
                 ui.label(RichText::new(who).strong());
                 ui.label(RichText::new(&item.last_message).color(ERROR_RED));
             });
+        }
+        if !item.last_detail.is_empty() && item.state != ItemState::Sent {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new("平台附带的数据（原样）：").strong());
+                ui.label(RichText::new(&item.last_detail).monospace().small());
+            });
+        }
+        if item.state == ItemState::Sent && !item.last_message.is_empty() {
+            ui.label(RichText::new(format!("平台回复（代码 {}）：{}", item.last_code, item.last_message)).small());
+        }
+        if item.park_reason == ParkReason::Settings && item.state != ItemState::Sent {
+            ui.label(RichText::new("这条记录没有问题：等连接设置改正后会自动上传").color(WARN_AMBER));
         }
         if item.state != ItemState::Sent && !item.last_advice.is_empty() {
             ui.horizontal_wrapped(|ui| {
