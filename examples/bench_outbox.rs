@@ -9,7 +9,7 @@ use std::time::Instant;
 use cwr_station::api::types::RegisterEmployee;
 use cwr_station::api::{Credentials, Endpoint, PlatformClient, PlatformClock, ProtocolTable, Secret, Timeouts, clock};
 use cwr_station::domain::Company;
-use cwr_station::outbox::{Backoff, SendSettings, Sender};
+use cwr_station::outbox::{SendSettings, Sender};
 use cwr_station::sim::{self, SimConfig};
 use cwr_station::store::Store;
 
@@ -66,11 +66,7 @@ fn main() {
             ..Default::default()
         })
         .expect("company");
-    let settings = SendSettings {
-        project_id: config.project_id.clone(),
-        environment: "bench".into(),
-        backoff: Backoff::default(),
-    };
+    let settings = SendSettings::for_client(&client, &config.project_id, "bench");
     // Register the workers on the platform directly so the departures are of known people.
     let ids: Vec<String> = (0..1_000).map(id_code).collect();
     let jpeg = tiny_jpeg_b64();
@@ -84,7 +80,10 @@ fn main() {
             emp_phone: "13800138000".into(),
             emp_nativeplace: "深圳".into(),
             emp_nation: "汉".into(),
-            pass_period: format!("{}:", chrono::Local::now().format("%Y-%m-%d")),
+            pass_period: format!(
+                "{}:",
+                cwr_station::api::beijing_date(chrono::Utc::now()).format("%Y-%m-%d")
+            ),
             match_flag: "Y".into(),
             facephoto: jpeg.clone(),
             emp_company: company.into(),

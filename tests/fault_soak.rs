@@ -11,7 +11,7 @@ use common::*;
 use cwr_station::api::types::RegisterEmployee;
 use cwr_station::domain::{Company, Worker};
 use cwr_station::media::PhotoKind;
-use cwr_station::outbox::{Backoff, SendSettings, Sender};
+use cwr_station::outbox::{SendSettings, Sender};
 use cwr_station::sim::{self, DEMO_PROJECT_ID, Faults};
 use cwr_station::store::{ItemState, RecordState, Store, WorkerPhotos};
 
@@ -26,6 +26,11 @@ fn photos() -> WorkerPhotos {
 
 #[test]
 fn three_hundred_operations_with_thirty_percent_faults() {
+    // CWR_SOAK_SEED=N runs another repeatable sequence (CI runs the default one).
+    let seed: u64 = std::env::var("CWR_SOAK_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(7);
     let sim = sim::start({
         let mut c = sim_config();
         c.faults = Faults {
@@ -34,21 +39,17 @@ fn three_hundred_operations_with_thirty_percent_faults() {
             close_pct: 7,
             lose_answer_pct: 8,
             non_json_pct: 8,
-            seed: Some(7),
-            queue: vec![],
+            seed: Some(seed),
+            ..Faults::default()
         };
         c
     })
     .expect("sim");
     let dir = tempfile::tempdir().expect("tmp");
     let mut store = Store::open_in(dir.path()).expect("store");
-    let settings = SendSettings {
-        project_id: DEMO_PROJECT_ID.into(),
-        environment: "测试".into(),
-        backoff: Backoff::default(),
-    };
-    let mut rng = fastrand::Rng::with_seed(42);
+    let mut rng = fastrand::Rng::with_seed(seed * 6);
     let mut client = Arc::new(client(&sim.base_url()));
+    let settings = SendSettings::for_client(&client, DEMO_PROJECT_ID, "测试");
 
     let companies: Vec<(String, String)> = (0..12)
         .map(|i| (uscc(500 + i), format!("深圳市浸泡测试{i}号劳务有限公司")))

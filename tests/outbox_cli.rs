@@ -215,13 +215,15 @@ fn a_refusal_needs_a_fix_with_the_platforms_words_and_a_retry_sends_it() {
     assert_eq!(code, 1);
     assert_eq!(sim.state().call_count("RegisterEmployee", "47"), 1);
 
+    // Once the company is accepted, the worker refused for it goes again by itself.
     let (code, out) = run(station(&data, &url)
         .args(["company", "add", "--file"])
         .arg(write_company_file(dir.path(), &uscc(23), company)));
     assert_eq!(code, 0, "{out}");
-    let (code, out) = run(station(&data, &url).args(["outbox", "retry", &item.id.to_string()]));
-    assert_eq!(code, 0, "{out}");
     assert_eq!(sim.state().workers.len(), 1);
+    let (code, out) = run(station(&data, &url).args(["outbox", "retry", &item.id.to_string()]));
+    assert_eq!(code, 2, "nothing left to retry: {out}");
+    assert!(out.contains("已上传"), "{out}");
 }
 
 /// A platform that answers 48 (duplicate) to everything: the item is done, not failed.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::ui::*;
 use common::*;
-use cwr_station::api::{Secret, explain_code};
+use cwr_station::api::Secret;
 use cwr_station::domain::Worker;
 use cwr_station::media::PhotoKind;
 use cwr_station::store::{ItemKind, ItemState, RecordState, Store, WorkerPhotos};
@@ -59,7 +59,7 @@ fn click_on_card(h: &mut Harness<'static, UiState>, title: &str, button: &str) {
 }
 
 #[test]
-fn a_refused_record_shows_the_platform_words_and_goes_after_a_fix_and_retry() {
+fn a_refused_record_shows_the_platform_words_and_goes_by_itself_once_its_company_is_accepted() {
     let sim = start_sim();
     let dir = tempfile::tempdir().expect("tmp");
     let id = id_code(501);
@@ -85,8 +85,9 @@ fn a_refused_record_shows_the_platform_words_and_goes_after_a_fix_and_retry() {
         "the platform's message verbatim: {words}"
     );
     assert!(
-        h.query_by_label(explain_code("47")).is_some(),
-        "our explanation beside it"
+        h.query_by_label_contains("平台接收该单位后，此人会自动重新上传")
+            .is_some(),
+        "our explanation beside it: it waits for its company"
     );
     assert!(
         h.query_by_label_contains("待上传 (1)").is_some(),
@@ -107,7 +108,7 @@ fn a_refused_record_shows_the_platform_words_and_goes_after_a_fix_and_retry() {
         company_type: "03".into(),
         ..Default::default()
     };
-    h.state().app().backend.send(Intent::SaveCompany(company));
+    h.state().app().backend.send(Intent::SaveCompany(Box::new(company)));
     step_until(&mut h, "company on the platform", Duration::from_secs(20), |app| {
         sim.state().companies.contains_key(&uscc(501))
             && app
@@ -116,17 +117,7 @@ fn a_refused_record_shows_the_platform_words_and_goes_after_a_fix_and_retry() {
                 .iter()
                 .all(|i| i.kind != ItemKind::AddCompany || i.state == ItemState::Sent)
     });
-    settle(&mut h, 2);
-    assert!(
-        !sim.state().workers.contains_key(&id),
-        "not retried by itself: it needed a fix"
-    );
-    assert!(
-        h.query_by_label(&format!("新增单位 {LATE_COMPANY}")).is_none(),
-        "sent items hidden by 只看未完成"
-    );
-
-    click_on_card(&mut h, "登记 孙七", "立即重试");
+    // The worker refused for its company goes again by itself, without a click.
     step_until(&mut h, "worker on the platform", Duration::from_secs(20), |app| {
         sim.state().workers.contains_key(&id)
             && app
@@ -174,7 +165,7 @@ fn a_paused_queue_says_why_and_leads_to_the_settings() {
         suid: uscc(511),
         ..Default::default()
     };
-    h.state().app().backend.send(Intent::SaveCompany(company));
+    h.state().app().backend.send(Intent::SaveCompany(Box::new(company)));
     step_until(&mut h, "queue paused", Duration::from_secs(20), |app| {
         app.snapshot.paused.is_some()
     });
@@ -189,7 +180,7 @@ fn a_paused_queue_says_why_and_leads_to_the_settings() {
         "the item waits, listed"
     );
     assert!(sim.state().companies.is_empty());
-    h.get_by_label("我已改好设置").click();
+    h.get_by_label("去设置").click();
     settle(&mut h, 2);
     assert_eq!(h.state().app().saved.screen, Screen::Settings);
 }

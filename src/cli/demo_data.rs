@@ -47,7 +47,9 @@ pub fn seed_sample_workers(store: &mut Store, job_name: &str) -> Result<(), Stri
         .map(|c| c.id.clone())
         .unwrap_or_default();
     let mut camera = cameras.open(&id).map_err(|e| e.to_string())?;
-    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    let today = crate::api::beijing_date(chrono::Utc::now())
+        .format("%Y-%m-%d")
+        .to_string();
     let people = [
         ("张伟", "19850312", 13, "深圳市安居劳务分包有限公司"),
         ("王芳", "19900521", 24, "深圳市安居劳务分包有限公司"),

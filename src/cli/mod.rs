@@ -136,19 +136,13 @@ pub struct Context {
 impl Context {
     pub fn load(cli: &Cli) -> Result<Context, String> {
         let data_dir = cli.data_dir.clone().unwrap_or_else(crate::config::default_data_dir);
+        let env = |k: &str| std::env::var(k).ok();
+        if cli.demo {
+            return Ok(Context::demo(&data_dir, env("CWR_DEMO_SIM").as_deref()));
+        }
         let config_path = cli.config.clone().unwrap_or_else(|| data_dir.join("config.json"));
         let mut config = Config::load(&config_path).map_err(|e| e.to_string())?;
-        let env = |k: &str| std::env::var(k).ok();
-        let mut secret = crate::secret::load_secret(&data_dir, env);
-        if cli.demo {
-            let demo = crate::sim::SimConfig::demo();
-            config.environment = Environment::Demo;
-            config.base_url = format!("http://{}", demo.addr);
-            config.api_key = demo.api_key;
-            config.client_serial = demo.client_serial;
-            config.project_id = demo.project_id;
-            secret = Secret::new(demo.api_secret);
-        }
+        let secret = crate::secret::load_secret(&data_dir, env);
         config.apply_env(env);
         Ok(Context {
             data_dir,
@@ -157,6 +151,43 @@ impl Context {
             secret,
         })
     }
+
+    /// `--demo`: the simulator's credentials in a data dir of the demo's own, beside the real
+    /// one. Nothing of the real station is read or written: not its store, queue, dictionary
+    /// cache, settings file or secret, and no `CWR_*` setting. `sim_addr` (`CWR_DEMO_SIM`)
+    /// moves the simulator to another loopback port; anything else is ignored.
+    pub fn demo(real_data_dir: &std::path::Path, sim_addr: Option<&str>) -> Context {
+        let demo = crate::sim::SimConfig::demo();
+        let addr = sim_addr
+            .and_then(|a| a.trim().parse::<std::net::SocketAddr>().ok())
+            .filter(|a| a.ip().is_loopback())
+            .unwrap_or(demo.addr);
+        let data_dir = demo_data_dir(real_data_dir);
+        let config = Config {
+            environment: Environment::Demo,
+            base_url: format!("http://{addr}"),
+            api_key: demo.api_key,
+            client_serial: demo.client_serial,
+            project_id: demo.project_id,
+            protocol: demo.protocol,
+            ..Config::default()
+        };
+        Context {
+            config_path: data_dir.join("config.json"),
+            data_dir,
+            config,
+            secret: Secret::new(demo.api_secret),
+        }
+    }
+}
+
+/// Where `--demo` keeps its data: a sibling of the real data dir (`…/cwr-station-demo`).
+pub fn demo_data_dir(real_data_dir: &std::path::Path) -> PathBuf {
+    let name = real_data_dir
+        .file_name()
+        .map(|n| format!("{}-demo", n.to_string_lossy()))
+        .unwrap_or_else(|| "cwr-station-demo".into());
+    real_data_dir.with_file_name(name)
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.

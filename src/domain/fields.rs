@@ -56,37 +56,46 @@ impl PassPeriod {
 }
 
 /// Parses `yyyy-MM-dd:yyyy-MM-dd` or `yyyy-MM-dd:`; the platform refuses a start
-/// after the upload day, so that is checked here against `upload_day`.
+/// after the upload day, so that is checked here against `upload_day` (Beijing's date).
 pub fn parse_pass_period(s: &str, upload_day: NaiveDate) -> Result<PassPeriod, String> {
-    const FORMAT: &str = "格式应为“开始日期:结束日期”（如 2017-05-02:2017-12-31），不设结束日期时写成“2017-05-02:”";
-    let s = s.trim();
-    let Some((start_s, end_s)) = s.split_once(':') else {
-        return Err(format!("通行有效期“{s}”缺少冒号：{FORMAT}"));
-    };
-    let start = parse_date(start_s.trim(), '-', "通行有效期的开始日期", FORMAT)?;
-    let end_s = end_s.trim();
-    let end = if end_s.is_empty() {
-        None
-    } else {
-        Some(parse_date(end_s, '-', "通行有效期的结束日期", FORMAT)?)
-    };
-    if start > upload_day {
+    let period = PassPeriod::parse(s)?;
+    if period.start > upload_day {
         return Err(format!(
             "通行有效期的开始日期 {} 晚于上传日期 {}：平台不接受未来的开始日期，请改为今天或更早的日期",
-            start.format("%Y-%m-%d"),
+            period.start.format("%Y-%m-%d"),
             upload_day.format("%Y-%m-%d")
         ));
     }
-    if let Some(end) = end
-        && end < start
-    {
-        return Err(format!(
-            "通行有效期的结束日期 {} 早于开始日期 {}：请核对两个日期是否填反",
-            end.format("%Y-%m-%d"),
-            start.format("%Y-%m-%d")
-        ));
+    Ok(period)
+}
+
+impl PassPeriod {
+    /// The shape and order of the dates, whatever the day. Spaces around the parts are
+    /// forgiven here and never sent: [`to_platform_string`](Self::to_platform_string) is.
+    pub fn parse(s: &str) -> Result<PassPeriod, String> {
+        const FORMAT: &str = "格式应为“开始日期:结束日期”（如 2017-05-02:2017-12-31），不设结束日期时写成“2017-05-02:”";
+        let s = s.trim();
+        let Some((start_s, end_s)) = s.split_once(':') else {
+            return Err(format!("通行有效期“{s}”缺少冒号：{FORMAT}"));
+        };
+        let start = parse_date(start_s.trim(), '-', "通行有效期的开始日期", FORMAT)?;
+        let end_s = end_s.trim();
+        let end = if end_s.is_empty() {
+            None
+        } else {
+            Some(parse_date(end_s, '-', "通行有效期的结束日期", FORMAT)?)
+        };
+        if let Some(end) = end
+            && end < start
+        {
+            return Err(format!(
+                "通行有效期的结束日期 {} 早于开始日期 {}：请核对两个日期是否填反",
+                end.format("%Y-%m-%d"),
+                start.format("%Y-%m-%d")
+            ));
+        }
+        Ok(PassPeriod { start, end })
     }
-    Ok(PassPeriod { start, end })
 }
 
 /// Validity period printed on the back of the ID card (有效期限).
@@ -112,8 +121,8 @@ impl IdValidity {
     }
 }
 
-/// Parses `YYYY.MM.DD-YYYY.MM.DD` or `YYYY.MM.DD-长期`. An expired card parses fine:
-/// the caller decides how loudly to warn.
+/// Parses `YYYY.MM.DD-YYYY.MM.DD` or `YYYY.MM.DD-长期` (spaces around the parts are
+/// forgiven, never sent). An expired card parses fine: the caller decides how loudly to warn.
 pub fn parse_id_validity(s: &str) -> Result<IdValidity, String> {
     const FORMAT: &str = "请按身份证背面“有效期限”照抄，格式如 2008.02.14-2028.02.14 或 2008.02.14-长期";
     let s = s.trim();
@@ -209,6 +218,28 @@ mod tests {
         assert_eq!(open.to_platform_string(), "2017-05-02:");
         // Start on the upload day and a one-day period are both allowed.
         assert!(parse_pass_period("2017-06-01:2017-06-01", up).is_ok());
+    }
+
+    #[test]
+    fn typed_spaces_are_never_sent() {
+        assert_eq!(
+            PassPeriod::parse("2026-11-01 :").unwrap().to_platform_string(),
+            "2026-11-01:"
+        );
+        assert_eq!(
+            PassPeriod::parse(" 2026-11-01 : 2027-01-01 ")
+                .unwrap()
+                .to_platform_string(),
+            "2026-11-01:2027-01-01"
+        );
+        assert_eq!(
+            parse_id_validity("2010.01.01 - 长期").unwrap().to_card_string(),
+            "2010.01.01-长期"
+        );
+        assert_eq!(
+            parse_id_validity(" 2010.01.01 -2030.01.01").unwrap().to_card_string(),
+            "2010.01.01-2030.01.01"
+        );
     }
 
     #[test]

@@ -57,7 +57,9 @@ pub struct PhotosPresent {
 /// dictionaries and the project's companies. Empty sets mean "not known, don't check".
 #[derive(Debug, Clone, Default)]
 pub struct WorkerRules {
-    pub today: Option<NaiveDate>,
+    /// Beijing's date on the platform-corrected clock (the platform's "today"), whatever the
+    /// PC's zone: pass period start, card expiry and age are judged on it.
+    pub today: NaiveDate,
     pub age_rules: AgeRules,
     pub emp_categories: HashSet<String>,
     pub job_types: HashSet<String>,
@@ -149,6 +151,13 @@ impl Worker {
         }
         w.emp_nation = w.emp_nation.trim_end_matches('族').to_string();
         w.match_flag = w.match_flag.to_uppercase();
+        // Sent in the platform's exact form, never as typed ("2026-11-01 :" → "2026-11-01:").
+        if let Ok(p) = super::PassPeriod::parse(&w.pass_period) {
+            w.pass_period = p.to_platform_string();
+        }
+        if let Ok(v) = super::parse_id_validity(&w.id_validdate) {
+            w.id_validdate = v.to_card_string();
+        }
         w
     }
 
@@ -187,7 +196,7 @@ impl Worker {
                 out.push(error(field, format!("还缺{}：请拍照或选择文件", field_label(field))));
             }
         }
-        let today = rules.today.unwrap_or_else(|| chrono::Local::now().date_naive());
+        let today = rules.today;
         if !w.id_code.is_empty() {
             match super::parse_id_number(&w.id_code) {
                 Ok(id) => {

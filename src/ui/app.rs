@@ -107,13 +107,14 @@ impl StationApp {
             options.secret.clone(),
             Arc::new(move || repaint_ctx.request_repaint()),
         );
+        let clock = Arc::clone(&backend.clock);
         StationApp {
             saved: SavedState::default(),
             saved_json: String::new(),
             backend,
             snapshot: Arc::new(Snapshot::default()),
             connection: ConnectionState::Unknown,
-            enroll: enroll::EnrollScreen::new(options.cameras, ctx.clone()),
+            enroll: enroll::EnrollScreen::new(options.cameras, ctx.clone(), clock),
             roster: roster::RosterScreen::default(),
             companies: companies::CompaniesScreen::default(),
             queue: queue::QueueScreen::default(),

@@ -44,7 +44,7 @@ impl CompaniesScreen {
         if let Some(form) = &mut self.form {
             match form.ui(ui, snap) {
                 Some(FormOutcome::Save(company)) => {
-                    out.push(Command::Backend(Intent::SaveCompany(*company)));
+                    out.push(Command::Backend(Intent::SaveCompany(company)));
                     self.form = None;
                 }
                 Some(FormOutcome::Cancel) => self.form = None,

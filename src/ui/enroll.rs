@@ -15,7 +15,7 @@ use super::app::Command;
 use super::backend::{Backend, Event, Intent, PhotoSource, Snapshot};
 use super::photos::{CameraPanel, FORM_PHOTOS, PhotoSlots, SlotAction, slot_ui};
 use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, dict_combo, field_label, field_message, name_combo, text_row};
-use crate::api::Endpoint;
+use crate::api::{Endpoint, PlatformClock};
 use crate::config::Config;
 use crate::domain::worker::{PhotosPresent, WorkerRules, field_label as worker_field_label};
 use crate::domain::{Problem, Severity, Worker};
@@ -69,12 +69,14 @@ pub struct EnrollScreen {
     acknowledged: bool,
     acknowledged_for: Vec<String>,
     ctx: egui::Context,
+    /// The platform-corrected clock: "today" is Beijing's date on it.
+    clock: Arc<PlatformClock>,
 }
 
 impl EnrollScreen {
-    pub fn new(cameras: Arc<dyn CameraProvider>, ctx: egui::Context) -> EnrollScreen {
+    pub fn new(cameras: Arc<dyn CameraProvider>, ctx: egui::Context, clock: Arc<PlatformClock>) -> EnrollScreen {
         EnrollScreen {
-            form: blank_form(),
+            form: blank_form(clock.beijing_today()),
             slots: PhotoSlots::default(),
             camera: CameraPanel::new(cameras, ctx.clone()),
             touched: HashSet::new(),
@@ -92,12 +94,13 @@ impl EnrollScreen {
             acknowledged: false,
             acknowledged_for: Vec::new(),
             ctx,
+            clock,
         }
     }
 
     /// Starts a clean form (登记下一位).
     pub fn reset(&mut self, backend: &Backend) {
-        self.form = blank_form();
+        self.form = blank_form(self.clock.beijing_today());
         self.slots.clear();
         self.touched.clear();
         self.submit_attempted = false;
@@ -255,7 +258,7 @@ impl EnrollScreen {
                 .collect::<HashSet<_>>()
         };
         WorkerRules {
-            today: None,
+            today: self.clock.beijing_today(),
             age_rules: config.age_rules.clone(),
             emp_categories: codes(Endpoint::DictListEmpCategory),
             job_types: codes(Endpoint::DictListJobTypeName),
@@ -355,7 +358,7 @@ impl EnrollScreen {
                 );
                 self.touch("id_code", &r);
                 ui.label("");
-                ui.label(RichText::new(id_summary(&self.form.worker.id_code)).small());
+                ui.label(RichText::new(id_summary(&self.form.worker.id_code, self.clock.beijing_today())).small());
                 ui.end_row();
 
                 for (field, label, required, hint) in [
@@ -413,7 +416,7 @@ impl EnrollScreen {
                 ui.label("");
                 ui.horizontal(|ui| {
                     // The same period from date pickers, for clerks who prefer a calendar.
-                    let today = chrono::Local::now().date_naive();
+                    let today = self.clock.beijing_today();
                     let parsed = crate::domain::parse_id_validity(&self.form.worker.id_validdate).ok();
                     let mut start = parsed.as_ref().map(|v| v.start).unwrap_or(today);
                     let long_term = self.form.worker.id_validdate.ends_with("长期");
@@ -482,11 +485,9 @@ impl EnrollScreen {
                     .message_for(problems, "pass_period")
                     .map(|(m, e)| (m.to_string(), e));
                 let l = field_label(ui, "通行时段", true);
+                let today = self.clock.beijing_today();
                 ui.horizontal(|ui| {
-                    let start = self
-                        .form
-                        .pass_start
-                        .get_or_insert_with(|| chrono::Local::now().date_naive());
+                    let start = self.form.pass_start.get_or_insert(today);
                     date_button(ui, "pass_start", start, l.id);
                     let to = ui.label("至");
                     let mut open = self.form.pass_end.is_none();
@@ -664,7 +665,7 @@ impl EnrollScreen {
                     let photos = self.slots.photos.iter().map(|(k, p)| (*k, p.jpeg.clone())).collect();
                     let id = worker.normalized().id_code;
                     out.push(Command::Backend(Intent::SaveWorker {
-                        worker: worker.clone(),
+                        worker: Box::new(worker.clone()),
                         photos,
                     }));
                     self.submitted = Some(id);
@@ -675,7 +676,7 @@ impl EnrollScreen {
             }
             if ui.button("清空重填").clicked() {
                 out.push(Command::Notice("已清空表格".into()));
-                self.form = blank_form();
+                self.form = blank_form(self.clock.beijing_today());
                 self.slots.clear();
                 self.touched.clear();
                 self.submit_attempted = false;
@@ -727,10 +728,10 @@ impl EnrollScreen {
     }
 }
 
-fn blank_form() -> FormDraft {
+fn blank_form(today: NaiveDate) -> FormDraft {
     FormDraft {
         worker: Worker::default(),
-        pass_start: Some(chrono::Local::now().date_naive()),
+        pass_start: Some(today),
         pass_end: None,
     }
 }

@@ -2,6 +2,7 @@
 //! sample data (ID numbers and credit codes with correct check characters, real JPEGs).
 #![allow(dead_code)]
 
+pub mod fake;
 pub mod ui;
 
 use std::io::Cursor;
@@ -89,8 +90,12 @@ pub fn jpeg_b64() -> String {
     base64::engine::general_purpose::STANDARD.encode(jpeg_bytes(64, 80))
 }
 
+/// Beijing's today, the platform's "today", whatever this PC's zone.
 pub fn today_pass_period() -> String {
-    format!("{}:", chrono::Local::now().date_naive().format("%Y-%m-%d"))
+    format!(
+        "{}:",
+        cwr_station::api::beijing_date(chrono::Utc::now()).format("%Y-%m-%d")
+    )
 }
 
 pub fn worker_request(id_code: &str, name: &str, company: &str) -> RegisterEmployee {

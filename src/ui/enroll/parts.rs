@@ -43,10 +43,10 @@ pub(super) fn field_mut<'w>(w: &'w mut Worker, field: &str) -> &'w mut String {
 }
 
 /// "出生日期 1985-03-02 · 男 · 41 岁" once the ID number is valid.
-pub(super) fn id_summary(id: &str) -> String {
+pub(super) fn id_summary(id: &str, today: NaiveDate) -> String {
     match crate::domain::parse_id_number(id) {
         Ok(p) => {
-            let age = crate::domain::age_on(p.birth_date, chrono::Local::now().date_naive());
+            let age = crate::domain::age_on(p.birth_date, today);
             format!(
                 "出生日期 {} · {} · {age} 岁",
                 p.birth_date.format("%Y-%m-%d"),
