@@ -237,8 +237,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("config.json");
         assert_eq!(Config::load(&path).expect("missing is default"), Config::default());
-        let mut c = Config::default();
-        c.api_key = "K".into();
+        let c = Config {
+            api_key: "K".into(),
+            ..Config::default()
+        };
         c.save(&path).expect("save");
         assert_eq!(Config::load(&path).expect("load"), c);
         let text = std::fs::read_to_string(&path).expect("read");
