@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use cwr_station::api::types::RegisterEmployee;
 use cwr_station::api::{Credentials, Endpoint, PlatformClient, PlatformClock, ProtocolTable, Secret, Timeouts, clock};
-use cwr_station::domain::Company;
+use cwr_station::domain::{Company, DepartureBatch};
 use cwr_station::outbox::{SendSettings, Sender};
 use cwr_station::sim::{self, SimConfig};
 use cwr_station::store::Store;
@@ -58,14 +58,15 @@ fn main() {
     let dir = tempfile_dir();
     let mut store = Store::open_in(&dir).expect("store");
     let company = "深圳市基准测试劳务有限公司";
-    store
-        .save_company(&Company {
-            company_name: company.into(),
-            legal_person: "甲".into(),
-            suid: "91440300100000001W".into(),
-            ..Default::default()
-        })
-        .expect("company");
+    let checked = Company {
+        company_name: company.into(),
+        legal_person: "甲".into(),
+        suid: "91440300100000001W".into(),
+        ..Default::default()
+    }
+    .into_validated(&Default::default())
+    .expect("valid company");
+    store.save_company(&checked).expect("company");
     let settings = SendSettings::for_client(&client, &config.project_id, "bench");
     // Register the workers on the platform directly so the departures are of known people.
     let ids: Vec<String> = (0..1_000).map(id_code).collect();
@@ -100,7 +101,8 @@ fn main() {
         client.register_employee(&w).expect("register");
     }
     let queued = Instant::now();
-    store.record_departures(&ids, "2026-11-28 18:00:00", 50).expect("queue");
+    let batch = DepartureBatch::validate(&ids, None, chrono::Utc::now()).expect("valid departures");
+    store.record_departures(&batch, 50).expect("queue");
     let queue_ms = queued.elapsed().as_secs_f64() * 1000.0;
     let started = Instant::now();
     let report = Sender::new(&mut store, &client, &settings).drain().expect("drain");

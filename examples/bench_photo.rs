@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use cwr_station::media::{PhotoBudgets, PhotoKind, load_photo_file};
+use cwr_station::domain::PhotoKind;
+use cwr_station::media::{PhotoBudgets, load_photo_file};
 use image::codecs::jpeg::JpegEncoder;
 use image::{ImageEncoder, Rgb, RgbImage};
 

@@ -99,22 +99,56 @@ pub enum ConfigError {
     Parse { path: PathBuf, detail: String },
     #[error("保存配置文件 {path} 失败：{detail}")]
     Write { path: PathBuf, detail: String },
+    #[error("配置文件 {path} 里的设置不合理：{detail}（请改正后重新启动）")]
+    Invalid { path: PathBuf, detail: String },
 }
 
 impl Config {
-    /// Reads `path`; a missing file is the defaults.
+    /// Reads `path`; a missing file is the defaults. Values no station can work with (a
+    /// timeout of 0, a batch of 10,000) are refused here rather than failing later.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        match std::fs::read_to_string(path) {
+        let config: Config = match std::fs::read_to_string(path) {
             Ok(text) => serde_json::from_str(&text).map_err(|e| ConfigError::Parse {
                 path: path.to_owned(),
                 detail: e.to_string(),
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(ConfigError::Read {
-                path: path.to_owned(),
-                detail: e.to_string(),
-            }),
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
+            Err(e) => {
+                return Err(ConfigError::Read {
+                    path: path.to_owned(),
+                    detail: e.to_string(),
+                });
+            }
+        };
+        config.check().map_err(|detail| ConfigError::Invalid {
+            path: path.to_owned(),
+            detail,
+        })?;
+        Ok(config)
+    }
+
+    /// The ranges a station can work in.
+    pub fn check(&self) -> Result<(), String> {
+        let t = &self.timeouts;
+        if !(1..=120).contains(&t.connect_secs) {
+            return Err(format!(
+                "连接超时 timeouts.connect_secs = {}，应在 1 到 120 秒之间",
+                t.connect_secs
+            ));
         }
+        if !(5..=600).contains(&t.call_secs) {
+            return Err(format!(
+                "调用超时 timeouts.call_secs = {}，应在 5 到 600 秒之间",
+                t.call_secs
+            ));
+        }
+        if !(1..=500).contains(&self.leave_batch_size) {
+            return Err(format!(
+                "每批离场人数 leave_batch_size = {}，应在 1 到 500 之间",
+                self.leave_batch_size
+            ));
+        }
+        Ok(())
     }
 
     /// Writes atomically (temp file, then rename) so a power cut never leaves half a file.
@@ -247,5 +281,25 @@ mod tests {
         assert!(!text.contains("secret"), "{text}");
         std::fs::write(&path, "{not json").expect("write");
         assert!(matches!(Config::load(&path), Err(ConfigError::Parse { .. })));
+    }
+
+    #[test]
+    fn absurd_timeouts_are_refused_when_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.json");
+        for bad in [
+            r#"{"timeouts":{"connect_secs":0}}"#,
+            r#"{"timeouts":{"call_secs":0}}"#,
+            r#"{"timeouts":{"call_secs":86400}}"#,
+            r#"{"leave_batch_size":0}"#,
+        ] {
+            std::fs::write(&path, bad).expect("write");
+            match Config::load(&path) {
+                Err(ConfigError::Invalid { detail, .. }) => assert!(detail.contains("应在"), "{detail}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        std::fs::write(&path, r#"{"timeouts":{"connect_secs":5,"call_secs":30}}"#).expect("write");
+        assert!(Config::load(&path).is_ok());
     }
 }

@@ -2,8 +2,9 @@
 //! Shenzhen real-name and wage-split platform (实名分账平台).
 //!
 //! Layers, arrows only downward: `api` (signing, transport, typed endpoints), `domain`
-//! (workers, companies, validation), `store` + `outbox` (SQLite, the durable queue and its
-//! sender), `media` (camera, photos), `ui` (screens); `sim` is the platform simulator.
+//! (workers, companies, validation, record states), `store` + `outbox` (SQLite, the durable
+//! queue and its sender), `media` (camera, photos), `station` (the use cases: one path for the
+//! window and the commands), `ui` and `cli` on top; `sim` is the platform simulator.
 
 pub mod api;
 pub mod cli;
@@ -15,5 +16,6 @@ pub mod outbox;
 pub mod paths;
 pub mod secret;
 pub mod sim;
+pub mod station;
 pub mod store;
 pub mod ui;

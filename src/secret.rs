@@ -31,12 +31,26 @@ fn keyring_entry(data_dir: &Path) -> Option<keyring::Entry> {
     keyring::Entry::new(KEYRING_SERVICE, &account.display().to_string()).ok()
 }
 
+/// Written beside the data when the secret went to the keyring, so that a file copy saved
+/// later (say with `CWR_SECRET_STORE=file`) is known to be the newer one.
+const KEYRING_MARKER: &str = "api_secret.in_keyring";
+
 /// The secret from the environment, the keyring or the data dir; empty when none is set.
+/// When both stores hold one, the one saved last wins.
 pub fn load_secret(data_dir: &Path, env: impl Fn(&str) -> Option<String>) -> Secret {
     if let Some(v) = env("CWR_API_SECRET").filter(|v| !v.trim().is_empty()) {
         return Secret::new(v.trim());
     }
+    let file_is_newer = || {
+        let modified = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        match (modified(secret_path(data_dir)), modified(data_dir.join(KEYRING_MARKER))) {
+            (Some(file), Some(marker)) => file > marker,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    };
     if keyring_allowed()
+        && !file_is_newer()
         && let Some(secret) = keyring_entry(data_dir).and_then(|e| e.get_password().ok())
     {
         return Secret::new(secret);
@@ -59,13 +73,20 @@ pub fn save_secret(data_dir: &Path, secret: &Secret) -> std::io::Result<SecretPl
     {
         match entry.set_password(secret.expose()) {
             Ok(()) => {
+                // Never in two places: the file copy goes, the marker says where it is.
                 let _ = std::fs::remove_file(secret_path(data_dir));
+                std::fs::write(data_dir.join(KEYRING_MARKER), b"")?;
                 return Ok(SecretPlace::Keyring);
             }
             Err(e) => tracing::info!("no usable keyring ({e}); keeping the secret in a private file"),
         }
     }
     save_secret_file(data_dir, secret)?;
+    // An older keyring copy must not win over this one.
+    if let Some(entry) = keyring_allowed().then(|| keyring_entry(data_dir)).flatten() {
+        let _ = entry.delete_credential();
+    }
+    let _ = std::fs::remove_file(data_dir.join(KEYRING_MARKER));
     Ok(SecretPlace::File)
 }
 

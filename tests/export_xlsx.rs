@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use cwr_station::api::Endpoint;
 use cwr_station::api::types::DictEntry;
-use cwr_station::store::{RecordState, WorkerRow};
+use cwr_station::domain::RecordState;
+use cwr_station::store::WorkerRow;
 use cwr_station::ui::app::Command;
 use cwr_station::ui::backend::Snapshot;
 use cwr_station::ui::export::{HEADERS, RosterLine, write_roster_xlsx};
@@ -122,7 +123,7 @@ fn worker(name: &str, id_code: &str, company: &str, state: RecordState) -> Worke
         state,
         sync_message: String::new(),
         updated_at: "2026-03-01T01:30:00.000Z".into(),
-        departure: String::new(),
+        departure: None,
     }
 }
 

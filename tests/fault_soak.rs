@@ -10,18 +10,13 @@ use std::sync::Arc;
 use common::*;
 use cwr_station::api::types::RegisterEmployee;
 use cwr_station::domain::{Company, Worker};
-use cwr_station::media::PhotoKind;
+use cwr_station::domain::{ItemState, RecordState};
 use cwr_station::outbox::{SendSettings, Sender};
 use cwr_station::sim::{self, DEMO_PROJECT_ID, Faults};
-use cwr_station::store::{ItemState, RecordState, Store, WorkerPhotos};
+use cwr_station::store::{Store, WorkerPhotos};
 
 fn photos() -> WorkerPhotos {
-    let jpeg = jpeg_bytes(48, 60);
-    PhotoKind::ALL
-        .into_iter()
-        .filter(|k| *k != PhotoKind::Site)
-        .map(|k| (k, jpeg.clone()))
-        .collect()
+    test_photos()
 }
 
 #[test]
@@ -62,13 +57,13 @@ fn three_hundred_operations_with_thirty_percent_faults() {
 
     for (suid, name) in &companies {
         store
-            .save_company(&Company {
+            .save_company(&checked_company(&Company {
                 company_name: name.clone(),
                 legal_person: "负责人".into(),
                 suid: suid.clone(),
                 company_type: "03".into(),
                 ..Default::default()
-            })
+            }))
             .expect("save company");
         ops += 1;
     }
@@ -87,7 +82,7 @@ fn three_hundred_operations_with_thirty_percent_faults() {
                     emp_company: company,
                     ..worker_request(&id, &name, "")
                 });
-                store.save_worker(&w, &photos()).expect("save worker");
+                store.save_worker(&checked_worker(&w), &photos()).expect("save worker");
                 latest_name.insert(id, name);
             }
             // Edit an existing worker.
@@ -96,7 +91,9 @@ fn three_hundred_operations_with_thirty_percent_faults() {
                 let id = keys[rng.usize(0..keys.len())].clone();
                 let mut rec = store.worker(&id).expect("read").expect("exists").worker;
                 rec.emp_name = format!("{}改{round}", rec.emp_name.chars().take(6).collect::<String>());
-                store.save_worker(&rec, &WorkerPhotos::new()).expect("edit");
+                store
+                    .save_worker(&checked_worker(&rec), &WorkerPhotos::new())
+                    .expect("edit");
                 latest_name.insert(id, rec.emp_name);
             }
             // A departure batch of workers that are already enrolled.
@@ -107,7 +104,9 @@ fn three_hundred_operations_with_thirty_percent_faults() {
                     .take(3)
                     .cloned()
                     .collect();
-                store.record_departures(&keys, "2026-11-28 18:00:00", 2).expect("leave");
+                store
+                    .record_departures(&departure_batch(&keys, "2026-11-28 18:00:00"), 2)
+                    .expect("leave");
                 departed.extend(keys);
             }
             _ => {
@@ -130,6 +129,7 @@ fn three_hundred_operations_with_thirty_percent_faults() {
     // The network settles: keep draining, making scheduled retries due, until nothing moves.
     for _ in 0..200 {
         store.retry_all_now().expect("retry");
+        store.reset_breaker().expect("breaker");
         Sender::new(&mut store, &client, &settings).drain().expect("drain");
         let c = store.outbox_counts().expect("counts");
         if c.waiting + c.sending + c.retry == 0 {

@@ -10,8 +10,9 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
+use cwr_station::domain::{ItemState, RecordState};
 use cwr_station::sim::{self, Faults, SimConfig};
-use cwr_station::store::{ItemState, RecordState, Store};
+use cwr_station::store::Store;
 
 const BIN: &str = env!("CARGO_BIN_EXE_cwr-station");
 

@@ -13,24 +13,15 @@ use cwr_station::api::{
     ApiError, Credentials, Endpoint, PlatformClient, PlatformClock, ProtocolTable, Secret, Timeouts,
 };
 use cwr_station::domain::{Company, Worker};
-use cwr_station::media::PhotoKind;
+use cwr_station::domain::{DepartureState, ItemState, RecordState};
 use cwr_station::outbox::{DrainReport, SendSettings, Sender};
 use cwr_station::sim::{self, DEMO_PROJECT_ID, FaultKind, Faults, LeaveShape, Refusal, SimConfig, SimHandle};
-use cwr_station::store::{ItemState, OutboxItem, ParkReason, RecordState, Store, WorkerPhotos};
+use cwr_station::store::{OutboxItem, ParkReason, Store, WorkerPhotos};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cwr-station");
 
 fn photos() -> WorkerPhotos {
-    let jpeg = jpeg_bytes(48, 60);
-    [
-        PhotoKind::Face,
-        PhotoKind::IdPortrait,
-        PhotoKind::IdScanFront,
-        PhotoKind::IdScanBack,
-    ]
-    .into_iter()
-    .map(|k| (k, jpeg.clone()))
-    .collect()
+    test_photos()
 }
 
 /// A station's store and sender against one platform address, as the window runs them.
@@ -71,27 +62,29 @@ impl Station {
             .expect("drain")
     }
 
-    /// Drains with every scheduled retry made due, as `outbox drain` does.
+    /// Drains with every scheduled retry made due and the network wait lifted, as
+    /// `outbox drain` does.
     fn drain_now(&mut self) -> DrainReport {
         self.store.retry_all_now().expect("due");
+        self.store.reset_breaker().expect("breaker");
         self.drain()
     }
 
     fn company(&mut self, suid: &str, name: &str) -> i64 {
         self.store
-            .save_company(&Company {
+            .save_company(&checked_company(&Company {
                 company_name: name.into(),
                 legal_person: "负责人".into(),
                 suid: suid.into(),
                 company_type: "03".into(),
                 ..Default::default()
-            })
+            }))
             .expect("company")
     }
 
     fn worker(&mut self, id: &str, name: &str, company: &str) -> i64 {
         let w = Worker::from_request(&worker_request(id, name, company));
-        self.store.save_worker(&w, &photos()).expect("worker")
+        self.store.save_worker(&checked_worker(&w), &photos()).expect("worker")
     }
 
     fn item(&self, id: i64) -> OutboxItem {
@@ -159,7 +152,10 @@ fn a_partial_answer_that_names_nobody_in_the_batch_marks_nobody_departed() {
         let stranger = id_code(9000 + n as u32);
         let items = st
             .store
-            .record_departures(&[ids[0].clone(), stranger.clone()], "2026-11-28 18:00:00", 50)
+            .record_departures(
+                &departure_batch(&[ids[0].clone(), stranger.clone()], "2026-11-28 18:00:00"),
+                50,
+            )
             .expect("leave");
         st.drain();
         let item = st.item(items[0]);
@@ -184,7 +180,7 @@ fn a_partial_answer_that_names_nobody_in_the_batch_marks_nobody_departed() {
                 .departures_of(items[0])
                 .expect("departures")
                 .iter()
-                .all(|(_, state, _)| state != "sent")
+                .all(|(_, state, _)| *state != DepartureState::Sent)
         );
         // The platform now answers in the shape the station reads: a resend settles it.
         sim.set_faults(Faults::default());
@@ -193,8 +189,12 @@ fn a_partial_answer_that_names_nobody_in_the_batch_marks_nobody_departed() {
         let rec = st.store.worker(&ids[0]).expect("read").expect("worker");
         assert_eq!(rec.state, RecordState::Departed, "{shape:?}");
         let departures = st.store.departures_of(items[0]).expect("departures");
-        assert_eq!(departures[0].1, "sent");
-        assert_eq!(departures[1].1, "needs_fix", "the stranger is named: {departures:?}");
+        assert_eq!(departures[0].1, DepartureState::Sent);
+        assert_eq!(
+            departures[1].1,
+            DepartureState::NeedsFix,
+            "the stranger is named: {departures:?}"
+        );
         assert_eq!(st.item(items[0]).last_code, "10");
     }
 }
@@ -385,13 +385,13 @@ fn workers_refused_for_a_missing_company_go_back_when_it_is_accepted() {
     let suid = uscc(380);
     // The company goes first but is refused (a type code the platform does not have).
     st.store
-        .save_company(&Company {
+        .save_company(&checked_company(&Company {
             company_name: company.into(),
             legal_person: "负责人".into(),
             suid: suid.clone(),
             company_type: "XX".into(),
             ..Default::default()
-        })
+        }))
         .expect("company");
     let workers: Vec<i64> = (0..2)
         .map(|i| st.worker(&id_code(3800 + i), &format!("后补{i}"), company))
@@ -456,7 +456,7 @@ fn a_resent_departure_answered_47_is_done_and_a_first_send_47_is_not() {
     });
     let items = st
         .store
-        .record_departures(&ids[..1], "2026-11-28 18:00:00", 50)
+        .record_departures(&departure_batch(&ids[..1], "2026-11-28 18:00:00"), 50)
         .expect("leave");
     st.drain();
     assert_eq!(st.item(items[0]).state, ItemState::Retry);
@@ -474,7 +474,7 @@ fn a_resent_departure_answered_47_is_done_and_a_first_send_47_is_not() {
     // (say, from another station), but this station never sent it.
     let again = st
         .store
-        .record_departures(&ids[..1], "2026-11-29 18:00:00", 50)
+        .record_departures(&departure_batch(&ids[..1], "2026-11-28 19:00:00"), 50)
         .expect("leave");
     st.drain();
     assert_eq!(st.item(again[0]).state, ItemState::NeedsFix);
@@ -620,7 +620,10 @@ fn a_partial_answer_from_another_instance_keeps_its_code_and_words() {
     let mut st = Station::new(&fake.url());
     let items = st
         .store
-        .record_departures(&[id_code(4500), id_code(4501)], "2026-11-28 18:00:00", 50)
+        .record_departures(
+            &departure_batch(&[id_code(4500), id_code(4501)], "2026-11-28 18:00:00"),
+            50,
+        )
         .expect("leave");
     st.drain();
     let it = st.item(items[0]);

@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use common::ui::*;
 use common::*;
+use cwr_station::domain::PhotoKind;
+use cwr_station::domain::RecordState;
 use cwr_station::domain::Worker;
-use cwr_station::media::PhotoKind;
-use cwr_station::store::{ItemKind, RecordState, Store, WorkerPhotos};
+use cwr_station::store::{ItemKind, Store, WorkerPhotos};
 use cwr_station::ui::app::Screen;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -46,7 +47,7 @@ fn data_dir_with_general(dir: &Path) -> PathBuf {
         .into_iter()
         .find(|c| c.suid == GENERAL_SUID)
         .expect("demo company");
-    store.save_company(&general).expect("company");
+    store.save_company(&checked_company(&general)).expect("company");
     data
 }
 
@@ -75,7 +76,7 @@ fn a_company_is_added_under_a_superior_edited_and_removed() {
         .collect();
         store
             .save_worker(
-                &Worker::from_request(&worker_request(&id_code(431), "张三", NEW_NAME)),
+                &checked_worker(&Worker::from_request(&worker_request(&id_code(431), "张三", NEW_NAME))),
                 &photos,
             )
             .expect("worker");

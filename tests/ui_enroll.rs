@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 
 use common::ui::*;
 use common::*;
-use cwr_station::media::PhotoKind;
+use cwr_station::domain::PhotoKind;
+use cwr_station::domain::RecordState;
 use cwr_station::sim::{self, Faults, SimConfig};
-use cwr_station::store::{RecordState, Store};
+use cwr_station::store::Store;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
@@ -34,7 +35,7 @@ fn data_dir_with_companies(dir: &Path) -> PathBuf {
     let data = dir.join("data");
     let mut store = Store::open_in(&data).expect("store");
     for c in cwr_station::cli::demo_companies() {
-        store.save_company(&c).expect("company");
+        store.save_company(&checked_company(&c)).expect("company");
     }
     data
 }

@@ -9,9 +9,10 @@ use std::time::Duration;
 use common::ui::*;
 use common::*;
 use cwr_station::api::Secret;
+use cwr_station::domain::PhotoKind;
 use cwr_station::domain::Worker;
-use cwr_station::media::PhotoKind;
-use cwr_station::store::{ItemKind, ItemState, RecordState, Store, WorkerPhotos};
+use cwr_station::domain::{ItemState, RecordState};
+use cwr_station::store::{ItemKind, Store, WorkerPhotos};
 use cwr_station::ui::app::Screen;
 use cwr_station::ui::backend::Intent;
 use egui_kittest::Harness;
@@ -36,7 +37,10 @@ fn data_dir_with_worker(dir: &Path, id: &str, name: &str, company: &str) -> Path
     let data = dir.join("data");
     let mut store = Store::open_in(&data).expect("store");
     store
-        .save_worker(&Worker::from_request(&worker_request(id, name, company)), &photos())
+        .save_worker(
+            &checked_worker(&Worker::from_request(&worker_request(id, name, company))),
+            &photos(),
+        )
         .expect("worker");
     data
 }

@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use common::ui::*;
 use common::*;
+use cwr_station::domain::PhotoKind;
+use cwr_station::domain::RecordState;
 use cwr_station::domain::Worker;
-use cwr_station::media::PhotoKind;
-use cwr_station::store::{ItemKind, RecordState, Store, WorkerPhotos};
+use cwr_station::store::{ItemKind, Store, WorkerPhotos};
 use cwr_station::ui::app::Screen;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -39,11 +40,11 @@ fn data_dir_with_workers(dir: &Path, workers: &[(&str, &str, &str)]) -> PathBuf 
     let data = dir.join("data");
     let mut store = Store::open_in(&data).expect("store");
     for c in cwr_station::cli::demo_companies() {
-        store.save_company(&c).expect("company");
+        store.save_company(&checked_company(&c)).expect("company");
     }
     for (id, name, company) in workers {
         let w = Worker::from_request(&worker_request(id, name, company));
-        store.save_worker(&w, &photos()).expect("worker");
+        store.save_worker(&checked_worker(&w), &photos()).expect("worker");
     }
     data
 }
@@ -319,7 +320,7 @@ fn a_departure_the_platform_does_not_know_is_marked_for_a_fix_alone() {
         .find(|i| i.kind == ItemKind::Leave)
         .expect("leave item");
     let mut states = store.departures_of(leave.id).expect("departures");
-    states.sort();
+    states.sort_by(|x, y| x.0.cmp(&y.0));
     let mut expected = vec![
         (a.clone(), "sent"),
         (b.clone(), "sent"),

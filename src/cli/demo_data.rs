@@ -2,10 +2,10 @@
 //! and with `--sample` a few workers (one of them refused by the platform) so the roster
 //! and the queue have something to show.
 
-use crate::domain::{Company, Worker};
-use crate::media::PhotoKind;
+use crate::domain::{Company, PhotoKind, Worker};
 use crate::media::camera::{CameraProvider, SyntheticCameras};
-use crate::store::{Store, WorkerPhotos};
+use crate::station::Station;
+use crate::store::WorkerPhotos;
 
 pub fn demo_companies() -> Vec<Company> {
     vec![
@@ -30,15 +30,28 @@ pub fn demo_companies() -> Vec<Company> {
     ]
 }
 
+/// With `--sample`: a company whose type code the platform does not have, so the platform
+/// refuses it, and the worker who names it waits for it (47) in the queue.
+fn refused_company() -> Company {
+    Company {
+        company_name: "深圳市未登记劳务有限公司".into(),
+        legal_person: "周八".into(),
+        suid: "914403001000000147".into(),
+        company_type: "99".into(),
+        ..Default::default()
+    }
+}
+
 /// A valid ID number (Shenzhen Nanshan region) for a demo person.
 fn demo_id(birth: &str, seq: u32) -> String {
     let body = format!("440305{birth}{seq:03}");
     format!("{body}{}", crate::domain::id_check_char(&body))
 }
 
-/// Workers with photos from the synthetic camera; the last names a company the project does
-/// not have, so the platform refuses it and the queue shows what a refusal looks like.
-pub fn seed_sample_workers(store: &mut Store, job_name: &str) -> Result<(), String> {
+/// Workers with photos from the synthetic camera; the last names a company the platform
+/// refuses, so the queue shows what a refusal looks like.
+pub fn seed_sample_workers(station: &mut Station, job_name: &str) -> Result<(), String> {
+    station.save_company(refused_company()).map_err(|e| e.to_string())?;
     let cameras = SyntheticCameras::new();
     let id = cameras
         .list()
@@ -92,7 +105,7 @@ pub fn seed_sample_workers(store: &mut Store, job_name: &str) -> Result<(), Stri
             team_name: "木工一班".into(),
             ..Default::default()
         };
-        store.save_worker(&worker, &photos).map_err(|e| e.to_string())?;
+        station.enroll(worker, photos).map_err(|e| e.to_string())?;
     }
     Ok(())
 }

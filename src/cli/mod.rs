@@ -1,7 +1,9 @@
 //! The command line: the same library the window uses, for integrators and scripts.
 //!
 //! Exit codes: 0 the platform accepted everything; 1 the platform refused something;
-//! 2 invalid input (nothing stored, nothing sent); 3 the platform was not reached.
+//! 2 invalid input (nothing stored, nothing sent); 3 stored and queued, the platform was not
+//! reached (it goes out later); 4 a local failure (the store could not be opened or written,
+//! a full disk, a read-only data dir): nothing was stored.
 
 mod demo_data;
 mod platform_cmds;
@@ -25,6 +27,22 @@ pub enum Exit {
     Refused = 1,
     Invalid = 2,
     NotReached = 3,
+    LocalFailure = 4,
+}
+
+impl Exit {
+    /// Of two outcomes of one command, the one the clerk must hear about: a local failure over
+    /// invalid input over a refusal over "queued" over "accepted".
+    pub fn worse(self, other: Exit) -> Exit {
+        let rank = |e: Exit| match e {
+            Exit::Accepted => 0,
+            Exit::NotReached => 1,
+            Exit::Refused => 2,
+            Exit::Invalid => 3,
+            Exit::LocalFailure => 4,
+        };
+        if rank(other) > rank(self) { other } else { self }
+    }
 }
 
 #[derive(Debug, Parser)]

@@ -27,21 +27,9 @@ impl DictKind {
 
 /// A client for the configured platform, or the Chinese list of what is missing.
 pub fn client(ctx: &Context) -> Result<PlatformClient, String> {
-    let missing = ctx.config.missing_for_platform(&ctx.secret);
-    if !missing.is_empty() {
-        return Err(format!(
-            "还没有设置：{}。请在“设置”里填写，或用 --config / CWR_* 环境变量提供；试用请加 --demo 并先运行 `cwr-station sim`",
-            missing.join("、")
-        ));
-    }
     let clock = Arc::new(PlatformClock::new(clock::system_time()));
-    PlatformClient::new(
-        ctx.config.credentials(ctx.secret.clone()),
-        ctx.config.protocol.clone(),
-        clock,
-        ctx.config.timeouts(),
-    )
-    .map_err(|e| e.to_string())
+    crate::station::platform_client(&ctx.config, &ctx.secret, clock)
+        .map_err(|e| format!("{e}；也可以用 --config / CWR_* 环境变量提供；试用请加 --demo 并先运行 `cwr-station sim`"))
 }
 
 pub fn exit_for(err: &ApiError) -> Exit {
@@ -68,13 +56,7 @@ pub fn report_error(err: &ApiError) {
 /// Fetches a dictionary and refreshes the local cache; offline, prints the cache.
 pub fn dict(ctx: &Context, kind: DictKind, json: bool) -> Exit {
     let endpoint = kind.endpoint();
-    let mut store = match crate::store::Store::open_in(&ctx.data_dir) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            eprintln!("{e}");
-            None
-        }
-    };
+    let mut station = super::queue_cmds::open_station(ctx).ok();
     let fetched = client(ctx).map_err(|e| (e, Exit::Invalid)).and_then(|c| {
         let r = c.fetch_dictionary(endpoint).map_err(|e| {
             report_error(&e);
@@ -87,13 +69,10 @@ pub fn dict(ctx: &Context, kind: DictKind, json: bool) -> Exit {
     });
     let (entries, exit) = match fetched {
         Ok(entries) => {
-            if let Some(store) = store.as_mut() {
-                let saved = store
-                    .save_dictionary(endpoint, &entries, chrono::Utc::now())
-                    .and_then(|()| store.count_success(ctx.config.environment.label(), endpoint.name()));
-                if let Err(e) = saved {
-                    eprintln!("{e}");
-                }
+            if let Some(station) = station.as_mut()
+                && let Err(e) = station.save_dictionary(endpoint, &entries)
+            {
+                eprintln!("{e}");
             }
             (entries, Exit::Accepted)
         }
@@ -101,10 +80,14 @@ pub fn dict(ctx: &Context, kind: DictKind, json: bool) -> Exit {
             if !message.is_empty() {
                 eprintln!("{message}");
             }
-            match store.as_ref().and_then(|s| s.dictionary(endpoint).ok().flatten()) {
-                Some((entries, at)) if exit == Exit::NotReached => {
+            match station.as_ref().map(|s| s.store().dictionary(endpoint)) {
+                Some(Ok(Some((entries, at)))) if exit == Exit::NotReached => {
                     eprintln!("以下是本机缓存（{} 获取）", crate::api::beijing_timestamp(at));
                     (entries, exit)
+                }
+                Some(Err(e)) => {
+                    eprintln!("{e}");
+                    return exit;
                 }
                 _ => return exit,
             }
@@ -154,9 +137,9 @@ pub fn call(ctx: &Context, endpoint_name: &str, body_source: Option<&str>) -> Ex
             println!("{}", answer.raw_body);
             if answer.envelope.is_success() {
                 // Integrators run the platform's acceptance tests with `call`: count them.
-                let counted = crate::store::Store::open_in(&ctx.data_dir)
-                    .and_then(|store| store.count_success(ctx.config.environment.label(), endpoint.name()));
-                if let Err(e) = counted {
+                if let Ok(station) = super::queue_cmds::open_station(ctx)
+                    && let Err(e) = station.count_success(endpoint)
+                {
                     eprintln!("{e}");
                 }
                 Exit::Accepted

@@ -1,37 +1,79 @@
-//! Commands that go through the store and the outbox, exactly as the window does:
-//! register, leave, company add/remove, outbox list/drain/retry.
+//! Commands that go through the station, exactly as the window does: register, leave,
+//! company add/remove, outbox list/drain/retry. They parse their input, call the station's
+//! use case, drain what is due, and turn the outcome into an exit code.
 
-use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use base64::Engine;
 use serde_json::{Map, Value};
 
-use super::platform_cmds::client;
 use super::{Context, Exit};
-use crate::api::Endpoint;
 use crate::api::types::{AddCompany, RegisterEmployee};
-use crate::domain::company::CompanyRules;
-use crate::domain::worker::{PhotosPresent, WorkerRules, errors};
-use crate::domain::{Company, Problem, Severity, Worker};
-use crate::media::{PhotoKind, load_photo_file, normalize_photo};
-use crate::outbox::{DrainReport, SendSettings, Sender, SenderLock};
-use crate::store::{ItemState, ParkReason, Store, WorkerPhotos};
+use crate::api::{PlatformClock, clock};
+use crate::domain::ItemState;
+use crate::domain::{Company, PhotoKind, Problem, Severity, Worker, WorkerField};
+use crate::media::{load_photo_file, normalize_photo};
+use crate::outbox::{DrainReport, Sender, SenderLock};
+use crate::station::{Station, StationError, platform_client, send_settings};
+use crate::store::{OutboxItem, ParkReason, WorkerPhotos};
 
-pub fn open_store(ctx: &Context) -> Result<Store, Exit> {
-    Store::open_in(&ctx.data_dir).map_err(|e| {
-        eprintln!("{e}");
-        Exit::NotReached
-    })
+/// Opens the station over the data dir; a store that cannot be opened is a local failure.
+pub fn open_station(ctx: &Context) -> Result<Station, Exit> {
+    let clock = Arc::new(PlatformClock::new(clock::system_time()));
+    match Station::open(&ctx.data_dir, ctx.config.clone(), clock) {
+        Ok(station) => {
+            for w in station.warnings() {
+                eprintln!("注意：{w}");
+            }
+            Ok(station)
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            eprintln!("没有保存任何内容。");
+            Err(Exit::LocalFailure)
+        }
+    }
 }
 
-pub fn send_settings(ctx: &Context, client: &crate::api::PlatformClient) -> SendSettings {
-    SendSettings::for_client(client, &ctx.config.project_id, ctx.config.environment.label())
+/// The exit code for a use case that stored nothing, printing why.
+fn refused(e: StationError) -> Exit {
+    match e {
+        StationError::Worker(problems) => {
+            print_problems(&problems, |f| f.label());
+            eprintln!(
+                "人员资料有 {} 处错误：没有保存，也没有上传。请改正后重新执行。",
+                errors_in(&problems)
+            );
+            Exit::Invalid
+        }
+        StationError::Company(problems) => {
+            print_problems(&problems, |f| f.label());
+            eprintln!("单位资料有错误：没有保存，也没有上传。请改正后重新执行。");
+            Exit::Invalid
+        }
+        StationError::Refused(why) => {
+            for w in &why {
+                eprintln!("{w}");
+            }
+            eprintln!("没有保存，也没有上传：请改正后重新执行");
+            Exit::Invalid
+        }
+        StationError::Local(e) => {
+            eprintln!("{e}");
+            eprintln!("本机没能保存：没有排入上传队列。");
+            Exit::LocalFailure
+        }
+    }
+}
+
+fn errors_in<F>(problems: &[Problem<F>]) -> usize {
+    problems.iter().filter(|p| p.severity == Severity::Error).count()
 }
 
 /// Tries to deliver what is due. `None` when the platform cannot be tried (settings missing,
 /// or the window is sending right now): the records stay queued.
-pub fn drain_now(ctx: &Context, store: &mut Store, force: bool) -> Option<DrainReport> {
+pub fn drain_now(ctx: &Context, station: &mut Station) -> Option<DrainReport> {
     let lock = match SenderLock::try_acquire(&ctx.data_dir) {
         Ok(Some(lock)) => lock,
         Ok(None) => {
@@ -43,7 +85,7 @@ pub fn drain_now(ctx: &Context, store: &mut Store, force: bool) -> Option<DrainR
             return None;
         }
     };
-    let client = match client(ctx) {
+    let client = match platform_client(&ctx.config, &ctx.secret, Arc::clone(station.clock())) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");
@@ -51,20 +93,33 @@ pub fn drain_now(ctx: &Context, store: &mut Store, force: bool) -> Option<DrainR
             return None;
         }
     };
+    let settings = send_settings(&ctx.config, &client);
+    // The sender works on its own connection, as the window's does.
+    let mut store = match crate::store::Store::open_in(&ctx.data_dir) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return None;
+        }
+    };
     if let Err(e) = store.recover_interrupted_sends() {
         eprintln!("{e}");
     }
-    if force {
-        let _ = store.set_queue_paused(None);
-        let _ = store.retry_all_now();
-    }
-    let settings = send_settings(ctx, &client);
-    let report = Sender::new(store, &client, &settings).drain();
+    let report = Sender::new(&mut store, &client, &settings).drain();
     drop(lock);
+    if let Some(w) = client.clock().warning() {
+        eprintln!("{w}");
+    }
     match report {
         Ok(r) => {
             if let Some(p) = &r.paused {
                 eprintln!("上传已暂停：{p}");
+            }
+            if let Some(until) = r.waiting_until {
+                eprintln!(
+                    "连不上平台：队列暂停发送，{} 后再试（记录都已保存在本机）",
+                    crate::api::beijing_timestamp(until)
+                );
             }
             Some(r)
         }
@@ -76,70 +131,70 @@ pub fn drain_now(ctx: &Context, store: &mut Store, force: bool) -> Option<DrainR
 }
 
 /// The exit code for a set of items after a drain, printing what is not on the platform.
-fn exit_for_items(store: &Store, ids: &[i64]) -> Exit {
+fn exit_for_items(station: &Station, ids: &[i64]) -> Exit {
     let mut exit = Exit::Accepted;
     for id in ids {
-        let Ok(item) = store.outbox_item(*id) else { continue };
-        match item.state {
-            ItemState::Sent => println!("#{} {}：平台已接收", item.id, item.label),
-            ItemState::NeedsFix => {
-                println!(
-                    "#{} {}：平台拒绝（代码 {}）：{}",
-                    item.id, item.label, item.last_code, item.last_message
-                );
-                if !item.last_detail.is_empty() {
-                    println!("    平台附带的数据（原样）：{}", item.last_detail);
-                }
-                println!("    怎么办：{}", item.last_advice);
-                exit = Exit::Refused;
+        let item = match station.store().outbox_item(*id) {
+            Ok(item) => item,
+            Err(e) => {
+                eprintln!("{e}");
+                return Exit::LocalFailure;
             }
-            _ if item.park_reason == ParkReason::Settings => {
-                println!(
-                    "#{} {}：已保存在本机，等连接设置改正后上传（平台原话：代码 {}，{}）",
-                    item.id, item.label, item.last_code, item.last_message
-                );
-                println!("    怎么办：{}", item.last_advice);
-                if exit == Exit::Accepted {
-                    exit = Exit::NotReached;
-                }
-            }
-            state => {
-                println!(
-                    "#{} {}：{}，已保存在本机，联网后自动上传",
-                    item.id,
-                    item.label,
-                    state.label()
-                );
-                if !item.last_message.is_empty() {
-                    println!("    上次失败原因：{}", item.last_message);
-                }
-                if exit == Exit::Accepted {
-                    exit = Exit::NotReached;
-                }
-            }
-        }
+        };
+        exit = exit.worse(print_item(&item));
     }
     exit
 }
 
-fn print_problems(problems: &[Problem], label: impl Fn(&str) -> &'static str) {
+/// Prints one item's state for the clerk; returns what it means for the exit code.
+fn print_item(item: &OutboxItem) -> Exit {
+    match item.state {
+        ItemState::Sent => {
+            println!("#{} {}：平台已接收", item.id, item.label);
+            Exit::Accepted
+        }
+        ItemState::NeedsFix => {
+            println!(
+                "#{} {}：平台拒绝（代码 {}）：{}",
+                item.id, item.label, item.last_code, item.last_message
+            );
+            if !item.last_detail.is_empty() {
+                println!("    平台附带的数据（原样）：{}", item.last_detail);
+            }
+            println!("    怎么办：{}", item.last_advice);
+            Exit::Refused
+        }
+        _ if item.park_reason == ParkReason::Settings => {
+            println!(
+                "#{} {}：已保存在本机，等连接设置改正后上传（平台原话：代码 {}，{}）",
+                item.id, item.label, item.last_code, item.last_message
+            );
+            println!("    怎么办：{}", item.last_advice);
+            Exit::NotReached
+        }
+        state => {
+            println!(
+                "#{} {}：{}，已保存在本机，联网后自动上传",
+                item.id,
+                item.label,
+                state.label()
+            );
+            if !item.last_message.is_empty() {
+                println!("    上次失败原因：{}", item.last_message);
+            }
+            Exit::NotReached
+        }
+    }
+}
+
+fn print_problems<F: Copy>(problems: &[Problem<F>], label: impl Fn(F) -> &'static str) {
     for p in problems {
         let tag = if p.severity == Severity::Error {
             "错误"
         } else {
             "提醒"
         };
-        eprintln!("[{tag}] {}：{}", label(&p.field), p.message);
-    }
-}
-
-fn photo_field_kind(field: &str) -> Option<PhotoKind> {
-    match field {
-        "id_photo" => Some(PhotoKind::IdPortrait),
-        "facephoto" => Some(PhotoKind::Face),
-        "idphoto_scan" => Some(PhotoKind::IdScanFront),
-        "idphoto_scan2" => Some(PhotoKind::IdScanBack),
-        _ => None,
+        eprintln!("[{tag}] {}：{}", label(p.field), p.message);
     }
 }
 
@@ -158,35 +213,8 @@ fn load_photo_value(value: &str, kind: PhotoKind, ctx: &Context, base: &Path) ->
             .map_err(|_| format!("{label}：既不是 @文件路径，也不是 Base64 图片"))?;
         normalize_photo(&bytes, budget).map_err(|e| format!("{label}：{e}"))?
     };
+    crate::media::check_min_size(kind, photo.width, photo.height).map_err(|e| e.to_string())?;
     Ok(photo.jpeg)
-}
-
-pub fn worker_rules(ctx: &Context, store: &Store, id_code: &str) -> WorkerRules {
-    let codes = |e| store.dictionary_codes(e).unwrap_or_default();
-    let companies: HashSet<String> = store
-        .companies()
-        .map(|cs| {
-            cs.into_iter()
-                .filter(|c| !c.removing)
-                .map(|c| c.company.company_name)
-                .collect()
-        })
-        .unwrap_or_default();
-    let locked = crate::domain::parse_id_number(id_code)
-        .ok()
-        .and_then(|id| store.worker(&id.code).ok().flatten())
-        .map(|r| r.locked_category)
-        .filter(|c| !c.is_empty());
-    WorkerRules {
-        today: crate::api::beijing_date(chrono::Utc::now()),
-        age_rules: ctx.config.age_rules.clone(),
-        emp_categories: codes(Endpoint::DictListEmpCategory),
-        job_types: codes(Endpoint::DictListJobTypeName),
-        job_names: codes(Endpoint::DictListJobName),
-        companies,
-        locked_category: locked,
-        blacklist: HashSet::new(),
-    }
 }
 
 /// Reads a JSON object from `file`, saying in Chinese what is wrong with it otherwise.
@@ -220,23 +248,24 @@ pub fn register(ctx: &Context, file: &Path) -> Exit {
     };
     let base = file.parent().unwrap_or(Path::new("."));
     let mut photos = WorkerPhotos::new();
-    let mut problems = Vec::new();
-    for field in ["id_photo", "facephoto", "idphoto_scan", "idphoto_scan2"] {
-        let Some(kind) = photo_field_kind(field) else { continue };
-        match map.remove(field) {
-            Some(Value::String(v)) if !v.trim().is_empty() => match load_photo_value(&v, kind, ctx, base) {
+    let mut bad_photos = Vec::new();
+    for field in WorkerField::PHOTOS {
+        let Some(kind) = field.photo_kind() else { continue };
+        if let Some(Value::String(v)) = map.remove(field.key())
+            && !v.trim().is_empty()
+        {
+            match load_photo_value(&v, kind, ctx, base) {
                 Ok(jpeg) => {
                     photos.insert(kind, jpeg);
                 }
-                Err(e) => problems.push(Problem {
-                    field: field.into(),
+                Err(e) => bad_photos.push(Problem {
+                    field,
                     message: e,
                     severity: Severity::Error,
                 }),
-            },
-            _ => {}
+            }
         }
-        map.insert(field.into(), Value::String(String::new()));
+        map.insert(field.key().into(), Value::String(String::new()));
     }
     map.entry("Project_ID")
         .or_insert_with(|| Value::String(ctx.config.project_id.clone()));
@@ -247,89 +276,39 @@ pub fn register(ctx: &Context, file: &Path) -> Exit {
             return Exit::Invalid;
         }
     };
-    let worker = Worker::from_request(&request).normalized();
-    let Ok(mut store) = open_store(ctx) else {
-        return Exit::NotReached;
-    };
-    // Re-enrolling keeps the photos already on file unless new ones are given.
-    let on_file = store.worker_photos(&worker.id_code).unwrap_or_default();
-    let has = |k: PhotoKind| photos.contains_key(&k) || on_file.contains_key(&k);
-    let present = PhotosPresent {
-        id_photo: has(PhotoKind::IdPortrait),
-        facephoto: has(PhotoKind::Face),
-        idphoto_scan: has(PhotoKind::IdScanFront),
-        idphoto_scan2: has(PhotoKind::IdScanBack),
-    };
-    let rules = worker_rules(ctx, &store, &worker.id_code);
-    problems.extend(worker.validate(present, &rules));
-    print_problems(&problems, crate::domain::worker::field_label);
-    if errors(&problems).next().is_some() {
-        eprintln!(
-            "人员资料有 {} 处错误：没有保存，也没有上传。请改正后重新执行。",
-            errors(&problems).count()
-        );
+    if !bad_photos.is_empty() {
+        print_problems(&bad_photos, |f| f.label());
+        eprintln!("照片有问题：没有保存，也没有上传。请改正后重新执行。");
         return Exit::Invalid;
     }
-    let item = match store.save_worker(&worker, &photos) {
-        Ok(id) => id,
-        Err(e) => {
-            eprintln!("{e}");
-            return Exit::NotReached;
-        }
+    let Ok(mut station) = open_station(ctx) else {
+        return Exit::LocalFailure;
     };
+    let enrolled = match station.enroll(Worker::from_request(&request), photos) {
+        Ok(e) => e,
+        Err(e) => return refused(e),
+    };
+    print_problems(&enrolled.warnings, |f| f.label());
     println!(
-        "已保存：{}（{}），队列 #{item}",
-        worker.emp_name,
-        crate::domain::mask_id(&worker.id_code)
+        "已保存：{}（{}），队列 #{}",
+        request.emp_name.trim(),
+        crate::domain::mask_id(&enrolled.id_code),
+        enrolled.item_id
     );
-    drain_now(ctx, &mut store, false);
-    exit_for_items(&store, &[item])
+    drain_now(ctx, &mut station);
+    exit_for_items(&station, &[enrolled.item_id])
 }
 
 pub fn leave(ctx: &Context, id_codes: &[String], exit_time: Option<&str>) -> Exit {
-    let mut ids = Vec::new();
-    let mut bad = false;
-    for raw in id_codes {
-        match crate::domain::parse_id_number(raw) {
-            Ok(id) => ids.push(id.code),
-            Err(e) => {
-                eprintln!("{raw}：{e}");
-                bad = true;
-            }
-        }
-    }
-    let exit_time = match exit_time {
-        Some(t) => match chrono::NaiveDateTime::parse_from_str(t.trim(), "%Y-%m-%d %H:%M:%S") {
-            Ok(_) => t.trim().to_string(),
-            Err(_) => {
-                eprintln!("离场时间格式不对：{t}。请写成 \"2026-11-28 17:30:00\"");
-                bad = true;
-                String::new()
-            }
-        },
-        None => crate::api::beijing_timestamp(chrono::Utc::now()),
+    let Ok(mut station) = open_station(ctx) else {
+        return Exit::LocalFailure;
     };
-    if ids.is_empty() && !bad {
-        eprintln!("请至少给出一个身份证号码");
-        bad = true;
-    }
-    if bad {
-        eprintln!("没有保存，也没有上传：请改正后重新执行");
-        return Exit::Invalid;
-    }
-    ids.dedup();
-    let Ok(mut store) = open_store(ctx) else {
-        return Exit::NotReached;
-    };
-    let items = match store.record_departures(&ids, &exit_time, ctx.config.leave_batch_size) {
+    let items = match station.leave(id_codes, exit_time) {
         Ok(items) => items,
-        Err(e) => {
-            eprintln!("{e}");
-            return Exit::NotReached;
-        }
+        Err(e) => return refused(e),
     };
-    drain_now(ctx, &mut store, false);
-    exit_for_items(&store, &items)
+    drain_now(ctx, &mut station);
+    exit_for_items(&station, &items)
 }
 
 pub fn company_add(ctx: &Context, file: &Path) -> Exit {
@@ -340,85 +319,53 @@ pub fn company_add(ctx: &Context, file: &Path) -> Exit {
     map.entry("Project_ID")
         .or_insert_with(|| Value::String(ctx.config.project_id.clone()));
     numbers_as_text(&mut map);
-    let value = Value::Object(map);
-    let request: AddCompany = match serde_json::from_value(value) {
+    let request: AddCompany = match serde_json::from_value(Value::Object(map)) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("单位资料缺少必填字段或格式不对：{e}");
             return Exit::Invalid;
         }
     };
-    let company = Company::from_request(&request).normalized();
-    let Ok(mut store) = open_store(ctx) else {
-        return Exit::NotReached;
+    let Ok(mut station) = open_station(ctx) else {
+        return Exit::LocalFailure;
     };
-    let rules = CompanyRules {
-        company_types: store.dictionary_codes(Endpoint::GetCompanyType).unwrap_or_default(),
-        project_suids: store
-            .companies()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|c| !c.removing)
-            .map(|c| c.company.suid)
-            .collect(),
-    };
-    let problems = company.validate(&rules);
-    print_problems(&problems, crate::domain::company::company_field_label);
-    if problems.iter().any(|p| p.severity == Severity::Error) {
-        eprintln!("单位资料有错误：没有保存，也没有上传。请改正后重新执行。");
-        return Exit::Invalid;
-    }
-    let item = match store.save_company(&company) {
+    let item = match station.save_company(Company::from_request(&request)) {
         Ok(id) => id,
-        Err(e) => {
-            eprintln!("{e}");
-            return Exit::NotReached;
-        }
+        Err(e) => return refused(e),
     };
-    drain_now(ctx, &mut store, false);
-    exit_for_items(&store, &[item])
+    drain_now(ctx, &mut station);
+    exit_for_items(&station, &[item])
 }
 
 pub fn company_remove(ctx: &Context, suid: &str, name: &str) -> Exit {
-    let suid = match crate::domain::validate_uscc(suid) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("统一社会信用代码：{e}");
-            return Exit::Invalid;
-        }
+    let Ok(mut station) = open_station(ctx) else {
+        return Exit::LocalFailure;
     };
-    if name.trim().is_empty() {
-        eprintln!("请给出单位全称（--name）");
-        return Exit::Invalid;
+    let removal = match station.remove_company(suid, name) {
+        Ok(r) => r,
+        Err(e) => return refused(e),
+    };
+    if removal.workers_still_naming > 0 {
+        eprintln!(
+            "提醒：本机还有 {} 名在场人员属于“{}”：移除后他们再上传会被平台拒绝",
+            removal.workers_still_naming,
+            name.trim()
+        );
     }
-    let Ok(mut store) = open_store(ctx) else {
-        return Exit::NotReached;
-    };
-    if let Ok(n) = store.workers_in_company(name.trim())
-        && n > 0
-    {
-        eprintln!("提醒：本机还有 {n} 名在场人员属于“{}”", name.trim());
-    }
-    let item = match store.remove_company(&suid, name.trim()) {
-        Ok(id) => id,
-        Err(e) => {
-            eprintln!("{e}");
-            return Exit::NotReached;
-        }
-    };
-    drain_now(ctx, &mut store, false);
-    exit_for_items(&store, &[item])
+    drain_now(ctx, &mut station);
+    exit_for_items(&station, &[removal.item_id])
 }
 
 pub fn outbox_list(ctx: &Context, json: bool) -> Exit {
-    let Ok(store) = open_store(ctx) else {
-        return Exit::NotReached;
+    let Ok(station) = open_station(ctx) else {
+        return Exit::LocalFailure;
     };
-    let items = match store.outbox_items(true) {
-        Ok(i) => i,
-        Err(e) => {
+    let store = station.store();
+    let (items, counts, paused) = match (store.outbox_items(true), store.outbox_counts(), store.queue_paused()) {
+        (Ok(i), Ok(c), Ok(p)) => (i, c, p),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
             eprintln!("{e}");
-            return Exit::NotReached;
+            return Exit::LocalFailure;
         }
     };
     if json {
@@ -426,55 +373,56 @@ pub fn outbox_list(ctx: &Context, json: bool) -> Exit {
             Ok(t) => println!("{t}"),
             Err(e) => eprintln!("{e}"),
         }
-    } else {
-        if let Ok(Some(p)) = store.queue_paused() {
-            println!("上传已暂停：{p}");
-        }
-        for i in &items {
-            let next = i
-                .next_attempt_at
-                .map(|t| format!("，下次 {}", crate::api::beijing_timestamp(t)))
-                .unwrap_or_default();
-            println!(
-                "#{}\t{}\t{}\t尝试 {} 次{next}",
-                i.id,
-                i.label,
-                i.state.label(),
-                i.attempts
-            );
-            if i.state != ItemState::Sent && !i.last_message.is_empty() {
-                println!(
-                    "\t平台/网络：{}（代码 {}）",
-                    i.last_message,
-                    if i.last_code.is_empty() { "-" } else { &i.last_code }
-                );
-                println!("\t怎么办：{}", i.last_advice);
+        return Exit::Accepted;
+    }
+    if let Some(p) = paused {
+        println!("上传已暂停：{p}");
+    }
+    for i in &items {
+        let next = i
+            .next_attempt_at
+            .map(|t| format!("，下次 {}", crate::api::beijing_timestamp(t)))
+            .unwrap_or_default();
+        println!(
+            "#{}\t{}\t{}\t尝试 {} 次{next}",
+            i.id,
+            i.label,
+            i.state.label(),
+            i.attempts
+        );
+        if i.state != ItemState::Sent && !i.last_message.is_empty() {
+            let code = if i.last_code.is_empty() { "-" } else { &i.last_code };
+            println!("\t平台/网络：{}（代码 {code}）", i.last_message);
+            if !i.last_detail.is_empty() {
+                println!("\t平台附带的数据（原样）：{}", i.last_detail);
             }
-        }
-        if let Ok(c) = store.outbox_counts() {
-            println!(
-                "共 {} 条：待上传 {}，等待重试 {}，需处理 {}，已上传 {}",
-                items.len(),
-                c.waiting + c.sending,
-                c.retry,
-                c.needs_fix,
-                c.sent
-            );
+            println!("\t怎么办：{}", i.last_advice);
         }
     }
+    println!(
+        "共 {} 条：待上传 {}，等待重试 {}，需处理 {}，已上传 {}",
+        items.len(),
+        counts.waiting + counts.sending,
+        counts.retry,
+        counts.needs_fix,
+        counts.sent
+    );
     Exit::Accepted
 }
 
 pub fn outbox_drain(ctx: &Context) -> Exit {
-    let Ok(mut store) = open_store(ctx) else {
-        return Exit::NotReached;
+    let Ok(mut station) = open_station(ctx) else {
+        return Exit::LocalFailure;
     };
-    let report = drain_now(ctx, &mut store, true);
-    let counts = match store.outbox_counts() {
+    if let Err(e) = station.retry_all() {
+        return refused(e);
+    }
+    let report = drain_now(ctx, &mut station);
+    let counts = match station.store().outbox_counts() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");
-            return Exit::NotReached;
+            return Exit::LocalFailure;
         }
     };
     if let Some(r) = &report {
@@ -500,14 +448,12 @@ pub fn outbox_drain(ctx: &Context) -> Exit {
 }
 
 pub fn outbox_retry(ctx: &Context, id: i64) -> Exit {
-    let Ok(mut store) = open_store(ctx) else {
-        return Exit::NotReached;
+    let Ok(mut station) = open_station(ctx) else {
+        return Exit::LocalFailure;
     };
-    if let Err(e) = store.retry_now(id) {
-        eprintln!("{e}");
-        return Exit::Invalid;
+    if let Err(e) = station.retry(id) {
+        return refused(e);
     }
-    let _ = store.set_queue_paused(None);
-    drain_now(ctx, &mut store, false);
-    exit_for_items(&store, &[id])
+    drain_now(ctx, &mut station);
+    exit_for_items(&station, &[id])
 }

@@ -51,23 +51,25 @@ pub fn demo(sample: bool) -> Exit {
         ..Default::default()
     };
     config.protocol = sim_config.protocol.clone();
-    match crate::store::Store::open_in(&data_dir) {
-        Ok(mut store) => {
+    let clock = std::sync::Arc::new(crate::api::PlatformClock::new(crate::api::clock::system_time()));
+    match crate::station::Station::open(&data_dir, config.clone(), clock) {
+        Ok(mut station) => {
             for c in demo_companies() {
-                if let Err(e) = store.save_company(&c) {
+                if let Err(e) = station.save_company(c) {
                     eprintln!("{e}");
                 }
             }
             if sample {
                 // The first trade of the simulator's dictionary (木工).
-                if let Err(e) = super::demo_data::seed_sample_workers(&mut store, "7D4DDE53D08D97CF7FFBB561D1E17624") {
+                if let Err(e) = super::demo_data::seed_sample_workers(&mut station, "7D4DDE53D08D97CF7FFBB561D1E17624")
+                {
                     eprintln!("示例人员没有建立：{e}");
                 }
             }
         }
         Err(e) => {
             eprintln!("{e}");
-            return Exit::NotReached;
+            return Exit::LocalFailure;
         }
     }
     println!(

@@ -1,10 +1,11 @@
 //! A participating company (参建单位) of the project, as AddCompany carries it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Problem, Severity};
+use super::text::text_problem;
+use super::{Problem, Severity, Validated};
 use crate::api::types::AddCompany;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,25 +31,113 @@ pub struct Company {
     pub company_type: String,
 }
 
-pub fn company_field_label(field: &str) -> &'static str {
-    match field {
-        "company_name" => "单位名称",
-        "short_name" => "单位简称",
-        "capital" => "注册资金（万元）",
-        "legal_person" => "法定代表人",
-        "suid" => "统一社会信用代码",
-        "bank_open" => "基本账户开户银行",
-        "bank_num" => "基本账户银行账号",
-        "address" => "单位地址",
-        "contacts" => "联系人",
-        "mobile_phone" => "联系电话",
-        "email" => "电子邮箱",
-        "postcode" => "邮编",
-        "suid_superior" => "上级单位",
-        "company_type" => "单位类型",
-        _ => "其它",
+/// The company's fields, each named once: label, AddCompany key, whether required, longest
+/// text, and where it lives in [`Company`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum CompanyField {
+    CompanyName,
+    ShortName,
+    Suid,
+    LegalPerson,
+    Capital,
+    CompanyType,
+    SuidSuperior,
+    BankOpen,
+    BankNum,
+    Address,
+    Contacts,
+    MobilePhone,
+    Email,
+    Postcode,
+}
+
+macro_rules! company_fields {
+    ($field:expr, $c:expr, $($borrow:tt)+) => {
+        match $field {
+            CompanyField::CompanyName => $($borrow)+ $c.company_name,
+            CompanyField::ShortName => $($borrow)+ $c.short_name,
+            CompanyField::Suid => $($borrow)+ $c.suid,
+            CompanyField::LegalPerson => $($borrow)+ $c.legal_person,
+            CompanyField::Capital => $($borrow)+ $c.capital,
+            CompanyField::CompanyType => $($borrow)+ $c.company_type,
+            CompanyField::SuidSuperior => $($borrow)+ $c.suid_superior,
+            CompanyField::BankOpen => $($borrow)+ $c.bank_open,
+            CompanyField::BankNum => $($borrow)+ $c.bank_num,
+            CompanyField::Address => $($borrow)+ $c.address,
+            CompanyField::Contacts => $($borrow)+ $c.contacts,
+            CompanyField::MobilePhone => $($borrow)+ $c.mobile_phone,
+            CompanyField::Email => $($borrow)+ $c.email,
+            CompanyField::Postcode => $($borrow)+ $c.postcode,
+        }
+    };
+}
+
+impl CompanyField {
+    /// In the order of the business licence, as the form shows them.
+    pub const ALL: [CompanyField; 14] = [
+        CompanyField::CompanyName,
+        CompanyField::ShortName,
+        CompanyField::Suid,
+        CompanyField::LegalPerson,
+        CompanyField::Capital,
+        CompanyField::CompanyType,
+        CompanyField::SuidSuperior,
+        CompanyField::BankOpen,
+        CompanyField::BankNum,
+        CompanyField::Address,
+        CompanyField::Contacts,
+        CompanyField::MobilePhone,
+        CompanyField::Email,
+        CompanyField::Postcode,
+    ];
+
+    pub fn label(self) -> &'static str {
+        self.spec().0
+    }
+
+    /// The AddCompany key.
+    pub fn key(self) -> &'static str {
+        self.spec().1
+    }
+
+    pub fn required(self) -> bool {
+        self.spec().2
+    }
+
+    /// The longest text the field takes, in characters.
+    pub fn max_chars(self) -> usize {
+        self.spec().3
+    }
+
+    fn spec(self) -> (&'static str, &'static str, bool, usize) {
+        match self {
+            CompanyField::CompanyName => ("单位名称", "Company_Name", true, 100),
+            CompanyField::ShortName => ("单位简称", "Short_Name", false, 50),
+            CompanyField::Suid => ("统一社会信用代码", "SUID", true, 18),
+            CompanyField::LegalPerson => ("法定代表人", "Legal_Person", true, 50),
+            CompanyField::Capital => ("注册资金（万元）", "Capital", false, 20),
+            CompanyField::CompanyType => ("单位类型", "Type", false, 20),
+            CompanyField::SuidSuperior => ("上级单位", "Suid_Superior", false, 18),
+            CompanyField::BankOpen => ("基本账户开户银行", "Bank_Open", false, 100),
+            CompanyField::BankNum => ("基本账户银行账号", "Bank_Num", false, 40),
+            CompanyField::Address => ("单位地址", "Address", false, 200),
+            CompanyField::Contacts => ("联系人", "Contacts", false, 50),
+            CompanyField::MobilePhone => ("联系电话", "Mobile_Phone", false, 30),
+            CompanyField::Email => ("电子邮箱", "Email", false, 100),
+            CompanyField::Postcode => ("邮编", "Postcode", false, 6),
+        }
+    }
+
+    pub fn text(self, c: &Company) -> &String {
+        company_fields!(self, c, &)
+    }
+
+    pub fn text_mut(self, c: &mut Company) -> &mut String {
+        company_fields!(self, c, &mut)
     }
 }
+
+pub type CompanyProblem = Problem<CompanyField>;
 
 #[derive(Debug, Clone, Default)]
 pub struct CompanyRules {
@@ -56,11 +145,14 @@ pub struct CompanyRules {
     pub company_types: HashSet<String>,
     /// SUIDs of the companies already on the project.
     pub project_suids: HashSet<String>,
+    /// Names of the project's companies → their SUID: two companies under one name would make
+    /// a worker's 所属单位 mean either.
+    pub names_in_use: HashMap<String, String>,
 }
 
-fn error(field: &str, message: impl Into<String>) -> Problem {
+fn error(field: CompanyField, message: impl Into<String>) -> CompanyProblem {
     Problem {
-        field: field.to_string(),
+        field,
         message: message.into(),
         severity: Severity::Error,
     }
@@ -69,52 +161,48 @@ fn error(field: &str, message: impl Into<String>) -> Problem {
 impl Company {
     pub fn normalized(&self) -> Company {
         let mut c = self.clone();
-        for f in [
-            &mut c.company_name,
-            &mut c.short_name,
-            &mut c.capital,
-            &mut c.legal_person,
-            &mut c.suid,
-            &mut c.bank_open,
-            &mut c.bank_num,
-            &mut c.address,
-            &mut c.contacts,
-            &mut c.mobile_phone,
-            &mut c.email,
-            &mut c.postcode,
-            &mut c.suid_superior,
-            &mut c.company_type,
-        ] {
-            *f = f.trim().to_string();
+        for f in CompanyField::ALL {
+            let text = f.text_mut(&mut c);
+            *text = text.trim().to_string();
         }
         c.suid = c.suid.to_uppercase();
         c.suid_superior = c.suid_superior.to_uppercase();
         c
     }
 
-    pub fn validate(&self, rules: &CompanyRules) -> Vec<Problem> {
+    pub fn validate(&self, rules: &CompanyRules) -> Vec<CompanyProblem> {
+        use CompanyField as F;
         let c = self.normalized();
         let mut out = Vec::new();
-        for (field, value) in [
-            ("company_name", &c.company_name),
-            ("legal_person", &c.legal_person),
-            ("suid", &c.suid),
-        ] {
+        for field in CompanyField::ALL {
+            let value = field.text(&c);
             if value.is_empty() {
-                out.push(error(field, format!("请填写{}", company_field_label(field))));
+                if field.required() {
+                    out.push(error(field, format!("请填写{}", field.label())));
+                }
+            } else if let Some(p) = text_problem(field.label(), value, field.max_chars()) {
+                out.push(error(field, p));
             }
         }
         if !c.suid.is_empty()
             && let Err(e) = super::validate_uscc(&c.suid)
         {
-            out.push(error("suid", e));
+            out.push(error(F::Suid, e));
+        }
+        if let Some(other) = rules.names_in_use.get(&c.company_name)
+            && *other != c.suid
+        {
+            out.push(error(
+                F::CompanyName,
+                "本项目已有同名单位：单位名称要与营业执照一致，请核对",
+            ));
         }
         if !c.suid_superior.is_empty() {
             if c.suid_superior == c.suid {
-                out.push(error("suid_superior", "上级单位不能是本单位自己：请另选或留空"));
+                out.push(error(F::SuidSuperior, "上级单位不能是本单位自己：请另选或留空"));
             } else if !rules.project_suids.contains(&c.suid_superior) {
                 out.push(error(
-                    "suid_superior",
+                    F::SuidSuperior,
                     "上级单位必须已添加到本项目：请先添加上级单位，或从列表中选择",
                 ));
             }
@@ -124,12 +212,12 @@ impl Company {
             && !rules.company_types.contains(&c.company_type)
         {
             out.push(error(
-                "company_type",
+                F::CompanyType,
                 format!("单位类型代码 {} 不在平台字典中：请从列表中选择", c.company_type),
             ));
         }
         if !c.capital.is_empty() && c.capital.parse::<f64>().map(|v| v < 0.0).unwrap_or(true) {
-            out.push(error("capital", "注册资金请填数字（单位：万元）"));
+            out.push(error(F::Capital, "注册资金请填数字（单位：万元）"));
         }
         if !c.mobile_phone.is_empty()
             && !c
@@ -137,7 +225,7 @@ impl Company {
                 .chars()
                 .all(|ch| ch.is_ascii_digit() || "-+ ()".contains(ch))
         {
-            out.push(error("mobile_phone", "联系电话只能包含数字和“-”"));
+            out.push(error(F::MobilePhone, "联系电话只能包含数字和“-”"));
         }
         if !c.email.is_empty() {
             let ok = c
@@ -145,13 +233,22 @@ impl Company {
                 .split_once('@')
                 .is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !d.starts_with('.'));
             if !ok {
-                out.push(error("email", "电子邮箱格式不对，例如 name@example.com"));
+                out.push(error(F::Email, "电子邮箱格式不对，例如 name@example.com"));
             }
         }
         if !c.postcode.is_empty() && (c.postcode.len() != 6 || !c.postcode.chars().all(|ch| ch.is_ascii_digit())) {
-            out.push(error("postcode", "邮编是 6 位数字"));
+            out.push(error(F::Postcode, "邮编是 6 位数字"));
         }
         out
+    }
+
+    /// The company, normalised, when nothing blocks it: the only way into the store.
+    pub fn into_validated(self, rules: &CompanyRules) -> Result<Validated<Company>, Vec<CompanyProblem>> {
+        let problems = self.validate(rules);
+        if problems.iter().any(|p| p.severity == Severity::Error) {
+            return Err(problems);
+        }
+        Ok(Validated::new(self.normalized()))
     }
 
     pub fn to_request(&self, project_id: &str) -> AddCompany {

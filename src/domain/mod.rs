@@ -1,25 +1,35 @@
-//! Pure domain rules: identity numbers, company codes, form fields, ethnic groups.
-//! No I/O here, so every rule is unit-tested and shared by the form, the CLI and the
-//! platform simulator. All messages are Chinese and tell the clerk what to do.
+//! Pure domain rules: identity numbers, company codes, form fields, ethnic groups, the plain
+//! states of a record. No I/O here, so every rule is unit-tested and shared by the form, the
+//! commands and the platform simulator. All messages are Chinese and tell the clerk what to do.
 
 pub mod company;
+pub mod departure;
 pub mod ethnic;
 pub mod fields;
 pub mod idcard;
+mod photo_kind;
+pub mod status;
+pub mod text;
 pub mod uscc;
 pub mod worker;
+mod worker_field;
 
-pub use company::Company;
+pub use company::{Company, CompanyField, CompanyProblem, CompanyRules};
+pub use departure::{CompanyRemoval, DepartureBatch, check_exit_time};
 pub use ethnic::{ETHNIC_GROUPS, ethnic_code, is_ethnic_name};
 pub use fields::{AgeRules, IdValidity, PassPeriod, check_age, parse_id_validity, parse_pass_period, validate_mobile};
 pub use idcard::{IdNumber, Sex, age_on, check_char as id_check_char, mask_id, parse_id_number};
+pub use photo_kind::PhotoKind;
+pub use status::{DepartureState, ItemState, RecordState};
 pub use uscc::{uscc_check_char, validate_uscc};
-pub use worker::Worker;
+pub use worker::{PhotosPresent, Worker, WorkerProblem, WorkerRules};
+pub use worker_field::WorkerField;
 
-/// One finding about one field, for the form and the CLI.
+/// One finding about one field (a [`WorkerField`] or a [`CompanyField`]), for the forms and
+/// the commands.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Problem {
-    pub field: String,
+pub struct Problem<F> {
+    pub field: F,
     pub message: String,
     pub severity: Severity,
 }
@@ -28,4 +38,30 @@ pub struct Problem {
 pub enum Severity {
     Error,
     Warning,
+}
+
+/// A record that passed every check that blocks. The store takes only these, so no caller
+/// can put an unchecked worker, company or departure into the queue. Only this module's
+/// checks make one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Validated<T> {
+    value: T,
+}
+
+impl<T> Validated<T> {
+    /// Private to the domain: the checks are the only way to a `Validated`.
+    fn new(value: T) -> Validated<T> {
+        Validated { value }
+    }
+
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+}
+
+impl<T> std::ops::Deref for Validated<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
 }

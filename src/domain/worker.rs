@@ -1,13 +1,14 @@
 //! A worker as the clerk enters it, and the checks the form and the commands run before
 //! anything is stored or sent.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::fields::{AgeRules, check_age};
-use super::{Problem, Severity};
+use super::text::text_problem;
+use super::{PhotoKind, Problem, Severity, Validated, WorkerField};
 use crate::api::types::RegisterEmployee;
 
 /// Every RegisterEmployee field, as text the clerk typed or picked (codes for dictionary
@@ -53,6 +54,32 @@ pub struct PhotosPresent {
     pub idphoto_scan2: bool,
 }
 
+impl PhotosPresent {
+    pub fn of(kinds: impl IntoIterator<Item = PhotoKind>) -> PhotosPresent {
+        let mut p = PhotosPresent::default();
+        for k in kinds {
+            match k {
+                PhotoKind::IdPortrait => p.id_photo = true,
+                PhotoKind::Face => p.facephoto = true,
+                PhotoKind::IdScanFront => p.idphoto_scan = true,
+                PhotoKind::IdScanBack => p.idphoto_scan2 = true,
+                PhotoKind::Site => {}
+            }
+        }
+        p
+    }
+
+    fn has(&self, kind: PhotoKind) -> bool {
+        match kind {
+            PhotoKind::IdPortrait => self.id_photo,
+            PhotoKind::Face => self.facephoto,
+            PhotoKind::IdScanFront => self.idphoto_scan,
+            PhotoKind::IdScanBack => self.idphoto_scan2,
+            PhotoKind::Site => true,
+        }
+    }
+}
+
 /// What the checks compare against: today's date, the site's rules, the cached
 /// dictionaries and the project's companies. Empty sets mean "not known, don't check".
 #[derive(Debug, Clone, Default)]
@@ -67,81 +94,36 @@ pub struct WorkerRules {
     pub companies: HashSet<String>,
     /// Set when re-enrolling: the personnel type the platform already has.
     pub locked_category: Option<String>,
-    pub blacklist: HashSet<String>,
+    /// The project's blacklist: ID number → reason.
+    pub blacklist: HashMap<String, String>,
 }
 
-/// Chinese label of each field, for the form and for error lists.
-pub fn field_label(field: &str) -> &'static str {
-    match field {
-        "id_code" => "身份证号码",
-        "emp_name" => "姓名",
-        "emp_phone" => "手机号",
-        "emp_nativeplace" => "身份证地址",
-        "emp_nation" => "民族",
-        "pass_period" => "通行时段",
-        "match_flag" => "人证比对",
-        "emp_company" => "所属单位",
-        "emp_category" => "人员类型",
-        "emp_dept" => "所属部门",
-        "job_typename" => "工种/岗位类别",
-        "job_name" => "工种名称",
-        "contract_status" => "合同办理",
-        "id_agency" => "签发机关",
-        "id_validdate" => "有效期限",
-        "emp_bankname" => "开户银行",
-        "emp_cardnum" => "银行账号",
-        "job_dept" => "现工作部门",
-        "team_name" => "班组",
-        "id_photo" => "身份证芯片照片",
-        "facephoto" => "人脸照片",
-        "idphoto_scan" => "身份证正面",
-        "idphoto_scan2" => "身份证反面",
-        _ => "其它",
-    }
-}
+pub type WorkerProblem = Problem<WorkerField>;
 
-fn error(field: &str, message: impl Into<String>) -> Problem {
+fn error(field: WorkerField, message: impl Into<String>) -> WorkerProblem {
     Problem {
-        field: field.to_string(),
+        field,
         message: message.into(),
         severity: Severity::Error,
     }
 }
 
-fn warning(field: &str, message: impl Into<String>) -> Problem {
+fn warning(field: WorkerField, message: impl Into<String>) -> WorkerProblem {
     Problem {
-        field: field.to_string(),
+        field,
         message: message.into(),
         severity: Severity::Warning,
     }
 }
 
 impl Worker {
-    /// Trims every field and normalises what has one right form (ID number, phone).
+    /// Trims every field and normalises what has one right form (ID number, phone, dates).
     pub fn normalized(&self) -> Worker {
         let mut w = self.clone();
-        for f in [
-            &mut w.id_code,
-            &mut w.emp_name,
-            &mut w.emp_phone,
-            &mut w.emp_nativeplace,
-            &mut w.emp_nation,
-            &mut w.pass_period,
-            &mut w.match_flag,
-            &mut w.emp_company,
-            &mut w.emp_category,
-            &mut w.emp_dept,
-            &mut w.job_typename,
-            &mut w.job_name,
-            &mut w.contract_status,
-            &mut w.id_agency,
-            &mut w.id_validdate,
-            &mut w.emp_bankname,
-            &mut w.emp_cardnum,
-            &mut w.job_dept,
-            &mut w.team_name,
-        ] {
-            *f = f.trim().to_string();
+        for f in WorkerField::ALL {
+            if let Some(text) = f.text_mut(&mut w) {
+                *text = text.trim().to_string();
+            }
         }
         if let Ok(id) = super::parse_id_number(&w.id_code) {
             w.id_code = id.code;
@@ -162,98 +144,93 @@ impl Worker {
     }
 
     /// Every problem with this worker, errors and warnings, each naming its field.
-    pub fn validate(&self, photos: PhotosPresent, rules: &WorkerRules) -> Vec<Problem> {
+    pub fn validate(&self, photos: PhotosPresent, rules: &WorkerRules) -> Vec<WorkerProblem> {
         let w = self.normalized();
         let mut out = Vec::new();
-        let required = [
-            ("id_code", &w.id_code),
-            ("emp_name", &w.emp_name),
-            ("emp_phone", &w.emp_phone),
-            ("emp_nativeplace", &w.emp_nativeplace),
-            ("emp_nation", &w.emp_nation),
-            ("pass_period", &w.pass_period),
-            ("match_flag", &w.match_flag),
-            ("emp_company", &w.emp_company),
-            ("emp_category", &w.emp_category),
-            ("job_typename", &w.job_typename),
-            ("job_name", &w.job_name),
-            ("contract_status", &w.contract_status),
-            ("id_agency", &w.id_agency),
-            ("id_validdate", &w.id_validdate),
-        ];
-        for (field, value) in required {
-            if value.is_empty() {
-                out.push(error(field, format!("请填写{}", field_label(field))));
-            }
-        }
-        for (field, present) in [
-            ("id_photo", photos.id_photo),
-            ("facephoto", photos.facephoto),
-            ("idphoto_scan", photos.idphoto_scan),
-            ("idphoto_scan2", photos.idphoto_scan2),
-        ] {
-            if !present {
-                out.push(error(field, format!("还缺{}：请拍照或选择文件", field_label(field))));
+        for field in WorkerField::ALL {
+            match (field.text(&w), field.photo_kind()) {
+                (Some(value), _) => {
+                    if value.is_empty() {
+                        if field.required() {
+                            out.push(error(field, format!("请填写{}", field.label())));
+                        }
+                    } else if let Some(p) = text_problem(field.label(), value, field.max_chars()) {
+                        out.push(error(field, p));
+                    }
+                }
+                (None, Some(kind)) if !photos.has(kind) => {
+                    out.push(error(field, format!("还缺{}：请拍照或选择文件", field.label())));
+                }
+                _ => {}
             }
         }
         let today = rules.today;
         if !w.id_code.is_empty() {
             match super::parse_id_number(&w.id_code) {
                 Ok(id) => {
-                    out.extend(id.warnings().into_iter().map(|m| warning("id_code", m)));
+                    out.extend(id.warnings().into_iter().map(|m| warning(WorkerField::IdCode, m)));
                     let age = super::age_on(id.birth_date, today);
                     out.extend(check_age(age, id.sex, &rules.age_rules));
-                    if rules.blacklist.contains(&id.code) {
+                    if let Some(reason) = rules.blacklist.get(&id.code) {
+                        let why = if reason.trim().is_empty() {
+                            String::new()
+                        } else {
+                            format!("（{}）", reason.trim())
+                        };
                         out.push(error(
-                            "id_code",
-                            "此人在本项目黑名单中，不能登记：如有疑问请联系项目管理人员",
+                            WorkerField::IdCode,
+                            format!("此人在本项目黑名单中{why}，不能登记：如有疑问请联系项目管理人员"),
                         ));
                     }
                 }
-                Err(e) => out.push(error("id_code", e)),
+                Err(e) => out.push(error(WorkerField::IdCode, e)),
             }
-        }
-        if w.emp_name.chars().count() > 50 {
-            out.push(error("emp_name", "姓名太长：请按身份证填写"));
         }
         if !w.emp_phone.is_empty()
             && let Err(e) = super::validate_mobile(&w.emp_phone)
         {
-            out.push(error("emp_phone", e));
+            out.push(error(WorkerField::EmpPhone, e));
         }
         if !w.emp_nation.is_empty() && !super::is_ethnic_name(&w.emp_nation) {
             out.push(error(
-                "emp_nation",
+                WorkerField::EmpNation,
                 format!("“{}”不是身份证上的民族名称：请从列表中选择", w.emp_nation),
             ));
         }
         if !w.pass_period.is_empty()
             && let Err(e) = super::parse_pass_period(&w.pass_period, today)
         {
-            out.push(error("pass_period", e));
+            out.push(error(WorkerField::PassPeriod, e));
         }
         if !w.match_flag.is_empty() && w.match_flag != "Y" && w.match_flag != "N" {
-            out.push(error("match_flag", "人证比对只能是“Y”（一致）或“N”（不一致）"));
+            out.push(error(
+                WorkerField::MatchFlag,
+                "人证比对只能是“Y”（一致）或“N”（不一致）",
+            ));
         }
         if !w.contract_status.is_empty() && w.contract_status != "1" && w.contract_status != "0" {
-            out.push(error("contract_status", "合同办理只能是“1”（已签）或“0”（未签）"));
+            out.push(error(
+                WorkerField::ContractStatus,
+                "合同办理只能是“1”（已签）或“0”（未签）",
+            ));
         }
         if !w.id_validdate.is_empty() {
             match super::parse_id_validity(&w.id_validdate) {
                 Ok(v) if v.is_expired(today) => out.push(warning(
-                    "id_validdate",
+                    WorkerField::IdValiddate,
                     "身份证已过有效期：请让工人出示有效证件，确认后才能继续登记",
                 )),
                 Ok(_) => {}
-                Err(e) => out.push(error("id_validdate", e)),
+                Err(e) => out.push(error(WorkerField::IdValiddate, e)),
             }
         }
-        for (field, value, known, what) in [
-            ("emp_category", &w.emp_category, &rules.emp_categories, "人员类型"),
-            ("job_typename", &w.job_typename, &rules.job_types, "工种/岗位类别"),
-            ("job_name", &w.job_name, &rules.job_names, "工种名称"),
+        for (field, known, what) in [
+            (WorkerField::EmpCategory, &rules.emp_categories, "人员类型"),
+            (WorkerField::JobTypename, &rules.job_types, "工种/岗位类别"),
+            (WorkerField::JobName, &rules.job_names, "工种名称"),
         ] {
-            if !value.is_empty() && !known.is_empty() && !known.contains(value.as_str()) {
+            let value = field.text(&w).map(String::as_str).unwrap_or_default();
+            if !value.is_empty() && !known.is_empty() && !known.contains(value) {
                 out.push(error(
                     field,
                     format!("{what}代码 {value} 不在平台字典中：请从列表中重新选择（或先刷新字典）"),
@@ -262,7 +239,7 @@ impl Worker {
         }
         if !w.emp_company.is_empty() && !rules.companies.is_empty() && !rules.companies.contains(&w.emp_company) {
             out.push(error(
-                "emp_company",
+                WorkerField::EmpCompany,
                 format!(
                     "“{}”不是本项目的参建单位：请从列表选择，或先在“参建单位”里添加",
                     w.emp_company
@@ -274,11 +251,25 @@ impl Worker {
             && &w.emp_category != locked
         {
             out.push(error(
-                "emp_category",
+                WorkerField::EmpCategory,
                 "人员类型上传后不允许变更：平台不接受修改，请保持原来的人员类型",
             ));
         }
         out
+    }
+
+    /// The worker, normalised, when nothing blocks it: the only way into the store. The
+    /// warnings (expired card, age) come along for the caller to show; the errors otherwise.
+    pub fn into_validated(
+        self,
+        photos: PhotosPresent,
+        rules: &WorkerRules,
+    ) -> Result<(Validated<Worker>, Vec<WorkerProblem>), Vec<WorkerProblem>> {
+        let problems = self.validate(photos, rules);
+        if errors(&problems).next().is_some() {
+            return Err(problems);
+        }
+        Ok((Validated::new(self.normalized()), problems))
     }
 
     /// The RegisterEmployee body, photos given as raw Base64 JPEG.
@@ -340,6 +331,6 @@ impl Worker {
 }
 
 /// Only the errors, for "can this be submitted".
-pub fn errors(problems: &[Problem]) -> impl Iterator<Item = &Problem> {
+pub fn errors<F>(problems: &[Problem<F>]) -> impl Iterator<Item = &Problem<F>> {
     problems.iter().filter(|p| p.severity == Severity::Error)
 }

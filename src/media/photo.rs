@@ -38,36 +38,7 @@ const SHRINK_FACTOR: f32 = 0.75;
 /// A photo smaller than this is useless for identification; give up instead.
 const MIN_LONG_SIDE: u32 = 64;
 
-/// What a photo is used for; decides its size budget and how the UI names it.
-/// `Ord` so callers can key ordered maps (the outbox keeps photos in a `BTreeMap`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
-pub enum PhotoKind {
-    Face,
-    IdPortrait,
-    IdScanFront,
-    IdScanBack,
-    Site,
-}
-
-impl PhotoKind {
-    pub const ALL: [PhotoKind; 5] = [
-        PhotoKind::Face,
-        PhotoKind::IdPortrait,
-        PhotoKind::IdScanFront,
-        PhotoKind::IdScanBack,
-        PhotoKind::Site,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            PhotoKind::Face => "人脸照片",
-            PhotoKind::IdPortrait => "身份证芯片照片",
-            PhotoKind::IdScanFront => "身份证正面扫描件",
-            PhotoKind::IdScanBack => "身份证反面扫描件",
-            PhotoKind::Site => "现场照片",
-        }
-    }
-}
+use crate::domain::PhotoKind;
 
 /// Size limits per kind in KB (1 KB = 1024 bytes of JPEG, before Base64).
 /// `#[serde(default)]` so an older settings file missing a field keeps the platform default.
@@ -149,6 +120,45 @@ pub enum PhotoError {
     Io(String),
     #[error("照片无法压缩到平台允许的大小：请换一张背景简单、清晰的照片重试")]
     CannotFitBudget,
+    #[error(
+        "{what}太小（{width}×{height} 像素，至少要 {min}×{min}）：看不清脸，平台无法比对，请靠近一些重新拍照或换一张清楚的照片"
+    )]
+    TooSmall {
+        what: &'static str,
+        width: u32,
+        height: u32,
+        min: u32,
+    },
+}
+
+/// Refuses a photo too small for its use (a face under 100×100 px cannot be compared).
+pub fn check_min_size(kind: PhotoKind, width: u32, height: u32) -> Result<(), PhotoError> {
+    let min = kind.min_side_px();
+    if width < min || height < min {
+        return Err(PhotoError::TooSmall {
+            what: kind.label(),
+            width,
+            height,
+            min,
+        });
+    }
+    Ok(())
+}
+
+/// Width and height from an image's header, without decoding the pixels.
+pub fn image_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()?
+        .into_dimensions()
+        .ok()
+}
+
+/// Normalises a photo for `kind`: its budget from `budgets`, and its smallest allowed size.
+pub fn normalize_for(kind: PhotoKind, bytes: &[u8], budgets: &PhotoBudgets) -> Result<NormalizedPhoto, PhotoError> {
+    let photo = normalize_photo(bytes, budgets.bytes_for(kind))?;
+    check_min_size(kind, photo.width, photo.height)?;
+    Ok(photo)
 }
 
 /// Reads a photo file and normalises it. The size is checked from metadata first so a

@@ -17,9 +17,10 @@ use super::retry::{Backoff, Decision, Outcome, decide};
 use crate::api::envelope::{CODE_NOT_FOUND, CODE_PARTIAL};
 use crate::api::types::{LeaveItem, ProjectRemoveCompany, RegisterAnswer, UserLeaveProject};
 use crate::api::{ApiError, Endpoint, LeaveOutcome, PlatformClient, explain_code};
+use crate::domain::PhotoKind;
+use crate::domain::RecordState;
 use crate::domain::{Company, mask_id};
-use crate::media::PhotoKind;
-use crate::store::{ItemKind, LastRefusal, OutboxItem, ParkReason, Parking, RecordState, Store, StoreError};
+use crate::store::{ItemKind, LastRefusal, OutboxItem, ParkReason, Parking, Store, StoreError};
 
 /// Only one sender per data dir, across processes (the window and `outbox drain`).
 #[derive(Debug)]
@@ -85,12 +86,18 @@ pub struct DrainReport {
     pub blocked: usize,
     /// Items that went back to the queue because the settings changed.
     pub requeued: usize,
+    /// The network failed as a whole: the queue waits until then before trying again.
+    pub waiting_until: Option<chrono::DateTime<Utc>>,
+    /// The pass ended early because the sender was asked to stop.
+    pub stopped: bool,
 }
 
 pub struct Sender<'a> {
     store: &'a mut Store,
     client: &'a PlatformClient,
     settings: &'a SendSettings,
+    /// Set by the last attempt when it failed without reaching the platform's envelope.
+    network_failed: bool,
 }
 
 /// How an attempt ended when the platform did not simply accept it.
@@ -132,17 +139,31 @@ impl<'a> Sender<'a> {
             store,
             client,
             settings,
+            network_failed: false,
         }
     }
 
     /// Sends every due item once (those failing transiently are rescheduled, not retried here).
     pub fn drain(&mut self) -> Result<DrainReport, StoreError> {
+        self.drain_until(&|| false)
+    }
+
+    /// Like [`drain`](Self::drain), checking `stop` before every item. A failure to reach the
+    /// platform ends the pass and makes the whole queue wait (circuit breaker): against a
+    /// platform that accepts connections and never answers, one call times out, not ten.
+    pub fn drain_until(&mut self, stop: &dyn Fn() -> bool) -> Result<DrainReport, StoreError> {
         let mut report = DrainReport {
             requeued: self.store.requeue_after_settings_change(&self.settings.fingerprint)?,
             ..DrainReport::default()
         };
         if let Some(reason) = self.store.queue_paused()? {
             report.paused = Some(reason);
+            return Ok(report);
+        }
+        if let Some((until, _)) = self.store.breaker()?
+            && until > Utc::now()
+        {
+            report.waiting_until = Some(until);
             return Ok(report);
         }
         if self.settings.project_id.trim().is_empty() {
@@ -165,8 +186,22 @@ impl<'a> Sender<'a> {
             }
             report.blocked = blocked;
             let Some(item) = next else { break };
+            if stop() {
+                report.stopped = true;
+                break;
+            }
             report.attempted += 1;
-            match self.send_item(&item)? {
+            self.network_failed = false;
+            let decision = match self.send_item(&item) {
+                Ok(d) => d,
+                Err(e) => {
+                    // A store failure after mark_sending: the item goes back at once, not at
+                    // the next start of the program.
+                    let _ = self.store.release_sending(item.id);
+                    return Err(e);
+                }
+            };
+            match decision {
                 Decision::Done => report.sent += 1,
                 Decision::RetryAfterSecs(_) => report.retry += 1,
                 Decision::NeedsFix => report.needs_fix += 1,
@@ -175,6 +210,18 @@ impl<'a> Sender<'a> {
                     break;
                 }
             }
+            if self.network_failed {
+                let failures = self.store.breaker()?.map_or(0, |(_, n)| n) + 1;
+                let secs = self.settings.backoff.delay_secs(failures, fastrand::f64());
+                let until = Utc::now() + Duration::seconds(secs as i64);
+                self.store.open_breaker(until, failures)?;
+                report.waiting_until = Some(until);
+                break;
+            }
+            self.store.reset_breaker()?;
+        }
+        if let Some(ms) = self.client.clock().offset_ms() {
+            self.store.remember_clock_offset_ms(ms)?;
         }
         Ok(report)
     }
@@ -291,6 +338,7 @@ impl<'a> Sender<'a> {
     }
 
     fn record_failure(&mut self, item: &OutboxItem, attempts: u32, err: &ApiError) -> Result<Decision, StoreError> {
+        self.network_failed = !matches!(err, ApiError::Platform(_) | ApiError::Invalid(_));
         let maybe_delivered = item.maybe_delivered || err.may_have_been_processed();
         if err.may_have_been_processed() && !item.maybe_delivered {
             self.store.mark_maybe_delivered(item.id)?;

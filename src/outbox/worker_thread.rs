@@ -1,8 +1,11 @@
-//! The window's sender: one thread that owns its own store connection and the lock, drains
-//! when woken or when the next retry is due, and reports back. The UI never waits on it.
+//! The window's sender: one thread that owns its own store connection and the queue lock,
+//! drains when woken or when the next retry (or the network wait) is due, and reports back.
+//! The UI never waits on it: stopping it never takes longer than [`STOP_WAIT`], whatever the
+//! network is doing (a call in flight is abandoned to finish on its own).
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -16,26 +19,29 @@ use crate::store::Store;
 pub enum SenderCommand {
     /// Something was queued, or the network may be back: look now.
     Wake,
-    /// The clerk pressed 立即重试 on one item.
-    RetryNow(i64),
-    /// Everything scheduled goes now (the clerk pressed 全部重试).
-    RetryAll,
-    /// New settings: new client, and the pause (26) is lifted.
+    /// New settings: the next item goes with the new client (the one in flight finishes
+    /// with the old one). Changed settings also lift a settings pause (see the sender).
     Reconfigure(Arc<PlatformClient>, SendSettings),
     Stop,
 }
 
 #[derive(Debug, Clone)]
 pub enum SenderEvent {
-    /// The queue changed; the report of the drain that changed it.
+    /// The queue may have changed; the report of the drain.
     Drained(DrainReport),
     /// Another process (e.g. `outbox drain`) holds the queue.
     Busy,
     Failed(String),
 }
 
+/// Longest wait for the thread when stopping: closing the window or saving the settings must
+/// finish promptly even with a call hanging on a dead network.
+pub const STOP_WAIT: Duration = Duration::from_millis(1500);
+
 pub struct SenderHandle {
     tx: mpsc::Sender<SenderCommand>,
+    stop: Arc<AtomicBool>,
+    done: Receiver<()>,
     join: Option<JoinHandle<()>>,
 }
 
@@ -45,14 +51,29 @@ impl SenderHandle {
         let _ = self.tx.send(cmd);
     }
 
+    /// A handle for waking this sender from elsewhere (the station, after it queued something).
+    pub fn commands(&self) -> mpsc::Sender<SenderCommand> {
+        self.tx.clone()
+    }
+
+    /// Asks the thread to stop and waits at most [`STOP_WAIT`]. A thread still in a call is
+    /// left to finish it and exit; its item stays "sending" and is sent again at the next
+    /// start (every write is an upsert or answered 48).
     pub fn stop(mut self) {
         self.shutdown();
     }
 
     fn shutdown(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
         let _ = self.tx.send(SenderCommand::Stop);
-        if let Some(j) = self.join.take() {
-            let _ = j.join();
+        let Some(join) = self.join.take() else { return };
+        match self.done.recv_timeout(STOP_WAIT) {
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => {
+                let _ = join.join();
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                tracing::warn!("sender busy with a call; leaving it to finish on its own");
+            }
         }
     }
 }
@@ -73,11 +94,17 @@ pub fn spawn_sender(
     on_event: Box<dyn Fn(SenderEvent) + Send>,
 ) -> SenderHandle {
     let (tx, rx) = mpsc::channel();
+    let (done_tx, done) = mpsc::channel();
+    let stop = Arc::new(AtomicBool::new(false));
+    let thread_stop = Arc::clone(&stop);
     let join = std::thread::Builder::new()
         .name("outbox-sender".into())
-        .spawn(move || run(data_dir, client, settings, rx, on_event))
+        .spawn(move || {
+            run(data_dir, client, settings, rx, &thread_stop, on_event);
+            let _ = done_tx.send(());
+        })
         .ok();
-    SenderHandle { tx, join }
+    SenderHandle { tx, stop, done, join }
 }
 
 fn run(
@@ -85,6 +112,7 @@ fn run(
     mut client: Arc<PlatformClient>,
     mut settings: SendSettings,
     rx: Receiver<SenderCommand>,
+    stop: &AtomicBool,
     on_event: Box<dyn Fn(SenderEvent) + Send>,
 ) {
     let mut store = match Store::open_in(&data_dir) {
@@ -92,7 +120,11 @@ fn run(
         Err(e) => return on_event(SenderEvent::Failed(e.to_string())),
     };
     let mut lock = None;
+    let stopping = || stop.load(Ordering::SeqCst);
     loop {
+        if stopping() {
+            return;
+        }
         if lock.is_none() {
             match SenderLock::try_acquire(&data_dir) {
                 Ok(Some(l)) => {
@@ -107,36 +139,35 @@ fn run(
             }
         }
         if lock.is_some() {
-            match Sender::new(&mut store, &client, &settings).drain() {
+            match Sender::new(&mut store, &client, &settings).drain_until(&stopping) {
                 Ok(report) => on_event(SenderEvent::Drained(report)),
                 Err(e) => on_event(SenderEvent::Failed(e.to_string())),
             }
         }
-        let wait = match store.next_retry_at() {
-            Ok(Some(at)) => (at - Utc::now()).num_milliseconds().clamp(50, IDLE_SECS as i64 * 1000) as u64,
-            _ => IDLE_SECS * 1000,
-        };
-        match rx.recv_timeout(Duration::from_millis(wait)) {
+        let wait_ms = next_look_ms(&store);
+        match rx.recv_timeout(Duration::from_millis(wait_ms)) {
             Ok(SenderCommand::Wake) | Err(RecvTimeoutError::Timeout) => {}
-            Ok(SenderCommand::RetryNow(id)) => {
-                if let Err(e) = store.retry_now(id) {
-                    on_event(SenderEvent::Failed(e.to_string()));
-                }
-            }
-            Ok(SenderCommand::RetryAll) => {
-                let _ = store.set_queue_paused(None);
-                if let Err(e) = store.retry_all_now() {
-                    on_event(SenderEvent::Failed(e.to_string()));
-                }
-            }
             Ok(SenderCommand::Reconfigure(c, s)) => {
                 client = c;
                 settings = s;
-                if let Err(e) = store.set_queue_paused(None) {
-                    on_event(SenderEvent::Failed(e.to_string()));
-                }
             }
             Ok(SenderCommand::Stop) | Err(RecvTimeoutError::Disconnected) => return,
         }
+    }
+}
+
+/// How long to sleep: until the next scheduled retry or the end of the network wait,
+/// whichever is later when both are set, never longer than [`IDLE_SECS`].
+fn next_look_ms(store: &Store) -> u64 {
+    let now = Utc::now();
+    let retry = store.next_retry_at().ok().flatten();
+    let breaker = store.breaker().ok().flatten().map(|(until, _)| until);
+    let at = match (retry, breaker) {
+        (Some(r), Some(b)) => Some(r.max(b)),
+        (r, b) => r.or(b),
+    };
+    match at {
+        Some(at) => (at - now).num_milliseconds().clamp(50, IDLE_SECS as i64 * 1000) as u64,
+        None => IDLE_SECS * 1000,
     }
 }

@@ -1,13 +1,13 @@
 //! The project's companies (参建单位).
 
 use chrono::Utc;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
 use super::outbox::{ItemKind, enqueue_in, ids_where, requeue_dependents_in};
-use super::workers::{RecordState, finish_item};
+use super::workers::finish_item;
 use super::{Result, Store, StoreError, audit_in, timestamp};
-use crate::domain::Company;
+use crate::domain::{Company, CompanyRemoval, RecordState, Validated};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CompanyRecord {
@@ -21,11 +21,11 @@ pub struct CompanyRecord {
 
 impl Store {
     /// Stores the company and queues AddCompany (an upsert keyed by SUID), in one transaction.
-    pub fn save_company(&mut self, company: &Company) -> Result<i64> {
-        let c = company.normalized();
+    pub fn save_company(&mut self, company: &Validated<Company>) -> Result<i64> {
+        let c: &Company = company;
         let data = serde_json::to_string(&c).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let now = timestamp(Utc::now());
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO companies (suid, company_name, data, sync_state, updated_at) VALUES (?1, ?2, ?3, 'pending', ?4)
              ON CONFLICT (suid) DO UPDATE SET company_name = excluded.company_name, data = excluded.data,
@@ -49,9 +49,10 @@ impl Store {
     }
 
     /// Queues ProjectRemoveCompany; the company stays listed (marked) until the platform agrees.
-    pub fn remove_company(&mut self, suid: &str, company_name: &str) -> Result<i64> {
+    pub fn remove_company(&mut self, removal: &Validated<CompanyRemoval>) -> Result<i64> {
+        let (suid, company_name) = (removal.suid.as_str(), removal.company_name.as_str());
         let now = timestamp(Utc::now());
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let known = tx
             .execute(
                 "UPDATE companies SET removed = 1, sync_state = 'pending', sync_message = '', updated_at = ?2 WHERE suid = ?1",
@@ -136,7 +137,7 @@ impl Store {
     }
 
     pub fn mark_company_sent(&mut self, item_id: i64, suid: &str, removed: bool) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if removed {
             tx.execute("DELETE FROM companies WHERE suid = ?1 AND removed = 1", [suid])?;
         } else {

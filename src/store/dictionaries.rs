@@ -2,7 +2,7 @@
 //! differ between instances, so they are never hard-coded, and offline the cache serves.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::{Result, Store, parse_timestamp, timestamp};
 use crate::api::Endpoint;
@@ -11,7 +11,7 @@ use crate::api::types::DictEntry;
 impl Store {
     /// Replaces the cached copy of one dictionary.
     pub fn save_dictionary(&mut self, kind: Endpoint, entries: &[DictEntry], fetched_at: DateTime<Utc>) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute("DELETE FROM dictionary_entries WHERE kind = ?1", [kind.name()])?;
         for (i, e) in entries.iter().enumerate() {
             tx.execute(

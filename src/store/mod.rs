@@ -2,6 +2,7 @@
 //! photos, departures, attendance logs, the outbox and an audit trail. Every platform write
 //! enters the outbox in the same transaction as the record it belongs to.
 
+mod blacklist;
 mod companies;
 mod dictionaries;
 pub mod outbox;
@@ -12,11 +13,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+pub use blacklist::BlacklistEntry;
 pub use companies::CompanyRecord;
-pub use outbox::{ItemKind, ItemState, LastRefusal, OutboxCounts, OutboxItem, ParkReason, Parking};
-pub use workers::{RecordState, WorkerPhotos, WorkerRecord, WorkerRow};
+pub use outbox::{ItemKind, LastRefusal, OutboxCounts, OutboxItem, ParkReason, Parking};
+pub use workers::{WorkerPhotos, WorkerRecord, WorkerRow};
 
 pub const DB_FILE: &str = "station.sqlite";
 
@@ -96,7 +98,7 @@ impl Store {
             });
         }
         for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = self.conn.transaction()?;
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;
@@ -196,15 +198,24 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = Store::open_in(dir.path()).expect("open");
         let mut ids = Vec::new();
-        for suid in ["A1", "A2", "A3", "A4"] {
+        let suids: Vec<String> = (1..=4)
+            .map(|i| {
+                let body = format!("9144030010000000{i}");
+                format!("{body}{}", crate::domain::uscc_check_char(&body).expect("digits"))
+            })
+            .collect();
+        for suid in &suids {
             let c = crate::domain::Company {
-                suid: suid.into(),
-                company_name: suid.into(),
+                suid: suid.clone(),
+                company_name: format!("单位{suid}"),
+                legal_person: "甲".into(),
                 ..Default::default()
-            };
+            }
+            .into_validated(&crate::domain::CompanyRules::default())
+            .expect("valid");
             ids.push(store.save_company(&c).expect("save"));
         }
-        for (id, suid) in ids.iter().zip(["A1", "A2", "A3"]) {
+        for (id, suid) in ids.iter().zip(&suids[..3]) {
             store.mark_company_sent(*id, suid, false).expect("sent");
         }
         let recent: Vec<i64> = store

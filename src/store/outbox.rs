@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::{Result, Store, StoreError, parse_timestamp, timestamp};
+use crate::domain::ItemState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -33,58 +34,6 @@ impl ItemKind {
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
-    }
-}
-
-/// Plain states the clerk can understand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemState {
-    /// 待上传
-    Waiting,
-    /// 上传中
-    Sending,
-    /// 已上传
-    Sent,
-    /// 等待重试 (with `next_attempt_at`)
-    Retry,
-    /// 需处理 (with the platform's code and message)
-    NeedsFix,
-}
-
-impl ItemState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ItemState::Waiting => "waiting",
-            ItemState::Sending => "sending",
-            ItemState::Sent => "sent",
-            ItemState::Retry => "retry",
-            ItemState::NeedsFix => "needs_fix",
-        }
-    }
-    pub fn parse(s: &str) -> Option<ItemState> {
-        [
-            ItemState::Waiting,
-            ItemState::Sending,
-            ItemState::Sent,
-            ItemState::Retry,
-            ItemState::NeedsFix,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            ItemState::Waiting => "待上传",
-            ItemState::Sending => "上传中",
-            ItemState::Sent => "已上传",
-            ItemState::Retry => "等待重试",
-            ItemState::NeedsFix => "需处理",
-        }
-    }
-    /// Not yet on the platform, and still expected to get there.
-    pub fn is_open(self) -> bool {
-        !matches!(self, ItemState::Sent)
     }
 }
 
@@ -495,6 +444,46 @@ impl Store {
             )?;
         }
         Ok(n)
+    }
+
+    /// An item a failed pass left "sending" goes back to waiting at once (not at next start).
+    pub fn release_sending(&self, id: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE outbox SET state = 'waiting', maybe_delivered = 1, updated_at = ?2 WHERE id = ?1 AND state = 'sending'",
+            params![id, timestamp(Utc::now())],
+        )?;
+        Ok(())
+    }
+
+    /// When the network failed as a whole, the queue waits until then (a circuit breaker:
+    /// backoff for the queue, not per record). `None` when closed.
+    pub fn breaker(&self) -> Result<Option<(DateTime<Utc>, u32)>> {
+        let until = self.setting("breaker_until")?.as_deref().and_then(parse_timestamp);
+        let failures = self
+            .setting("breaker_failures")?
+            .and_then(|f| f.parse().ok())
+            .unwrap_or(0);
+        Ok(until.map(|u| (u, failures)))
+    }
+
+    pub fn open_breaker(&self, until: DateTime<Utc>, failures: u32) -> Result<()> {
+        self.set_setting("breaker_until", Some(&timestamp(until)))?;
+        self.set_setting("breaker_failures", Some(&failures.to_string()))
+    }
+
+    /// The platform answered (or the clerk asked for a try now).
+    pub fn reset_breaker(&self) -> Result<()> {
+        self.set_setting("breaker_until", None)?;
+        self.set_setting("breaker_failures", None)
+    }
+
+    /// The platform's clock minus this PC's, as last learned.
+    pub fn clock_offset_ms(&self) -> Result<Option<i64>> {
+        Ok(self.setting("clock_offset_ms")?.and_then(|v| v.parse().ok()))
+    }
+
+    pub fn remember_clock_offset_ms(&self, ms: i64) -> Result<()> {
+        self.set_setting("clock_offset_ms", Some(&ms.to_string()))
     }
 
     /// The refusal before this one (for telling a settings problem: the same words for

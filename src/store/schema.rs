@@ -113,4 +113,14 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE outbox ADD COLUMN last_detail TEXT NOT NULL DEFAULT '';
     CREATE INDEX outbox_park ON outbox (park_reason, state);
     "#,
+    // v3: the project's blacklist (every change goes to the audit trail as well).
+    r#"
+    CREATE TABLE blacklist (
+        id_code   TEXT PRIMARY KEY,
+        name      TEXT NOT NULL DEFAULT '',
+        reason    TEXT NOT NULL DEFAULT '',
+        added_by  TEXT NOT NULL DEFAULT '',
+        added_at  TEXT NOT NULL
+    );
+    "#,
 ];

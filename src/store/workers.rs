@@ -3,55 +3,13 @@
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
 use super::outbox::{ItemKind, enqueue_in, ids_where, insert_in, requeue_dependents_in};
 use super::{Result, Store, StoreError, audit_in, timestamp};
 use crate::api::types::{LeaveFailure, RegisterAnswer};
-use crate::domain::{Worker, mask_id};
-use crate::media::PhotoKind;
-
-/// Where a record stands with the platform, in the clerk's words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RecordState {
-    /// 待上传: queued, sending or waiting to retry.
-    Pending,
-    /// 已上传
-    Sent,
-    /// 需处理: the platform refused it; the reason is in `sync_message`.
-    NeedsFix,
-    /// 已离场 (departure accepted by the platform).
-    Departed,
-}
-
-impl RecordState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RecordState::Pending => "pending",
-            RecordState::Sent => "sent",
-            RecordState::NeedsFix => "needs_fix",
-            RecordState::Departed => "departed",
-        }
-    }
-    pub fn parse(s: &str) -> RecordState {
-        match s {
-            "sent" => RecordState::Sent,
-            "needs_fix" => RecordState::NeedsFix,
-            "departed" => RecordState::Departed,
-            _ => RecordState::Pending,
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            RecordState::Pending => "待上传",
-            RecordState::Sent => "已上传",
-            RecordState::NeedsFix => "需处理",
-            RecordState::Departed => "已离场",
-        }
-    }
-}
+use crate::domain::{DepartureBatch, DepartureState, PhotoKind, RecordState, Validated, Worker, mask_id};
 
 /// The four photos of a worker, normalised JPEG bytes.
 pub type WorkerPhotos = BTreeMap<PhotoKind, Vec<u8>>;
@@ -68,9 +26,9 @@ pub struct WorkerRow {
     pub state: RecordState,
     pub sync_message: String,
     pub updated_at: String,
-    /// State of the worker's latest departure (`pending`, `needs_fix`, `sent`), empty when
-    /// never marked leaving: the roster shows a departure on its way or refused.
-    pub departure: String,
+    /// State of the worker's latest departure; `None` when never marked leaving: the roster
+    /// shows a departure on its way or refused.
+    pub departure: Option<DepartureState>,
 }
 
 /// One worker in full (without photos).
@@ -88,28 +46,14 @@ pub struct WorkerRecord {
     pub updated_at: String,
 }
 
-fn photo_kind_key(kind: PhotoKind) -> &'static str {
-    match kind {
-        PhotoKind::Face => "face",
-        PhotoKind::IdPortrait => "id_portrait",
-        PhotoKind::IdScanFront => "id_scan_front",
-        PhotoKind::IdScanBack => "id_scan_back",
-        PhotoKind::Site => "site",
-    }
-}
-
-fn photo_kind_parse(s: &str) -> Option<PhotoKind> {
-    PhotoKind::ALL.into_iter().find(|k| photo_kind_key(*k) == s)
-}
-
 impl Store {
     /// Stores the worker (new or edited) and the photos given, and queues its upload, in one
-    /// transaction. Photos not in `photos` are kept as they were.
-    pub fn save_worker(&mut self, worker: &Worker, photos: &WorkerPhotos) -> Result<i64> {
-        let w = worker.normalized();
+    /// transaction. Photos not in `photos` are kept as they were. Only a checked worker.
+    pub fn save_worker(&mut self, worker: &Validated<Worker>, photos: &WorkerPhotos) -> Result<i64> {
+        let w: &Worker = worker;
         let data = serde_json::to_string(&w).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let now = timestamp(Utc::now());
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let existed: bool = tx
             .query_row("SELECT 1 FROM workers WHERE id_code = ?1", [&w.id_code], |_| Ok(()))
             .optional()?
@@ -125,7 +69,7 @@ impl Store {
             tx.execute(
                 "INSERT INTO worker_photos (id_code, kind, jpeg) VALUES (?1, ?2, ?3)
                  ON CONFLICT (id_code, kind) DO UPDATE SET jpeg = excluded.jpeg",
-                params![w.id_code, photo_kind_key(*kind), jpeg],
+                params![w.id_code, kind.key(), jpeg],
             )?;
         }
         let item = enqueue_in(&tx, ItemKind::Register, &w.id_code, &format!("登记 {}", w.emp_name))?;
@@ -179,7 +123,7 @@ impl Store {
         let mut out = WorkerPhotos::new();
         for row in rows {
             let (kind, jpeg) = row?;
-            if let Some(kind) = photo_kind_parse(&kind) {
+            if let Some(kind) = PhotoKind::from_key(&kind) {
                 out.insert(kind, jpeg);
             }
         }
@@ -207,7 +151,10 @@ impl Store {
                 state: RecordState::parse(&r.get::<_, String>(6)?),
                 sync_message: r.get(7)?,
                 updated_at: r.get(8)?,
-                departure: r.get(9)?,
+                departure: r
+                    .get::<_, Option<String>>(9)?
+                    .filter(|s| !s.is_empty())
+                    .map(|s| DepartureState::parse(&s)),
             })
         })?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
@@ -216,7 +163,7 @@ impl Store {
     /// The platform accepted a registration: keep its emp_id, pass_period and modify_time, and
     /// lock the personnel type it now has.
     pub fn mark_worker_registered(&mut self, item_id: i64, id_code: &str, answer: &RegisterAnswer) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "UPDATE workers SET emp_id = CASE WHEN ?2 = '' THEN emp_id ELSE ?2 END,
                pass_period_answered = ?3, modify_time = ?4,
@@ -255,9 +202,10 @@ impl Store {
 
     /// Marks workers leaving: one departure row each, one outbox item per batch of
     /// `batch_size`, all in one transaction. Returns the outbox ids.
-    pub fn record_departures(&mut self, id_codes: &[String], exit_time: &str, batch_size: usize) -> Result<Vec<i64>> {
+    pub fn record_departures(&mut self, batch: &Validated<DepartureBatch>, batch_size: usize) -> Result<Vec<i64>> {
+        let (id_codes, exit_time) = (&batch.id_codes, batch.exit_time.as_str());
         let now = timestamp(Utc::now());
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut items = Vec::new();
         for batch in id_codes.chunks(batch_size.max(1)) {
             let names: Vec<String> = batch
@@ -304,7 +252,7 @@ impl Store {
     /// Applies a leave answer: those not in `failures` left; those in it need a fix.
     /// Returns true when every departure of the item is now on the platform.
     pub fn apply_leave_answer(&mut self, item_id: i64, failures: &[LeaveFailure]) -> Result<bool> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let pending: Vec<String> = {
             let mut stmt =
                 tx.prepare("SELECT id_code FROM departures WHERE outbox_id = ?1 AND sync_state != 'sent'")?;
@@ -348,7 +296,7 @@ impl Store {
 
     /// The platform refused a whole leave batch: every unsent departure in it needs a fix.
     pub fn refuse_departures(&mut self, item_id: i64, message: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "UPDATE departures SET sync_state = 'needs_fix', sync_message = ?2 WHERE outbox_id = ?1 AND sync_state != 'sent'",
             params![item_id, message],
@@ -372,11 +320,13 @@ impl Store {
     }
 
     /// Departure state per worker of a leave item, for tests and the queue screen.
-    pub fn departures_of(&self, item_id: i64) -> Result<Vec<(String, String, String)>> {
+    pub fn departures_of(&self, item_id: i64) -> Result<Vec<(String, DepartureState, String)>> {
         let mut stmt = self
             .conn
             .prepare("SELECT id_code, sync_state, sync_message FROM departures WHERE outbox_id = ?1 ORDER BY id")?;
-        let rows = stmt.query_map([item_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let rows = stmt.query_map([item_id], |r| {
+            Ok((r.get(0)?, DepartureState::parse(&r.get::<_, String>(1)?), r.get(2)?))
+        })?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 }

@@ -12,7 +12,7 @@ use super::export::RosterLine;
 use super::{companies, enroll, queue, roster, settings, status};
 use crate::api::Secret;
 use crate::config::Config;
-use crate::media::PhotoKind;
+use crate::domain::PhotoKind;
 use crate::media::camera::CameraProvider;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -159,21 +159,23 @@ impl StationApp {
                     self.saved = saved;
                 }
             }
-            Event::Error(message) => {
+            Event::Problem(message) => {
                 tracing::warn!("{message}");
                 if !self.errors.contains(message) {
                     self.errors.push(message.clone());
                 }
             }
-            Event::Exported { path, rows } => {
+            Event::Exported(Ok((path, rows))) => {
                 self.notice(format!("已导出 {rows} 人到 {}", path.display()));
             }
-            Event::SettingsApplied => {
+            Event::Exported(Err(e)) => self.errors.push(format!("花名册没有导出：{e}")),
+            Event::SettingsApplied(Ok(())) => {
                 self.config = self.settings.applied_config();
                 self.notice("设置已保存，正在用新设置连接平台".into());
             }
-            Event::LeavingRecorded { count } => self.notice(format!("已记录 {count} 人离场，正在上传")),
-            Event::CompanySaved { .. } => self.notice("单位已保存，正在上传".into()),
+            Event::LeavingRecorded(Ok(count)) => self.notice(format!("已记录 {count} 人离场，正在上传")),
+            Event::CompanySaved { result: Ok(()), .. } => self.notice("单位已保存，正在上传".into()),
+            Event::CompanyRemoved(Ok(_)) => self.notice("已记录移除，正在上传".into()),
             _ => {}
         }
         self.enroll.on_event(&event);
@@ -271,7 +273,7 @@ impl StationApp {
         egui::CentralPanel::default().show(ui, |ui| {
             self.messages(ui);
             match self.saved.screen {
-                Screen::Enroll => self.enroll.ui(ui, &self.snapshot, &self.config, &mut out),
+                Screen::Enroll => self.enroll.ui(ui, &self.snapshot, &mut out),
                 Screen::Roster => self.roster.ui(ui, &self.snapshot, &mut self.saved.roster, &mut out),
                 Screen::Companies => self.companies.ui(ui, &self.snapshot, &mut out),
                 Screen::Queue => self.queue.ui(ui, &self.snapshot, &mut out),

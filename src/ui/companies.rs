@@ -9,7 +9,8 @@ use super::app::Command;
 use super::backend::{Event, Intent, Snapshot};
 use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER};
 use crate::api::Endpoint;
-use crate::store::{CompanyRecord, RecordState};
+use crate::domain::RecordState;
+use crate::store::CompanyRecord;
 
 pub use form::{CompanyForm, FormOutcome};
 
@@ -43,10 +44,8 @@ impl CompaniesScreen {
     pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, out: &mut Vec<Command>) {
         if let Some(form) = &mut self.form {
             match form.ui(ui, snap) {
-                Some(FormOutcome::Save(company)) => {
-                    out.push(Command::Backend(Intent::SaveCompany(company)));
-                    self.form = None;
-                }
+                // The form stays open until the station answers: a failure keeps what was typed.
+                Some(FormOutcome::Save(company)) => out.push(Command::Backend(Intent::SaveCompany(company))),
                 Some(FormOutcome::Cancel) => self.form = None,
                 None => {}
             }
@@ -56,7 +55,25 @@ impl CompaniesScreen {
         self.remove_ui(ui, out);
     }
 
-    pub fn on_event(&mut self, _event: &Event) {}
+    pub fn on_event(&mut self, event: &Event) {
+        match event {
+            Event::CompanySaved { result, .. } => {
+                if let Some(form) = &mut self.form
+                    && form.saving
+                {
+                    match result {
+                        Ok(()) => self.form = None,
+                        Err(failure) => {
+                            form.saving = false;
+                            form.save_error = Some(failure.message());
+                        }
+                    }
+                }
+            }
+            Event::CompanyRemoved(Err(failure)) => self.note = Some(failure.message()),
+            _ => {}
+        }
+    }
 
     /// Opens the company's form (the queue's 去修改).
     pub fn open(&mut self, suid: &str, snap: &Snapshot) {

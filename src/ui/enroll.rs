@@ -16,15 +16,11 @@ use super::backend::{Backend, Event, Intent, PhotoSource, Snapshot};
 use super::photos::{CameraPanel, FORM_PHOTOS, PhotoSlots, SlotAction, slot_ui};
 use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, dict_combo, field_label, field_message, name_combo, text_row};
 use crate::api::{Endpoint, PlatformClock};
-use crate::config::Config;
-use crate::domain::worker::{PhotosPresent, WorkerRules, field_label as worker_field_label};
-use crate::domain::{Problem, Severity, Worker};
-use crate::media::PhotoKind;
+use crate::domain::{PhotoKind, PhotosPresent, RecordState, Severity, Worker, WorkerField, WorkerProblem, WorkerRules};
 use crate::media::camera::CameraProvider;
-use crate::store::RecordState;
 
 mod parts;
-use parts::{date_button, field_mut, id_summary, photo_field, split_pass_period};
+use parts::{date_button, id_summary, split_pass_period};
 
 /// The fields as typed, saved as the draft.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -49,9 +45,9 @@ pub struct EnrollScreen {
     pub form: FormDraft,
     pub slots: PhotoSlots,
     camera: CameraPanel,
-    touched: HashSet<String>,
+    touched: HashSet<WorkerField>,
     submit_attempted: bool,
-    searches: BTreeMap<&'static str, String>,
+    searches: BTreeMap<WorkerField, String>,
     /// After submit: whose state to follow.
     pub submitted: Option<String>,
     existing: Option<Existing>,
@@ -71,6 +67,8 @@ pub struct EnrollScreen {
     ctx: egui::Context,
     /// The platform-corrected clock: "today" is Beijing's date on it.
     clock: Arc<PlatformClock>,
+    /// Why the last submit stored nothing (the form stays as typed).
+    save_error: Option<String>,
 }
 
 impl EnrollScreen {
@@ -95,6 +93,7 @@ impl EnrollScreen {
             acknowledged_for: Vec::new(),
             ctx,
             clock,
+            save_error: None,
         }
     }
 
@@ -125,6 +124,16 @@ impl EnrollScreen {
 
     pub fn on_event(&mut self, event: &Event) {
         match event {
+            // Nothing was stored: the form becomes editable again, as typed, and the draft
+            // (written as the clerk typed) stays.
+            Event::WorkerSaved {
+                id_code,
+                result: Err(failure),
+            } if self.submitted.as_deref() == Some(id_code.as_str()) => {
+                self.submitted = None;
+                self.submit_attempted = true;
+                self.save_error = Some(failure.message());
+            }
             Event::DraftLoaded { fields, photos } if !self.draft_restored => {
                 self.draft_restored = true;
                 if let Some(form) = fields
@@ -250,32 +259,25 @@ impl EnrollScreen {
         w
     }
 
-    fn rules(&self, snap: &Snapshot, config: &Config) -> WorkerRules {
-        let codes = |e: Endpoint| {
-            snap.dictionary(e)
-                .iter()
-                .map(|d| d.orders.clone())
-                .collect::<HashSet<_>>()
-        };
-        WorkerRules {
-            today: self.clock.beijing_today(),
-            age_rules: config.age_rules.clone(),
-            emp_categories: codes(Endpoint::DictListEmpCategory),
-            job_types: codes(Endpoint::DictListJobTypeName),
-            job_names: codes(Endpoint::DictListJobName),
-            companies: snap
-                .companies
-                .iter()
-                .filter(|c| !c.removing)
-                .map(|c| c.company.company_name.clone())
-                .collect(),
-            locked_category: self
-                .existing
-                .as_ref()
-                .map(|e| e.locked_category.clone())
-                .filter(|c| !c.is_empty()),
-            blacklist: HashSet::new(),
+    /// The station's rules for this form: the personnel type stays locked for a worker the
+    /// platform already has, and "today" is today (the snapshot may be older than midnight).
+    fn problems(&self, worker: &Worker, snap: &Snapshot) -> Vec<WorkerProblem> {
+        let locked = self
+            .existing
+            .as_ref()
+            .map(|e| e.locked_category.clone())
+            .filter(|c| !c.is_empty());
+        let today = self.clock.beijing_today();
+        let base = &snap.worker_rules;
+        if locked.is_none() && base.today == today {
+            return worker.validate(self.present(), base);
         }
+        let rules = WorkerRules {
+            today,
+            locked_category: locked,
+            ..(**base).clone()
+        };
+        worker.validate(self.present(), &rules)
     }
 
     fn present(&self) -> PhotosPresent {
@@ -288,10 +290,10 @@ impl EnrollScreen {
         }
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, config: &Config, out: &mut Vec<Command>) {
+    pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, out: &mut Vec<Command>) {
         self.handle_drops(ui);
         let worker = self.composed_worker();
-        let problems = worker.validate(self.present(), &self.rules(snap, config));
+        let problems = self.problems(&worker, snap);
         egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
             if let Some(id) = self.submitted.clone() {
                 self.submitted_banner(ui, snap, &id, out);
@@ -328,26 +330,28 @@ impl EnrollScreen {
     }
 
     /// The message for a field: shown once the clerk left it, or after a submit attempt.
-    fn message_for<'p>(&self, problems: &'p [Problem], field: &str) -> Option<(&'p str, bool)> {
-        if !self.submit_attempted && !self.touched.contains(field) {
+    fn message_for<'p>(&self, problems: &'p [WorkerProblem], field: WorkerField) -> Option<(&'p str, bool)> {
+        if !self.submit_attempted && !self.touched.contains(&field) {
             return None;
         }
         super::widgets::field_problem(problems, field)
     }
 
-    fn touch(&mut self, field: &str, r: &egui::Response) {
+    fn touch(&mut self, field: WorkerField, r: &egui::Response) {
         if r.lost_focus() || r.changed() && !r.has_focus() {
-            self.touched.insert(field.to_string());
+            self.touched.insert(field);
         }
     }
 
-    fn fields_ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, problems: &[Problem]) {
+    fn fields_ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, problems: &[WorkerProblem]) {
         let locked = self.existing.as_ref().is_some_and(|e| !e.locked_category.is_empty());
         egui::Grid::new("enroll_fields")
             .num_columns(2)
             .spacing([12.0, 8.0])
             .show(ui, |ui| {
-                let msg = self.message_for(problems, "id_code").map(|(m, e)| (m.to_string(), e));
+                let msg = self
+                    .message_for(problems, WorkerField::IdCode)
+                    .map(|(m, e)| (m.to_string(), e));
                 let r = text_row(
                     ui,
                     "身份证号码",
@@ -356,23 +360,25 @@ impl EnrollScreen {
                     "18 位，末位可以是 X",
                     msg.as_ref().map(|(m, e)| (m.as_str(), *e)),
                 );
-                self.touch("id_code", &r);
+                self.touch(WorkerField::IdCode, &r);
                 ui.label("");
                 ui.label(RichText::new(id_summary(&self.form.worker.id_code, self.clock.beijing_today())).small());
                 ui.end_row();
 
-                for (field, label, required, hint) in [
-                    ("emp_name", "姓名", true, "与身份证一致"),
-                    ("emp_phone", "手机号", true, "11 位手机号"),
-                    ("emp_nativeplace", "身份证地址", true, "身份证上的住址"),
-                    ("id_agency", "签发机关", true, "身份证背面的签发机关"),
+                for (field, hint) in [
+                    (WorkerField::EmpName, "与身份证一致"),
+                    (WorkerField::EmpPhone, "11 位手机号"),
+                    (WorkerField::EmpNativeplace, "身份证上的住址"),
+                    (WorkerField::IdAgency, "身份证背面的签发机关"),
                 ] {
                     let msg = self.message_for(problems, field).map(|(m, e)| (m.to_string(), e));
-                    let value = field_mut(&mut self.form.worker, field);
+                    let Some(value) = field.text_mut(&mut self.form.worker) else {
+                        continue;
+                    };
                     let r = text_row(
                         ui,
-                        label,
-                        required,
+                        field.label(),
+                        field.required(),
                         value,
                         hint,
                         msg.as_ref().map(|(m, e)| (m.as_str(), *e)),
@@ -382,7 +388,7 @@ impl EnrollScreen {
 
                 // 有效期限 with a 长期 option.
                 let msg = self
-                    .message_for(problems, "id_validdate")
+                    .message_for(problems, WorkerField::IdValiddate)
                     .map(|(m, e)| (m.to_string(), e));
                 let l = field_label(ui, "有效期限", true);
                 ui.horizontal(|ui| {
@@ -393,7 +399,7 @@ impl EnrollScreen {
                                 .desired_width(200.0),
                         )
                         .labelled_by(l.id);
-                    self.touch("id_validdate", &r);
+                    self.touch(WorkerField::IdValiddate, &r);
                     let mut long_term = self.form.worker.id_validdate.ends_with("长期");
                     if ui.checkbox(&mut long_term, "长期").changed() {
                         let start = self
@@ -436,7 +442,7 @@ impl EnrollScreen {
                             end: (!long_term).then_some(end),
                         };
                         self.form.worker.id_validdate = v.to_card_string();
-                        self.touched.insert("id_validdate".into());
+                        self.touched.insert(WorkerField::IdValiddate);
                     }
                 });
                 ui.end_row();
@@ -445,7 +451,7 @@ impl EnrollScreen {
                     .iter()
                     .map(|(_, n)| n.to_string())
                     .collect();
-                self.combo_row(ui, problems, "emp_nation", "民族", |ui, id, value, search| {
+                self.combo_row(ui, problems, WorkerField::EmpNation, |ui, id, value, search| {
                     name_combo(ui, "emp_nation", id, value, &names, search)
                 });
                 let companies: Vec<String> = snap
@@ -454,11 +460,11 @@ impl EnrollScreen {
                     .filter(|c| !c.removing)
                     .map(|c| c.company.company_name.clone())
                     .collect();
-                self.combo_row(ui, problems, "emp_company", "所属单位", |ui, id, value, search| {
+                self.combo_row(ui, problems, WorkerField::EmpCompany, |ui, id, value, search| {
                     name_combo(ui, "emp_company", id, value, &companies, search)
                 });
                 let cats = snap.dictionary(Endpoint::DictListEmpCategory).to_vec();
-                self.combo_row(ui, problems, "emp_category", "人员类型", |ui, id, value, search| {
+                self.combo_row(ui, problems, WorkerField::EmpCategory, |ui, id, value, search| {
                     ui.add_enabled_ui(!locked, |ui| dict_combo(ui, "emp_category", id, value, &cats, search))
                         .inner
                 });
@@ -468,21 +474,17 @@ impl EnrollScreen {
                     ui.end_row();
                 }
                 let types = snap.dictionary(Endpoint::DictListJobTypeName).to_vec();
-                self.combo_row(
-                    ui,
-                    problems,
-                    "job_typename",
-                    "工种/岗位类别",
-                    |ui, id, value, search| dict_combo(ui, "job_typename", id, value, &types, search),
-                );
+                self.combo_row(ui, problems, WorkerField::JobTypename, |ui, id, value, search| {
+                    dict_combo(ui, "job_typename", id, value, &types, search)
+                });
                 let trades = snap.dictionary(Endpoint::DictListJobName).to_vec();
-                self.combo_row(ui, problems, "job_name", "工种名称", |ui, id, value, search| {
+                self.combo_row(ui, problems, WorkerField::JobName, |ui, id, value, search| {
                     dict_combo(ui, "job_name", id, value, &trades, search)
                 });
 
                 // 通行时段: start, and an end unless open-ended.
                 let msg = self
-                    .message_for(problems, "pass_period")
+                    .message_for(problems, WorkerField::PassPeriod)
                     .map(|(m, e)| (m.to_string(), e));
                 let l = field_label(ui, "通行时段", true);
                 let today = self.clock.beijing_today();
@@ -506,7 +508,7 @@ impl EnrollScreen {
                 ui.end_row();
 
                 let msg = self
-                    .message_for(problems, "match_flag")
+                    .message_for(problems, WorkerField::MatchFlag)
                     .map(|(m, e)| (m.to_string(), e));
                 field_label(ui, "人证比对", true);
                 ui.horizontal(|ui| {
@@ -517,7 +519,7 @@ impl EnrollScreen {
                 });
                 ui.end_row();
                 let msg = self
-                    .message_for(problems, "contract_status")
+                    .message_for(problems, WorkerField::ContractStatus)
                     .map(|(m, e)| (m.to_string(), e));
                 field_label(ui, "合同办理", true);
                 ui.horizontal(|ui| {
@@ -528,15 +530,26 @@ impl EnrollScreen {
                 });
                 ui.end_row();
 
-                for (field, label, hint) in [
-                    ("emp_dept", "所属部门", "选填"),
-                    ("job_dept", "现工作部门", "选填"),
-                    ("team_name", "班组", "选填，只保存在本机"),
-                    ("emp_bankname", "开户银行", "选填，工资卡开户行"),
-                    ("emp_cardnum", "银行账号", "选填"),
+                for (field, hint) in [
+                    (WorkerField::EmpDept, "选填"),
+                    (WorkerField::JobDept, "选填"),
+                    (WorkerField::TeamName, "选填，只保存在本机"),
+                    (WorkerField::EmpBankname, "选填，工资卡开户行"),
+                    (WorkerField::EmpCardnum, "选填"),
                 ] {
-                    let value = field_mut(&mut self.form.worker, field);
-                    text_row(ui, label, false, value, hint, None);
+                    let msg = self.message_for(problems, field).map(|(m, e)| (m.to_string(), e));
+                    let Some(value) = field.text_mut(&mut self.form.worker) else {
+                        continue;
+                    };
+                    let r = text_row(
+                        ui,
+                        field.label(),
+                        false,
+                        value,
+                        hint,
+                        msg.as_ref().map(|(m, e)| (m.as_str(), *e)),
+                    );
+                    self.touch(field, &r);
                 }
             });
     }
@@ -544,33 +557,34 @@ impl EnrollScreen {
     fn combo_row(
         &mut self,
         ui: &mut egui::Ui,
-        problems: &[Problem],
-        field: &'static str,
-        label: &str,
+        problems: &[WorkerProblem],
+        field: WorkerField,
         combo: impl FnOnce(&mut egui::Ui, egui::Id, &mut String, &mut String) -> egui::Response,
     ) {
         let msg = self.message_for(problems, field).map(|(m, e)| (m.to_string(), e));
-        let l = field_label(ui, label, true);
+        let l = field_label(ui, field.label(), true);
         let search = self.searches.entry(field).or_default();
-        let value = field_mut(&mut self.form.worker, field);
+        let Some(value) = field.text_mut(&mut self.form.worker) else {
+            return;
+        };
         let before = value.clone();
         ui.horizontal(|ui| {
             combo(ui, l.id, value, search);
             field_message(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
         });
         if *value != before {
-            self.touched.insert(field.to_string());
+            self.touched.insert(field);
         }
         ui.end_row();
     }
 
-    fn photos_ui(&mut self, ui: &mut egui::Ui, problems: &[Problem], out: &mut Vec<Command>) {
+    fn photos_ui(&mut self, ui: &mut egui::Ui, problems: &[WorkerProblem], out: &mut Vec<Command>) {
         ui.label(RichText::new("照片（可把文件直接拖到框里）").strong());
         let mut actions = Vec::new();
         let errors: BTreeMap<PhotoKind, String> = FORM_PHOTOS
             .into_iter()
             .filter_map(|k| {
-                let field = photo_field(k);
+                let field = WorkerField::for_photo(k)?;
                 self.message_for(problems, field).map(|(m, _)| (k, m.to_string()))
             })
             .collect();
@@ -628,9 +642,9 @@ impl EnrollScreen {
         }
     }
 
-    fn submit_ui(&mut self, ui: &mut egui::Ui, worker: &Worker, problems: &[Problem], out: &mut Vec<Command>) {
-        let errors: Vec<&Problem> = problems.iter().filter(|p| p.severity == Severity::Error).collect();
-        let warnings: Vec<&Problem> = problems.iter().filter(|p| p.severity == Severity::Warning).collect();
+    fn submit_ui(&mut self, ui: &mut egui::Ui, worker: &Worker, problems: &[WorkerProblem], out: &mut Vec<Command>) {
+        let errors: Vec<&WorkerProblem> = problems.iter().filter(|p| p.severity == Severity::Error).collect();
+        let warnings: Vec<&WorkerProblem> = problems.iter().filter(|p| p.severity == Severity::Warning).collect();
         // A warning (expired card, age outside the site's limits) must be acknowledged once
         // per set of warnings: a new warning needs a new tick.
         let warning_key: Vec<String> = warnings.iter().map(|w| w.message.clone()).collect();
@@ -669,6 +683,7 @@ impl EnrollScreen {
                         photos,
                     }));
                     self.submitted = Some(id);
+                    self.save_error = None;
                     self.camera.close();
                 } else {
                     self.submit_attempted = true;
@@ -685,13 +700,16 @@ impl EnrollScreen {
             }
             // Right beside the button, so a press never seems to do nothing.
             if self.submit_attempted && !errors.is_empty() {
-                let mut missing: Vec<&str> = errors.iter().map(|p| worker_field_label(&p.field)).collect();
+                let mut missing: Vec<&str> = errors.iter().map(|p| p.field.label()).collect();
                 missing.dedup();
                 ui.label(RichText::new(format!("还不能提交，请先处理：{}", missing.join("、"))).color(ERROR_RED));
             } else if self.submit_attempted && needs_ack {
                 ui.label(RichText::new("还不能提交：请先核对上面的提醒并勾选“已核对”").color(ERROR_RED));
             }
         });
+        if let Some(e) = &self.save_error {
+            ui.label(RichText::new(e).color(ERROR_RED));
+        }
     }
 
     fn submitted_banner(&mut self, ui: &mut egui::Ui, snap: &Snapshot, id_code: &str, out: &mut Vec<Command>) {

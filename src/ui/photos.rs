@@ -8,7 +8,7 @@ use std::sync::mpsc::{self, Receiver};
 use egui::{ColorImage, RichText, TextureHandle, TextureOptions};
 
 use super::widgets::{ERROR_RED, WARN_AMBER};
-use crate::media::PhotoKind;
+use crate::domain::PhotoKind;
 use crate::media::camera::{CameraError, CameraInfo, CameraProvider, CameraWorker, Frame};
 
 /// The photos the platform requires, in the order the clerk fills them.

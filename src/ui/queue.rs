@@ -6,7 +6,8 @@ use egui::{Color32, RichText};
 use super::app::{Command, Screen};
 use super::backend::{Event, Intent, Snapshot};
 use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, local_time};
-use crate::store::{ItemKind, ItemState, OutboxItem, ParkReason};
+use crate::domain::ItemState;
+use crate::store::{ItemKind, OutboxItem, ParkReason};
 
 /// Sent items pile up over months; the newest are enough to look something up.
 pub const MAX_SHOWN: usize = 300;
@@ -14,11 +15,16 @@ pub const MAX_SHOWN: usize = 300;
 pub struct QueueScreen {
     /// 只看未完成: hide what the platform already has.
     pub only_open: bool,
+    /// Why the clerk's last retry did nothing.
+    message: Option<String>,
 }
 
 impl Default for QueueScreen {
     fn default() -> Self {
-        QueueScreen { only_open: true }
+        QueueScreen {
+            only_open: true,
+            message: None,
+        }
     }
 }
 
@@ -48,6 +54,18 @@ impl QueueScreen {
         ui.heading("待上传");
         if let Some(reason) = &snap.paused {
             paused_banner(ui, reason, out);
+        }
+        if let Some(until) = snap.waiting_until {
+            ui.label(
+                RichText::new(format!(
+                    "连不上平台：队列先歇一会儿，{} 再试；记录都保存在本机。点“全部重试”可以马上再试一次。",
+                    beijing(until)
+                ))
+                .color(WARN_AMBER),
+            );
+        }
+        if let Some(m) = &self.message {
+            ui.label(RichText::new(m).color(ERROR_RED));
         }
         let c = &snap.counts;
         ui.horizontal_wrapped(|ui| {
@@ -96,7 +114,11 @@ impl QueueScreen {
         });
     }
 
-    pub fn on_event(&mut self, _event: &Event) {}
+    pub fn on_event(&mut self, event: &Event) {
+        if let Event::QueueChanged(result) = event {
+            self.message = result.as_ref().err().map(|f| f.message());
+        }
+    }
 }
 
 fn paused_banner(ui: &mut egui::Ui, reason: &str, out: &mut Vec<Command>) {

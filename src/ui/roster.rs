@@ -16,7 +16,8 @@ use super::export::RosterLine;
 use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, local_time};
 use crate::api::Endpoint;
 use crate::domain::mask_id;
-use crate::store::{RecordState, WorkerRow};
+use crate::domain::{DepartureState, RecordState};
+use crate::store::WorkerRow;
 
 pub use leave::{LeaveDialog, LeaveOutcome, check_exit_time};
 
@@ -58,6 +59,8 @@ pub struct RosterScreen {
     /// id_codes ticked, also those the current filter hides.
     pub selected: BTreeSet<String>,
     dialog: Option<LeaveDialog>,
+    /// Why the last departure stored nothing.
+    message: Option<String>,
 }
 
 /// The state the roster shows: a refused departure needs the clerk as much as a refused
@@ -65,14 +68,14 @@ pub struct RosterScreen {
 pub fn shown_state(w: &WorkerRow) -> RecordState {
     match w.state {
         RecordState::Departed => RecordState::Departed,
-        _ if w.departure == "needs_fix" => RecordState::NeedsFix,
+        _ if w.departure == Some(DepartureState::NeedsFix) => RecordState::NeedsFix,
         s => s,
     }
 }
 
 /// Marked leaving, the platform has not answered yet: selecting again would send it twice.
 pub fn leaving_on_its_way(w: &WorkerRow) -> bool {
-    w.state != RecordState::Departed && w.departure == "pending"
+    w.state != RecordState::Departed && w.departure == Some(DepartureState::Pending)
 }
 
 fn selectable(w: &WorkerRow) -> bool {
@@ -161,6 +164,9 @@ impl RosterScreen {
         self.selected
             .retain(|id| snap.workers.iter().any(|w| &w.id_code == id && selectable(w)));
         ui.heading("人员花名册");
+        if let Some(m) = &self.message {
+            ui.label(RichText::new(m).color(ERROR_RED));
+        }
         self.filters_ui(ui, snap, prefs);
         let view = build_view(snap, prefs);
         self.actions_ui(ui, snap, prefs, &view, out);
@@ -192,7 +198,11 @@ impl RosterScreen {
         }
     }
 
-    pub fn on_event(&mut self, _event: &Event) {}
+    pub fn on_event(&mut self, event: &Event) {
+        if let Event::LeavingRecorded(result) = event {
+            self.message = result.as_ref().err().map(|f| f.message());
+        }
+    }
 
     fn filters_ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, prefs: &mut RosterPrefs) {
         ui.horizontal_wrapped(|ui| {
@@ -443,7 +453,7 @@ fn state_cell(ui: &mut egui::Ui, v: &ViewRow<'_>) {
     let r = ui.label(RichText::new(v.state.label()).color(state_color(v.state)).strong());
     if leaving_on_its_way(w) {
         ui.label(RichText::new("离场待上传").small().color(WARN_AMBER));
-    } else if w.departure == "needs_fix" && w.state != RecordState::Departed {
+    } else if w.departure == Some(DepartureState::NeedsFix) && w.state != RecordState::Departed {
         ui.label(RichText::new("离场未成功").small().color(ERROR_RED));
     }
     if !w.sync_message.is_empty() {
@@ -470,6 +480,7 @@ mod tests {
     use super::*;
 
     fn row(name: &str, id: &str, company: &str, state: RecordState, departure: &str) -> WorkerRow {
+        let departure = (!departure.is_empty()).then(|| DepartureState::parse(departure));
         WorkerRow {
             id_code: id.into(),
             emp_name: name.into(),
@@ -480,7 +491,7 @@ mod tests {
             state,
             sync_message: String::new(),
             updated_at: String::new(),
-            departure: departure.into(),
+            departure,
         }
     }
 

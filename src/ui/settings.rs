@@ -18,6 +18,10 @@ pub struct SettingsScreen {
     applied: Config,
     test_result: Option<(bool, String)>,
     saving: bool,
+    /// Why the last 保存设置 did not take.
+    save_error: Option<String>,
+    /// The settings in force before the last 保存设置 (restored if it failed).
+    previous: Config,
 }
 
 impl SettingsScreen {
@@ -28,6 +32,8 @@ impl SettingsScreen {
             applied: config.clone(),
             test_result: None,
             saving: false,
+            save_error: None,
+            previous: config.clone(),
         }
     }
 
@@ -39,7 +45,17 @@ impl SettingsScreen {
     pub fn on_event(&mut self, event: &Event) {
         match event {
             Event::ConnectionTested { ok, message } => self.test_result = Some((*ok, message.clone())),
-            Event::SettingsApplied => self.saving = false,
+            Event::SettingsApplied(result) => {
+                self.saving = false;
+                self.save_error = result
+                    .as_ref()
+                    .err()
+                    .map(|e| format!("设置没有保存：{e}。请改正后再点“保存设置”"));
+                if result.is_err() {
+                    // Not applied: what was typed stays as typed, marked unsaved.
+                    self.applied = self.previous.clone();
+                }
+            }
             _ => {}
         }
     }
@@ -116,7 +132,8 @@ impl SettingsScreen {
                         self.draft != self.applied || self.secret.is_empty() && !self.applied.api_key.is_empty();
                     if ui.add_enabled(!self.saving, egui::Button::new("保存设置")).clicked() {
                         self.saving = true;
-                        self.applied = self.draft.clone();
+                        self.save_error = None;
+                        self.previous = std::mem::replace(&mut self.applied, self.draft.clone());
                         out.push(Command::Backend(Intent::ApplySettings {
                             config: Box::new(self.draft.clone()),
                             secret: Secret::new(self.secret.trim()),
@@ -133,6 +150,9 @@ impl SettingsScreen {
                         ui.label(RichText::new("有未保存的修改；“测试连接”用的是已保存的设置").color(WARN_AMBER));
                     }
                 });
+                if let Some(e) = &self.save_error {
+                    ui.label(RichText::new(e).color(ERROR_RED));
+                }
                 if let Some((ok, message)) = &self.test_result {
                     ui.label(RichText::new(message).color(if *ok { OK_GREEN } else { ERROR_RED }));
                 }

@@ -154,7 +154,7 @@ pub fn local_time(rfc3339: &str) -> String {
 
 /// The message to show beside `field`: its error if it has one, else its warning.
 /// `(text, is_error)`.
-pub fn field_problem<'p>(problems: &'p [Problem], field: &str) -> Option<(&'p str, bool)> {
+pub fn field_problem<F: PartialEq>(problems: &[Problem<F>], field: F) -> Option<(&str, bool)> {
     problems
         .iter()
         .filter(|p| p.field == field)

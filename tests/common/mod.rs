@@ -163,3 +163,54 @@ pub fn write_company_file(dir: &Path, suid: &str, name: &str) -> std::path::Path
     .expect("write");
     path
 }
+
+/// The store takes only checked records: tests check theirs the way the station does, with
+/// rules that know no dictionary or company (an empty set is not checked), so that records
+/// the platform will refuse can still be queued on purpose.
+pub fn checked_worker(w: &cwr_station::domain::Worker) -> cwr_station::domain::Validated<cwr_station::domain::Worker> {
+    let rules = cwr_station::domain::WorkerRules {
+        today: cwr_station::api::beijing_date(chrono::Utc::now()),
+        ..Default::default()
+    };
+    let all = cwr_station::domain::PhotosPresent::of(cwr_station::domain::PhotoKind::ALL);
+    match w.clone().into_validated(all, &rules) {
+        Ok((v, _)) => v,
+        Err(problems) => panic!("test worker is not valid: {problems:?}"),
+    }
+}
+
+pub fn checked_company(
+    c: &cwr_station::domain::Company,
+) -> cwr_station::domain::Validated<cwr_station::domain::Company> {
+    // The superior, if any, is taken to be on the project (tests add it first).
+    let rules = cwr_station::domain::CompanyRules {
+        project_suids: [c.suid_superior.trim().to_uppercase()].into_iter().collect(),
+        ..Default::default()
+    };
+    match c.clone().into_validated(&rules) {
+        Ok(v) => v,
+        Err(problems) => panic!("test company is not valid: {problems:?}"),
+    }
+}
+
+pub fn departure_batch(
+    ids: &[String],
+    exit_time: &str,
+) -> cwr_station::domain::Validated<cwr_station::domain::DepartureBatch> {
+    cwr_station::domain::DepartureBatch::validate(ids, Some(exit_time), chrono::Utc::now())
+        .unwrap_or_else(|p| panic!("test departure is not valid: {p:?}"))
+}
+
+/// The four photos of a worker, each big enough for its use (a face is at least 100×100).
+pub fn test_photos() -> cwr_station::store::WorkerPhotos {
+    let jpeg = jpeg_bytes(120, 150);
+    [
+        cwr_station::domain::PhotoKind::Face,
+        cwr_station::domain::PhotoKind::IdPortrait,
+        cwr_station::domain::PhotoKind::IdScanFront,
+        cwr_station::domain::PhotoKind::IdScanBack,
+    ]
+    .into_iter()
+    .map(|k| (k, jpeg.clone()))
+    .collect()
+}

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Problem, Severity, Sex};
+use crate::domain::{Severity, Sex, WorkerField, WorkerProblem};
 
 /// Site age limits. Shenzhen bars workers under 18, men over 60 and women over 50
 /// from construction work; some sites only want a warning, hence `block`.
@@ -31,7 +31,7 @@ impl Default for AgeRules {
 }
 
 /// `age` in full years (see `age_on`). None when within the limits.
-pub fn check_age(age: u32, sex: Sex, rules: &AgeRules) -> Option<Problem> {
+pub fn check_age(age: u32, sex: Sex, rules: &AgeRules) -> Option<WorkerProblem> {
     let (severity, action) = if rules.block {
         (Severity::Error, "按本工地规定不能登记")
     } else {
@@ -49,8 +49,8 @@ pub fn check_age(age: u32, sex: Sex, rules: &AgeRules) -> Option<Problem> {
         }
         format!("{}性工人现年 {age} 周岁，超过上限 {max} 周岁：{action}", sex.label())
     };
-    Some(Problem {
-        field: "id_code".to_string(),
+    Some(WorkerProblem {
+        field: WorkerField::IdCode,
         message,
         severity,
     })
@@ -71,7 +71,7 @@ mod tests {
         assert_eq!(check_age(60, Sex::Male, &r), None);
         assert_eq!(check_age(50, Sex::Female, &r), None);
         let young = check_age(17, Sex::Female, &r).unwrap();
-        assert_eq!(young.field, "id_code");
+        assert_eq!(young.field, WorkerField::IdCode);
         assert_eq!(young.severity, Severity::Warning);
         assert!(young.message.contains("未满 18 周岁") && young.message.contains("17"));
         let old = check_age(61, Sex::Male, &r).unwrap();

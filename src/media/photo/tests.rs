@@ -266,3 +266,25 @@ fn every_error_message_tells_the_clerk_what_to_do() {
         assert!(m.contains("：请"), "{m}");
     }
 }
+
+#[test]
+fn a_face_smaller_than_100_px_is_refused_with_its_size() {
+    let budgets = PhotoBudgets::default();
+    let small = jpeg_of(&noisy_image(90, 120, 1), 90);
+    match normalize_for(PhotoKind::Face, &small, &budgets) {
+        Err(PhotoError::TooSmall { width, height, min, .. }) => {
+            assert_eq!((width, height, min), (90, 120, 100));
+            let text = normalize_for(PhotoKind::Face, &small, &budgets)
+                .unwrap_err()
+                .to_string();
+            assert!(text.contains("90×120") && text.contains("100×100"), "{text}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The same picture is a fine scan, and a 100×100 face passes.
+    assert!(normalize_for(PhotoKind::IdScanBack, &small, &budgets).is_ok());
+    let ok = jpeg_of(&noisy_image(100, 100, 2), 90);
+    assert!(normalize_for(PhotoKind::Face, &ok, &budgets).is_ok());
+    assert_eq!(image_dimensions(&ok), Some((100, 100)));
+    assert_eq!(image_dimensions(b"not an image"), None);
+}

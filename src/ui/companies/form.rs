@@ -6,9 +6,8 @@ use std::collections::HashSet;
 use egui::RichText;
 
 use crate::api::Endpoint;
-use crate::domain::company::{CompanyRules, company_field_label};
-use crate::domain::{Company, Problem, Severity};
-use crate::store::{CompanyRecord, RecordState};
+use crate::domain::{Company, CompanyField, CompanyProblem, Problem, RecordState, Severity};
+use crate::store::CompanyRecord;
 use crate::ui::backend::Snapshot;
 use crate::ui::widgets::{ERROR_RED, WARN_AMBER, dict_combo, field_label, field_message, text_row};
 
@@ -25,68 +24,36 @@ pub struct CompanyForm {
     /// The platform's last refusal of this company, shown at the top.
     refusal: Option<String>,
     removing: bool,
-    touched: HashSet<&'static str>,
+    touched: HashSet<CompanyField>,
     attempted: bool,
     type_search: String,
+    /// Sent to the station, waiting for its answer.
+    pub saving: bool,
+    /// Why the last save stored nothing.
+    pub save_error: Option<String>,
 }
 
 /// Text fields in the order of the business licence; the two dropdowns sit after 注册资金.
-const TEXT_BEFORE: [(&str, bool, &str); 5] = [
-    ("company_name", true, "与营业执照一致"),
-    ("short_name", false, "选填，如“鹏城建设”"),
-    ("suid", true, "营业执照上的 18 位代码"),
-    ("legal_person", true, "营业执照上的法定代表人"),
-    ("capital", false, "数字，单位万元"),
+const TEXT_BEFORE: [(CompanyField, &str); 5] = [
+    (CompanyField::CompanyName, "与营业执照一致"),
+    (CompanyField::ShortName, "选填，如“鹏城建设”"),
+    (CompanyField::Suid, "营业执照上的 18 位代码"),
+    (CompanyField::LegalPerson, "营业执照上的法定代表人"),
+    (CompanyField::Capital, "数字，单位万元"),
 ];
-const TEXT_AFTER: [(&str, bool, &str); 7] = [
-    ("bank_open", false, "选填"),
-    ("bank_num", false, "选填"),
-    ("address", false, "选填"),
-    ("contacts", false, "选填"),
-    ("mobile_phone", false, "选填，手机或座机"),
-    ("email", false, "选填，如 name@example.com"),
-    ("postcode", false, "选填，6 位数字"),
-];
-
-const FORM_ORDER: [&str; 14] = [
-    "company_name",
-    "short_name",
-    "suid",
-    "legal_person",
-    "capital",
-    "company_type",
-    "suid_superior",
-    "bank_open",
-    "bank_num",
-    "address",
-    "contacts",
-    "mobile_phone",
-    "email",
-    "postcode",
+const TEXT_AFTER: [(CompanyField, &str); 7] = [
+    (CompanyField::BankOpen, "选填"),
+    (CompanyField::BankNum, "选填"),
+    (CompanyField::Address, "选填"),
+    (CompanyField::Contacts, "选填"),
+    (CompanyField::MobilePhone, "选填，手机或座机"),
+    (CompanyField::Email, "选填，如 name@example.com"),
+    (CompanyField::Postcode, "选填，6 位数字"),
 ];
 
-fn field_mut<'c>(c: &'c mut Company, field: &str) -> &'c mut String {
-    match field {
-        "company_name" => &mut c.company_name,
-        "short_name" => &mut c.short_name,
-        "capital" => &mut c.capital,
-        "legal_person" => &mut c.legal_person,
-        "bank_open" => &mut c.bank_open,
-        "bank_num" => &mut c.bank_num,
-        "address" => &mut c.address,
-        "contacts" => &mut c.contacts,
-        "mobile_phone" => &mut c.mobile_phone,
-        "email" => &mut c.email,
-        "postcode" => &mut c.postcode,
-        "suid_superior" => &mut c.suid_superior,
-        "company_type" => &mut c.company_type,
-        _ => &mut c.suid,
-    }
-}
-
-fn problem(field: &str, message: String, severity: Severity) -> Problem {
+fn problem(field: CompanyField, message: String, severity: Severity) -> CompanyProblem {
     Problem {
-        field: field.to_string(),
+        field,
         message,
         severity,
     }
@@ -109,6 +76,8 @@ impl CompanyForm {
             touched: HashSet::new(),
             attempted: false,
             type_search: String::new(),
+            saving: false,
+            save_error: None,
         }
     }
 
@@ -124,33 +93,13 @@ impl CompanyForm {
     }
 
     /// The domain's checks plus those that need the project's other companies and workers.
-    pub fn problems(&self, snap: &Snapshot) -> Vec<Problem> {
+    pub fn problems(&self, snap: &Snapshot) -> Vec<CompanyProblem> {
         let me = self.company.normalized();
-        let others = || {
-            snap.companies
-                .iter()
-                .filter(|c| !c.removing && Some(&c.company.suid) != self.editing.as_ref())
-        };
-        let rules = CompanyRules {
-            company_types: snap
-                .dictionary(Endpoint::GetCompanyType)
-                .iter()
-                .map(|e| e.orders.clone())
-                .collect(),
-            project_suids: others().map(|c| c.company.suid.clone()).collect(),
-        };
-        let mut out = me.validate(&rules);
+        let mut out = me.validate(&snap.company_rules);
         if self.editing.is_none() && snap.companies.iter().any(|c| !c.removing && c.company.suid == me.suid) {
             out.push(problem(
-                "suid",
+                CompanyField::Suid,
                 "这个统一社会信用代码已在本项目：请在列表里点该单位的“修改”".into(),
-                Severity::Error,
-            ));
-        }
-        if !me.company_name.is_empty() && others().any(|c| c.company.company_name.trim() == me.company_name) {
-            out.push(problem(
-                "company_name",
-                "本项目已有同名单位：单位名称要与营业执照一致，请核对".into(),
                 Severity::Error,
             ));
         }
@@ -162,7 +111,7 @@ impl CompanyForm {
                 .count();
             if staying > 0 {
                 out.push(problem(
-                    "company_name",
+                    CompanyField::CompanyName,
                     format!(
                         "有 {staying} 名人员登记在原名称“{}”下：改名后请逐个修改他们的所属单位，否则再上传会被平台拒绝",
                         self.original_name
@@ -174,14 +123,14 @@ impl CompanyForm {
         out
     }
 
-    fn message_for<'p>(&self, problems: &'p [Problem], field: &str) -> Option<(&'p str, bool)> {
-        if !self.attempted && !self.touched.contains(field) {
+    fn message_for<'p>(&self, problems: &'p [CompanyProblem], field: CompanyField) -> Option<(&'p str, bool)> {
+        if !self.attempted && !self.touched.contains(&field) {
             return None;
         }
         crate::ui::widgets::field_problem(problems, field)
     }
 
-    fn touch(&mut self, field: &'static str, r: &egui::Response) {
+    fn touch(&mut self, field: CompanyField, r: &egui::Response) {
         if r.lost_focus() || r.changed() && !r.has_focus() {
             self.touched.insert(field);
         }
@@ -208,9 +157,9 @@ impl CompanyForm {
                 .num_columns(2)
                 .spacing([12.0, 8.0])
                 .show(ui, |ui| {
-                    for (field, required, hint) in TEXT_BEFORE {
-                        if field == "suid" && self.editing.is_some() {
-                            let l = field_label(ui, company_field_label(field), true);
+                    for (field, hint) in TEXT_BEFORE {
+                        if field == CompanyField::Suid && self.editing.is_some() {
+                            let l = field_label(ui, field.label(), true);
                             ui.horizontal(|ui| {
                                 ui.add(
                                     egui::TextEdit::singleline(&mut self.company.suid.as_str()).desired_width(300.0),
@@ -223,19 +172,22 @@ impl CompanyForm {
                             ui.end_row();
                             continue;
                         }
-                        self.text_field(ui, &problems, field, required, hint);
+                        self.text_field(ui, &problems, field, hint);
                     }
                     self.type_row(ui, snap, &problems);
                     self.superior_row(ui, snap, &problems);
-                    for (field, required, hint) in TEXT_AFTER {
-                        self.text_field(ui, &problems, field, required, hint);
+                    for (field, hint) in TEXT_AFTER {
+                        self.text_field(ui, &problems, field, hint);
                     }
                 });
             ui.separator();
-            let errors: Vec<&Problem> = problems.iter().filter(|p| p.severity == Severity::Error).collect();
+            let errors: Vec<&CompanyProblem> = problems.iter().filter(|p| p.severity == Severity::Error).collect();
             ui.horizontal(|ui| {
-                if ui.button(RichText::new("保存单位").strong()).clicked() {
+                let save = ui.add_enabled(!self.saving, egui::Button::new(RichText::new("保存单位").strong()));
+                if save.clicked() {
                     if errors.is_empty() {
+                        self.saving = true;
+                        self.save_error = None;
                         outcome = Some(FormOutcome::Save(Box::new(self.company.normalized())));
                     } else {
                         self.attempted = true;
@@ -247,25 +199,28 @@ impl CompanyForm {
             });
             if self.attempted && !errors.is_empty() {
                 // In the order the clerk sees the fields.
-                let mut fields: Vec<&str> = FORM_ORDER
+                let mut fields: Vec<&str> = CompanyField::ALL
                     .iter()
                     .filter(|f| errors.iter().any(|p| p.field == **f))
-                    .map(|f| company_field_label(f))
+                    .map(|f| f.label())
                     .collect();
                 fields.dedup();
                 ui.label(RichText::new(format!("还不能保存，请先处理：{}", fields.join("、"))).color(ERROR_RED));
+            }
+            if let Some(e) = &self.save_error {
+                ui.label(RichText::new(e).color(ERROR_RED));
             }
         });
         outcome
     }
 
-    fn text_field(&mut self, ui: &mut egui::Ui, problems: &[Problem], field: &'static str, required: bool, hint: &str) {
+    fn text_field(&mut self, ui: &mut egui::Ui, problems: &[CompanyProblem], field: CompanyField, hint: &str) {
         let msg = self.message_for(problems, field).map(|(m, e)| (m.to_string(), e));
-        let value = field_mut(&mut self.company, field);
+        let value = field.text_mut(&mut self.company);
         let r = text_row(
             ui,
-            company_field_label(field),
-            required,
+            field.label(),
+            field.required(),
             value,
             hint,
             msg.as_ref().map(|(m, e)| (m.as_str(), *e)),
@@ -273,11 +228,11 @@ impl CompanyForm {
         self.touch(field, &r);
     }
 
-    fn type_row(&mut self, ui: &mut egui::Ui, snap: &Snapshot, problems: &[Problem]) {
+    fn type_row(&mut self, ui: &mut egui::Ui, snap: &Snapshot, problems: &[CompanyProblem]) {
         let msg = self
-            .message_for(problems, "company_type")
+            .message_for(problems, CompanyField::CompanyType)
             .map(|(m, e)| (m.to_string(), e));
-        let l = field_label(ui, company_field_label("company_type"), false);
+        let l = field_label(ui, CompanyField::CompanyType.label(), false);
         let entries = snap.dictionary(Endpoint::GetCompanyType);
         ui.horizontal(|ui| {
             let before = self.company.company_type.clone();
@@ -293,18 +248,18 @@ impl CompanyForm {
                 self.company.company_type.clear();
             }
             if self.company.company_type != before {
-                self.touched.insert("company_type");
+                self.touched.insert(CompanyField::CompanyType);
             }
             field_message(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
         });
         ui.end_row();
     }
 
-    fn superior_row(&mut self, ui: &mut egui::Ui, snap: &Snapshot, problems: &[Problem]) {
+    fn superior_row(&mut self, ui: &mut egui::Ui, snap: &Snapshot, problems: &[CompanyProblem]) {
         let msg = self
-            .message_for(problems, "suid_superior")
+            .message_for(problems, CompanyField::SuidSuperior)
             .map(|(m, e)| (m.to_string(), e));
-        let l = field_label(ui, company_field_label("suid_superior"), false);
+        let l = field_label(ui, CompanyField::SuidSuperior.label(), false);
         let own = self.company.suid.trim().to_uppercase();
         let choices: Vec<(&str, &str)> = snap
             .companies
@@ -342,7 +297,7 @@ impl CompanyForm {
             field_message(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
         });
         if self.company.suid_superior != before {
-            self.touched.insert("suid_superior");
+            self.touched.insert(CompanyField::SuidSuperior);
         }
         ui.end_row();
     }

@@ -2,31 +2,15 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Utc;
 use egui::RichText;
 
+use crate::domain::RecordState;
 use crate::domain::mask_id;
-use crate::store::RecordState;
 use crate::ui::backend::Snapshot;
 use crate::ui::widgets::{ERROR_RED, WARN_AMBER};
 
-/// A PC clock a little ahead of the platform's must not make "now" look like the future.
-const FUTURE_SLACK_MINUTES: i64 = 10;
-
-/// Reads the exit time as the clerk typed it (Beijing time); returns it as the platform wants it.
-pub fn check_exit_time(text: &str, now: DateTime<Utc>) -> Result<String, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err("请填写离场时间，例如 2026-11-28 17:30:00".into());
-    }
-    let Some(at) = crate::api::parse_beijing_timestamp(text) else {
-        return Err("离场时间格式不对：请写成“年-月-日 时:分:秒”，例如 2026-11-28 17:30:00".into());
-    };
-    if at > now + Duration::minutes(FUTURE_SLACK_MINUTES) {
-        return Err("离场时间不能晚于现在：请填写已经离场的时间".into());
-    }
-    Ok(crate::api::beijing_timestamp(at))
-}
+pub use crate::domain::check_exit_time;
 
 struct Person {
     id_code: String,
@@ -130,39 +114,5 @@ impl LeaveDialog {
             outcome = Some(LeaveOutcome::Cancel);
         }
         outcome
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn exit_time_must_be_a_beijing_timestamp_not_in_the_future() {
-        let now = crate::api::parse_beijing_timestamp("2026-03-01 12:00:00").expect("time");
-        assert_eq!(
-            check_exit_time(" 2026-03-01 11:30:00 ", now).as_deref(),
-            Ok("2026-03-01 11:30:00")
-        );
-        assert_eq!(
-            check_exit_time("2026-03-01 12:05:00", now).as_deref(),
-            Ok("2026-03-01 12:05:00")
-        );
-        assert!(
-            check_exit_time("2026-03-01 13:00:00", now)
-                .unwrap_err()
-                .contains("不能晚于现在")
-        );
-        assert!(
-            check_exit_time("2026/03/01 11:30", now)
-                .unwrap_err()
-                .contains("格式不对")
-        );
-        assert!(
-            check_exit_time("2026-02-30 11:30:00", now)
-                .unwrap_err()
-                .contains("格式不对")
-        );
-        assert!(check_exit_time("", now).unwrap_err().contains("请填写"));
     }
 }

@@ -1,0 +1,424 @@
+//! The thread that owns the station for the window. It applies intents in order and answers
+//! each with its own event; it never waits on the network (calls run on helper threads, the
+//! sender on its own), so a record the clerk submits reaches the database at once.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+
+use super::{ConnectionState, Event, Intent, InternalEvent, SaveFailure, Snapshot, prepare_photo};
+use crate::api::{Endpoint, PlatformClient, PlatformClock, Secret};
+use crate::config::{Config, Environment};
+use crate::domain::ItemState;
+use crate::outbox::{SenderCommand, SenderEvent, SenderHandle, spawn_sender};
+use crate::station::{Station, platform_client, send_settings};
+
+pub struct OwnerSetup {
+    pub data_dir: PathBuf,
+    pub config_path: PathBuf,
+    pub config: Config,
+    pub secret: Secret,
+    pub clock: Arc<PlatformClock>,
+    pub intents: Sender<Intent>,
+    pub events: Sender<Event>,
+    pub repaint: Arc<dyn Fn() + Send + Sync>,
+}
+
+pub struct Owner {
+    setup: OwnerSetup,
+    sender: Option<SenderHandle>,
+    /// Where the station's "something was queued" goes: the current sender, if any.
+    wake: Arc<Mutex<Option<Sender<SenderCommand>>>>,
+    client: Option<Arc<PlatformClient>>,
+    connection: ConnectionState,
+}
+
+const DICTIONARIES: [Endpoint; 4] = [
+    Endpoint::DictListEmpCategory,
+    Endpoint::DictListJobTypeName,
+    Endpoint::DictListJobName,
+    Endpoint::GetCompanyType,
+];
+
+impl Owner {
+    pub fn new(setup: OwnerSetup) -> Owner {
+        Owner {
+            setup,
+            sender: None,
+            wake: Arc::new(Mutex::new(None)),
+            client: None,
+            connection: ConnectionState::Unknown,
+        }
+    }
+
+    fn emit(&self, event: Event) {
+        let _ = self.setup.events.send(event);
+        (self.setup.repaint)();
+    }
+
+    pub fn run(mut self, rx: Receiver<Intent>) {
+        let s = &self.setup;
+        let mut station = match Station::open(&s.data_dir, s.config.clone(), Arc::clone(&s.clock)) {
+            Ok(st) => st,
+            Err(e) => return self.emit(Event::Problem(e.to_string())),
+        };
+        let wake = Arc::clone(&self.wake);
+        station.on_queued(move || {
+            if let Some(tx) = wake.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+                let _ = tx.send(SenderCommand::Wake);
+            }
+        });
+        for w in station.warnings() {
+            self.emit(Event::Problem(w));
+        }
+        let draft = |key| station.store().setting(key).unwrap_or_default();
+        self.emit(Event::DraftLoaded {
+            fields: draft("enroll_draft"),
+            photos: draft("enroll_draft_photos"),
+        });
+        self.emit(Event::UiStateLoaded(draft("ui_state")));
+        self.connect();
+        self.publish(&station);
+        self.fetch_dictionaries();
+        while let Ok(intent) = rx.recv() {
+            if matches!(intent, Intent::Shutdown) {
+                // Bounded: a call hanging on a dead network is left to finish on its own.
+                if let Some(sender) = self.sender.take() {
+                    sender.stop();
+                }
+                return;
+            }
+            self.handle(&mut station, intent);
+        }
+    }
+
+    /// (Re)builds the client from the current settings. A running sender takes the new client
+    /// at its next item (never waited for); a sender is started or stopped as the settings
+    /// become complete or not.
+    fn connect(&mut self) {
+        let s = &self.setup;
+        let client = match platform_client(&s.config, &s.secret, Arc::clone(&s.clock)) {
+            Ok(c) => Arc::new(c),
+            Err(reason) => {
+                self.client = None;
+                if let Some(old) = self.sender.take() {
+                    *self.wake.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                    // Stopping may wait for a call in flight: never on this thread.
+                    std::thread::spawn(move || old.stop());
+                }
+                self.connection = ConnectionState::Offline {
+                    since: Utc::now(),
+                    last_success: None,
+                    reason,
+                };
+                self.emit(Event::Connection(self.connection.clone()));
+                return;
+            }
+        };
+        let settings = send_settings(&s.config, &client);
+        match &self.sender {
+            Some(sender) => {
+                sender.send(SenderCommand::Reconfigure(Arc::clone(&client), settings));
+                sender.send(SenderCommand::Wake);
+            }
+            None => {
+                let intents = self.setup.intents.clone();
+                let sender = spawn_sender(
+                    self.setup.data_dir.clone(),
+                    Arc::clone(&client),
+                    settings,
+                    Box::new(move |e| {
+                        let _ = intents.send(Intent::Internal(InternalEvent::Sender(e)));
+                    }),
+                );
+                *self.wake.lock().unwrap_or_else(|e| e.into_inner()) = Some(sender.commands());
+                self.sender = Some(sender);
+            }
+        }
+        self.client = Some(client);
+    }
+
+    fn publish(&self, station: &Station) {
+        match snapshot(station) {
+            Ok(s) => self.emit(Event::Snapshot(Arc::new(s))),
+            Err(e) => self.emit(Event::Problem(e)),
+        }
+    }
+
+    fn note_success(&mut self) {
+        self.connection = ConnectionState::Online {
+            last_success: Utc::now(),
+        };
+        self.emit(Event::Connection(self.connection.clone()));
+    }
+
+    fn note_failure(&mut self, reason: String) {
+        let (since, last_success) = match &self.connection {
+            ConnectionState::Online { last_success } => (Utc::now(), Some(*last_success)),
+            ConnectionState::Offline {
+                since, last_success, ..
+            } => (*since, *last_success),
+            ConnectionState::Unknown => (Utc::now(), None),
+        };
+        self.connection = ConnectionState::Offline {
+            since,
+            last_success,
+            reason,
+        };
+        self.emit(Event::Connection(self.connection.clone()));
+    }
+
+    fn fetch_dictionaries(&self) {
+        let Some(client) = self.client.clone() else { return };
+        let intents = self.setup.intents.clone();
+        std::thread::spawn(move || {
+            let results = DICTIONARIES
+                .into_iter()
+                .map(|e| (e, client.fetch_dictionary(e)))
+                .collect();
+            let _ = intents.send(Intent::Internal(InternalEvent::Dictionaries(results)));
+        });
+    }
+
+    /// Runs `work` on a helper thread and sends its event.
+    fn in_background(&self, work: impl FnOnce() -> Event + Send + 'static) {
+        let events = self.setup.events.clone();
+        let repaint = Arc::clone(&self.setup.repaint);
+        std::thread::spawn(move || {
+            let _ = events.send(work());
+            repaint();
+        });
+    }
+
+    fn handle(&mut self, station: &mut Station, intent: Intent) {
+        match intent {
+            Intent::SaveWorker { worker, photos } => {
+                let id_code = worker.normalized().id_code;
+                let result = station.enroll(*worker, photos).map_err(SaveFailure::from);
+                if result.is_ok()
+                    && let Err(e) = station.clear_draft()
+                {
+                    // Saved and queued; only the draft's cleanup failed. Said once, here.
+                    self.emit(Event::Problem(format!("登记已保存，但草稿没能清除：{e}")));
+                }
+                self.emit(Event::WorkerSaved {
+                    id_code,
+                    result: result.map(|e| e.item_id),
+                });
+                self.publish(station);
+            }
+            Intent::LoadWorker(id_code) => {
+                let store = station.store();
+                let found = match store.worker(&id_code) {
+                    Ok(Some(rec)) => match store.worker_photos(&id_code) {
+                        Ok(photos) => Some(Box::new((rec, photos))),
+                        Err(e) => return self.emit(Event::Problem(e.to_string())),
+                    },
+                    Ok(None) => None,
+                    Err(e) => return self.emit(Event::Problem(e.to_string())),
+                };
+                self.emit(Event::WorkerLoaded { id_code, found });
+            }
+            Intent::SaveDraft(json) => {
+                if let Err(e) = station.save_draft(json.as_deref()) {
+                    self.emit(Event::Problem(format!("草稿没能保存：{e}")));
+                }
+            }
+            Intent::SaveDraftPhotos(json) => {
+                if let Err(e) = station.save_draft_photos(json.as_deref()) {
+                    self.emit(Event::Problem(format!("草稿里的照片没能保存：{e}")));
+                }
+            }
+            Intent::SaveUiState(json) => {
+                if let Err(e) = station.save_ui_state(&json) {
+                    tracing::warn!("window state not saved: {e}");
+                }
+            }
+            Intent::SaveCompany(company) => {
+                let suid = company.normalized().suid;
+                let result = station.save_company(*company).map(|_| ()).map_err(SaveFailure::from);
+                self.emit(Event::CompanySaved { suid, result });
+                self.publish(station);
+            }
+            Intent::RemoveCompany { suid, name } => {
+                let result = station
+                    .remove_company(&suid, &name)
+                    .map(|r| r.workers_still_naming)
+                    .map_err(SaveFailure::from);
+                self.emit(Event::CompanyRemoved(result));
+                self.publish(station);
+            }
+            Intent::MarkLeaving { id_codes, exit_time } => {
+                let result = station
+                    .leave(&id_codes, Some(&exit_time))
+                    .map(|_| id_codes.len())
+                    .map_err(SaveFailure::from);
+                self.emit(Event::LeavingRecorded(result));
+                self.publish(station);
+            }
+            Intent::RetryItem(id) => {
+                let result = station.retry(id).map_err(SaveFailure::from);
+                self.emit(Event::QueueChanged(result));
+                self.publish(station);
+            }
+            Intent::RetryAll => {
+                let result = station.retry_all().map(|_| ()).map_err(SaveFailure::from);
+                self.emit(Event::QueueChanged(result));
+                self.publish(station);
+            }
+            Intent::DismissSettingsPause => {
+                let result = station.dismiss_settings_pause().map_err(SaveFailure::from);
+                self.emit(Event::QueueChanged(result));
+                self.publish(station);
+            }
+            Intent::RefreshDictionaries => self.fetch_dictionaries(),
+            Intent::TestConnection => self.test_connection(),
+            Intent::ApplySettings { config, secret } => {
+                let result = self.apply_settings(station, *config, secret);
+                let ok = result.is_ok();
+                self.emit(Event::SettingsApplied(result));
+                if ok {
+                    self.fetch_dictionaries();
+                    self.publish(station);
+                }
+            }
+            Intent::NormalizePhoto { kind, source } => {
+                let budgets = station.config().photo_budgets.clone();
+                self.in_background(move || Event::PhotoReady {
+                    kind,
+                    result: prepare_photo(kind, source, &budgets),
+                });
+            }
+            Intent::Export { path, rows } => self.in_background(move || {
+                Event::Exported(super::super::export::write_roster_xlsx(&path, &rows).map(|()| (path, rows.len())))
+            }),
+            Intent::Internal(InternalEvent::Dictionaries(results)) => {
+                let mut failure = None;
+                for (kind, result) in results {
+                    match result {
+                        Ok(entries) => {
+                            if let Err(e) = station.save_dictionary(kind, &entries) {
+                                self.emit(Event::Problem(format!("字典没能存到本机：{e}")));
+                            }
+                        }
+                        Err(e) => failure = Some(e),
+                    }
+                }
+                match failure {
+                    None => self.note_success(),
+                    Some(e) => self.note_failure(e.to_string()),
+                }
+                self.publish(station);
+            }
+            Intent::Internal(InternalEvent::Sender(event)) => self.on_sender(station, event),
+            Intent::Shutdown => {}
+        }
+    }
+
+    /// Writes the settings (never the demo's), then reconnects without waiting on anything.
+    fn apply_settings(&mut self, station: &mut Station, config: Config, secret: Secret) -> Result<(), String> {
+        config.check()?;
+        if config.environment != Environment::Demo {
+            config.save(&self.setup.config_path).map_err(|e| e.to_string())?;
+            crate::secret::save_secret(&self.setup.data_dir, &secret).map_err(|e| format!("保存秘钥失败：{e}"))?;
+        }
+        station.set_config(config.clone());
+        self.setup.config = config;
+        self.setup.secret = secret;
+        self.connect();
+        Ok(())
+    }
+
+    fn on_sender(&mut self, station: &Station, event: SenderEvent) {
+        match event {
+            SenderEvent::Drained(report) => {
+                if report.sent > 0 {
+                    self.note_success();
+                } else if report.retry > 0 || report.waiting_until.is_some() {
+                    let reason = station
+                        .store()
+                        .outbox_items(false)
+                        .ok()
+                        .and_then(|items| items.into_iter().find(|i| i.state == ItemState::Retry))
+                        .map(|i| i.last_message)
+                        .unwrap_or_else(|| "连不上平台".into());
+                    self.note_failure(reason);
+                }
+                if report.attempted > 0 || report.paused.is_some() || report.requeued > 0 {
+                    self.publish(station);
+                }
+            }
+            SenderEvent::Busy => self.note_failure("另一个程序（命令行）正在上传队列：记录会由它发出".into()),
+            SenderEvent::Failed(message) => self.emit(Event::Problem(message)),
+        }
+    }
+
+    fn test_connection(&self) {
+        let Some(client) = self.client.clone() else {
+            let missing = self.setup.config.missing_for_platform(&self.setup.secret);
+            return self.emit(Event::ConnectionTested {
+                ok: false,
+                message: format!("还没有设置{}：请填写后再测试", missing.join("、")),
+            });
+        };
+        let intents = self.setup.intents.clone();
+        self.in_background(move || {
+            let started = std::time::Instant::now();
+            let result = client.fetch_dictionary(Endpoint::DictListEmpCategory);
+            let ms = started.elapsed().as_millis();
+            let clock_note = client.clock().warning().unwrap_or_else(|| "本机时钟与平台一致".into());
+            let event = match &result {
+                Ok(list) => Event::ConnectionTested {
+                    ok: true,
+                    message: format!(
+                        "连接成功：平台在 {ms} 毫秒内回答，取到人员类型 {} 项。{clock_note}。",
+                        list.len()
+                    ),
+                },
+                Err(e) => Event::ConnectionTested {
+                    ok: false,
+                    message: format!("{e}。{}", e.advice()),
+                },
+            };
+            let _ = intents.send(Intent::Internal(InternalEvent::Dictionaries(vec![(
+                Endpoint::DictListEmpCategory,
+                result,
+            )])));
+            event
+        });
+    }
+}
+
+fn snapshot(station: &Station) -> Result<Snapshot, String> {
+    let store = station.store();
+    let s = |e: crate::store::StoreError| e.to_string();
+    let mut dictionaries = BTreeMap::new();
+    for kind in DICTIONARIES {
+        if let Some(d) = store.dictionary(kind).map_err(s)? {
+            dictionaries.insert(kind, d);
+        }
+    }
+    Ok(Snapshot {
+        workers: store.worker_rows().map_err(s)?,
+        companies: store.companies().map_err(s)?,
+        outbox: store.outbox_items_recent(crate::ui::queue::MAX_SHOWN).map_err(s)?,
+        counts: store.outbox_counts().map_err(s)?,
+        paused: store.queue_paused().map_err(s)?,
+        waiting_until: store
+            .breaker()
+            .map_err(s)?
+            .map(|(until, _)| until)
+            .filter(|u| *u > Utc::now()),
+        dictionaries,
+        worker_rules: Arc::new(station.worker_rules("").map_err(s)?),
+        company_rules: Arc::new(station.company_rules().map_err(s)?),
+        successes: store
+            .success_counts(station.config().environment.label())
+            .map_err(s)?
+            .into_iter()
+            .collect(),
+    })
+}
