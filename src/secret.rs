@@ -41,21 +41,23 @@ pub fn load_secret(data_dir: &Path, env: impl Fn(&str) -> Option<String>) -> Sec
     if let Some(v) = env("CWR_API_SECRET").filter(|v| !v.trim().is_empty()) {
         return Secret::new(v.trim());
     }
-    let file_is_newer = || {
-        let modified = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-        match (modified(secret_path(data_dir)), modified(data_dir.join(KEYRING_MARKER))) {
-            (Some(file), Some(marker)) => file > marker,
-            (Some(_), None) => true,
-            (None, _) => false,
-        }
-    };
     if keyring_allowed()
-        && !file_is_newer()
+        && !file_copy_is_newer(data_dir)
         && let Some(secret) = keyring_entry(data_dir).and_then(|e| e.get_password().ok())
     {
         return Secret::new(secret);
     }
     load_secret_file(data_dir)
+}
+
+/// Is there a file copy saved after the keyring copy (or with no keyring copy known)?
+fn file_copy_is_newer(data_dir: &Path) -> bool {
+    let modified = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (modified(secret_path(data_dir)), modified(data_dir.join(KEYRING_MARKER))) {
+        (Some(file), Some(marker)) => file > marker,
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
 }
 
 fn load_secret_file(data_dir: &Path) -> Secret {
@@ -155,5 +157,22 @@ mod tests {
         {
             let _ = e.delete_credential();
         }
+    }
+
+    #[test]
+    fn a_file_copy_saved_after_the_keyring_copy_wins() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path();
+        assert!(!file_copy_is_newer(data), "no file: the keyring, if any");
+        save_secret_file(data, &Secret::new("old")).expect("save");
+        assert!(file_copy_is_newer(data), "a file and no keyring marker");
+        // The secret went to the keyring later: the marker is newer than the file.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(data.join(KEYRING_MARKER), b"").expect("marker");
+        assert!(!file_copy_is_newer(data));
+        // Then saved to the file again (say with CWR_SECRET_STORE=file): the file wins.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        save_secret_file(data, &Secret::new("new")).expect("save");
+        assert!(file_copy_is_newer(data));
     }
 }

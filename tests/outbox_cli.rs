@@ -5,50 +5,14 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use common::cli::*;
 use common::*;
 use cwr_station::domain::{ItemState, RecordState};
 use cwr_station::sim::{self, Faults, SimConfig};
 use cwr_station::store::Store;
-
-const BIN: &str = env!("CARGO_BIN_EXE_cwr-station");
-
-fn station(data_dir: &Path, base_url: &str) -> Command {
-    let demo = SimConfig::demo();
-    let mut cmd = Command::new(BIN);
-    cmd.arg("--data-dir")
-        .arg(data_dir)
-        .env("CWR_BASE_URL", base_url)
-        .env("CWR_API_KEY", &demo.api_key)
-        .env("CWR_API_SECRET", &demo.api_secret)
-        .env("CWR_CLIENT_SERIAL", &demo.client_serial)
-        .env("CWR_PROJECT_ID", &demo.project_id)
-        .env_remove("CWR_DATA_DIR")
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn run(cmd: &mut Command) -> (i32, String) {
-    let Output { status, stdout, stderr } = cmd.output().expect("runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&stdout),
-        String::from_utf8_lossy(&stderr)
-    );
-    (status.code().unwrap_or(-1), text)
-}
-
-/// A loopback port with nobody listening (yet).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
 
 fn sim_on(port: u16, faults: Faults) -> sim::SimHandle {
     let mut c = SimConfig::demo();
@@ -426,4 +390,22 @@ fn the_secret_is_not_in_the_database_the_config_or_the_logs() {
         assert!(!found, "secret found in {}", path.display());
     }
     assert!(!std::fs::read_to_string(&config).expect("config").contains(&secret));
+}
+
+/// The store cannot be opened (the data dir is a file): exit 4, and nothing claims "queued".
+#[test]
+fn a_local_failure_exits_4_and_says_nothing_was_stored() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let not_a_dir = dir.path().join("data");
+    std::fs::write(&not_a_dir, "a file where the data dir should be").expect("write");
+    let url = format!("http://127.0.0.1:{}", free_port());
+    let file = write_worker_file(dir.path(), &id_code(27), "钱四", "某公司");
+    let (code, out) = run(station(&not_a_dir, &url).arg("register").arg("--worker").arg(&file));
+    assert_eq!(code, 4, "{out}");
+    assert!(out.contains("没有保存"), "{out}");
+    assert!(!out.contains("联网后自动上传"), "{out}");
+    let (code, _) = run(station(&not_a_dir, &url).args(["leave", &id_code(27)]));
+    assert_eq!(code, 4);
+    let (code, _) = run(station(&not_a_dir, &url).args(["outbox", "drain"]));
+    assert_eq!(code, 4);
 }

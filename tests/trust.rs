@@ -5,8 +5,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
+use common::cli::*;
 use common::fake::{FakeServer, envelope_answer, http_answer};
 use common::*;
 use cwr_station::api::{
@@ -17,8 +17,6 @@ use cwr_station::domain::{DepartureState, ItemState, RecordState};
 use cwr_station::outbox::{DrainReport, SendSettings, Sender};
 use cwr_station::sim::{self, DEMO_PROJECT_ID, FaultKind, Faults, LeaveShape, Refusal, SimConfig, SimHandle};
 use cwr_station::store::{OutboxItem, ParkReason, Store, WorkerPhotos};
-
-const BIN: &str = env!("CARGO_BIN_EXE_cwr-station");
 
 fn photos() -> WorkerPhotos {
     test_photos()
@@ -629,39 +627,4 @@ fn a_partial_answer_from_another_instance_keeps_its_code_and_words() {
     let it = st.item(items[0]);
     assert_eq!((it.state, it.last_code.as_str()), (ItemState::NeedsFix, "10"));
     assert_eq!(it.last_detail, r#"{"errors":"2 failed"}"#);
-}
-
-fn station(data_dir: &Path, base_url: &str) -> Command {
-    let demo = SimConfig::demo();
-    let mut cmd = Command::new(BIN);
-    cmd.arg("--data-dir")
-        .arg(data_dir)
-        .env("CWR_BASE_URL", base_url)
-        .env("CWR_API_KEY", &demo.api_key)
-        .env("CWR_API_SECRET", &demo.api_secret)
-        .env("CWR_CLIENT_SERIAL", &demo.client_serial)
-        .env("CWR_PROJECT_ID", &demo.project_id)
-        .env("CWR_SECRET_STORE", "file")
-        .env_remove("CWR_DATA_DIR")
-        .env_remove("CWR_DEMO_SIM")
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn run(cmd: &mut Command) -> (i32, String) {
-    let Output { status, stdout, stderr } = cmd.output().expect("runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&stdout),
-        String::from_utf8_lossy(&stderr)
-    );
-    (status.code().unwrap_or(-1), text)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
 }

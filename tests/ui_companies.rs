@@ -8,10 +8,9 @@ use std::time::Duration;
 
 use common::ui::*;
 use common::*;
-use cwr_station::domain::PhotoKind;
 use cwr_station::domain::RecordState;
 use cwr_station::domain::Worker;
-use cwr_station::store::{ItemKind, Store, WorkerPhotos};
+use cwr_station::store::{ItemKind, Store};
 use cwr_station::ui::app::Screen;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -65,15 +64,7 @@ fn a_company_is_added_under_a_superior_edited_and_removed() {
     {
         // A worker already names the new company (typed before the company was added).
         let mut store = Store::open_in(&data).expect("store");
-        let photos: WorkerPhotos = [
-            PhotoKind::IdPortrait,
-            PhotoKind::Face,
-            PhotoKind::IdScanFront,
-            PhotoKind::IdScanBack,
-        ]
-        .into_iter()
-        .map(|k| (k, jpeg_bytes(100, 120)))
-        .collect();
+        let photos = test_photos();
         store
             .save_worker(
                 &checked_worker(&Worker::from_request(&worker_request(&id_code(431), "张三", NEW_NAME))),

@@ -363,3 +363,58 @@ fn a_site_rule_warning_must_be_acknowledged_before_submitting() {
     });
     assert!(sim.state().workers.contains_key(&id));
 }
+
+/// The store refuses the write (a full disk, simulated by a trigger): the form stays as
+/// typed and editable, the draft stays, the message says what to do, and the next press
+/// saves once the store works again.
+#[test]
+fn a_failed_save_keeps_the_form_editable_and_the_draft() {
+    let sim = start_sim();
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = data_dir_with_companies(dir.path());
+    let mut h = harness(&data, &sim.base_url());
+    let id = id_code(305);
+    fill_form(&mut h, dir.path(), &id, "钱珺");
+    let db = rusqlite::Connection::open(data.join(cwr_station::store::DB_FILE)).expect("db");
+    db.execute_batch(
+        "CREATE TRIGGER disk_full BEFORE INSERT ON workers BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+    )
+    .expect("trigger");
+    h.get_by_label("提交登记").click();
+    step_until(&mut h, "the save answered", Duration::from_secs(10), |app| {
+        app.enroll.save_error().is_some()
+    });
+    settle(&mut h, 3);
+    let app = h.state().app();
+    assert!(app.enroll.submitted.is_none(), "the form is editable again");
+    assert_eq!(app.enroll.form.worker.emp_name, "钱珺");
+    assert_eq!(app.enroll.slots.photos.len(), 4, "the photos stay");
+    assert!(
+        h.query_by_label_contains("本机没能保存").is_some(),
+        "says what happened"
+    );
+    assert!(
+        h.query_by_label_contains("填写的内容都还在").is_some(),
+        "and what to do"
+    );
+    assert!(
+        h.query_by_label("登记下一位").is_none(),
+        "nothing to wipe the form with"
+    );
+    let draft: String = db
+        .query_row("SELECT value FROM settings WHERE key = 'enroll_draft'", [], |r| {
+            r.get(0)
+        })
+        .expect("the draft is kept");
+    assert!(draft.contains("钱珺"), "{draft}");
+    // Still editable: typing goes into the field.
+    type_into(&mut h, "姓名", "珺");
+    assert_eq!(h.state().app().enroll.form.worker.emp_name, "钱珺珺");
+
+    db.execute_batch("DROP TRIGGER disk_full").expect("drop");
+    h.get_by_label("提交登记").click();
+    step_until(&mut h, "saved this time", Duration::from_secs(20), |app| {
+        app.snapshot.workers.iter().any(|w| w.id_code == id)
+    });
+    assert!(h.state().app().enroll.save_error().is_none());
+}

@@ -9,7 +9,6 @@ use std::time::Duration;
 use common::ui::*;
 use common::*;
 use cwr_station::api::Secret;
-use cwr_station::domain::PhotoKind;
 use cwr_station::domain::Worker;
 use cwr_station::domain::{ItemState, RecordState};
 use cwr_station::store::{ItemKind, Store, WorkerPhotos};
@@ -22,15 +21,7 @@ use egui_kittest::kittest::Queryable;
 const LATE_COMPANY: &str = "深圳市迟到劳务有限公司";
 
 fn photos() -> WorkerPhotos {
-    [
-        PhotoKind::IdPortrait,
-        PhotoKind::Face,
-        PhotoKind::IdScanFront,
-        PhotoKind::IdScanBack,
-    ]
-    .into_iter()
-    .map(|k| (k, jpeg_bytes(100, 120)))
-    .collect()
+    test_photos()
 }
 
 fn data_dir_with_worker(dir: &Path, id: &str, name: &str, company: &str) -> PathBuf {

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use common::ui::*;
 use common::*;
-use cwr_station::domain::PhotoKind;
 use cwr_station::domain::RecordState;
 use cwr_station::domain::Worker;
 use cwr_station::store::{ItemKind, Store, WorkerPhotos};
@@ -22,16 +21,7 @@ const ANJU: &str = "深圳市安居劳务分包有限公司";
 const UNKNOWN_COMPANY: &str = "深圳市未备案劳务有限公司";
 
 fn photos() -> WorkerPhotos {
-    let jpeg = jpeg_bytes(120, 150);
-    [
-        PhotoKind::IdPortrait,
-        PhotoKind::Face,
-        PhotoKind::IdScanFront,
-        PhotoKind::IdScanBack,
-    ]
-    .into_iter()
-    .map(|k| (k, jpeg.clone()))
-    .collect()
+    test_photos()
 }
 
 /// A data dir whose store holds the demo companies and these workers, all queued; the

@@ -67,3 +67,47 @@ fn saving_settings_keeps_the_secret_apart_and_the_test_reports_plainly() {
     }
     assert!(h.query_by_label_contains("本机时钟与平台一致").is_some());
 }
+
+/// A save that fails says why and gives the button back; nothing typed is lost.
+#[test]
+fn a_failed_save_says_why_and_the_button_works_again() {
+    let sim = start_sim();
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("config.json")).expect("a directory where the file goes");
+    let mut config = demo_config(&sim.base_url());
+    config.environment = Environment::Custom;
+    let mut h = harness_with(&data, config, Secret::new("demo-secret"));
+    settle(&mut h, 3);
+    h.get_by_label("设置").click();
+    settle(&mut h, 3);
+    h.get_by_label("项目编号 Project_ID").focus();
+    h.step();
+    h.get_by_label("项目编号 Project_ID").type_text("9");
+    h.step();
+    h.get_by_label("保存设置").click();
+    step_until(&mut h, "the save answered", Duration::from_secs(10), |app| {
+        !app.settings.is_saving()
+    });
+    settle(&mut h, 2);
+    assert!(
+        h.query_by_label_contains("设置没有保存").is_some(),
+        "the failure is said where it was asked"
+    );
+    assert!(
+        h.query_by_label_contains("有未保存的修改").is_some(),
+        "what was typed stays, marked unsaved"
+    );
+    assert!(!h.state().app().config.project_id.ends_with('9'), "not applied");
+    // The button works again: once the file can be written, the same press saves.
+    std::fs::remove_dir_all(data.join("config.json")).expect("remove");
+    h.get_by_label("保存设置").click();
+    step_until(&mut h, "saved", Duration::from_secs(10), |app| {
+        app.config.project_id.ends_with('9')
+    });
+    assert!(
+        std::fs::read_to_string(data.join("config.json"))
+            .expect("written")
+            .contains("9")
+    );
+}

@@ -152,14 +152,24 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn load(cli: &Cli) -> Result<Context, String> {
+    /// The settings file could not be read at all (a local failure, exit 4) or says something
+    /// no station can work with (invalid input, exit 2).
+    pub fn load(cli: &Cli) -> Result<Context, (String, Exit)> {
         let data_dir = cli.data_dir.clone().unwrap_or_else(crate::config::default_data_dir);
         let env = |k: &str| std::env::var(k).ok();
         if cli.demo {
             return Ok(Context::demo(&data_dir, env("CWR_DEMO_SIM").as_deref()));
         }
         let config_path = cli.config.clone().unwrap_or_else(|| data_dir.join("config.json"));
-        let mut config = Config::load(&config_path).map_err(|e| e.to_string())?;
+        let mut config = Config::load(&config_path).map_err(|e| {
+            let exit = match e {
+                crate::config::ConfigError::Read { .. } | crate::config::ConfigError::Write { .. } => {
+                    Exit::LocalFailure
+                }
+                crate::config::ConfigError::Parse { .. } | crate::config::ConfigError::Invalid { .. } => Exit::Invalid,
+            };
+            (e.to_string(), exit)
+        })?;
         let secret = crate::secret::load_secret(&data_dir, env);
         config.apply_env(env);
         Ok(Context {
@@ -221,9 +231,12 @@ pub fn main() -> i32 {
 pub fn run(cli: Cli) -> Exit {
     let ctx = match Context::load(&cli) {
         Ok(ctx) => ctx,
-        Err(e) => {
+        Err((e, exit)) => {
             eprintln!("{e}");
-            return Exit::Invalid;
+            if exit == Exit::LocalFailure {
+                eprintln!("没有保存任何内容。");
+            }
+            return exit;
         }
     };
     match cli.command {

@@ -231,6 +231,12 @@ impl SimHandle {
         self.shared.set_under_construction(yes);
     }
 
+    /// The status the simulator gives `req` coming from `peer` (tests of the routing).
+    #[cfg(test)]
+    pub(crate) fn route_for_test(&self, req: &http::Request, peer: Option<SocketAddr>) -> Option<u16> {
+        self.shared.route_status(req, peer)
+    }
+
     pub fn shutdown(mut self) {
         self.stop();
     }

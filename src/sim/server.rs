@@ -158,6 +158,14 @@ impl Shared {
         Utc::now() + chrono::Duration::seconds(offset)
     }
 
+    #[cfg(test)]
+    pub fn route_status(&self, req: &Request, peer: Option<SocketAddr>) -> Option<u16> {
+        match self.route(req, peer) {
+            Outcome::Respond(r) => Some(r.status),
+            Outcome::Hangup | Outcome::Stream { .. } => None,
+        }
+    }
+
     fn route(&self, req: &Request, peer: Option<SocketAddr>) -> Outcome {
         if req.path == "/sim" || req.path.starts_with("/sim/") {
             // The control endpoints change what the platform answers: loopback only.

@@ -97,6 +97,11 @@ impl EnrollScreen {
         }
     }
 
+    /// Why the last submit stored nothing, as shown beside the button.
+    pub fn save_error(&self) -> Option<&str> {
+        self.save_error.as_deref()
+    }
+
     /// Starts a clean form (登记下一位).
     pub fn reset(&mut self, backend: &Backend) {
         self.form = blank_form(self.clock.beijing_today());
@@ -365,26 +370,16 @@ impl EnrollScreen {
                 ui.label(RichText::new(id_summary(&self.form.worker.id_code, self.clock.beijing_today())).small());
                 ui.end_row();
 
-                for (field, hint) in [
-                    (WorkerField::EmpName, "与身份证一致"),
-                    (WorkerField::EmpPhone, "11 位手机号"),
-                    (WorkerField::EmpNativeplace, "身份证上的住址"),
-                    (WorkerField::IdAgency, "身份证背面的签发机关"),
-                ] {
-                    let msg = self.message_for(problems, field).map(|(m, e)| (m.to_string(), e));
-                    let Some(value) = field.text_mut(&mut self.form.worker) else {
-                        continue;
-                    };
-                    let r = text_row(
-                        ui,
-                        field.label(),
-                        field.required(),
-                        value,
-                        hint,
-                        msg.as_ref().map(|(m, e)| (m.as_str(), *e)),
-                    );
-                    self.touch(field, &r);
-                }
+                self.text_rows(
+                    ui,
+                    problems,
+                    &[
+                        (WorkerField::EmpName, "与身份证一致"),
+                        (WorkerField::EmpPhone, "11 位手机号"),
+                        (WorkerField::EmpNativeplace, "身份证上的住址"),
+                        (WorkerField::IdAgency, "身份证背面的签发机关"),
+                    ],
+                );
 
                 // 有效期限 with a 长期 option.
                 let msg = self
@@ -530,28 +525,37 @@ impl EnrollScreen {
                 });
                 ui.end_row();
 
-                for (field, hint) in [
-                    (WorkerField::EmpDept, "选填"),
-                    (WorkerField::JobDept, "选填"),
-                    (WorkerField::TeamName, "选填，只保存在本机"),
-                    (WorkerField::EmpBankname, "选填，工资卡开户行"),
-                    (WorkerField::EmpCardnum, "选填"),
-                ] {
-                    let msg = self.message_for(problems, field).map(|(m, e)| (m.to_string(), e));
-                    let Some(value) = field.text_mut(&mut self.form.worker) else {
-                        continue;
-                    };
-                    let r = text_row(
-                        ui,
-                        field.label(),
-                        false,
-                        value,
-                        hint,
-                        msg.as_ref().map(|(m, e)| (m.as_str(), *e)),
-                    );
-                    self.touch(field, &r);
-                }
+                self.text_rows(
+                    ui,
+                    problems,
+                    &[
+                        (WorkerField::EmpDept, "选填"),
+                        (WorkerField::JobDept, "选填"),
+                        (WorkerField::TeamName, "选填，只保存在本机"),
+                        (WorkerField::EmpBankname, "选填，工资卡开户行"),
+                        (WorkerField::EmpCardnum, "选填"),
+                    ],
+                );
             });
+    }
+
+    /// Plain text fields, one grid row each, with their message once left.
+    fn text_rows(&mut self, ui: &mut egui::Ui, problems: &[WorkerProblem], fields: &[(WorkerField, &str)]) {
+        for &(field, hint) in fields {
+            let msg = self.message_for(problems, field).map(|(m, e)| (m.to_string(), e));
+            let Some(value) = field.text_mut(&mut self.form.worker) else {
+                continue;
+            };
+            let r = text_row(
+                ui,
+                field.label(),
+                field.required(),
+                value,
+                hint,
+                msg.as_ref().map(|(m, e)| (m.as_str(), *e)),
+            );
+            self.touch(field, &r);
+        }
     }
 
     fn combo_row(

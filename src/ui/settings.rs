@@ -37,6 +37,11 @@ impl SettingsScreen {
         }
     }
 
+    /// A 保存设置 is on its way (the button is off until the answer).
+    pub fn is_saving(&self) -> bool {
+        self.saving
+    }
+
     /// The settings last sent to the background.
     pub fn applied_config(&self) -> Config {
         self.applied.clone()

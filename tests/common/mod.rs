@@ -2,6 +2,7 @@
 //! sample data (ID numbers and credit codes with correct check characters, real JPEGs).
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod fake;
 pub mod ui;
 

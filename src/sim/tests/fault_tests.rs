@@ -222,3 +222,62 @@ fn shutdown_closes_the_listener() {
     let _ = idle.write_all(b"GET /sim/state HTTP/1.1\r\n\r\n");
     assert!(read_reply(&mut idle).is_err());
 }
+
+#[test]
+fn fault_settings_outside_their_ranges_are_refused() {
+    let h = sim();
+    for bad in [
+        json!({"close_pct": 150}),
+        json!({"http_500_pct": 60, "non_json_pct": 60}),
+        json!({"queue": ["redirect"]}),
+    ] {
+        let body = bad.to_string();
+        let r = exchange(&h, &raw_request("POST", "/sim/faults", Some(UTF8), body.as_bytes(), "")).expect("answered");
+        assert_eq!(r.status, 400, "{bad}");
+    }
+    let r = exchange(&h, &raw_request("GET", "/sim/faults", None, b"", "")).expect("answered");
+    assert_eq!(r.json()["close_pct"], 0, "a refused setting changes nothing");
+}
+
+#[test]
+fn an_overflowing_chunk_size_is_refused_and_the_simulator_keeps_serving() {
+    let h = sim();
+    let raw = b"POST /CWRService/AddCompany HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\nffffffffffffffff\r\n";
+    let r = exchange(&h, raw).expect("answered");
+    assert_eq!(r.status, 413);
+    // Still answering.
+    let r = exchange(&h, &raw_request("GET", "/sim/state", None, b"", "")).expect("answered");
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn the_control_endpoints_answer_only_on_loopback() {
+    let h = sim();
+    let req = crate::sim::http::read_request(
+        &mut std::io::Cursor::new(raw_request("GET", "/sim/state", None, b"", "")),
+        &mut Vec::new(),
+    )
+    .expect("parses");
+    let outside: std::net::SocketAddr = "192.168.1.20:50000".parse().expect("addr");
+    match h.route_for_test(&req, Some(outside)) {
+        Some(status) => assert_eq!(status, 403),
+        None => panic!("no answer"),
+    }
+    assert_eq!(h.route_for_test(&req, Some(h.addr())), Some(200));
+}
+
+#[test]
+fn the_platform_clock_offset_moves_the_date_header_and_the_timestamp_check() {
+    let h = sim();
+    h.set_faults(Faults {
+        clock_offset_secs: 1200,
+        ..Faults::default()
+    });
+    // Signed with this machine's clock: 20 minutes off for this platform.
+    let r = call(&h, Endpoint::DictListEmpCategory, &json!({}));
+    assert_eq!(r.code(), "99");
+    assert!(r.detail().contains("timestamp"), "{}", r.detail());
+    let date = chrono::DateTime::parse_from_rfc2822(r.header("Date").expect("date")).expect("http date");
+    let ahead = date.timestamp() - Utc::now().timestamp();
+    assert!((1190..=1210).contains(&ahead), "{ahead}");
+}

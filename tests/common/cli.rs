@@ -1,0 +1,48 @@
+//! Running the `cwr-station` binary as a clerk's script would, against a given platform.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use cwr_station::sim::SimConfig;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_cwr-station");
+
+/// The command with the demo credentials for `base_url`, in `data_dir`, with no stray
+/// `CWR_*` settings from the environment running the tests.
+pub fn station(data_dir: &Path, base_url: &str) -> Command {
+    let demo = SimConfig::demo();
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--data-dir")
+        .arg(data_dir)
+        .env("CWR_BASE_URL", base_url)
+        .env("CWR_API_KEY", &demo.api_key)
+        .env("CWR_API_SECRET", &demo.api_secret)
+        .env("CWR_CLIENT_SERIAL", &demo.client_serial)
+        .env("CWR_PROJECT_ID", &demo.project_id)
+        .env("CWR_SECRET_STORE", "file")
+        .env_remove("CWR_DATA_DIR")
+        .env_remove("CWR_DEMO_SIM")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Exit code and everything printed.
+pub fn run(cmd: &mut Command) -> (i32, String) {
+    let Output { status, stdout, stderr } = cmd.output().expect("runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&stdout),
+        String::from_utf8_lossy(&stderr)
+    );
+    (status.code().unwrap_or(-1), text)
+}
+
+/// A loopback port with nobody listening (yet).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
