@@ -71,6 +71,8 @@ pub struct Config {
     pub age_rules: AgeRules,
     /// Workers per userLeaveProject call.
     pub leave_batch_size: usize,
+    /// The ID-card reader.
+    pub card_reader: crate::card::CardReaderSettings,
 }
 
 impl Default for Config {
@@ -87,6 +89,7 @@ impl Default for Config {
             photo_budgets: PhotoBudgets::default(),
             age_rules: AgeRules::default(),
             leave_batch_size: 50,
+            card_reader: crate::card::CardReaderSettings::default(),
         }
     }
 }

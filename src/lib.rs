@@ -7,6 +7,7 @@
 //! window and the commands), `ui` and `cli` on top; `sim` is the platform simulator.
 
 pub mod api;
+pub mod card;
 pub mod cli;
 pub mod config;
 pub mod domain;

@@ -5,6 +5,7 @@
 //! reached (it goes out later); 4 a local failure (the store could not be opened or written,
 //! a full disk, a read-only data dir): nothing was stored.
 
+mod card_cmd;
 mod demo_data;
 mod platform_cmds;
 pub mod queue_cmds;
@@ -111,6 +112,30 @@ pub enum Command {
     /// The upload queue.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// The ID-card reader.
+    #[command(subcommand)]
+    Card(CardCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CardCommand {
+    /// Read the card on the reader and print it with the platform's keys.
+    Read {
+        /// Read what the vendor's tool wrote into this folder (wz.txt, zp.bmp).
+        #[arg(long, value_name = "DIR", conflicts_with = "library")]
+        folder: Option<PathBuf>,
+        /// The vendor's library (sdtapi.dll, termb.dll, libtermb.so).
+        #[arg(long, value_name = "PATH")]
+        library: Option<PathBuf>,
+        /// 1001-1016 USB, 1-16 serial; default: try them all.
+        #[arg(long, default_value_t = 0)]
+        port: i32,
+        /// How long to wait for a card to be placed.
+        #[arg(long, default_value_t = 5)]
+        wait_secs: u64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -251,6 +276,13 @@ pub fn run(cli: Cli) -> Exit {
         Some(Command::Outbox(OutboxCommand::Drain)) => queue_cmds::outbox_drain(&ctx),
         Some(Command::Outbox(OutboxCommand::Retry { id })) => queue_cmds::outbox_retry(&ctx, id),
         Some(Command::Demo { sample }) => window_cmd::demo(sample),
+        Some(Command::Card(CardCommand::Read {
+            folder,
+            library,
+            port,
+            wait_secs,
+            json,
+        })) => card_cmd::read(&ctx, folder, library, port, wait_secs, json),
         None => window_cmd::window(ctx),
     }
 }
