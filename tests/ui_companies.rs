@@ -188,7 +188,7 @@ fn a_company_is_added_under_a_superior_edited_and_removed() {
 }
 
 #[test]
-fn a_wrong_credit_code_is_refused_beside_the_field() {
+fn a_wrong_credit_code_is_refused_under_the_field() {
     let sim = start_sim();
     let dir = tempfile::tempdir().expect("tmp");
     let data = data_dir_with_general(dir.path());
@@ -210,7 +210,7 @@ fn a_wrong_credit_code_is_refused_beside_the_field() {
         h.query_by_label_contains("校验位不对").is_none(),
         "no error while the clerk is still typing"
     );
-    // Leaving the field shows the error beside it.
+    // Leaving the field shows the error under it.
     h.get_by_label("法定代表人").focus();
     settle(&mut h, 2);
     let message = h.get_by_label_contains("校验位不对");
@@ -220,10 +220,10 @@ fn a_wrong_credit_code_is_refused_beside_the_field() {
         "names the right character: {text}"
     );
     let field = h.get_by_label("统一社会信用代码").rect();
-    let beside = message.rect();
+    let under = message.rect();
     assert!(
-        (beside.center().y - field.center().y).abs() < 15.0 && beside.left() > field.right(),
-        "beside the field"
+        under.top() >= field.bottom() - 1.0 && (under.left() - field.left()).abs() < 15.0,
+        "right under the field, in its column: {under:?} vs {field:?}"
     );
     type_into(&mut h, "法定代表人", "钱七");
     h.get_by_label("保存单位").click();

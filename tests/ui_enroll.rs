@@ -165,7 +165,7 @@ fn a_worker_is_enrolled_end_to_end() {
 }
 
 #[test]
-fn an_invalid_id_number_shows_its_error_beside_the_field_and_nothing_is_sent() {
+fn an_invalid_id_number_shows_its_error_under_the_field_and_nothing_is_sent() {
     let sim = start_sim();
     let dir = tempfile::tempdir().expect("tmp");
     let data = data_dir_with_companies(dir.path());

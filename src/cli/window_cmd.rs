@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use super::demo_data::demo_companies;
 use super::{Context, Exit};
+use crate::card::DemoCards;
+use crate::card::poller::ConfiguredReader;
 use crate::config::Environment;
 use crate::media::camera::{NokhwaCameras, SyntheticCameras};
 use crate::sim::SimConfig;
@@ -11,6 +13,10 @@ use crate::ui::AppOptions;
 
 pub fn window(ctx: Context) -> Exit {
     crate::logging::init_file(&ctx.data_dir);
+    let card_reader = Arc::new(ConfiguredReader {
+        settings: ctx.config.card_reader.clone(),
+        work_dir: ctx.data_dir.join("card"),
+    });
     let options = AppOptions {
         data_dir: ctx.data_dir,
         config_path: ctx.config_path,
@@ -18,6 +24,8 @@ pub fn window(ctx: Context) -> Exit {
         secret: ctx.secret,
         demo: false,
         cameras: Arc::new(NokhwaCameras::new()),
+        card_reader,
+        demo_cards: None,
     };
     match crate::ui::run_window(options) {
         Ok(()) => Exit::Accepted,
@@ -77,6 +85,7 @@ pub fn demo(sample: bool) -> Exit {
         sim.base_url(),
         data_dir.display()
     );
+    let demo_cards = DemoCards::default();
     let options = AppOptions {
         config_path: data_dir.join("config.json"),
         data_dir: data_dir.clone(),
@@ -84,6 +93,8 @@ pub fn demo(sample: bool) -> Exit {
         secret: crate::api::Secret::new(sim_config.api_secret),
         demo: true,
         cameras: Arc::new(SyntheticCameras::new()),
+        card_reader: Arc::new(demo_cards.clone()),
+        demo_cards: Some(demo_cards),
     };
     let result = crate::ui::run_window(options);
     drop(sim);

@@ -11,6 +11,8 @@ use super::backend::{Backend, ConnectionState, Event, Intent, PhotoSource, Snaps
 use super::export::RosterLine;
 use super::{companies, enroll, queue, roster, settings, status};
 use crate::api::Secret;
+use crate::card::DemoCards;
+use crate::card::poller::{CardReaderProvider, ConfiguredReader};
 use crate::config::Config;
 use crate::domain::PhotoKind;
 use crate::media::camera::CameraProvider;
@@ -74,6 +76,10 @@ pub struct AppOptions {
     pub secret: Secret,
     pub demo: bool,
     pub cameras: Arc<dyn CameraProvider>,
+    /// The ID-card reader (the configured one, or the demo's prepared cards).
+    pub card_reader: Arc<dyn CardReaderProvider>,
+    /// The demo's prepared cards, for its 模拟读卡 button.
+    pub demo_cards: Option<DemoCards>,
 }
 
 pub struct StationApp {
@@ -93,6 +99,8 @@ pub struct StationApp {
     pub notices: Vec<(String, Instant)>,
     pub errors: Vec<String>,
     commands: Vec<Command>,
+    /// Where the reader's portraits are decoded.
+    card_work_dir: PathBuf,
 }
 
 const NOTICE_SECS: u64 = 8;
@@ -114,7 +122,17 @@ impl StationApp {
             backend,
             snapshot: Arc::new(Snapshot::default()),
             connection: ConnectionState::Unknown,
-            enroll: enroll::EnrollScreen::new(options.cameras, ctx.clone(), clock),
+            enroll: enroll::EnrollScreen::new(
+                enroll::EnrollSetup {
+                    cameras: options.cameras,
+                    card_reader: options.card_reader,
+                    demo_cards: options.demo_cards,
+                    auto_read: options.config.card_reader.auto_read || options.demo,
+                    portrait_budget: options.config.photo_budgets.bytes_for(PhotoKind::IdPortrait),
+                },
+                ctx.clone(),
+                clock,
+            ),
             roster: roster::RosterScreen::default(),
             companies: companies::CompaniesScreen::default(),
             queue: queue::QueueScreen::default(),
@@ -124,6 +142,7 @@ impl StationApp {
             notices: Vec::new(),
             errors: Vec::new(),
             commands: Vec::new(),
+            card_work_dir: options.data_dir.join("card"),
         }
     }
 
@@ -146,7 +165,8 @@ impl StationApp {
             self.saved_json = json.clone();
             self.backend.send(Intent::SaveUiState(json));
         }
-        self.enroll.logic(&self.backend, &self.snapshot);
+        let enrolling = self.saved.screen == Screen::Enroll;
+        self.enroll.logic(&self.backend, &self.snapshot, enrolling);
     }
 
     fn on_event(&mut self, event: Event) {
@@ -171,6 +191,13 @@ impl StationApp {
             Event::Exported(Err(e)) => self.errors.push(format!("花名册没有导出：{e}")),
             Event::SettingsApplied(Ok(())) => {
                 self.config = self.settings.applied_config();
+                if !self.demo {
+                    let provider = Arc::new(ConfiguredReader {
+                        settings: self.config.card_reader.clone(),
+                        work_dir: self.card_work_dir.clone(),
+                    });
+                    self.enroll.set_card_reader(provider, self.config.card_reader.auto_read);
+                }
                 self.notice("设置已保存，正在用新设置连接平台".into());
             }
             Event::LeavingRecorded(Ok(count)) => self.notice(format!("已记录 {count} 人离场，正在上传")),

@@ -14,13 +14,18 @@ use serde::{Deserialize, Serialize};
 use super::app::Command;
 use super::backend::{Backend, Event, Intent, PhotoSource, Snapshot};
 use super::photos::{CameraPanel, FORM_PHOTOS, PhotoSlots, SlotAction, slot_ui};
-use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, dict_combo, field_label, field_message, name_combo, text_row};
-use crate::api::{Endpoint, PlatformClock};
-use crate::domain::{PhotoKind, PhotosPresent, RecordState, Severity, Worker, WorkerField, WorkerProblem, WorkerRules};
+use super::widgets::WARN_AMBER;
+use crate::api::PlatformClock;
+use crate::card::poller::{CardPoller, CardReaderProvider};
+use crate::card::{CardText, DemoCards};
+use crate::domain::{PhotoKind, PhotosPresent, Worker, WorkerField, WorkerProblem, WorkerRules};
 use crate::media::camera::CameraProvider;
 
+mod card;
+mod fields;
 mod parts;
-use parts::{date_button, id_summary, split_pass_period};
+mod submit;
+use parts::split_pass_period;
 
 /// The fields as typed, saved as the draft.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -69,14 +74,51 @@ pub struct EnrollScreen {
     clock: Arc<PlatformClock>,
     /// Why the last submit stored nothing (the form stays as typed).
     save_error: Option<String>,
+    /// Fields filled from the card's chip: locked until 手工修改.
+    from_card: HashSet<WorkerField>,
+    /// The last card read into this form (laid over a worker loaded from the store).
+    card: Option<CardText>,
+    card_portrait: Option<Vec<u8>>,
+    /// The reader's last word for the clerk, and whether it is a problem.
+    card_message: Option<(String, bool)>,
+    reader: CardPoller,
+    demo_cards: Option<DemoCards>,
+    auto_read: bool,
+    /// The screen is shown (the reader looks for cards only then).
+    visible: bool,
 }
 
+/// What the enrollment screen works with besides the backend.
+pub struct EnrollSetup {
+    pub cameras: Arc<dyn CameraProvider>,
+    pub card_reader: Arc<dyn CardReaderProvider>,
+    /// The demo's prepared cards (its 模拟读卡 button).
+    pub demo_cards: Option<DemoCards>,
+    pub auto_read: bool,
+    pub portrait_budget: usize,
+}
+
+/// What carries over to the next worker: most workers enrolled in a row share them.
+const CARRIED: [WorkerField; 4] = [
+    WorkerField::EmpCompany,
+    WorkerField::EmpCategory,
+    WorkerField::JobTypename,
+    WorkerField::JobName,
+];
+
 impl EnrollScreen {
-    pub fn new(cameras: Arc<dyn CameraProvider>, ctx: egui::Context, clock: Arc<PlatformClock>) -> EnrollScreen {
+    pub fn new(setup: EnrollSetup, ctx: egui::Context, clock: Arc<PlatformClock>) -> EnrollScreen {
+        let repaint_ctx = ctx.clone();
+        let reader = CardPoller::start(
+            setup.card_reader,
+            false,
+            setup.portrait_budget,
+            Arc::new(move || repaint_ctx.request_repaint()),
+        );
         EnrollScreen {
             form: blank_form(clock.beijing_today()),
             slots: PhotoSlots::default(),
-            camera: CameraPanel::new(cameras, ctx.clone()),
+            camera: CameraPanel::new(setup.cameras, ctx.clone()),
             touched: HashSet::new(),
             submit_attempted: false,
             searches: BTreeMap::new(),
@@ -94,6 +136,14 @@ impl EnrollScreen {
             ctx,
             clock,
             save_error: None,
+            from_card: HashSet::new(),
+            card: None,
+            card_portrait: None,
+            card_message: None,
+            reader,
+            demo_cards: setup.demo_cards,
+            auto_read: setup.auto_read,
+            visible: false,
         }
     }
 
@@ -102,9 +152,16 @@ impl EnrollScreen {
         self.save_error.as_deref()
     }
 
-    /// Starts a clean form (登记下一位).
-    pub fn reset(&mut self, backend: &Backend) {
-        self.form = blank_form(self.clock.beijing_today());
+    /// A clean form; `carry` keeps the company, personnel type and job of the last worker.
+    pub(super) fn clear_form(&mut self, carry: bool) {
+        let last = std::mem::replace(&mut self.form, blank_form(self.clock.beijing_today()));
+        if carry {
+            for field in CARRIED {
+                if let (Some(from), Some(to)) = (field.text(&last.worker), field.text_mut(&mut self.form.worker)) {
+                    to.clone_from(from);
+                }
+            }
+        }
         self.slots.clear();
         self.touched.clear();
         self.submit_attempted = false;
@@ -113,6 +170,20 @@ impl EnrollScreen {
         self.looked_up.clear();
         self.acknowledged = false;
         self.acknowledged_for.clear();
+        self.from_card.clear();
+        self.card = None;
+        self.card_portrait = None;
+        self.save_error = None;
+    }
+
+    /// 登记下一位: the company, type and job stay chosen, the camera stays open.
+    pub(super) fn start_next(&mut self) {
+        self.clear_form(true);
+    }
+
+    /// Starts a clean form with nothing carried over, and clears the draft.
+    pub fn reset(&mut self, backend: &Backend) {
+        self.clear_form(false);
         self.camera.close();
         backend.send(Intent::SaveDraft(None));
         backend.send(Intent::SaveDraftPhotos(None));
@@ -193,6 +264,7 @@ impl EnrollScreen {
                     .collect();
                 self.slots.clear();
                 self.restore_photos(map);
+                self.reapply_card();
             }
             _ => {}
         }
@@ -207,10 +279,13 @@ impl EnrollScreen {
         }
     }
 
-    /// Background work for the form: drafts, photo preparation, ID look-ups.
-    pub fn logic(&mut self, backend: &Backend, snap: &Snapshot) {
+    /// Background work for the form: the card reader, drafts, photo preparation, ID look-ups.
+    /// `visible` says whether the screen is shown (the reader looks for cards only then).
+    pub fn logic(&mut self, backend: &Backend, snap: &Snapshot, visible: bool) {
+        self.set_reader_visible(visible);
+        self.card_logic();
         if std::mem::take(&mut self.next_requested) {
-            self.reset(backend);
+            self.start_next();
         }
         for (kind, source) in self.pending_photos.drain(..) {
             backend.send(Intent::NormalizePhoto { kind, source });
@@ -299,11 +374,16 @@ impl EnrollScreen {
         self.handle_drops(ui);
         let worker = self.composed_worker();
         let problems = self.problems(&worker, snap);
+        // Submit, the warnings to tick and what is missing stay in view on a small screen.
+        egui::Panel::bottom("enroll_submit").show(ui, |ui| {
+            ui.add_space(4.0);
+            self.submit_ui(ui, &worker, &problems, out);
+            ui.add_space(2.0);
+        });
+        if let Some(id) = self.submitted.clone() {
+            egui::Panel::top("enroll_submitted").show(ui, |ui| self.submitted_banner(ui, snap, &id, out));
+        }
         egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-            if let Some(id) = self.submitted.clone() {
-                self.submitted_banner(ui, snap, &id, out);
-                ui.separator();
-            }
             ui.horizontal(|ui| {
                 ui.heading(if self.existing.is_some() {
                     "修改人员资料"
@@ -321,6 +401,9 @@ impl EnrollScreen {
                     );
                 }
             });
+            // A card placed after a submit starts the next worker: the reader stays usable.
+            self.reader_ui(ui);
+            ui.add_space(4.0);
             // A submitted form is read-only: an edit there would go nowhere. 修改此人 reopens it.
             let editable = self.submitted.is_none();
             ui.add_enabled_ui(editable, |ui| {
@@ -329,257 +412,7 @@ impl EnrollScreen {
                     self.photos_ui(&mut cols[1], &problems, out);
                 });
             });
-            ui.separator();
-            self.submit_ui(ui, &worker, &problems, out);
         });
-    }
-
-    /// The message for a field: shown once the clerk left it, or after a submit attempt.
-    fn message_for<'p>(&self, problems: &'p [WorkerProblem], field: WorkerField) -> Option<(&'p str, bool)> {
-        if !self.submit_attempted && !self.touched.contains(&field) {
-            return None;
-        }
-        super::widgets::field_problem(problems, field)
-    }
-
-    fn touch(&mut self, field: WorkerField, r: &egui::Response) {
-        if r.lost_focus() || r.changed() && !r.has_focus() {
-            self.touched.insert(field);
-        }
-    }
-
-    fn fields_ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, problems: &[WorkerProblem]) {
-        let locked = self.existing.as_ref().is_some_and(|e| !e.locked_category.is_empty());
-        egui::Grid::new("enroll_fields")
-            .num_columns(2)
-            .spacing([12.0, 8.0])
-            .show(ui, |ui| {
-                let msg = self
-                    .message_for(problems, WorkerField::IdCode)
-                    .map(|(m, e)| (m.to_string(), e));
-                let r = text_row(
-                    ui,
-                    "身份证号码",
-                    true,
-                    &mut self.form.worker.id_code,
-                    "18 位，末位可以是 X",
-                    msg.as_ref().map(|(m, e)| (m.as_str(), *e)),
-                );
-                self.touch(WorkerField::IdCode, &r);
-                ui.label("");
-                ui.label(RichText::new(id_summary(&self.form.worker.id_code, self.clock.beijing_today())).small());
-                ui.end_row();
-
-                self.text_rows(
-                    ui,
-                    problems,
-                    &[
-                        (WorkerField::EmpName, "与身份证一致"),
-                        (WorkerField::EmpPhone, "11 位手机号"),
-                        (WorkerField::EmpNativeplace, "身份证上的住址"),
-                        (WorkerField::IdAgency, "身份证背面的签发机关"),
-                    ],
-                );
-
-                // 有效期限 with a 长期 option.
-                let msg = self
-                    .message_for(problems, WorkerField::IdValiddate)
-                    .map(|(m, e)| (m.to_string(), e));
-                let l = field_label(ui, "有效期限", true);
-                ui.horizontal(|ui| {
-                    let r = ui
-                        .add(
-                            egui::TextEdit::singleline(&mut self.form.worker.id_validdate)
-                                .hint_text("2015.06.01-2035.06.01")
-                                .desired_width(200.0),
-                        )
-                        .labelled_by(l.id);
-                    self.touch(WorkerField::IdValiddate, &r);
-                    let mut long_term = self.form.worker.id_validdate.ends_with("长期");
-                    if ui.checkbox(&mut long_term, "长期").changed() {
-                        let start = self
-                            .form
-                            .worker
-                            .id_validdate
-                            .split('-')
-                            .next()
-                            .unwrap_or_default()
-                            .to_string();
-                        self.form.worker.id_validdate = if long_term {
-                            format!("{start}-长期")
-                        } else {
-                            format!("{start}-")
-                        };
-                    }
-                    field_message(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
-                });
-                ui.end_row();
-                ui.label("");
-                ui.horizontal(|ui| {
-                    // The same period from date pickers, for clerks who prefer a calendar.
-                    let today = self.clock.beijing_today();
-                    let parsed = crate::domain::parse_id_validity(&self.form.worker.id_validdate).ok();
-                    let mut start = parsed.as_ref().map(|v| v.start).unwrap_or(today);
-                    let long_term = self.form.worker.id_validdate.ends_with("长期");
-                    let mut end = parsed
-                        .as_ref()
-                        .and_then(|v| v.end)
-                        .unwrap_or(start + chrono::Duration::days(365 * 10));
-                    let from = ui.label(RichText::new("有效期起").small());
-                    let mut changed = date_button(ui, "validity_start", &mut start, from.id);
-                    if !long_term {
-                        let to = ui.label(RichText::new("有效期止").small());
-                        changed |= date_button(ui, "validity_end", &mut end, to.id);
-                    }
-                    if changed {
-                        let v = crate::domain::IdValidity {
-                            start,
-                            end: (!long_term).then_some(end),
-                        };
-                        self.form.worker.id_validdate = v.to_card_string();
-                        self.touched.insert(WorkerField::IdValiddate);
-                    }
-                });
-                ui.end_row();
-
-                let names: Vec<String> = crate::domain::ETHNIC_GROUPS
-                    .iter()
-                    .map(|(_, n)| n.to_string())
-                    .collect();
-                self.combo_row(ui, problems, WorkerField::EmpNation, |ui, id, value, search| {
-                    name_combo(ui, "emp_nation", id, value, &names, search)
-                });
-                let companies: Vec<String> = snap
-                    .companies
-                    .iter()
-                    .filter(|c| !c.removing)
-                    .map(|c| c.company.company_name.clone())
-                    .collect();
-                self.combo_row(ui, problems, WorkerField::EmpCompany, |ui, id, value, search| {
-                    name_combo(ui, "emp_company", id, value, &companies, search)
-                });
-                let cats = snap.dictionary(Endpoint::DictListEmpCategory).to_vec();
-                self.combo_row(ui, problems, WorkerField::EmpCategory, |ui, id, value, search| {
-                    ui.add_enabled_ui(!locked, |ui| dict_combo(ui, "emp_category", id, value, &cats, search))
-                        .inner
-                });
-                if locked {
-                    ui.label("");
-                    ui.label(RichText::new("人员类型上传后平台不允许修改").small().color(WARN_AMBER));
-                    ui.end_row();
-                }
-                let types = snap.dictionary(Endpoint::DictListJobTypeName).to_vec();
-                self.combo_row(ui, problems, WorkerField::JobTypename, |ui, id, value, search| {
-                    dict_combo(ui, "job_typename", id, value, &types, search)
-                });
-                let trades = snap.dictionary(Endpoint::DictListJobName).to_vec();
-                self.combo_row(ui, problems, WorkerField::JobName, |ui, id, value, search| {
-                    dict_combo(ui, "job_name", id, value, &trades, search)
-                });
-
-                // 通行时段: start, and an end unless open-ended.
-                let msg = self
-                    .message_for(problems, WorkerField::PassPeriod)
-                    .map(|(m, e)| (m.to_string(), e));
-                let l = field_label(ui, "通行时段", true);
-                let today = self.clock.beijing_today();
-                ui.horizontal(|ui| {
-                    let start = self.form.pass_start.get_or_insert(today);
-                    date_button(ui, "pass_start", start, l.id);
-                    let to = ui.label("至");
-                    let mut open = self.form.pass_end.is_none();
-                    if ui.checkbox(&mut open, "不限结束日期").changed() {
-                        self.form.pass_end = if open {
-                            None
-                        } else {
-                            Some(*start + chrono::Duration::days(365))
-                        };
-                    }
-                    if let Some(end) = &mut self.form.pass_end {
-                        date_button(ui, "pass_end", end, to.id);
-                    }
-                    field_message(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
-                });
-                ui.end_row();
-
-                let msg = self
-                    .message_for(problems, WorkerField::MatchFlag)
-                    .map(|(m, e)| (m.to_string(), e));
-                field_label(ui, "人证比对", true);
-                ui.horizontal(|ui| {
-                    let w = &mut self.form.worker;
-                    ui.radio_value(&mut w.match_flag, "Y".to_string(), "人证一致");
-                    ui.radio_value(&mut w.match_flag, "N".to_string(), "人证不一致");
-                    field_message(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
-                });
-                ui.end_row();
-                let msg = self
-                    .message_for(problems, WorkerField::ContractStatus)
-                    .map(|(m, e)| (m.to_string(), e));
-                field_label(ui, "合同办理", true);
-                ui.horizontal(|ui| {
-                    let w = &mut self.form.worker;
-                    ui.radio_value(&mut w.contract_status, "1".to_string(), "已签合同");
-                    ui.radio_value(&mut w.contract_status, "0".to_string(), "未签合同");
-                    field_message(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
-                });
-                ui.end_row();
-
-                self.text_rows(
-                    ui,
-                    problems,
-                    &[
-                        (WorkerField::EmpDept, "选填"),
-                        (WorkerField::JobDept, "选填"),
-                        (WorkerField::TeamName, "选填，只保存在本机"),
-                        (WorkerField::EmpBankname, "选填，工资卡开户行"),
-                        (WorkerField::EmpCardnum, "选填"),
-                    ],
-                );
-            });
-    }
-
-    /// Plain text fields, one grid row each, with their message once left.
-    fn text_rows(&mut self, ui: &mut egui::Ui, problems: &[WorkerProblem], fields: &[(WorkerField, &str)]) {
-        for &(field, hint) in fields {
-            let msg = self.message_for(problems, field).map(|(m, e)| (m.to_string(), e));
-            let Some(value) = field.text_mut(&mut self.form.worker) else {
-                continue;
-            };
-            let r = text_row(
-                ui,
-                field.label(),
-                field.required(),
-                value,
-                hint,
-                msg.as_ref().map(|(m, e)| (m.as_str(), *e)),
-            );
-            self.touch(field, &r);
-        }
-    }
-
-    fn combo_row(
-        &mut self,
-        ui: &mut egui::Ui,
-        problems: &[WorkerProblem],
-        field: WorkerField,
-        combo: impl FnOnce(&mut egui::Ui, egui::Id, &mut String, &mut String) -> egui::Response,
-    ) {
-        let msg = self.message_for(problems, field).map(|(m, e)| (m.to_string(), e));
-        let l = field_label(ui, field.label(), true);
-        let search = self.searches.entry(field).or_default();
-        let Some(value) = field.text_mut(&mut self.form.worker) else {
-            return;
-        };
-        let before = value.clone();
-        ui.horizontal(|ui| {
-            combo(ui, l.id, value, search);
-            field_message(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)));
-        });
-        if *value != before {
-            self.touched.insert(field);
-        }
-        ui.end_row();
     }
 
     fn photos_ui(&mut self, ui: &mut egui::Ui, problems: &[WorkerProblem], out: &mut Vec<Command>) {
@@ -589,7 +422,7 @@ impl EnrollScreen {
             .into_iter()
             .filter_map(|k| {
                 let field = WorkerField::for_photo(k)?;
-                self.message_for(problems, field).map(|(m, _)| (k, m.to_string()))
+                self.message_for(problems, field).map(|(m, _)| (k, m))
             })
             .collect();
         for row in FORM_PHOTOS.chunks(2) {
@@ -605,9 +438,15 @@ impl EnrollScreen {
                 }
             });
         }
-        if self.camera.open
-            && let Some(frame) = self.camera.ui(ui)
-        {
+        let captured = if self.camera.open {
+            // The chip portrait beside the live picture: one look decides 人证一致.
+            let chip = self.slots.photos.get(&PhotoKind::IdPortrait).map(|p| p.texture.clone());
+            self.camera
+                .ui_beside(ui, |ui| card::chip_beside_camera(ui, chip.as_ref()))
+        } else {
+            None
+        };
+        if let Some(frame) = captured {
             self.slots.busy.insert(PhotoKind::Face, true);
             out.push(Command::Backend(Intent::NormalizePhoto {
                 kind: PhotoKind::Face,
@@ -644,109 +483,6 @@ impl EnrollScreen {
             };
             self.pending_photos.push((kind, source));
         }
-    }
-
-    fn submit_ui(&mut self, ui: &mut egui::Ui, worker: &Worker, problems: &[WorkerProblem], out: &mut Vec<Command>) {
-        let errors: Vec<&WorkerProblem> = problems.iter().filter(|p| p.severity == Severity::Error).collect();
-        let warnings: Vec<&WorkerProblem> = problems.iter().filter(|p| p.severity == Severity::Warning).collect();
-        // A warning (expired card, age outside the site's limits) must be acknowledged once
-        // per set of warnings: a new warning needs a new tick.
-        let warning_key: Vec<String> = warnings.iter().map(|w| w.message.clone()).collect();
-        if warning_key != self.acknowledged_for {
-            self.acknowledged = false;
-        }
-        for w in &warnings {
-            ui.label(RichText::new(format!("提醒：{}", w.message)).color(WARN_AMBER));
-        }
-        if !warnings.is_empty()
-            && ui
-                .checkbox(&mut self.acknowledged, "已核对以上提醒，仍要登记")
-                .changed()
-        {
-            self.acknowledged_for = warning_key.clone();
-        }
-        let needs_ack = !warnings.is_empty() && !self.acknowledged;
-        ui.horizontal(|ui| {
-            let label = if self.existing.is_some() {
-                "提交修改"
-            } else {
-                "提交登记"
-            };
-            if ui
-                .add_enabled(
-                    self.submitted.is_none(),
-                    egui::Button::new(RichText::new(label).strong()),
-                )
-                .clicked()
-            {
-                if errors.is_empty() && !needs_ack {
-                    let photos = self.slots.photos.iter().map(|(k, p)| (*k, p.jpeg.clone())).collect();
-                    let id = worker.normalized().id_code;
-                    out.push(Command::Backend(Intent::SaveWorker {
-                        worker: Box::new(worker.clone()),
-                        photos,
-                    }));
-                    self.submitted = Some(id);
-                    self.save_error = None;
-                    self.camera.close();
-                } else {
-                    self.submit_attempted = true;
-                }
-            }
-            if ui.button("清空重填").clicked() {
-                out.push(Command::Notice("已清空表格".into()));
-                self.form = blank_form(self.clock.beijing_today());
-                self.slots.clear();
-                self.touched.clear();
-                self.submit_attempted = false;
-                self.existing = None;
-                self.looked_up.clear();
-            }
-            // Right beside the button, so a press never seems to do nothing.
-            if self.submit_attempted && !errors.is_empty() {
-                let mut missing: Vec<&str> = errors.iter().map(|p| p.field.label()).collect();
-                missing.dedup();
-                ui.label(RichText::new(format!("还不能提交，请先处理：{}", missing.join("、"))).color(ERROR_RED));
-            } else if self.submit_attempted && needs_ack {
-                ui.label(RichText::new("还不能提交：请先核对上面的提醒并勾选“已核对”").color(ERROR_RED));
-            }
-        });
-        if let Some(e) = &self.save_error {
-            ui.label(RichText::new(e).color(ERROR_RED));
-        }
-    }
-
-    fn submitted_banner(&mut self, ui: &mut egui::Ui, snap: &Snapshot, id_code: &str, out: &mut Vec<Command>) {
-        let row = snap.workers.iter().find(|w| w.id_code == id_code);
-        egui::Frame::group(ui.style()).show(ui, |ui| {
-            ui.horizontal(|ui| {
-                let name = row.map(|r| r.emp_name.as_str()).unwrap_or(&self.form.worker.emp_name);
-                let (text, color) = match row.map(|r| r.state) {
-                    None => ("正在保存…".to_string(), WARN_AMBER),
-                    Some(RecordState::Pending) => ("待上传（已保存在本机，联网后自动上传）".to_string(), WARN_AMBER),
-                    Some(RecordState::Sent) => ("已上传".to_string(), OK_GREEN),
-                    Some(RecordState::Departed) => ("已离场".to_string(), OK_GREEN),
-                    Some(RecordState::NeedsFix) => (
-                        format!("需处理：{}", row.map(|r| r.sync_message.as_str()).unwrap_or_default()),
-                        ERROR_RED,
-                    ),
-                };
-                ui.label(RichText::new(format!("{name}：")).strong());
-                ui.label(RichText::new(text).color(color).strong());
-                if ui.button("登记下一位").clicked() {
-                    out.push(Command::Notice(format!("{name} 的登记已提交")));
-                    self.next_requested = true;
-                }
-                let edit_text = if row.is_some_and(|r| r.state == RecordState::NeedsFix) {
-                    "修改后重新提交"
-                } else {
-                    "修改此人"
-                };
-                if row.is_some() && ui.button(edit_text).clicked() {
-                    out.push(Command::EditWorker(id_code.to_string()));
-                }
-            });
-        });
     }
 }
 

@@ -236,6 +236,12 @@ impl CameraPanel {
 
     /// Draws the panel; returns a captured frame when the clerk pressed 拍照.
     pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<Arc<Frame>> {
+        self.ui_beside(ui, |_| {})
+    }
+
+    /// Like [`ui`](Self::ui), with `beside` drawn left of the live picture (the chip portrait,
+    /// for the 人证一致 decision).
+    pub fn ui_beside(&mut self, ui: &mut egui::Ui, beside: impl FnOnce(&mut egui::Ui)) -> Option<Arc<Frame>> {
         if let Some(rx) = &self.listing
             && let Ok(list) = rx.try_recv()
         {
@@ -255,7 +261,7 @@ impl CameraPanel {
         let mut captured = None;
         let latest = self.worker.as_ref().and_then(|w| w.latest_with_sequence());
         egui::Frame::group(ui.style()).show(ui, |ui| {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new("摄像头").strong());
                 if let Some((_, frame)) = &latest
                     && ui.button(RichText::new("拍照").strong()).clicked()
@@ -324,15 +330,16 @@ impl CameraPanel {
                     }
                     if let Some(t) = &self.texture {
                         let size = t.size_vec2();
-                        let scale = (320.0 / size.x).min(1.0);
-                        ui.add(egui::Image::new(t).fit_to_exact_size(size * scale));
+                        let scale = (280.0 / size.x).min(1.0);
+                        ui.horizontal_top(|ui| {
+                            beside(ui);
+                            ui.add(egui::Image::new(t).fit_to_exact_size(size * scale));
+                        });
                     }
                 }
             }
         });
-        if captured.is_some() {
-            self.close();
-        }
+        // The camera stays open for the next worker: one click per capture.
         captured
     }
 }

@@ -200,6 +200,9 @@ impl SettingsScreen {
                 });
 
                 ui.separator();
+                card_reader_ui(ui, &mut self.draft.card_reader);
+
+                ui.separator();
                 ui.heading("工地规定（平台不检查）");
                 egui::Grid::new("settings_rules").num_columns(2).show(ui, |ui| {
                     let r = &mut self.draft.age_rules;
@@ -284,4 +287,57 @@ fn dictionary_ages(snap: &Snapshot) -> String {
     })
     .collect();
     format!("字典：{}", parts.join("；"))
+}
+
+/// 身份证读卡器: which driver, where its library or folder is, and automatic reading.
+fn card_reader_ui(ui: &mut egui::Ui, r: &mut crate::card::CardReaderSettings) {
+    use crate::card::CardDriver;
+    ui.heading("身份证读卡器");
+    egui::Grid::new("settings_card")
+        .num_columns(2)
+        .spacing([16.0, 8.0])
+        .show(ui, |ui| {
+            field_label(ui, "读卡方式", false);
+            ui.horizontal(|ui| {
+                ui.radio_value(&mut r.driver, CardDriver::None, "不用读卡器");
+                ui.radio_value(&mut r.driver, CardDriver::Sdk, "厂家驱动库");
+                ui.radio_value(&mut r.driver, CardDriver::Folder, "读卡软件的文件夹");
+            });
+            ui.end_row();
+            match r.driver {
+                CardDriver::None => {}
+                CardDriver::Sdk => {
+                    let l = field_label(ui, "驱动库位置", false);
+                    ui.add(
+                        egui::TextEdit::singleline(&mut r.library)
+                            .hint_text(format!("留空则用 {}", crate::card::default_library()))
+                            .desired_width(300.0),
+                    )
+                    .labelled_by(l.id);
+                    ui.end_row();
+                    let l = field_label(ui, "端口", false);
+                    ui.horizontal(|ui| {
+                        ui.add(egui::DragValue::new(&mut r.port).range(0..=1016))
+                            .labelled_by(l.id);
+                        ui.label(RichText::new("0 = 自动查找（USB 1001–1016，串口 1–16）").small());
+                    });
+                    ui.end_row();
+                }
+                CardDriver::Folder => {
+                    let l = field_label(ui, "文件夹", false);
+                    ui.add(
+                        egui::TextEdit::singleline(&mut r.folder)
+                            .hint_text("读卡软件保存 wz.txt 和 zp.bmp 的文件夹")
+                            .desired_width(300.0),
+                    )
+                    .labelled_by(l.id);
+                    ui.end_row();
+                }
+            }
+            if r.driver != CardDriver::None {
+                ui.label("");
+                ui.checkbox(&mut r.auto_read, "在“人员登记”页自动读卡（每秒查看两次）");
+                ui.end_row();
+            }
+        });
 }

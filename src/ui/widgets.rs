@@ -22,15 +22,33 @@ pub fn field_label(ui: &mut Ui, text: &str, required: bool) -> Response {
     .inner
 }
 
-/// The message under or beside a field.
+/// The longest a message under a field may run before it wraps: it stays in its column.
+const MESSAGE_WIDTH: f32 = 380.0;
+
+/// The message under a field, wrapped within the field's column.
 pub fn field_message(ui: &mut Ui, message: Option<(&str, bool)>) {
     if let Some((text, is_error)) = message {
         let color = if is_error { ERROR_RED } else { WARN_AMBER };
-        ui.label(RichText::new(text).color(color).small());
+        let width = ui.available_width().clamp(120.0, MESSAGE_WIDTH);
+        ui.scope(|ui| {
+            ui.set_max_width(width);
+            ui.add(egui::Label::new(RichText::new(text).color(color).small()).wrap());
+        });
     }
 }
 
-/// One grid row: label, single-line text field, message. Returns the field's response.
+/// A grid cell: the controls on one line, the field's message wrapped under them.
+pub fn field_cell<R>(ui: &mut Ui, message: Option<(&str, bool)>, add: impl FnOnce(&mut Ui) -> R) -> R {
+    ui.vertical(|ui| {
+        let r = ui.horizontal(add).inner;
+        field_message(ui, message);
+        r
+    })
+    .inner
+}
+
+/// One grid row: label, single-line text field, message under it. Returns the field's
+/// response.
 pub fn text_row(
     ui: &mut Ui,
     label: &str,
@@ -39,16 +57,34 @@ pub fn text_row(
     hint: &str,
     message: Option<(&str, bool)>,
 ) -> Response {
+    text_row_with(ui, label, required, value, hint, message, None)
+}
+
+/// Like [`text_row`]; `locked` (with why) shows the value but does not take typing.
+pub fn text_row_with(
+    ui: &mut Ui,
+    label: &str,
+    required: bool,
+    value: &mut String,
+    hint: &str,
+    message: Option<(&str, bool)>,
+    locked: Option<&str>,
+) -> Response {
     let l = field_label(ui, label, required);
-    let r = ui
-        .horizontal(|ui| {
-            let r = ui
-                .add(egui::TextEdit::singleline(value).hint_text(hint).desired_width(300.0))
-                .labelled_by(l.id);
-            field_message(ui, message);
-            r
-        })
-        .inner;
+    let r = field_cell(ui, message, |ui| {
+        let mut edit = egui::TextEdit::singleline(value)
+            .hint_text(hint)
+            .desired_width(300.0)
+            .interactive(locked.is_none());
+        if locked.is_some() {
+            edit = edit.text_color(ui.visuals().weak_text_color());
+        }
+        let r = ui.add(edit).labelled_by(l.id);
+        match locked {
+            Some(why) => r.on_hover_text(why),
+            None => r,
+        }
+    });
     ui.end_row();
     r
 }

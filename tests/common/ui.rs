@@ -49,7 +49,14 @@ pub fn harness(data_dir: &Path, base_url: &str) -> Harness<'static, UiState> {
 }
 
 pub fn harness_with(data_dir: &Path, config: Config, secret: Secret) -> Harness<'static, UiState> {
+    harness_sized(data_dir, config, secret, egui::vec2(1400.0, 1000.0))
+}
+
+/// The window at `size` (1366×768 is the commonest office laptop).
+pub fn harness_sized(data_dir: &Path, config: Config, secret: Secret, size: egui::Vec2) -> Harness<'static, UiState> {
     let demo = config.environment == Environment::Demo;
+    // The demo's prepared cards: a test places one with the form's 模拟读卡 button.
+    let cards = cwr_station::card::DemoCards::default();
     let options = AppOptions {
         data_dir: data_dir.to_path_buf(),
         config_path: data_dir.join("config.json"),
@@ -57,9 +64,11 @@ pub fn harness_with(data_dir: &Path, config: Config, secret: Secret) -> Harness<
         secret,
         demo,
         cameras: Arc::new(SyntheticCameras::new()),
+        card_reader: Arc::new(cards.clone()),
+        demo_cards: Some(cards),
     };
     Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
+        .with_size(size)
         .with_context_setup(|ctx| {
             fonts::install_cjk_font(ctx);
             fonts::install_style(ctx);
