@@ -24,12 +24,17 @@ pub fn run_window(options: AppOptions) -> Result<(), String> {
     } else {
         "实名制登记工作站"
     };
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title(title)
+        .with_app_id("cwr-station")
+        .with_inner_size([1360.0, 860.0])
+        .with_min_inner_size([1024.0, 680.0])
+        .with_drag_and_drop(true);
+    if let Some(icon) = app_icon() {
+        viewport = viewport.with_icon(icon);
+    }
     let native = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title(title)
-            .with_inner_size([1360.0, 860.0])
-            .with_min_inner_size([1024.0, 680.0])
-            .with_drag_and_drop(true),
+        viewport,
         ..Default::default()
     };
     eframe::run_native(
@@ -42,4 +47,24 @@ pub fn run_window(options: AppOptions) -> Result<(), String> {
         }),
     )
     .map_err(|e| format!("窗口无法打开：{e}（没有图形界面时请用命令行功能，见 --help）"))
+}
+
+/// The station's icon (drawn in `assets/icon/cwr-station.svg`), for the title bar and taskbar.
+pub fn app_icon() -> Option<std::sync::Arc<egui::IconData>> {
+    let png = include_bytes!("../../assets/icon/cwr-station-256.png");
+    let img = image::load_from_memory(png).ok()?.to_rgba8();
+    Some(std::sync::Arc::new(egui::IconData {
+        width: img.width(),
+        height: img.height(),
+        rgba: img.into_raw(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_icon_decodes() {
+        let icon = super::app_icon().expect("icon");
+        assert_eq!((icon.width, icon.height), (256, 256));
+    }
 }
