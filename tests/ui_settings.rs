@@ -111,3 +111,58 @@ fn a_failed_save_says_why_and_the_button_works_again() {
             .contains("9")
     );
 }
+
+/// Just installed: the window opens on 首次设置, every working screen says what is missing,
+/// and the connection made there takes the station to work.
+#[test]
+fn a_new_station_opens_on_first_setup_and_says_what_is_missing() {
+    let sim = start_sim();
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let mut config = demo_config(&sim.base_url());
+    config.environment = Environment::Custom;
+    let mut h = harness_with(&data, config, Secret::new(""));
+    step_until(&mut h, "first setup", Duration::from_secs(10), |app| {
+        app.saved.screen == cwr_station::ui::app::Screen::Setup
+    });
+    settle(&mut h, 3);
+    assert!(h.query_by_label_contains("第1步 连接平台").is_some());
+    assert!(h.query_by_label_contains("还缺：授权秘钥 api_secret").is_some());
+    assert!(h.query_by_label("打开演示模式").is_some(), "the demo is offered");
+
+    // Every working screen says what is missing and leads back.
+    h.get_by_label("人员登记").click();
+    settle(&mut h, 3);
+    assert!(
+        h.query_by_label_contains("还不能上传到平台：还没有设置授权秘钥")
+            .is_some()
+    );
+    h.get_by_label("去首次设置").click();
+    settle(&mut h, 3);
+    assert_eq!(h.state().app().saved.screen, cwr_station::ui::app::Screen::Setup);
+
+    // The secret typed on the page connects the station.
+    type_into(
+        &mut h,
+        "授权秘钥 api_secret",
+        &cwr_station::sim::SimConfig::demo().api_secret,
+    );
+    h.get_by_label("保存设置").click();
+    step_until(&mut h, "connected", Duration::from_secs(20), |app| {
+        app.settings.missing_for_platform().is_empty()
+            && matches!(app.connection, cwr_station::ui::backend::ConnectionState::Online { .. })
+    });
+    settle(&mut h, 3);
+    assert!(h.query_by_label_contains("已连上平台").is_some());
+
+    // 关于: what a site's IT person asks for on the phone.
+    h.get_by_label("关于").click();
+    settle(&mut h, 3);
+    assert!(h.query_by_label(env!("CARGO_PKG_VERSION")).is_some(), "the version");
+    assert!(h.query_by_label(&data.display().to_string()).is_some(), "the data dir");
+    assert!(
+        h.query_by_label(&sim.base_url()).is_some(),
+        "the platform address in use"
+    );
+    assert!(h.query_by_label("打开数据目录").is_some());
+}

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::backend::{Backend, ConnectionState, Event, Intent, PhotoSource, Snapshot};
 use super::export::RosterLine;
-use super::{companies, enroll, queue, roster, settings, status};
+use super::{about, companies, enroll, queue, roster, settings, setup, status};
 use crate::api::Secret;
 use crate::card::DemoCards;
 use crate::card::poller::{CardReaderProvider, ConfiguredReader};
@@ -25,9 +25,12 @@ pub enum Screen {
     Companies,
     Queue,
     Settings,
+    /// 首次设置: shown until the station can talk to the platform.
+    Setup,
 }
 
 impl Screen {
+    /// The navigation, in order (首次设置 goes in front while it is needed).
     pub const ALL: [Screen; 5] = [
         Screen::Enroll,
         Screen::Roster,
@@ -42,6 +45,7 @@ impl Screen {
             Screen::Companies => "参建单位",
             Screen::Queue => "待上传",
             Screen::Settings => "设置",
+            Screen::Setup => "首次设置",
         }
     }
 }
@@ -66,6 +70,8 @@ pub enum Command {
     /// Ask where to save, then export these lines.
     ExportRoster(Vec<RosterLine>),
     Notice(String),
+    /// Open the demo (built-in simulator, its own data) in a window of its own.
+    StartDemo,
 }
 
 pub struct AppOptions {
@@ -101,6 +107,10 @@ pub struct StationApp {
     commands: Vec<Command>,
     /// Where the reader's portraits are decoded.
     card_work_dir: PathBuf,
+    pub about: about::About,
+    /// The start-up look at whether 首次设置 is needed has been taken.
+    setup_checked: bool,
+    ui_state_loaded: bool,
 }
 
 const NOTICE_SECS: u64 = 8;
@@ -143,6 +153,9 @@ impl StationApp {
             errors: Vec::new(),
             commands: Vec::new(),
             card_work_dir: options.data_dir.join("card"),
+            about: about::About::new(&options.data_dir),
+            setup_checked: false,
+            ui_state_loaded: false,
         }
     }
 
@@ -165,6 +178,13 @@ impl StationApp {
             self.saved_json = json.clone();
             self.backend.send(Intent::SaveUiState(json));
         }
+        // Just installed: open on 首次设置 instead of a form that cannot work yet.
+        if !self.setup_checked && self.ui_state_loaded {
+            self.setup_checked = true;
+            if !self.demo && !self.settings.missing_for_platform().is_empty() {
+                self.saved.screen = Screen::Setup;
+            }
+        }
         let enrolling = self.saved.screen == Screen::Enroll;
         self.enroll.logic(&self.backend, &self.snapshot, enrolling);
     }
@@ -173,9 +193,13 @@ impl StationApp {
         match &event {
             Event::Snapshot(s) => self.snapshot = Arc::clone(s),
             Event::Connection(c) => self.connection = c.clone(),
-            Event::UiStateLoaded(Some(json)) => {
-                if let Ok(saved) = serde_json::from_str::<SavedState>(json) {
-                    self.saved_json = json.clone();
+            Event::UiStateLoaded(state) => {
+                self.ui_state_loaded = true;
+                if let Some(saved) = state
+                    .as_deref()
+                    .and_then(|j| serde_json::from_str::<SavedState>(j).ok())
+                {
+                    self.saved_json = state.clone().unwrap_or_default();
                     self.saved = saved;
                 }
             }
@@ -263,12 +287,22 @@ impl StationApp {
                 });
             }
             Command::Notice(text) => self.notice(text),
+            Command::StartDemo => match std::env::current_exe().and_then(|exe| {
+                std::process::Command::new(exe)
+                    .arg("demo")
+                    .stdin(std::process::Stdio::null())
+                    .spawn()
+            }) {
+                Ok(_) => self.notice("演示模式在另一个窗口打开，与本机资料互不影响".into()),
+                Err(e) => self.errors.push(format!("演示模式打不开：{e}")),
+            },
         }
     }
 
     /// Draws the whole window.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         let mut out = Vec::new();
+        let setup_state = setup::SetupState::of(&self.settings, &self.connection, &self.snapshot);
         egui::Panel::top("nav").show(ui, |ui| {
             ui.add_space(4.0);
             ui.horizontal(|ui| {
@@ -282,6 +316,14 @@ impl StationApp {
                     );
                 }
                 ui.add_space(16.0);
+                let needs_setup = setup_state.incomplete() && !self.demo;
+                if needs_setup
+                    && ui
+                        .selectable_label(self.saved.screen == Screen::Setup, Screen::Setup.label())
+                        .clicked()
+                {
+                    out.push(Command::Go(Screen::Setup));
+                }
                 for screen in Screen::ALL {
                     let text = match screen {
                         Screen::Queue => super::widgets::badge_text(screen.label(), self.snapshot.counts.open()),
@@ -291,6 +333,11 @@ impl StationApp {
                         out.push(Command::Go(screen));
                     }
                 }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui.button("关于").clicked() {
+                        self.about.open = true;
+                    }
+                });
             });
             ui.add_space(4.0);
         });
@@ -299,7 +346,18 @@ impl StationApp {
         });
         egui::CentralPanel::default().show(ui, |ui| {
             self.messages(ui);
+            let working_screen = matches!(
+                self.saved.screen,
+                Screen::Enroll | Screen::Roster | Screen::Companies | Screen::Queue
+            );
+            if working_screen
+                && !self.demo
+                && let Some(text) = setup_state.banner()
+            {
+                setup_banner(ui, &text, setup_state.incomplete(), &mut out);
+            }
             match self.saved.screen {
+                Screen::Setup => setup::setup_ui(ui, &setup_state, &mut self.settings, &mut out),
                 Screen::Enroll => self.enroll.ui(ui, &self.snapshot, &mut out),
                 Screen::Roster => self.roster.ui(ui, &self.snapshot, &mut self.saved.roster, &mut out),
                 Screen::Companies => self.companies.ui(ui, &self.snapshot, &mut out),
@@ -307,6 +365,7 @@ impl StationApp {
                 Screen::Settings => self.settings.ui(ui, &self.snapshot, &mut out),
             }
         });
+        self.about.ui(ui.ctx(), &self.config, self.demo);
         self.commands.extend(out);
     }
 
@@ -337,4 +396,18 @@ impl eframe::App for StationApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         StationApp::ui(self, ui);
     }
+}
+
+/// What the station still lacks, on every working screen, with the way to it.
+fn setup_banner(ui: &mut egui::Ui, text: &str, settings_missing: bool, out: &mut Vec<Command>) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(egui::RichText::new(text).color(super::widgets::WARN_AMBER));
+        if settings_missing {
+            if ui.button("去首次设置").clicked() {
+                out.push(Command::Go(Screen::Setup));
+            }
+        } else if ui.button("去参建单位").clicked() {
+            out.push(Command::Go(Screen::Companies));
+        }
+    });
 }

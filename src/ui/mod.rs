@@ -2,6 +2,7 @@
 //! store, the network and the photo work, and an [`app::StationApp`] that draws the screens,
 //! collects their [`app::Command`]s and applies them after drawing.
 
+pub mod about;
 pub mod app;
 pub mod backend;
 pub mod companies;
@@ -12,6 +13,7 @@ pub mod photos;
 pub mod queue;
 pub mod roster;
 pub mod settings;
+pub mod setup;
 pub mod status;
 pub mod widgets;
 

@@ -22,6 +22,9 @@ pub struct SettingsScreen {
     save_error: Option<String>,
     /// The settings in force before the last 保存设置 (restored if it failed).
     previous: Config,
+    /// The secret in force, and the one on its way with a 保存设置.
+    applied_secret: String,
+    pending_secret: String,
 }
 
 impl SettingsScreen {
@@ -34,7 +37,20 @@ impl SettingsScreen {
             saving: false,
             save_error: None,
             previous: config.clone(),
+            applied_secret: secret.expose().to_string(),
+            pending_secret: String::new(),
         }
+    }
+
+    /// What the settings in force still lack before the station can talk to the platform.
+    pub fn missing_for_platform(&self) -> Vec<&'static str> {
+        let mut missing = self
+            .applied
+            .missing_for_platform(&Secret::new(self.applied_secret.clone()));
+        if self.applied.project_id.trim().is_empty() {
+            missing.push("项目编号 Project_ID");
+        }
+        missing
     }
 
     /// A 保存设置 is on its way (the button is off until the answer).
@@ -59,9 +75,107 @@ impl SettingsScreen {
                 if result.is_err() {
                     // Not applied: what was typed stays as typed, marked unsaved.
                     self.applied = self.previous.clone();
+                } else {
+                    self.applied_secret = std::mem::take(&mut self.pending_secret);
                 }
             }
             _ => {}
+        }
+    }
+
+    /// The platform connection: environment, address, key, serial, project, secret, with
+    /// 保存设置, 测试连接 and 刷新字典 and what they answered. Also shown on 首次设置.
+    pub fn connection_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<Command>) {
+        egui::Grid::new("settings_platform")
+            .num_columns(2)
+            .spacing([16.0, 8.0])
+            .show(ui, |ui| {
+                field_label(ui, "环境", true);
+                ui.horizontal(|ui| {
+                    for env in [Environment::Test, Environment::Production, Environment::Custom] {
+                        ui.radio_value(&mut self.draft.environment, env, env.label());
+                    }
+                    if self.draft.environment == Environment::Demo {
+                        ui.label(RichText::new("演示（内置模拟平台）").color(WARN_AMBER));
+                    }
+                });
+                ui.end_row();
+                let l = field_label(ui, "平台地址", true);
+                match self.draft.environment {
+                    Environment::Custom | Environment::Demo => {
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.draft.base_url)
+                                .hint_text("http://主机:端口")
+                                .desired_width(360.0),
+                        )
+                        .labelled_by(l.id);
+                    }
+                    _ => {
+                        ui.label(self.draft.base_url()).labelled_by(l.id);
+                    }
+                }
+                ui.end_row();
+                for (label, value, hint) in [
+                    (
+                        "授权帐号 api_key",
+                        &mut self.draft.api_key,
+                        "平台“设备管理”里的授权帐号",
+                    ),
+                    (
+                        "设备序号 client_serial",
+                        &mut self.draft.client_serial,
+                        "PL 开头，共 34 位",
+                    ),
+                    (
+                        "项目编号 Project_ID",
+                        &mut self.draft.project_id,
+                        "平台给本项目的同步编号",
+                    ),
+                    ("门禁设备号 Device_ID", &mut self.draft.device_id, "上传考勤时使用"),
+                ] {
+                    let l = field_label(ui, label, true);
+                    ui.add(egui::TextEdit::singleline(value).hint_text(hint).desired_width(360.0))
+                        .labelled_by(l.id);
+                    ui.end_row();
+                }
+                let l = field_label(ui, "授权秘钥 api_secret", true);
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.secret)
+                        .password(true)
+                        .hint_text("只保存在本机，不写入配置文件")
+                        .desired_width(360.0),
+                )
+                .labelled_by(l.id);
+                ui.end_row();
+            });
+        ui.horizontal(|ui| {
+            let changed = self.draft != self.applied || self.secret.is_empty() && !self.applied.api_key.is_empty();
+            if ui.add_enabled(!self.saving, egui::Button::new("保存设置")).clicked() {
+                self.saving = true;
+                self.save_error = None;
+                self.previous = std::mem::replace(&mut self.applied, self.draft.clone());
+                self.pending_secret = self.secret.trim().to_string();
+                out.push(Command::Backend(Intent::ApplySettings {
+                    config: Box::new(self.draft.clone()),
+                    secret: Secret::new(self.secret.trim()),
+                }));
+            }
+            if ui.button("测试连接").clicked() {
+                self.test_result = Some((true, "正在测试…".into()));
+                out.push(Command::Backend(Intent::TestConnection));
+            }
+            if ui.button("刷新字典").clicked() {
+                out.push(Command::Backend(Intent::RefreshDictionaries));
+            }
+            if changed {
+                ui.label(RichText::new("有未保存的修改；“测试连接”用的是已保存的设置").color(WARN_AMBER));
+            }
+        });
+        if let Some(e) = &self.save_error {
+            ui.label(RichText::new(e).color(ERROR_RED));
+        }
+        if let Some((ok, message)) = &self.test_result {
+            ui.label(RichText::new(message).color(if *ok { OK_GREEN } else { ERROR_RED }));
         }
     }
 
@@ -70,97 +184,7 @@ impl SettingsScreen {
             ui.columns(2, |cols| {
                 let ui = &mut cols[0];
                 ui.heading("平台连接");
-                egui::Grid::new("settings_platform")
-                    .num_columns(2)
-                    .spacing([16.0, 8.0])
-                    .show(ui, |ui| {
-                        field_label(ui, "环境", true);
-                        ui.horizontal(|ui| {
-                            for env in [Environment::Test, Environment::Production, Environment::Custom] {
-                                ui.radio_value(&mut self.draft.environment, env, env.label());
-                            }
-                            if self.draft.environment == Environment::Demo {
-                                ui.label(RichText::new("演示（内置模拟平台）").color(WARN_AMBER));
-                            }
-                        });
-                        ui.end_row();
-                        let l = field_label(ui, "平台地址", true);
-                        match self.draft.environment {
-                            Environment::Custom | Environment::Demo => {
-                                ui.add(
-                                    egui::TextEdit::singleline(&mut self.draft.base_url)
-                                        .hint_text("http://主机:端口")
-                                        .desired_width(360.0),
-                                )
-                                .labelled_by(l.id);
-                            }
-                            _ => {
-                                ui.label(self.draft.base_url()).labelled_by(l.id);
-                            }
-                        }
-                        ui.end_row();
-                        for (label, value, hint) in [
-                            (
-                                "授权帐号 api_key",
-                                &mut self.draft.api_key,
-                                "平台“设备管理”里的授权帐号",
-                            ),
-                            (
-                                "设备序号 client_serial",
-                                &mut self.draft.client_serial,
-                                "PL 开头，共 34 位",
-                            ),
-                            (
-                                "项目编号 Project_ID",
-                                &mut self.draft.project_id,
-                                "平台给本项目的同步编号",
-                            ),
-                            ("门禁设备号 Device_ID", &mut self.draft.device_id, "上传考勤时使用"),
-                        ] {
-                            let l = field_label(ui, label, true);
-                            ui.add(egui::TextEdit::singleline(value).hint_text(hint).desired_width(360.0))
-                                .labelled_by(l.id);
-                            ui.end_row();
-                        }
-                        let l = field_label(ui, "授权秘钥 api_secret", true);
-                        ui.add(
-                            egui::TextEdit::singleline(&mut self.secret)
-                                .password(true)
-                                .hint_text("只保存在本机，不写入配置文件")
-                                .desired_width(360.0),
-                        )
-                        .labelled_by(l.id);
-                        ui.end_row();
-                    });
-                ui.horizontal(|ui| {
-                    let changed =
-                        self.draft != self.applied || self.secret.is_empty() && !self.applied.api_key.is_empty();
-                    if ui.add_enabled(!self.saving, egui::Button::new("保存设置")).clicked() {
-                        self.saving = true;
-                        self.save_error = None;
-                        self.previous = std::mem::replace(&mut self.applied, self.draft.clone());
-                        out.push(Command::Backend(Intent::ApplySettings {
-                            config: Box::new(self.draft.clone()),
-                            secret: Secret::new(self.secret.trim()),
-                        }));
-                    }
-                    if ui.button("测试连接").clicked() {
-                        self.test_result = Some((true, "正在测试…".into()));
-                        out.push(Command::Backend(Intent::TestConnection));
-                    }
-                    if ui.button("刷新字典").clicked() {
-                        out.push(Command::Backend(Intent::RefreshDictionaries));
-                    }
-                    if changed {
-                        ui.label(RichText::new("有未保存的修改；“测试连接”用的是已保存的设置").color(WARN_AMBER));
-                    }
-                });
-                if let Some(e) = &self.save_error {
-                    ui.label(RichText::new(e).color(ERROR_RED));
-                }
-                if let Some((ok, message)) = &self.test_result {
-                    ui.label(RichText::new(message).color(if *ok { OK_GREEN } else { ERROR_RED }));
-                }
+                self.connection_ui(ui, out);
                 ui.label(dictionary_ages(snap));
 
                 ui.heading(format!("联调进度（{}环境）", self.applied.environment.label()));
