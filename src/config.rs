@@ -73,6 +73,8 @@ pub struct Config {
     pub leave_batch_size: usize,
     /// The ID-card reader.
     pub card_reader: crate::card::CardReaderSettings,
+    /// The same person and direction within this many seconds is one attendance log.
+    pub attendance_debounce_secs: i64,
 }
 
 impl Default for Config {
@@ -90,6 +92,7 @@ impl Default for Config {
             age_rules: AgeRules::default(),
             leave_batch_size: 50,
             card_reader: crate::card::CardReaderSettings::default(),
+            attendance_debounce_secs: 60,
         }
     }
 }
@@ -149,6 +152,12 @@ impl Config {
             return Err(format!(
                 "每批离场人数 leave_batch_size = {}，应在 1 到 500 之间",
                 self.leave_batch_size
+            ));
+        }
+        if !(0..=3600).contains(&self.attendance_debounce_secs) {
+            return Err(format!(
+                "考勤去重时间 attendance_debounce_secs = {}，应在 0 到 3600 秒之间",
+                self.attendance_debounce_secs
             ));
         }
         Ok(())

@@ -15,5 +15,6 @@ pub use endpoints::{Endpoint, ProtocolTable, RegisterFieldNames};
 pub use envelope::Envelope;
 pub use error::{ApiError, ErrorClass, NetworkKind, PlatformRefusal, explain_code};
 pub use sign::{
-    SignedParams, beijing_date, beijing_timestamp, parse_beijing_timestamp, settings_fingerprint, signature,
+    SignedParams, beijing_date, beijing_midnight, beijing_timestamp, parse_beijing_timestamp, settings_fingerprint,
+    signature,
 };

@@ -105,6 +105,13 @@ pub fn beijing_date(instant: DateTime<Utc>) -> NaiveDate {
     instant.with_timezone(&beijing()).date_naive()
 }
 
+/// The instant a Beijing day begins.
+pub fn beijing_midnight(day: NaiveDate) -> DateTime<Utc> {
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    // Beijing has no daylight saving: every local time maps to exactly one instant.
+    DateTime::<Utc>::from_naive_utc_and_offset(midnight - chrono::Duration::hours(8), Utc)
+}
+
 /// Reads a platform timestamp (Beijing time) back into an instant.
 pub fn parse_beijing_timestamp(text: &str) -> Option<DateTime<Utc>> {
     let naive = NaiveDateTime::parse_from_str(text.trim(), TIMESTAMP_FORMAT).ok()?;

@@ -5,6 +5,7 @@
 //! reached (it goes out later); 4 a local failure (the store could not be opened or written,
 //! a full disk, a read-only data dir): nothing was stored.
 
+mod attend_cmd;
 mod card_cmd;
 mod demo_data;
 mod platform_cmds;
@@ -115,6 +116,24 @@ pub enum Command {
     /// The ID-card reader.
     #[command(subcommand)]
     Card(CardCommand),
+    /// Record attendance (考勤): a worker, or a visitor with --visitor, passing in or out.
+    Attend {
+        /// The ID number (身份证号).
+        id_code: String,
+        #[arg(long = "in", conflicts_with = "out", required_unless_present = "out")]
+        in_: bool,
+        #[arg(long)]
+        out: bool,
+        /// The site photo (a file, written @FILE or FILE): the pass time is burned into it.
+        #[arg(long, value_name = "@FILE")]
+        photo: Option<String>,
+        /// When the person passed, "yyyy-MM-dd HH:mm:ss" (Beijing time); default now.
+        #[arg(long)]
+        time: Option<String>,
+        /// A visitor (not enrolled) with this name.
+        #[arg(long, value_name = "NAME")]
+        visitor: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -283,6 +302,21 @@ pub fn run(cli: Cli) -> Exit {
             wait_secs,
             json,
         })) => card_cmd::read(&ctx, folder, library, port, wait_secs, json),
+        Some(Command::Attend {
+            id_code,
+            in_,
+            out: _,
+            photo,
+            time,
+            visitor,
+        }) => {
+            let direction = if in_ {
+                crate::domain::Direction::In
+            } else {
+                crate::domain::Direction::Out
+            };
+            attend_cmd::attend(&ctx, &id_code, direction, photo.as_deref(), time.as_deref(), visitor)
+        }
         None => window_cmd::window(ctx),
     }
 }

@@ -37,7 +37,7 @@ pub fn open_station(ctx: &Context) -> Result<Station, Exit> {
 }
 
 /// The exit code for a use case that stored nothing, printing why.
-fn refused(e: StationError) -> Exit {
+pub(super) fn refused(e: StationError) -> Exit {
     match e {
         StationError::Worker(problems) => {
             print_problems(&problems, |f| f.label());
@@ -131,7 +131,7 @@ pub fn drain_now(ctx: &Context, station: &mut Station) -> Option<DrainReport> {
 }
 
 /// The exit code for a set of items after a drain, printing what is not on the platform.
-fn exit_for_items(station: &Station, ids: &[i64]) -> Exit {
+pub(super) fn exit_for_items(station: &Station, ids: &[i64]) -> Exit {
     let mut exit = Exit::Accepted;
     for id in ids {
         let item = match station.store().outbox_item(*id) {
@@ -162,6 +162,11 @@ fn print_item(item: &OutboxItem) -> Exit {
                 println!("    平台附带的数据（原样）：{}", item.last_detail);
             }
             println!("    怎么办：{}", item.last_advice);
+            Exit::Refused
+        }
+        ItemState::Expired => {
+            println!("#{} {}：已过时限，不会再上传", item.id, item.label);
+            println!("    {}", item.last_advice);
             Exit::Refused
         }
         _ if item.park_reason == ParkReason::Settings => {

@@ -2,6 +2,7 @@
 //! states of a record. No I/O here, so every rule is unit-tested and shared by the form, the
 //! commands and the platform simulator. All messages are Chinese and tell the clerk what to do.
 
+pub mod attendance;
 pub mod company;
 pub mod departure;
 pub mod ethnic;
@@ -14,6 +15,7 @@ pub mod uscc;
 pub mod worker;
 mod worker_field;
 
+pub use attendance::{Direction, Pass, Passer};
 pub use company::{Company, CompanyField, CompanyProblem, CompanyRules};
 pub use departure::{CompanyRemoval, DepartureBatch, check_exit_time};
 pub use ethnic::{ETHNIC_GROUPS, ethnic_code, is_ethnic_name};

@@ -67,15 +67,19 @@ pub enum ItemState {
     Retry,
     /// 需处理 (with the platform's code and words)
     NeedsFix,
+    /// 已过时限: an attendance log the queue could not send within the platform's window;
+    /// it can never be sent, and it is kept, counted and exported, never dropped.
+    Expired,
 }
 
 impl ItemState {
-    pub const ALL: [ItemState; 5] = [
+    pub const ALL: [ItemState; 6] = [
         ItemState::Waiting,
         ItemState::Sending,
         ItemState::Sent,
         ItemState::Retry,
         ItemState::NeedsFix,
+        ItemState::Expired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -85,6 +89,7 @@ impl ItemState {
             ItemState::Sent => "sent",
             ItemState::Retry => "retry",
             ItemState::NeedsFix => "needs_fix",
+            ItemState::Expired => "expired",
         }
     }
 
@@ -99,12 +104,13 @@ impl ItemState {
             ItemState::Sent => "已上传",
             ItemState::Retry => "等待重试",
             ItemState::NeedsFix => "需处理",
+            ItemState::Expired => "已过时限",
         }
     }
 
     /// Not yet on the platform, and still expected to get there.
     pub fn is_open(self) -> bool {
-        !matches!(self, ItemState::Sent)
+        !matches!(self, ItemState::Sent | ItemState::Expired)
     }
 }
 

@@ -120,6 +120,8 @@ pub enum PhotoError {
     Io(String),
     #[error("照片无法压缩到平台允许的大小：请换一张背景简单、清晰的照片重试")]
     CannotFitBudget,
+    #[error("无法在现场照片上加时间水印：请重新拍照；仍不行请联系技术支持（详情：{0}）")]
+    Watermark(String),
     #[error(
         "{what}太小（{width}×{height} 像素，至少要 {min}×{min}）：看不清脸，平台无法比对，请靠近一些重新拍照或换一张清楚的照片"
     )]
@@ -187,6 +189,42 @@ pub fn normalize_photo(bytes: &[u8], budget_bytes: usize) -> Result<NormalizedPh
 /// Entry for pixels that are already in memory (camera frames): no decoding, no EXIF.
 pub(crate) fn normalize_rgb(rgb: RgbImage, budget_bytes: usize) -> Result<NormalizedPhoto, PhotoError> {
     fit_to_budget(rgb, Orientation::NoTransforms, budget_bytes)
+}
+
+/// A site photo is shown small next to a log; more pixels only cost budget.
+pub const SITE_LONG_SIDE: u32 = 800;
+
+/// A site photo (`site_photo`) from a file's bytes: upright, at most [`SITE_LONG_SIDE`], with
+/// `stamp` (the pass time) burned into its bottom edge, within `budget_bytes`.
+pub fn site_photo(bytes: &[u8], stamp: &str, budget_bytes: usize) -> Result<NormalizedPhoto, PhotoError> {
+    let (rgb, orientation) = decode(bytes)?;
+    stamp_and_fit(rgb, orientation, stamp, budget_bytes)
+}
+
+/// The same from a camera frame.
+pub fn site_photo_rgb(rgb: RgbImage, stamp: &str, budget_bytes: usize) -> Result<NormalizedPhoto, PhotoError> {
+    stamp_and_fit(rgb, Orientation::NoTransforms, stamp, budget_bytes)
+}
+
+fn stamp_and_fit(
+    rgb: RgbImage,
+    orientation: Orientation,
+    stamp: &str,
+    budget_bytes: usize,
+) -> Result<NormalizedPhoto, PhotoError> {
+    let (w, h) = scaled_dims(rgb.width(), rgb.height(), SITE_LONG_SIDE);
+    let resized = if (w, h) == rgb.dimensions() {
+        rgb
+    } else {
+        downscale(&rgb, w, h)
+    };
+    let mut upright = orient(resized, orientation);
+    check_min_size(PhotoKind::Site, upright.width(), upright.height())?;
+    // Burned in after the resize, so the digits are drawn at the size they are sent.
+    super::watermark::burn_band(&mut upright, stamp).map_err(PhotoError::Watermark)?;
+    let photo = fit_to_budget(upright, Orientation::NoTransforms, budget_bytes)?;
+    check_min_size(PhotoKind::Site, photo.width, photo.height)?;
+    Ok(photo)
 }
 
 fn decode(bytes: &[u8]) -> Result<(RgbImage, Orientation), PhotoError> {

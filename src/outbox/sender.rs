@@ -22,6 +22,9 @@ use crate::domain::RecordState;
 use crate::domain::{Company, mask_id};
 use crate::store::{ItemKind, LastRefusal, OutboxItem, ParkReason, Parking, Store, StoreError};
 
+mod passes;
+pub use passes::{BATCH_MAX as PASS_BATCH_MAX, NOT_UNDER_CONSTRUCTION};
+
 /// Only one sender per data dir, across processes (the window and `outbox drain`).
 #[derive(Debug)]
 pub struct SenderLock {
@@ -54,6 +57,8 @@ pub struct SendSettings {
     /// [`crate::api::settings_fingerprint`] of the settings the client signs with: a refusal
     /// is remembered under it, and a change of settings requeues what they refused.
     pub fingerprint: String,
+    /// `Device_ID` of the attendance logs (the settings' 门禁设备号).
+    pub device_id: String,
 }
 
 impl SendSettings {
@@ -70,6 +75,7 @@ impl SendSettings {
                 &c.client_serial,
                 project_id,
             ),
+            device_id: "1".into(),
         }
     }
 }
@@ -90,6 +96,8 @@ pub struct DrainReport {
     pub waiting_until: Option<chrono::DateTime<Utc>>,
     /// The pass ended early because the sender was asked to stop.
     pub stopped: bool,
+    /// Attendance logs that passed the platform's window unsent, now 已过时限.
+    pub expired: usize,
 }
 
 pub struct Sender<'a> {
@@ -154,6 +162,8 @@ impl<'a> Sender<'a> {
     pub fn drain_until(&mut self, stop: &dyn Fn() -> bool) -> Result<DrainReport, StoreError> {
         let mut report = DrainReport {
             requeued: self.store.requeue_after_settings_change(&self.settings.fingerprint)?,
+            // Whatever else stops this pass, a log past the window is marked now, not sent later.
+            expired: self.store.expire_passes(self.client.clock().platform_now())?,
             ..DrainReport::default()
         };
         if let Some(reason) = self.store.queue_paused()? {
@@ -174,41 +184,60 @@ impl<'a> Sender<'a> {
         let limit = self.store.outbox_counts()?.open() as usize + 1;
         for _ in 0..limit {
             let due = self.store.due_items(Utc::now())?;
-            let mut next = None;
+            // Attendance logs come first in `due`; those due together go in one call.
+            let mut batch = Vec::new();
             let mut blocked = 0;
             for item in due {
                 if self.blocked_by(&item)?.is_some() {
                     blocked += 1;
-                } else {
-                    next = Some(item);
-                    break;
+                    continue;
                 }
+                let is_pass = item.kind == ItemKind::Attendance;
+                if batch.is_empty() || (is_pass && batch.len() < PASS_BATCH_MAX) {
+                    batch.push(item);
+                    if is_pass {
+                        continue;
+                    }
+                }
+                break;
             }
             report.blocked = blocked;
-            let Some(item) = next else { break };
+            if batch.is_empty() {
+                break;
+            }
             if stop() {
                 report.stopped = true;
                 break;
             }
-            report.attempted += 1;
+            report.attempted += batch.len();
             self.network_failed = false;
-            let decision = match self.send_item(&item) {
+            let sent = if batch[0].kind == ItemKind::Attendance {
+                self.send_passes(&batch)
+            } else {
+                self.send_item(&batch[0]).map(|d| vec![d])
+            };
+            let decisions = match sent {
                 Ok(d) => d,
                 Err(e) => {
-                    // A store failure after mark_sending: the item goes back at once, not at
+                    // A store failure after mark_sending: the items go back at once, not at
                     // the next start of the program.
-                    let _ = self.store.release_sending(item.id);
+                    for item in &batch {
+                        let _ = self.store.release_sending(item.id);
+                    }
                     return Err(e);
                 }
             };
-            match decision {
-                Decision::Done => report.sent += 1,
-                Decision::RetryAfterSecs(_) => report.retry += 1,
-                Decision::NeedsFix => report.needs_fix += 1,
-                Decision::PauseQueue => {
-                    report.paused = self.store.queue_paused()?;
-                    break;
+            for decision in &decisions {
+                match decision {
+                    Decision::Done => report.sent += 1,
+                    Decision::RetryAfterSecs(_) => report.retry += 1,
+                    Decision::NeedsFix => report.needs_fix += 1,
+                    Decision::PauseQueue => {}
                 }
+            }
+            if decisions.contains(&Decision::PauseQueue) {
+                report.paused = self.store.queue_paused()?;
+                break;
             }
             if self.network_failed {
                 let failures = self.store.breaker()?.map_or(0, |(_, n)| n) + 1;
@@ -278,6 +307,19 @@ impl<'a> Sender<'a> {
                 }
                 Ok(None)
             }
+            ItemKind::Attendance => {
+                let Some((row, _)) = self.store.pass_of_item(item.id)? else {
+                    return Ok(None);
+                };
+                if row.person_type == "1"
+                    && self
+                        .store
+                        .has_pending_item_before(ItemKind::Register, &row.id_code, i64::MAX)?
+                {
+                    return Ok(Some(format!("等待 {} 的登记先上传", row.person_name)));
+                }
+                Ok(None)
+            }
         }
     }
 
@@ -289,6 +331,13 @@ impl<'a> Sender<'a> {
             ItemKind::Leave => self.send_leave(item),
             ItemKind::AddCompany => self.send_add_company(item),
             ItemKind::RemoveCompany => self.send_remove_company(item),
+            // Batched: see `send_passes`.
+            ItemKind::Attendance => {
+                return Ok(self
+                    .send_passes(std::slice::from_ref(item))?
+                    .pop()
+                    .unwrap_or(Decision::Done));
+            }
         };
         match result {
             Ok(()) => {
@@ -422,6 +471,17 @@ impl<'a> Sender<'a> {
     /// A refusal by the platform's envelope: is it the record, the settings, or something
     /// the record needs that is not on the platform yet?
     fn refused(&mut self, item: &OutboxItem, err: &ApiError, code: &str, words: &str) -> Result<Decision, StoreError> {
+        if item.kind == ItemKind::Attendance {
+            // Two logs refused alike are alike (the project is not 在建, the worker unknown):
+            // that says nothing about the settings, and must not pause registrations.
+            let (reason, advice) = match passes::refusal_advice(err) {
+                Some(advice) => (ParkReason::Record, advice),
+                None if code == CODE_NOT_FOUND => (ParkReason::Dependency, dependency_advice(item.kind)),
+                None => (ParkReason::Record, err.advice()),
+            };
+            self.park(item, reason, code, words, "", advice)?;
+            return Ok(Decision::NeedsFix);
+        }
         let this = LastRefusal {
             item_id: item.id,
             record_key: item.record_key.clone(),
@@ -519,6 +579,7 @@ impl<'a> Sender<'a> {
                 }
             }
             ItemKind::Leave => own.extend(self.store.unsent_departures(item.id)?.into_iter().map(|(id, _)| id)),
+            ItemKind::Attendance => own.extend(self.own_words_of_pass(item)?),
         }
         Ok(own.iter().any(|v| v.chars().count() >= 2 && words.contains(v.as_str())))
     }
@@ -573,6 +634,7 @@ impl<'a> Sender<'a> {
             ItemKind::Leave => self.store.apply_leave_answer(item.id, &[]).map(|_| ()),
             ItemKind::AddCompany => self.store.mark_company_sent(item.id, &item.record_key, false),
             ItemKind::RemoveCompany => self.store.mark_company_sent(item.id, &item.record_key, true),
+            ItemKind::Attendance => self.store.mark_passes_sent(&[item.id]),
         }
     }
 
@@ -692,5 +754,8 @@ fn dependency_advice(kind: ItemKind) -> &'static str {
         ItemKind::AddCompany => "平台上找不到上级单位：请先添加并上传上级单位；平台接收后此单位会自动重新上传",
         ItemKind::Leave => "平台上找不到这些人员：请确认他们的登记已上传成功；登记被平台接收后离场会自动重新上传",
         ItemKind::RemoveCompany => explain_code(CODE_NOT_FOUND),
+        ItemKind::Attendance => {
+            "平台上找不到此人：请确认此人的登记已上传成功；登记被平台接收后这条考勤会自动重新上传（超过 2 小时的除外）"
+        }
     }
 }

@@ -69,6 +69,9 @@ pub struct Faults {
     /// A departure of a worker who already left is answered `47` (the real platform may),
     /// instead of being accepted again.
     pub leave_repeat_47: bool,
+    /// An attendance batch holding any log the platform already has is refused whole with
+    /// `48`, nothing of it stored (instead of storing the new logs and skipping the repeat).
+    pub passed_log_batch_48: bool,
 }
 
 /// A refusal as an instance words it.

@@ -24,5 +24,8 @@ pub fn platform_client(config: &Config, secret: &Secret, clock: Arc<PlatformCloc
 /// What the sender needs besides the client: the project, the environment's label, and the
 /// fingerprint of the settings it signs with.
 pub fn send_settings(config: &Config, client: &PlatformClient) -> SendSettings {
-    SendSettings::for_client(client, &config.project_id, config.environment.label())
+    SendSettings {
+        device_id: config.device_id.trim().to_string(),
+        ..SendSettings::for_client(client, &config.project_id, config.environment.label())
+    }
 }

@@ -4,6 +4,7 @@
 //! blacklist), validates, saves the record with its outbox entry in one transaction, and
 //! wakes the sender. Nothing here talks to the network: the sender (`crate::outbox`) does.
 
+mod attendance;
 mod connect;
 
 use std::collections::HashSet;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
+pub use attendance::{Attended, PassRequest, SitePhoto};
 pub use connect::{platform_client, send_settings};
 
 use crate::api::{Endpoint, PlatformClock};

@@ -2,6 +2,7 @@
 //! photos, departures, attendance logs, the outbox and an audit trail. Every platform write
 //! enters the outbox in the same transaction as the record it belongs to.
 
+mod attendance;
 mod blacklist;
 mod companies;
 mod dictionaries;
@@ -15,6 +16,7 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+pub use attendance::PassRow;
 pub use blacklist::BlacklistEntry;
 pub use companies::CompanyRecord;
 pub use outbox::{ItemKind, LastRefusal, OutboxCounts, OutboxItem, ParkReason, Parking};

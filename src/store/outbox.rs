@@ -14,6 +14,8 @@ pub enum ItemKind {
     Leave,
     AddCompany,
     RemoveCompany,
+    /// One attendance log (batched with others at send time).
+    Attendance,
 }
 
 impl ItemKind {
@@ -23,6 +25,7 @@ impl ItemKind {
             ItemKind::Leave => "leave",
             ItemKind::AddCompany => "add_company",
             ItemKind::RemoveCompany => "remove_company",
+            ItemKind::Attendance => "attendance",
         }
     }
     pub fn parse(s: &str) -> Option<ItemKind> {
@@ -31,6 +34,7 @@ impl ItemKind {
             ItemKind::Leave,
             ItemKind::AddCompany,
             ItemKind::RemoveCompany,
+            ItemKind::Attendance,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -118,6 +122,8 @@ pub struct OutboxCounts {
     pub retry: u64,
     pub needs_fix: u64,
     pub sent: u64,
+    /// Attendance logs past the platform's window (已过时限).
+    pub expired: u64,
 }
 
 impl OutboxCounts {
@@ -225,7 +231,7 @@ impl Store {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {COLUMNS} FROM outbox
              WHERE state = 'waiting' OR (state = 'retry' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1))
-             ORDER BY id"
+             ORDER BY kind != 'attendance', id"
         ))?;
         let rows = stmt.query_map([timestamp(now)], row_to_item)?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
@@ -253,6 +259,7 @@ impl Store {
                 Some(ItemState::Retry) => counts.retry = n,
                 Some(ItemState::NeedsFix) => counts.needs_fix = n,
                 Some(ItemState::Sent) => counts.sent = n,
+                Some(ItemState::Expired) => counts.expired = n,
                 None => {}
             }
         }
@@ -340,6 +347,11 @@ impl Store {
         let item = self.outbox_item(id)?;
         if item.state == ItemState::Sent {
             return Err(StoreError::NotFound(format!("编号 {id} 的记录已上传，无需重试")));
+        }
+        if item.state == ItemState::Expired {
+            return Err(StoreError::NotFound(format!(
+                "编号 {id} 的考勤已过时限：平台只接收 2 小时内的考勤，不能再上传"
+            )));
         }
         if item.state == ItemState::Sending {
             return Ok(());
@@ -589,7 +601,7 @@ pub(crate) fn requeue_dependents_in(conn: &Connection, ids: &[i64]) -> Result<us
                     [id],
                 )?;
             }
-            Some(ItemKind::RemoveCompany) | None => {}
+            Some(ItemKind::RemoveCompany | ItemKind::Attendance) | None => {}
         }
         super::audit_in(conn, "重新排队", &format!("队列 #{id}"), "所依赖的记录已被平台接收")?;
     }

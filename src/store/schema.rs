@@ -123,4 +123,13 @@ pub const MIGRATIONS: &[&str] = &[
         added_at  TEXT NOT NULL
     );
     "#,
+    // v4: attendance logs know who (worker or visitor, their ID number and company) for the
+    // day's list and the debounce; each has its own outbox item.
+    r#"
+    ALTER TABLE attendance_logs ADD COLUMN person_type TEXT NOT NULL DEFAULT '1';
+    ALTER TABLE attendance_logs ADD COLUMN id_code TEXT NOT NULL DEFAULT '';
+    ALTER TABLE attendance_logs ADD COLUMN company TEXT NOT NULL DEFAULT '';
+    CREATE INDEX attendance_person ON attendance_logs (id_code, direction, passed_time);
+    CREATE INDEX attendance_time ON attendance_logs (passed_time);
+    "#,
 ];

@@ -31,6 +31,14 @@ pub struct WorkerRow {
     pub departure: Option<DepartureState>,
 }
 
+impl WorkerRow {
+    /// Still working on the site: not departed, and no departure on its way. A refused
+    /// departure leaves the worker on the site; a worker enrolled again after leaving is back.
+    pub fn on_site(&self) -> bool {
+        self.state != RecordState::Departed && self.departure != Some(DepartureState::Pending)
+    }
+}
+
 /// One worker in full (without photos).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WorkerRecord {
@@ -132,31 +140,10 @@ impl Store {
 
     /// The roster, by name.
     pub fn worker_rows(&self) -> Result<Vec<WorkerRow>> {
-        let mut stmt = self.conn.prepare(
-            "WITH latest AS (SELECT id_code, sync_state FROM departures WHERE id IN (SELECT MAX(id) FROM departures GROUP BY id_code))
-             SELECT w.id_code, w.emp_name, w.emp_company, json_extract(w.data, '$.emp_category'), json_extract(w.data, '$.job_name'),
-                    w.emp_id, w.sync_state, w.sync_message, w.updated_at, COALESCE(d.sync_state, '')
-             FROM workers w
-             LEFT JOIN latest d ON d.id_code = w.id_code
-             ORDER BY w.emp_name, w.id_code",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(WorkerRow {
-                id_code: r.get(0)?,
-                emp_name: r.get(1)?,
-                emp_company: r.get(2)?,
-                emp_category: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                job_name: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
-                emp_id: r.get(5)?,
-                state: RecordState::parse(&r.get::<_, String>(6)?),
-                sync_message: r.get(7)?,
-                updated_at: r.get(8)?,
-                departure: r
-                    .get::<_, Option<String>>(9)?
-                    .filter(|s| !s.is_empty())
-                    .map(|s| DepartureState::parse(&s)),
-            })
-        })?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("{WORKER_ROW_SELECT} ORDER BY w.emp_name, w.id_code"))?;
+        let rows = stmt.query_map([], row_to_worker_row)?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
@@ -173,12 +160,18 @@ impl Store {
             params![id_code, answer.emp_id, answer.pass_period, answer.modify_time],
         )?;
         // Departures refused (47) because this worker was not on the platform yet go again.
-        let waiting = ids_where(
+        let mut waiting = ids_where(
             &tx,
             "SELECT DISTINCT o.id FROM outbox o JOIN departures d ON d.outbox_id = o.id
              WHERE o.kind = 'leave' AND d.id_code = ?1",
             id_code,
         )?;
+        // So do attendance logs refused for the same reason (those past the window expire).
+        waiting.extend(ids_where(
+            &tx,
+            "SELECT outbox_id FROM attendance_logs WHERE id_code = ?1 AND person_type = '1'",
+            id_code,
+        )?);
         requeue_dependents_in(&tx, &waiting)?;
         finish_item(&tx, item_id)?;
         audit_in(&tx, "上传成功", &mask_id(id_code), &format!("emp_id {}", answer.emp_id))?;
@@ -195,6 +188,8 @@ impl Store {
             }
             // A batch's departures carry their own states: see `refuse_departures`.
             ItemKind::Leave => return Ok(()),
+            // A log's state is its queue item's state.
+            ItemKind::Attendance => return Ok(()),
         };
         self.conn.execute(sql, params![record_key, state.as_str(), message])?;
         Ok(())
@@ -329,6 +324,32 @@ impl Store {
         })?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
+}
+
+/// A roster line per worker, with the state of the worker's latest departure; callers add
+/// `WHERE` and `ORDER BY` on `w`.
+pub(crate) const WORKER_ROW_SELECT: &str = "WITH latest AS (SELECT id_code, sync_state FROM departures WHERE id IN (SELECT MAX(id) FROM departures GROUP BY id_code))
+     SELECT w.id_code, w.emp_name, w.emp_company, json_extract(w.data, '$.emp_category'), json_extract(w.data, '$.job_name'),
+            w.emp_id, w.sync_state, w.sync_message, w.updated_at, COALESCE(d.sync_state, '')
+     FROM workers w
+     LEFT JOIN latest d ON d.id_code = w.id_code";
+
+pub(crate) fn row_to_worker_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WorkerRow> {
+    Ok(WorkerRow {
+        id_code: r.get(0)?,
+        emp_name: r.get(1)?,
+        emp_company: r.get(2)?,
+        emp_category: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+        job_name: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+        emp_id: r.get(5)?,
+        state: RecordState::parse(&r.get::<_, String>(6)?),
+        sync_message: r.get(7)?,
+        updated_at: r.get(8)?,
+        departure: r
+            .get::<_, Option<String>>(9)?
+            .filter(|s| !s.is_empty())
+            .map(|s| DepartureState::parse(&s)),
+    })
 }
 
 pub(crate) fn finish_item(conn: &rusqlite::Connection, item_id: i64) -> Result<()> {

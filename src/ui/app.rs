@@ -21,6 +21,8 @@ use crate::media::camera::CameraProvider;
 pub enum Screen {
     #[default]
     Enroll,
+    /// 考勤: the station as an attendance point.
+    Attendance,
     Roster,
     Companies,
     Queue,
@@ -31,8 +33,9 @@ pub enum Screen {
 
 impl Screen {
     /// The navigation, in order (首次设置 goes in front while it is needed).
-    pub const ALL: [Screen; 5] = [
+    pub const ALL: [Screen; 6] = [
         Screen::Enroll,
+        Screen::Attendance,
         Screen::Roster,
         Screen::Companies,
         Screen::Queue,
@@ -41,6 +44,7 @@ impl Screen {
     pub fn label(self) -> &'static str {
         match self {
             Screen::Enroll => "人员登记",
+            Screen::Attendance => "考勤",
             Screen::Roster => "人员花名册",
             Screen::Companies => "参建单位",
             Screen::Queue => "待上传",
@@ -348,7 +352,7 @@ impl StationApp {
             self.messages(ui);
             let working_screen = matches!(
                 self.saved.screen,
-                Screen::Enroll | Screen::Roster | Screen::Companies | Screen::Queue
+                Screen::Enroll | Screen::Attendance | Screen::Roster | Screen::Companies | Screen::Queue
             );
             if working_screen
                 && !self.demo
@@ -359,6 +363,7 @@ impl StationApp {
             match self.saved.screen {
                 Screen::Setup => setup::setup_ui(ui, &setup_state, &mut self.settings, &mut out),
                 Screen::Enroll => self.enroll.ui(ui, &self.snapshot, &mut out),
+                Screen::Attendance => {}
                 Screen::Roster => self.roster.ui(ui, &self.snapshot, &mut self.saved.roster, &mut out),
                 Screen::Companies => self.companies.ui(ui, &self.snapshot, &mut out),
                 Screen::Queue => self.queue.ui(ui, &self.snapshot, &mut out),

@@ -5,7 +5,7 @@
 use egui::epaint::text::{FontInsert, FontPriority, InsertFontFamily};
 use egui::{FontData, FontFamily};
 
-pub const CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Regular-GBK.otf");
+pub use crate::media::CJK_FONT;
 const NAME: &str = "noto_sans_sc_gbk";
 
 /// Adds the CJK font after egui's Latin fonts in both families.

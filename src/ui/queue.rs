@@ -32,7 +32,7 @@ fn state_color(s: ItemState) -> Color32 {
     match s {
         ItemState::Waiting | ItemState::Sending | ItemState::Retry => WARN_AMBER,
         ItemState::Sent => OK_GREEN,
-        ItemState::NeedsFix => ERROR_RED,
+        ItemState::NeedsFix | ItemState::Expired => ERROR_RED,
     }
 }
 
@@ -42,6 +42,7 @@ pub fn fix_command(item: &OutboxItem) -> Command {
         ItemKind::Register => Command::EditWorker(item.record_key.clone()),
         ItemKind::AddCompany | ItemKind::RemoveCompany => Command::EditCompany(item.record_key.clone()),
         ItemKind::Leave => Command::Go(Screen::Roster),
+        ItemKind::Attendance => Command::Go(Screen::Attendance),
     }
 }
 
@@ -210,6 +211,7 @@ fn item_ui(ui: &mut egui::Ui, item: &OutboxItem, out: &mut Vec<Command>) {
                     ItemKind::Register => "打开这个人员的资料修改",
                     ItemKind::AddCompany | ItemKind::RemoveCompany => "打开这个单位的资料修改",
                     ItemKind::Leave => "到人员花名册查看离场的人员",
+                    ItemKind::Attendance => "到考勤查看这条考勤",
                 };
                 if ui.button("去修改").on_hover_text(hint).clicked() {
                     out.push(fix_command(item));

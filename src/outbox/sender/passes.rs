@@ -1,0 +1,145 @@
+//! Attendance logs go out together: the due logs (up to 50) in one `passedlog_list`. The
+//! platform's answer is about the batch, so a batch it does not simply accept is taken apart:
+//! a refusal naming `passedlog_list[i]` parks that log and sends the rest again; a `48` or an
+//! unattributed refusal sends each log alone, so a duplicate marks only itself done and a bad
+//! log only itself refused.
+//!
+//! A log is never sent after the platform's window closed: the window is checked against the
+//! platform's clock right before every call.
+
+use base64::Engine;
+
+use super::{Decision, Outcome, Sender};
+use crate::api::types::{PassedLog, UploadPassedLog};
+use crate::api::{ApiError, Endpoint};
+use crate::domain::ItemState;
+use crate::store::{OutboxItem, ParkReason, StoreError};
+
+/// "passedlog_list" is an array; the platform publishes no limit, gate devices send 50.
+pub const BATCH_MAX: usize = 50;
+
+/// The advice for a project the platform does not list as 在建.
+pub const NOT_UNDER_CONSTRUCTION: &str = "平台说本项目的工程状态不是“在建”，不接收考勤：请联系建设单位或住建部门确认项目状态。考勤已保存在本机；状态改正后请点“立即重试”，超过 2 小时的考勤平台不再接收";
+
+impl Sender<'_> {
+    /// Sends these due logs, one decision per log that was still sendable.
+    pub(super) fn send_passes(&mut self, items: &[OutboxItem]) -> Result<Vec<Decision>, StoreError> {
+        self.store.expire_passes(self.client.clock().platform_now())?;
+        let mut logs = Vec::new();
+        let mut decisions = Vec::new();
+        for item in items.iter().take(BATCH_MAX) {
+            let Some((row, photo)) = self.store.pass_of_item(item.id)? else {
+                self.park(item, ParkReason::Local, "", "本机找不到这条考勤", "", "请重新记录考勤")?;
+                decisions.push(Decision::NeedsFix);
+                continue;
+            };
+            if !matches!(row.state, ItemState::Waiting | ItemState::Retry) {
+                continue;
+            }
+            let person_id = if row.person_type == "1" {
+                self.store
+                    .worker(&row.id_code)?
+                    .map(|w| w.emp_id)
+                    .filter(|emp_id| !emp_id.is_empty())
+                    .unwrap_or_else(|| row.id_code.clone())
+            } else {
+                row.id_code.clone()
+            };
+            let log = PassedLog {
+                person_type: row.person_type.clone(),
+                person_id,
+                person_name: row.person_name.clone(),
+                passed_time: crate::api::beijing_timestamp(row.passed_at),
+                direction: row.direction.as_str().into(),
+                way: "1".into(),
+                site_photo: photo.map(|jpeg| base64::engine::general_purpose::STANDARD.encode(jpeg)),
+                longitude: None,
+                latitude: None,
+                address: None,
+            };
+            self.store.mark_sending(item.id)?;
+            logs.push((item.clone(), log));
+        }
+        self.send_logs(logs, &mut decisions)?;
+        Ok(decisions)
+    }
+
+    fn send_logs(
+        &mut self,
+        logs: Vec<(OutboxItem, PassedLog)>,
+        decisions: &mut Vec<Decision>,
+    ) -> Result<(), StoreError> {
+        if logs.is_empty() {
+            return Ok(());
+        }
+        let body = UploadPassedLog {
+            project_id: self.settings.project_id.clone(),
+            device_id: self.settings.device_id.clone(),
+            passedlog_list: logs.iter().map(|(_, log)| log.clone()).collect(),
+        };
+        let err = match self.client.upload_passed_log(&body) {
+            Ok(()) => {
+                let ids: Vec<i64> = logs.iter().map(|(item, _)| item.id).collect();
+                self.store.mark_passes_sent(&ids)?;
+                self.count_success(Endpoint::UploadPassedLog)?;
+                self.store.set_last_refusal(None)?;
+                decisions.extend(ids.iter().map(|_| Decision::Done));
+                return Ok(());
+            }
+            Err(err) => err,
+        };
+        let outcome = Outcome::of(&err);
+        let taken_apart = logs.len() > 1 && matches!(outcome, Outcome::AlreadyDone | Outcome::Permanent);
+        if !taken_apart {
+            for (item, _) in &logs {
+                decisions.push(self.record_failure(item, item.attempts + 1, &err)?);
+            }
+            return Ok(());
+        }
+        let mut logs = logs;
+        if outcome == Outcome::Permanent
+            && let Some(i) = named_log(&err, logs.len())
+        {
+            let (item, _) = logs.remove(i);
+            decisions.push(self.record_failure(&item, item.attempts + 1, &err)?);
+            return self.send_logs(logs, decisions);
+        }
+        tracing::info!(
+            logs = logs.len(),
+            code = err.code().unwrap_or(""),
+            "attendance batch taken apart"
+        );
+        let mut rest = logs.into_iter();
+        for one in rest.by_ref() {
+            self.send_logs(vec![one], decisions)?;
+            if self.network_failed {
+                break;
+            }
+        }
+        // The line went down while the batch was being taken apart: the rest waits, unblamed.
+        for (item, _) in rest {
+            self.store.mark_waiting(item.id)?;
+        }
+        Ok(())
+    }
+
+    /// The log a refusal names (`passedlog_list[3].person_id`), if it names one of these.
+    pub(super) fn own_words_of_pass(&self, item: &OutboxItem) -> Result<Vec<String>, StoreError> {
+        Ok(match self.store.pass_of_item(item.id)? {
+            Some((row, _)) => vec![row.id_code, row.person_name],
+            None => Vec::new(),
+        })
+    }
+}
+
+fn named_log(err: &ApiError, len: usize) -> Option<usize> {
+    let words = err.platform_words();
+    let at = words.find("passedlog_list[")? + "passedlog_list[".len();
+    let digits: String = words[at..].chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok().filter(|&i| i < len)
+}
+
+/// How a refusal of a log reads to the clerk: the project's state is not the log's fault.
+pub(super) fn refusal_advice(err: &ApiError) -> Option<&'static str> {
+    err.platform_words().contains("在建").then_some(NOT_UNDER_CONSTRUCTION)
+}
