@@ -53,6 +53,18 @@ enum Command {
     Stop,
 }
 
+/// Asks the reader to look now, from wherever the 读卡 button is.
+#[derive(Clone)]
+pub struct CardRemote {
+    tx: Sender<Command>,
+}
+
+impl CardRemote {
+    pub fn read_now(&self) {
+        let _ = self.tx.send(Command::ReadNow);
+    }
+}
+
 pub struct CardPoller {
     tx: Sender<Command>,
     events: Receiver<CardEvent>,
@@ -90,6 +102,11 @@ impl CardPoller {
     /// 读卡: look once now.
     pub fn read_now(&self) {
         let _ = self.tx.send(Command::ReadNow);
+    }
+
+    /// A handle for a screen's 读卡 button (the poller's events go to its owner).
+    pub fn remote(&self) -> CardRemote {
+        CardRemote { tx: self.tx.clone() }
     }
 
     /// Automatic reading on or off (off while the enrollment screen is not shown).

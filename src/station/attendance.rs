@@ -31,6 +31,7 @@ pub struct PassRequest {
 pub struct Attended {
     pub item_id: i64,
     pub person_name: String,
+    pub direction: Direction,
     pub passed_at: DateTime<Utc>,
     /// Set when this was the same person and direction as a log moments before: that log
     /// stands, nothing new was stored.
@@ -110,6 +111,7 @@ impl Station {
             return Ok(Attended {
                 item_id: last.item_id,
                 person_name,
+                direction: pass.direction,
                 passed_at: last.passed_at,
                 repeat_of: Some(last),
                 notes,
@@ -131,10 +133,16 @@ impl Station {
         Ok(Attended {
             item_id,
             person_name,
+            direction: pass.direction,
             passed_at: pass.passed_at,
             repeat_of: None,
             notes,
         })
+    }
+
+    /// Logs the queue could not send within the platform's window become 已过时限.
+    pub fn expire_overdue_passes(&self) -> Result<usize, crate::store::StoreError> {
+        self.store.expire_passes(self.clock.platform_now())
     }
 
     /// A day's logs (Beijing date), oldest first.

@@ -24,11 +24,14 @@ pub struct PassRow {
     pub passed_at: DateTime<Utc>,
     /// Its queue item's state: 待上传 … 已上传, or 已过时限.
     pub state: ItemState,
+    /// The platform's words about it (a refusal), verbatim.
     pub message: String,
+    /// What to do about it, or why it will not be sent.
+    pub advice: String,
 }
 
 const PASS_COLUMNS: &str = "a.id, a.outbox_id, a.person_type, a.id_code, a.person_name, a.company, a.direction,
-    a.passed_time, o.state, o.last_message";
+    a.passed_time, o.state, o.last_message, o.last_advice";
 
 fn row_to_pass(r: &Row<'_>) -> rusqlite::Result<PassRow> {
     let direction: String = r.get(6)?;
@@ -45,6 +48,7 @@ fn row_to_pass(r: &Row<'_>) -> rusqlite::Result<PassRow> {
         passed_at: parse_timestamp(&passed).unwrap_or_default(),
         state: ItemState::parse(&state).unwrap_or(ItemState::Waiting),
         message: r.get(9)?,
+        advice: r.get(10)?,
     })
 }
 
@@ -173,7 +177,7 @@ impl Store {
                      WHERE a.outbox_id = ?1"
                 ),
                 [item_id],
-                |r| Ok((row_to_pass(r)?, r.get::<_, Option<Vec<u8>>>(10)?)),
+                |r| Ok((row_to_pass(r)?, r.get::<_, Option<Vec<u8>>>(11)?)),
             )
             .optional()?)
     }

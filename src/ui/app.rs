@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use super::backend::{Backend, ConnectionState, Event, Intent, PhotoSource, Snapshot};
 use super::export::RosterLine;
-use super::{about, companies, enroll, queue, roster, settings, setup, status};
+use super::{about, attendance, companies, enroll, queue, roster, settings, setup, status};
 use crate::api::Secret;
 use crate::card::DemoCards;
-use crate::card::poller::{CardReaderProvider, ConfiguredReader};
+use crate::card::poller::{CardPoller, CardReaderProvider, ConfiguredReader};
 use crate::config::Config;
 use crate::domain::PhotoKind;
 use crate::media::camera::CameraProvider;
@@ -73,6 +73,8 @@ pub enum Command {
     PickPhotoFile(PhotoKind),
     /// Ask where to save, then export these lines.
     ExportRoster(Vec<RosterLine>),
+    /// Ask where to save, then export these attendance logs.
+    ExportPasses(Vec<crate::store::PassRow>),
     Notice(String),
     /// Open the demo (built-in simulator, its own data) in a window of its own.
     StartDemo,
@@ -101,6 +103,7 @@ pub struct StationApp {
     pub config: Config,
     pub demo: bool,
     pub enroll: enroll::EnrollScreen,
+    pub attendance: attendance::AttendanceScreen,
     pub roster: roster::RosterScreen,
     pub companies: companies::CompaniesScreen,
     pub queue: queue::QueueScreen,
@@ -111,6 +114,12 @@ pub struct StationApp {
     commands: Vec<Command>,
     /// Where the reader's portraits are decoded.
     card_work_dir: PathBuf,
+    /// The one ID-card reader, shared by the screens that take cards (its device can be
+    /// open only once); its cards go to the screen shown.
+    reader: CardPoller,
+    auto_read: bool,
+    /// The screen whose reader and camera are in use.
+    reader_screen: Option<Screen>,
     pub about: about::About,
     /// The start-up look at whether 首次设置 is needed has been taken.
     setup_checked: bool,
@@ -130,6 +139,14 @@ impl StationApp {
             Arc::new(move || repaint_ctx.request_repaint()),
         );
         let clock = Arc::clone(&backend.clock);
+        let repaint_ctx = ctx.clone();
+        let reader = CardPoller::start(
+            options.card_reader,
+            false,
+            options.config.photo_budgets.bytes_for(PhotoKind::IdPortrait),
+            Arc::new(move || repaint_ctx.request_repaint()),
+        );
+        let auto_read = options.config.card_reader.auto_read || options.demo;
         StationApp {
             saved: SavedState::default(),
             saved_json: String::new(),
@@ -138,14 +155,20 @@ impl StationApp {
             connection: ConnectionState::Unknown,
             enroll: enroll::EnrollScreen::new(
                 enroll::EnrollSetup {
-                    cameras: options.cameras,
-                    card_reader: options.card_reader,
-                    demo_cards: options.demo_cards,
-                    auto_read: options.config.card_reader.auto_read || options.demo,
-                    portrait_budget: options.config.photo_budgets.bytes_for(PhotoKind::IdPortrait),
+                    cameras: Arc::clone(&options.cameras),
+                    card_reader: reader.remote(),
+                    demo_cards: options.demo_cards.clone(),
+                    auto_read,
                 },
                 ctx.clone(),
                 clock,
+            ),
+            attendance: attendance::AttendanceScreen::new(
+                options.cameras,
+                reader.remote(),
+                options.demo_cards,
+                auto_read,
+                ctx.clone(),
             ),
             roster: roster::RosterScreen::default(),
             companies: companies::CompaniesScreen::default(),
@@ -157,6 +180,9 @@ impl StationApp {
             errors: Vec::new(),
             commands: Vec::new(),
             card_work_dir: options.data_dir.join("card"),
+            reader,
+            auto_read,
+            reader_screen: None,
             about: about::About::new(&options.data_dir),
             setup_checked: false,
             ui_state_loaded: false,
@@ -189,8 +215,34 @@ impl StationApp {
                 self.saved.screen = Screen::Setup;
             }
         }
-        let enrolling = self.saved.screen == Screen::Enroll;
-        self.enroll.logic(&self.backend, &self.snapshot, enrolling);
+        self.enroll.logic(&self.backend, &self.snapshot);
+        let mut out = Vec::new();
+        self.attendance.logic(&mut out);
+        self.commands.extend(out);
+        self.route_reader();
+    }
+
+    /// The reader looks for cards while a screen that takes them is shown, and its cards go
+    /// there; a screen left gives its camera back.
+    fn route_reader(&mut self) {
+        let shown = Some(self.saved.screen).filter(|s| matches!(s, Screen::Enroll | Screen::Attendance));
+        if shown != self.reader_screen {
+            match self.reader_screen {
+                Some(Screen::Attendance) => self.attendance.hidden(),
+                Some(Screen::Enroll) => self.enroll.hidden(),
+                _ => {}
+            }
+            self.reader_screen = shown;
+            self.reader.set_auto(shown.is_some() && self.auto_read);
+        }
+        for event in self.reader.poll() {
+            match shown {
+                Some(Screen::Enroll) => self.enroll.on_card(event),
+                Some(Screen::Attendance) => self.attendance.on_card(event),
+                // A 读卡 answered after the clerk left the screen.
+                _ => {}
+            }
+        }
     }
 
     fn on_event(&mut self, event: Event) {
@@ -224,16 +276,25 @@ impl StationApp {
                         settings: self.config.card_reader.clone(),
                         work_dir: self.card_work_dir.clone(),
                     });
-                    self.enroll.set_card_reader(provider, self.config.card_reader.auto_read);
+                    self.auto_read = self.config.card_reader.auto_read;
+                    self.enroll.auto_read = self.auto_read;
+                    self.attendance.auto_read = self.auto_read;
+                    self.reader.set_provider(provider);
+                    self.reader.set_auto(self.reader_screen.is_some() && self.auto_read);
                 }
                 self.notice("设置已保存，正在用新设置连接平台".into());
             }
             Event::LeavingRecorded(Ok(count)) => self.notice(format!("已记录 {count} 人离场，正在上传")),
             Event::CompanySaved { result: Ok(()), .. } => self.notice("单位已保存，正在上传".into()),
             Event::CompanyRemoved(Ok(_)) => self.notice("已记录移除，正在上传".into()),
+            Event::PassesExported(Ok((path, rows))) => {
+                self.notice(format!("已导出 {rows} 条考勤到 {}", path.display()));
+            }
+            Event::PassesExported(Err(e)) => self.errors.push(format!("考勤没有导出：{e}")),
             _ => {}
         }
         self.enroll.on_event(&event);
+        self.attendance.on_event(&event);
         self.settings.on_event(&event);
         self.companies.on_event(&event);
         self.roster.on_event(&event);
@@ -287,6 +348,24 @@ impl StationApp {
                         .save_file();
                     if let Some(path) = picked {
                         let _ = sender.send(Intent::Export { path, rows: lines });
+                    }
+                });
+            }
+            Command::ExportPasses(rows) => {
+                let sender = self.backend.intent_sender();
+                let day = self
+                    .snapshot
+                    .today
+                    .map(|d| d.format("%Y%m%d").to_string())
+                    .unwrap_or_default();
+                std::thread::spawn(move || {
+                    let picked = rfd::FileDialog::new()
+                        .set_title("导出考勤")
+                        .set_file_name(format!("考勤-{day}.xlsx"))
+                        .add_filter("Excel", &["xlsx"])
+                        .save_file();
+                    if let Some(path) = picked {
+                        let _ = sender.send(Intent::ExportPasses { path, rows });
                     }
                 });
             }
@@ -363,7 +442,7 @@ impl StationApp {
             match self.saved.screen {
                 Screen::Setup => setup::setup_ui(ui, &setup_state, &mut self.settings, &mut out),
                 Screen::Enroll => self.enroll.ui(ui, &self.snapshot, &mut out),
-                Screen::Attendance => {}
+                Screen::Attendance => self.attendance.ui(ui, &self.snapshot, &mut out),
                 Screen::Roster => self.roster.ui(ui, &self.snapshot, &mut self.saved.roster, &mut out),
                 Screen::Companies => self.companies.ui(ui, &self.snapshot, &mut out),
                 Screen::Queue => self.queue.ui(ui, &self.snapshot, &mut out),

@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::domain::{Company, CompanyProblem, CompanyRules, PhotoKind, Worker, WorkerProblem, WorkerRules};
 use crate::media::{NormalizedPhoto, PhotoBudgets};
 use crate::outbox::SenderEvent;
-use crate::store::{CompanyRecord, OutboxCounts, OutboxItem, WorkerPhotos, WorkerRecord, WorkerRow};
+use crate::store::{CompanyRecord, OutboxCounts, OutboxItem, PassRow, WorkerPhotos, WorkerRecord, WorkerRow};
 
 /// What the screens read: a consistent copy of the store, replaced after every change.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +41,9 @@ pub struct Snapshot {
     pub worker_rules: Arc<WorkerRules>,
     /// What a company is checked against, as the station builds it.
     pub company_rules: Arc<CompanyRules>,
+    /// Today's attendance logs (Beijing's date on the platform's clock), oldest first.
+    pub passes_today: Vec<PassRow>,
+    pub today: Option<chrono::NaiveDate>,
 }
 
 impl Snapshot {
@@ -120,6 +123,18 @@ pub enum Intent {
     MarkLeaving {
         id_codes: Vec<String>,
         exit_time: String,
+    },
+    /// 进场 / 离场 at the attendance point, with the camera's frame for the site photo.
+    RecordPass {
+        passer: crate::domain::Passer,
+        direction: crate::domain::Direction,
+        frame: Option<Arc<crate::media::camera::Frame>>,
+    },
+    /// The attendance point's search: ID number prefix or part of a name.
+    FindWorkers(String),
+    ExportPasses {
+        path: PathBuf,
+        rows: Vec<PassRow>,
     },
     RetryItem(i64),
     RetryAll,
@@ -224,6 +239,15 @@ pub enum Event {
     CompanyRemoved(Result<u64, SaveFailure>),
     /// The answer to [`Intent::MarkLeaving`]: how many were marked.
     LeavingRecorded(Result<usize, SaveFailure>),
+    /// The answer to [`Intent::RecordPass`].
+    PassRecorded(Result<crate::station::Attended, SaveFailure>),
+    /// The answer to [`Intent::FindWorkers`].
+    WorkersFound {
+        query: String,
+        rows: Vec<WorkerRow>,
+    },
+    /// The answer to [`Intent::ExportPasses`].
+    PassesExported(Result<(PathBuf, usize), String>),
     /// The answer to [`Intent::RetryItem`], [`Intent::RetryAll`] and
     /// [`Intent::DismissSettingsPause`].
     QueueChanged(Result<(), SaveFailure>),

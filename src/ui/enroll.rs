@@ -16,7 +16,7 @@ use super::backend::{Backend, Event, Intent, PhotoSource, Snapshot};
 use super::photos::{CameraPanel, FORM_PHOTOS, PhotoSlots, SlotAction, slot_ui};
 use super::widgets::WARN_AMBER;
 use crate::api::PlatformClock;
-use crate::card::poller::{CardPoller, CardReaderProvider};
+use crate::card::poller::CardRemote;
 use crate::card::{CardText, DemoCards};
 use crate::domain::{PhotoKind, PhotosPresent, Worker, WorkerField, WorkerProblem, WorkerRules};
 use crate::media::camera::CameraProvider;
@@ -81,21 +81,19 @@ pub struct EnrollScreen {
     card_portrait: Option<Vec<u8>>,
     /// The reader's last word for the clerk, and whether it is a problem.
     card_message: Option<(String, bool)>,
-    reader: CardPoller,
+    reader: CardRemote,
     demo_cards: Option<DemoCards>,
-    auto_read: bool,
-    /// The screen is shown (the reader looks for cards only then).
-    visible: bool,
+    pub auto_read: bool,
 }
 
 /// What the enrollment screen works with besides the backend.
 pub struct EnrollSetup {
     pub cameras: Arc<dyn CameraProvider>,
-    pub card_reader: Arc<dyn CardReaderProvider>,
+    /// The window's reader (its events come through [`EnrollScreen::on_card`]).
+    pub card_reader: CardRemote,
     /// The demo's prepared cards (its 模拟读卡 button).
     pub demo_cards: Option<DemoCards>,
     pub auto_read: bool,
-    pub portrait_budget: usize,
 }
 
 /// What carries over to the next worker: most workers enrolled in a row share them.
@@ -108,13 +106,6 @@ const CARRIED: [WorkerField; 4] = [
 
 impl EnrollScreen {
     pub fn new(setup: EnrollSetup, ctx: egui::Context, clock: Arc<PlatformClock>) -> EnrollScreen {
-        let repaint_ctx = ctx.clone();
-        let reader = CardPoller::start(
-            setup.card_reader,
-            false,
-            setup.portrait_budget,
-            Arc::new(move || repaint_ctx.request_repaint()),
-        );
         EnrollScreen {
             form: blank_form(clock.beijing_today()),
             slots: PhotoSlots::default(),
@@ -140,10 +131,9 @@ impl EnrollScreen {
             card: None,
             card_portrait: None,
             card_message: None,
-            reader,
+            reader: setup.card_reader,
             demo_cards: setup.demo_cards,
             auto_read: setup.auto_read,
-            visible: false,
         }
     }
 
@@ -179,6 +169,11 @@ impl EnrollScreen {
     /// 登记下一位: the company, type and job stay chosen, the camera stays open.
     pub(super) fn start_next(&mut self) {
         self.clear_form(true);
+    }
+
+    /// The screen is left: the camera is released (the 考勤 point may want it).
+    pub fn hidden(&mut self) {
+        self.camera.close();
     }
 
     /// Starts a clean form with nothing carried over, and clears the draft.
@@ -279,11 +274,8 @@ impl EnrollScreen {
         }
     }
 
-    /// Background work for the form: the card reader, drafts, photo preparation, ID look-ups.
-    /// `visible` says whether the screen is shown (the reader looks for cards only then).
-    pub fn logic(&mut self, backend: &Backend, snap: &Snapshot, visible: bool) {
-        self.set_reader_visible(visible);
-        self.card_logic();
+    /// Background work for the form: drafts, photo preparation, ID look-ups.
+    pub fn logic(&mut self, backend: &Backend, snap: &Snapshot) {
         if std::mem::take(&mut self.next_requested) {
             self.start_next();
         }

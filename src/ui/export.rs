@@ -63,3 +63,54 @@ pub fn write_roster_xlsx(path: &Path, lines: &[RosterLine]) -> Result<(), String
     sheet.set_freeze_panes(1, 0).map_err(fail)?;
     book.save(path).map_err(fail)
 }
+
+/// A day's attendance logs as .xlsx: what the point recorded and whether the platform has
+/// each (also those past the window).
+pub fn write_passes_xlsx(path: &Path, rows: &[crate::store::PassRow]) -> Result<(), String> {
+    let fail = |e: rust_xlsxwriter::XlsxError| format!("导出 Excel 失败：{e}（文件是否正被 Excel 打开？关闭后再试）");
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("考勤").map_err(fail)?;
+    let bold = Format::new().set_bold();
+    let text = Format::new().set_num_format("@");
+    let headers = [
+        "时间",
+        "姓名",
+        "身份证号码",
+        "人员类型",
+        "所属单位",
+        "进/离",
+        "上传状态",
+        "说明",
+    ];
+    for (col, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, *h, &bold).map_err(fail)?;
+    }
+    for (i, p) in rows.iter().enumerate() {
+        let row = (i + 1) as u32;
+        let cells = [
+            crate::api::beijing_timestamp(p.passed_at),
+            p.person_name.clone(),
+            p.id_code.clone(),
+            if p.person_type == "0" { "访客" } else { "工人" }.to_string(),
+            p.company.clone(),
+            p.direction.label().to_string(),
+            p.state.label().to_string(),
+            if p.message.is_empty() {
+                p.advice.clone()
+            } else {
+                p.message.clone()
+            },
+        ];
+        for (col, value) in cells.iter().enumerate() {
+            sheet
+                .write_string_with_format(row, col as u16, value.as_str(), &text)
+                .map_err(fail)?;
+        }
+    }
+    for (col, width) in [20.0, 10.0, 22.0, 10.0, 30.0, 8.0, 10.0, 40.0].into_iter().enumerate() {
+        sheet.set_column_width(col as u16, width).map_err(fail)?;
+    }
+    sheet.set_freeze_panes(1, 0).map_err(fail)?;
+    book.save(path).map_err(fail)
+}

@@ -4,6 +4,7 @@
 
 pub mod about;
 pub mod app;
+pub mod attendance;
 pub mod backend;
 pub mod companies;
 pub mod enroll;

@@ -174,6 +174,8 @@ pub struct CameraPanel {
     last_sequence: u64,
     pub open: bool,
     ctx: egui::Context,
+    /// Shows 拍照 (the attendance point takes the picture at its own buttons).
+    capture_button: bool,
 }
 
 impl CameraPanel {
@@ -188,7 +190,14 @@ impl CameraPanel {
             last_sequence: 0,
             open: false,
             ctx,
+            capture_button: true,
         }
+    }
+
+    /// Without 拍照: the owner takes [`latest_frame`](Self::latest_frame) itself.
+    pub fn without_capture(mut self) -> CameraPanel {
+        self.capture_button = false;
+        self
     }
 
     /// Opens the panel and lists cameras off the UI thread.
@@ -234,6 +243,19 @@ impl CameraPanel {
         self.open = false;
     }
 
+    /// The picture the camera shows now (the attendance point takes it at the button).
+    pub fn latest_frame(&self) -> Option<Arc<Frame>> {
+        self.worker
+            .as_ref()
+            .and_then(|w| w.latest_with_sequence())
+            .map(|(_, f)| f)
+    }
+
+    /// The camera is showing a picture.
+    pub fn has_picture(&self) -> bool {
+        self.latest_frame().is_some()
+    }
+
     /// Draws the panel; returns a captured frame when the clerk pressed 拍照.
     pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<Arc<Frame>> {
         self.ui_beside(ui, |_| {})
@@ -264,6 +286,7 @@ impl CameraPanel {
             ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new("摄像头").strong());
                 if let Some((_, frame)) = &latest
+                    && self.capture_button
                     && ui.button(RichText::new("拍照").strong()).clicked()
                 {
                     captured = Some(Arc::clone(frame));

@@ -36,6 +36,9 @@ pub struct Owner {
     connection: ConnectionState,
 }
 
+/// The attendance point lists this many matches; more means the clerk types more.
+const FOUND_MAX: usize = 8;
+
 const DICTIONARIES: [Endpoint; 4] = [
     Endpoint::DictListEmpCategory,
     Endpoint::DictListJobTypeName,
@@ -259,6 +262,32 @@ impl Owner {
                 self.emit(Event::LeavingRecorded(result));
                 self.publish(station);
             }
+            Intent::RecordPass {
+                passer,
+                direction,
+                frame,
+            } => {
+                let photo = frame.and_then(|f| image::RgbImage::from_raw(f.width, f.height, f.rgb.clone()));
+                let result = station
+                    .record_attendance(crate::station::PassRequest {
+                        passer,
+                        direction,
+                        passed_at: None,
+                        photo: photo.map(crate::station::SitePhoto::Frame),
+                    })
+                    .map_err(SaveFailure::from);
+                self.emit(Event::PassRecorded(result));
+                self.publish(station);
+            }
+            Intent::FindWorkers(query) => match station.find_workers(&query, FOUND_MAX) {
+                Ok(rows) => self.emit(Event::WorkersFound { query, rows }),
+                Err(e) => self.emit(Event::Problem(format!("查找人员失败：{e}"))),
+            },
+            Intent::ExportPasses { path, rows } => self.in_background(move || {
+                Event::PassesExported(
+                    super::super::export::write_passes_xlsx(&path, &rows).map(|()| (path, rows.len())),
+                )
+            }),
             Intent::RetryItem(id) => {
                 let result = station.retry(id).map_err(SaveFailure::from);
                 self.emit(Event::QueueChanged(result));
@@ -347,7 +376,7 @@ impl Owner {
                         .unwrap_or_else(|| "连不上平台".into());
                     self.note_failure(reason);
                 }
-                if report.attempted > 0 || report.paused.is_some() || report.requeued > 0 {
+                if report.attempted > 0 || report.paused.is_some() || report.requeued > 0 || report.expired > 0 {
                     self.publish(station);
                 }
             }
@@ -395,6 +424,9 @@ impl Owner {
 fn snapshot(station: &Station) -> Result<Snapshot, String> {
     let store = station.store();
     let s = |e: crate::store::StoreError| e.to_string();
+    // Also without a sender (settings missing): a log past the window shows as 已过时限.
+    station.expire_overdue_passes().map_err(s)?;
+    let today = station.today();
     let mut dictionaries = BTreeMap::new();
     for kind in DICTIONARIES {
         if let Some(d) = store.dictionary(kind).map_err(s)? {
@@ -420,5 +452,7 @@ fn snapshot(station: &Station) -> Result<Snapshot, String> {
             .map_err(s)?
             .into_iter()
             .collect(),
+        passes_today: station.passes_on(today).map_err(|e| e.to_string())?,
+        today: Some(today),
     })
 }

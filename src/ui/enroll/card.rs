@@ -2,8 +2,6 @@
 //! second), the card's fields filled and locked, its portrait in the chip-photo slot, and the
 //! chip portrait beside the live camera for the 人证一致 decision.
 
-use std::sync::Arc;
-
 use egui::RichText;
 
 use super::EnrollScreen;
@@ -53,16 +51,14 @@ impl EnrollScreen {
         });
     }
 
-    /// What the reader reported since the last frame.
-    pub(super) fn card_logic(&mut self) {
-        for event in self.reader.poll() {
-            match event {
-                CardEvent::Read(read) => self.apply_card(*read),
-                CardEvent::NoCard => {
-                    self.card_message = Some(("读卡器上没有身份证：请把身份证平放在读卡器上".into(), true));
-                }
-                CardEvent::Problem(text) => self.card_message = Some((text, true)),
+    /// What the reader reported while this screen is shown.
+    pub fn on_card(&mut self, event: CardEvent) {
+        match event {
+            CardEvent::Read(read) => self.apply_card(*read),
+            CardEvent::NoCard => {
+                self.card_message = Some(("读卡器上没有身份证：请把身份证平放在读卡器上".into(), true));
             }
+            CardEvent::Problem(text) => self.card_message = Some((text, true)),
         }
     }
 
@@ -102,20 +98,6 @@ impl EnrollScreen {
         let filled = CardText::fill(&text, &mut self.form.worker);
         self.from_card = filled.into_iter().collect();
         self.place_card_portrait();
-    }
-
-    pub(super) fn set_reader_visible(&mut self, visible: bool) {
-        if visible != self.visible {
-            self.visible = visible;
-            self.reader.set_auto(visible && self.auto_read);
-        }
-    }
-
-    /// Reader settings changed.
-    pub fn set_card_reader(&mut self, provider: Arc<dyn crate::card::poller::CardReaderProvider>, auto: bool) {
-        self.auto_read = auto;
-        self.reader.set_provider(provider);
-        self.reader.set_auto(self.visible && auto);
     }
 
     /// A field read from the card's chip (locked until 手工修改).
