@@ -6,6 +6,7 @@
 //! queue and its sender), `media` (camera, photos), `station` (the use cases: one path for the
 //! window and the commands), `ui` and `cli` on top; `sim` is the platform simulator.
 
+pub mod acceptance;
 pub mod api;
 pub mod card;
 pub mod cli;

@@ -5,6 +5,7 @@
 //! reached (it goes out later); 4 a local failure (the store could not be opened or written,
 //! a full disk, a read-only data dir): nothing was stored.
 
+mod acceptance_cmd;
 mod attend_cmd;
 mod card_cmd;
 mod demo_data;
@@ -116,6 +117,9 @@ pub enum Command {
     /// The ID-card reader.
     #[command(subcommand)]
     Card(CardCommand),
+    /// The guided acceptance run (联调向导) on the test environment.
+    #[command(subcommand)]
+    Acceptance(AcceptanceCommand),
     /// Record attendance (考勤): a worker, or a visitor with --visitor, passing in or out.
     Attend {
         /// The ID number (身份证号).
@@ -134,6 +138,20 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         visitor: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AcceptanceCommand {
+    /// Successes per interface and where the last run stands.
+    Status,
+    /// Produce the missing successful records with test data (test environment only).
+    Run {
+        /// Consent to the test data being created on the test platform.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Write the report for the platform's staff (.xlsx, or text for any other name).
+    Report { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -317,6 +335,9 @@ pub fn run(cli: Cli) -> Exit {
             };
             attend_cmd::attend(&ctx, &id_code, direction, photo.as_deref(), time.as_deref(), visitor)
         }
+        Some(Command::Acceptance(AcceptanceCommand::Status)) => acceptance_cmd::status(&ctx),
+        Some(Command::Acceptance(AcceptanceCommand::Run { yes })) => acceptance_cmd::run(&ctx, yes),
+        Some(Command::Acceptance(AcceptanceCommand::Report { file })) => acceptance_cmd::report(&ctx, &file),
         None => window_cmd::window(ctx),
     }
 }

@@ -75,6 +75,8 @@ pub enum Command {
     ExportRoster(Vec<RosterLine>),
     /// Ask where to save, then export these attendance logs.
     ExportPasses(Vec<crate::store::PassRow>),
+    /// Ask where to save the acceptance report, then write it.
+    ExportAcceptanceReport,
     Notice(String),
     /// Open the demo (built-in simulator, its own data) in a window of its own.
     StartDemo,
@@ -366,6 +368,19 @@ impl StationApp {
                         .save_file();
                     if let Some(path) = picked {
                         let _ = sender.send(Intent::ExportPasses { path, rows });
+                    }
+                });
+            }
+            Command::ExportAcceptanceReport => {
+                let sender = self.backend.intent_sender();
+                std::thread::spawn(move || {
+                    let picked = rfd::FileDialog::new()
+                        .set_title("导出联调报告")
+                        .set_file_name("接口联调报告.xlsx")
+                        .add_filter("Excel", &["xlsx"])
+                        .save_file();
+                    if let Some(path) = picked {
+                        let _ = sender.send(Intent::AcceptanceReport(path));
                     }
                 });
             }

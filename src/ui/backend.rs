@@ -4,6 +4,7 @@
 //! by its own [`Event`], success or failure, so the screen that asked can say what happened.
 //! Nothing here blocks the UI thread, and the owner itself never waits on the network.
 
+mod acceptance_job;
 mod owner;
 
 use std::collections::BTreeMap;
@@ -132,6 +133,11 @@ pub enum Intent {
     },
     /// The attendance point's search: ID number prefix or part of a name.
     FindWorkers(String),
+    /// 开始联调 / 继续联调 (the clerk consented to the test data).
+    AcceptanceStart,
+    /// 停止: after the call in flight.
+    AcceptanceStop,
+    AcceptanceReport(PathBuf),
     ExportPasses {
         path: PathBuf,
         rows: Vec<PassRow>,
@@ -163,6 +169,8 @@ pub enum Intent {
 
 pub enum InternalEvent {
     Dictionaries(Vec<(Endpoint, Result<Vec<DictEntry>, ApiError>)>),
+    /// A helper changed the store (the acceptance run counted a success): show it.
+    StoreChanged,
     Sender(SenderEvent),
 }
 
@@ -248,6 +256,12 @@ pub enum Event {
     },
     /// The answer to [`Intent::ExportPasses`].
     PassesExported(Result<(PathBuf, usize), String>),
+    /// The acceptance run as saved (at start-up) or after each of its calls.
+    AcceptanceProgress(Option<Box<crate::acceptance::AcceptanceRun>>),
+    /// The run ended (finished, stopped at a refusal, asked to stop), or could not start.
+    AcceptanceEnded(Result<crate::acceptance::RunEnd, String>),
+    /// The answer to [`Intent::AcceptanceReport`].
+    AcceptanceReported(Result<PathBuf, String>),
     /// The answer to [`Intent::RetryItem`], [`Intent::RetryAll`] and
     /// [`Intent::DismissSettingsPause`].
     QueueChanged(Result<(), SaveFailure>),

@@ -3,6 +3,7 @@
 //! collects their [`app::Command`]s and applies them after drawing.
 
 pub mod about;
+pub mod acceptance;
 pub mod app;
 pub mod attendance;
 pub mod backend;

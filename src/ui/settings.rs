@@ -25,6 +25,7 @@ pub struct SettingsScreen {
     /// The secret in force, and the one on its way with a 保存设置.
     applied_secret: String,
     pending_secret: String,
+    pub wizard: super::acceptance::AcceptanceWizard,
 }
 
 impl SettingsScreen {
@@ -39,6 +40,7 @@ impl SettingsScreen {
             previous: config.clone(),
             applied_secret: secret.expose().to_string(),
             pending_secret: String::new(),
+            wizard: super::acceptance::AcceptanceWizard::default(),
         }
     }
 
@@ -64,6 +66,7 @@ impl SettingsScreen {
     }
 
     pub fn on_event(&mut self, event: &Event) {
+        self.wizard.on_event(event);
         match event {
             Event::ConnectionTested { ok, message } => self.test_result = Some((*ok, message.clone())),
             Event::SettingsApplied(result) => {
@@ -206,6 +209,8 @@ impl SettingsScreen {
                             ui.end_row();
                         }
                     });
+                ui.add_space(8.0);
+                self.wizard.ui(ui, self.applied.environment, out);
                 let ui = &mut cols[1];
                 ui.heading("照片大小上限（KB）");
                 egui::Grid::new("settings_photos").num_columns(2).show(ui, |ui| {

@@ -34,6 +34,7 @@ pub struct Owner {
     wake: Arc<Mutex<Option<Sender<SenderCommand>>>>,
     client: Option<Arc<PlatformClient>>,
     connection: ConnectionState,
+    acceptance: super::acceptance_job::AcceptanceJob,
 }
 
 /// The attendance point lists this many matches; more means the clerk types more.
@@ -54,6 +55,7 @@ impl Owner {
             wake: Arc::new(Mutex::new(None)),
             client: None,
             connection: ConnectionState::Unknown,
+            acceptance: super::acceptance_job::AcceptanceJob::new(),
         }
     }
 
@@ -83,6 +85,8 @@ impl Owner {
             photos: draft("enroll_draft_photos"),
         });
         self.emit(Event::UiStateLoaded(draft("ui_state")));
+        let saved_run = crate::acceptance::load(station.store()).ok().flatten();
+        self.emit(Event::AcceptanceProgress(saved_run.map(Box::new)));
         self.connect();
         self.publish(&station);
         self.fetch_dictionaries();
@@ -288,6 +292,32 @@ impl Owner {
                     super::super::export::write_passes_xlsx(&path, &rows).map(|()| (path, rows.len())),
                 )
             }),
+            Intent::AcceptanceStart => self.acceptance.start(
+                self.setup.data_dir.clone(),
+                self.setup.config.clone(),
+                self.client.clone(),
+                self.setup.events.clone(),
+                self.setup.intents.clone(),
+                Arc::clone(&self.setup.repaint),
+            ),
+            Intent::AcceptanceStop => self.acceptance.stop.store(true, std::sync::atomic::Ordering::SeqCst),
+            Intent::AcceptanceReport(path) => {
+                let store = station.store();
+                let env = station.config().environment.label().to_string();
+                let project = station.config().project_id.clone();
+                let run = crate::acceptance::load(store).ok().flatten();
+                match store.success_counts(&env) {
+                    Ok(counts) => self.in_background(move || {
+                        let counts = counts.into_iter().collect();
+                        Event::AcceptanceReported(
+                            crate::acceptance::write_report_xlsx(&path, run.as_ref(), &counts, &env, &project)
+                                .map(|()| path),
+                        )
+                    }),
+                    Err(e) => self.emit(Event::AcceptanceReported(Err(e.to_string()))),
+                }
+            }
+            Intent::Internal(InternalEvent::StoreChanged) => self.publish(station),
             Intent::RetryItem(id) => {
                 let result = station.retry(id).map_err(SaveFailure::from);
                 self.emit(Event::QueueChanged(result));
