@@ -75,6 +75,11 @@ pub struct Config {
     pub card_reader: crate::card::CardReaderSettings,
     /// The same person and direction within this many seconds is one attendance log.
     pub attendance_debounce_secs: i64,
+    /// A departed worker's photos are removed this many days after the platform accepted the
+    /// departure (the record, its history and its thumbnail stay).
+    pub departed_photo_keep_days: u32,
+    /// A log's site photo is removed this many days after the platform took the log.
+    pub site_photo_keep_days: u32,
 }
 
 impl Default for Config {
@@ -93,6 +98,8 @@ impl Default for Config {
             leave_batch_size: 50,
             card_reader: crate::card::CardReaderSettings::default(),
             attendance_debounce_secs: 60,
+            departed_photo_keep_days: 180,
+            site_photo_keep_days: 30,
         }
     }
 }
@@ -152,6 +159,12 @@ impl Config {
             return Err(format!(
                 "每批离场人数 leave_batch_size = {}，应在 1 到 500 之间",
                 self.leave_batch_size
+            ));
+        }
+        if !(7..=3650).contains(&self.departed_photo_keep_days) || !(1..=3650).contains(&self.site_photo_keep_days) {
+            return Err(format!(
+                "照片保留天数 departed_photo_keep_days = {}、site_photo_keep_days = {}，应在 7（现场照片 1）到 3650 天之间",
+                self.departed_photo_keep_days, self.site_photo_keep_days
             ));
         }
         if !(0..=3600).contains(&self.attendance_debounce_secs) {

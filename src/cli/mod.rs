@@ -12,6 +12,7 @@ mod demo_data;
 mod platform_cmds;
 pub mod queue_cmds;
 mod sim_cmd;
+mod store_cmd;
 mod window_cmd;
 
 use std::path::PathBuf;
@@ -117,6 +118,9 @@ pub enum Command {
     /// The ID-card reader.
     #[command(subcommand)]
     Card(CardCommand),
+    /// The station's database: stats, the photo prune, a backup.
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// The guided acceptance run (联调向导) on the test environment.
     #[command(subcommand)]
     Acceptance(AcceptanceCommand),
@@ -138,6 +142,19 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         visitor: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Counts and sizes: workers, photos, logs, the queue, the file.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove the photos of workers who left long ago and old site photos (see the settings).
+    Prune,
+    /// A consistent copy of the database, also while the window runs.
+    Backup { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -335,6 +352,9 @@ pub fn run(cli: Cli) -> Exit {
             };
             attend_cmd::attend(&ctx, &id_code, direction, photo.as_deref(), time.as_deref(), visitor)
         }
+        Some(Command::Store(StoreCommand::Stats { json })) => store_cmd::stats(&ctx, json),
+        Some(Command::Store(StoreCommand::Prune)) => store_cmd::prune(&ctx),
+        Some(Command::Store(StoreCommand::Backup { file })) => store_cmd::backup(&ctx, &file),
         Some(Command::Acceptance(AcceptanceCommand::Status)) => acceptance_cmd::status(&ctx),
         Some(Command::Acceptance(AcceptanceCommand::Run { yes })) => acceptance_cmd::run(&ctx, yes),
         Some(Command::Acceptance(AcceptanceCommand::Report { file })) => acceptance_cmd::report(&ctx, &file),

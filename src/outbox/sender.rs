@@ -59,6 +59,9 @@ pub struct SendSettings {
     pub fingerprint: String,
     /// `Device_ID` of the attendance logs (the settings' 门禁设备号).
     pub device_id: String,
+    /// Days a departed worker's photos and a sent log's site photo are kept.
+    pub departed_photo_keep_days: u32,
+    pub site_photo_keep_days: u32,
 }
 
 impl SendSettings {
@@ -76,6 +79,8 @@ impl SendSettings {
                 project_id,
             ),
             device_id: "1".into(),
+            departed_photo_keep_days: 180,
+            site_photo_keep_days: 30,
         }
     }
 }

@@ -143,6 +143,9 @@ fn run(
                 Ok(report) => on_event(SenderEvent::Drained(report)),
                 Err(e) => on_event(SenderEvent::Failed(e.to_string())),
             }
+            if let Err(e) = housekeeping(&mut store, &settings) {
+                tracing::warn!("store housekeeping: {e}");
+            }
         }
         let wait_ms = next_look_ms(&store);
         match rx.recv_timeout(Duration::from_millis(wait_ms)) {
@@ -155,6 +158,29 @@ fn run(
         }
     }
 }
+
+/// Once a day the photos that serve nobody any more are removed; the space they leave is
+/// given back a little on every look, so no single step holds the store for long.
+fn housekeeping(store: &mut Store, settings: &SendSettings) -> Result<(), crate::store::StoreError> {
+    const KEY: &str = "last_prune_at";
+    let now = Utc::now();
+    let due = store
+        .setting(KEY)?
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+        .is_none_or(|t| now.signed_duration_since(t) > chrono::Duration::days(1));
+    if due {
+        let pruned = store.prune_by_age(now, settings.departed_photo_keep_days, settings.site_photo_keep_days)?;
+        if pruned.bytes > 0 {
+            tracing::info!(?pruned, "photos pruned");
+        }
+        store.set_setting(KEY, Some(&now.to_rfc3339()))?;
+    }
+    store.vacuum_a_little(VACUUM_PAGES_PER_LOOK)?;
+    Ok(())
+}
+
+/// 128 pages of 4 KB: a few milliseconds of work per look.
+const VACUUM_PAGES_PER_LOOK: u32 = 128;
 
 /// How long to sleep: until the next scheduled retry or the end of the network wait,
 /// whichever is later when both are set, never longer than [`IDLE_SECS`].

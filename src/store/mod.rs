@@ -6,6 +6,7 @@ mod attendance;
 mod blacklist;
 mod companies;
 mod dictionaries;
+mod maintenance;
 pub mod outbox;
 mod schema;
 mod workers;
@@ -19,6 +20,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 pub use attendance::PassRow;
 pub use blacklist::BlacklistEntry;
 pub use companies::CompanyRecord;
+pub use maintenance::{Pruned, StoreStats};
 pub use outbox::{ItemKind, LastRefusal, OutboxCounts, OutboxItem, ParkReason, Parking};
 pub use workers::{WorkerPhotos, WorkerRecord, WorkerRow};
 
@@ -73,6 +75,12 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(10))?;
+        // Only a new, empty file can take this without a full rewrite: space freed by the
+        // photo prune is then given back a little at a time (see `vacuum_a_little`).
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version == 0 {
+            conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+        }
         // WAL lets the window read while the sender writes; FULL syncs every commit, so
         // what the clerk saved survives the PC being switched off at the wall.
         conn.pragma_update(None, "journal_mode", "WAL")?;

@@ -1,0 +1,204 @@
+//! The store over the years: what it holds and how big it is, photos that no longer serve
+//! anyone removed, space given back a little at a time, and a consistent copy while the
+//! window runs.
+
+use std::path::Path;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::{Result, Store, StoreError, timestamp};
+
+/// What the store holds, for `store stats` and 设置.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct StoreStats {
+    pub workers: u64,
+    pub departed: u64,
+    pub companies: u64,
+    /// Photos kept (each worker's four at most) and their bytes.
+    pub photos: u64,
+    pub photo_bytes: u64,
+    pub attendance_logs: u64,
+    pub site_photo_bytes: u64,
+    /// Records not on the platform yet: they exist on this PC only.
+    pub unsent: u64,
+    pub outbox_items: u64,
+    /// The database file and its write-ahead log, and the free pages inside.
+    pub file_bytes: u64,
+    pub free_bytes: u64,
+}
+
+impl StoreStats {
+    /// Bytes on disk per worker (the growth a site should plan for).
+    pub fn bytes_per_worker(&self) -> u64 {
+        self.file_bytes / self.workers.max(1)
+    }
+}
+
+/// What a prune removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Pruned {
+    /// Workers whose photos were removed (they left before the cut-off).
+    pub workers: u64,
+    pub photos: u64,
+    pub site_photos: u64,
+    pub bytes: u64,
+}
+
+impl Store {
+    pub fn stats(&self) -> Result<StoreStats> {
+        let count = |sql: &str| -> Result<u64> { Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64) };
+        let page_size = count("PRAGMA page_size")?;
+        let mut wal_path = self.path.clone().into_os_string();
+        wal_path.push("-wal");
+        let wal = std::fs::metadata(wal_path).map_or(0, |m| m.len());
+        Ok(StoreStats {
+            workers: count("SELECT COUNT(*) FROM workers")?,
+            departed: count("SELECT COUNT(*) FROM workers WHERE sync_state = 'departed'")?,
+            companies: count("SELECT COUNT(*) FROM companies")?,
+            photos: count("SELECT COUNT(*) FROM worker_photos")?,
+            photo_bytes: count("SELECT COALESCE(SUM(LENGTH(jpeg)), 0) FROM worker_photos")?,
+            attendance_logs: count("SELECT COUNT(*) FROM attendance_logs")?,
+            site_photo_bytes: count("SELECT COALESCE(SUM(LENGTH(site_photo)), 0) FROM attendance_logs")?,
+            unsent: count("SELECT COUNT(*) FROM outbox WHERE state NOT IN ('sent', 'expired')")?,
+            outbox_items: count("SELECT COUNT(*) FROM outbox")?,
+            file_bytes: count("PRAGMA page_count")? * page_size + wal,
+            free_bytes: count("PRAGMA freelist_count")? * page_size,
+        })
+    }
+
+    /// Removes the photos of workers whose departure the platform accepted before
+    /// `left_before`, and the site photos of logs the platform has had since before
+    /// `logs_before`. Records, history and thumbnails stay. Returns what went.
+    pub fn prune_photos(&mut self, left_before: DateTime<Utc>, logs_before: DateTime<Utc>) -> Result<Pruned> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // The departure that counts is the worker's latest one, and it must be on the platform:
+        // a worker enrolled again after leaving is back, and keeps everything.
+        let gone = "SELECT w.id_code FROM workers w
+             JOIN departures d ON d.id = (SELECT MAX(id) FROM departures WHERE id_code = w.id_code)
+             JOIN outbox o ON o.id = d.outbox_id
+             WHERE w.sync_state = 'departed' AND d.sync_state = 'sent' AND o.sent_at < ?1";
+        let (workers, photos, bytes): (i64, i64, i64) = tx.query_row(
+            &format!(
+                "SELECT COUNT(DISTINCT p.id_code), COUNT(*), COALESCE(SUM(LENGTH(p.jpeg)), 0)
+                 FROM worker_photos p WHERE p.id_code IN ({gone})"
+            ),
+            [timestamp(left_before)],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        tx.execute(
+            &format!("DELETE FROM worker_photos WHERE id_code IN ({gone})"),
+            [timestamp(left_before)],
+        )?;
+        let logs = "SELECT a.id FROM attendance_logs a JOIN outbox o ON o.id = a.outbox_id
+             WHERE a.site_photo IS NOT NULL AND o.state IN ('sent', 'expired') AND o.updated_at < ?1";
+        let (site_photos, site_bytes): (i64, i64) = tx.query_row(
+            &format!("SELECT COUNT(*), COALESCE(SUM(LENGTH(site_photo)), 0) FROM attendance_logs WHERE id IN ({logs})"),
+            [timestamp(logs_before)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        tx.execute(
+            &format!("UPDATE attendance_logs SET site_photo = NULL WHERE id IN ({logs})"),
+            [timestamp(logs_before)],
+        )?;
+        let pruned = Pruned {
+            workers: workers as u64,
+            photos: photos as u64,
+            site_photos: site_photos as u64,
+            bytes: (bytes + site_bytes) as u64,
+        };
+        if pruned.photos + pruned.site_photos > 0 {
+            super::audit_in(
+                &tx,
+                "清理照片",
+                &format!("{} 人", pruned.workers),
+                &format!(
+                    "离场已久人员的照片 {} 张、已上传考勤的现场照片 {} 张，共 {:.1} MB",
+                    pruned.photos,
+                    pruned.site_photos,
+                    pruned.bytes as f64 / 1_048_576.0
+                ),
+            )?;
+        }
+        tx.commit()?;
+        Ok(pruned)
+    }
+
+    /// The prune with the settings' ages (days) counted from `now`.
+    pub fn prune_by_age(&mut self, now: DateTime<Utc>, departed_days: u32, site_photo_days: u32) -> Result<Pruned> {
+        self.prune_photos(
+            now - Duration::days(i64::from(departed_days)),
+            now - Duration::days(i64::from(site_photo_days)),
+        )
+    }
+
+    /// Gives up to `pages` free pages back to the file system: short, so it never holds the
+    /// writer for long. Returns the pages still free.
+    pub fn vacuum_a_little(&self, pages: u32) -> Result<u64> {
+        self.incremental_vacuum(i64::from(pages.max(1)))
+    }
+
+    /// Gives every free page back (the command line's prune).
+    pub fn vacuum_all(&self) -> Result<u64> {
+        self.incremental_vacuum(0)
+    }
+
+    fn incremental_vacuum(&self, pages: i64) -> Result<u64> {
+        if self.auto_vacuum_mode()? == 2 {
+            // Each step of the statement frees one page: it must be stepped to its end.
+            let mut stmt = self.conn.prepare(&format!("PRAGMA incremental_vacuum({pages})"))?;
+            let mut rows = stmt.query([])?;
+            while rows.next()?.is_some() {}
+        }
+        Ok(self
+            .conn
+            .query_row("PRAGMA freelist_count", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// 0 none, 1 full, 2 incremental.
+    pub fn auto_vacuum_mode(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?)
+    }
+
+    /// A store made before incremental vacuum existed is switched over once (a full rewrite:
+    /// only from the command line, never under the window).
+    pub fn enable_incremental_vacuum(&self) -> Result<bool> {
+        if self.auto_vacuum_mode()? == 2 {
+            return Ok(false);
+        }
+        self.conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;")?;
+        Ok(true)
+    }
+
+    /// A consistent copy of the whole store at `dest`, made while others read and write (the
+    /// online backup copies a little at a time and starts over if a writer changed a page).
+    pub fn backup_to(&self, dest: &Path) -> Result<()> {
+        if dest.exists() {
+            return Err(StoreError::NotFound(format!(
+                "{} 已经存在：请换一个文件名，备份不会覆盖已有文件",
+                dest.display()
+            )));
+        }
+        let tmp = dest.with_extension("partial");
+        let mut target = rusqlite::Connection::open(&tmp)?;
+        {
+            let backup = rusqlite::backup::Backup::new(&self.conn, &mut target)?;
+            backup.run_to_completion(256, std::time::Duration::from_millis(2), None)?;
+        }
+        // The copy is a store of its own: it must open and pass SQLite's own check.
+        let ok: String = target.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        drop(target);
+        if ok != "ok" {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(StoreError::NotFound(format!("备份校验没有通过（{ok}）：请重试")));
+        }
+        std::fs::rename(&tmp, dest).map_err(|e| StoreError::Dir {
+            path: dest.to_owned(),
+            detail: e.to_string(),
+        })?;
+        self.audit("备份", &dest.display().to_string(), "")?;
+        Ok(())
+    }
+}
