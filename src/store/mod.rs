@@ -4,6 +4,7 @@
 
 mod attendance;
 mod blacklist;
+mod bulk;
 mod companies;
 mod dictionaries;
 mod maintenance;
@@ -19,6 +20,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 pub use attendance::PassRow;
 pub use blacklist::BlacklistEntry;
+pub use bulk::BulkWorker;
 pub use companies::CompanyRecord;
 pub use maintenance::{Pruned, StoreStats};
 pub use outbox::{ItemKind, LastRefusal, OutboxCounts, OutboxItem, ParkReason, Parking};
