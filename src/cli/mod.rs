@@ -7,6 +7,7 @@
 
 mod card_cmd;
 mod demo_data;
+mod import_cmd;
 mod platform_cmds;
 pub mod queue_cmds;
 mod sim_cmd;
@@ -115,6 +116,9 @@ pub enum Command {
     /// The ID-card reader.
     #[command(subcommand)]
     Card(CardCommand),
+    /// Subcontractors' Excel lists: the template, and checking and importing a list.
+    #[command(subcommand)]
+    Import(import_cmd::ImportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -283,6 +287,7 @@ pub fn run(cli: Cli) -> Exit {
             wait_secs,
             json,
         })) => card_cmd::read(&ctx, folder, library, port, wait_secs, json),
+        Some(Command::Import(command)) => import_cmd::run(&ctx, command),
         None => window_cmd::window(ctx),
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod company;
 pub mod departure;
+mod draft;
 pub mod ethnic;
 pub mod fields;
 pub mod idcard;
@@ -16,6 +17,7 @@ mod worker_field;
 
 pub use company::{Company, CompanyField, CompanyProblem, CompanyRules};
 pub use departure::{CompanyRemoval, DepartureBatch, check_exit_time};
+pub use draft::{WorkerDraft, still_to_complete};
 pub use ethnic::{ETHNIC_GROUPS, ethnic_code, is_ethnic_name};
 pub use fields::{AgeRules, IdValidity, PassPeriod, check_age, parse_id_validity, parse_pass_period, validate_mobile};
 pub use idcard::{IdNumber, Sex, age_on, check_char as id_check_char, mask_id, parse_id_number};

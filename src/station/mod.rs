@@ -4,7 +4,9 @@
 //! blacklist), validates, saves the record with its outbox entry in one transaction, and
 //! wakes the sender. Nothing here talks to the network: the sender (`crate::outbox`) does.
 
+mod blacklist;
 mod connect;
+pub mod import;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -12,7 +14,9 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
+pub use blacklist::{BlacklistAdded, BlacklistImport};
 pub use connect::{platform_client, send_settings};
+pub use import::{ImportOutcome, ImportReport, ImportSummary, RowAction, RowReport, RowStatus};
 
 use crate::api::{Endpoint, PlatformClock};
 use crate::config::Config;

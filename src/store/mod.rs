@@ -5,6 +5,7 @@
 mod blacklist;
 mod companies;
 mod dictionaries;
+mod drafts;
 pub mod outbox;
 mod schema;
 mod workers;
@@ -17,6 +18,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 pub use blacklist::BlacklistEntry;
 pub use companies::CompanyRecord;
+pub use drafts::DraftSource;
 pub use outbox::{ItemKind, LastRefusal, OutboxCounts, OutboxItem, ParkReason, Parking};
 pub use workers::{WorkerPhotos, WorkerRecord, WorkerRow};
 

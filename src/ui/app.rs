@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::backend::{Backend, ConnectionState, Event, Intent, PhotoSource, Snapshot};
 use super::export::RosterLine;
-use super::{companies, enroll, queue, roster, settings, status};
+use super::{blacklist, companies, enroll, import, queue, roster, settings, status};
 use crate::api::Secret;
 use crate::card::DemoCards;
 use crate::card::poller::{CardReaderProvider, ConfiguredReader};
@@ -25,13 +25,17 @@ pub enum Screen {
     Companies,
     Queue,
     Settings,
+    Import,
+    Blacklist,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 5] = [
+    pub const ALL: [Screen; 7] = [
         Screen::Enroll,
         Screen::Roster,
+        Screen::Import,
         Screen::Companies,
+        Screen::Blacklist,
         Screen::Queue,
         Screen::Settings,
     ];
@@ -42,6 +46,8 @@ impl Screen {
             Screen::Companies => "参建单位",
             Screen::Queue => "待上传",
             Screen::Settings => "设置",
+            Screen::Import => "导入人员",
+            Screen::Blacklist => "黑名单",
         }
     }
 }
@@ -66,6 +72,10 @@ pub enum Command {
     /// Ask where to save, then export these lines.
     ExportRoster(Vec<RosterLine>),
     Notice(String),
+    /// A file dialog for the Excel screens (run on its own thread).
+    File(super::dialogs::FileDialog),
+    /// The roster filtered to the drafts (待补全).
+    ShowDrafts,
 }
 
 pub struct AppOptions {
@@ -95,6 +105,8 @@ pub struct StationApp {
     pub companies: companies::CompaniesScreen,
     pub queue: queue::QueueScreen,
     pub settings: settings::SettingsScreen,
+    pub import: import::ImportScreen,
+    pub blacklist: blacklist::BlacklistScreen,
     /// Messages for the clerk, newest last, each shown for a while.
     pub notices: Vec<(String, Instant)>,
     pub errors: Vec<String>,
@@ -137,6 +149,8 @@ impl StationApp {
             companies: companies::CompaniesScreen::default(),
             queue: queue::QueueScreen::default(),
             settings: settings::SettingsScreen::new(&options.config, &options.secret),
+            import: import::ImportScreen::default(),
+            blacklist: blacklist::BlacklistScreen::default(),
             config: options.config,
             demo: options.demo,
             notices: Vec::new(),
@@ -210,6 +224,21 @@ impl StationApp {
         self.companies.on_event(&event);
         self.roster.on_event(&event);
         self.queue.on_event(&event);
+        self.import.on_event(&event);
+        self.blacklist.on_event(&event);
+        if let Event::Excel(e) = &event {
+            self.on_excel_event(e);
+        }
+    }
+
+    fn on_excel_event(&mut self, e: &super::backend::ExcelEvent) {
+        use super::backend::ExcelEvent as E;
+        match e {
+            E::DraftDeleted(Ok(id)) => self.notice(format!("已删除待补全资料 {}", crate::domain::mask_id(id))),
+            E::DraftDeleted(Err(f)) => self.errors.push(f.message()),
+            E::Imported(Ok(o)) => self.notice(o.message()),
+            _ => {}
+        }
     }
 
     pub fn notice(&mut self, text: String) {
@@ -263,6 +292,11 @@ impl StationApp {
                 });
             }
             Command::Notice(text) => self.notice(text),
+            Command::File(dialog) => super::dialogs::open(dialog, self.backend.intent_sender()),
+            Command::ShowDrafts => {
+                self.saved.roster.state = crate::domain::RecordState::Draft.as_str().to_string();
+                self.saved.screen = Screen::Roster;
+            }
         }
     }
 
@@ -305,6 +339,8 @@ impl StationApp {
                 Screen::Companies => self.companies.ui(ui, &self.snapshot, &mut out),
                 Screen::Queue => self.queue.ui(ui, &self.snapshot, &mut out),
                 Screen::Settings => self.settings.ui(ui, &self.snapshot, &mut out),
+                Screen::Import => self.import.ui(ui, &self.snapshot, &mut out),
+                Screen::Blacklist => self.blacklist.ui(ui, &self.snapshot, &mut out),
             }
         });
         self.commands.extend(out);

@@ -4,6 +4,7 @@
 //! by its own [`Event`], success or failure, so the screen that asked can say what happened.
 //! Nothing here blocks the UI thread, and the owner itself never waits on the network.
 
+pub mod excel;
 mod owner;
 
 use std::collections::BTreeMap;
@@ -19,7 +20,9 @@ use crate::config::Config;
 use crate::domain::{Company, CompanyProblem, CompanyRules, PhotoKind, Worker, WorkerProblem, WorkerRules};
 use crate::media::{NormalizedPhoto, PhotoBudgets};
 use crate::outbox::SenderEvent;
-use crate::store::{CompanyRecord, OutboxCounts, OutboxItem, WorkerPhotos, WorkerRecord, WorkerRow};
+use crate::store::{BlacklistEntry, CompanyRecord, OutboxCounts, OutboxItem, WorkerPhotos, WorkerRecord, WorkerRow};
+
+pub use excel::{ExcelEvent, ExcelIntent, ImportCheck};
 
 /// What the screens read: a consistent copy of the store, replaced after every change.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +44,8 @@ pub struct Snapshot {
     pub worker_rules: Arc<WorkerRules>,
     /// What a company is checked against, as the station builds it.
     pub company_rules: Arc<CompanyRules>,
+    /// The project's blacklist, newest first.
+    pub blacklist: Vec<BlacklistEntry>,
 }
 
 impl Snapshot {
@@ -140,6 +145,8 @@ pub enum Intent {
         path: PathBuf,
         rows: Vec<super::export::RosterLine>,
     },
+    /// Excel import and export, drafts, the blacklist.
+    Excel(ExcelIntent),
     /// From the helpers (network threads, the sender) back to the owner.
     Internal(InternalEvent),
     /// The window is closing: stop the sender (releasing the queue lock) and the owner.
@@ -246,6 +253,8 @@ pub enum Event {
     SettingsApplied(Result<(), String>),
     /// The answer to [`Intent::Export`].
     Exported(Result<(PathBuf, usize), String>),
+    /// The answers to [`Intent::Excel`].
+    Excel(ExcelEvent),
     /// Something the clerk must know that no request of theirs asked for (the store could not
     /// be opened, the sender failed, the data dir is readable by others); in Chinese.
     Problem(String),

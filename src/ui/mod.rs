@@ -4,10 +4,13 @@
 
 pub mod app;
 pub mod backend;
+pub mod blacklist;
 pub mod companies;
+pub mod dialogs;
 pub mod enroll;
 pub mod export;
 pub mod fonts;
+pub mod import;
 pub mod photos;
 pub mod queue;
 pub mod roster;
