@@ -214,19 +214,17 @@ fn find_header<C: Copy + PartialEq>(rows: &[&[Data]], column: fn(&str) -> Option
             // (有效期限 over 开始 / 截止): try the sub-header alone and with its parent.
             let sub = below.and_then(|r| r.get(col)).map(header_text).unwrap_or_default();
             let own = column(&text);
-            let found = match own {
-                Some(c) if sub.is_empty() || column(&sub).is_none() => Some((c, text.clone())),
-                _ if !sub.is_empty() => {
-                    let hit = column(&sub)
-                        .map(|c| (c, sub.clone()))
-                        .or_else(|| column(&format!("{parent}{sub}")).map(|c| (c, format!("{parent}{sub}"))));
-                    if hit.is_some() {
-                        used_below = true;
-                    }
-                    hit.or_else(|| own.map(|c| (c, text.clone())))
-                }
-                _ => own.map(|c| (c, text.clone())),
+            let sub_hit = if sub.is_empty() {
+                None
+            } else {
+                column(&sub)
+                    .map(|c| (c, sub.clone()))
+                    .or_else(|| column(&format!("{parent}{sub}")).map(|c| (c, format!("{parent}{sub}"))))
             };
+            if sub_hit.is_some() {
+                used_below = true;
+            }
+            let found = sub_hit.or_else(|| own.map(|c| (c, text.clone())));
             match found {
                 Some((c, name)) => columns.push((col as u32, c, name)),
                 None if !text.is_empty() => unknown.push(text),

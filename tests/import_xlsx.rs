@@ -1,0 +1,753 @@
+//! Importing a subcontractor's Excel list through the station: a 200-row sheet with every
+//! kind of trouble a real list has (IDs that Excel turned into numbers, dates as serials,
+//! duplicates, people already on the roster or the blacklist, names instead of codes) gives
+//! exactly the expected report; saving makes drafts that never reach the upload queue until
+//! completed; bad files are refused with a message, never a crash.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::TimeZone;
+use common::sheets::{V, t, write_xls, write_xlsx};
+use common::*;
+use cwr_station::api::types::DictEntry;
+use cwr_station::api::{Endpoint, PlatformClock};
+use cwr_station::config::Config;
+use cwr_station::domain::{RecordState, Severity, Worker, WorkerField, WorkerProblem};
+use cwr_station::excel::columns::{PART_ALIASES, WORKER_ALIASES};
+use cwr_station::excel::{WorkerColumn, read_worker_sheet};
+use cwr_station::station::{ImportReport, RowAction, RowStatus, Station};
+use cwr_station::store::{BlacklistEntry, ItemKind};
+
+const PENGCHENG: &str = "深圳市鹏城建设集团有限公司";
+const ANJU: &str = "深圳市安居劳务分包有限公司";
+const BRICKLAYER: &str = "CAD17207B1B84F76A1E1F6D5E1E2A3B4";
+const REBAR: &str = "F9992C4B1B84F76A1E1F6D5E1E2A3B4C";
+
+fn entries(list: &[(&str, &str)]) -> Vec<DictEntry> {
+    list.iter()
+        .map(|(code, name)| DictEntry {
+            orders: code.to_string(),
+            value: name.to_string(),
+            flag: "N".into(),
+        })
+        .collect()
+}
+
+/// A station whose "today" is 2026-11-28 (Beijing), with the demo companies and the three
+/// dictionaries a worker list names.
+fn station(dir: &Path) -> Station {
+    let now = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 28, 4, 0, 0)
+        .single()
+        .expect("time");
+    let clock = Arc::new(PlatformClock::new(Arc::new(move || now)));
+    let mut st = Station::open(dir, Config::default(), clock).expect("open");
+    for c in cwr_station::cli::demo_companies() {
+        st.save_company(c).expect("company");
+    }
+    st.save_dictionary(
+        Endpoint::DictListEmpCategory,
+        &entries(&[("00", "劳务工人"), ("01", "建设单位管理人员")]),
+    )
+    .expect("dict");
+    st.save_dictionary(
+        Endpoint::DictListJobTypeName,
+        &entries(&[("1", "一般作业工种"), ("2", "特种作业工种")]),
+    )
+    .expect("dict");
+    st.save_dictionary(
+        Endpoint::DictListJobName,
+        &entries(&[(JOB_NAME_CARPENTER, "木工"), (BRICKLAYER, "砌筑工"), (REBAR, "钢筋工")]),
+    )
+    .expect("dict");
+    st
+}
+
+const HEADER: [&str; 13] = [
+    "序号",
+    "证件号码",
+    "名字",
+    "联系电话",
+    "性别",
+    "民族",
+    "单位名称",
+    "人员类别",
+    "工种类别",
+    "工种",
+    "是否签订合同",
+    "进场日期",
+    "有效期限",
+];
+const ID: usize = 1;
+const NAME: usize = 2;
+const PHONE: usize = 3;
+const COMPANY: usize = 6;
+const JOB: usize = 9;
+const CONTRACT: usize = 10;
+const ENTRY: usize = 11;
+const VALIDITY: usize = 12;
+
+fn phone(i: usize) -> String {
+    format!("{}", 13800000000u64 + i as u64)
+}
+
+/// Row `i` of the list, as a subcontractor fills it: names in some rows, codes in others,
+/// phones as numbers or text, the entry date as a date cell, a bare serial or text.
+fn listed(i: usize) -> Vec<V> {
+    let k = (i % 20) as u8;
+    vec![
+        V::N(i as f64 + 1.0),
+        t(&id_code(1000 + i as u32)),
+        t(&format!("工人{i:03}")),
+        if i % 2 == 0 {
+            V::N(13800000000.0 + i as f64)
+        } else {
+            t(&phone(i))
+        },
+        t("男"),
+        t(if i % 3 == 0 { "汉族" } else { "汉" }),
+        t(if i % 2 == 0 { PENGCHENG } else { ANJU }),
+        t(if i % 2 == 0 { "劳务工人" } else { "00" }),
+        t(if i % 2 == 0 { "一般作业工种" } else { "1" }),
+        t(["砌筑工", "木工", REBAR][i % 3]),
+        t(["已签", "1", "未签"][i % 3]),
+        match i % 3 {
+            0 => V::N(46300.0 + f64::from(k)),
+            1 => V::D(2026, 10, 5 + k),
+            _ => t(&format!("2026/10/{}", 5 + k)),
+        },
+        V::Blank,
+    ]
+}
+
+/// What row `i` means once read: codes, the platform's forms.
+fn meant(i: usize) -> Worker {
+    Worker {
+        id_code: id_code(1000 + i as u32),
+        emp_name: format!("工人{i:03}"),
+        emp_phone: phone(i),
+        emp_nation: "汉".into(),
+        emp_company: (if i % 2 == 0 { PENGCHENG } else { ANJU }).into(),
+        emp_category: "00".into(),
+        job_typename: "1".into(),
+        job_name: [BRICKLAYER, JOB_NAME_CARPENTER, REBAR][i % 3].into(),
+        contract_status: ["1", "1", "0"][i % 3].into(),
+        pass_period: format!("2026-10-{:02}:", 5 + i % 20),
+        ..Default::default()
+    }
+}
+
+/// The same worker enrolled at the station (the card read, photos taken).
+fn enrolled(mut w: Worker) -> Worker {
+    w.emp_nativeplace = "广东省深圳市南山区科技园1号".into();
+    w.id_agency = "深圳市公安局南山分局".into();
+    w.id_validdate = "2015.06.01-2035.06.01".into();
+    w.match_flag = "Y".into();
+    w
+}
+
+fn excel_row(i: usize) -> u32 {
+    i as u32 + 3
+}
+
+fn err(field: WorkerField, m: &str) -> WorkerProblem {
+    WorkerProblem {
+        field,
+        message: m.into(),
+        severity: Severity::Error,
+    }
+}
+
+fn warn(field: WorkerField, m: &str) -> WorkerProblem {
+    WorkerProblem {
+        field,
+        message: m.into(),
+        severity: Severity::Warning,
+    }
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    station: Station,
+    path: std::path::PathBuf,
+    bad_check_digit: String,
+    old_id: String,
+}
+
+/// The roster, a draft and the blacklist as they stand before the list arrives, and the list.
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut st = station(&dir.path().join("data"));
+    // 40 is on the roster with another phone; 41 exactly as listed; 42 under another name.
+    let mut a = enrolled(meant(40));
+    a.emp_phone = "13900000040".into();
+    st.enroll(a, test_photos()).expect("a");
+    st.enroll(enrolled(meant(41)), test_photos()).expect("b");
+    let mut c = enrolled(meant(42));
+    c.emp_name = "李四".into();
+    c.emp_phone = "13900000042".into();
+    st.enroll(c, test_photos()).expect("c");
+    // 43 was imported before, with another phone.
+    let earlier = dir.path().join("earlier.xlsx");
+    let mut row = listed(43);
+    row[PHONE] = t("13700000043");
+    write_xlsx(&earlier, None, &[HEADER.iter().map(|h| t(h)).collect(), row]);
+    let sheet = read_worker_sheet(&earlier).expect("read");
+    let first = st.import_workers(&sheet).expect("import");
+    assert_eq!(first.drafts_saved, 1);
+    // 50 may not be enrolled.
+    st.blacklist_add(&[BlacklistEntry {
+        id_code: id_code(1050),
+        name: "工人050".into(),
+        reason: "伪造证件".into(),
+        added_by: "项目部".into(),
+        added_at: String::new(),
+    }])
+    .expect("blacklist");
+
+    let mut rows: Vec<Vec<V>> = vec![HEADER.iter().map(|h| t(h)).collect()];
+    rows.extend((0..200).map(listed));
+    let r = |i: usize| i + 1;
+    rows[r(10)][ID] = V::N(440305199001011234.0);
+    rows[r(11)][ID] = t("4.40305E+17");
+    rows[r(21)] = rows[r(20)].clone();
+    rows[r(31)][ID] = rows[r(30)][ID].clone();
+    rows[r(60)][PHONE] = t("1380013800");
+    rows[r(61)][JOB] = t("飞行员");
+    rows[r(62)][COMPANY] = t("鹏城建设");
+    rows[r(63)][COMPANY] = t("深圳市不存在建筑有限公司");
+    rows[r(64)][NAME] = V::Blank;
+    let good = id_code(1065);
+    let last = if good.ends_with('1') { '2' } else { '1' };
+    let bad_check_digit = format!("{}{last}", &good[..17]);
+    rows[r(65)][ID] = t(&bad_check_digit);
+    rows[r(66)][CONTRACT] = t("不知道");
+    rows[r(67)][ENTRY] = t("明天");
+    rows[r(70)][VALIDITY] = t("2005.01.01-2025.01.01");
+    rows[r(71)][VALIDITY] = t("2015.06.01-2035.06.01");
+    let old_id = "440305850101123".to_string();
+    rows[r(90)][ID] = t(&old_id);
+    let path = dir.path().join("分包人员名单.xlsx");
+    write_xlsx(&path, Some("某某项目 分包单位人员花名册（2026 年 11 月）"), &rows);
+    Fixture {
+        _dir: dir,
+        station: st,
+        path,
+        bad_check_digit,
+        old_id,
+    }
+}
+
+/// (data index, status, action, problems) for every row that is not a plain new one.
+fn expected_rows(f: &Fixture) -> Vec<(usize, RowStatus, RowAction, Vec<WorkerProblem>)> {
+    use RowAction::*;
+    use RowStatus::*;
+    use WorkerField::*;
+    let lost = "身份证号码被 Excel 存成了数字（显示为 4.40305E+17），后几位已经丢失，无法还原：请把这一列设为“文本”格式后重新输入号码（或在号码前加英文单引号 '）";
+    let upgraded = cwr_station::domain::parse_id_number(&f.old_id).expect("old id");
+    vec![
+        (10, Error, New, vec![err(IdCode, lost)]),
+        (
+            11,
+            Error,
+            New,
+            vec![err(
+                IdCode,
+                "身份证号码是科学计数法“4.40305E+17”，后几位已经丢失，无法还原：请把这一列设为“文本”格式后重新输入号码",
+            )],
+        ),
+        (
+            21,
+            Error,
+            New,
+            vec![err(
+                IdCode,
+                "与第 23 行重复（内容相同）：只导入第 23 行，请删除重复的行",
+            )],
+        ),
+        (
+            30,
+            Error,
+            New,
+            vec![err(
+                IdCode,
+                "这个身份证号码在第 33、34 行都出现了，内容不同：请核对后只保留正确的一行",
+            )],
+        ),
+        (
+            31,
+            Error,
+            New,
+            vec![err(
+                IdCode,
+                "这个身份证号码在第 33、34 行都出现了，内容不同：请核对后只保留正确的一行",
+            )],
+        ),
+        (40, Valid, UpdateWorker, vec![]),
+        (41, Valid, Unchanged, vec![]),
+        (
+            42,
+            Error,
+            UpdateWorker,
+            vec![err(
+                EmpName,
+                "这个身份证号码已登记为“李四”，表中姓名是“工人042”：请核对身份证号码是否填错",
+            )],
+        ),
+        (43, Valid, UpdateDraft, vec![]),
+        (
+            50,
+            Error,
+            New,
+            vec![err(
+                IdCode,
+                "此人在本项目黑名单中（伪造证件），不能登记：如有疑问请联系项目管理人员",
+            )],
+        ),
+        (
+            60,
+            Error,
+            New,
+            vec![err(
+                EmpPhone,
+                &cwr_station::domain::validate_mobile("1380013800").expect_err("10 digits"),
+            )],
+        ),
+        (
+            61,
+            Error,
+            New,
+            vec![err(
+                JobName,
+                "“飞行员”不是工种名称字典里的名称或代码：请从下拉列表选择（如“木工”）",
+            )],
+        ),
+        (
+            62,
+            Error,
+            New,
+            vec![err(
+                EmpCompany,
+                &format!("“鹏城建设”是单位简称：请填写单位全称“{PENGCHENG}”"),
+            )],
+        ),
+        (
+            63,
+            Error,
+            New,
+            vec![err(
+                EmpCompany,
+                "“深圳市不存在建筑有限公司”不是本项目的参建单位：请从列表选择，或先在“参建单位”里添加",
+            )],
+        ),
+        (64, Error, New, vec![err(EmpName, "请填写姓名")]),
+        (
+            65,
+            Error,
+            New,
+            vec![err(
+                IdCode,
+                &cwr_station::domain::parse_id_number(&f.bad_check_digit).expect_err("check digit"),
+            )],
+        ),
+        (
+            66,
+            Error,
+            New,
+            vec![err(
+                ContractStatus,
+                "合同办理“不知道”看不懂：请填 已签 或 未签（也可以填 1 或 0）",
+            )],
+        ),
+        (
+            67,
+            Error,
+            New,
+            vec![err(
+                PassPeriod,
+                "进场日期：“明天”不是日期：请写成 2026-11-01 这样的日期，或设为日期格式",
+            )],
+        ),
+        (
+            70,
+            Warning,
+            New,
+            vec![warn(
+                IdValiddate,
+                "身份证已过有效期：请让工人出示有效证件，确认后才能继续登记",
+            )],
+        ),
+        (
+            90,
+            Warning,
+            New,
+            upgraded.warnings().into_iter().map(|m| warn(IdCode, &m)).collect(),
+        ),
+    ]
+}
+
+fn check_report(f: &Fixture, report: &ImportReport) {
+    assert_eq!(report.file, "分包人员名单.xlsx");
+    assert_eq!(report.sheet, "花名册");
+    assert_eq!(report.header_row, 2, "below the merged title");
+    assert_eq!(report.notes, vec!["没有用到的列：序号、性别".to_string()]);
+    assert_eq!(report.rows.len(), 200);
+    let expected = expected_rows(f);
+    for (i, r) in report.rows.iter().enumerate() {
+        assert_eq!(r.row, excel_row(i), "Excel row numbers");
+        match expected.iter().find(|(k, ..)| *k == i) {
+            Some((_, status, action, problems)) => {
+                assert_eq!(
+                    (r.status, r.action, &r.problems),
+                    (*status, *action, problems),
+                    "row {}",
+                    r.row
+                );
+            }
+            None => assert_eq!(
+                (r.status, r.action, r.problems.as_slice()),
+                (RowStatus::Valid, RowAction::New, &[][..]),
+                "row {}: {:?}",
+                r.row,
+                r.problems
+            ),
+        }
+    }
+    let s = report.summary();
+    assert_eq!(
+        (
+            s.rows,
+            s.importable,
+            s.new,
+            s.update_worker,
+            s.update_draft,
+            s.unchanged,
+            s.warnings,
+            s.errors
+        ),
+        (200, 184, 182, 1, 1, 1, 2, 15)
+    );
+    assert_eq!(
+        report.summary_text(),
+        "共 200 行：可导入 184 行（新增 182，更新花名册 1，更新待补全 1），其中有提醒 2 行；有错误 15 行；无变化 1 行"
+    );
+    // What a row means once read: codes for names, 已签 as 1, the date serial as a date.
+    for i in [0, 1, 2, 3, 5, 40] {
+        let r = &report.rows[i];
+        let mut want = meant(i);
+        if i == 40 {
+            want = enrolled(want);
+        }
+        assert_eq!(r.worker.normalized(), want.normalized(), "row {}", r.row);
+    }
+    assert_eq!(report.rows[10].id_code, "4.40305E+17", "shown as Excel shows it");
+    assert_eq!(report.rows[90].id_code.len(), 18, "the old number upgraded");
+    assert_eq!(report.rows[67].worker.pass_period, "2026-11-28:", "no date read: today");
+}
+
+#[test]
+fn a_200_row_list_gives_the_exact_report_and_saves_drafts_that_are_never_queued() {
+    let mut f = fixture();
+    let sheet = read_worker_sheet(&f.path).expect("read");
+    let before = f.station.store().outbox_items(true).expect("items").len();
+    let report = f.station.check_import(&sheet).expect("check");
+    check_report(&f, &report);
+    assert_eq!(
+        f.station.store().draft_count().expect("count"),
+        1,
+        "a check saves nothing"
+    );
+
+    let outcome = f.station.import_workers(&sheet).expect("import");
+    check_report(&f, &outcome.report);
+    assert_eq!((outcome.drafts_saved, outcome.workers_updated), (183, 1));
+    let store = f.station.store();
+    assert_eq!(
+        store.draft_count().expect("count"),
+        183,
+        "182 new, the earlier one updated"
+    );
+    let draft = store.draft(&id_code(1043)).expect("read").expect("draft");
+    assert_eq!(draft.worker.emp_phone, phone(43), "the draft took the new phone");
+    assert_eq!(
+        store.worker(&id_code(1040)).expect("read").expect("a").worker.emp_phone,
+        phone(40),
+        "the roster's worker updated"
+    );
+    // The update is queued like any edit; the drafts are not queued at all.
+    let items = store.outbox_items(true).expect("items");
+    assert_eq!(
+        items.len(),
+        before,
+        "the update joins the worker's upload still waiting"
+    );
+    assert!(
+        items
+            .iter()
+            .any(|i| i.kind == ItemKind::Register && i.record_key == id_code(1040) && i.state.is_open()),
+        "the updated worker is queued"
+    );
+    let roster = store.roster_rows().expect("roster");
+    let drafts: Vec<_> = roster.iter().filter(|w| w.state == RecordState::Draft).collect();
+    assert_eq!(drafts.len(), 183);
+    for d in &drafts {
+        assert!(
+            !items.iter().any(|i| i.record_key == d.id_code),
+            "a draft has no queue item: {}",
+            d.emp_name
+        );
+        assert!(
+            store.worker(&d.id_code).expect("read").is_none(),
+            "a draft is not a worker"
+        );
+    }
+    assert!(
+        store
+            .audit_trail(500)
+            .expect("audit")
+            .iter()
+            .any(|(_, action, _, detail)| action == "导入待补全人员" && detail == "分包人员名单.xlsx 第 3 行"),
+        "each draft is in the audit trail with its file and row"
+    );
+
+    // Importing the same list again changes nothing.
+    let again = f.station.check_import(&sheet).expect("check");
+    let s = again.summary();
+    assert_eq!((s.new, s.update_draft, s.unchanged), (0, 0, 185));
+
+    // A draft is completed through the normal enrollment, with the card read and photos.
+    let id = id_code(1000);
+    let missing = f
+        .station
+        .enroll(store_draft(&f.station, &id), Default::default())
+        .expect_err("no photos yet");
+    match missing {
+        cwr_station::station::StationError::Worker(p) => {
+            assert!(p.iter().any(|p| p.field == WorkerField::Facephoto), "{p:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let enrolled_now = f
+        .station
+        .enroll(enrolled(store_draft(&f.station, &id)), test_photos())
+        .expect("completed");
+    let store = f.station.store();
+    assert!(store.draft(&id).expect("read").is_none(), "the draft became the worker");
+    assert_eq!(
+        store.worker(&id).expect("read").expect("worker").state,
+        RecordState::Pending
+    );
+    assert_eq!(
+        store.outbox_item(enrolled_now.item_id).expect("item").kind,
+        ItemKind::Register
+    );
+    assert_eq!(store.draft_count().expect("count"), 182);
+
+    // A draft imported by mistake can be deleted; a worker cannot be deleted that way.
+    f.station.delete_draft(&id_code(1001)).expect("deleted");
+    assert!(f.station.delete_draft(&id).is_err());
+}
+
+fn store_draft(st: &Station, id: &str) -> Worker {
+    st.store().draft(id).expect("read").expect("draft").worker
+}
+
+#[test]
+fn every_header_variant_names_its_column() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let all = WORKER_ALIASES
+        .iter()
+        .map(|(f, a)| (WorkerColumn::Field(*f), *a))
+        .chain(PART_ALIASES.iter().copied());
+    let mut files = 0;
+    for (column, aliases) in all {
+        for (n, alias) in aliases.iter().enumerate() {
+            // Written as people do: a star, a note in brackets, a line break.
+            let header = match n % 3 {
+                0 => alias.to_string(),
+                1 => format!("*{alias}"),
+                _ => format!("{alias}\n（填写说明）"),
+            };
+            let mut headers = vec![t(&header)];
+            let mut row = vec![t("x")];
+            if column != WorkerColumn::Field(WorkerField::IdCode) {
+                headers.push(t("身份证号码"));
+                row.push(t(&id_code(1)));
+            }
+            let path = dir.path().join(format!("h{files}.xlsx"));
+            write_xlsx(&path, None, &[headers, row]);
+            let sheet = read_worker_sheet(&path).unwrap_or_else(|e| panic!("{alias}: {e}"));
+            assert!(sheet.has_column(column), "“{header}” names {column:?}");
+            assert!(sheet.notes.is_empty(), "{alias}: {:?}", sheet.notes);
+            files += 1;
+        }
+    }
+    assert!(files > 100, "{files} variants");
+}
+
+#[test]
+fn a_header_over_two_rows_under_a_title_joins_the_card_dates() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let st = station(&dir.path().join("data"));
+    let path = dir.path().join("two-rows.xlsx");
+    let id = id_code(7);
+    write_xlsx(
+        &path,
+        Some("人员名单"),
+        &[
+            vec![
+                t("身份证号码"),
+                t("姓名"),
+                t("有效期限"),
+                V::Blank,
+                t("通行时段"),
+                V::Blank,
+            ],
+            vec![V::Blank, V::Blank, t("开始"), t("截止"), t("开始"), t("结束")],
+            vec![
+                t(&id),
+                t("张三"),
+                V::D(2015, 6, 1),
+                t("长期"),
+                V::N(46327.0),
+                t("2027-06-30"),
+            ],
+        ],
+    );
+    let sheet = read_worker_sheet(&path).expect("read");
+    assert_eq!(sheet.header_row, 3);
+    for c in [
+        WorkerColumn::ValidFrom,
+        WorkerColumn::ValidTo,
+        WorkerColumn::PassStart,
+        WorkerColumn::PassEnd,
+    ] {
+        assert!(sheet.has_column(c), "{c:?}: {:?}", sheet.columns);
+    }
+    let report = st.check_import(&sheet).expect("check");
+    let w = &report.rows[0].worker;
+    assert_eq!(w.id_validdate, "2015.06.01-长期");
+    assert_eq!(w.pass_period, "2026-11-01:2027-06-30");
+    assert_eq!(report.rows[0].row, 4);
+    // The list lacks the columns every row needs: said once, at the top.
+    assert!(
+        report.notes[0].starts_with("表中没有这些必填列：手机号、所属单位"),
+        "{:?}",
+        report.notes
+    );
+}
+
+#[test]
+fn an_xls_file_reads_like_an_xlsx() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let st = station(&dir.path().join("data"));
+    let path = dir.path().join("老格式.xls");
+    let header: Vec<V> = [
+        "身份证号",
+        "姓名",
+        "手机号码",
+        "所属单位",
+        "人员类型",
+        "工种/岗位类别",
+        "工种名称",
+        "合同办理",
+    ]
+    .iter()
+    .map(|h| t(h))
+    .collect();
+    let mut good = listed(5);
+    let good: Vec<V> = vec![
+        good.remove(ID),
+        t("工人005"),
+        V::N(13800000005.0),
+        t(ANJU),
+        t("劳务工人"),
+        t("一般作业工种"),
+        t("木工"),
+        t("已签"),
+    ];
+    let mut numeric = good.clone();
+    numeric[0] = V::N(440305199001011234.0);
+    write_xls(&path, &[header, good, numeric]);
+    let sheet = read_worker_sheet(&path).expect("read .xls");
+    let report = st.check_import(&sheet).expect("check");
+    assert_eq!(report.rows.len(), 2);
+    assert_eq!(
+        (report.rows[0].status, report.rows[0].action),
+        (RowStatus::Valid, RowAction::New),
+        "{:?}",
+        report.rows[0].problems
+    );
+    assert_eq!(report.rows[0].worker.emp_phone, "13800000005");
+    assert_eq!(report.rows[0].worker.job_name, JOB_NAME_CARPENTER);
+    assert_eq!(report.rows[1].status, RowStatus::Error);
+    assert!(report.rows[1].problems[0].message.contains("4.40305E+17"));
+}
+
+#[test]
+fn files_that_are_not_lists_are_refused_with_a_reason() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).expect("write");
+        p
+    };
+    let cases = [
+        (write("名单.xlsx", b"id,name\n1,2\n"), "CSV"),
+        (write("photo.xlsx", &jpeg_bytes(20, 20)), "不是 Excel"),
+        (write("empty.xlsx", b""), "空的"),
+        (write("broken.xls", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1garbage"), ".xls"),
+        (
+            write("archive.xlsx", b"PK\x03\x04not really a zip"),
+            "不是 Excel 工作簿",
+        ),
+    ];
+    for (path, says) in cases {
+        let e = read_worker_sheet(&path).expect_err("refused");
+        assert!(e.contains(says), "{}: {e}", path.display());
+    }
+    let headers_only = dir.path().join("headers.xlsx");
+    write_xlsx(&headers_only, None, &[vec![t("身份证号码"), t("姓名")]]);
+    assert!(
+        read_worker_sheet(&headers_only)
+            .expect_err("empty")
+            .contains("没有数据")
+    );
+    let no_id = dir.path().join("no-id.xlsx");
+    write_xlsx(
+        &no_id,
+        None,
+        &[vec![t("姓名"), t("电话")], vec![t("张三"), t("13800138000")]],
+    );
+    assert!(
+        read_worker_sheet(&no_id)
+            .expect_err("no id")
+            .contains("没有找到“身份证号码”列")
+    );
+    assert!(read_worker_sheet(&dir.path().join("missing.xlsx")).is_err());
+}
+
+#[test]
+fn a_50000_row_sheet_is_refused_whole_with_the_limit() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("big.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "身份证号码").expect("h");
+    sheet.write_string(0, 1, "姓名").expect("h");
+    for r in 1..=50_000u32 {
+        sheet.write_string(r, 0, "440305199001011234").expect("id");
+        sheet.write_string(r, 1, "某人").expect("name");
+    }
+    book.save(&path).expect("save");
+    let started = std::time::Instant::now();
+    let e = read_worker_sheet(&path).expect_err("too many");
+    assert!(
+        e.contains("50000 行数据") && e.contains("上限 5000 行") && e.contains("没有导入任何内容"),
+        "{e}"
+    );
+    assert!(started.elapsed().as_secs() < 60, "read in {:?}", started.elapsed());
+}
