@@ -58,10 +58,19 @@ fn data_dir(dir: &Path) -> std::path::PathBuf {
 
 fn list(path: &Path, seeds: &[u32]) {
     let mut rows = vec![
-        ["身份证号", "姓名", "手机号", "所属单位", "人员类型", "工种/岗位类别", "工种名称", "合同办理"]
-            .iter()
-            .map(|h| t(h))
-            .collect::<Vec<_>>(),
+        [
+            "身份证号",
+            "姓名",
+            "手机号",
+            "所属单位",
+            "人员类型",
+            "工种/岗位类别",
+            "工种名称",
+            "合同办理",
+        ]
+        .iter()
+        .map(|h| t(h))
+        .collect::<Vec<_>>(),
     ];
     for s in seeds {
         rows.push(vec![
@@ -137,7 +146,9 @@ fn the_template_has_the_platform_columns_dropdown_lists_and_instructions() {
 
     // Without dictionaries the template still comes, and says which lists it lacks.
     let bare = dir.path().join("bare");
-    let (code, out) = run(station(&bare, NO_PLATFORM).args(["import", "template"]).arg(dir.path().join("t2.xlsx")));
+    let (code, out) = run(station(&bare, NO_PLATFORM)
+        .args(["import", "template"])
+        .arg(dir.path().join("t2.xlsx")));
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("人员类型字典还没有取到本机"), "{out}");
 }
@@ -161,7 +172,9 @@ fn a_list_is_checked_then_imported_with_the_exit_codes_a_script_needs() {
     assert_eq!((bad["row"].as_u64(), bad["status"].as_str()), (Some(4), Some("error")));
     assert_eq!(bad["problems"][0]["field"], "id_code");
     assert!(
-        bad["problems"][0]["message"].as_str().is_some_and(|m| m.contains("恶意讨薪")),
+        bad["problems"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("恶意讨薪")),
         "{bad}"
     );
     assert_eq!(drafts(&data), 0, "nothing saved under --dry-run");
@@ -174,7 +187,11 @@ fn a_list_is_checked_then_imported_with_the_exit_codes_a_script_needs() {
     assert_eq!(drafts(&data), 2);
     let store = Store::open_in(&data).expect("store");
     assert!(
-        store.outbox_items(true).expect("items").iter().all(|i| i.record_key != id_code(901)),
+        store
+            .outbox_items(true)
+            .expect("items")
+            .iter()
+            .all(|i| i.record_key != id_code(901)),
         "a draft is not queued"
     );
 

@@ -236,7 +236,6 @@ impl StationApp {
         match e {
             E::DraftDeleted(Ok(id)) => self.notice(format!("已删除待补全资料 {}", crate::domain::mask_id(id))),
             E::DraftDeleted(Err(f)) => self.errors.push(f.message()),
-            E::Imported(Ok(o)) => self.notice(o.message()),
             _ => {}
         }
     }
