@@ -126,7 +126,7 @@ fn the_template_has_the_platform_columns_dropdown_lists_and_instructions() {
     let lists = book.worksheet_range("下拉列表").expect("lists");
     let column = |name: &str| -> Vec<String> {
         let rows: Vec<&[Data]> = lists.rows().collect();
-        let i = rows[0].iter().position(|c| c.to_string() == name).expect(name);
+        let i = rows[0].iter().position(|c| *c == name).expect(name);
         rows[1..]
             .iter()
             .filter_map(|r| r.get(i))

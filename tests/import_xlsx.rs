@@ -102,16 +102,16 @@ fn listed(i: usize) -> Vec<V> {
         V::N(i as f64 + 1.0),
         t(&id_code(1000 + i as u32)),
         t(&format!("工人{i:03}")),
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             V::N(13800000000.0 + i as f64)
         } else {
             t(&phone(i))
         },
         t("男"),
-        t(if i % 3 == 0 { "汉族" } else { "汉" }),
-        t(if i % 2 == 0 { PENGCHENG } else { ANJU }),
-        t(if i % 2 == 0 { "劳务工人" } else { "00" }),
-        t(if i % 2 == 0 { "一般作业工种" } else { "1" }),
+        t(if i.is_multiple_of(3) { "汉族" } else { "汉" }),
+        t(if i.is_multiple_of(2) { PENGCHENG } else { ANJU }),
+        t(if i.is_multiple_of(2) { "劳务工人" } else { "00" }),
+        t(if i.is_multiple_of(2) { "一般作业工种" } else { "1" }),
         t(["砌筑工", "木工", REBAR][i % 3]),
         t(["已签", "1", "未签"][i % 3]),
         match i % 3 {
@@ -130,7 +130,7 @@ fn meant(i: usize) -> Worker {
         emp_name: format!("工人{i:03}"),
         emp_phone: phone(i),
         emp_nation: "汉".into(),
-        emp_company: (if i % 2 == 0 { PENGCHENG } else { ANJU }).into(),
+        emp_company: (if i.is_multiple_of(2) { PENGCHENG } else { ANJU }).into(),
         emp_category: "00".into(),
         job_typename: "1".into(),
         job_name: [BRICKLAYER, JOB_NAME_CARPENTER, REBAR][i % 3].into(),
