@@ -107,6 +107,7 @@ enum Book {
     Xlsx(calamine::Xlsx<Cursor<Vec<u8>>>),
     Xls(calamine::Xls<Cursor<Vec<u8>>>),
     Ods(calamine::Ods<Cursor<Vec<u8>>>),
+    Xlsb(calamine::Xlsb<Cursor<Vec<u8>>>),
 }
 
 impl Book {
@@ -115,6 +116,7 @@ impl Book {
             Book::Xlsx(b) => b.sheets_metadata().to_vec(),
             Book::Xls(b) => b.sheets_metadata().to_vec(),
             Book::Ods(b) => b.sheets_metadata().to_vec(),
+            Book::Xlsb(b) => b.sheets_metadata().to_vec(),
         }
     }
 
@@ -123,6 +125,7 @@ impl Book {
             Book::Xlsx(b) => b.worksheet_range(name).map_err(|e| e.to_string()),
             Book::Xls(b) => b.worksheet_range(name).map_err(|e| e.to_string()),
             Book::Ods(b) => b.worksheet_range(name).map_err(|e| e.to_string()),
+            Book::Xlsb(b) => b.worksheet_range(name).map_err(|e| e.to_string()),
         }
     }
 }
@@ -139,6 +142,9 @@ fn open(bytes: &[u8]) -> Result<Book, String> {
     if bytes.starts_with(ZIP) {
         if let Ok(b) = calamine::Xlsx::new(data()) {
             return Ok(Book::Xlsx(b));
+        }
+        if let Ok(b) = calamine::Xlsb::new(data()) {
+            return Ok(Book::Xlsb(b));
         }
         if let Ok(b) = calamine::Ods::new(data()) {
             return Ok(Book::Ods(b));

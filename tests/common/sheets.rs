@@ -5,7 +5,61 @@
 
 use std::path::Path;
 
+use std::sync::Arc;
+
+use chrono::TimeZone;
+use cwr_station::api::types::DictEntry;
+use cwr_station::api::{Endpoint, PlatformClock};
+use cwr_station::config::Config;
+use cwr_station::station::Station;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+
+use super::JOB_NAME_CARPENTER;
+
+pub const PENGCHENG: &str = "深圳市鹏城建设集团有限公司";
+pub const ANJU: &str = "深圳市安居劳务分包有限公司";
+pub const BRICKLAYER: &str = "CAD17207B1B84F76A1E1F6D5E1E2A3B4";
+pub const REBAR: &str = "F9992C4B1B84F76A1E1F6D5E1E2A3B4C";
+
+pub fn entries(list: &[(&str, &str)]) -> Vec<DictEntry> {
+    list.iter()
+        .map(|(code, name)| DictEntry {
+            orders: code.to_string(),
+            value: name.to_string(),
+            flag: "N".into(),
+        })
+        .collect()
+}
+
+/// A station whose "today" is 2026-11-28 (Beijing), with the demo companies and the three
+/// dictionaries a worker list names.
+pub fn import_station(dir: &Path) -> Station {
+    let now = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 28, 4, 0, 0)
+        .single()
+        .expect("time");
+    let clock = Arc::new(PlatformClock::new(Arc::new(move || now)));
+    let mut st = Station::open(dir, Config::default(), clock).expect("open");
+    for c in cwr_station::cli::demo_companies() {
+        st.save_company(c).expect("company");
+    }
+    st.save_dictionary(
+        Endpoint::DictListEmpCategory,
+        &entries(&[("00", "劳务工人"), ("01", "建设单位管理人员")]),
+    )
+    .expect("dict");
+    st.save_dictionary(
+        Endpoint::DictListJobTypeName,
+        &entries(&[("1", "一般作业工种"), ("2", "特种作业工种")]),
+    )
+    .expect("dict");
+    st.save_dictionary(
+        Endpoint::DictListJobName,
+        &entries(&[(JOB_NAME_CARPENTER, "木工"), (BRICKLAYER, "砌筑工"), (REBAR, "钢筋工")]),
+    )
+    .expect("dict");
+    st
+}
 
 /// One cell as a clerk's Excel would hold it.
 #[derive(Debug, Clone, PartialEq)]
