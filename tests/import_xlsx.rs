@@ -408,6 +408,21 @@ fn a_200_row_list_gives_the_exact_report_and_saves_drafts_that_are_never_queued(
         "a check saves nothing"
     );
 
+    // The check as Excel, for the subcontractor: every row, the problems in words.
+    let out = f._dir.path().join("检查结果.xlsx");
+    report.write_xlsx(&out).expect("written");
+    let written = read_table(&out);
+    assert_eq!(written.len(), 201);
+    assert_eq!(written[0], ["行号", "姓名", "身份证号码", "处理", "结果", "问题"]);
+    assert_eq!(
+        written[63][..5],
+        ["65", "工人062", id_code(1062).as_str(), "新增（待补全）", "有错误"]
+    );
+    assert_eq!(
+        written[65][5],
+        format!("所属单位：“鹏城建设”是单位简称：请填写单位全称“{PENGCHENG}”")
+    );
+
     let outcome = f.station.import_workers(&sheet).expect("import");
     check_report(&f, &outcome.report);
     assert_eq!((outcome.drafts_saved, outcome.workers_updated), (183, 1));
@@ -496,6 +511,16 @@ fn a_200_row_list_gives_the_exact_report_and_saves_drafts_that_are_never_queued(
     // A draft imported by mistake can be deleted; a worker cannot be deleted that way.
     f.station.delete_draft(&id_code(1001)).expect("deleted");
     assert!(f.station.delete_draft(&id).is_err());
+}
+
+fn read_table(path: &std::path::Path) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(path).expect("opens");
+    let range = book.worksheet_range("检查结果").expect("sheet");
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
 }
 
 fn store_draft(st: &Station, id: &str) -> Worker {

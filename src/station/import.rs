@@ -19,9 +19,10 @@ mod report;
 
 pub use report::{ImportOutcome, ImportReport, ImportSummary, RowAction, RowReport, RowStatus};
 
-/// The sheet's own findings: a column every row needs is missing.
-fn sheet_notes(sheet: &WorkerSheet) -> Vec<String> {
-    let mut notes = sheet.notes.clone();
+/// What holds for the whole sheet, said once above the rows: a column every row needs is
+/// missing, a dictionary or the companies the rows name are not on this PC yet.
+fn sheet_notes(sheet: &WorkerSheet, lookup: &Lookup) -> Vec<String> {
+    let mut notes = Vec::new();
     let missing: Vec<&str> = WorkerField::ALL
         .into_iter()
         .map(WorkerColumn::Field)
@@ -29,11 +30,22 @@ fn sheet_notes(sheet: &WorkerSheet) -> Vec<String> {
         .map(|c| c.label())
         .collect();
     if !missing.is_empty() {
-        notes.insert(
-            0,
-            format!("表中没有这些必填列：{}（每一行都会因此报错）", missing.join("、")),
-        );
+        notes.push(format!(
+            "表中没有这些必填列：{}（每一行都会因此报错）",
+            missing.join("、")
+        ));
     }
+    if lookup.companies.is_empty() && sheet.has_column(WorkerColumn::Field(WorkerField::EmpCompany)) {
+        notes.push("本项目还没有参建单位：请先在“参建单位”里添加名单上的单位，再重新检查".into());
+    }
+    for (field, what, entries) in &lookup.dicts {
+        if entries.is_none() && sheet.has_column(WorkerColumn::Field(*field)) {
+            notes.push(format!(
+                "{what}字典还没有取到本机：这一列无法核对，填了它的行都不能导入。请联网后在“设置”里点“刷新字典”，再重新检查"
+            ));
+        }
+    }
+    notes.extend(sheet.notes.iter().cloned());
     notes
 }
 
@@ -98,7 +110,7 @@ impl Station {
             file: sheet.file_name.clone(),
             sheet: sheet.sheet_name.clone(),
             header_row: sheet.header_row,
-            notes: sheet_notes(sheet),
+            notes: sheet_notes(sheet, &lookup),
             rows,
         };
         Ok((report, lookup.rules))

@@ -127,37 +127,38 @@ impl BlacklistScreen {
     }
 
     fn form_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<Command>) {
-        egui::Grid::new("blacklist_form")
-            .num_columns(4)
-            .spacing([10.0, 6.0])
-            .show(ui, |ui| {
-                let l = field_label(ui, "身份证号码", true);
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.id_code)
-                        .hint_text("18 位")
-                        .desired_width(200.0),
-                )
+        // Plain rows, not a grid: a grid cell is as wide as last frame's, and a text field in
+        // it never grows past that.
+        ui.horizontal(|ui| {
+            let l = field_label(ui, "身份证号码", true);
+            ui.add(
+                egui::TextEdit::singleline(&mut self.id_code)
+                    .hint_text("18 位")
+                    .desired_width(200.0),
+            )
+            .labelled_by(l.id);
+            ui.add_space(16.0);
+            let l = field_label(ui, "姓名", false);
+            ui.add(egui::TextEdit::singleline(&mut self.name).desired_width(120.0))
                 .labelled_by(l.id);
-                let l = field_label(ui, "姓名", false);
-                ui.add(egui::TextEdit::singleline(&mut self.name).desired_width(160.0))
-                    .labelled_by(l.id);
-                ui.end_row();
-                let l = field_label(ui, "原因", true);
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.reason)
-                        .hint_text("如：伪造证件、恶意讨薪")
-                        .desired_width(200.0),
-                )
-                .labelled_by(l.id);
-                let l = field_label(ui, "操作人", true);
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.operator)
-                        .hint_text("您的姓名")
-                        .desired_width(160.0),
-                )
-                .labelled_by(l.id);
-                ui.end_row();
-            });
+        });
+        ui.horizontal(|ui| {
+            let l = field_label(ui, "原因", true);
+            ui.add(
+                egui::TextEdit::singleline(&mut self.reason)
+                    .hint_text("如：伪造证件、恶意讨薪、违规被清退")
+                    .desired_width(360.0),
+            )
+            .labelled_by(l.id);
+            ui.add_space(16.0);
+            let l = field_label(ui, "操作人", true);
+            ui.add(
+                egui::TextEdit::singleline(&mut self.operator)
+                    .hint_text("您的姓名")
+                    .desired_width(120.0),
+            )
+            .labelled_by(l.id);
+        });
         ui.horizontal(|ui| {
             if ui
                 .add_enabled(!self.busy, egui::Button::new(RichText::new("加入黑名单").strong()))

@@ -245,7 +245,13 @@ fn table(ui: &mut egui::Ui, rows: &[&RowReport]) {
                     ui.label(&r.emp_name);
                 });
                 row.col(|ui| {
-                    ui.monospace(mask_id(&r.id_code));
+                    // What Excel made of a number (4.40305E+17) is no one's ID: shown as it is.
+                    let shown = if crate::excel::cells::looks_scientific(&r.id_code) {
+                        r.id_code.clone()
+                    } else {
+                        mask_id(&r.id_code)
+                    };
+                    ui.monospace(shown);
                 });
                 row.col(|ui| {
                     let color = if r.action == crate::station::RowAction::New {

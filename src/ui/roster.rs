@@ -367,7 +367,8 @@ impl RosterScreen {
             .column(Column::initial(150.0).at_least(70.0))
             .column(Column::initial(150.0).at_least(60.0).clip(true))
             .column(Column::initial(150.0).at_least(100.0))
-            .column(Column::remainder().at_least(60.0))
+            // Wide enough for a draft's 补全 and 删除.
+            .column(Column::remainder().at_least(96.0))
             .min_scrolled_height(0.0)
             .header(26.0, |mut header| {
                 header.col(|_| {});

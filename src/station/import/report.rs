@@ -121,6 +121,37 @@ impl ImportReport {
         self.rows.iter().all(|r| r.status != RowStatus::Error)
     }
 
+    /// Every row with its result and problems, as a table to send back to whoever filled the
+    /// list in.
+    pub fn write_xlsx(&self, path: &std::path::Path) -> Result<(), String> {
+        let rows: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|r| {
+                let problems: Vec<String> = r
+                    .problems
+                    .iter()
+                    .map(|p| format!("{}：{}", p.field.label(), p.message))
+                    .collect();
+                vec![
+                    r.row.to_string(),
+                    r.emp_name.clone(),
+                    r.id_code.clone(),
+                    r.action.label().to_string(),
+                    r.status.label().to_string(),
+                    problems.join("；"),
+                ]
+            })
+            .collect();
+        crate::excel::write_table(
+            path,
+            "检查结果",
+            &["行号", "姓名", "身份证号码", "处理", "结果", "问题"],
+            &[8.0, 10.0, 22.0, 14.0, 10.0, 100.0],
+            &rows,
+        )
+    }
+
     /// One line for the clerk.
     pub fn summary_text(&self) -> String {
         let s = self.summary();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::Owner;
 use crate::excel::{write_table, write_template};
-use crate::station::{ImportReport, Station};
+use crate::station::Station;
 use crate::ui::backend::excel::{ExcelEvent, ExcelIntent, ImportCheck};
 use crate::ui::backend::{Event, Intent, SaveFailure};
 
@@ -56,7 +56,7 @@ impl Owner {
                 self.publish(station);
             }
             ExcelIntent::ExportReport { path, report } => self.in_background(move || {
-                Event::Excel(ExcelEvent::ReportExported(write_report(&path, &report).map(|()| path)))
+                Event::Excel(ExcelEvent::ReportExported(report.write_xlsx(&path).map(|()| path)))
             }),
             ExcelIntent::DeleteDraft(id_code) => {
                 let result = station
@@ -125,34 +125,4 @@ impl Owner {
             },
         }
     }
-}
-
-/// The check's rows as a table the subcontractor can correct from.
-pub fn write_report(path: &std::path::Path, report: &ImportReport) -> Result<(), String> {
-    let rows: Vec<Vec<String>> = report
-        .rows
-        .iter()
-        .map(|r| {
-            let problems: Vec<String> = r
-                .problems
-                .iter()
-                .map(|p| format!("{}：{}", p.field.label(), p.message))
-                .collect();
-            vec![
-                r.row.to_string(),
-                r.emp_name.clone(),
-                r.id_code.clone(),
-                r.action.label().to_string(),
-                r.status.label().to_string(),
-                problems.join("；"),
-            ]
-        })
-        .collect();
-    write_table(
-        path,
-        "检查结果",
-        &["行号", "姓名", "身份证号码", "处理", "结果", "问题"],
-        &[8.0, 10.0, 22.0, 14.0, 10.0, 100.0],
-        &rows,
-    )
 }
