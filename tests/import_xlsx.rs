@@ -419,7 +419,7 @@ fn a_200_row_list_gives_the_exact_report_and_saves_drafts_that_are_never_queued(
         ["65", "工人062", id_code(1062).as_str(), "新增（待补全）", "有错误"]
     );
     assert_eq!(
-        written[65][5],
+        written[63][5],
         format!("所属单位：“鹏城建设”是单位简称：请填写单位全称“{PENGCHENG}”")
     );
 
