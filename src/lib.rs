@@ -12,6 +12,7 @@ pub mod card;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod excel;
 pub mod logging;
 pub mod media;
 pub mod outbox;

@@ -173,6 +173,7 @@ fn three_hundred_operations_with_thirty_percent_faults() {
                 flagged += 1;
             }
             RecordState::Pending => panic!("{} still pending", row.id_code),
+            RecordState::Draft => panic!("{}: worker_rows lists enrolled workers only", row.id_code),
         }
     }
     assert!(flagged >= 1, "the refusals were not exercised");

@@ -9,6 +9,7 @@ mod acceptance_cmd;
 mod attend_cmd;
 mod card_cmd;
 mod demo_data;
+mod import_cmd;
 mod platform_cmds;
 pub mod queue_cmds;
 mod sim_cmd;
@@ -142,6 +143,9 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         visitor: Option<String>,
     },
+    /// Subcontractors' Excel lists: the template, and checking and importing a list.
+    #[command(subcommand)]
+    Import(import_cmd::ImportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -358,6 +362,7 @@ pub fn run(cli: Cli) -> Exit {
         Some(Command::Acceptance(AcceptanceCommand::Status)) => acceptance_cmd::status(&ctx),
         Some(Command::Acceptance(AcceptanceCommand::Run { yes })) => acceptance_cmd::run(&ctx, yes),
         Some(Command::Acceptance(AcceptanceCommand::Report { file })) => acceptance_cmd::report(&ctx, &file),
+        Some(Command::Import(command)) => import_cmd::run(&ctx, command),
         None => window_cmd::window(ctx),
     }
 }

@@ -5,6 +5,7 @@
 pub mod attendance;
 pub mod company;
 pub mod departure;
+mod draft;
 pub mod ethnic;
 pub mod fields;
 pub mod idcard;
@@ -18,6 +19,7 @@ mod worker_field;
 pub use attendance::{Direction, Pass, Passer};
 pub use company::{Company, CompanyField, CompanyProblem, CompanyRules};
 pub use departure::{CompanyRemoval, DepartureBatch, check_exit_time};
+pub use draft::{WorkerDraft, still_to_complete};
 pub use ethnic::{ETHNIC_GROUPS, ethnic_code, is_ethnic_name};
 pub use fields::{AgeRules, IdValidity, PassPeriod, check_age, parse_id_validity, parse_pass_period, validate_mobile};
 pub use idcard::{IdNumber, Sex, age_on, check_char as id_check_char, mask_id, parse_id_number};

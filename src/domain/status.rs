@@ -15,14 +15,18 @@ pub enum RecordState {
     NeedsFix,
     /// 已离场 (departure accepted by the platform).
     Departed,
+    /// 待补全: imported from a list, not enrolled yet (no photos): never sent until the clerk
+    /// completes it through the enrollment form.
+    Draft,
 }
 
 impl RecordState {
-    pub const ALL: [RecordState; 4] = [
+    pub const ALL: [RecordState; 5] = [
         RecordState::Pending,
         RecordState::Sent,
         RecordState::NeedsFix,
         RecordState::Departed,
+        RecordState::Draft,
     ];
 
     /// The stored word (stable across versions).
@@ -32,6 +36,7 @@ impl RecordState {
             RecordState::Sent => "sent",
             RecordState::NeedsFix => "needs_fix",
             RecordState::Departed => "departed",
+            RecordState::Draft => "draft",
         }
     }
 
@@ -49,6 +54,7 @@ impl RecordState {
             RecordState::Sent => "已上传",
             RecordState::NeedsFix => "需处理",
             RecordState::Departed => "已离场",
+            RecordState::Draft => "待补全",
         }
     }
 }

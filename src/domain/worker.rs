@@ -166,7 +166,9 @@ impl Worker {
         }
         let today = rules.today;
         if !w.id_code.is_empty() {
-            match super::parse_id_number(&w.id_code) {
+            // The number as given, not as normalised: an old 15-digit number is upgraded by
+            // `normalized`, and the clerk must still hear that it was.
+            match super::parse_id_number(self.id_code.trim()) {
                 Ok(id) => {
                     out.extend(id.warnings().into_iter().map(|m| warning(WorkerField::IdCode, m)));
                     let age = super::age_on(id.birth_date, today);

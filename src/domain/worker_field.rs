@@ -121,6 +121,38 @@ impl WorkerField {
         self.spec().3
     }
 
+    /// Filled at the station when a draft is completed, not by a subcontractor's list: the
+    /// four photos, the face match, and what only the ID card's chip carries reliably
+    /// (address, issuing office, validity, ethnic group). A draft may leave these empty.
+    pub fn completed_at_station(self) -> bool {
+        matches!(
+            self,
+            WorkerField::IdPhoto
+                | WorkerField::Facephoto
+                | WorkerField::IdphotoScan
+                | WorkerField::IdphotoScan2
+                | WorkerField::MatchFlag
+                | WorkerField::EmpNativeplace
+                | WorkerField::IdAgency
+                | WorkerField::IdValiddate
+                | WorkerField::EmpNation
+        )
+    }
+
+    /// Printed on the ID card (and read from its chip): for a worker already enrolled, the
+    /// card is the authority, not a list typed by someone else.
+    pub fn on_id_card(self) -> bool {
+        matches!(
+            self,
+            WorkerField::IdCode
+                | WorkerField::EmpName
+                | WorkerField::EmpNativeplace
+                | WorkerField::IdAgency
+                | WorkerField::IdValiddate
+                | WorkerField::EmpNation
+        )
+    }
+
     /// (label, key, required, max chars)
     fn spec(self) -> (&'static str, &'static str, bool, usize) {
         match self {

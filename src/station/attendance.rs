@@ -80,7 +80,8 @@ impl Station {
                         "{} 的登记被平台拒绝，还没有改正：改正并上传后考勤才会发送，超过 2 小时的考勤平台不再接收",
                         row.emp_name
                     )),
-                    RecordState::Sent | RecordState::Departed => {}
+                    // Drafts live apart and are never found here.
+                    RecordState::Sent | RecordState::Departed | RecordState::Draft => {}
                 }
                 (row.emp_name, row.emp_company)
             }

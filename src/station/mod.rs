@@ -5,7 +5,9 @@
 //! wakes the sender. Nothing here talks to the network: the sender (`crate::outbox`) does.
 
 mod attendance;
+mod blacklist;
 mod connect;
+pub mod import;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -14,7 +16,9 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 pub use attendance::{Attended, PassRequest, SitePhoto};
+pub use blacklist::{BlacklistAdded, BlacklistImport};
 pub use connect::{platform_client, send_settings};
+pub use import::{ImportOutcome, ImportReport, ImportSummary, RowAction, RowReport, RowStatus};
 
 use crate::api::{Endpoint, PlatformClock};
 use crate::config::Config;

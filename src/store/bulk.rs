@@ -73,7 +73,7 @@ impl Store {
                 }
                 let (state, attempts, code, advice, park) = match b.state {
                     RecordState::Sent | RecordState::Departed => (ItemState::Sent, 1, "00", "", ""),
-                    RecordState::Pending => (ItemState::Waiting, 0, "", "", ""),
+                    RecordState::Pending | RecordState::Draft => (ItemState::Waiting, 0, "", "", ""),
                     RecordState::NeedsFix => (
                         ItemState::NeedsFix,
                         1,

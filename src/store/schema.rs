@@ -132,4 +132,19 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX attendance_person ON attendance_logs (id_code, direction, passed_time);
     CREATE INDEX attendance_time ON attendance_logs (passed_time);
     "#,
+    // v5: workers imported from a subcontractor's list, not enrolled yet (待补全). A table of
+    // their own, with no outbox entry, so that the sender, departures and company checks never
+    // see one; completing a draft saves the worker and deletes the draft in one transaction.
+    r#"
+    CREATE TABLE worker_drafts (
+        id_code      TEXT PRIMARY KEY,
+        emp_name     TEXT NOT NULL,
+        emp_company  TEXT NOT NULL,
+        data         TEXT NOT NULL,
+        -- the file and row it came from, for the clerk and the audit trail
+        source       TEXT NOT NULL DEFAULT '',
+        created_at   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL
+    );
+    "#,
 ];

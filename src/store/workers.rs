@@ -81,9 +81,15 @@ impl Store {
             )?;
         }
         let item = enqueue_in(&tx, ItemKind::Register, &w.id_code, &format!("登记 {}", w.emp_name))?;
+        // An imported draft completed through the form becomes this worker: never both.
+        let was_draft = tx.execute("DELETE FROM worker_drafts WHERE id_code = ?1", [&w.id_code])? > 0;
         audit_in(
             &tx,
-            if existed { "修改人员" } else { "登记人员" },
+            match (existed, was_draft) {
+                (true, _) => "修改人员",
+                (false, true) => "补全导入人员",
+                (false, false) => "登记人员",
+            },
             &mask_id(&w.id_code),
             &format!("队列 #{item}"),
         )?;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::backend::{Backend, ConnectionState, Event, Intent, PhotoSource, Snapshot};
 use super::export::RosterLine;
-use super::{about, attendance, companies, enroll, queue, roster, settings, setup, status};
+use super::{about, attendance, blacklist, companies, enroll, import, queue, roster, settings, setup, status};
 use crate::api::Secret;
 use crate::card::DemoCards;
 use crate::card::poller::{CardPoller, CardReaderProvider, ConfiguredReader};
@@ -29,15 +29,19 @@ pub enum Screen {
     Settings,
     /// 首次设置: shown until the station can talk to the platform.
     Setup,
+    Import,
+    Blacklist,
 }
 
 impl Screen {
     /// The navigation, in order (首次设置 goes in front while it is needed).
-    pub const ALL: [Screen; 6] = [
+    pub const ALL: [Screen; 8] = [
         Screen::Enroll,
         Screen::Attendance,
         Screen::Roster,
+        Screen::Import,
         Screen::Companies,
+        Screen::Blacklist,
         Screen::Queue,
         Screen::Settings,
     ];
@@ -50,6 +54,8 @@ impl Screen {
             Screen::Queue => "待上传",
             Screen::Settings => "设置",
             Screen::Setup => "首次设置",
+            Screen::Import => "导入人员",
+            Screen::Blacklist => "黑名单",
         }
     }
 }
@@ -80,6 +86,10 @@ pub enum Command {
     Notice(String),
     /// Open the demo (built-in simulator, its own data) in a window of its own.
     StartDemo,
+    /// A file dialog for the Excel screens (run on its own thread).
+    File(super::dialogs::FileDialog),
+    /// The roster filtered to the drafts (待补全).
+    ShowDrafts,
 }
 
 pub struct AppOptions {
@@ -110,6 +120,8 @@ pub struct StationApp {
     pub companies: companies::CompaniesScreen,
     pub queue: queue::QueueScreen,
     pub settings: settings::SettingsScreen,
+    pub import: import::ImportScreen,
+    pub blacklist: blacklist::BlacklistScreen,
     /// Messages for the clerk, newest last, each shown for a while.
     pub notices: Vec<(String, Instant)>,
     pub errors: Vec<String>,
@@ -176,6 +188,8 @@ impl StationApp {
             companies: companies::CompaniesScreen::default(),
             queue: queue::QueueScreen::default(),
             settings: settings::SettingsScreen::new(&options.config, &options.secret),
+            import: import::ImportScreen::default(),
+            blacklist: blacklist::BlacklistScreen::default(),
             config: options.config,
             demo: options.demo,
             notices: Vec::new(),
@@ -301,6 +315,20 @@ impl StationApp {
         self.companies.on_event(&event);
         self.roster.on_event(&event);
         self.queue.on_event(&event);
+        self.import.on_event(&event);
+        self.blacklist.on_event(&event);
+        if let Event::Excel(e) = &event {
+            self.on_excel_event(e);
+        }
+    }
+
+    fn on_excel_event(&mut self, e: &super::backend::ExcelEvent) {
+        use super::backend::ExcelEvent as E;
+        match e {
+            E::DraftDeleted(Ok(id)) => self.notice(format!("已删除待补全资料 {}", crate::domain::mask_id(id))),
+            E::DraftDeleted(Err(f)) => self.errors.push(f.message()),
+            _ => {}
+        }
     }
 
     pub fn notice(&mut self, text: String) {
@@ -394,6 +422,11 @@ impl StationApp {
                 Ok(_) => self.notice("演示模式在另一个窗口打开，与本机资料互不影响".into()),
                 Err(e) => self.errors.push(format!("演示模式打不开：{e}")),
             },
+            Command::File(dialog) => super::dialogs::open(dialog, self.backend.intent_sender()),
+            Command::ShowDrafts => {
+                self.saved.roster.state = crate::domain::RecordState::Draft.as_str().to_string();
+                self.saved.screen = Screen::Roster;
+            }
         }
     }
 
@@ -462,6 +495,8 @@ impl StationApp {
                 Screen::Companies => self.companies.ui(ui, &self.snapshot, &mut out),
                 Screen::Queue => self.queue.ui(ui, &self.snapshot, &mut out),
                 Screen::Settings => self.settings.ui(ui, &self.snapshot, &mut out),
+                Screen::Import => self.import.ui(ui, &self.snapshot, &mut out),
+                Screen::Blacklist => self.blacklist.ui(ui, &self.snapshot, &mut out),
             }
         });
         self.about.ui(ui.ctx(), &self.config, self.demo);

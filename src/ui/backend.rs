@@ -5,6 +5,7 @@
 //! Nothing here blocks the UI thread, and the owner itself never waits on the network.
 
 mod acceptance_job;
+pub mod excel;
 mod owner;
 
 use std::collections::BTreeMap;
@@ -20,7 +21,11 @@ use crate::config::Config;
 use crate::domain::{Company, CompanyProblem, CompanyRules, PhotoKind, Worker, WorkerProblem, WorkerRules};
 use crate::media::{NormalizedPhoto, PhotoBudgets};
 use crate::outbox::SenderEvent;
-use crate::store::{CompanyRecord, OutboxCounts, OutboxItem, PassRow, WorkerPhotos, WorkerRecord, WorkerRow};
+use crate::store::{
+    BlacklistEntry, CompanyRecord, OutboxCounts, OutboxItem, PassRow, WorkerPhotos, WorkerRecord, WorkerRow,
+};
+
+pub use excel::{ExcelEvent, ExcelIntent, ImportCheck};
 
 /// What the screens read: a consistent copy of the store, replaced after every change.
 #[derive(Debug, Clone, Default)]
@@ -45,6 +50,8 @@ pub struct Snapshot {
     /// Today's attendance logs (Beijing's date on the platform's clock), oldest first.
     pub passes_today: Vec<PassRow>,
     pub today: Option<chrono::NaiveDate>,
+    /// The project's blacklist, newest first.
+    pub blacklist: Vec<BlacklistEntry>,
 }
 
 impl Snapshot {
@@ -161,6 +168,8 @@ pub enum Intent {
         path: PathBuf,
         rows: Vec<super::export::RosterLine>,
     },
+    /// Excel import and export, drafts, the blacklist.
+    Excel(ExcelIntent),
     /// From the helpers (network threads, the sender) back to the owner.
     Internal(InternalEvent),
     /// The window is closing: stop the sender (releasing the queue lock) and the owner.
@@ -284,6 +293,8 @@ pub enum Event {
     SettingsApplied(Result<(), String>),
     /// The answer to [`Intent::Export`].
     Exported(Result<(PathBuf, usize), String>),
+    /// The answers to [`Intent::Excel`].
+    Excel(ExcelEvent),
     /// Something the clerk must know that no request of theirs asked for (the store could not
     /// be opened, the sender failed, the data dir is readable by others); in Chinese.
     Problem(String),

@@ -42,6 +42,8 @@ struct Existing {
     id_code: String,
     locked_category: String,
     emp_id: String,
+    /// Imported from a list (待补全): not enrolled yet, completed through this form.
+    draft: bool,
 }
 
 const DRAFT_EVERY: Duration = Duration::from_millis(800);
@@ -252,6 +254,7 @@ impl EnrollScreen {
                     id_code: id_code.clone(),
                     locked_category: rec.locked_category.clone(),
                     emp_id: rec.emp_id.clone(),
+                    draft: rec.state == crate::domain::RecordState::Draft,
                 });
                 let map = photos
                     .iter()
@@ -377,12 +380,17 @@ impl EnrollScreen {
         }
         egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
             ui.horizontal(|ui| {
-                ui.heading(if self.existing.is_some() {
-                    "修改人员资料"
-                } else {
-                    "人员登记"
+                ui.heading(match &self.existing {
+                    Some(e) if e.draft => "补全导入的人员",
+                    Some(_) => "修改人员资料",
+                    None => "人员登记",
                 });
-                if let Some(e) = &self.existing {
+                if self.existing.as_ref().is_some_and(|e| e.draft) {
+                    ui.label(
+                        RichText::new("从 Excel 导入，还没有登记：请读卡、拍人脸照、添加身份证正反面后提交登记")
+                            .color(super::widgets::DRAFT_BLUE),
+                    );
+                } else if let Some(e) = &self.existing {
                     let emp = if e.emp_id.is_empty() {
                         "尚未上传".to_string()
                     } else {

@@ -2,6 +2,7 @@
 //! many selected workers are marked leaving through a confirmation (see `leave`); the
 //! filtered view exports to Excel.
 
+mod drafts;
 mod leave;
 
 use std::collections::BTreeSet;
@@ -61,6 +62,8 @@ pub struct RosterScreen {
     dialog: Option<LeaveDialog>,
     /// Why the last departure stored nothing.
     message: Option<String>,
+    /// The draft whose 删除 was pressed once: a second press deletes it.
+    confirm_delete: Option<String>,
 }
 
 /// The state the roster shows: a refused departure needs the clerk as much as a refused
@@ -79,7 +82,7 @@ pub fn leaving_on_its_way(w: &WorkerRow) -> bool {
 }
 
 fn selectable(w: &WorkerRow) -> bool {
-    w.state != RecordState::Departed && !leaving_on_its_way(w)
+    w.state != RecordState::Departed && w.state != RecordState::Draft && !leaving_on_its_way(w)
 }
 
 /// One roster line with the dictionary names resolved once per frame.
@@ -88,6 +91,8 @@ struct ViewRow<'a> {
     trade: String,
     category: String,
     state: RecordState,
+    /// On the project's blacklist (with the reason), although already on the roster.
+    blacklisted: Option<&'a str>,
 }
 
 fn dict_text(snap: &Snapshot, kind: Endpoint, code: &str) -> String {
@@ -109,9 +114,10 @@ pub fn matches_search(w: &WorkerRow, needle: &str) -> bool {
 fn state_order(s: RecordState) -> u8 {
     match s {
         RecordState::NeedsFix => 0,
-        RecordState::Pending => 1,
-        RecordState::Sent => 2,
-        RecordState::Departed => 3,
+        RecordState::Draft => 1,
+        RecordState::Pending => 2,
+        RecordState::Sent => 3,
+        RecordState::Departed => 4,
     }
 }
 
@@ -126,6 +132,7 @@ fn build_view<'a>(snap: &'a Snapshot, prefs: &RosterPrefs) -> Vec<ViewRow<'a>> {
             trade: dict_text(snap, Endpoint::DictListJobName, &w.job_name),
             category: dict_text(snap, Endpoint::DictListEmpCategory, &w.emp_category),
             state: shown_state(w),
+            blacklisted: snap.worker_rules.blacklist.get(&w.id_code).map(String::as_str),
         })
         .filter(|v| prefs.state.is_empty() || v.state.as_str() == prefs.state)
         .collect();
@@ -155,6 +162,7 @@ fn state_color(s: RecordState) -> egui::Color32 {
         RecordState::Sent => OK_GREEN,
         RecordState::NeedsFix => ERROR_RED,
         RecordState::Departed => egui::Color32::GRAY,
+        RecordState::Draft => super::widgets::DRAFT_BLUE,
     }
 }
 
@@ -230,6 +238,7 @@ impl RosterScreen {
                         RecordState::Sent,
                         RecordState::NeedsFix,
                         RecordState::Departed,
+                        RecordState::Draft,
                     ] {
                         ui.selectable_value(&mut prefs.state, s.as_str().to_string(), s.label());
                     }
@@ -358,7 +367,8 @@ impl RosterScreen {
             .column(Column::initial(150.0).at_least(70.0))
             .column(Column::initial(150.0).at_least(60.0).clip(true))
             .column(Column::initial(150.0).at_least(100.0))
-            .column(Column::remainder().at_least(60.0))
+            // Wide enough for a draft's 补全 and 删除.
+            .column(Column::remainder().at_least(96.0))
             .min_scrolled_height(0.0)
             .header(26.0, |mut header| {
                 header.col(|_| {});
@@ -401,6 +411,8 @@ impl RosterScreen {
                             .accessible_name(format!("选择 {}", w.emp_name))
                             .on_disabled_hover_text(if w.state == RecordState::Departed {
                                 "已离场，不能再选"
+                            } else if w.state == RecordState::Draft {
+                                "待补全的人员还没有登记，不能离场"
                             } else {
                                 "离场正在上传，等平台回复"
                             });
@@ -436,6 +448,10 @@ impl RosterScreen {
                         ui.label(local_time(&w.updated_at));
                     });
                     row.col(|ui| {
+                        if w.state == RecordState::Draft {
+                            drafts::draft_actions(ui, w, &mut self.confirm_delete, out);
+                            return;
+                        }
                         let r = ui
                             .small_button("修改")
                             .on_hover_text(format!("打开 {} 的资料修改后重新上传", w.emp_name));
@@ -456,7 +472,15 @@ fn state_cell(ui: &mut egui::Ui, v: &ViewRow<'_>) {
     } else if w.departure == Some(DepartureState::NeedsFix) && w.state != RecordState::Departed {
         ui.label(RichText::new("离场未成功").small().color(ERROR_RED));
     }
-    if !w.sync_message.is_empty() {
+    if let Some(reason) = v.blacklisted {
+        drafts::blacklist_flag(ui, reason);
+    }
+    if w.state == RecordState::Draft {
+        r.on_hover_text(format!(
+            "{}：还没有登记，不会上传。点“补全”读卡、拍照、扫描身份证后提交登记。",
+            w.sync_message
+        ));
+    } else if !w.sync_message.is_empty() {
         r.on_hover_text(format!("{}。请到“待上传”查看平台的回复和处理办法。", w.sync_message));
     }
 }

@@ -9,6 +9,8 @@ use crate::domain::{Problem, Severity};
 pub const ERROR_RED: Color32 = Color32::from_rgb(0xC6, 0x28, 0x28);
 pub const WARN_AMBER: Color32 = Color32::from_rgb(0xB2, 0x6A, 0x00);
 pub const OK_GREEN: Color32 = Color32::from_rgb(0x2E, 0x7D, 0x32);
+/// 待补全: imported, waiting for the clerk (neither a problem nor on its way).
+pub const DRAFT_BLUE: Color32 = Color32::from_rgb(0x15, 0x65, 0xC0);
 
 /// A label cell (with a red star when required); returns its response for `labelled_by`.
 pub fn field_label(ui: &mut Ui, text: &str, required: bool) -> Response {

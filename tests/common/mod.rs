@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod fake;
+pub mod sheets;
 pub mod ui;
 
 use std::io::Cursor;

@@ -9,6 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 
+mod excel;
+
 use super::{ConnectionState, Event, Intent, InternalEvent, SaveFailure, Snapshot, prepare_photo};
 use crate::api::{Endpoint, PlatformClient, PlatformClock, Secret};
 use crate::config::{Config, Environment};
@@ -219,7 +221,7 @@ impl Owner {
             }
             Intent::LoadWorker(id_code) => {
                 let store = station.store();
-                let found = match store.worker(&id_code) {
+                let found = match store.worker_or_draft(&id_code) {
                     Ok(Some(rec)) => match store.worker_photos(&id_code) {
                         Ok(photos) => Some(Box::new((rec, photos))),
                         Err(e) => return self.emit(Event::Problem(e.to_string())),
@@ -373,6 +375,7 @@ impl Owner {
                 self.publish(station);
             }
             Intent::Internal(InternalEvent::Sender(event)) => self.on_sender(station, event),
+            Intent::Excel(intent) => self.handle_excel(station, intent),
             Intent::Shutdown => {}
         }
     }
@@ -464,7 +467,8 @@ fn snapshot(station: &Station) -> Result<Snapshot, String> {
         }
     }
     Ok(Snapshot {
-        workers: store.worker_rows().map_err(s)?,
+        workers: store.roster_rows().map_err(s)?,
+        blacklist: store.blacklist().map_err(s)?,
         companies: store.companies().map_err(s)?,
         outbox: store.outbox_items_recent(crate::ui::queue::MAX_SHOWN).map_err(s)?,
         counts: store.outbox_counts().map_err(s)?,

@@ -56,7 +56,7 @@ impl EnrollScreen {
             self.submit(worker, out);
         }
         ui.horizontal(|ui| {
-            let label = if self.existing.is_some() {
+            let label = if self.existing.as_ref().is_some_and(|e| !e.draft) {
                 "提交修改"
             } else {
                 "提交登记"
@@ -104,7 +104,7 @@ impl EnrollScreen {
             ui.horizontal(|ui| {
                 let name = row.map(|r| r.emp_name.as_str()).unwrap_or(&self.form.worker.emp_name);
                 let (text, color) = match row.map(|r| r.state) {
-                    None => ("正在保存…".to_string(), WARN_AMBER),
+                    None | Some(RecordState::Draft) => ("正在保存…".to_string(), WARN_AMBER),
                     Some(RecordState::Pending) => ("待上传（已保存在本机，联网后自动上传）".to_string(), WARN_AMBER),
                     Some(RecordState::Sent) => ("已上传".to_string(), OK_GREEN),
                     Some(RecordState::Departed) => ("已离场".to_string(), OK_GREEN),
