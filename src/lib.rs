@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod excel;
+pub mod generate;
 pub mod logging;
 pub mod media;
 pub mod outbox;

@@ -159,6 +159,19 @@ pub enum StoreCommand {
     Prune,
     /// A consistent copy of the database, also while the window runs.
     Backup { file: PathBuf },
+    /// Fill an empty data dir with generated workers (to try the window at site scale).
+    Generate {
+        #[arg(long, default_value_t = 20_000)]
+        workers: usize,
+        /// Registrations still waiting for the platform, and refused ones.
+        #[arg(long, default_value_t = 0)]
+        waiting: usize,
+        #[arg(long, default_value_t = 0)]
+        refused: usize,
+        /// Tiny photos instead of realistic ones (≈ 0.8 MB per worker).
+        #[arg(long)]
+        small_photos: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -359,6 +372,21 @@ pub fn run(cli: Cli) -> Exit {
         Some(Command::Store(StoreCommand::Stats { json })) => store_cmd::stats(&ctx, json),
         Some(Command::Store(StoreCommand::Prune)) => store_cmd::prune(&ctx),
         Some(Command::Store(StoreCommand::Backup { file })) => store_cmd::backup(&ctx, &file),
+        Some(Command::Store(StoreCommand::Generate {
+            workers,
+            waiting,
+            refused,
+            small_photos,
+        })) => store_cmd::generate(
+            &ctx,
+            &crate::generate::GenerateOptions {
+                workers,
+                waiting,
+                refused,
+                full_photos: !small_photos,
+                ..Default::default()
+            },
+        ),
         Some(Command::Acceptance(AcceptanceCommand::Status)) => acceptance_cmd::status(&ctx),
         Some(Command::Acceptance(AcceptanceCommand::Run { yes })) => acceptance_cmd::run(&ctx, yes),
         Some(Command::Acceptance(AcceptanceCommand::Report { file })) => acceptance_cmd::report(&ctx, &file),

@@ -111,3 +111,22 @@ pub fn backup(ctx: &Context, dest: &Path) -> Exit {
         }
     }
 }
+
+pub fn generate(ctx: &Context, options: &crate::generate::GenerateOptions) -> Exit {
+    let started = std::time::Instant::now();
+    match crate::generate::generate_store(&ctx.data_dir, options) {
+        Ok(n) => {
+            println!(
+                "已生成 {n} 名人员（{} 家单位）到 {}，用时 {:.1} 秒",
+                options.companies,
+                ctx.data_dir.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Exit::Accepted
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            Exit::Invalid
+        }
+    }
+}

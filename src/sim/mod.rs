@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::endpoints::ProtocolTable;
 
+pub use dict::Dictionaries;
 pub use state::{SimDeparture, SimState, SimWorker};
 
 /// Failures to inject into platform calls (never into `/sim/*`): what a site network, a

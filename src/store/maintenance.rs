@@ -157,6 +157,15 @@ impl Store {
             .query_row("PRAGMA freelist_count", [], |r| r.get::<_, i64>(0))? as u64)
     }
 
+    /// Moves what the write-ahead log holds into the database file and empties the log (after
+    /// a bulk load, so the file sizes are the steady state's).
+    pub fn checkpoint(&self) -> Result<()> {
+        let mut stmt = self.conn.prepare("PRAGMA wal_checkpoint(TRUNCATE)")?;
+        let mut rows = stmt.query([])?;
+        while rows.next()?.is_some() {}
+        Ok(())
+    }
+
     /// 0 none, 1 full, 2 incremental.
     pub fn auto_vacuum_mode(&self) -> Result<i64> {
         Ok(self.conn.query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?)

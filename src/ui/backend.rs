@@ -30,7 +30,14 @@ pub use excel::{ExcelEvent, ExcelIntent, ImportCheck};
 /// What the screens read: a consistent copy of the store, replaced after every change.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
+    /// Counts up with every snapshot: screens rebuild what they derive from it only when it
+    /// changed.
+    pub generation: u64,
     pub workers: Vec<WorkerRow>,
+    /// id_code → place in `workers`, so screens find a worker without a scan.
+    pub worker_index: std::collections::HashMap<String, usize>,
+    /// Company name → workers not departed who name it.
+    pub workers_by_company: std::collections::HashMap<String, usize>,
     pub companies: Vec<CompanyRecord>,
     pub outbox: Vec<OutboxItem>,
     pub counts: OutboxCounts,
@@ -55,6 +62,26 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    pub fn worker(&self, id_code: &str) -> Option<&WorkerRow> {
+        self.worker_index.get(id_code).and_then(|&i| self.workers.get(i))
+    }
+
+    /// Builds the indexes over `workers` (after it was filled).
+    pub fn index_workers(&mut self) {
+        self.worker_index = self
+            .workers
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.id_code.clone(), i))
+            .collect();
+        self.workers_by_company.clear();
+        for w in &self.workers {
+            if w.state != crate::domain::RecordState::Departed && w.state != crate::domain::RecordState::Draft {
+                *self.workers_by_company.entry(w.emp_company.clone()).or_default() += 1;
+            }
+        }
+    }
+
     pub fn dictionary(&self, kind: Endpoint) -> &[DictEntry] {
         self.dictionaries.get(&kind).map(|(e, _)| e.as_slice()).unwrap_or(&[])
     }

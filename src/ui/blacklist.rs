@@ -219,7 +219,7 @@ impl BlacklistScreen {
                         ui.label(local_time(&e.added_at));
                     });
                     row.col(|ui| {
-                        match snap.workers.iter().find(|w| w.id_code == e.id_code) {
+                        match snap.worker(&e.id_code) {
                             Some(w) if w.state != RecordState::Departed => {
                                 ui.label(RichText::new(format!("在册：{}", w.state.label())).color(ERROR_RED))
                                     .on_hover_text("此人已在花名册中：请按项目规定处理（如标记离场）");

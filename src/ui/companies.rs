@@ -34,10 +34,7 @@ pub struct CompaniesScreen {
 
 /// Workers not departed who name the company (the platform refuses their uploads once it is gone).
 pub fn workers_naming(snap: &Snapshot, company_name: &str) -> usize {
-    snap.workers
-        .iter()
-        .filter(|w| w.emp_company == company_name && w.state != RecordState::Departed)
-        .count()
+    snap.workers_by_company.get(company_name).copied().unwrap_or(0)
 }
 
 impl CompaniesScreen {

@@ -173,6 +173,16 @@ impl EnrollScreen {
         self.clear_form(true);
     }
 
+    /// Opens the live camera (the 摄像头 button).
+    pub fn open_camera(&mut self) {
+        self.camera.show();
+    }
+
+    /// The camera shows a picture.
+    pub fn camera_live(&self) -> bool {
+        self.camera.has_picture()
+    }
+
     /// The screen is left: the camera is released (the 考勤 point may want it).
     pub fn hidden(&mut self) {
         self.camera.close();
@@ -290,7 +300,7 @@ impl EnrollScreen {
         if id.len() == 18 && id != self.looked_up && self.submitted.is_none() {
             self.looked_up = id.clone();
             if let Ok(parsed) = crate::domain::parse_id_number(&id)
-                && snap.workers.iter().any(|w| w.id_code == parsed.code)
+                && snap.worker(&parsed.code).is_some()
                 && self.existing.as_ref().map(|e| &e.id_code) != Some(&parsed.code)
             {
                 self.form.worker.id_code = parsed.code.clone();

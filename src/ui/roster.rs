@@ -5,7 +5,7 @@
 mod drafts;
 mod leave;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use egui::{Align, Layout, RichText};
 use egui_extras::{Column, TableBuilder};
@@ -64,6 +64,19 @@ pub struct RosterScreen {
     message: Option<String>,
     /// The draft whose 删除 was pressed once: a second press deletes it.
     confirm_delete: Option<String>,
+    /// The filtered, sorted view, rebuilt only when the snapshot or the prefs change: with
+    /// 20,000 workers, building it takes longer than a frame.
+    cache: Option<ViewCache>,
+}
+
+struct ViewCache {
+    generation: u64,
+    prefs: RosterPrefs,
+    lines: Vec<ViewLine>,
+    /// Of the lines, those that can be selected.
+    pickable: HashSet<String>,
+    shown_ids: HashSet<String>,
+    companies: Vec<String>,
 }
 
 /// The state the roster shows: a refused departure needs the clerk as much as a refused
@@ -85,14 +98,14 @@ fn selectable(w: &WorkerRow) -> bool {
     w.state != RecordState::Departed && w.state != RecordState::Draft && !leaving_on_its_way(w)
 }
 
-/// One roster line with the dictionary names resolved once per frame.
-struct ViewRow<'a> {
-    row: &'a WorkerRow,
+/// One roster line: its worker's place in the snapshot, the dictionary names resolved.
+pub struct ViewLine {
+    pub index: usize,
     trade: String,
     category: String,
     state: RecordState,
     /// On the project's blacklist (with the reason), although already on the roster.
-    blacklisted: Option<&'a str>,
+    blacklisted: Option<String>,
 }
 
 fn dict_text(snap: &Snapshot, kind: Endpoint, code: &str) -> String {
@@ -121,23 +134,30 @@ fn state_order(s: RecordState) -> u8 {
     }
 }
 
-fn build_view<'a>(snap: &'a Snapshot, prefs: &RosterPrefs) -> Vec<ViewRow<'a>> {
-    let mut view: Vec<ViewRow<'a>> = snap
+pub fn build_view(snap: &Snapshot, prefs: &RosterPrefs) -> Vec<ViewLine> {
+    let trades: std::collections::HashMap<&str, &str> = snap
+        .dictionary(Endpoint::DictListJobName)
+        .iter()
+        .map(|e| (e.orders.as_str(), e.value.as_str()))
+        .collect();
+    let named = |code: &str| trades.get(code).map_or_else(|| code.to_string(), |v| v.to_string());
+    let mut view: Vec<ViewLine> = snap
         .workers
         .iter()
-        .filter(|w| matches_search(w, &prefs.search))
-        .filter(|w| prefs.company.is_empty() || w.emp_company == prefs.company)
-        .map(|w| ViewRow {
-            row: w,
-            trade: dict_text(snap, Endpoint::DictListJobName, &w.job_name),
+        .enumerate()
+        .filter(|(_, w)| matches_search(w, &prefs.search))
+        .filter(|(_, w)| prefs.company.is_empty() || w.emp_company == prefs.company)
+        .map(|(index, w)| ViewLine {
+            index,
+            trade: named(&w.job_name),
             category: dict_text(snap, Endpoint::DictListEmpCategory, &w.emp_category),
             state: shown_state(w),
-            blacklisted: snap.worker_rules.blacklist.get(&w.id_code).map(String::as_str),
+            blacklisted: snap.worker_rules.blacklist.get(&w.id_code).cloned(),
         })
         .filter(|v| prefs.state.is_empty() || v.state.as_str() == prefs.state)
         .collect();
     view.sort_by(|a, b| {
-        let (x, y) = (a.row, b.row);
+        let (x, y) = (&snap.workers[a.index], &snap.workers[b.index]);
         let primary = match prefs.sort {
             SortKey::Name => x.emp_name.cmp(&y.emp_name),
             SortKey::IdCode => x.id_code.cmp(&y.id_code),
@@ -167,17 +187,57 @@ fn state_color(s: RecordState) -> egui::Color32 {
 }
 
 impl RosterScreen {
+    /// The view for this snapshot and these prefs, rebuilt only when either changed.
+    fn refresh(&mut self, snap: &Snapshot, prefs: &RosterPrefs) {
+        let fresh = self
+            .cache
+            .as_ref()
+            .is_some_and(|c| c.generation == snap.generation && c.prefs == *prefs);
+        if fresh {
+            return;
+        }
+        let new_snapshot = self.cache.as_ref().is_none_or(|c| c.generation != snap.generation);
+        if new_snapshot {
+            // Departed workers cannot leave again, and gone ones cannot be selected at all.
+            let selectable_ids: HashSet<&str> = snap
+                .workers
+                .iter()
+                .filter(|w| selectable(w))
+                .map(|w| w.id_code.as_str())
+                .collect();
+            self.selected.retain(|id| selectable_ids.contains(id.as_str()));
+        }
+        let lines = build_view(snap, prefs);
+        let pickable = lines
+            .iter()
+            .map(|l| &snap.workers[l.index])
+            .filter(|w| selectable(w))
+            .map(|w| w.id_code.clone())
+            .collect();
+        let shown_ids = lines.iter().map(|l| snap.workers[l.index].id_code.clone()).collect();
+        let mut companies: BTreeSet<&str> = snap.workers.iter().map(|w| w.emp_company.as_str()).collect();
+        companies.extend(snap.companies.iter().map(|c| c.company.company_name.as_str()));
+        companies.remove("");
+        self.cache = Some(ViewCache {
+            generation: snap.generation,
+            prefs: prefs.clone(),
+            lines,
+            pickable,
+            shown_ids,
+            companies: companies.into_iter().map(str::to_string).collect(),
+        });
+    }
+
     pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, prefs: &mut RosterPrefs, out: &mut Vec<Command>) {
-        // Departed workers cannot leave again, and gone ones cannot be selected at all.
-        self.selected
-            .retain(|id| snap.workers.iter().any(|w| &w.id_code == id && selectable(w)));
         ui.heading("人员花名册");
         if let Some(m) = &self.message {
             ui.label(RichText::new(m).color(ERROR_RED));
         }
-        self.filters_ui(ui, snap, prefs);
-        let view = build_view(snap, prefs);
-        self.actions_ui(ui, snap, prefs, &view, out);
+        self.refresh(snap, prefs);
+        let Some(cache) = self.cache.take() else { return };
+        self.filters_ui(ui, &cache.companies, prefs);
+        let view = &cache.lines;
+        self.actions_ui(ui, snap, prefs, &cache, out);
         ui.separator();
         if snap.workers.is_empty() {
             ui.label("还没有登记人员：到“人员登记”登记第一位。");
@@ -191,8 +251,9 @@ impl RosterScreen {
                 }
             });
         } else {
-            self.table_ui(ui, prefs, &view, out);
+            self.table_ui(ui, snap, prefs, view, out);
         }
+        self.cache = Some(cache);
         if let Some(dialog) = &mut self.dialog {
             match dialog.ui(ui.ctx()) {
                 Some(LeaveOutcome::Confirm { id_codes, exit_time }) => {
@@ -212,7 +273,7 @@ impl RosterScreen {
         }
     }
 
-    fn filters_ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, prefs: &mut RosterPrefs) {
+    fn filters_ui(&mut self, ui: &mut egui::Ui, companies: &[String], prefs: &mut RosterPrefs) {
         ui.horizontal_wrapped(|ui| {
             let l = ui.label("搜索");
             ui.add(
@@ -247,9 +308,6 @@ impl RosterScreen {
                 .labelled_by(l.id);
             ui.add_space(12.0);
             let l = ui.label("单位");
-            let mut companies: BTreeSet<&str> = snap.workers.iter().map(|w| w.emp_company.as_str()).collect();
-            companies.extend(snap.companies.iter().map(|c| c.company.company_name.as_str()));
-            companies.remove("");
             let text = if prefs.company.is_empty() {
                 "全部单位"
             } else {
@@ -261,7 +319,7 @@ impl RosterScreen {
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut prefs.company, String::new(), "全部单位");
                     for c in companies {
-                        ui.selectable_value(&mut prefs.company, c.to_string(), c);
+                        ui.selectable_value(&mut prefs.company, c.clone(), c);
                     }
                 })
                 .response
@@ -279,34 +337,28 @@ impl RosterScreen {
         ui: &mut egui::Ui,
         snap: &Snapshot,
         prefs: &RosterPrefs,
-        view: &[ViewRow<'_>],
+        cache: &ViewCache,
         out: &mut Vec<Command>,
     ) {
+        let view = &cache.lines;
         ui.horizontal_wrapped(|ui| {
-            let pickable: Vec<&str> = view
-                .iter()
-                .filter(|v| selectable(v.row))
-                .map(|v| v.row.id_code.as_str())
-                .collect();
-            let mut all = !pickable.is_empty() && pickable.iter().all(|id| self.selected.contains(*id));
+            let pickable = &cache.pickable;
+            let picked = self.selected.iter().filter(|id| pickable.contains(*id)).count();
+            let mut all = !pickable.is_empty() && picked == pickable.len();
             let r = ui
                 .add_enabled(!pickable.is_empty(), egui::Checkbox::new(&mut all, "全选"))
                 .on_hover_text("选中或取消当前列表里所有可以离场的人员（已离场的不能选）");
             if r.changed() {
-                for id in &pickable {
+                for id in pickable {
                     if all {
-                        self.selected.insert((*id).to_string());
+                        self.selected.insert(id.clone());
                     } else {
-                        self.selected.remove(*id);
+                        self.selected.remove(id);
                     }
                 }
             }
             let n = self.selected.len();
-            let hidden = self
-                .selected
-                .iter()
-                .filter(|id| !view.iter().any(|v| &v.row.id_code == *id))
-                .count();
+            let hidden = self.selected.iter().filter(|id| !cache.shown_ids.contains(*id)).count();
             if n > 0 {
                 let text = if hidden > 0 {
                     format!("已选 {n} 人（{hidden} 人不在当前列表中）")
@@ -336,13 +388,22 @@ impl RosterScreen {
                     .add_enabled(shown > 0, egui::Button::new("导出 Excel"))
                     .on_hover_text("把当前列表（按现在的搜索、筛选和排序）存成 Excel 文件，身份证号码完整保存");
                 if export.clicked() {
-                    out.push(Command::ExportRoster(view.iter().map(roster_line).collect()));
+                    out.push(Command::ExportRoster(
+                        view.iter().map(|v| roster_line(snap, v)).collect(),
+                    ));
                 }
             });
         });
     }
 
-    fn table_ui(&mut self, ui: &mut egui::Ui, prefs: &mut RosterPrefs, view: &[ViewRow<'_>], out: &mut Vec<Command>) {
+    fn table_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        snap: &Snapshot,
+        prefs: &mut RosterPrefs,
+        view: &[ViewLine],
+        out: &mut Vec<Command>,
+    ) {
         let headers = [
             ("姓名", SortKey::Name),
             ("身份证号码", SortKey::IdCode),
@@ -402,7 +463,7 @@ impl RosterScreen {
             .body(|body| {
                 body.rows(26.0, view.len(), |mut row| {
                     let v = &view[row.index()];
-                    let w = v.row;
+                    let w = &snap.workers[v.index];
                     row.set_selected(self.selected.contains(&w.id_code));
                     row.col(|ui| {
                         let mut ticked = self.selected.contains(&w.id_code);
@@ -439,7 +500,7 @@ impl RosterScreen {
                     row.col(|ui| {
                         ui.label(&v.category);
                     });
-                    row.col(|ui| state_cell(ui, v));
+                    row.col(|ui| state_cell(ui, w, v));
                     row.col(|ui| {
                         let text = if w.emp_id.is_empty() { "—" } else { w.emp_id.as_str() };
                         ui.label(RichText::new(text).small().monospace()).on_hover_text(text);
@@ -464,15 +525,14 @@ impl RosterScreen {
     }
 }
 
-fn state_cell(ui: &mut egui::Ui, v: &ViewRow<'_>) {
-    let w = v.row;
+fn state_cell(ui: &mut egui::Ui, w: &WorkerRow, v: &ViewLine) {
     let r = ui.label(RichText::new(v.state.label()).color(state_color(v.state)).strong());
     if leaving_on_its_way(w) {
         ui.label(RichText::new("离场待上传").small().color(WARN_AMBER));
     } else if w.departure == Some(DepartureState::NeedsFix) && w.state != RecordState::Departed {
         ui.label(RichText::new("离场未成功").small().color(ERROR_RED));
     }
-    if let Some(reason) = v.blacklisted {
+    if let Some(reason) = v.blacklisted.as_deref() {
         drafts::blacklist_flag(ui, reason);
     }
     if w.state == RecordState::Draft {
@@ -485,8 +545,8 @@ fn state_cell(ui: &mut egui::Ui, v: &ViewRow<'_>) {
     }
 }
 
-fn roster_line(v: &ViewRow<'_>) -> RosterLine {
-    let w = v.row;
+fn roster_line(snap: &Snapshot, v: &ViewLine) -> RosterLine {
+    let w = &snap.workers[v.index];
     RosterLine {
         emp_name: w.emp_name.clone(),
         id_code: w.id_code.clone(),
@@ -567,7 +627,7 @@ mod tests {
         };
         let ids: Vec<&str> = build_view(&snap, &prefs)
             .iter()
-            .map(|v| v.row.id_code.as_str())
+            .map(|v| snap.workers[v.index].id_code.as_str())
             .collect();
         assert_eq!(ids, ["3", "1"]);
         let prefs = RosterPrefs {
@@ -576,7 +636,7 @@ mod tests {
         };
         let ids: Vec<&str> = build_view(&snap, &prefs)
             .iter()
-            .map(|v| v.row.id_code.as_str())
+            .map(|v| snap.workers[v.index].id_code.as_str())
             .collect();
         assert_eq!(ids, ["2"]);
     }

@@ -18,6 +18,7 @@ const FRAME_INTERVAL: Duration = Duration::from_millis(33);
 pub struct SyntheticCameras {
     present: bool,
     unplug_after: Option<u64>,
+    size: (u32, u32),
 }
 
 impl Default for SyntheticCameras {
@@ -32,6 +33,15 @@ impl SyntheticCameras {
         SyntheticCameras {
             present: true,
             unplug_after: None,
+            size: (WIDTH, HEIGHT),
+        }
+    }
+
+    /// One camera delivering frames of this size (the benchmark's 1280×720).
+    pub fn with_size(width: u32, height: u32) -> Self {
+        SyntheticCameras {
+            size: (width.max(64), height.max(64)),
+            ..Self::new()
         }
     }
 
@@ -40,6 +50,7 @@ impl SyntheticCameras {
         SyntheticCameras {
             present: false,
             unplug_after: None,
+            size: (WIDTH, HEIGHT),
         }
     }
 
@@ -48,6 +59,7 @@ impl SyntheticCameras {
         SyntheticCameras {
             present: true,
             unplug_after: Some(frames),
+            size: (WIDTH, HEIGHT),
         }
     }
 
@@ -73,6 +85,7 @@ impl CameraProvider for SyntheticCameras {
             counter: 0,
             last: None,
             unplug_after: self.unplug_after,
+            size: self.size,
         }))
     }
 }
@@ -82,6 +95,7 @@ struct SyntheticCamera {
     counter: u64,
     last: Option<Instant>,
     unplug_after: Option<u64>,
+    size: (u32, u32),
 }
 
 impl Camera for SyntheticCamera {
@@ -101,7 +115,7 @@ impl Camera for SyntheticCamera {
             }
         }
         self.last = Some(Instant::now());
-        let frame = render(self.counter);
+        let frame = render_sized(self.counter, self.size.0, self.size.1);
         self.counter += 1;
         Ok(frame)
     }
@@ -109,16 +123,26 @@ impl Camera for SyntheticCamera {
 
 /// Gradient background that drifts, a skin-toned oval with eyes that sways, and the frame
 /// counter as a row of binary blocks, so consecutive frames always differ.
+#[cfg(test)]
 pub(crate) fn render(counter: u64) -> Frame {
-    let (w, h) = (WIDTH as i32, HEIGHT as i32);
+    render_sized(counter, WIDTH, HEIGHT)
+}
+
+fn render_sized(counter: u64, width: u32, height: u32) -> Frame {
+    let (w, h) = (width as i32, height as i32);
+    let scale = height as f32 / HEIGHT as f32;
     let phase = (counter % 120) as f32 / 120.0 * std::f32::consts::TAU;
-    let cx = w as f32 / 2.0 + 40.0 * phase.sin();
+    let cx = w as f32 / 2.0 + 40.0 * scale * phase.sin();
     let cy = h as f32 / 2.0;
-    let (rx, ry) = (110.0f32, 145.0f32);
-    let eyes = [(cx - 40.0, cy - 35.0), (cx + 40.0, cy - 35.0)];
+    let (rx, ry) = (110.0 * scale, 145.0 * scale);
+    let eyes = [
+        (cx - 40.0 * scale, cy - 35.0 * scale),
+        (cx + 40.0 * scale, cy - 35.0 * scale),
+    ];
+    let eye_r = 14.0 * scale;
     let shift = (counter * 4 % 512) as i32;
 
-    let mut rgb = Vec::with_capacity((WIDTH * HEIGHT * 3) as usize);
+    let mut rgb = Vec::with_capacity((width * height * 3) as usize);
     for y in 0..h {
         for x in 0..w {
             let (fx, fy) = (x as f32, y as f32);
@@ -127,8 +151,8 @@ pub(crate) fn render(counter: u64) -> Frame {
             let in_face = dx * dx + dy * dy <= 1.0;
             let in_eye = eyes
                 .iter()
-                .any(|&(ex, ey)| (fx - ex).powi(2) + ((fy - ey) * 1.6).powi(2) <= 14.0 * 14.0);
-            let in_mouth = (fy - (cy + 60.0)).abs() < 6.0 && (fx - cx).abs() < 45.0;
+                .any(|&(ex, ey)| (fx - ex).powi(2) + ((fy - ey) * 1.6).powi(2) <= eye_r * eye_r);
+            let in_mouth = (fy - (cy + 60.0 * scale)).abs() < 6.0 * scale && (fx - cx).abs() < 45.0 * scale;
             let pixel = if in_face && (in_eye || in_mouth) {
                 [60, 40, 35]
             } else if in_face {
@@ -143,12 +167,8 @@ pub(crate) fn render(counter: u64) -> Frame {
             rgb.extend_from_slice(&pixel);
         }
     }
-    draw_counter(&mut rgb, counter);
-    Frame {
-        width: WIDTH,
-        height: HEIGHT,
-        rgb,
-    }
+    draw_counter(&mut rgb, counter, width, height);
+    Frame { width, height, rgb }
 }
 
 /// Triangle wave over 0..=255, so the drifting gradient has no hard seam.
@@ -158,15 +178,15 @@ fn reflect(v: i32) -> u8 {
 }
 
 /// 16 blocks along the bottom edge, white for 1 bits, black for 0 bits.
-fn draw_counter(rgb: &mut [u8], counter: u64) {
+fn draw_counter(rgb: &mut [u8], counter: u64, width: u32, height: u32) {
     const BLOCK: u32 = 16;
-    let top = HEIGHT - BLOCK - 8;
+    let top = height - BLOCK - 8;
     for bit in 0..16u32 {
         let value = if (counter >> bit) & 1 == 1 { 255 } else { 0 };
         let left = 8 + bit * (BLOCK + 4);
         for y in top..top + BLOCK {
             for x in left..left + BLOCK {
-                let i = ((y * WIDTH + x) * 3) as usize;
+                let i = ((y * width + x) * 3) as usize;
                 rgb[i..i + 3].fill(value);
             }
         }

@@ -466,7 +466,9 @@ fn snapshot(station: &Station) -> Result<Snapshot, String> {
             dictionaries.insert(kind, d);
         }
     }
-    Ok(Snapshot {
+    static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let mut snapshot = Snapshot {
+        generation: GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         workers: store.roster_rows().map_err(s)?,
         blacklist: store.blacklist().map_err(s)?,
         companies: store.companies().map_err(s)?,
@@ -488,5 +490,8 @@ fn snapshot(station: &Station) -> Result<Snapshot, String> {
             .collect(),
         passes_today: station.passes_on(today).map_err(|e| e.to_string())?,
         today: Some(today),
-    })
+        ..Snapshot::default()
+    };
+    snapshot.index_workers();
+    Ok(snapshot)
 }

@@ -99,7 +99,7 @@ impl EnrollScreen {
         id_code: &str,
         out: &mut Vec<Command>,
     ) {
-        let row = snap.workers.iter().find(|w| w.id_code == id_code);
+        let row = snap.worker(id_code);
         egui::Frame::group(ui.style()).show(ui, |ui| {
             ui.horizontal(|ui| {
                 let name = row.map(|r| r.emp_name.as_str()).unwrap_or(&self.form.worker.emp_name);
