@@ -142,3 +142,24 @@ fn the_commands_print_the_figures_prune_and_back_up() {
     let (code, text) = run(station(&data, &url).args(["store", "backup"]).arg(&copy));
     assert_eq!(code, 4, "{text}");
 }
+
+#[test]
+fn the_window_backs_up_while_it_runs() {
+    use common::ui::*;
+    use cwr_station::ui::backend::Intent;
+    let sim = start_sim();
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let mut h = harness(&data, &sim.base_url());
+    step_until(&mut h, "the store open", std::time::Duration::from_secs(20), |app| {
+        app.snapshot.generation > 0
+    });
+    let copy = dir.path().join("备份.sqlite");
+    h.state().app().backend.send(Intent::Backup(copy.clone()));
+    step_until(&mut h, "the backup made", std::time::Duration::from_secs(20), |app| {
+        app.snapshot.last_backup_at.is_some()
+    });
+    assert!(copy.exists());
+    assert!(h.state().app().notices.iter().any(|(n, _)| n.contains("数据已备份")));
+    assert!(Store::open(&copy).is_ok());
+}

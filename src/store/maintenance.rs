@@ -9,6 +9,8 @@ use serde::Serialize;
 
 use super::{Result, Store, StoreError, timestamp};
 
+const LAST_BACKUP_KEY: &str = "last_backup_at";
+
 /// What the store holds, for `store stats` and 设置.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct StoreStats {
@@ -166,6 +168,22 @@ impl Store {
         Ok(())
     }
 
+    /// When the last backup was made here, if ever.
+    pub fn last_backup_at(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.setting(LAST_BACKUP_KEY)?.and_then(|t| super::parse_timestamp(&t)))
+    }
+
+    /// When the oldest record not yet on the platform was queued: until it goes, it exists on
+    /// this PC only.
+    pub fn oldest_unsent_at(&self) -> Result<Option<DateTime<Utc>>> {
+        let oldest: Option<String> = self.conn.query_row(
+            "SELECT MIN(created_at) FROM outbox WHERE state IN ('waiting', 'sending', 'retry', 'needs_fix')",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(oldest.and_then(|t| super::parse_timestamp(&t)))
+    }
+
     /// 0 none, 1 full, 2 incremental.
     pub fn auto_vacuum_mode(&self) -> Result<i64> {
         Ok(self.conn.query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?)
@@ -208,6 +226,7 @@ impl Store {
             detail: e.to_string(),
         })?;
         self.audit("备份", &dest.display().to_string(), "")?;
+        self.set_setting(LAST_BACKUP_KEY, Some(&timestamp(Utc::now())))?;
         Ok(())
     }
 }

@@ -83,6 +83,8 @@ pub enum Command {
     ExportPasses(Vec<crate::store::PassRow>),
     /// Ask where to save the acceptance report, then write it.
     ExportAcceptanceReport,
+    /// Ask where to put a copy of the data, then make it.
+    BackupStore,
     Notice(String),
     /// Open the demo (built-in simulator, its own data) in a window of its own.
     StartDemo,
@@ -307,6 +309,8 @@ impl StationApp {
                 self.notice(format!("已导出 {rows} 条考勤到 {}", path.display()));
             }
             Event::PassesExported(Err(e)) => self.errors.push(format!("考勤没有导出：{e}")),
+            Event::BackedUp(Ok(path)) => self.notice(format!("数据已备份到 {}", path.display())),
+            Event::BackedUp(Err(e)) => self.errors.push(format!("备份没有完成：{e}。请换一个位置或文件名再试")),
             _ => {}
         }
         self.enroll.on_event(&event);
@@ -396,6 +400,20 @@ impl StationApp {
                         .save_file();
                     if let Some(path) = picked {
                         let _ = sender.send(Intent::ExportPasses { path, rows });
+                    }
+                });
+            }
+            Command::BackupStore => {
+                let sender = self.backend.intent_sender();
+                std::thread::spawn(move || {
+                    let name = format!("实名制工作站备份-{}.sqlite", chrono::Local::now().format("%Y%m%d-%H%M"));
+                    let picked = rfd::FileDialog::new()
+                        .set_title("备份数据（可存到 U 盘）")
+                        .set_file_name(name)
+                        .add_filter("工作站数据", &["sqlite"])
+                        .save_file();
+                    if let Some(path) = picked {
+                        let _ = sender.send(Intent::Backup(path));
                     }
                 });
             }

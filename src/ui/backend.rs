@@ -54,6 +54,10 @@ pub struct Snapshot {
     pub worker_rules: Arc<WorkerRules>,
     /// What a company is checked against, as the station builds it.
     pub company_rules: Arc<CompanyRules>,
+    /// The oldest record not on the platform yet (it exists on this PC only), and the last
+    /// backup: the clerk is told to back up when the one is older than a day and the other.
+    pub oldest_unsent_at: Option<DateTime<Utc>>,
+    pub last_backup_at: Option<DateTime<Utc>>,
     /// Today's attendance logs (Beijing's date on the platform's clock), oldest first.
     pub passes_today: Vec<PassRow>,
     pub today: Option<chrono::NaiveDate>,
@@ -62,6 +66,15 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Records have waited on this PC only for more than a day, with no backup since: the
+    /// clerk should copy the data somewhere.
+    pub fn backup_advised(&self, now: DateTime<Utc>) -> bool {
+        match self.oldest_unsent_at {
+            Some(oldest) if now - oldest > chrono::Duration::days(1) => self.last_backup_at.is_none_or(|b| b < oldest),
+            _ => false,
+        }
+    }
+
     pub fn worker(&self, id_code: &str) -> Option<&WorkerRow> {
         self.worker_index.get(id_code).and_then(|&i| self.workers.get(i))
     }
@@ -172,6 +185,8 @@ pub enum Intent {
     /// 停止: after the call in flight.
     AcceptanceStop,
     AcceptanceReport(PathBuf),
+    /// A consistent copy of the store at this path (设置 → 备份数据).
+    Backup(PathBuf),
     ExportPasses {
         path: PathBuf,
         rows: Vec<PassRow>,
@@ -296,6 +311,8 @@ pub enum Event {
     AcceptanceProgress(Option<Box<crate::acceptance::AcceptanceRun>>),
     /// The run ended (finished, stopped at a refusal, asked to stop), or could not start.
     AcceptanceEnded(Result<crate::acceptance::RunEnd, String>),
+    /// The answer to [`Intent::Backup`].
+    BackedUp(Result<PathBuf, String>),
     /// The answer to [`Intent::AcceptanceReport`].
     AcceptanceReported(Result<PathBuf, String>),
     /// The answer to [`Intent::RetryItem`], [`Intent::RetryAll`] and
@@ -411,5 +428,31 @@ impl Backend {
     /// Everything that arrived since the last frame.
     pub fn poll(&self) -> Vec<Event> {
         self.events.try_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, Utc};
+
+    use super::Snapshot;
+
+    #[test]
+    fn a_backup_is_advised_once_records_waited_a_day_on_this_pc_only() {
+        let now = Utc::now();
+        let at = |hours: i64| Some(now - Duration::hours(hours));
+        let snap = |oldest, backup| Snapshot {
+            oldest_unsent_at: oldest,
+            last_backup_at: backup,
+            ..Default::default()
+        };
+        assert!(!snap(None, None).backup_advised(now), "nothing waits");
+        assert!(!snap(at(5), None).backup_advised(now), "a few hours is normal weather");
+        assert!(snap(at(30), None).backup_advised(now));
+        assert!(
+            snap(at(30), at(40)).backup_advised(now),
+            "the backup predates the records"
+        );
+        assert!(!snap(at(30), at(2)).backup_advised(now), "backed up since");
     }
 }

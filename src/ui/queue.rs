@@ -53,6 +53,19 @@ fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
 impl QueueScreen {
     pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, out: &mut Vec<Command>) {
         ui.heading("待上传");
+        if snap.backup_advised(chrono::Utc::now()) {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(
+                    RichText::new(
+                        "有记录超过一天没能上传，只保存在这台电脑上：电脑损坏就会丢失，请先备份数据（例如存到 U 盘）",
+                    )
+                    .color(WARN_AMBER),
+                );
+                if ui.button("备份数据…").clicked() {
+                    out.push(Command::BackupStore);
+                }
+            });
+        }
         if let Some(reason) = &snap.paused {
             paused_banner(ui, reason, out);
         }

@@ -229,6 +229,9 @@ impl SettingsScreen {
                 });
 
                 ui.separator();
+                backup_ui(ui, snap, out);
+
+                ui.separator();
                 card_reader_ui(ui, &mut self.draft.card_reader);
 
                 ui.separator();
@@ -288,6 +291,28 @@ impl SettingsScreen {
                 });
             });
         });
+    }
+}
+
+/// 数据备份: a copy of everything, made while the station runs; the records not yet on the
+/// platform exist nowhere else.
+fn backup_ui(ui: &mut egui::Ui, snap: &Snapshot, out: &mut Vec<Command>) {
+    ui.heading("数据备份");
+    let last = snap.last_backup_at.map_or_else(
+        || "从未备份".to_string(),
+        |t| format!("上次备份：{}", crate::api::beijing_timestamp(t)),
+    );
+    ui.label(last);
+    let unsent = snap.counts.open();
+    if unsent > 0 {
+        ui.label(RichText::new(format!("还有 {unsent} 条记录没有上传到平台，只保存在这台电脑上")).color(WARN_AMBER));
+    }
+    if ui
+        .button("备份数据…")
+        .on_hover_text("把全部资料（人员、照片、待上传队列）复制成一个文件，建议存到 U 盘；程序运行时也可以备份")
+        .clicked()
+    {
+        out.push(Command::BackupStore);
     }
 }
 

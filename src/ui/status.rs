@@ -48,6 +48,10 @@ pub fn status_bar(ui: &mut egui::Ui, app: &StationApp) {
         if c.needs_fix > 0 {
             ui.label(RichText::new(format!("需处理：{}", c.needs_fix)).color(ERROR_RED));
         }
+        if app.snapshot.backup_advised(chrono::Utc::now()) {
+            ui.label(RichText::new("建议备份").color(WARN_AMBER))
+                .on_hover_text("有记录超过一天没能上传，只保存在这台电脑上：请在“设置”或“待上传”里备份数据");
+        }
         if let Some(p) = &app.snapshot.paused {
             ui.separator();
             ui.label(RichText::new(format!("上传已暂停：{p}")).color(ERROR_RED));

@@ -320,6 +320,20 @@ impl Owner {
                 }
             }
             Intent::Internal(InternalEvent::StoreChanged) => self.publish(station),
+            Intent::Backup(path) => {
+                let data_dir = self.setup.data_dir.clone();
+                let intents = self.setup.intents.clone();
+                self.in_background(move || {
+                    // Its own connection: the copy goes a little at a time, the window keeps
+                    // writing meanwhile.
+                    let result = crate::store::Store::open_in(&data_dir)
+                        .and_then(|store| store.backup_to(&path))
+                        .map(|()| path)
+                        .map_err(|e| e.to_string());
+                    let _ = intents.send(Intent::Internal(InternalEvent::StoreChanged));
+                    Event::BackedUp(result)
+                });
+            }
             Intent::RetryItem(id) => {
                 let result = station.retry(id).map_err(SaveFailure::from);
                 self.emit(Event::QueueChanged(result));
@@ -490,6 +504,8 @@ fn snapshot(station: &Station) -> Result<Snapshot, String> {
             .collect(),
         passes_today: station.passes_on(today).map_err(|e| e.to_string())?,
         today: Some(today),
+        oldest_unsent_at: store.oldest_unsent_at().map_err(s)?,
+        last_backup_at: store.last_backup_at().map_err(s)?,
         ..Snapshot::default()
     };
     snapshot.index_workers();
