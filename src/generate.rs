@@ -162,9 +162,11 @@ pub fn generate_store(data_dir: &Path, options: &GenerateOptions) -> Result<usiz
             let (worker, _warnings) = worker
                 .into_validated(all_photos, &rules)
                 .map_err(|p| format!("generated worker refused: {p:?}"))?;
+            let (set, thumbnail) = photos.pick(&mut rng);
             batch.push(BulkWorker {
                 worker,
-                photos: photos.pick(&mut rng),
+                photos: set,
+                thumbnail: Some(thumbnail),
                 emp_id: if accepted {
                     format!("{:032X}", rng.u128(..))
                 } else {
@@ -229,7 +231,7 @@ fn company(i: usize, rng: &mut fastrand::Rng) -> Company {
 
 /// A few photo sets, shared by the workers: the sizes are what matters for the store.
 struct PhotoPool {
-    sets: Vec<WorkerPhotos>,
+    sets: Vec<(WorkerPhotos, Vec<u8>)>,
 }
 
 impl PhotoPool {
@@ -246,14 +248,19 @@ impl PhotoPool {
                 set.insert(PhotoKind::IdScanFront, noisy_jpeg(scan, rng));
                 set.insert(PhotoKind::IdScanBack, noisy_jpeg(scan, rng));
                 set.insert(PhotoKind::IdPortrait, noisy_jpeg(portrait, rng));
-                set
+                let thumb = set
+                    .get(&PhotoKind::Face)
+                    .and_then(|face| crate::media::thumbnail(face).ok())
+                    .unwrap_or_default();
+                (set, thumb)
             })
             .collect();
         PhotoPool { sets }
     }
 
-    fn pick(&self, rng: &mut fastrand::Rng) -> &WorkerPhotos {
-        &self.sets[rng.usize(..self.sets.len())]
+    fn pick(&self, rng: &mut fastrand::Rng) -> (&WorkerPhotos, &[u8]) {
+        let (set, thumb) = &self.sets[rng.usize(..self.sets.len())];
+        (set, thumb)
     }
 }
 

@@ -339,3 +339,36 @@ fn a_departure_the_platform_does_not_know_is_marked_for_a_fix_alone() {
         "王五 can be marked again once fixed"
     );
 }
+
+/// The roster shows each worker's face small; one enrolled before thumbnails existed gets
+/// one made from the face photo, kept for next time.
+#[test]
+fn each_row_shows_the_workers_face_small() {
+    let sim = start_sim();
+    let dir = tempfile::tempdir().expect("tmp");
+    let (a, b) = (id_code(610), id_code(611));
+    let data = data_dir_with_workers(
+        dir.path(),
+        &[
+            (&a, "缩略甲", "深圳市安居劳务分包有限公司"),
+            (&b, "缩略乙", "深圳市安居劳务分包有限公司"),
+        ],
+    );
+    assert_eq!(
+        Store::open_in(&data).expect("store").stats().expect("stats").thumbnails,
+        0
+    );
+    let mut h = harness(&data, &sim.base_url());
+    step_until(&mut h, "workers listed", Duration::from_secs(20), |app| {
+        app.snapshot.workers.len() == 2
+    });
+    open_roster(&mut h);
+    step_until(&mut h, "faces shown", Duration::from_secs(20), |app| {
+        app.roster.thumbnail_shown(&a) == Some(true) && app.roster.thumbnail_shown(&b) == Some(true)
+    });
+    step_until(&mut h, "thumbnails kept", Duration::from_secs(10), |_| {
+        Store::open_in(&data)
+            .and_then(|s| s.stats())
+            .is_ok_and(|s| s.thumbnails == 2)
+    });
+}

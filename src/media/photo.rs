@@ -191,6 +191,29 @@ pub(crate) fn normalize_rgb(rgb: RgbImage, budget_bytes: usize) -> Result<Normal
     fit_to_budget(rgb, Orientation::NoTransforms, budget_bytes)
 }
 
+/// The roster's thumbnail: fits this box (the ID photo's 4:5), a few KB.
+pub const THUMBNAIL_PX: (u32, u32) = (64, 80);
+
+/// A small JPEG of a face photo for the roster (made once, when the photo is saved).
+pub fn thumbnail(jpeg: &[u8]) -> Result<Vec<u8>, PhotoError> {
+    let (rgb, orientation) = decode(jpeg)?;
+    let upright = orient(rgb, orientation);
+    let (w, h) = upright.dimensions();
+    let scale = (f64::from(THUMBNAIL_PX.0) / f64::from(w))
+        .min(f64::from(THUMBNAIL_PX.1) / f64::from(h))
+        .min(1.0);
+    let (tw, th) = (
+        ((f64::from(w) * scale).round() as u32).max(1),
+        ((f64::from(h) * scale).round() as u32).max(1),
+    );
+    let small = if (tw, th) == (w, h) {
+        upright
+    } else {
+        downscale(&upright, tw, th)
+    };
+    quality::encode(&small, 80)
+}
+
 /// A site photo is shown small next to a log; more pixels only cost budget.
 pub const SITE_LONG_SIDE: u32 = 800;
 

@@ -208,6 +208,14 @@ impl Station {
             }
         };
         let item_id = self.store.save_worker(&validated, &photos)?;
+        if let Some(face) = photos.get(&PhotoKind::Face) {
+            // The record is saved; a thumbnail that cannot be made only leaves the roster's
+            // picture to be made from the face photo later.
+            match crate::media::thumbnail(face) {
+                Ok(jpeg) => self.store.save_thumbnail(&validated.id_code, &jpeg)?,
+                Err(e) => tracing::warn!("no thumbnail for a worker: {e}"),
+            }
+        }
         (self.on_queued)();
         Ok(Enrolled {
             id_code: validated.id_code.clone(),

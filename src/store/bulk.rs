@@ -11,6 +11,7 @@ use crate::domain::{Company, ItemState, RecordState, Validated, Worker};
 pub struct BulkWorker<'a> {
     pub worker: Validated<Worker>,
     pub photos: &'a WorkerPhotos,
+    pub thumbnail: Option<&'a [u8]>,
     pub emp_id: String,
     /// Sent, Pending (queued), NeedsFix (refused, with `message`) or Departed.
     pub state: RecordState,
@@ -47,6 +48,8 @@ impl Store {
             )?;
             let mut photo_stmt =
                 tx.prepare("INSERT OR REPLACE INTO worker_photos (id_code, kind, jpeg) VALUES (?1, ?2, ?3)")?;
+            let mut thumb_stmt =
+                tx.prepare("INSERT OR REPLACE INTO worker_thumbnails (id_code, jpeg) VALUES (?1, ?2)")?;
             let mut item_stmt = tx.prepare(
                 "INSERT INTO outbox (kind, record_key, label, state, attempts, last_code, last_message, last_advice,
                    park_reason, created_at, updated_at, sent_at)
@@ -70,6 +73,9 @@ impl Store {
                 ])?;
                 for (kind, jpeg) in b.photos {
                     photo_stmt.execute(params![w.id_code, kind.key(), jpeg])?;
+                }
+                if let Some(jpeg) = b.thumbnail {
+                    thumb_stmt.execute(params![w.id_code, jpeg])?;
                 }
                 let (state, attempts, code, advice, park) = match b.state {
                     RecordState::Sent | RecordState::Departed => (ItemState::Sent, 1, "00", "", ""),

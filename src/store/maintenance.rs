@@ -20,6 +20,7 @@ pub struct StoreStats {
     /// Photos kept (each worker's four at most) and their bytes.
     pub photos: u64,
     pub photo_bytes: u64,
+    pub thumbnails: u64,
     pub attendance_logs: u64,
     pub site_photo_bytes: u64,
     /// Records not on the platform yet: they exist on this PC only.
@@ -60,6 +61,7 @@ impl Store {
             companies: count("SELECT COUNT(*) FROM companies")?,
             photos: count("SELECT COUNT(*) FROM worker_photos")?,
             photo_bytes: count("SELECT COALESCE(SUM(LENGTH(jpeg)), 0) FROM worker_photos")?,
+            thumbnails: count("SELECT COUNT(*) FROM worker_thumbnails")?,
             attendance_logs: count("SELECT COUNT(*) FROM attendance_logs")?,
             site_photo_bytes: count("SELECT COALESCE(SUM(LENGTH(site_photo)), 0) FROM attendance_logs")?,
             unsent: count("SELECT COUNT(*) FROM outbox WHERE state NOT IN ('sent', 'expired')")?,

@@ -11,6 +11,7 @@ mod drafts;
 mod maintenance;
 pub mod outbox;
 mod schema;
+mod thumbnails;
 mod workers;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +27,7 @@ pub use companies::CompanyRecord;
 pub use drafts::DraftSource;
 pub use maintenance::{Pruned, StoreStats};
 pub use outbox::{ItemKind, LastRefusal, OutboxCounts, OutboxItem, ParkReason, Parking};
+pub use thumbnails::Thumbnail;
 pub use workers::{WorkerPhotos, WorkerRecord, WorkerRow};
 
 pub const DB_FILE: &str = "station.sqlite";

@@ -147,4 +147,12 @@ pub const MIGRATIONS: &[&str] = &[
         updated_at   TEXT NOT NULL
     );
     "#,
+    // v6: a small face picture per worker for the roster, made when the photo is saved; it
+    // stays when old photos are pruned.
+    r#"
+    CREATE TABLE worker_thumbnails (
+        id_code TEXT PRIMARY KEY REFERENCES workers (id_code) ON DELETE CASCADE,
+        jpeg    BLOB NOT NULL
+    );
+    "#,
 ];

@@ -7,6 +7,7 @@
 mod acceptance_job;
 pub mod excel;
 mod owner;
+mod thumbnails;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -187,6 +188,8 @@ pub enum Intent {
     AcceptanceReport(PathBuf),
     /// A consistent copy of the store at this path (设置 → 备份数据).
     Backup(PathBuf),
+    /// The roster's pictures for the rows on screen.
+    LoadThumbnails(Vec<String>),
     ExportPasses {
         path: PathBuf,
         rows: Vec<PassRow>,
@@ -222,6 +225,8 @@ pub enum InternalEvent {
     Dictionaries(Vec<(Endpoint, Result<Vec<DictEntry>, ApiError>)>),
     /// A helper changed the store (the acceptance run counted a success): show it.
     StoreChanged,
+    /// Thumbnails made from face photos (workers enrolled before thumbnails): keep them.
+    SaveThumbnails(Vec<(String, Vec<u8>)>),
     Sender(SenderEvent),
 }
 
@@ -311,6 +316,8 @@ pub enum Event {
     AcceptanceProgress(Option<Box<crate::acceptance::AcceptanceRun>>),
     /// The run ended (finished, stopped at a refusal, asked to stop), or could not start.
     AcceptanceEnded(Result<crate::acceptance::RunEnd, String>),
+    /// The answer to [`Intent::LoadThumbnails`]: each worker's picture, or none.
+    Thumbnails(Vec<(String, Option<Arc<egui::ColorImage>>)>),
     /// The answer to [`Intent::Backup`].
     BackedUp(Result<PathBuf, String>),
     /// The answer to [`Intent::AcceptanceReport`].

@@ -5,7 +5,8 @@
 mod drafts;
 mod leave;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use egui::{Align, Layout, RichText};
 use egui_extras::{Column, TableBuilder};
@@ -67,7 +68,15 @@ pub struct RosterScreen {
     /// The filtered, sorted view, rebuilt only when the snapshot or the prefs change: with
     /// 20,000 workers, building it takes longer than a frame.
     cache: Option<ViewCache>,
+    /// Pictures of the rows seen lately (`None`: the worker has no photo), and those asked for.
+    thumbs: HashMap<String, Option<egui::TextureHandle>>,
+    thumbs_arrived: Vec<(String, Option<Arc<egui::ColorImage>>)>,
+    thumbs_asked: HashSet<String>,
 }
+
+/// Pictures kept before the oldest are let go (they are asked for again when scrolled to).
+const THUMBS_KEPT: usize = 400;
+const ROW_HEIGHT: f32 = 44.0;
 
 struct ViewCache {
     generation: u64,
@@ -251,7 +260,8 @@ impl RosterScreen {
                 }
             });
         } else {
-            self.table_ui(ui, snap, prefs, view, out);
+            let wanted = self.table_ui(ui, snap, prefs, view, out);
+            self.thumbs_logic(ui.ctx(), wanted, out);
         }
         self.cache = Some(cache);
         if let Some(dialog) = &mut self.dialog {
@@ -268,8 +278,36 @@ impl RosterScreen {
     }
 
     pub fn on_event(&mut self, event: &Event) {
-        if let Event::LeavingRecorded(result) = event {
-            self.message = result.as_ref().err().map(|f| f.message());
+        match event {
+            Event::LeavingRecorded(result) => self.message = result.as_ref().err().map(|f| f.message()),
+            Event::Thumbnails(found) => self.thumbs_arrived.extend(found.iter().cloned()),
+            _ => {}
+        }
+    }
+
+    /// `Some(true)` when this worker's picture is shown, `Some(false)` when it has none.
+    pub fn thumbnail_shown(&self, id_code: &str) -> Option<bool> {
+        self.thumbs.get(id_code).map(Option::is_some)
+    }
+
+    /// Turns arrived pictures into textures; asks for the ones `wanted` that are missing.
+    fn thumbs_logic(&mut self, ctx: &egui::Context, wanted: Vec<String>, out: &mut Vec<Command>) {
+        if self.thumbs.len() > THUMBS_KEPT {
+            self.thumbs.clear();
+            self.thumbs_asked.clear();
+        }
+        for (id, image) in self.thumbs_arrived.drain(..) {
+            let texture =
+                image.map(|img| ctx.load_texture(format!("thumb-{id}"), (*img).clone(), egui::TextureOptions::LINEAR));
+            self.thumbs.insert(id, texture);
+        }
+        let missing: Vec<String> = wanted
+            .into_iter()
+            .filter(|id| !self.thumbs.contains_key(id) && !self.thumbs_asked.contains(id))
+            .collect();
+        if !missing.is_empty() {
+            self.thumbs_asked.extend(missing.iter().cloned());
+            out.push(Command::Backend(Intent::LoadThumbnails(missing)));
         }
     }
 
@@ -403,7 +441,8 @@ impl RosterScreen {
         prefs: &mut RosterPrefs,
         view: &[ViewLine],
         out: &mut Vec<Command>,
-    ) {
+    ) -> Vec<String> {
+        let mut wanted = Vec::new();
         let headers = [
             ("姓名", SortKey::Name),
             ("身份证号码", SortKey::IdCode),
@@ -420,12 +459,13 @@ impl RosterScreen {
             .resizable(true)
             .cell_layout(Layout::left_to_right(Align::Center))
             .column(Column::exact(28.0))
+            .column(Column::exact(40.0))
             .column(Column::initial(90.0).at_least(60.0))
             .column(Column::initial(170.0).at_least(120.0))
-            .column(Column::initial(220.0).at_least(100.0).clip(true))
+            .column(Column::initial(210.0).at_least(100.0).clip(true))
             .column(Column::initial(100.0).at_least(60.0).clip(true))
             .column(Column::initial(130.0).at_least(60.0).clip(true))
-            .column(Column::initial(150.0).at_least(70.0))
+            .column(Column::initial(110.0).at_least(70.0).clip(true))
             .column(Column::initial(150.0).at_least(60.0).clip(true))
             .column(Column::initial(150.0).at_least(100.0))
             // Wide enough for a draft's 补全 and 删除.
@@ -433,6 +473,9 @@ impl RosterScreen {
             .min_scrolled_height(0.0)
             .header(26.0, |mut header| {
                 header.col(|_| {});
+                header.col(|ui| {
+                    ui.strong("照片");
+                });
                 for (label, key) in headers {
                     header.col(|ui| {
                         let active = prefs.sort == key;
@@ -461,7 +504,7 @@ impl RosterScreen {
                 });
             })
             .body(|body| {
-                body.rows(26.0, view.len(), |mut row| {
+                body.rows(ROW_HEIGHT, view.len(), |mut row| {
                     let v = &view[row.index()];
                     let w = &snap.workers[v.index];
                     row.set_selected(self.selected.contains(&w.id_code));
@@ -483,6 +526,17 @@ impl RosterScreen {
                             } else {
                                 self.selected.remove(&w.id_code);
                             }
+                        }
+                    });
+                    row.col(|ui| match self.thumbs.get(&w.id_code) {
+                        Some(Some(texture)) => {
+                            ui.add(egui::Image::new(texture).fit_to_exact_size(egui::vec2(32.0, 40.0)));
+                        }
+                        Some(None) => {
+                            ui.label(RichText::new("无照片").small().weak());
+                        }
+                        None => {
+                            wanted.push(w.id_code.clone());
                         }
                     });
                     row.col(|ui| {
@@ -522,6 +576,7 @@ impl RosterScreen {
                     });
                 });
             });
+        wanted
     }
 }
 

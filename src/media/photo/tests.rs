@@ -288,3 +288,17 @@ fn a_face_smaller_than_100_px_is_refused_with_its_size() {
     assert_eq!(image_dimensions(&ok), Some((100, 100)));
     assert_eq!(image_dimensions(b"not an image"), None);
 }
+
+#[test]
+fn a_thumbnail_is_a_few_kilobytes_within_its_box() {
+    let face = image::RgbImage::from_fn(600, 800, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 120]));
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(face)
+        .write_to(&mut jpeg, image::ImageFormat::Jpeg)
+        .expect("encode");
+    let thumb = super::thumbnail(jpeg.get_ref()).expect("thumbnail");
+    let img = image::load_from_memory(&thumb).expect("decodes");
+    assert_eq!((img.width(), img.height()), (60, 80));
+    assert!(thumb.len() < 8 * 1024, "{} bytes", thumb.len());
+    assert!(super::thumbnail(b"not a photo").is_err());
+}

@@ -320,6 +320,26 @@ impl Owner {
                 }
             }
             Intent::Internal(InternalEvent::StoreChanged) => self.publish(station),
+            Intent::LoadThumbnails(ids) => match station.store().thumbnails_or_faces(&ids) {
+                Ok(found) => {
+                    let intents = self.setup.intents.clone();
+                    self.in_background(move || {
+                        let (shown, made) = super::thumbnails::prepare(found);
+                        if !made.is_empty() {
+                            let _ = intents.send(Intent::Internal(InternalEvent::SaveThumbnails(made)));
+                        }
+                        Event::Thumbnails(shown)
+                    });
+                }
+                Err(e) => self.emit(Event::Problem(format!("花名册的照片读不出来：{e}"))),
+            },
+            Intent::Internal(InternalEvent::SaveThumbnails(made)) => {
+                for (id, jpeg) in made {
+                    if let Err(e) = station.store().save_thumbnail(&id, &jpeg) {
+                        tracing::warn!("thumbnail not kept: {e}");
+                    }
+                }
+            }
             Intent::Backup(path) => {
                 let data_dir = self.setup.data_dir.clone();
                 let intents = self.setup.intents.clone();
