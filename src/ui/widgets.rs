@@ -111,10 +111,10 @@ pub fn name_combo(
     id_salt: &str,
     label_id: egui::Id,
     value: &mut String,
-    names: &[String],
+    names: &[&str],
     search: &mut String,
 ) -> Response {
-    let options: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), n.as_str())).collect();
+    let options: Vec<(&str, &str)> = names.iter().map(|n| (*n, *n)).collect();
     searchable_combo(ui, id_salt, label_id, value, &options, search, "列表是空的")
 }
 

@@ -57,10 +57,7 @@ impl EnrollScreen {
                 );
                 self.validity_rows(ui, problems);
 
-                let names: Vec<String> = crate::domain::ETHNIC_GROUPS
-                    .iter()
-                    .map(|(_, n)| n.to_string())
-                    .collect();
+                let names: Vec<&str> = crate::domain::ETHNIC_GROUPS.iter().map(|(_, n)| *n).collect();
                 let nation_locked = self.locked(WorkerField::EmpNation).is_some();
                 self.combo_row(ui, problems, WorkerField::EmpNation, |ui, id, value, search| {
                     ui.add_enabled_ui(!nation_locked, |ui| {
@@ -68,19 +65,19 @@ impl EnrollScreen {
                     })
                     .inner
                 });
-                let companies: Vec<String> = snap
+                let companies: Vec<&str> = snap
                     .companies
                     .iter()
                     .filter(|c| !c.removing)
-                    .map(|c| c.company.company_name.clone())
+                    .map(|c| c.company.company_name.as_str())
                     .collect();
                 self.combo_row(ui, problems, WorkerField::EmpCompany, |ui, id, value, search| {
                     name_combo(ui, "emp_company", id, value, &companies, search)
                 });
-                let cats = snap.dictionary(Endpoint::DictListEmpCategory).to_vec();
+                let cats = snap.dictionary(Endpoint::DictListEmpCategory);
                 self.combo_row(ui, problems, WorkerField::EmpCategory, |ui, id, value, search| {
                     ui.add_enabled_ui(!category_locked, |ui| {
-                        dict_combo(ui, "emp_category", id, value, &cats, search)
+                        dict_combo(ui, "emp_category", id, value, cats, search)
                     })
                     .inner
                 });
@@ -89,13 +86,13 @@ impl EnrollScreen {
                     ui.label(RichText::new("人员类型上传后平台不允许修改").small().color(WARN_AMBER));
                     ui.end_row();
                 }
-                let types = snap.dictionary(Endpoint::DictListJobTypeName).to_vec();
+                let types = snap.dictionary(Endpoint::DictListJobTypeName);
                 self.combo_row(ui, problems, WorkerField::JobTypename, |ui, id, value, search| {
-                    dict_combo(ui, "job_typename", id, value, &types, search)
+                    dict_combo(ui, "job_typename", id, value, types, search)
                 });
-                let trades = snap.dictionary(Endpoint::DictListJobName).to_vec();
+                let trades = snap.dictionary(Endpoint::DictListJobName);
                 self.combo_row(ui, problems, WorkerField::JobName, |ui, id, value, search| {
-                    dict_combo(ui, "job_name", id, value, &trades, search)
+                    dict_combo(ui, "job_name", id, value, trades, search)
                 });
                 self.pass_period_row(ui, problems);
                 self.choice_rows(ui, problems);
