@@ -11,6 +11,59 @@ use crate::store::{ItemKind, OutboxItem, ParkReason};
 
 /// Sent items pile up over months; the newest are enough to look something up.
 pub const MAX_SHOWN: usize = 300;
+/// Cards beyond these are counted, not drawn.
+const MAX_CARDS: usize = 200;
+
+/// Worth a card: refused, failed, waiting for the settings, or carrying the platform's words.
+fn is_notable(item: &OutboxItem) -> bool {
+    matches!(
+        item.state,
+        ItemState::NeedsFix | ItemState::Retry | ItemState::Sending | ItemState::Expired
+    ) || item.park_reason == ParkReason::Settings
+        || !item.last_message.is_empty()
+}
+
+/// Items that simply wait or went, one line each.
+fn plain_rows(ui: &mut egui::Ui, items: &[&OutboxItem], out: &mut Vec<Command>) {
+    use egui_extras::{Column, TableBuilder};
+    TableBuilder::new(ui)
+        .id_salt("queue_rows")
+        .striped(true)
+        .column(Column::exact(70.0))
+        .column(Column::initial(320.0).clip(true))
+        .column(Column::exact(90.0))
+        .column(Column::exact(170.0))
+        .column(Column::remainder())
+        .header(22.0, |mut h| {
+            for title in ["编号", "内容", "状态", "加入时间", ""] {
+                h.col(|ui| {
+                    ui.strong(title);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(24.0, items.len(), |mut row| {
+                let item = items[row.index()];
+                row.col(|ui| {
+                    ui.label(RichText::new(format!("#{}", item.id)).small());
+                });
+                row.col(|ui| {
+                    ui.label(&item.label);
+                });
+                row.col(|ui| {
+                    ui.label(RichText::new(item.state.label()).color(state_color(item.state)));
+                });
+                row.col(|ui| {
+                    ui.label(local_time(&item.created_at));
+                });
+                row.col(|ui| {
+                    if item.state.is_open() && ui.small_button("立即重试").clicked() {
+                        out.push(Command::Backend(Intent::RetryItem(item.id)));
+                    }
+                });
+            });
+        });
+}
 
 pub struct QueueScreen {
     /// 只看未完成: hide what the platform already has.
@@ -117,15 +170,33 @@ impl QueueScreen {
             ui.label(RichText::new(text).color(OK_GREEN));
             return;
         }
-        egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-            for item in items.iter().take(MAX_SHOWN) {
-                item_ui(ui, item, out);
-                ui.add_space(4.0);
-            }
-            if items.len() > MAX_SHOWN {
-                ui.label(format!("只显示最近 {MAX_SHOWN} 条，共 {} 条。", items.len()));
-            }
-        });
+        // What has something to say gets a card; the many that simply wait (or went) get one
+        // line each in a table that lays out only the rows on screen.
+        let (notable, plain): (Vec<&OutboxItem>, Vec<&OutboxItem>) = items.into_iter().partition(|i| is_notable(i));
+        if !notable.is_empty() {
+            let height = if plain.is_empty() {
+                ui.available_height()
+            } else {
+                ui.available_height() * 0.55
+            };
+            egui::ScrollArea::vertical()
+                .id_salt("queue_cards")
+                .max_height(height)
+                .auto_shrink([false, true])
+                .show(ui, |ui| {
+                    for item in notable.iter().take(MAX_CARDS) {
+                        item_ui(ui, item, out);
+                        ui.add_space(4.0);
+                    }
+                    if notable.len() > MAX_CARDS {
+                        ui.label(format!("只显示最近 {MAX_CARDS} 条，共 {} 条需要留意。", notable.len()));
+                    }
+                });
+        }
+        if !plain.is_empty() {
+            ui.separator();
+            plain_rows(ui, &plain, out);
+        }
     }
 
     pub fn on_event(&mut self, event: &Event) {
