@@ -163,3 +163,31 @@ fn the_window_backs_up_while_it_runs() {
     assert!(h.state().app().notices.iter().any(|(n, _)| n.contains("数据已备份")));
     assert!(Store::open(&copy).is_ok());
 }
+
+#[test]
+fn a_prune_of_many_workers_goes_in_short_batches_and_misses_none() {
+    use cwr_station::generate::{GenerateOptions, generate_store};
+    let dir = tempfile::tempdir().expect("tmp");
+    let options = GenerateOptions {
+        workers: 260,
+        departed_pct: 50,
+        full_photos: false,
+        ..Default::default()
+    };
+    generate_store(dir.path(), &options).expect("generate");
+    let mut store = Store::open_in(dir.path()).expect("store");
+    let before = store.stats().expect("stats");
+    assert_eq!((before.workers, before.departed, before.photos), (260, 130, 1040));
+    // Every departure is in the past: all 130 (more than one batch of 50) lose their photos.
+    let pruned = store
+        .prune_photos(Utc::now() + Duration::minutes(1), Utc::now())
+        .expect("prune");
+    assert_eq!((pruned.workers, pruned.photos), (130, 520));
+    let after = store.stats().expect("stats");
+    assert_eq!(after.photos, 520, "the 130 still on the site keep their four each");
+    assert_eq!(after.thumbnails, 260, "every roster picture stays");
+    let again = store
+        .prune_photos(Utc::now() + Duration::minutes(1), Utc::now())
+        .expect("prune");
+    assert_eq!(again, cwr_station::store::Pruned::default());
+}

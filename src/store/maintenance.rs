@@ -10,6 +10,9 @@ use serde::Serialize;
 use super::{Result, Store, StoreError, timestamp};
 
 const LAST_BACKUP_KEY: &str = "last_backup_at";
+/// About 200 photos, some 35 MB: a few hundred milliseconds of writing at most.
+const PRUNE_WORKERS_PER_BATCH: usize = 50;
+const PRUNE_LOGS_PER_BATCH: usize = 200;
 
 /// What the store holds, for `store stats` and 设置.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -75,15 +78,55 @@ impl Store {
     /// `left_before`, and the site photos of logs the platform has had since before
     /// `logs_before`. Records, history and thumbnails stay. Returns what went.
     pub fn prune_photos(&mut self, left_before: DateTime<Utc>, logs_before: DateTime<Utc>) -> Result<Pruned> {
+        let mut pruned = Pruned::default();
+        // Short write transactions: the window's own writes (an enrollment, a snapshot's
+        // expiry of old logs) wait for one batch at most, never for thousands of photos.
+        loop {
+            let batch = self.prune_batch(left_before, logs_before)?;
+            if batch == Pruned::default() {
+                break;
+            }
+            pruned.workers += batch.workers;
+            pruned.photos += batch.photos;
+            pruned.site_photos += batch.site_photos;
+            pruned.bytes += batch.bytes;
+        }
+        if pruned.photos + pruned.site_photos > 0 {
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            super::audit_in(
+                &tx,
+                "清理照片",
+                &format!("{} 人", pruned.workers),
+                &format!(
+                    "离场已久人员的照片 {} 张、已上传考勤的现场照片 {} 张，共 {:.1} MB",
+                    pruned.photos,
+                    pruned.site_photos,
+                    pruned.bytes as f64 / 1_048_576.0
+                ),
+            )?;
+            tx.commit()?;
+        }
+        Ok(pruned)
+    }
+
+    /// One short transaction of the prune: the photos of up to [`PRUNE_WORKERS_PER_BATCH`]
+    /// workers and up to [`PRUNE_LOGS_PER_BATCH`] site photos.
+    fn prune_batch(&mut self, left_before: DateTime<Utc>, logs_before: DateTime<Utc>) -> Result<Pruned> {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         // The departure that counts is the worker's latest one, and it must be on the platform:
         // a worker enrolled again after leaving is back, and keeps everything.
-        let gone = "SELECT w.id_code FROM workers w
+        let gone = format!(
+            "SELECT DISTINCT p.id_code FROM worker_photos p
+             JOIN workers w ON w.id_code = p.id_code
              JOIN departures d ON d.id = (SELECT MAX(id) FROM departures WHERE id_code = w.id_code)
              JOIN outbox o ON o.id = d.outbox_id
-             WHERE w.sync_state = 'departed' AND d.sync_state = 'sent' AND o.sent_at < ?1";
+             WHERE w.sync_state = 'departed' AND d.sync_state = 'sent' AND o.sent_at < ?1
+             LIMIT {PRUNE_WORKERS_PER_BATCH}"
+        );
         let (workers, photos, bytes): (i64, i64, i64) = tx.query_row(
             &format!(
                 "SELECT COUNT(DISTINCT p.id_code), COUNT(*), COALESCE(SUM(LENGTH(p.jpeg)), 0)
@@ -96,8 +139,11 @@ impl Store {
             &format!("DELETE FROM worker_photos WHERE id_code IN ({gone})"),
             [timestamp(left_before)],
         )?;
-        let logs = "SELECT a.id FROM attendance_logs a JOIN outbox o ON o.id = a.outbox_id
-             WHERE a.site_photo IS NOT NULL AND o.state IN ('sent', 'expired') AND o.updated_at < ?1";
+        let logs = format!(
+            "SELECT a.id FROM attendance_logs a JOIN outbox o ON o.id = a.outbox_id
+             WHERE a.site_photo IS NOT NULL AND o.state IN ('sent', 'expired') AND o.updated_at < ?1
+             LIMIT {PRUNE_LOGS_PER_BATCH}"
+        );
         let (site_photos, site_bytes): (i64, i64) = tx.query_row(
             &format!("SELECT COUNT(*), COALESCE(SUM(LENGTH(site_photo)), 0) FROM attendance_logs WHERE id IN ({logs})"),
             [timestamp(logs_before)],
@@ -107,27 +153,13 @@ impl Store {
             &format!("UPDATE attendance_logs SET site_photo = NULL WHERE id IN ({logs})"),
             [timestamp(logs_before)],
         )?;
-        let pruned = Pruned {
+        tx.commit()?;
+        Ok(Pruned {
             workers: workers as u64,
             photos: photos as u64,
             site_photos: site_photos as u64,
             bytes: (bytes + site_bytes) as u64,
-        };
-        if pruned.photos + pruned.site_photos > 0 {
-            super::audit_in(
-                &tx,
-                "清理照片",
-                &format!("{} 人", pruned.workers),
-                &format!(
-                    "离场已久人员的照片 {} 张、已上传考勤的现场照片 {} 张，共 {:.1} MB",
-                    pruned.photos,
-                    pruned.site_photos,
-                    pruned.bytes as f64 / 1_048_576.0
-                ),
-            )?;
-        }
-        tx.commit()?;
-        Ok(pruned)
+        })
     }
 
     /// The prune with the settings' ages (days) counted from `now`.
