@@ -39,6 +39,8 @@ pub struct Snapshot {
     pub worker_index: std::collections::HashMap<String, usize>,
     /// Company name → workers not departed who name it.
     pub workers_by_company: std::collections::HashMap<String, usize>,
+    /// The roster's sort orders over `workers`, worked out where the snapshot is made.
+    pub ranks: Arc<crate::ui::roster::WorkerRanks>,
     pub companies: Vec<CompanyRecord>,
     pub outbox: Vec<OutboxItem>,
     pub counts: OutboxCounts,
@@ -80,8 +82,12 @@ impl Snapshot {
         self.worker_index.get(id_code).and_then(|&i| self.workers.get(i))
     }
 
-    /// Builds the indexes over `workers` (after it was filled).
+    /// Builds the indexes and sort orders over `workers` (after it and the dictionaries were
+    /// filled).
     pub fn index_workers(&mut self) {
+        self.ranks = Arc::new(crate::ui::roster::WorkerRanks::build(&self.workers, |kind| {
+            self.dictionary(kind)
+        }));
         self.worker_index = self
             .workers
             .iter()
