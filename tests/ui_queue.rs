@@ -179,3 +179,61 @@ fn a_paused_queue_says_why_and_leads_to_the_settings() {
     settle(&mut h, 2);
     assert_eq!(h.state().app().saved.screen, Screen::Settings);
 }
+
+/// 120 records the platform answered with words of its own: each gets a card, but only the
+/// cards on screen are laid out, and scrolling brings the oldest one (last in the list) in.
+#[test]
+fn many_cards_scroll_to_the_last_one() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let mut store = Store::open_in(&data).expect("store");
+    let later = chrono::Utc::now() + chrono::Duration::days(1);
+    for i in 0..120 {
+        let w = Worker::from_request(&worker_request(&id_code(600 + i), &format!("卡片{i}"), LATE_COMPANY));
+        store.save_worker(&checked_worker(&w), &photos()).expect("worker");
+    }
+    for item in store.outbox_items(false).expect("items") {
+        let n = item.id - 1;
+        store
+            .mark_retry(item.id, later, "99", &format!("平台的话第{n}条"), "稍后自动重试")
+            .expect("retry");
+    }
+    drop(store);
+    // Nothing listens on port 9: the items keep waiting for tomorrow.
+    let mut h = harness(&data, "http://127.0.0.1:9");
+    step_until(&mut h, "the queue loaded", Duration::from_secs(10), |app| {
+        app.snapshot.outbox.len() == 120
+    });
+    open_queue(&mut h);
+    assert!(
+        h.query_by_label("平台的话第119条").is_some(),
+        "the newest card is drawn"
+    );
+    assert!(
+        h.query_by_label("平台的话第0条").is_none(),
+        "a card far below the screen is not laid out"
+    );
+    let over_cards = h.get_by_label("平台的话第119条").rect().center();
+    for _ in 0..200 {
+        if h.query_by_label("平台的话第0条").is_some() {
+            break;
+        }
+        h.event(egui::Event::PointerMoved(over_cards));
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Page,
+            delta: egui::vec2(0.0, -1.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Wheel,
+            modifiers: egui::Modifiers::NONE,
+        });
+        settle(&mut h, 2);
+    }
+    assert!(
+        h.query_by_label("平台的话第0条").is_some(),
+        "the oldest card scrolled into view"
+    );
+    assert!(
+        h.query_by_label("平台的话第119条").is_none(),
+        "the newest one went off the top"
+    );
+}

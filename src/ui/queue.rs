@@ -1,6 +1,8 @@
 //! 待上传: every platform write the station holds, newest first, with the platform's own words
 //! beside our explanation of what to do, and the ways out: retry now, or open the record.
 
+use std::collections::HashMap;
+
 use egui::{Color32, RichText};
 
 use super::app::{Command, Screen};
@@ -70,13 +72,22 @@ pub struct QueueScreen {
     pub only_open: bool,
     /// Why the clerk's last retry did nothing.
     message: Option<String>,
+    /// Each card's height when it was last drawn, for the width they were drawn at: cards
+    /// off screen take their space without being laid out.
+    card_heights: HashMap<i64, f32>,
+    cards_width: f32,
 }
+
+/// A card not drawn yet is assumed this tall (two lines of text and the buttons).
+const CARD_HEIGHT_GUESS: f32 = 96.0;
 
 impl Default for QueueScreen {
     fn default() -> Self {
         QueueScreen {
             only_open: true,
             message: None,
+            card_heights: HashMap::new(),
+            cards_width: 0.0,
         }
     }
 }
@@ -183,9 +194,23 @@ impl QueueScreen {
                 .id_salt("queue_cards")
                 .max_height(height)
                 .auto_shrink([false, true])
-                .show(ui, |ui| {
+                .show_viewport(ui, |ui, viewport| {
+                    if ui.available_width() != self.cards_width {
+                        self.cards_width = ui.available_width();
+                        self.card_heights.clear();
+                    }
+                    // Laid out: the cards in view and a screen's worth around them.
+                    let near = viewport.expand2(egui::vec2(0.0, viewport.height()));
+                    let origin = ui.cursor().top();
                     for item in notable.iter().take(MAX_CARDS) {
-                        item_ui(ui, item, out);
+                        let top = ui.cursor().top() - origin;
+                        let guess = self.card_heights.get(&item.id).copied().unwrap_or(CARD_HEIGHT_GUESS);
+                        if top + guess < near.top() || top > near.bottom() {
+                            ui.add_space(guess);
+                        } else {
+                            item_ui(ui, item, out);
+                            self.card_heights.insert(item.id, ui.cursor().top() - origin - top);
+                        }
                         ui.add_space(4.0);
                     }
                     if notable.len() > MAX_CARDS {
