@@ -61,10 +61,11 @@ bash packaging/build-windows.sh >"$work/build.log" 2>&1 || {
 [ -f "$setup" ] || fail "no $setup"
 ok "$(stat -c %s "$repo/target/dist/cwr-station.exe") bytes cwr-station.exe, $(stat -c %s "$setup") bytes $(basename "$setup")"
 
-step "build the test-only ProcessPrng shim (mingw)"
+step "build the test-only ProcessPrng shim and console code-page probe (mingw)"
 x86_64-w64-mingw32-gcc -shared -O2 -static-libgcc -o "$work/bcryptprimitives.dll" \
   packaging/windows/processprng-shim.c -ladvapi32
-ok "$work/bcryptprimitives.dll"
+x86_64-w64-mingw32-gcc -O2 -static-libgcc -o "$work/console-cp.exe" packaging/windows/console-cp.c
+ok "$work/bcryptprimitives.dll, $work/console-cp.exe"
 
 # The build above needs the real HOME (rustup, cargo); Wine gets its own from here on.
 # Everything Wine writes (its prefix, desktop links, menu entries) stays under $work.
@@ -130,6 +131,20 @@ out=$(wine "$exe" --version 2>&1) || fail "exit $?: $out"
 echo "     $out"
 grep -qF "$version" <<<"$out" || fail "the version $version is not in the output"
 ok "printed $version"
+
+step "a command in a Chinese console (code page 936) leaves its output code page at UTF-8"
+w_exe=$(winepath -w "$exe")
+w_probe=$(winepath -w "$work/console-cp.exe")
+w_work=$(winepath -w "$work")
+# Wine's cmd /c mangles inner quotes; these paths have no spaces.
+[[ "$w_exe$w_probe$w_work" != *" "* ]] || fail "a path with a space: $w_exe $w_probe $w_work"
+timeout 120 wineconsole cmd /c "chcp 936 >nul & $w_probe >$w_work\\cp-before.txt & $w_exe --version >nul & $w_probe >$w_work\\cp-after.txt" ||
+  fail "wineconsole exited with $?"
+before=$(tr -d '\r' <"$work/cp-before.txt")
+after=$(tr -d '\r' <"$work/cp-after.txt")
+echo "     output code page before: $before, after cwr-station.exe --version: $after"
+[ "$before" = 936 ] && [ "$after" = 65001 ] || fail "expected 936, then 65001"
+ok "SetConsoleOutputCP(65001) reached the console"
 
 step "cwr-station.exe sim (127.0.0.1:7040)"
 if curl -s -o /dev/null --max-time 2 http://127.0.0.1:7040/; then fail "127.0.0.1:7040 is already taken"; fi
