@@ -50,6 +50,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# An X server on a display number it picks itself (others may run their own Xvfb here).
+start_xvfb() {
+  exec {fd}>"$work/display"
+  Xvfb -displayfd "$fd" -screen 0 1600x900x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 20); do
+    [ -s "$work/display" ] && break
+    sleep 0.5
+  done
+  exec {fd}>&-
+  [ -s "$work/display" ] || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
+  display=:$(head -n1 "$work/display")
+}
+
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 setup=$repo/target/dist/cwr-station-setup-$version.exe
 
@@ -78,11 +92,8 @@ unset WAYLAND_DISPLAY
 # program, holds the display driver for every later window. Started without DISPLAY (as by the
 # simulator step), a window opened later fails in winit with OS error 14007 after Wine's
 # "nodrv_CreateWindow ... no driver could be loaded".
-display=:$((90 + RANDOM % 9))
-Xvfb "$display" -screen 0 1600x900x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-pids+=($!)
+start_xvfb
 export DISPLAY=$display
-sleep 2
 user=$(id -un)
 users_dir=$WINEPREFIX/drive_c/users/$user
 inst=$users_dir/AppData/Local/Programs/cwr-station
