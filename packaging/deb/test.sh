@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Proves the .deb on this machine: installs it with apt (which brings the declared run-time
+# dependencies), runs `cwr-station --version`, opens the demo window under Xvfb for a
+# screenshot (packaging/deb/deb-demo.png) and lists the shared libraries the running window
+# loaded with the packages they come from, then purges the package and checks that nothing of
+# it is left: the file list of /usr, /etc and /opt is the same as before it was installed.
+# Prints each step's result; exits non-zero on the first failure.
+#
+# DEB=path/to.deb tests that file; otherwise packaging/deb/build.sh makes one.
+# Installs what it lacks (xvfb, xauth, imagemagick, x11-utils, desktop-file-utils).
+# Needs root (dpkg). Leaves the dependencies apt installed, as `apt purge` does.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$PWD
+started_all=$(date +%s)
+step_started=0
+step() {
+  step_started=$(date +%s)
+  echo
+  echo "== $*"
+}
+ok() { echo "   ok ($(($(date +%s) - step_started)) s): $*"; }
+fail() {
+  echo "   FAILED: $*"
+  exit 1
+}
+export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
+
+need=()
+for p in xvfb xauth imagemagick x11-utils desktop-file-utils; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+work=$(mktemp -d /tmp/cwr-deb.XXXXXX)
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# An X server on a display number it picks itself (others may run their own Xvfb here).
+start_xvfb() {
+  exec {fd}>"$work/display"
+  Xvfb -displayfd "$fd" -screen 0 1600x900x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 20); do
+    [ -s "$work/display" ] && break
+    sleep 0.5
+  done
+  exec {fd}>&-
+  [ -s "$work/display" ] || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
+  display=:$(head -n1 "$work/display")
+}
+
+step "the package"
+if [ -n "${DEB:-}" ]; then
+  deb=$DEB
+else
+  bash packaging/deb/build.sh >"$work/build.log" 2>&1 || {
+    tail -30 "$work/build.log"
+    fail "packaging/deb/build.sh"
+  }
+  deb=$(ls -t target/debian/cwr-station_*.deb | head -n1)
+fi
+deb=$(realpath "$deb")
+version=$(dpkg-deb -f "$deb" Version)
+echo "     Depends: $(dpkg-deb -f "$deb" Depends)"
+echo "     Recommends: $(dpkg-deb -f "$deb" Recommends)"
+ok "$deb ($(stat -c %s "$deb") bytes)"
+dpkg -s cwr-station >/dev/null 2>&1 && fail "cwr-station is already installed: apt purge cwr-station first"
+
+snapshot() { find /usr /etc /opt -xdev \( -type f -o -type l -o -type d \) 2>/dev/null | LC_ALL=C sort; }
+
+step "dependencies first (install, then purge the package), so the snapshot holds them"
+apt-get install -y -qq --no-install-recommends "$deb" >"$work/apt-deps.log" 2>&1 || {
+  tail -20 "$work/apt-deps.log"
+  fail "apt-get install"
+}
+apt-get purge -y -qq cwr-station >>"$work/apt-deps.log" 2>&1 || fail "apt-get purge"
+snapshot >"$work/before.txt"
+ok "$(wc -l <"$work/before.txt") paths under /usr /etc /opt"
+
+step "apt-get install ./$(basename "$deb")"
+apt-get install -y -qq --no-install-recommends "$deb" >"$work/apt.log" 2>&1 || {
+  tail -20 "$work/apt.log"
+  fail "apt-get install"
+}
+dpkg -L cwr-station | sed 's/^/     /'
+for f in /usr/bin/cwr-station /usr/share/applications/cwr-station.desktop \
+  /usr/share/icons/hicolor/scalable/apps/cwr-station.svg /usr/share/icons/hicolor/256x256/apps/cwr-station.png; do
+  [ -e "$f" ] || fail "no $f"
+done
+desktop-file-validate /usr/share/applications/cwr-station.desktop || fail "the .desktop entry is not valid"
+ok "installed $version"
+
+step "cwr-station --version"
+out=$(cwr-station --version 2>&1) || fail "exit $?: $out"
+echo "     $out"
+grep -qF "${version%-*}" <<<"$out" || fail "the version is not in the output"
+ok "from $(command -v cwr-station)"
+
+step "the demo window under Xvfb"
+start_xvfb
+mkdir -p "$work/home"
+# demo BACKEND: opens the window with wgpu's own choice (default) or a forced backend; leaves
+# its pid in demo_pid and the number of colours on the screen in colours.
+demo() {
+  local backend=$1 found=0
+  if [ "$backend" = default ]; then
+    HOME=$work/home DISPLAY=$display RUST_LOG=info cwr-station demo >"$work/demo-$backend.log" 2>&1 &
+  else
+    HOME=$work/home DISPLAY=$display RUST_LOG=info WGPU_BACKEND=$backend cwr-station demo >"$work/demo-$backend.log" 2>&1 &
+  fi
+  demo_pid=$!
+  pids+=("$demo_pid")
+  for _ in $(seq 30); do
+    sleep 1
+    kill -0 "$demo_pid" 2>/dev/null || break
+    if DISPLAY=$display xwininfo -root -tree 2>/dev/null | grep -q '实名制登记工作站'; then
+      found=1
+      break
+    fi
+  done
+  if [ "$found" = 0 ]; then
+    tail -n 25 "$work/demo-$backend.log" | sed 's/^/     /'
+    fail "no window (backends: $backend)"
+  fi
+  sleep 6 # the first frames, the fonts
+  DISPLAY=$display import -window root "$work/shot-$backend.png"
+  colours=$(identify -format %k "$work/shot-$backend.png")
+  echo "   backends $backend: $(grep -o 'backend: [A-Za-z0-9]*, device_type: [A-Za-z]*, name: "[^"]*"' "$work/demo-$backend.log" | head -n1)"
+  DISPLAY=$display xwininfo -root -tree | grep '实名制登记工作站' | sed 's/^ */     /'
+  [ "$colours" -gt 50 ] || fail "the window is not drawn ($colours colours, backends: $backend)"
+}
+demo default
+cp "$work/shot-default.png" packaging/deb/deb-demo.png
+echo "     shared libraries the running window loaded, and their packages:"
+grep -o '/[^ ]*\.so[^ ]*' "/proc/$demo_pid/maps" | sort -u | while read -r lib; do
+  echo "       $lib  $(dpkg -S "$lib" 2>/dev/null | cut -d: -f1 | head -n1)"
+done
+kill "$demo_pid"
+wait "$demo_pid" 2>/dev/null || true
+# What a PC with only the Depends has (no Vulkan loader): wgpu's GL backend on EGL and Mesa.
+demo gl
+kill "$demo_pid"
+wait "$demo_pid" 2>/dev/null || true
+ok "drawn with wgpu's own choice and with GL on EGL ($colours colours): packaging/deb/deb-demo.png"
+
+step "apt-get purge cwr-station"
+apt-get purge -y -qq cwr-station >"$work/purge.log" 2>&1 || fail "apt-get purge"
+dpkg -s cwr-station >/dev/null 2>&1 && fail "still installed"
+snapshot >"$work/after.txt"
+if ! diff "$work/before.txt" "$work/after.txt" >"$work/diff.txt"; then
+  sed 's/^/     /' "$work/diff.txt" | head -n 40
+  fail "the file list of /usr /etc /opt differs from before the install"
+fi
+ok "nothing left: the same $(wc -l <"$work/after.txt") paths as before"
+
+echo
+echo "ALL PASSED in $(($(date +%s) - started_all)) s"
