@@ -7,18 +7,12 @@
 # api_secret goes to the Windows Credential Manager.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=packaging/lib.sh
+source packaging/lib.sh
 target=x86_64-pc-windows-gnu
 
 rustup target list --installed | grep -qx "$target" || rustup target add "$target"
-need=()
-for p in gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis; do
-  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing: ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}"
-fi
+need_packages gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 started=$(date +%s)

@@ -9,17 +9,11 @@
 # into target/tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=packaging/lib.sh
+source packaging/lib.sh
 crate=crates/v4l2-sys-mit
 
-need=()
-for p in libclang-dev linux-libc-dev libc6-dev linux-libc-dev-arm64-cross libc6-dev-arm64-cross; do
-  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing: ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}"
-fi
+need_packages libclang-dev linux-libc-dev libc6-dev linux-libc-dev-arm64-cross libc6-dev-arm64-cross
 
 tools=$PWD/target/tools
 bindgen=$tools/bin/bindgen

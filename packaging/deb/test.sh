@@ -11,29 +11,13 @@
 # Needs root (dpkg). Leaves the dependencies apt installed, as `apt purge` does.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=packaging/lib.sh
+source packaging/lib.sh
 repo=$PWD
 started_all=$(date +%s)
-step_started=0
-step() {
-  step_started=$(date +%s)
-  echo
-  echo "== $*"
-}
-ok() { echo "   ok ($(($(date +%s) - step_started)) s): $*"; }
-fail() {
-  echo "   FAILED: $*"
-  exit 1
-}
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
 
-need=()
-for p in xvfb xauth imagemagick x11-utils desktop-file-utils; do
-  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing: ${need[*]}"
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}"
-fi
+need_packages xvfb xauth imagemagick x11-utils desktop-file-utils
 
 work=$(mktemp -d /tmp/cwr-deb.XXXXXX)
 pids=()

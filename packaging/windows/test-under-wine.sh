@@ -15,30 +15,13 @@
 # and removed before uninstalling. It is never part of the installer.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=packaging/lib.sh
+source packaging/lib.sh
 repo=$PWD
 started_all=$(date +%s)
 
-step_started=0
-step() {
-  step_started=$(date +%s)
-  echo
-  echo "== $*"
-}
-ok() { echo "   ok ($(($(date +%s) - step_started)) s): $*"; }
-fail() {
-  echo "   FAILED: $*"
-  exit 1
-}
 
-need=()
-for p in wine wine64 nsis gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 xvfb xauth imagemagick x11-utils curl; do
-  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing: ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}"
-fi
+need_packages wine wine64 nsis gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 xvfb xauth imagemagick x11-utils curl
 
 work=$(mktemp -d /tmp/cwr-wine.XXXXXX)
 pids=()
