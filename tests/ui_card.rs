@@ -187,7 +187,7 @@ fn the_second_worker_takes_fifteen_interactions_or_fewer() {
     clerk.click("拍照");
     clerk.drop_file("拖入正面", &front);
     clerk.drop_file("拖入反面", &back);
-    step_until(clerk.h, "four photos", Duration::from_secs(30), |app| {
+    step_until(clerk.h, "four photos", Duration::from_secs(90), |app| {
         app.enroll.slots.photos.len() == 4
     });
     clerk.click("提交登记");
@@ -217,7 +217,7 @@ fn the_second_worker_takes_fifteen_interactions_or_fewer() {
     clerk.click("拍照");
     clerk.drop_file("拖入正面", &front);
     clerk.drop_file("拖入反面", &back);
-    step_until(clerk.h, "four photos again", Duration::from_secs(30), |app| {
+    step_until(clerk.h, "four photos again", Duration::from_secs(90), |app| {
         app.enroll.slots.photos.len() == 4 && app.enroll.slots.busy.values().all(|b| !b)
     });
     settle(clerk.h, 2);

@@ -91,7 +91,7 @@ fn fill_form(h: &mut Harness<'static, UiState>, dir: &Path, id: &str, name: &str
     drop_photo(h, "拖入芯片照", &chip);
     drop_photo(h, "拖入正面", &front);
     drop_photo(h, "拖入反面", &back);
-    step_until(h, "four photos prepared", Duration::from_secs(30), |app| {
+    step_until(h, "four photos prepared", Duration::from_secs(90), |app| {
         app.enroll.slots.photos.len() == 4
     });
 }

@@ -205,7 +205,7 @@ fn a_list_is_imported_as_drafts_that_the_form_completes_up_to_the_platform() {
     for slot in ["拖入人脸", "拖入芯片照", "拖入正面", "拖入反面"] {
         drop_photo(&mut h, slot, &photo);
     }
-    step_until(&mut h, "four photos prepared", Duration::from_secs(30), |app| {
+    step_until(&mut h, "four photos prepared", Duration::from_secs(90), |app| {
         app.enroll.slots.photos.len() == 4
     });
     h.get_by_label("提交登记").click();
