@@ -1,6 +1,6 @@
 //! Resident identity card numbers (公民身份号码), GB 11643-1999.
 
-use chrono::{Datelike, Local, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// Weights of GB 11643-1999 (ISO 7064 MOD 11-2): position i from the left carries
@@ -68,9 +68,10 @@ impl IdNumber {
     }
 }
 
-/// Parses and validates an ID number as typed or read from a card.
+/// Parses and validates an ID number as typed or read from a card. "Today" (no birth after
+/// it) is Beijing's, as on the platform, whatever the PC's time zone.
 pub fn parse_id_number(input: &str) -> Result<IdNumber, String> {
-    parse_id_number_on(input, Local::now().date_naive())
+    parse_id_number_on(input, crate::api::beijing_date(chrono::Utc::now()))
 }
 
 /// `today` is a parameter so that the "birth date in the future" rule is testable.
