@@ -5,6 +5,7 @@
 mod drafts;
 mod leave;
 mod order;
+mod view;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -24,6 +25,8 @@ use crate::store::WorkerRow;
 
 pub use leave::{LeaveDialog, LeaveOutcome, check_exit_time};
 pub use order::WorkerRanks;
+pub use view::{ViewLine, build_view};
+use view::{leaving_on_its_way, selectable};
 
 /// Columns the roster sorts by.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,157 +94,9 @@ struct ViewCache {
     companies: Vec<String>,
 }
 
-/// The state the roster shows: a refused departure needs the clerk as much as a refused
-/// registration does, although the worker's own record is still "sent".
-pub fn shown_state(w: &WorkerRow) -> RecordState {
-    match w.state {
-        RecordState::Departed => RecordState::Departed,
-        _ if w.departure == Some(DepartureState::NeedsFix) => RecordState::NeedsFix,
-        s => s,
-    }
-}
-
-/// Marked leaving, the platform has not answered yet: selecting again would send it twice.
-pub fn leaving_on_its_way(w: &WorkerRow) -> bool {
-    w.state != RecordState::Departed && w.departure == Some(DepartureState::Pending)
-}
-
-fn selectable(w: &WorkerRow) -> bool {
-    w.state != RecordState::Departed && w.state != RecordState::Draft && !leaving_on_its_way(w)
-}
-
-/// One roster line: its worker's place in the snapshot and the state shown. Names of
-/// dictionary codes are looked up for the rows drawn, not for all 20,000.
-#[derive(Debug, Clone, Copy)]
-pub struct ViewLine {
-    pub index: usize,
-    state: RecordState,
-}
-
-/// Dictionary codes → names, for sorting or exporting every line at once.
-struct Names<'a> {
-    trades: HashMap<&'a str, &'a str>,
-    categories: HashMap<&'a str, &'a str>,
-}
-
-impl<'a> Names<'a> {
-    fn new(snap: &'a Snapshot) -> Names<'a> {
-        let map = |kind| {
-            snap.dictionary(kind)
-                .iter()
-                .map(|e| (e.orders.as_str(), e.value.as_str()))
-                .collect()
-        };
-        Names {
-            trades: map(Endpoint::DictListJobName),
-            categories: map(Endpoint::DictListEmpCategory),
-        }
-    }
-
-    fn trade<'c>(&self, code: &'c str) -> &'c str
-    where
-        'a: 'c,
-    {
-        self.trades.get(code).copied().unwrap_or(code)
-    }
-
-    fn category<'c>(&self, code: &'c str) -> &'c str
-    where
-        'a: 'c,
-    {
-        self.categories.get(code).copied().unwrap_or(code)
-    }
-}
-
 /// A dictionary code's name for one drawn row (a short scan of the dictionary).
 fn dict_text<'a>(snap: &'a Snapshot, kind: Endpoint, code: &'a str) -> &'a str {
     snap.dict_name(kind, code).unwrap_or(code)
-}
-
-/// What the clerk typed, prepared once for every worker it is matched against.
-pub struct Needle {
-    text: String,
-    /// The ID number's check digit is an upper-case X; the clerk may type a lower-case one.
-    upper: String,
-}
-
-impl Needle {
-    pub fn new(search: &str) -> Needle {
-        let text = search.trim().to_string();
-        let upper = text.to_uppercase();
-        Needle { text, upper }
-    }
-
-    /// Name and company by substring; the ID number also when typed in full or in part.
-    pub fn matches(&self, w: &WorkerRow) -> bool {
-        self.text.is_empty()
-            || w.emp_name.contains(&self.text)
-            || w.emp_company.contains(&self.text)
-            || w.id_code.contains(&self.upper)
-    }
-}
-
-/// Does the worker match what the clerk typed?
-pub fn matches_search(w: &WorkerRow, needle: &str) -> bool {
-    Needle::new(needle).matches(w)
-}
-
-fn state_order(s: RecordState) -> u8 {
-    match s {
-        RecordState::NeedsFix => 0,
-        RecordState::Draft => 1,
-        RecordState::Pending => 2,
-        RecordState::Sent => 3,
-        RecordState::Departed => 4,
-    }
-}
-
-/// The lines shown for these prefs. The snapshot's workers come in name and ID order (the
-/// store reads them so), so a worker's place breaks ties: the same order as comparing names
-/// and ID numbers again, for a fraction of the time.
-pub fn build_view(snap: &Snapshot, prefs: &RosterPrefs) -> Vec<ViewLine> {
-    let needle = Needle::new(&prefs.search);
-    let mut view: Vec<ViewLine> = snap
-        .workers
-        .iter()
-        .enumerate()
-        .filter(|(_, w)| needle.matches(w))
-        .filter(|(_, w)| prefs.company.is_empty() || w.emp_company == prefs.company)
-        .map(|(index, w)| ViewLine {
-            index,
-            state: shown_state(w),
-        })
-        .filter(|v| prefs.state.is_empty() || v.state.as_str() == prefs.state)
-        .collect();
-    // The owner ranks every snapshot it makes; one made elsewhere (a test) is ranked here.
-    let built;
-    let ranks = if snap.ranks.fits(snap.workers.len()) {
-        &*snap.ranks
-    } else {
-        built = WorkerRanks::build(&snap.workers, |kind| snap.dictionary(kind));
-        &built
-    };
-    let column: &[u32] = match prefs.sort {
-        SortKey::Name => &ranks.name,
-        SortKey::IdCode => &ranks.id_code,
-        SortKey::Company => &ranks.company,
-        SortKey::Trade => &ranks.trade,
-        SortKey::Category => &ranks.category,
-        SortKey::EmpId => &ranks.emp_id,
-        SortKey::Updated => &ranks.updated,
-        SortKey::State => &[],
-    };
-    let rank = |v: &ViewLine| match prefs.sort {
-        SortKey::State => u32::from(state_order(v.state)),
-        _ => column[v.index],
-    };
-    // Ties keep the snapshot's order (name, then ID number), also when descending.
-    if prefs.descending {
-        view.sort_unstable_by_key(|v| (u32::MAX - rank(v), v.index));
-    } else {
-        view.sort_unstable_by_key(|v| (rank(v), v.index));
-    }
-    view
 }
 
 fn state_color(s: RecordState) -> egui::Color32 {
@@ -487,9 +342,8 @@ impl RosterScreen {
                     .add_enabled(shown > 0, egui::Button::new("导出 Excel"))
                     .on_hover_text("把当前列表（按现在的搜索、筛选和排序）存成 Excel 文件，身份证号码完整保存");
                 if export.clicked() {
-                    let names = Names::new(snap);
                     out.push(Command::ExportRoster(
-                        view.iter().map(|v| roster_line(snap, &names, v)).collect(),
+                        view.iter().map(|v| roster_line(snap, v)).collect(),
                     ));
                 }
             });
@@ -663,99 +517,16 @@ fn state_cell(ui: &mut egui::Ui, snap: &Snapshot, w: &WorkerRow, v: &ViewLine) {
     }
 }
 
-fn roster_line(snap: &Snapshot, names: &Names<'_>, v: &ViewLine) -> RosterLine {
+fn roster_line(snap: &Snapshot, v: &ViewLine) -> RosterLine {
     let w = &snap.workers[v.index];
     RosterLine {
         emp_name: w.emp_name.clone(),
         id_code: w.id_code.clone(),
         company: w.emp_company.clone(),
-        trade: names.trade(&w.job_name).to_string(),
-        category: names.category(&w.emp_category).to_string(),
+        trade: dict_text(snap, Endpoint::DictListJobName, &w.job_name).to_string(),
+        category: dict_text(snap, Endpoint::DictListEmpCategory, &w.emp_category).to_string(),
         state: v.state.label().to_string(),
         emp_id: w.emp_id.clone(),
         updated_at: local_time(&w.updated_at),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn row(name: &str, id: &str, company: &str, state: RecordState, departure: &str) -> WorkerRow {
-        let departure = (!departure.is_empty()).then(|| DepartureState::parse(departure));
-        WorkerRow {
-            id_code: id.into(),
-            emp_name: name.into(),
-            emp_company: company.into(),
-            emp_category: "00".into(),
-            job_name: String::new(),
-            emp_id: String::new(),
-            state,
-            sync_message: String::new(),
-            updated_at: String::new(),
-            departure,
-        }
-    }
-
-    #[test]
-    fn search_matches_name_company_and_id_in_full_or_part() {
-        let w = row(
-            "张三",
-            "44030519900101123X",
-            "深圳市鹏城建设集团有限公司",
-            RecordState::Sent,
-            "",
-        );
-        for needle in ["张", "鹏城", "44030519900101123x", " 44030519900101123X ", "123X", ""] {
-            assert!(matches_search(&w, needle), "{needle}");
-        }
-        for needle in ["李四", "44030519900101124X", "安居"] {
-            assert!(!matches_search(&w, needle), "{needle}");
-        }
-    }
-
-    #[test]
-    fn refused_departure_shows_as_needs_fix_and_pending_one_cannot_be_selected() {
-        let refused = row("甲", "1", "c", RecordState::Sent, "needs_fix");
-        assert_eq!(shown_state(&refused), RecordState::NeedsFix);
-        assert!(selectable(&refused));
-        let on_its_way = row("乙", "2", "c", RecordState::Sent, "pending");
-        assert_eq!(shown_state(&on_its_way), RecordState::Sent);
-        assert!(!selectable(&on_its_way));
-        let gone = row("丙", "3", "c", RecordState::Departed, "sent");
-        assert_eq!(shown_state(&gone), RecordState::Departed);
-        assert!(!selectable(&gone));
-    }
-
-    #[test]
-    fn view_filters_by_state_and_sorts_descending() {
-        let snap = Snapshot {
-            workers: vec![
-                row("甲", "1", "A", RecordState::Sent, ""),
-                row("乙", "2", "B", RecordState::Departed, "sent"),
-                row("丙", "3", "A", RecordState::Pending, ""),
-            ],
-            ..Default::default()
-        };
-        let prefs = RosterPrefs {
-            company: "A".into(),
-            sort: SortKey::IdCode,
-            descending: true,
-            ..Default::default()
-        };
-        let ids: Vec<&str> = build_view(&snap, &prefs)
-            .iter()
-            .map(|v| snap.workers[v.index].id_code.as_str())
-            .collect();
-        assert_eq!(ids, ["3", "1"]);
-        let prefs = RosterPrefs {
-            state: "departed".into(),
-            ..Default::default()
-        };
-        let ids: Vec<&str> = build_view(&snap, &prefs)
-            .iter()
-            .map(|v| snap.workers[v.index].id_code.as_str())
-            .collect();
-        assert_eq!(ids, ["2"]);
     }
 }

@@ -2,7 +2,7 @@
 //! snapshot is made): each worker's rank under each column, so that sorting 20,000 lines on
 //! the window's thread compares integers, never long company names or ID numbers.
 
-use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use crate::api::Endpoint;
 use crate::api::types::DictEntry;
@@ -22,32 +22,17 @@ pub struct WorkerRanks {
 
 impl WorkerRanks {
     /// `dictionary` gives a dictionary's entries, to sort trades and types by their names
-    /// as the roster shows them (a code without a name sorts as the code).
+    /// as the roster shows them.
     pub fn build<'a>(workers: &'a [WorkerRow], dictionary: impl Fn(Endpoint) -> &'a [DictEntry]) -> WorkerRanks {
-        let named = |kind: Endpoint, code: &'a str| -> &'a str {
-            dictionary(kind)
+        // A code without a name in the dictionary sorts as the code.
+        let names_of = |kind: Endpoint, code: fn(&'a WorkerRow) -> &'a str| -> Vec<&'a str> {
+            let names: HashMap<&str, &str> = dictionary(kind)
                 .iter()
-                .find(|e| e.orders == code)
-                .map_or(code, |e| e.value.as_str())
-        };
-        // Few distinct codes: name each code once, not once per worker.
-        let names_of = |kind: Endpoint, code: fn(&WorkerRow) -> &str| -> Vec<&'a str> {
-            let mut cache: Vec<(&str, &'a str)> = Vec::new();
+                .map(|e| (e.orders.as_str(), e.value.as_str()))
+                .collect();
             workers
                 .iter()
-                .map(|w| {
-                    let c = code(w);
-                    match cache.iter().find(|(k, _)| *k == c) {
-                        Some((_, name)) => *name,
-                        None => {
-                            let name = named(kind, c);
-                            if cache.len() < 4096 {
-                                cache.push((c, name));
-                            }
-                            name
-                        }
-                    }
-                })
+                .map(|w| names.get(code(w)).copied().unwrap_or(code(w)))
                 .collect()
         };
         let trades = names_of(Endpoint::DictListJobName, |w| &w.job_name);
@@ -80,7 +65,7 @@ fn dense_ranks<'a>(n: usize, text: impl Fn(usize) -> &'a str) -> Vec<u32> {
     let mut ranks = vec![0u32; n];
     let mut rank = 0u32;
     for (k, &i) in order.iter().enumerate() {
-        if k > 0 && text(order[k - 1] as usize).cmp(text(i as usize)) != Ordering::Equal {
+        if k > 0 && text(order[k - 1] as usize) != text(i as usize) {
             rank += 1;
         }
         ranks[i as usize] = rank;
