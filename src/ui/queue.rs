@@ -195,7 +195,8 @@ impl QueueScreen {
                 .max_height(height)
                 .auto_shrink([false, true])
                 .show_viewport(ui, |ui, viewport| {
-                    if ui.available_width() != self.cards_width {
+                    // Items come and go over months: heights of long-gone ones are let go.
+                    if ui.available_width() != self.cards_width || self.card_heights.len() > 4 * MAX_CARDS {
                         self.cards_width = ui.available_width();
                         self.card_heights.clear();
                     }
