@@ -28,3 +28,19 @@ fail() {
   echo "   FAILED: $*"
   exit 1
 }
+
+# start_xvfb: an X server on a display number it picks itself (others may run their own Xvfb
+# here). Uses the caller's $work (a scratch dir) and pids (killed by its cleanup); sets
+# display (":N").
+start_xvfb() {
+  exec {fd}>"$work/display"
+  Xvfb -displayfd "$fd" -screen 0 1600x900x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 20); do
+    [ -s "$work/display" ] && break
+    sleep 0.5
+  done
+  exec {fd}>&-
+  [ -s "$work/display" ] || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
+  display=:$(head -n1 "$work/display")
+}

@@ -28,20 +28,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# An X server on a display number it picks itself (others may run their own Xvfb here).
-start_xvfb() {
-  exec {fd}>"$work/display"
-  Xvfb -displayfd "$fd" -screen 0 1600x900x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 20); do
-    [ -s "$work/display" ] && break
-    sleep 0.5
-  done
-  exec {fd}>&-
-  [ -s "$work/display" ] || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
-  display=:$(head -n1 "$work/display")
-}
-
 step "the package"
 if [ -n "${DEB:-}" ]; then
   deb=$DEB

@@ -33,20 +33,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# An X server on a display number it picks itself (others may run their own Xvfb here).
-start_xvfb() {
-  exec {fd}>"$work/display"
-  Xvfb -displayfd "$fd" -screen 0 1600x900x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 20); do
-    [ -s "$work/display" ] && break
-    sleep 0.5
-  done
-  exec {fd}>&-
-  [ -s "$work/display" ] || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
-  display=:$(head -n1 "$work/display")
-}
-
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 setup=$repo/target/dist/cwr-station-setup-$version.exe
 
