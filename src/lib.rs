@@ -17,6 +17,7 @@ pub mod generate;
 pub mod logging;
 pub mod media;
 pub mod outbox;
+pub mod output_file;
 pub mod paths;
 pub mod secret;
 pub mod sim;

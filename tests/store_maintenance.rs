@@ -9,6 +9,7 @@ use common::cli::*;
 use common::*;
 use cwr_station::domain::{Company, Worker};
 use cwr_station::outbox::{SendSettings, Sender};
+use cwr_station::output_file::{Existing, StationFiles};
 use cwr_station::sim::DEMO_PROJECT_ID;
 use cwr_station::store::Store;
 
@@ -101,7 +102,8 @@ fn a_backup_made_while_the_station_writes_is_a_whole_store() {
     });
     let copy = dir.path().join("backup").join("station-copy.sqlite");
     std::fs::create_dir_all(copy.parent().expect("parent")).expect("dir");
-    store.backup_to(&copy).expect("backup");
+    let files = StationFiles::of(dir.path(), &dir.path().join("config.json"));
+    store.backup_to(&copy, Existing::Keep, &files).expect("backup");
     writing.join().expect("writer");
     let restored = Store::open(&copy).expect("the copy opens as a store");
     let stats = restored.stats().expect("stats");
@@ -112,7 +114,7 @@ fn a_backup_made_while_the_station_writes_is_a_whole_store() {
         "every worker in the copy comes with its queue item: {stats:?}"
     );
     // It never overwrites.
-    let again = store.backup_to(&copy).expect_err("exists");
+    let again = store.backup_to(&copy, Existing::Keep, &files).expect_err("exists");
     assert!(again.to_string().contains("已经存在"), "{again}");
 }
 
@@ -139,8 +141,14 @@ fn the_commands_print_the_figures_prune_and_back_up() {
     let (code, text) = run(station(&data, &url).args(["store", "backup"]).arg(&copy));
     assert_eq!(code, 0, "{text}");
     assert!(copy.exists());
+    // An existing file is the user's to change: refused (2), kept; --force replaces it.
+    let before = std::fs::read(&copy).expect("copy");
     let (code, text) = run(station(&data, &url).args(["store", "backup"]).arg(&copy));
-    assert_eq!(code, 4, "{text}");
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("已经存在") && text.contains("--force"), "{text}");
+    assert_eq!(std::fs::read(&copy).expect("copy"), before);
+    let (code, text) = run(station(&data, &url).args(["store", "backup", "--force"]).arg(&copy));
+    assert_eq!(code, 0, "{text}");
 }
 
 #[test]

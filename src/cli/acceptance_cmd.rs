@@ -17,14 +17,14 @@ fn counts(store: &Store, environment: &str) -> Result<std::collections::BTreeMap
         .success_counts(environment)
         .map(|c| c.into_iter().collect())
         .map_err(|e| {
-            eprintln!("{e}");
+            errln!("{e}");
             Exit::LocalFailure
         })
 }
 
 fn open_store(ctx: &Context) -> Result<Store, Exit> {
     Store::open_in(&ctx.data_dir).map_err(|e| {
-        eprintln!("{e}");
+        errln!("{e}");
         Exit::LocalFailure
     })
 }
@@ -38,7 +38,7 @@ pub fn status(ctx: &Context) -> Exit {
         return Exit::LocalFailure;
     };
     let run = acceptance::load(&store).ok().flatten();
-    print!(
+    out!(
         "{}",
         acceptance::report_text(run.as_ref(), &counts, env, &ctx.config.project_id)
     );
@@ -50,14 +50,14 @@ pub fn status(ctx: &Context) -> Exit {
 
 pub fn run(ctx: &Context, consent: bool) -> Exit {
     if let Err(why) = acceptance::allowed(ctx.config.environment) {
-        eprintln!("{why}");
+        errln!("{why}");
         return Exit::Invalid;
     }
     if !consent {
-        eprintln!("联调向导会在测试平台上新增测试单位和测试人员、上传考勤，最后让测试人员离场、移除测试单位：");
-        eprintln!("  身份证号：{}", acceptance::TEST_ID_RANGE);
-        eprintln!("  统一社会信用代码：{}", acceptance::TEST_COMPANY_RANGE);
-        eprintln!("本机的人员和单位记录不受影响。同意请加 --yes 重新执行。");
+        errln!("联调向导会在测试平台上新增测试单位和测试人员、上传考勤，最后让测试人员离场、移除测试单位：");
+        errln!("  身份证号：{}", acceptance::TEST_ID_RANGE);
+        errln!("  统一社会信用代码：{}", acceptance::TEST_COMPANY_RANGE);
+        errln!("本机的人员和单位记录不受影响。同意请加 --yes 重新执行。");
         return Exit::Invalid;
     }
     let Ok(station) = open_station(ctx) else {
@@ -66,7 +66,7 @@ pub fn run(ctx: &Context, consent: bool) -> Exit {
     let client = match platform_client(&ctx.config, &ctx.secret, Arc::clone(station.clock())) {
         Ok(c) => c,
         Err(why) => {
-            eprintln!("{why}");
+            errln!("{why}");
             return Exit::Invalid;
         }
     };
@@ -80,7 +80,7 @@ pub fn run(ctx: &Context, consent: bool) -> Exit {
     };
     let mut plan = match acceptance::load(&store) {
         Ok(Some(saved)) if saved.fingerprint == fingerprint && !saved.finished() => {
-            println!(
+            outln!(
                 "接着上次的联调继续：已完成 {} / {} 步",
                 saved.done_count(),
                 saved.steps.len()
@@ -89,12 +89,12 @@ pub fn run(ctx: &Context, consent: bool) -> Exit {
         }
         Ok(_) => acceptance::plan(&counts, env, &fingerprint),
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return Exit::LocalFailure;
         }
     };
     if plan.steps.is_empty() {
-        println!("九个接口都已有至少 {} 次成功记录，无需再做。", acceptance::REQUIRED);
+        outln!("九个接口都已有至少 {} 次成功记录，无需再做。", acceptance::REQUIRED);
         return Exit::Accepted;
     }
     let mut printed = plan.done_count();
@@ -103,17 +103,17 @@ pub fn run(ctx: &Context, consent: bool) -> Exit {
             let Some(o) = &step.outcome else { break };
             let head: String = o.answer.chars().take(300).collect();
             let mark = if o.ok { "成功" } else { "失败" };
-            println!(
+            outln!(
                 "[{}/{}] {}：{mark}（代码 {}）",
                 i + 1,
                 run.steps.len(),
                 step.kind.describe(),
                 o.code
             );
-            println!("    平台回答：{head}");
+            outln!("    平台回答：{head}");
             if !o.ok {
-                println!("    平台原话：{}", o.words);
-                println!("    怎么办：{}", o.advice);
+                outln!("    平台原话：{}", o.words);
+                outln!("    怎么办：{}", o.advice);
             }
             printed = i + 1;
         }
@@ -128,18 +128,18 @@ pub fn run(ctx: &Context, consent: bool) -> Exit {
     let end = match runner.run(&mut plan, &mut print_new, &|| false) {
         Ok(end) => end,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return Exit::LocalFailure;
         }
     };
     match end {
         RunEnd::Finished => {
-            println!("联调完成：每个接口都已有至少 {} 次成功记录。", acceptance::REQUIRED);
-            println!("用 `cwr-station acceptance report 文件.xlsx` 导出报告交给平台。");
+            outln!("联调完成：每个接口都已有至少 {} 次成功记录。", acceptance::REQUIRED);
+            outln!("用 `cwr-station acceptance report 文件.xlsx` 导出报告交给平台。");
             Exit::Accepted
         }
         RunEnd::Stopped { step } => {
-            eprintln!(
+            errln!(
                 "联调停在第 {} 步：改正后重新执行 `cwr-station acceptance run --yes`，从这一步接着做。",
                 step + 1
             );
@@ -150,7 +150,7 @@ pub fn run(ctx: &Context, consent: bool) -> Exit {
     }
 }
 
-pub fn report(ctx: &Context, path: &Path) -> Exit {
+pub fn report(ctx: &Context, path: &Path, force: bool) -> Exit {
     let Ok(store) = open_store(ctx) else {
         return Exit::LocalFailure;
     };
@@ -160,20 +160,23 @@ pub fn report(ctx: &Context, path: &Path) -> Exit {
     };
     let run = acceptance::load(&store).ok().flatten();
     let is_xlsx = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-    let written = if is_xlsx {
-        acceptance::write_report_xlsx(path, run.as_ref(), &counts, env, &ctx.config.project_id)
-    } else {
-        let text = acceptance::report_text(run.as_ref(), &counts, env, &ctx.config.project_id);
-        std::fs::write(path, text).map_err(|e| format!("报告没能写入：{e}"))
-    };
+    let existing = crate::output_file::Existing::replace_if(force);
+    let written = crate::output_file::write_output(path, existing, &ctx.station_files(), |tmp| {
+        if is_xlsx {
+            acceptance::write_report_xlsx(tmp, run.as_ref(), &counts, env, &ctx.config.project_id)
+        } else {
+            let text = acceptance::report_text(run.as_ref(), &counts, env, &ctx.config.project_id);
+            std::fs::write(tmp, text).map_err(|e| format!("报告没能写入：{e}"))
+        }
+    });
     match written {
         Ok(()) => {
-            println!("联调报告已写入 {}", path.display());
+            outln!("联调报告已写入 {}", path.display());
             Exit::Accepted
         }
         Err(e) => {
-            eprintln!("{e}");
-            Exit::LocalFailure
+            errln!("{e}");
+            super::output_file_exit(&e)
         }
     }
 }

@@ -18,7 +18,7 @@ pub fn attend(
         Some(text) => match crate::api::parse_beijing_timestamp(text) {
             Some(t) => Some(t),
             None => {
-                eprintln!("考勤时间“{text}”看不懂：请写成 yyyy-MM-dd HH:mm:ss（北京时间），例如 2026-11-29 08:05:00");
+                errln!("考勤时间“{text}”看不懂：请写成 yyyy-MM-dd HH:mm:ss（北京时间），例如 2026-11-29 08:05:00");
                 return Exit::Invalid;
             }
         },
@@ -30,8 +30,8 @@ pub fn attend(
             match read_limited(std::path::Path::new(path)) {
                 Ok(bytes) => Some(SitePhoto::File(bytes)),
                 Err(e) => {
-                    eprintln!("现场照片 {path} 读不了：{e}");
-                    eprintln!("没有保存，也没有上传：请改正后重新执行");
+                    errln!("现场照片 {path} 读不了：{e}");
+                    errln!("没有保存，也没有上传：请改正后重新执行");
                     return Exit::Invalid;
                 }
             }
@@ -59,10 +59,10 @@ pub fn attend(
         Err(e) => return refused(e),
     };
     for note in &attended.notes {
-        eprintln!("注意：{note}");
+        errln!("注意：{note}");
     }
     if attended.repeat_of.is_none() {
-        println!(
+        outln!(
             "已记录 {} {} {}",
             attended.person_name,
             direction.label(),

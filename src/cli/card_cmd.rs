@@ -35,7 +35,7 @@ pub fn read(
     let mut reader = match settings.open(&work_dir) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return Exit::NotReached;
         }
     };
@@ -58,12 +58,12 @@ pub fn read(
             Ok(Some(raw)) => break raw,
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(300)),
             Ok(None) => {
-                eprintln!("读卡器上没有身份证（等了 {wait_secs} 秒）：请把身份证平放在读卡器上再试");
+                errln!("读卡器上没有身份证（等了 {wait_secs} 秒）：请把身份证平放在读卡器上再试");
                 let _ = std::fs::remove_dir_all(&work_dir);
                 return Exit::NotReached;
             }
             Err(e) => {
-                eprintln!("{e}");
+                errln!("{e}");
                 let _ = std::fs::remove_dir_all(&work_dir);
                 return match e {
                     ReaderError::NoReader(_) => Exit::NotReached,
@@ -77,25 +77,28 @@ pub fn read(
     let read = match read_card(raw, budget) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return Exit::Invalid;
         }
     };
     let card = read.to_json();
     if json {
         match serde_json::to_string_pretty(&card) {
-            Ok(t) => println!("{t}"),
+            Ok(t) => outln!("{t}"),
             Err(e) => {
-                eprintln!("{e}");
+                errln!("{e}");
                 return Exit::Invalid;
             }
         }
     } else {
-        println!(
+        outln!(
             "{}：{}（{}，{}）",
-            card.card_kind, card.emp_name, card.gender, card.birth_date
+            card.card_kind,
+            card.emp_name,
+            card.gender,
+            card.birth_date
         );
-        println!(
+        outln!(
             "民族：{}",
             if card.emp_nation.is_empty() {
                 "（无）"
@@ -103,11 +106,11 @@ pub fn read(
                 &card.emp_nation
             }
         );
-        println!("身份证号码：{}", card.id_code);
-        println!("住址：{}", card.emp_nativeplace);
-        println!("签发机关：{}", card.id_agency);
-        println!("有效期限：{}", card.id_validdate);
-        println!(
+        outln!("身份证号码：{}", card.id_code);
+        outln!("住址：{}", card.emp_nativeplace);
+        outln!("签发机关：{}", card.id_agency);
+        outln!("有效期限：{}", card.id_validdate);
+        outln!(
             "芯片照片：{}",
             read.portrait
                 .as_ref()

@@ -20,6 +20,9 @@ pub enum ImportCommand {
     Template {
         #[arg(value_name = "FILE")]
         file: PathBuf,
+        /// Replace FILE if it exists (never the station's own files).
+        #[arg(long)]
+        force: bool,
     },
     /// Check a worker list (.xlsx/.xls) and save its valid rows as drafts (待补全).
     Workers {
@@ -36,33 +39,36 @@ pub enum ImportCommand {
 
 pub fn run(ctx: &Context, command: ImportCommand) -> Exit {
     match command {
-        ImportCommand::Template { file } => template(ctx, &file),
+        ImportCommand::Template { file, force } => template(ctx, &file, force),
         ImportCommand::Workers { file, dry_run, json } => workers(ctx, &file, dry_run, json),
     }
 }
 
-fn template(ctx: &Context, file: &Path) -> Exit {
+fn template(ctx: &Context, file: &Path, force: bool) -> Exit {
     let Ok(station) = super::queue_cmds::open_station(ctx) else {
         return Exit::LocalFailure;
     };
     let lists = match station.template_lists() {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return Exit::LocalFailure;
         }
     };
-    match write_template(file, &lists) {
+    let existing = crate::output_file::Existing::replace_if(force);
+    let written =
+        crate::output_file::write_output(file, existing, &ctx.station_files(), |tmp| write_template(tmp, &lists));
+    match written {
         Ok(notes) => {
             for n in notes {
-                eprintln!("注意：{n}");
+                errln!("注意：{n}");
             }
-            println!("已生成导入模板：{}", file.display());
+            outln!("已生成导入模板：{}", file.display());
             Exit::Accepted
         }
         Err(e) => {
-            eprintln!("{e}");
-            Exit::LocalFailure
+            errln!("{e}");
+            super::output_file_exit(&e)
         }
     }
 }
@@ -71,8 +77,8 @@ fn workers(ctx: &Context, file: &Path, dry_run: bool, json: bool) -> Exit {
     let sheet = match read_worker_sheet(file) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{e}");
-            eprintln!("没有导入任何人。");
+            errln!("{e}");
+            errln!("没有导入任何人。");
             return Exit::Invalid;
         }
     };
@@ -83,7 +89,7 @@ fn workers(ctx: &Context, file: &Path, dry_run: bool, json: bool) -> Exit {
         match station.check_import(&sheet) {
             Ok(r) => (r, None),
             Err(e) => {
-                eprintln!("{e}");
+                errln!("{e}");
                 return Exit::LocalFailure;
             }
         }
@@ -94,18 +100,18 @@ fn workers(ctx: &Context, file: &Path, dry_run: bool, json: bool) -> Exit {
                 (o.report, Some(saved))
             }
             Err(StationError::Local(e)) => {
-                eprintln!("{e}");
-                eprintln!("本机没能保存：没有导入任何人。");
+                errln!("{e}");
+                errln!("本机没能保存：没有导入任何人。");
                 return Exit::LocalFailure;
             }
             Err(e) => {
-                eprintln!("{e}");
+                errln!("{e}");
                 return Exit::Invalid;
             }
         }
     };
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&report_json(&report, saved)).unwrap_or_default()
         );
@@ -120,15 +126,17 @@ fn workers(ctx: &Context, file: &Path, dry_run: bool, json: bool) -> Exit {
 }
 
 fn print_report(report: &ImportReport, saved: Option<(usize, usize)>) {
-    println!(
+    outln!(
         "{}（工作表“{}”，表头在第 {} 行）",
-        report.file, report.sheet, report.header_row
+        report.file,
+        report.sheet,
+        report.header_row
     );
     for n in &report.notes {
-        println!("注意：{n}");
+        outln!("注意：{n}");
     }
     for r in report.rows.iter().filter(|r| !r.problems.is_empty()) {
-        println!(
+        outln!(
             "第 {} 行 {}（{}）{}，{}：",
             r.row,
             r.emp_name,
@@ -142,14 +150,14 @@ fn print_report(report: &ImportReport, saved: Option<(usize, usize)>) {
             } else {
                 "提醒"
             };
-            println!("    [{tag}] {}：{}", p.field.label(), p.message);
+            outln!("    [{tag}] {}：{}", p.field.label(), p.message);
         }
     }
-    println!("{}", report.summary_text());
+    outln!("{}", report.summary_text());
     match saved {
-        None => println!("只做了检查（--dry-run）：没有保存任何内容。"),
+        None => outln!("只做了检查（--dry-run）：没有保存任何内容。"),
         Some((drafts, updated)) => {
-            println!(
+            outln!(
                 "已保存：待补全 {drafts} 人（不上传，到登记台读卡、拍照后提交），更新花名册 {updated} 人（已排入上传队列）。"
             );
         }

@@ -5,6 +5,10 @@
 //! reached (it goes out later); 4 a local failure (the store could not be opened or written,
 //! a full disk, a read-only data dir): nothing was stored.
 
+// First: its macros serve every command below.
+#[macro_use]
+mod output;
+
 mod acceptance_cmd;
 mod attend_cmd;
 mod card_cmd;
@@ -158,7 +162,19 @@ pub enum StoreCommand {
     /// Remove the photos of workers who left long ago and old site photos (see the settings).
     Prune,
     /// A consistent copy of the database, also while the window runs.
-    Backup { file: PathBuf },
+    Backup {
+        file: PathBuf,
+        /// Replace FILE if it exists (never the station's own files).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Put the database back from a backup (the current file is kept aside, renamed).
+    Restore {
+        file: PathBuf,
+        /// Also when the current database still opens.
+        #[arg(long)]
+        force: bool,
+    },
     /// Fill an empty data dir with generated workers (to try the window at site scale).
     Generate {
         #[arg(long, default_value_t = 20_000)]
@@ -185,7 +201,12 @@ pub enum AcceptanceCommand {
         yes: bool,
     },
     /// Write the report for the platform's staff (.xlsx, or text for any other name).
-    Report { file: PathBuf },
+    Report {
+        file: PathBuf,
+        /// Replace FILE if it exists (never the station's own files).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -305,6 +326,22 @@ impl Context {
     }
 }
 
+impl Context {
+    /// The station's own files, which no report, template or backup may write over.
+    pub fn station_files(&self) -> crate::output_file::StationFiles {
+        crate::output_file::StationFiles::of(&self.data_dir, &self.config_path)
+    }
+}
+
+/// A destination the user must change is invalid input (2); a write that failed is local (4).
+fn output_file_exit(e: &crate::output_file::OutputFileError) -> Exit {
+    use crate::output_file::OutputFileError as E;
+    match e {
+        E::Exists(_) | E::StationFile { .. } | E::NotAFile(_) => Exit::Invalid,
+        E::Write { .. } => Exit::LocalFailure,
+    }
+}
+
 /// Where `--demo` keeps its data: a sibling of the real data dir (`…/cwr-station-demo`).
 pub fn demo_data_dir(real_data_dir: &std::path::Path) -> PathBuf {
     let name = real_data_dir
@@ -328,9 +365,9 @@ pub fn run(cli: Cli) -> Exit {
     let ctx = match Context::load(&cli) {
         Ok(ctx) => ctx,
         Err((e, exit)) => {
-            eprintln!("{e}");
+            errln!("{e}");
             if exit == Exit::LocalFailure {
-                eprintln!("没有保存任何内容。");
+                errln!("没有保存任何内容。");
             }
             return exit;
         }
@@ -371,7 +408,8 @@ pub fn run(cli: Cli) -> Exit {
         }
         Some(Command::Store(StoreCommand::Stats { json })) => store_cmd::stats(&ctx, json),
         Some(Command::Store(StoreCommand::Prune)) => store_cmd::prune(&ctx),
-        Some(Command::Store(StoreCommand::Backup { file })) => store_cmd::backup(&ctx, &file),
+        Some(Command::Store(StoreCommand::Backup { file, force })) => store_cmd::backup(&ctx, &file, force),
+        Some(Command::Store(StoreCommand::Restore { file, force })) => store_cmd::restore(&ctx, &file, force),
         Some(Command::Store(StoreCommand::Generate {
             workers,
             waiting,
@@ -389,7 +427,9 @@ pub fn run(cli: Cli) -> Exit {
         ),
         Some(Command::Acceptance(AcceptanceCommand::Status)) => acceptance_cmd::status(&ctx),
         Some(Command::Acceptance(AcceptanceCommand::Run { yes })) => acceptance_cmd::run(&ctx, yes),
-        Some(Command::Acceptance(AcceptanceCommand::Report { file })) => acceptance_cmd::report(&ctx, &file),
+        Some(Command::Acceptance(AcceptanceCommand::Report { file, force })) => {
+            acceptance_cmd::report(&ctx, &file, force)
+        }
         Some(Command::Import(command)) => import_cmd::run(&ctx, command),
         None => window_cmd::window(ctx),
     }

@@ -45,12 +45,12 @@ pub fn exit_for(err: &ApiError) -> Exit {
 }
 
 pub fn report_error(err: &ApiError) {
-    eprintln!("{err}");
+    errln!("{err}");
     let words = err.platform_words();
     if !words.is_empty() {
-        eprintln!("平台原话：{words}");
+        errln!("平台原话：{words}");
     }
-    eprintln!("怎么办：{}", err.advice());
+    errln!("怎么办：{}", err.advice());
 }
 
 /// Fetches a dictionary and refreshes the local cache; offline, prints the cache.
@@ -63,7 +63,7 @@ pub fn dict(ctx: &Context, kind: DictKind, json: bool) -> Exit {
             (String::new(), exit_for(&e))
         });
         if let Some(w) = c.clock().warning() {
-            eprintln!("{w}");
+            errln!("{w}");
         }
         r
     });
@@ -72,21 +72,21 @@ pub fn dict(ctx: &Context, kind: DictKind, json: bool) -> Exit {
             if let Some(station) = station.as_mut()
                 && let Err(e) = station.save_dictionary(endpoint, &entries)
             {
-                eprintln!("{e}");
+                errln!("{e}");
             }
             (entries, Exit::Accepted)
         }
         Err((message, exit)) => {
             if !message.is_empty() {
-                eprintln!("{message}");
+                errln!("{message}");
             }
             match station.as_ref().map(|s| s.store().dictionary(endpoint)) {
                 Some(Ok(Some((entries, at)))) if exit == Exit::NotReached => {
-                    eprintln!("以下是本机缓存（{} 获取）", crate::api::beijing_timestamp(at));
+                    errln!("以下是本机缓存（{} 获取）", crate::api::beijing_timestamp(at));
                     (entries, exit)
                 }
                 Some(Err(e)) => {
-                    eprintln!("{e}");
+                    errln!("{e}");
                     return exit;
                 }
                 _ => return exit,
@@ -95,13 +95,13 @@ pub fn dict(ctx: &Context, kind: DictKind, json: bool) -> Exit {
     };
     if json {
         match serde_json::to_string_pretty(&entries) {
-            Ok(text) => println!("{text}"),
-            Err(e) => eprintln!("{e}"),
+            Ok(text) => outln!("{text}"),
+            Err(e) => errln!("{e}"),
         }
     } else {
-        println!("{}（{} 项）", endpoint.label_zh(), entries.len());
+        outln!("{}（{} 项）", endpoint.label_zh(), entries.len());
         for e in &entries {
-            println!(
+            outln!(
                 "{}\t{}{}",
                 e.orders,
                 e.value,
@@ -115,37 +115,37 @@ pub fn dict(ctx: &Context, kind: DictKind, json: bool) -> Exit {
 pub fn call(ctx: &Context, endpoint_name: &str, body_source: Option<&str>) -> Exit {
     let Some(endpoint) = Endpoint::from_name(endpoint_name) else {
         let names: Vec<&str> = Endpoint::ALL.iter().map(|e| e.name()).collect();
-        eprintln!("没有这个接口：{endpoint_name}。可用的接口：{}", names.join(", "));
+        errln!("没有这个接口：{endpoint_name}。可用的接口：{}", names.join(", "));
         return Exit::Invalid;
     };
     let body = match read_body(body_source) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return Exit::Invalid;
         }
     };
     let client = match client(ctx) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return Exit::Invalid;
         }
     };
     match client.send_any(endpoint, &body) {
         Ok(answer) => {
-            println!("{}", answer.raw_body);
+            outln!("{}", answer.raw_body);
             if answer.envelope.is_success() {
                 // Integrators run the platform's acceptance tests with `call`: count them.
                 if let Ok(station) = super::queue_cmds::open_station(ctx)
                     && let Err(e) = station.count_success(endpoint)
                 {
-                    eprintln!("{e}");
+                    errln!("{e}");
                 }
                 Exit::Accepted
             } else {
                 let err = answer.into_error(endpoint);
-                eprintln!("怎么办：{}", err.advice());
+                errln!("怎么办：{}", err.advice());
                 Exit::Refused
             }
         }

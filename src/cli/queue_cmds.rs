@@ -14,7 +14,7 @@ use crate::api::{PlatformClock, clock};
 use crate::domain::ItemState;
 use crate::domain::{Company, PhotoKind, Problem, Severity, Worker, WorkerField};
 use crate::media::{load_photo_file, normalize_photo};
-use crate::outbox::{DrainReport, Sender, SenderLock};
+use crate::outbox::{DrainReport, LockAttempt, Sender, SenderLock, command_holder};
 use crate::station::{Station, StationError, platform_client, send_settings};
 use crate::store::{OutboxItem, ParkReason, WorkerPhotos};
 
@@ -24,13 +24,53 @@ pub fn open_station(ctx: &Context) -> Result<Station, Exit> {
     match Station::open(&ctx.data_dir, ctx.config.clone(), clock) {
         Ok(station) => {
             for w in station.warnings() {
-                eprintln!("注意：{w}");
+                errln!("注意：{w}");
             }
             Ok(station)
         }
         Err(e) => {
-            eprintln!("{e}");
-            eprintln!("没有保存任何内容。");
+            errln!("{}", e.explain(&ctx.data_dir));
+            errln!("没有保存任何内容。");
+            Err(Exit::LocalFailure)
+        }
+    }
+}
+
+/// A store to read from: the station's, or, where the store may not be written, the file
+/// opened read-only (looking works, saving does not).
+pub enum ForReading {
+    Station(Box<Station>),
+    ReadOnly(crate::store::Store),
+}
+
+impl ForReading {
+    pub fn store(&self) -> &crate::store::Store {
+        match self {
+            ForReading::Station(s) => s.store(),
+            ForReading::ReadOnly(s) => s,
+        }
+    }
+}
+
+/// Opens the store for a command that only reads.
+pub fn open_for_reading(ctx: &Context) -> Result<ForReading, Exit> {
+    let clock = Arc::new(PlatformClock::new(clock::system_time()));
+    match Station::open(&ctx.data_dir, ctx.config.clone(), clock) {
+        Ok(station) => Ok(ForReading::Station(Box::new(station))),
+        Err(e) if e.trouble() == Some(crate::store::Trouble::ReadOnly) => {
+            match crate::store::Store::open_read_only(&ctx.data_dir) {
+                Ok(store) => {
+                    errln!("注意：{}", e.explain(&ctx.data_dir));
+                    Ok(ForReading::ReadOnly(store))
+                }
+                Err(_) => {
+                    errln!("{}", e.explain(&ctx.data_dir));
+                    Err(Exit::LocalFailure)
+                }
+            }
+        }
+        Err(e) => {
+            errln!("{}", e.explain(&ctx.data_dir));
             Err(Exit::LocalFailure)
         }
     }
@@ -41,7 +81,7 @@ pub(super) fn refused(e: StationError) -> Exit {
     match e {
         StationError::Worker(problems) => {
             print_problems(&problems, |f| f.label());
-            eprintln!(
+            errln!(
                 "人员资料有 {} 处错误：没有保存，也没有上传。请改正后重新执行。",
                 errors_in(&problems)
             );
@@ -49,19 +89,19 @@ pub(super) fn refused(e: StationError) -> Exit {
         }
         StationError::Company(problems) => {
             print_problems(&problems, |f| f.label());
-            eprintln!("单位资料有错误：没有保存，也没有上传。请改正后重新执行。");
+            errln!("单位资料有错误：没有保存，也没有上传。请改正后重新执行。");
             Exit::Invalid
         }
         StationError::Refused(why) => {
             for w in &why {
-                eprintln!("{w}");
+                errln!("{w}");
             }
-            eprintln!("没有保存，也没有上传：请改正后重新执行");
+            errln!("没有保存，也没有上传：请改正后重新执行");
             Exit::Invalid
         }
         StationError::Local(e) => {
-            eprintln!("{e}");
-            eprintln!("本机没能保存：没有排入上传队列。");
+            errln!("{e}");
+            errln!("本机没能保存：没有排入上传队列。");
             Exit::LocalFailure
         }
     }
@@ -72,24 +112,25 @@ fn errors_in<F>(problems: &[Problem<F>]) -> usize {
 }
 
 /// Tries to deliver what is due. `None` when the platform cannot be tried (settings missing,
-/// or the window is sending right now): the records stay queued.
+/// or another sender — the window, another command — holds the queue): the records stay queued.
 pub fn drain_now(ctx: &Context, station: &mut Station) -> Option<DrainReport> {
-    let lock = match SenderLock::try_acquire(&ctx.data_dir) {
-        Ok(Some(lock)) => lock,
-        Ok(None) => {
-            eprintln!("窗口程序正在上传队列：记录已保存，会由它发出");
+    let holder = command_holder();
+    let lock = match SenderLock::try_acquire(&ctx.data_dir, &holder) {
+        Ok(LockAttempt::Acquired(lock)) => lock,
+        Ok(LockAttempt::HeldBy(who)) => {
+            errln!("{who}正在上传队列：记录已保存，会由它发出");
             return None;
         }
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return None;
         }
     };
     let client = match platform_client(&ctx.config, &ctx.secret, Arc::clone(station.clock())) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("{e}");
-            eprintln!("记录已保存在本机，设置完成后执行 `cwr-station outbox drain` 即可上传");
+            errln!("{e}");
+            errln!("记录已保存在本机，设置完成后执行 `cwr-station outbox drain` 即可上传");
             return None;
         }
     };
@@ -98,25 +139,27 @@ pub fn drain_now(ctx: &Context, station: &mut Station) -> Option<DrainReport> {
     let mut store = match crate::store::Store::open_in(&ctx.data_dir) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return None;
         }
     };
     if let Err(e) = store.recover_interrupted_sends() {
-        eprintln!("{e}");
+        errln!("{e}");
     }
     let report = Sender::new(&mut store, &client, &settings).drain();
+    let seen = store.newest_item_id().unwrap_or(i64::MAX);
     drop(lock);
+    send_what_came_meanwhile(ctx, &mut store, &client, &settings, &holder, seen);
     if let Some(w) = client.clock().warning() {
-        eprintln!("{w}");
+        errln!("{w}");
     }
     match report {
         Ok(r) => {
             if let Some(p) = &r.paused {
-                eprintln!("上传已暂停：{p}");
+                errln!("上传已暂停：{p}");
             }
             if let Some(until) = r.waiting_until {
-                eprintln!(
+                errln!(
                     "连不上平台：队列暂停发送，{} 后再试（记录都已保存在本机）",
                     crate::api::beijing_timestamp(until)
                 );
@@ -124,8 +167,42 @@ pub fn drain_now(ctx: &Context, station: &mut Station) -> Option<DrainReport> {
             Some(r)
         }
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{}", e.explain(&ctx.data_dir));
+            errln!("平台的回答没能记到本机：发出的记录保持原样，解决后会再发送（平台会认出已收到的，不会重复）");
             None
+        }
+    }
+}
+
+/// Another command that queued a record while this one sent was told "会由它发出": a record
+/// it queued after this one's last look would wait for the next sender otherwise. So, once
+/// the lock is let go, anything due and newer than what was seen is sent too, while nobody
+/// else has taken the lock meanwhile (if someone has, it sends them).
+fn send_what_came_meanwhile(
+    ctx: &Context,
+    store: &mut crate::store::Store,
+    client: &crate::api::PlatformClient,
+    settings: &crate::outbox::SendSettings,
+    holder: &str,
+    mut seen: i64,
+) {
+    // Each pass sends at least one newer record or stops: bounded by the commands racing us.
+    for _ in 0..100 {
+        let newer = match store.due_items(chrono::Utc::now()) {
+            Ok(due) => due.iter().any(|i| i.id > seen),
+            Err(_) => false,
+        };
+        if !newer {
+            return;
+        }
+        let Ok(LockAttempt::Acquired(lock)) = SenderLock::try_acquire(&ctx.data_dir, holder) else {
+            return;
+        };
+        let sent = Sender::new(store, client, settings).drain();
+        seen = store.newest_item_id().unwrap_or(i64::MAX);
+        drop(lock);
+        if sent.is_err() {
+            return;
         }
     }
 }
@@ -137,7 +214,7 @@ pub(super) fn exit_for_items(station: &Station, ids: &[i64]) -> Exit {
         let item = match station.store().outbox_item(*id) {
             Ok(item) => item,
             Err(e) => {
-                eprintln!("{e}");
+                errln!("{e}");
                 return Exit::LocalFailure;
             }
         };
@@ -150,42 +227,48 @@ pub(super) fn exit_for_items(station: &Station, ids: &[i64]) -> Exit {
 fn print_item(item: &OutboxItem) -> Exit {
     match item.state {
         ItemState::Sent => {
-            println!("#{} {}：平台已接收", item.id, item.label);
+            outln!("#{} {}：平台已接收", item.id, item.label);
             Exit::Accepted
         }
         ItemState::NeedsFix => {
-            println!(
+            outln!(
                 "#{} {}：平台拒绝（代码 {}）：{}",
-                item.id, item.label, item.last_code, item.last_message
+                item.id,
+                item.label,
+                item.last_code,
+                item.last_message
             );
             if !item.last_detail.is_empty() {
-                println!("    平台附带的数据（原样）：{}", item.last_detail);
+                outln!("    平台附带的数据（原样）：{}", item.last_detail);
             }
-            println!("    怎么办：{}", item.last_advice);
+            outln!("    怎么办：{}", item.last_advice);
             Exit::Refused
         }
         ItemState::Expired => {
-            println!("#{} {}：已过时限，不会再上传", item.id, item.label);
-            println!("    {}", item.last_advice);
+            outln!("#{} {}：已过时限，不会再上传", item.id, item.label);
+            outln!("    {}", item.last_advice);
             Exit::Refused
         }
         _ if item.park_reason == ParkReason::Settings => {
-            println!(
+            outln!(
                 "#{} {}：已保存在本机，等连接设置改正后上传（平台原话：代码 {}，{}）",
-                item.id, item.label, item.last_code, item.last_message
+                item.id,
+                item.label,
+                item.last_code,
+                item.last_message
             );
-            println!("    怎么办：{}", item.last_advice);
+            outln!("    怎么办：{}", item.last_advice);
             Exit::NotReached
         }
         state => {
-            println!(
+            outln!(
                 "#{} {}：{}，已保存在本机，联网后自动上传",
                 item.id,
                 item.label,
                 state.label()
             );
             if !item.last_message.is_empty() {
-                println!("    上次失败原因：{}", item.last_message);
+                outln!("    上次失败原因：{}", item.last_message);
             }
             Exit::NotReached
         }
@@ -199,7 +282,7 @@ fn print_problems<F: Copy>(problems: &[Problem<F>], label: impl Fn(F) -> &'stati
         } else {
             "提醒"
         };
-        eprintln!("[{tag}] {}：{}", label(p.field), p.message);
+        errln!("[{tag}] {}：{}", label(p.field), p.message);
     }
 }
 
@@ -224,15 +307,15 @@ fn load_photo_value(value: &str, kind: PhotoKind, ctx: &Context, base: &Path) ->
 
 /// Reads a JSON object from `file`, saying in Chinese what is wrong with it otherwise.
 fn read_json_object(file: &Path, what: &str, fields: &str) -> Result<Map<String, Value>, ()> {
-    let text = std::fs::read_to_string(file).map_err(|e| eprintln!("读不了{what}文件 {}：{e}", file.display()))?;
+    let text = std::fs::read_to_string(file).map_err(|e| errln!("读不了{what}文件 {}：{e}", file.display()))?;
     match serde_json::from_str(&text) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => {
-            eprintln!("{what}文件应是一个 JSON 对象（{{...}}），字段同 {fields}");
+            errln!("{what}文件应是一个 JSON 对象（{{...}}），字段同 {fields}");
             Err(())
         }
         Err(e) => {
-            eprintln!("{what}文件不是合法的 JSON：{e}");
+            errln!("{what}文件不是合法的 JSON：{e}");
             Err(())
         }
     }
@@ -277,13 +360,13 @@ pub fn register(ctx: &Context, file: &Path) -> Exit {
     let request = match RegisterEmployee::from_body(map, &ctx.config.protocol.register_fields) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return Exit::Invalid;
         }
     };
     if !bad_photos.is_empty() {
         print_problems(&bad_photos, |f| f.label());
-        eprintln!("照片有问题：没有保存，也没有上传。请改正后重新执行。");
+        errln!("照片有问题：没有保存，也没有上传。请改正后重新执行。");
         return Exit::Invalid;
     }
     let Ok(mut station) = open_station(ctx) else {
@@ -294,7 +377,7 @@ pub fn register(ctx: &Context, file: &Path) -> Exit {
         Err(e) => return refused(e),
     };
     print_problems(&enrolled.warnings, |f| f.label());
-    println!(
+    outln!(
         "已保存：{}（{}），队列 #{}",
         request.emp_name.trim(),
         crate::domain::mask_id(&enrolled.id_code),
@@ -327,7 +410,7 @@ pub fn company_add(ctx: &Context, file: &Path) -> Exit {
     let request: AddCompany = match serde_json::from_value(Value::Object(map)) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("单位资料缺少必填字段或格式不对：{e}");
+            errln!("单位资料缺少必填字段或格式不对：{e}");
             return Exit::Invalid;
         }
     };
@@ -351,7 +434,7 @@ pub fn company_remove(ctx: &Context, suid: &str, name: &str) -> Exit {
         Err(e) => return refused(e),
     };
     if removal.workers_still_naming > 0 {
-        eprintln!(
+        errln!(
             "提醒：本机还有 {} 名在场人员属于“{}”：移除后他们再上传会被平台拒绝",
             removal.workers_still_naming,
             name.trim()
@@ -362,33 +445,34 @@ pub fn company_remove(ctx: &Context, suid: &str, name: &str) -> Exit {
 }
 
 pub fn outbox_list(ctx: &Context, json: bool) -> Exit {
-    let Ok(station) = open_station(ctx) else {
-        return Exit::LocalFailure;
+    let reading = match open_for_reading(ctx) {
+        Ok(r) => r,
+        Err(exit) => return exit,
     };
-    let store = station.store();
+    let store = reading.store();
     let (items, counts, paused) = match (store.outbox_items(true), store.outbox_counts(), store.queue_paused()) {
         (Ok(i), Ok(c), Ok(p)) => (i, c, p),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return Exit::LocalFailure;
         }
     };
     if json {
         match serde_json::to_string_pretty(&items) {
-            Ok(t) => println!("{t}"),
-            Err(e) => eprintln!("{e}"),
+            Ok(t) => outln!("{t}"),
+            Err(e) => errln!("{e}"),
         }
         return Exit::Accepted;
     }
     if let Some(p) = paused {
-        println!("上传已暂停：{p}");
+        outln!("上传已暂停：{p}");
     }
     for i in &items {
         let next = i
             .next_attempt_at
             .map(|t| format!("，下次 {}", crate::api::beijing_timestamp(t)))
             .unwrap_or_default();
-        println!(
+        outln!(
             "#{}\t{}\t{}\t尝试 {} 次{next}",
             i.id,
             i.label,
@@ -397,14 +481,14 @@ pub fn outbox_list(ctx: &Context, json: bool) -> Exit {
         );
         if i.state != ItemState::Sent && !i.last_message.is_empty() {
             let code = if i.last_code.is_empty() { "-" } else { &i.last_code };
-            println!("\t平台/网络：{}（代码 {code}）", i.last_message);
+            outln!("\t平台/网络：{}（代码 {code}）", i.last_message);
             if !i.last_detail.is_empty() {
-                println!("\t平台附带的数据（原样）：{}", i.last_detail);
+                outln!("\t平台附带的数据（原样）：{}", i.last_detail);
             }
-            println!("\t怎么办：{}", i.last_advice);
+            outln!("\t怎么办：{}", i.last_advice);
         }
     }
-    println!(
+    outln!(
         "共 {} 条：待上传 {}，等待重试 {}，需处理 {}，已上传 {}",
         items.len(),
         counts.waiting + counts.sending,
@@ -420,23 +504,35 @@ pub fn outbox_drain(ctx: &Context) -> Exit {
         return Exit::LocalFailure;
     };
     if let Err(e) = station.retry_all() {
-        return refused(e);
+        // Nothing new was to be saved here: the queue is as it was, only "now" was not noted.
+        let e = match e {
+            StationError::Local(e) => e.explain(&ctx.data_dir),
+            other => other.to_string(),
+        };
+        errln!("{e}");
+        errln!(
+            "没能把等待重试的记录改为“立即发送”：队列里的记录都还在，原样不变。解决后再执行 `cwr-station outbox drain`"
+        );
+        return Exit::LocalFailure;
     }
     let report = drain_now(ctx, &mut station);
     let counts = match station.store().outbox_counts() {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return Exit::LocalFailure;
         }
     };
     if let Some(r) = &report {
-        println!(
+        outln!(
             "本次发送 {} 条：成功 {}，需处理 {}，等待重试 {}",
-            r.attempted, r.sent, r.needs_fix, r.retry
+            r.attempted,
+            r.sent,
+            r.needs_fix,
+            r.retry
         );
     }
-    println!(
+    outln!(
         "队列：待上传 {}，等待重试 {}，需处理 {}，已上传 {}",
         counts.waiting + counts.sending,
         counts.retry,

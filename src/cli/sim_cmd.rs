@@ -70,11 +70,11 @@ pub fn run(args: SimArgs) -> Exit {
         ..Faults::default()
     };
     if let Err(e) = config.faults.validate() {
-        eprintln!("故障设置不对：{e}");
+        errln!("故障设置不对：{e}");
         return Exit::Invalid;
     }
     if !config.addr.ip().is_loopback() {
-        eprintln!(
+        errln!(
             "注意：模拟平台监听 {}，局域网里的其他电脑也能连上它（控制接口 /sim/* 仍只允许本机使用）",
             config.addr
         );
@@ -82,7 +82,7 @@ pub fn run(args: SimArgs) -> Exit {
     match crate::sim::run_forever(config) {
         Ok(()) => Exit::Accepted,
         Err(e) => {
-            eprintln!("模拟平台无法启动：{e}（端口被占用时请换 --addr）");
+            errln!("模拟平台无法启动：{e}（端口被占用时请换 --addr）");
             Exit::NotReached
         }
     }

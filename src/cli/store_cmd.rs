@@ -8,7 +8,7 @@ use crate::store::Store;
 
 fn open(ctx: &Context) -> Result<Store, Exit> {
     Store::open_in(&ctx.data_dir).map_err(|e| {
-        eprintln!("{e}");
+        errln!("{}", e.explain(&ctx.data_dir));
         Exit::LocalFailure
     })
 }
@@ -18,36 +18,41 @@ fn mb(bytes: u64) -> String {
 }
 
 pub fn stats(ctx: &Context, json: bool) -> Exit {
-    let Ok(store) = open(ctx) else {
-        return Exit::LocalFailure;
+    let reading = match super::queue_cmds::open_for_reading(ctx) {
+        Ok(r) => r,
+        Err(exit) => return exit,
     };
+    let store = reading.store();
     let stats = match store.stats() {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return Exit::LocalFailure;
         }
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&stats).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&stats).unwrap_or_default());
         return Exit::Accepted;
     }
-    println!("数据库：{}", store.path().display());
-    println!(
+    outln!("数据库：{}", store.path().display());
+    outln!(
         "人员 {} 人（已离场 {}），单位 {} 家",
-        stats.workers, stats.departed, stats.companies
+        stats.workers,
+        stats.departed,
+        stats.companies
     );
-    println!("人员照片 {} 张，{}", stats.photos, mb(stats.photo_bytes));
-    println!(
+    outln!("人员照片 {} 张，{}", stats.photos, mb(stats.photo_bytes));
+    outln!(
         "考勤 {} 条，现场照片 {}",
         stats.attendance_logs,
         mb(stats.site_photo_bytes)
     );
-    println!(
+    outln!(
         "上传队列 {} 项，其中还没上传到平台的 {} 项",
-        stats.outbox_items, stats.unsent
+        stats.outbox_items,
+        stats.unsent
     );
-    println!(
+    outln!(
         "文件大小 {}（其中空闲 {}），平均每人 {:.0} KB",
         mb(stats.file_bytes),
         mb(stats.free_bytes),
@@ -65,11 +70,11 @@ pub fn prune(ctx: &Context) -> Exit {
     let pruned = match result {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return Exit::LocalFailure;
         }
     };
-    println!(
+    outln!(
         "已清理：离场超过 {} 天的 {} 人的照片 {} 张，上传超过 {} 天的考勤现场照片 {} 张，共 {}",
         c.departed_photo_keep_days,
         pruned.workers,
@@ -79,34 +84,65 @@ pub fn prune(ctx: &Context) -> Exit {
         mb(pruned.bytes)
     );
     match store.enable_incremental_vacuum() {
-        Ok(true) => println!("数据库已整理为可逐步回收空间的格式（只需一次）"),
+        Ok(true) => outln!("数据库已整理为可逐步回收空间的格式（只需一次）"),
         Ok(false) => {}
-        Err(e) => eprintln!("数据库没能整理（窗口程序是否正在运行？下次再试即可）：{e}"),
+        Err(e) => errln!("数据库没能整理（窗口程序是否正在运行？下次再试即可）：{e}"),
     }
     match store.vacuum_all() {
         Ok(_) => match store.stats() {
-            Ok(s) => println!("文件大小现在 {}", mb(s.file_bytes)),
-            Err(e) => eprintln!("{e}"),
+            Ok(s) => outln!("文件大小现在 {}", mb(s.file_bytes)),
+            Err(e) => errln!("{e}"),
         },
-        Err(e) => eprintln!("空间没能回收：{e}"),
+        Err(e) => errln!("空间没能回收：{e}"),
     }
     Exit::Accepted
 }
 
-pub fn backup(ctx: &Context, dest: &Path) -> Exit {
+pub fn backup(ctx: &Context, dest: &Path, force: bool) -> Exit {
     let Ok(store) = open(ctx) else {
         return Exit::LocalFailure;
     };
-    match store.backup_to(dest) {
+    let existing = crate::output_file::Existing::replace_if(force);
+    match store.backup_to(dest, existing, &ctx.station_files()) {
         Ok(()) => {
-            println!(
+            outln!(
                 "已备份到 {}（可在窗口运行时备份；恢复时把它改名为 station.sqlite 放进数据目录（先关闭程序））",
                 dest.display()
             );
             Exit::Accepted
         }
+        Err(crate::store::StoreError::Output(e)) => {
+            errln!("备份没有做：{e}");
+            super::output_file_exit(&e)
+        }
         Err(e) => {
-            eprintln!("备份没有完成：{e}");
+            errln!("备份没有完成：{e}");
+            Exit::LocalFailure
+        }
+    }
+}
+
+/// Puts the store back from a backup (the current file is renamed aside, never deleted).
+pub fn restore(ctx: &Context, backup: &Path, force: bool) -> Exit {
+    if !force && let Ok(store) = Store::open_in(&ctx.data_dir) {
+        let healthy = store.stats().is_ok();
+        drop(store);
+        if healthy {
+            errln!("现在的数据库是好的：恢复会用备份替换它（现在的文件改名保留）。确实要恢复时加 --force");
+            return Exit::Invalid;
+        }
+    }
+    match crate::store::restore_from(&ctx.data_dir, backup) {
+        Ok(aside) => {
+            outln!("已从 {} 恢复数据库", backup.display());
+            if let Some(aside) = aside {
+                outln!("原来的数据库文件改名保留为 {}", aside.display());
+            }
+            outln!("备份之后新登记或修改的记录不在里面：请核对花名册，必要时重新登记");
+            Exit::Accepted
+        }
+        Err(e) => {
+            errln!("没有恢复：{e}");
             Exit::LocalFailure
         }
     }
@@ -116,7 +152,7 @@ pub fn generate(ctx: &Context, options: &crate::generate::GenerateOptions) -> Ex
     let started = std::time::Instant::now();
     match crate::generate::generate_store(&ctx.data_dir, options) {
         Ok(n) => {
-            println!(
+            outln!(
                 "已生成 {n} 名人员（{} 家单位）到 {}，用时 {:.1} 秒",
                 options.companies,
                 ctx.data_dir.display(),
@@ -125,7 +161,7 @@ pub fn generate(ctx: &Context, options: &crate::generate::GenerateOptions) -> Ex
             Exit::Accepted
         }
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             Exit::Invalid
         }
     }

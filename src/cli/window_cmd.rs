@@ -30,7 +30,7 @@ pub fn window(ctx: Context) -> Exit {
     match crate::ui::run_window(options) {
         Ok(()) => Exit::Accepted,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             Exit::NotReached
         }
     }
@@ -45,7 +45,7 @@ pub fn demo(sample: bool) -> Exit {
     let sim = match crate::sim::start(sim_config.clone()) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("演示用的模拟平台无法启动：{e}");
+            errln!("演示用的模拟平台无法启动：{e}");
             return Exit::NotReached;
         }
     };
@@ -64,23 +64,23 @@ pub fn demo(sample: bool) -> Exit {
         Ok(mut station) => {
             for c in demo_companies() {
                 if let Err(e) = station.save_company(c) {
-                    eprintln!("{e}");
+                    errln!("{e}");
                 }
             }
             if sample {
                 // The first trade of the simulator's dictionary (木工).
                 if let Err(e) = super::demo_data::seed_sample_workers(&mut station, "7D4DDE53D08D97CF7FFBB561D1E17624")
                 {
-                    eprintln!("示例人员没有建立：{e}");
+                    errln!("示例人员没有建立：{e}");
                 }
             }
         }
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return Exit::LocalFailure;
         }
     }
-    println!(
+    outln!(
         "演示模式：模拟平台 {}，数据目录 {}（退出后删除）",
         sim.base_url(),
         data_dir.display()
@@ -102,7 +102,7 @@ pub fn demo(sample: bool) -> Exit {
     match result {
         Ok(()) => Exit::Accepted,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             Exit::NotReached
         }
     }

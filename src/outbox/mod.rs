@@ -6,5 +6,8 @@ mod sender;
 mod worker_thread;
 
 pub use retry::{Backoff, Decision, Outcome, decide};
-pub use sender::{DrainReport, NOT_UNDER_CONSTRUCTION, PASS_BATCH_MAX, SendSettings, Sender, SenderLock};
+pub use sender::{
+    DrainReport, LockAttempt, NOT_UNDER_CONSTRUCTION, PASS_BATCH_MAX, SendSettings, Sender, SenderLock, WINDOW_HOLDER,
+    command_holder,
+};
 pub use worker_thread::{SenderCommand, SenderEvent, SenderHandle, spawn_sender};

@@ -30,8 +30,23 @@ pub struct SenderLock {
     _file: File,
 }
 
+/// Who holds the queue, written beside the lock by its holder: the lock file itself cannot be
+/// read while locked on Windows, and "the window is sending" was said about 23 of 30 parallel
+/// commands when no window ran at all.
+const HOLDER_FILE: &str = "sender.holder";
+
+/// What trying the lock found.
+#[derive(Debug)]
+pub enum LockAttempt {
+    Acquired(SenderLock),
+    /// Someone else sends; in the clerk's words, who ("窗口程序", "另一个命令（…）").
+    HeldBy(String),
+}
+
 impl SenderLock {
-    pub fn try_acquire(data_dir: &Path) -> Result<Option<SenderLock>, String> {
+    /// `holder` says who this is, for whoever finds the lock taken ("窗口程序",
+    /// "另一个命令（cwr-station register）").
+    pub fn try_acquire(data_dir: &Path, holder: &str) -> Result<LockAttempt, String> {
         crate::paths::ensure_private_dir(data_dir).map_err(|e| format!("打不开数据目录：{e}"))?;
         let file = File::options()
             .create(true)
@@ -40,11 +55,60 @@ impl SenderLock {
             .open(data_dir.join("sender.lock"))
             .map_err(|e| format!("打不开上传锁文件：{e}"))?;
         match file.try_lock() {
-            Ok(()) => Ok(Some(SenderLock { _file: file })),
-            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Ok(()) => {
+                let line = format!("{holder}（进程 {}）", std::process::id());
+                if let Err(e) = std::fs::write(data_dir.join(HOLDER_FILE), line) {
+                    tracing::warn!("who sends is not written down: {e}");
+                }
+                Ok(LockAttempt::Acquired(SenderLock { _file: file }))
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let holder = std::fs::read_to_string(data_dir.join(HOLDER_FILE))
+                    .ok()
+                    .map(|t| t.trim().chars().take(200).collect::<String>())
+                    .filter(|t| !t.is_empty())
+                    .unwrap_or_else(|| "另一个程序".into());
+                Ok(LockAttempt::HeldBy(holder))
+            }
             Err(std::fs::TryLockError::Error(e)) => Err(format!("无法锁定上传队列：{e}")),
         }
     }
+}
+
+/// How a window's sender names itself to commands that find the queue taken.
+pub const WINDOW_HOLDER: &str = "窗口程序";
+
+/// How a command names itself: `另一个命令（cwr-station register）`.
+pub fn command_holder() -> String {
+    format!("另一个命令（cwr-station {}）", command_words(std::env::args().skip(1)))
+}
+
+/// The command's own words among its arguments: `outbox drain`, `register`, never a path or
+/// an ID number given with it.
+fn command_words(args: impl Iterator<Item = String>) -> String {
+    const WITH_SUBCOMMAND: [&str; 6] = ["company", "outbox", "card", "store", "acceptance", "import"];
+    const GLOBAL_WITH_VALUE: [&str; 2] = ["--config", "--data-dir"];
+    let mut words: Vec<String> = Vec::new();
+    let mut skip_value = false;
+    for arg in args {
+        if std::mem::take(&mut skip_value) {
+            continue;
+        }
+        if GLOBAL_WITH_VALUE.contains(&arg.as_str()) {
+            skip_value = true;
+            continue;
+        }
+        if arg.starts_with('-') {
+            continue;
+        }
+        let more = words.first().is_some_and(|w| WITH_SUBCOMMAND.contains(&w.as_str())) && words.len() == 1;
+        if words.is_empty() || more {
+            words.push(arg);
+        } else {
+            break;
+        }
+    }
+    words.join(" ")
 }
 
 #[derive(Debug, Clone)]
@@ -406,5 +470,19 @@ impl<'a> Sender<'a> {
 
     fn count_success(&self, endpoint: Endpoint) -> Result<(), StoreError> {
         self.store.count_success(&self.settings.environment, endpoint.name())
+    }
+}
+
+#[cfg(test)]
+mod holder_tests {
+    #[test]
+    fn a_command_is_named_by_its_own_words() {
+        let words = |a: &[&str]| super::command_words(a.iter().map(|s| s.to_string()));
+        assert_eq!(
+            words(&["--data-dir", "d", "register", "--worker", "w.json"]),
+            "register"
+        );
+        assert_eq!(words(&["outbox", "drain"]), "outbox drain");
+        assert_eq!(words(&["--config", "c.json", "leave", "440305199203150027"]), "leave");
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::sender::{DrainReport, SendSettings, Sender, SenderLock};
+use super::sender::{DrainReport, LockAttempt, SendSettings, Sender, SenderLock};
 use crate::api::PlatformClient;
 use crate::store::Store;
 
@@ -126,15 +126,15 @@ fn run(
             return;
         }
         if lock.is_none() {
-            match SenderLock::try_acquire(&data_dir) {
-                Ok(Some(l)) => {
+            match SenderLock::try_acquire(&data_dir, super::sender::WINDOW_HOLDER) {
+                Ok(LockAttempt::Acquired(l)) => {
                     // Only the lock holder may decide that a "sending" item was cut off.
                     if let Err(e) = store.recover_interrupted_sends() {
                         on_event(SenderEvent::Failed(e.to_string()));
                     }
                     lock = Some(l);
                 }
-                Ok(None) => on_event(SenderEvent::Busy),
+                Ok(LockAttempt::HeldBy(_)) => on_event(SenderEvent::Busy),
                 Err(e) => on_event(SenderEvent::Failed(e)),
             }
         }
@@ -143,7 +143,7 @@ fn run(
                 Ok(report) => on_event(SenderEvent::Drained(report)),
                 Err(e) => on_event(SenderEvent::Failed(e.to_string())),
             }
-            if let Err(e) = housekeeping(&mut store, &settings) {
+            if let Err(e) = housekeeping(&mut store, &settings, &data_dir) {
                 tracing::warn!("store housekeeping: {e}");
             }
         }
@@ -161,14 +161,32 @@ fn run(
 
 /// Once a day the photos that serve nobody any more are removed; the space they leave is
 /// given back a little on every look, so no single step holds the store for long.
-fn housekeeping(store: &mut Store, settings: &SendSettings) -> Result<(), crate::store::StoreError> {
+fn housekeeping(
+    store: &mut Store,
+    settings: &SendSettings,
+    data_dir: &std::path::Path,
+) -> Result<(), crate::store::StoreError> {
     const KEY: &str = "last_prune_at";
+    const BACKUP_KEY: &str = "last_auto_backup_at";
     let now = Utc::now();
-    let due = store
-        .setting(KEY)?
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
-        .is_none_or(|t| now.signed_duration_since(t) > chrono::Duration::days(1));
-    if due {
+    let due = |key: &str| -> Result<bool, crate::store::StoreError> {
+        Ok(store
+            .setting(key)?
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+            .is_none_or(|t| now.signed_duration_since(t) > chrono::Duration::days(1)))
+    };
+    // A copy a day beside the store, so a damaged file has a way back even where nobody
+    // backs up (see `Store::backup_automatically`). It takes a few seconds for a large
+    // store, once a day, on this thread, which is the only one that waits for it.
+    if due(BACKUP_KEY)? {
+        match store.backup_automatically(data_dir, now) {
+            Ok(Some(path)) => tracing::info!("automatic backup: {}", path.display()),
+            Ok(None) => {}
+            Err(e) => tracing::warn!("automatic backup failed: {e}"),
+        }
+        store.set_setting(BACKUP_KEY, Some(&now.to_rfc3339()))?;
+    }
+    if due(KEY)? {
         let pruned = store.prune_by_age(now, settings.departed_photo_keep_days, settings.site_photo_keep_days)?;
         if pruned.bytes > 0 {
             tracing::info!(?pruned, "photos pruned");

@@ -99,6 +99,19 @@ impl Station {
         })
     }
 
+    /// Opens a store that may not be written, for looking only (see
+    /// [`Store::open_read_only`]); every use case that writes fails with the store's words.
+    pub fn open_read_only(data_dir: &Path, config: Config, clock: Arc<PlatformClock>) -> Result<Station, StoreError> {
+        let store = Store::open_read_only(data_dir)?;
+        Ok(Station {
+            store,
+            config,
+            clock,
+            data_dir: data_dir.to_path_buf(),
+            on_queued: Box::new(|| {}),
+        })
+    }
+
     /// What to call after a write queued something.
     pub fn on_queued(&mut self, f: impl Fn() + Send + 'static) {
         self.on_queued = Box::new(f);

@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::{Result, Store, StoreError, timestamp};
+use crate::output_file::{Existing, StationFiles, write_output};
 
 const LAST_BACKUP_KEY: &str = "last_backup_at";
 /// About 200 photos, some 35 MB: a few hundred milliseconds of writing at most.
@@ -235,32 +236,33 @@ impl Store {
 
     /// A consistent copy of the whole store at `dest`, made while others read and write (the
     /// online backup copies a little at a time and starts over if a writer changed a page).
-    pub fn backup_to(&self, dest: &Path) -> Result<()> {
-        if dest.exists() {
-            return Err(StoreError::NotFound(format!(
-                "{} 已经存在：请换一个文件名，备份不会覆盖已有文件",
-                dest.display()
-            )));
-        }
-        let tmp = dest.with_extension("partial");
-        let mut target = rusqlite::Connection::open(&tmp)?;
-        {
-            let backup = rusqlite::backup::Backup::new(&self.conn, &mut target)?;
-            backup.run_to_completion(256, std::time::Duration::from_millis(2), None)?;
-        }
-        // The copy is a store of its own: it must open and pass SQLite's own check.
-        let ok: String = target.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
-        drop(target);
-        if ok != "ok" {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(StoreError::NotFound(format!("备份校验没有通过（{ok}）：请重试")));
-        }
-        std::fs::rename(&tmp, dest).map_err(|e| StoreError::Dir {
-            path: dest.to_owned(),
-            detail: e.to_string(),
-        })?;
+    /// The copy holds every ID number and photo: it is private to this user, written through
+    /// a temp file that a failure removes, never over the store itself (see
+    /// [`crate::output_file`]).
+    pub fn backup_to(&self, dest: &Path, existing: Existing, station: &StationFiles) -> Result<()> {
+        write_output(dest, existing, station, |tmp| self.copy_into(tmp))?;
         self.audit("备份", &dest.display().to_string(), "")?;
         self.set_setting(LAST_BACKUP_KEY, Some(&timestamp(Utc::now())))?;
+        Ok(())
+    }
+
+    /// Copies the store into the (empty) file `target`, and checks the copy.
+    pub(super) fn copy_into(&self, target: &Path) -> std::result::Result<(), String> {
+        let fail = |e: rusqlite::Error| StoreError::from(e).to_string();
+        let mut copy = rusqlite::Connection::open(target).map_err(fail)?;
+        // No journal beside the temp file: a copy cut off half-way is thrown away whole.
+        copy.pragma_update(None, "journal_mode", "OFF").map_err(fail)?;
+        {
+            let backup = rusqlite::backup::Backup::new(&self.conn, &mut copy).map_err(fail)?;
+            backup
+                .run_to_completion(256, std::time::Duration::from_millis(2), None)
+                .map_err(fail)?;
+        }
+        // The copy is a store of its own: it must open and pass SQLite's own check.
+        let ok: String = copy.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(fail)?;
+        if ok != "ok" {
+            return Err(format!("备份校验没有通过（{ok}）：请重试"));
+        }
         Ok(())
     }
 }

@@ -10,8 +10,10 @@ mod dictionaries;
 mod drafts;
 mod maintenance;
 pub mod outbox;
+mod recovery;
 mod schema;
 mod thumbnails;
+mod trouble;
 mod workers;
 
 use std::path::{Path, PathBuf};
@@ -27,23 +29,34 @@ pub use companies::CompanyRecord;
 pub use drafts::DraftSource;
 pub use maintenance::{Pruned, StoreStats};
 pub use outbox::{ItemKind, LastRefusal, OutboxCounts, OutboxItem, ParkReason, Parking};
+pub use recovery::{AUTO_BACKUPS_KEPT, BackupFile, list_backups, restore_from};
 pub use thumbnails::Thumbnail;
+pub use trouble::Trouble;
 pub use workers::{WorkerPhotos, WorkerRecord, WorkerRow};
 
 pub const DB_FILE: &str = "station.sqlite";
+/// The automatic backups' folder in the data dir (see [`Store::backup_automatically`]).
+pub const BACKUP_DIR: &str = "backups";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("本机数据库出错：{0}（请重启程序；反复出现请联系技术支持）")]
+    #[error("{}", trouble::sqlite_words(.0))]
     Sqlite(#[from] rusqlite::Error),
+    #[error("本机数据库文件 {} 是空的（0 字节），而这个数据目录用过（有设置、照片或日志）：原来的人员和上传队列不在里面。如果确实要从空白开始，删除这个空文件后再打开程序", .path.display())]
+    Emptied { path: PathBuf },
     #[error("本机数据库是更新版本的程序建立的（版本 {found}，本程序支持到 {supported}）：请安装新版程序")]
     TooNew { found: i64, supported: i64 },
     #[error("打不开数据目录 {path}：{detail}")]
     Dir { path: PathBuf, detail: String },
     #[error("数据损坏：{0}")]
     Corrupt(String),
+    /// The store file as a whole is damaged (cut off): see [`Trouble::Damaged`].
+    #[error("{0}")]
+    Damaged(String),
     #[error("{0}")]
     NotFound(String),
+    #[error(transparent)]
+    Output(#[from] crate::output_file::OutputFileError),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -75,10 +88,12 @@ impl Store {
             path: data_dir.to_owned(),
             detail: e.to_string(),
         })?;
+        recovery::check_not_emptied(data_dir)?;
         Store::open(&data_dir.join(DB_FILE))
     }
 
     pub fn open(path: &Path) -> Result<Store> {
+        recovery::check_not_truncated(path)?;
         let conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(10))?;
         // Only a new, empty file can take this without a full rewrite: space freed by the

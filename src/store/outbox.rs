@@ -237,6 +237,13 @@ impl Store {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
+    /// The newest item's id (0 for an empty queue): what a sender has seen before it lets go.
+    pub fn newest_item_id(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM outbox", [], |r| r.get(0))?)
+    }
+
     /// The earliest scheduled retry, to know how long the sender may sleep.
     pub fn next_retry_at(&self) -> Result<Option<DateTime<Utc>>> {
         let t: Option<String> = self.conn.query_row(

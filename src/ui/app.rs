@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::backend::{Backend, ConnectionState, Event, Intent, PhotoSource, Snapshot};
 use super::export::RosterLine;
-use super::{about, attendance, blacklist, companies, enroll, import, queue, roster, settings, setup, status};
+use super::{
+    about, attendance, blacklist, companies, enroll, import, queue, roster, settings, setup, status, store_problem,
+};
 use crate::api::Secret;
 use crate::card::DemoCards;
 use crate::card::poller::{CardPoller, CardReaderProvider, ConfiguredReader};
@@ -140,6 +142,11 @@ pub struct StationApp {
     /// The start-up look at whether 首次设置 is needed has been taken.
     setup_checked: bool,
     ui_state_loaded: bool,
+    /// The store cannot be used: the window shows why and the way back, nothing else.
+    pub store_problem: Option<Box<super::backend::StoreProblem>>,
+    pub store_page: store_problem::StoreProblemPage,
+    /// The store may only be read: said on every screen, not dismissible.
+    pub read_only: Option<String>,
 }
 
 const NOTICE_SECS: u64 = 8;
@@ -204,6 +211,9 @@ impl StationApp {
             about: about::About::new(&options.data_dir),
             setup_checked: false,
             ui_state_loaded: false,
+            store_problem: None,
+            store_page: store_problem::StoreProblemPage::default(),
+            read_only: None,
         }
     }
 
@@ -276,6 +286,22 @@ impl StationApp {
                     self.saved_json = state.clone().unwrap_or_default();
                     self.saved = saved;
                 }
+            }
+            Event::StoreUnusable(problem) => {
+                tracing::error!("{}", problem.message);
+                self.store_page.restoring = false;
+                self.store_problem = Some(problem.clone());
+            }
+            Event::StoreReadOnly(message) => self.read_only = Some(message.clone()),
+            Event::StoreRestored(Ok(message)) => {
+                self.store_problem = None;
+                self.store_page = store_problem::StoreProblemPage::default();
+                self.read_only = None;
+                self.notice(message.clone());
+            }
+            Event::StoreRestored(Err(e)) => {
+                self.store_page.restoring = false;
+                self.store_page.failure = Some(e.clone());
             }
             Event::Problem(message) => {
                 tracing::warn!("{message}");
@@ -450,6 +476,9 @@ impl StationApp {
 
     /// Draws the whole window.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(problem) = self.store_problem.clone() {
+            return self.store_problem_ui(ui, &problem);
+        }
         let mut out = Vec::new();
         let setup_state = setup::SetupState::of(&self.settings, &self.connection, &self.snapshot);
         egui::Panel::top("nav").show(ui, |ui| {
@@ -494,6 +523,9 @@ impl StationApp {
             status::status_bar(ui, self);
         });
         egui::CentralPanel::default().show(ui, |ui| {
+            if let Some(text) = &self.read_only {
+                ui.colored_label(ui.visuals().error_fg_color, text);
+            }
             self.messages(ui);
             let working_screen = matches!(
                 self.saved.screen,
@@ -551,6 +583,25 @@ impl eframe::App for StationApp {
 }
 
 /// What the station still lacks, on every working screen, with the way to it.
+impl StationApp {
+    /// Instead of every screen while the store cannot be used.
+    fn store_problem_ui(&mut self, ui: &mut egui::Ui, problem: &super::backend::StoreProblem) {
+        let mut out = Vec::new();
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| self.store_page.ui(ui, problem, &mut out));
+        });
+        for command in out {
+            match command {
+                store_problem::StoreProblemCommand::Restore(path) => self.backend.send(Intent::RestoreStore(path)),
+                store_problem::StoreProblemCommand::PickBackup => {
+                    super::dialogs::open(super::dialogs::FileDialog::PickBackup, self.backend.intent_sender())
+                }
+                store_problem::StoreProblemCommand::Quit => ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close),
+            }
+        }
+    }
+}
+
 fn setup_banner(ui: &mut egui::Ui, text: &str, settings_missing: bool, out: &mut Vec<Command>) {
     ui.horizontal_wrapped(|ui| {
         ui.label(egui::RichText::new(text).color(super::widgets::WARN_AMBER));

@@ -225,6 +225,8 @@ pub enum Intent {
     Internal(InternalEvent),
     /// The window is closing: stop the sender (releasing the queue lock) and the owner.
     Shutdown,
+    /// Put the store back from this backup (offered while the store cannot be used).
+    RestoreStore(PathBuf),
 }
 
 pub enum InternalEvent {
@@ -352,9 +354,27 @@ pub enum Event {
     Exported(Result<(PathBuf, usize), String>),
     /// The answers to [`Intent::Excel`].
     Excel(ExcelEvent),
-    /// Something the clerk must know that no request of theirs asked for (the store could not
-    /// be opened, the sender failed, the data dir is readable by others); in Chinese.
+    /// Something the clerk must know that no request of theirs asked for (the sender failed,
+    /// the data dir is readable by others); in Chinese.
     Problem(String),
+    /// The store cannot be used at all (damaged, emptied, unreadable): the window shows this
+    /// instead of an empty station, with the backups it can be put back from.
+    StoreUnusable(Box<StoreProblem>),
+    /// The store opens for reading only: everything shows, nothing can be saved.
+    StoreReadOnly(String),
+    /// The answer to [`Intent::RestoreStore`]: what was done, or why not.
+    StoreRestored(Result<String, String>),
+}
+
+/// Why the store cannot be used, and the way back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreProblem {
+    /// What is wrong, which file, what to do (see [`crate::store::StoreError::explain`]).
+    pub message: String,
+    pub trouble: Option<crate::store::Trouble>,
+    /// The copies in the data dir's backup folder, newest first.
+    pub backups: Vec<crate::store::BackupFile>,
+    pub data_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -15,8 +15,12 @@ pub enum FileDialog {
     SaveTemplate,
     PickWorkerList,
     SaveReport(Arc<ImportReport>),
-    PickBlacklist { added_by: String },
+    PickBlacklist {
+        added_by: String,
+    },
     SaveBlacklist,
+    /// A backup to put the store back from (offered while the store cannot be used).
+    PickBackup,
 }
 
 fn stamp() -> String {
@@ -40,6 +44,16 @@ fn pick(title: &str) -> Option<PathBuf> {
 
 pub fn open(dialog: FileDialog, intents: Sender<Intent>) {
     std::thread::spawn(move || {
+        if let FileDialog::PickBackup = dialog {
+            let picked = rfd::FileDialog::new()
+                .set_title("选择数据库备份")
+                .add_filter("数据库备份 (sqlite)", &["sqlite", "db", "bak"])
+                .pick_file();
+            if let Some(path) = picked {
+                let _ = intents.send(Intent::RestoreStore(path));
+            }
+            return;
+        }
         let intent = match dialog {
             FileDialog::SaveTemplate => {
                 save("保存导入模板", "人员导入模板.xlsx".into()).map(ExcelIntent::WriteTemplate)
@@ -53,6 +67,7 @@ pub fn open(dialog: FileDialog, intents: Sender<Intent>) {
             FileDialog::SaveBlacklist => {
                 save("导出黑名单", format!("黑名单-{}.xlsx", stamp())).map(ExcelIntent::BlacklistExport)
             }
+            FileDialog::PickBackup => None,
         };
         if let Some(intent) = intent {
             let _ = intents.send(Intent::Excel(intent));

@@ -20,6 +20,7 @@ pub mod roster;
 pub mod settings;
 pub mod setup;
 pub mod status;
+pub mod store_problem;
 pub mod widgets;
 
 pub use app::{AppOptions, StationApp};

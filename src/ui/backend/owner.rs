@@ -16,6 +16,7 @@ use crate::api::{Endpoint, PlatformClient, PlatformClock, Secret};
 use crate::config::{Config, Environment};
 use crate::domain::ItemState;
 use crate::outbox::{SenderCommand, SenderEvent, SenderHandle, spawn_sender};
+use crate::output_file::{Existing, StationFiles, write_output};
 use crate::station::{Station, platform_client, send_settings};
 
 pub struct OwnerSetup {
@@ -37,6 +38,8 @@ pub struct Owner {
     client: Option<Arc<PlatformClient>>,
     connection: ConnectionState,
     acceptance: super::acceptance_job::AcceptanceJob,
+    /// The store opened for reading only: nothing is sent (the answers could not be kept).
+    read_only: bool,
 }
 
 /// The attendance point lists this many matches; more means the clerk types more.
@@ -58,7 +61,13 @@ impl Owner {
             client: None,
             connection: ConnectionState::Unknown,
             acceptance: super::acceptance_job::AcceptanceJob::new(),
+            read_only: false,
         }
+    }
+
+    /// The station's own files, which no export or backup may write over.
+    pub(super) fn station_files(&self) -> StationFiles {
+        StationFiles::of(&self.setup.data_dir, &self.setup.config_path)
     }
 
     fn emit(&self, event: Event) {
@@ -67,11 +76,25 @@ impl Owner {
     }
 
     pub fn run(mut self, rx: Receiver<Intent>) {
-        let s = &self.setup;
-        let mut station = match Station::open(&s.data_dir, s.config.clone(), Arc::clone(&s.clock)) {
-            Ok(st) => st,
-            Err(e) => return self.emit(Event::Problem(e.to_string())),
-        };
+        loop {
+            let Some(station) = self.open_station(&rx) else {
+                return;
+            };
+            let Some(backup) = self.serve(station, &rx) else {
+                return;
+            };
+            // The sender and the station have let go of the file: put the copy in its place,
+            // then open again.
+            match crate::store::restore_from(&self.setup.data_dir, &backup) {
+                Ok(aside) => self.emit(Event::StoreRestored(Ok(restored_words(&backup, aside.as_deref())))),
+                Err(e) => self.emit(Event::StoreRestored(Err(format!("没有恢复：{e}")))),
+            }
+        }
+    }
+
+    /// Applies the clerk's intents until the window closes (`None`) or the clerk asks to put
+    /// the store back from a backup (`Some(backup)`, once the station is closed).
+    fn serve(&mut self, mut station: Station, rx: &Receiver<Intent>) -> Option<std::path::PathBuf> {
         let wake = Arc::clone(&self.wake);
         station.on_queued(move || {
             if let Some(tx) = wake.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
@@ -89,18 +112,70 @@ impl Owner {
         self.emit(Event::UiStateLoaded(draft("ui_state")));
         let saved_run = crate::acceptance::load(station.store()).ok().flatten();
         self.emit(Event::AcceptanceProgress(saved_run.map(Box::new)));
+        self.read_only = station.store().is_read_only();
         self.connect();
         self.publish(&station);
         self.fetch_dictionaries();
         while let Ok(intent) = rx.recv() {
-            if matches!(intent, Intent::Shutdown) {
-                // Bounded: a call hanging on a dead network is left to finish on its own.
-                if let Some(sender) = self.sender.take() {
-                    sender.stop();
+            let restore = match intent {
+                Intent::Shutdown => None,
+                Intent::RestoreStore(backup) => Some(backup),
+                other => {
+                    self.handle(&mut station, other);
+                    continue;
                 }
-                return;
+            };
+            // Bounded: a call hanging on a dead network is left to finish on its own.
+            if let Some(sender) = self.sender.take() {
+                sender.stop();
             }
-            self.handle(&mut station, intent);
+            *self.wake.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            return restore;
+        }
+        None
+    }
+
+    /// Opens the station; while its store cannot be used, says why and waits for the clerk to
+    /// put it back from a backup (or to close the window: `None`). A store that may only be
+    /// read opens for reading, so the clerk still sees the roster and the queue.
+    fn open_station(&self, rx: &Receiver<Intent>) -> Option<Station> {
+        let s = &self.setup;
+        loop {
+            let error = match Station::open(&s.data_dir, s.config.clone(), Arc::clone(&s.clock)) {
+                Ok(st) => {
+                    if st.store().is_read_only() {
+                        self.emit(Event::StoreReadOnly(read_only_words(&s.data_dir)));
+                    }
+                    return Some(st);
+                }
+                Err(e) => e,
+            };
+            if error.trouble() == Some(crate::store::Trouble::ReadOnly)
+                && let Ok(st) = Station::open_read_only(&s.data_dir, s.config.clone(), Arc::clone(&s.clock))
+            {
+                self.emit(Event::StoreReadOnly(read_only_words(&s.data_dir)));
+                return Some(st);
+            }
+            self.emit(Event::StoreUnusable(Box::new(super::StoreProblem {
+                message: error.explain(&s.data_dir),
+                trouble: error.trouble(),
+                backups: crate::store::list_backups(&s.data_dir),
+                data_dir: s.data_dir.clone(),
+            })));
+            // Only putting a backup back (or closing) can change anything now.
+            loop {
+                match rx.recv() {
+                    Ok(Intent::RestoreStore(backup)) => match crate::store::restore_from(&s.data_dir, &backup) {
+                        Ok(aside) => {
+                            self.emit(Event::StoreRestored(Ok(restored_words(&backup, aside.as_deref()))));
+                            break;
+                        }
+                        Err(e) => self.emit(Event::StoreRestored(Err(format!("没有恢复：{e}")))),
+                    },
+                    Ok(Intent::Shutdown) | Err(_) => return None,
+                    Ok(_) => {}
+                }
+            }
         }
     }
 
@@ -109,7 +184,12 @@ impl Owner {
     /// become complete or not.
     fn connect(&mut self) {
         let s = &self.setup;
-        let client = match platform_client(&s.config, &s.secret, Arc::clone(&s.clock)) {
+        let client = if self.read_only {
+            Err("本机数据库只读：暂停上传".to_string())
+        } else {
+            platform_client(&s.config, &s.secret, Arc::clone(&s.clock))
+        };
+        let client = match client {
             Ok(c) => Arc::new(c),
             Err(reason) => {
                 self.client = None;
@@ -153,7 +233,17 @@ impl Owner {
     fn publish(&self, station: &Station) {
         match snapshot(station) {
             Ok(s) => self.emit(Event::Snapshot(Arc::new(s))),
-            Err(e) => self.emit(Event::Problem(e)),
+            // A damaged file often opens and fails at the first read of a lost page: the
+            // clerk sees the way back, not an empty station.
+            Err(e) if e.trouble() == Some(crate::store::Trouble::Damaged) => {
+                self.emit(Event::StoreUnusable(Box::new(super::StoreProblem {
+                    message: e.explain(&self.setup.data_dir),
+                    trouble: e.trouble(),
+                    backups: crate::store::list_backups(&self.setup.data_dir),
+                    data_dir: self.setup.data_dir.clone(),
+                })))
+            }
+            Err(e) => self.emit(Event::Problem(e.to_string())),
         }
     }
 
@@ -289,11 +379,15 @@ impl Owner {
                 Ok(rows) => self.emit(Event::WorkersFound { query, rows }),
                 Err(e) => self.emit(Event::Problem(format!("查找人员失败：{e}"))),
             },
-            Intent::ExportPasses { path, rows } => self.in_background(move || {
-                Event::PassesExported(
-                    super::super::export::write_passes_xlsx(&path, &rows).map(|()| (path, rows.len())),
-                )
-            }),
+            Intent::ExportPasses { path, rows } => {
+                let files = self.station_files();
+                self.in_background(move || {
+                    Event::PassesExported(
+                        save_as(&files, &path, |tmp| super::super::export::write_passes_xlsx(tmp, &rows))
+                            .map(|()| (path, rows.len())),
+                    )
+                })
+            }
             Intent::AcceptanceStart => self.acceptance.start(
                 self.setup.data_dir.clone(),
                 self.setup.config.clone(),
@@ -308,12 +402,15 @@ impl Owner {
                 let env = station.config().environment.label().to_string();
                 let project = station.config().project_id.clone();
                 let run = crate::acceptance::load(store).ok().flatten();
+                let files = self.station_files();
                 match store.success_counts(&env) {
                     Ok(counts) => self.in_background(move || {
                         let counts = counts.into_iter().collect();
                         Event::AcceptanceReported(
-                            crate::acceptance::write_report_xlsx(&path, run.as_ref(), &counts, &env, &project)
-                                .map(|()| path),
+                            save_as(&files, &path, |tmp| {
+                                crate::acceptance::write_report_xlsx(tmp, run.as_ref(), &counts, &env, &project)
+                            })
+                            .map(|()| path),
                         )
                     }),
                     Err(e) => self.emit(Event::AcceptanceReported(Err(e.to_string()))),
@@ -343,11 +440,12 @@ impl Owner {
             Intent::Backup(path) => {
                 let data_dir = self.setup.data_dir.clone();
                 let intents = self.setup.intents.clone();
+                let files = self.station_files();
                 self.in_background(move || {
                     // Its own connection: the copy goes a little at a time, the window keeps
-                    // writing meanwhile.
+                    // writing meanwhile. The save dialog asked before replacing a file.
                     let result = crate::store::Store::open_in(&data_dir)
-                        .and_then(|store| store.backup_to(&path))
+                        .and_then(|store| store.backup_to(&path, Existing::Replace, &files))
                         .map(|()| path)
                         .map_err(|e| e.to_string());
                     let _ = intents.send(Intent::Internal(InternalEvent::StoreChanged));
@@ -387,9 +485,15 @@ impl Owner {
                     result: prepare_photo(kind, source, &budgets),
                 });
             }
-            Intent::Export { path, rows } => self.in_background(move || {
-                Event::Exported(super::super::export::write_roster_xlsx(&path, &rows).map(|()| (path, rows.len())))
-            }),
+            Intent::Export { path, rows } => {
+                let files = self.station_files();
+                self.in_background(move || {
+                    Event::Exported(
+                        save_as(&files, &path, |tmp| super::super::export::write_roster_xlsx(tmp, &rows))
+                            .map(|()| (path, rows.len())),
+                    )
+                })
+            }
             Intent::Internal(InternalEvent::Dictionaries(results)) => {
                 let mut failure = None;
                 for (kind, result) in results {
@@ -410,7 +514,8 @@ impl Owner {
             }
             Intent::Internal(InternalEvent::Sender(event)) => self.on_sender(station, event),
             Intent::Excel(intent) => self.handle_excel(station, intent),
-            Intent::Shutdown => {}
+            // Both end the serving loop before they reach here.
+            Intent::Shutdown | Intent::RestoreStore(_) => {}
         }
     }
 
@@ -488,46 +593,76 @@ impl Owner {
     }
 }
 
-fn snapshot(station: &Station) -> Result<Snapshot, String> {
+fn restored_words(backup: &std::path::Path, aside: Option<&std::path::Path>) -> String {
+    let kept = aside
+        .map(|p| format!("；原来的文件改名保留为 {}", p.display()))
+        .unwrap_or_default();
+    format!(
+        "已从备份 {} 恢复数据{kept}。备份之后新登记或修改的记录不在里面，请核对花名册",
+        backup.display()
+    )
+}
+
+fn read_only_words(data_dir: &std::path::Path) -> String {
+    let file = data_dir.join(crate::store::DB_FILE);
+    format!(
+        "本机数据库是只读的（{}）：现在只能查看，不能登记或修改。{}",
+        file.display(),
+        crate::store::Trouble::ReadOnly.advice()
+    )
+}
+
+fn snapshot(station: &Station) -> Result<Snapshot, crate::store::StoreError> {
     let store = station.store();
-    let s = |e: crate::store::StoreError| e.to_string();
     // Also without a sender (settings missing): a log past the window shows as 已过时限.
-    station.expire_overdue_passes().map_err(s)?;
+    // A store that may only be read shows the logs as they are.
+    if !store.is_read_only() {
+        station.expire_overdue_passes()?;
+    }
     let today = station.today();
     let mut dictionaries = BTreeMap::new();
     for kind in DICTIONARIES {
-        if let Some(d) = store.dictionary(kind).map_err(s)? {
+        if let Some(d) = store.dictionary(kind)? {
             dictionaries.insert(kind, d);
         }
     }
     static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let mut snapshot = Snapshot {
         generation: GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        workers: store.roster_rows().map_err(s)?,
-        blacklist: store.blacklist().map_err(s)?,
-        companies: store.companies().map_err(s)?,
-        outbox: store.outbox_items_recent(crate::ui::queue::MAX_SHOWN).map_err(s)?,
-        counts: store.outbox_counts().map_err(s)?,
-        paused: store.queue_paused().map_err(s)?,
-        waiting_until: store
-            .breaker()
-            .map_err(s)?
-            .map(|(until, _)| until)
-            .filter(|u| *u > Utc::now()),
+        workers: store.roster_rows()?,
+        blacklist: store.blacklist()?,
+        companies: store.companies()?,
+        outbox: store.outbox_items_recent(crate::ui::queue::MAX_SHOWN)?,
+        counts: store.outbox_counts()?,
+        paused: store.queue_paused()?,
+        waiting_until: store.breaker()?.map(|(until, _)| until).filter(|u| *u > Utc::now()),
         dictionaries,
-        worker_rules: Arc::new(station.worker_rules("").map_err(s)?),
-        company_rules: Arc::new(station.company_rules().map_err(s)?),
+        worker_rules: Arc::new(station.worker_rules("")?),
+        company_rules: Arc::new(station.company_rules()?),
         successes: store
-            .success_counts(station.config().environment.label())
-            .map_err(s)?
+            .success_counts(station.config().environment.label())?
             .into_iter()
             .collect(),
-        passes_today: station.passes_on(today).map_err(|e| e.to_string())?,
+        passes_today: station.passes_on(today).map_err(|e| match e {
+            crate::station::StationError::Local(e) => e,
+            other => crate::store::StoreError::NotFound(other.to_string()),
+        })?,
         today: Some(today),
-        oldest_unsent_at: store.oldest_unsent_at().map_err(s)?,
-        last_backup_at: store.last_backup_at().map_err(s)?,
+        oldest_unsent_at: store.oldest_unsent_at()?,
+        last_backup_at: store.last_backup_at()?,
         ..Snapshot::default()
     };
     snapshot.index_workers();
     Ok(snapshot)
+}
+
+/// Writes a file the clerk chose in a save dialog. The dialog asked before replacing an
+/// existing file, so this replaces, but never one of the station's own files, and always
+/// through a temp file (see [`crate::output_file`]).
+pub(super) fn save_as<T>(
+    files: &StationFiles,
+    path: &std::path::Path,
+    write: impl FnOnce(&std::path::Path) -> Result<T, String>,
+) -> Result<T, String> {
+    write_output(path, Existing::Replace, files, write).map_err(|e| e.to_string())
 }

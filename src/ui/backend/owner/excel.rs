@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::Owner;
+use super::{Owner, save_as};
 use crate::excel::{write_table, write_template};
 use crate::station::Station;
 use crate::ui::backend::excel::{ExcelEvent, ExcelIntent, ImportCheck};
@@ -25,11 +25,14 @@ impl Owner {
     pub(super) fn handle_excel(&mut self, station: &mut Station, intent: ExcelIntent) {
         match intent {
             ExcelIntent::WriteTemplate(path) => match station.template_lists() {
-                Ok(lists) => self.in_background(move || {
-                    Event::Excel(ExcelEvent::TemplateWritten(
-                        write_template(&path, &lists).map(|n| (path, n)),
-                    ))
-                }),
+                Ok(lists) => {
+                    let files = self.station_files();
+                    self.in_background(move || {
+                        Event::Excel(ExcelEvent::TemplateWritten(
+                            save_as(&files, &path, |tmp| write_template(tmp, &lists)).map(|n| (path, n)),
+                        ))
+                    })
+                }
                 Err(e) => self.emit_excel(ExcelEvent::TemplateWritten(Err(e.to_string()))),
             },
             ExcelIntent::CheckImport(path) => {
@@ -55,9 +58,14 @@ impl Owner {
                 self.emit_excel(ExcelEvent::Imported(result));
                 self.publish(station);
             }
-            ExcelIntent::ExportReport { path, report } => self.in_background(move || {
-                Event::Excel(ExcelEvent::ReportExported(report.write_xlsx(&path).map(|()| path)))
-            }),
+            ExcelIntent::ExportReport { path, report } => {
+                let files = self.station_files();
+                self.in_background(move || {
+                    Event::Excel(ExcelEvent::ReportExported(
+                        save_as(&files, &path, |tmp| report.write_xlsx(tmp)).map(|()| path),
+                    ))
+                })
+            }
             ExcelIntent::DeleteDraft(id_code) => {
                 let result = station
                     .delete_draft(&id_code)
@@ -99,28 +107,33 @@ impl Owner {
                 self.publish(station);
             }
             ExcelIntent::BlacklistExport(path) => match station.store().blacklist() {
-                Ok(entries) => self.in_background(move || {
-                    let rows: Vec<Vec<String>> = entries
-                        .iter()
-                        .map(|e| {
-                            vec![
-                                e.id_code.clone(),
-                                e.name.clone(),
-                                e.reason.clone(),
-                                e.added_by.clone(),
-                                crate::ui::widgets::local_time(&e.added_at),
-                            ]
-                        })
-                        .collect();
-                    let written = write_table(
-                        &path,
-                        "黑名单",
-                        &crate::excel::columns::BLACKLIST_HEADERS,
-                        &[22.0, 10.0, 40.0, 12.0, 20.0],
-                        &rows,
-                    );
-                    Event::Excel(ExcelEvent::BlacklistExported(written.map(|()| (path, rows.len()))))
-                }),
+                Ok(entries) => {
+                    let files = self.station_files();
+                    self.in_background(move || {
+                        let rows: Vec<Vec<String>> = entries
+                            .iter()
+                            .map(|e| {
+                                vec![
+                                    e.id_code.clone(),
+                                    e.name.clone(),
+                                    e.reason.clone(),
+                                    e.added_by.clone(),
+                                    crate::ui::widgets::local_time(&e.added_at),
+                                ]
+                            })
+                            .collect();
+                        let written = save_as(&files, &path, |tmp| {
+                            write_table(
+                                tmp,
+                                "黑名单",
+                                &crate::excel::columns::BLACKLIST_HEADERS,
+                                &[22.0, 10.0, 40.0, 12.0, 20.0],
+                                &rows,
+                            )
+                        });
+                        Event::Excel(ExcelEvent::BlacklistExported(written.map(|()| (path, rows.len()))))
+                    })
+                }
                 Err(e) => self.emit_excel(ExcelEvent::BlacklistExported(Err(e.to_string()))),
             },
         }
