@@ -335,6 +335,8 @@ pub fn main() -> i32 {
 pub fn run(cli: Cli) -> Exit {
     let ctx = match Context::load(&cli) {
         Ok(ctx) => ctx,
+        // The window has no console to print to: it says so on screen (window_cmd).
+        Err((e, exit)) if cli.command.is_none() => return window_cmd::config_problem(&cli, e, exit),
         Err((e, exit)) => {
             eprintln!("{e}");
             if exit == Exit::LocalFailure {
