@@ -9,6 +9,18 @@ use crate::api::{Credentials, ProtocolTable, Secret, Timeouts};
 use crate::domain::fields::AgeRules;
 use crate::media::PhotoBudgets;
 
+mod check;
+mod read;
+#[cfg(test)]
+mod tests;
+
+pub use check::{
+    AGE_YEARS, BASE_URL_EXAMPLE, CALL_SECS, CARD_SERIAL_PORTS, CARD_USB_PORTS, CARD_WAIT_SECS, CONNECT_SECS,
+    DEBOUNCE_SECS, DEPARTED_KEEP_DAYS, LEAVE_BATCH_SIZE, PHOTO_KB, SITE_KEEP_DAYS, address_note, check_base_url,
+    check_card_port, check_card_wait_secs,
+};
+pub use read::{MAX_FILE_BYTES, move_aside};
+
 /// Which platform instance the station talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -108,7 +120,13 @@ impl Default for Config {
 pub enum ConfigError {
     #[error("读不了配置文件 {path}：{detail}")]
     Read { path: PathBuf, detail: String },
-    #[error("配置文件 {path} 格式不对：{detail}（请改正或删除后重新设置）")]
+    #[error(
+        "配置文件 {path} 有 {bytes} 字节，不像本程序的设置文件（只有几 KB，上限 1 MB）：请检查是不是放错了文件，或把它移走后重新设置"
+    )]
+    TooLarge { path: PathBuf, bytes: u64 },
+    #[error("配置文件 {path} {detail}：请用记事本另存为 UTF-8（“另存为”窗口下方的“编码”选 UTF-8），再重新启动")]
+    Encoding { path: PathBuf, detail: &'static str },
+    #[error("配置文件 {path} {detail}：请改正，或把它移走后重新设置")]
     Parse { path: PathBuf, detail: String },
     #[error("保存配置文件 {path} 失败：{detail}")]
     Write { path: PathBuf, detail: String },
@@ -116,64 +134,38 @@ pub enum ConfigError {
     Invalid { path: PathBuf, detail: String },
 }
 
+impl ConfigError {
+    /// The disk, not the file's content, is at fault (a command exits 4, not 2).
+    pub fn is_local_failure(&self) -> bool {
+        matches!(self, ConfigError::Read { .. } | ConfigError::Write { .. })
+    }
+}
+
 impl Config {
-    /// Reads `path`; a missing file is the defaults. Values no station can work with (a
-    /// timeout of 0, a batch of 10,000) are refused here rather than failing later.
+    /// Reads `path`; a missing file is the defaults. A byte-order mark (Notepad's UTF-8, or
+    /// UTF-16) is understood. Values no station can work with (a timeout of 0, a batch of
+    /// 10,000, a photo budget of 0 KB) are refused here, naming the setting, rather than
+    /// failing later on the clerk's photo.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let config: Config = match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| ConfigError::Parse {
-                path: path.to_owned(),
-                detail: e.to_string(),
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
-            Err(e) => {
-                return Err(ConfigError::Read {
-                    path: path.to_owned(),
-                    detail: e.to_string(),
-                });
-            }
+        let Some(bytes) = read::read_capped(path)? else {
+            return Ok(Config::default());
         };
+        let text = read::decode(&bytes).map_err(|not_text| ConfigError::Encoding {
+            path: path.to_owned(),
+            detail: match not_text {
+                read::NotText::NotUtf8 => "不是 UTF-8 编码（多半是记事本按 ANSI/GBK 保存的），程序读不懂",
+                read::NotText::BrokenUtf16 => "是 UTF-16 编码，但内容不完整",
+            },
+        })?;
+        let config: Config = serde_json::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            detail: read::parse_problem(&text, &e),
+        })?;
         config.check().map_err(|detail| ConfigError::Invalid {
             path: path.to_owned(),
             detail,
         })?;
         Ok(config)
-    }
-
-    /// The ranges a station can work in.
-    pub fn check(&self) -> Result<(), String> {
-        let t = &self.timeouts;
-        if !(1..=120).contains(&t.connect_secs) {
-            return Err(format!(
-                "连接超时 timeouts.connect_secs = {}，应在 1 到 120 秒之间",
-                t.connect_secs
-            ));
-        }
-        if !(5..=600).contains(&t.call_secs) {
-            return Err(format!(
-                "调用超时 timeouts.call_secs = {}，应在 5 到 600 秒之间",
-                t.call_secs
-            ));
-        }
-        if !(1..=500).contains(&self.leave_batch_size) {
-            return Err(format!(
-                "每批离场人数 leave_batch_size = {}，应在 1 到 500 之间",
-                self.leave_batch_size
-            ));
-        }
-        if !(7..=3650).contains(&self.departed_photo_keep_days) || !(1..=3650).contains(&self.site_photo_keep_days) {
-            return Err(format!(
-                "照片保留天数 departed_photo_keep_days = {}、site_photo_keep_days = {}，应在 7（现场照片 1）到 3650 天之间",
-                self.departed_photo_keep_days, self.site_photo_keep_days
-            ));
-        }
-        if !(0..=3600).contains(&self.attendance_debounce_secs) {
-            return Err(format!(
-                "考勤去重时间 attendance_debounce_secs = {}，应在 0 到 3600 秒之间",
-                self.attendance_debounce_secs
-            ));
-        }
-        Ok(())
     }
 
     /// Writes atomically (temp file, then rename) so a power cut never leaves half a file.
@@ -195,8 +187,10 @@ impl Config {
     }
 
     /// `CWR_BASE_URL`, `CWR_API_KEY`, `CWR_CLIENT_SERIAL`, `CWR_PROJECT_ID` win over the file.
-    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) {
+    /// A `CWR_BASE_URL` that is no platform address is refused, naming the variable.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), String> {
         if let Some(url) = get("CWR_BASE_URL").filter(|v| !v.trim().is_empty()) {
+            check_base_url("环境变量 CWR_BASE_URL", &url)?;
             self.base_url = url.trim().to_string();
             if !matches!(self.environment, Environment::Demo) {
                 self.environment = Environment::Custom;
@@ -211,6 +205,7 @@ impl Config {
                 *field = v.trim().to_string();
             }
         }
+        Ok(())
     }
 
     pub fn base_url(&self) -> String {
@@ -271,60 +266,4 @@ pub fn default_data_dir() -> PathBuf {
         return PathBuf::from(home).join(".local").join("share").join("cwr-station");
     }
     PathBuf::from("cwr-station-data")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn env_overrides_file() {
-        let mut c: Config = serde_json::from_str(r#"{"api_key":"FILEKEY","project_id":"P1"}"#).expect("json");
-        c.apply_env(|k| match k {
-            "CWR_API_KEY" => Some("ENVKEY".into()),
-            "CWR_BASE_URL" => Some("http://127.0.0.1:9".into()),
-            _ => None,
-        });
-        assert_eq!(c.api_key, "ENVKEY");
-        assert_eq!(c.project_id, "P1");
-        assert_eq!(c.environment, Environment::Custom);
-        assert_eq!(c.base_url(), "http://127.0.0.1:9");
-    }
-
-    #[test]
-    fn save_and_load_round_trip_and_no_secret_field() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("config.json");
-        assert_eq!(Config::load(&path).expect("missing is default"), Config::default());
-        let c = Config {
-            api_key: "K".into(),
-            ..Config::default()
-        };
-        c.save(&path).expect("save");
-        assert_eq!(Config::load(&path).expect("load"), c);
-        let text = std::fs::read_to_string(&path).expect("read");
-        assert!(!text.contains("secret"), "{text}");
-        std::fs::write(&path, "{not json").expect("write");
-        assert!(matches!(Config::load(&path), Err(ConfigError::Parse { .. })));
-    }
-
-    #[test]
-    fn absurd_timeouts_are_refused_when_read() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("config.json");
-        for bad in [
-            r#"{"timeouts":{"connect_secs":0}}"#,
-            r#"{"timeouts":{"call_secs":0}}"#,
-            r#"{"timeouts":{"call_secs":86400}}"#,
-            r#"{"leave_batch_size":0}"#,
-        ] {
-            std::fs::write(&path, bad).expect("write");
-            match Config::load(&path) {
-                Err(ConfigError::Invalid { detail, .. }) => assert!(detail.contains("应在"), "{detail}"),
-                other => panic!("{bad}: {other:?}"),
-            }
-        }
-        std::fs::write(&path, r#"{"timeouts":{"connect_secs":5,"call_secs":30}}"#).expect("write");
-        assert!(Config::load(&path).is_ok());
-    }
 }

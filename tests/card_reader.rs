@@ -189,3 +189,26 @@ fn the_folder_of_a_vendors_tool_is_read_and_never_changed() {
     left.sort();
     assert_eq!(left, vec!["photo.bmp", "wz.txt"], "nothing removed, nothing added");
 }
+
+/// A wait or port no reader has is refused with its range; a wait of u64::MAX seconds used to
+/// overflow the deadline and crash the command.
+#[test]
+fn an_absurd_wait_or_port_is_refused_with_the_range() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    for (args, words) in [
+        (
+            ["--wait-secs", "18446744073709551615"],
+            "--wait-secs = 18446744073709551615，应在 1 到 600 秒之间",
+        ),
+        (["--wait-secs", "0"], "--wait-secs = 0"),
+        (["--port", "1017"], "--port = 1017"),
+    ] {
+        let (code, out) = run(station(&data, "http://127.0.0.1:9")
+            .args(["card", "read"])
+            .args(args)
+            .env_remove("FAKE_IDREADER_DIR"));
+        assert_eq!(code, 2, "{args:?}: {out}");
+        assert!(out.contains(words), "{args:?}: {out}");
+    }
+}

@@ -66,6 +66,47 @@ fn saving_settings_keeps_the_secret_apart_and_the_test_reports_plainly() {
         settle(&mut h, 2);
     }
     assert!(h.query_by_label_contains("本机时钟与平台一致").is_some());
+    // The simulator is on loopback: valid, but said, as a 169.254/10/192.168 address would be.
+    assert!(
+        h.query_by_label_contains("是这台电脑自己").is_some(),
+        "the test names an address inside the computer"
+    );
+}
+
+/// An address that is no platform's is refused on 保存设置, in the words the settings file
+/// is refused with, with what a valid one looks like; nothing is written.
+#[test]
+fn a_bad_platform_address_is_refused_when_saved() {
+    let sim = start_sim();
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let mut config = demo_config(&sim.base_url());
+    config.environment = Environment::Custom;
+    let mut h = harness_with(&data, config, Secret::new("demo-secret"));
+    settle(&mut h, 3);
+    h.get_by_label("设置").click();
+    settle(&mut h, 3);
+    for bad in ["127.0.0.1:7040", "http://127.0.0.1:7040@evil.example/"] {
+        h.get_by_label("平台地址").focus();
+        h.step();
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.get_by_label("平台地址").type_text(bad);
+        h.step();
+        h.get_by_label("保存设置").click();
+        settle(&mut h, 2);
+        assert!(
+            h.query_by_label_contains("设置没有保存：平台地址 base_url").is_some(),
+            "{bad}: refused, naming the setting"
+        );
+        assert!(
+            h.query_by_label_contains(cwr_station::config::BASE_URL_EXAMPLE)
+                .is_some(),
+            "{bad}: says what a valid one looks like"
+        );
+        assert!(!h.state().app().settings.is_saving(), "{bad}: nothing sent");
+    }
+    assert!(!data.join("config.json").exists(), "nothing written");
+    assert_eq!(h.state().app().config.base_url, sim.base_url(), "not applied");
 }
 
 /// A save that fails says why and gives the button back; nothing typed is lost.

@@ -16,6 +16,12 @@ pub fn read(
     wait_secs: u64,
     json: bool,
 ) -> Exit {
+    let checked = crate::config::check_card_wait_secs("--wait-secs", wait_secs)
+        .and_then(|()| crate::config::check_card_port("--port", port));
+    if let Err(e) = checked {
+        errln!("{e}");
+        return Exit::Invalid;
+    }
     let mut settings = ctx.config.card_reader.clone();
     if let Some(dir) = folder {
         settings = CardReaderSettings {

@@ -268,27 +268,35 @@ pub struct Context {
     pub secret: Secret,
 }
 
+impl Cli {
+    /// The data dir (`--data-dir`, `CWR_DATA_DIR` or the default) and the settings file in it
+    /// (or `--config`).
+    pub fn paths(&self) -> (PathBuf, PathBuf) {
+        let data_dir = self.data_dir.clone().unwrap_or_else(crate::config::default_data_dir);
+        let config_path = self.config.clone().unwrap_or_else(|| data_dir.join("config.json"));
+        (data_dir, config_path)
+    }
+}
+
 impl Context {
     /// The settings file could not be read at all (a local failure, exit 4) or says something
-    /// no station can work with (invalid input, exit 2).
+    /// no station can work with, as does a `CWR_*` variable (invalid input, exit 2).
     pub fn load(cli: &Cli) -> Result<Context, (String, Exit)> {
-        let data_dir = cli.data_dir.clone().unwrap_or_else(crate::config::default_data_dir);
+        let (data_dir, config_path) = cli.paths();
         let env = |k: &str| std::env::var(k).ok();
         if cli.demo {
             return Ok(Context::demo(&data_dir, env("CWR_DEMO_SIM").as_deref()));
         }
-        let config_path = cli.config.clone().unwrap_or_else(|| data_dir.join("config.json"));
         let mut config = Config::load(&config_path).map_err(|e| {
-            let exit = match e {
-                crate::config::ConfigError::Read { .. } | crate::config::ConfigError::Write { .. } => {
-                    Exit::LocalFailure
-                }
-                crate::config::ConfigError::Parse { .. } | crate::config::ConfigError::Invalid { .. } => Exit::Invalid,
+            let exit = if e.is_local_failure() {
+                Exit::LocalFailure
+            } else {
+                Exit::Invalid
             };
             (e.to_string(), exit)
         })?;
         let secret = crate::secret::load_secret(&data_dir, env);
-        config.apply_env(env);
+        config.apply_env(env).map_err(|e| (e, Exit::Invalid))?;
         Ok(Context {
             data_dir,
             config_path,
@@ -364,6 +372,8 @@ pub fn main() -> i32 {
 pub fn run(cli: Cli) -> Exit {
     let ctx = match Context::load(&cli) {
         Ok(ctx) => ctx,
+        // The window has no console to print to: it says so on screen (window_cmd).
+        Err((e, exit)) if cli.command.is_none() => return window_cmd::config_problem(&cli, e, exit),
         Err((e, exit)) => {
             errln!("{e}");
             if exit == Exit::LocalFailure {

@@ -3,21 +3,32 @@
 use std::sync::Arc;
 
 use super::demo_data::demo_companies;
-use super::{Context, Exit};
+use super::{Cli, Context, Exit};
 use crate::card::DemoCards;
 use crate::card::poller::ConfiguredReader;
-use crate::config::Environment;
+use crate::config::{Config, Environment};
 use crate::media::camera::{NokhwaCameras, SyntheticCameras};
 use crate::sim::SimConfig;
 use crate::ui::AppOptions;
+use crate::ui::config_problem::ConfigProblem;
 
 pub fn window(ctx: Context) -> Exit {
     crate::logging::init_file(&ctx.data_dir);
+    match crate::ui::run_window(station_options(ctx)) {
+        Ok(()) => Exit::Accepted,
+        Err(e) => {
+            errln!("{e}");
+            Exit::NotReached
+        }
+    }
+}
+
+fn station_options(ctx: Context) -> AppOptions {
     let card_reader = Arc::new(ConfiguredReader {
         settings: ctx.config.card_reader.clone(),
         work_dir: ctx.data_dir.join("card"),
     });
-    let options = AppOptions {
+    AppOptions {
         data_dir: ctx.data_dir,
         config_path: ctx.config_path,
         config: ctx.config,
@@ -26,12 +37,32 @@ pub fn window(ctx: Context) -> Exit {
         cameras: Arc::new(NokhwaCameras::new()),
         card_reader,
         demo_cards: None,
+    }
+}
+
+/// The window asked for with settings it cannot use (`message`, as a command would print
+/// it): instead of exiting with the message on a stderr no one sees, the window opens on it
+/// and offers the way out. Quitting there exits with `exit`, as the command would.
+pub fn config_problem(cli: &Cli, message: String, exit: Exit) -> Exit {
+    let (data_dir, config_path) = cli.paths();
+    crate::logging::init_file(&data_dir);
+    tracing::warn!("{message}");
+    let env = |k: &str| std::env::var(k).ok();
+    // What the station starts with once the file is aside: the defaults, and the variables.
+    let mut config = Config::default();
+    let problem = ConfigProblem::new(message, &config_path, config.apply_env(env));
+    let ctx = Context {
+        secret: crate::secret::load_secret(&data_dir, env),
+        data_dir,
+        config_path,
+        config,
     };
-    match crate::ui::run_window(options) {
-        Ok(()) => Exit::Accepted,
+    match crate::ui::run_window_on_problem(problem, station_options(ctx)) {
+        Ok(true) => Exit::Accepted,
+        Ok(false) => exit,
         Err(e) => {
             errln!("{e}");
-            Exit::NotReached
+            exit
         }
     }
 }

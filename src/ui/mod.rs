@@ -9,6 +9,7 @@ pub mod attendance;
 pub mod backend;
 pub mod blacklist;
 pub mod companies;
+pub mod config_problem;
 pub mod dialogs;
 pub mod enroll;
 pub mod export;
@@ -32,6 +33,19 @@ pub fn run_window(options: AppOptions) -> Result<(), String> {
     } else {
         "实名制登记工作站"
     };
+    open_window(title, move |ctx| Box::new(StationApp::new(ctx, options)))
+}
+
+/// Opens the window on what is wrong with the settings ([`config_problem`]); returns when it
+/// is closed, with whether the station got going (the bad file moved aside).
+pub fn run_window_on_problem(problem: config_problem::ConfigProblem, options: AppOptions) -> Result<bool, String> {
+    let start = config_problem::StartApp::new(problem, options);
+    let resolved = start.resolved_flag();
+    open_window("实名制登记工作站", move |_| Box::new(start))?;
+    Ok(resolved.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+fn open_window(title: &str, make: impl FnOnce(&egui::Context) -> Box<dyn eframe::App> + 'static) -> Result<(), String> {
     let mut viewport = egui::ViewportBuilder::default()
         .with_title(title)
         .with_app_id("cwr-station")
@@ -51,7 +65,7 @@ pub fn run_window(options: AppOptions) -> Result<(), String> {
         Box::new(move |cc| {
             fonts::install_cjk_font(&cc.egui_ctx);
             fonts::install_style(&cc.egui_ctx);
-            Ok(Box::new(StationApp::new(&cc.egui_ctx, options)))
+            Ok(make(&cc.egui_ctx))
         }),
     )
     .map_err(|e| format!("窗口无法打开：{e}（没有图形界面时请用命令行功能，见 --help）"))

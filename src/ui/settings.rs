@@ -17,6 +17,8 @@ pub struct SettingsScreen {
     secret: String,
     applied: Config,
     test_result: Option<(bool, String)>,
+    /// Said with the test's answer: the address in use is inside a private network.
+    test_note: Option<String>,
     saving: bool,
     /// Why the last 保存设置 did not take.
     save_error: Option<String>,
@@ -35,6 +37,7 @@ impl SettingsScreen {
             secret: secret.expose().to_string(),
             applied: config.clone(),
             test_result: None,
+            test_note: None,
             saving: false,
             save_error: None,
             previous: config.clone(),
@@ -68,7 +71,13 @@ impl SettingsScreen {
     pub fn on_event(&mut self, event: &Event) {
         self.wizard.on_event(event);
         match event {
-            Event::ConnectionTested { ok, message } => self.test_result = Some((*ok, message.clone())),
+            Event::ConnectionTested { ok, message } => {
+                self.test_result = Some((*ok, message.clone()));
+                self.test_note = match self.applied.environment {
+                    Environment::Demo => None,
+                    _ => crate::config::address_note(&self.applied.base_url()),
+                };
+            }
             Event::SettingsApplied(result) => {
                 self.saving = false;
                 self.save_error = result
@@ -154,17 +163,11 @@ impl SettingsScreen {
         ui.horizontal(|ui| {
             let changed = self.draft != self.applied || self.secret.is_empty() && !self.applied.api_key.is_empty();
             if ui.add_enabled(!self.saving, egui::Button::new("保存设置")).clicked() {
-                self.saving = true;
-                self.save_error = None;
-                self.previous = std::mem::replace(&mut self.applied, self.draft.clone());
-                self.pending_secret = self.secret.trim().to_string();
-                out.push(Command::Backend(Intent::ApplySettings {
-                    config: Box::new(self.draft.clone()),
-                    secret: Secret::new(self.secret.trim()),
-                }));
+                self.save(out);
             }
             if ui.button("测试连接").clicked() {
                 self.test_result = Some((true, "正在测试…".into()));
+                self.test_note = None;
                 out.push(Command::Backend(Intent::TestConnection));
             }
             if ui.button("刷新字典").clicked() {
@@ -180,6 +183,30 @@ impl SettingsScreen {
         if let Some((ok, message)) = &self.test_result {
             ui.label(RichText::new(message).color(if *ok { OK_GREEN } else { ERROR_RED }));
         }
+        if let Some(note) = &self.test_note {
+            ui.label(RichText::new(note).color(WARN_AMBER));
+        }
+    }
+
+    /// 保存设置: refused here, in the words the settings file is refused with, before
+    /// anything is written; the background checks again before it writes.
+    fn save(&mut self, out: &mut Vec<Command>) {
+        let trimmed = self.draft.base_url.trim();
+        if trimmed.len() != self.draft.base_url.len() {
+            self.draft.base_url = trimmed.to_string();
+        }
+        if let Err(e) = self.draft.check() {
+            self.save_error = Some(format!("设置没有保存：{e}。请改正后再点“保存设置”"));
+            return;
+        }
+        self.saving = true;
+        self.save_error = None;
+        self.previous = std::mem::replace(&mut self.applied, self.draft.clone());
+        self.pending_secret = self.secret.trim().to_string();
+        out.push(Command::Backend(Intent::ApplySettings {
+            config: Box::new(self.draft.clone()),
+            secret: Secret::new(self.secret.trim()),
+        }));
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, out: &mut Vec<Command>) {
@@ -222,7 +249,7 @@ impl SettingsScreen {
                         ("考勤现场照片", &mut b.site_kb),
                     ] {
                         let l = field_label(ui, label, false);
-                        ui.add(egui::DragValue::new(value).range(20..=2048).suffix(" KB"))
+                        ui.add(egui::DragValue::new(value).range(crate::config::PHOTO_KB).suffix(" KB"))
                             .labelled_by(l.id);
                         ui.end_row();
                     }
@@ -244,8 +271,12 @@ impl SettingsScreen {
                         ("女性最大年龄", &mut r.max_age_female),
                     ] {
                         let l = field_label(ui, label, false);
-                        ui.add(egui::DragValue::new(value).range(14..=80).suffix(" 岁"))
-                            .labelled_by(l.id);
+                        ui.add(
+                            egui::DragValue::new(value)
+                                .range(crate::config::AGE_YEARS)
+                                .suffix(" 岁"),
+                        )
+                        .labelled_by(l.id);
                         ui.end_row();
                     }
                     field_label(ui, "超出年龄时", false);
@@ -371,7 +402,7 @@ fn card_reader_ui(ui: &mut egui::Ui, r: &mut crate::card::CardReaderSettings) {
                     ui.end_row();
                     let l = field_label(ui, "端口", false);
                     ui.horizontal(|ui| {
-                        ui.add(egui::DragValue::new(&mut r.port).range(0..=1016))
+                        ui.add(egui::DragValue::new(&mut r.port).range(0..=*crate::config::CARD_USB_PORTS.end()))
                             .labelled_by(l.id);
                         ui.label(RichText::new("0 = 自动查找（USB 1001–1016，串口 1–16）").small());
                     });
