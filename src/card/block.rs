@@ -20,6 +20,10 @@ const VALID_TO: (usize, usize) = (204, 16);
 const KIND_MARK: usize = 248;
 
 pub const BLOCK_BYTES: usize = 256;
+/// The fingerprint data a reader may hand over after the text (`SDT_ReadBaseFPMsg`'s two
+/// 512-byte templates). Whatever is longer than the text and this is not a card's text.
+pub const FINGERPRINT_BYTES: usize = 1024;
+pub const MAX_TEXT_BYTES: usize = BLOCK_BYTES + FINGERPRINT_BYTES;
 
 /// Which card was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -60,6 +64,10 @@ pub struct CardText {
 pub enum CardError {
     #[error("读到的卡片数据不完整（{0} 字节，应为 256 字节）：请把身份证重新放到读卡器上")]
     Short(usize),
+    #[error(
+        "读到的卡片数据太长（{0} 字节，身份证的文字信息是 256 字节，连指纹最多 1280 字节），不是读卡器读出的身份证数据：请检查“设置”里的读卡文件夹或驱动库是否选对"
+    )]
+    TooLong(usize),
     #[error("这是外国人永久居留身份证，本工作站暂不能读取这种证件：请手工录入")]
     ForeignPermanentResident,
     #[error("读到的是未知种类的证件（标记“{0}”）：请手工录入")]
@@ -98,6 +106,9 @@ fn date(text: &str, field: &'static str) -> Result<NaiveDate, CardError> {
 pub fn parse_block(block: &[u8]) -> Result<CardText, CardError> {
     if block.len() < BLOCK_BYTES {
         return Err(CardError::Short(block.len()));
+    }
+    if block.len() > MAX_TEXT_BYTES {
+        return Err(CardError::TooLong(block.len()));
     }
     let mark = field(block, (KIND_MARK, 2));
     let kind = match mark.as_str() {

@@ -132,3 +132,22 @@ fn the_demo_encoder_writes_what_the_reader_reads() {
     j.id_number = "810000199203150028".into();
     assert_eq!(parse_block(&encode_block(&j, "")).expect("J"), j);
 }
+
+#[test]
+fn a_block_longer_than_the_text_and_its_fingerprints_is_refused() {
+    let text = block(&resident());
+    for trailing in [1, FINGERPRINT_BYTES] {
+        let mut longer = text.clone();
+        longer.resize(BLOCK_BYTES + trailing, 0);
+        assert!(parse_block(&longer).is_ok(), "{} bytes", longer.len());
+    }
+    let mut too_long = text;
+    too_long.resize(MAX_TEXT_BYTES + 1, 0);
+    let err = parse_block(&too_long).expect_err("too long");
+    assert_eq!(err, CardError::TooLong(1281));
+    let message = err.to_string();
+    assert!(
+        message.contains("1281 字节") && message.contains("：请检查"),
+        "{message}"
+    );
+}
