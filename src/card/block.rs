@@ -74,6 +74,8 @@ pub enum CardError {
     UnknownKind(char),
     #[error("卡片上的{field}读不出来（“{value}”）：请把身份证重新放好再读一次，仍不行请手工录入")]
     Unreadable { field: &'static str, value: String },
+    #[error("卡片上的{field}里有{what}，真的身份证上不会有，这张卡可能被改过或已损坏：请核对证件后手工录入")]
+    Hidden { field: &'static str, what: String },
     #[error("卡片上的身份证号码不对（{0}）：这张卡可能已损坏，请手工录入并核对证件")]
     BadNumber(String),
     #[error("卡片上的{field}与身份证号码不一致（卡上 {on_card}，号码中 {in_number}）：请核对证件真伪")]
@@ -160,6 +162,15 @@ pub fn parse_block(block: &[u8]) -> Result<CardText, CardError> {
         });
     }
     let issuing_office = field(block, OFFICE);
+    // The form's rule for typed text holds for the chip's: what is shown must be what is sent.
+    for (field, value) in [("姓名", &name), ("住址", &address), ("签发机关", &issuing_office)] {
+        if let Some(c) = value.chars().find(|c| crate::domain::text::is_hidden(*c)) {
+            return Err(CardError::Hidden {
+                field,
+                what: crate::domain::text::hidden_name(c),
+            });
+        }
+    }
     let from = date(&field(block, VALID_FROM), "有效期起始日")?;
     let to_text = field(block, VALID_TO);
     let end = if to_text == "长期" {

@@ -151,3 +151,28 @@ fn a_block_longer_than_the_text_and_its_fingerprints_is_refused() {
         "{message}"
     );
 }
+
+#[test]
+fn hidden_characters_on_the_chip_are_refused_as_the_form_refuses_them() {
+    for (offset, text, field, said) in [
+        (0, "吴\u{202E}珺", "姓名", "U+202E"),
+        (0, "吴\u{7}珺", "姓名", "U+0007"),
+        (0, "吴\u{0}珺", "姓名", "NUL"),
+        (52, "广东省深圳市\u{2066}南山区", "住址", "U+2066"),
+        (158, "深圳市公安局\u{1B}南山分局", "签发机关", "U+001B"),
+    ] {
+        let err = parse_block(&block(&with(resident(), offset, text))).expect_err(text);
+        assert!(
+            matches!(&err, CardError::Hidden { field: f, .. } if *f == field),
+            "{text:?}: {err:?}"
+        );
+        let message = err.to_string();
+        assert!(
+            message.starts_with(&format!("卡片上的{field}里有")) && message.contains(said) && message.contains("：请"),
+            "{message}"
+        );
+    }
+    // NUL padding after a name is the chip's filler, not part of the name.
+    let padded = with(resident(), 0, "吴珺\u{0}\u{0}\u{0}");
+    assert_eq!(parse_block(&block(&padded)).expect("padded").name, "吴珺");
+}
