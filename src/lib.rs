@@ -14,6 +14,7 @@ pub mod config;
 pub mod domain;
 pub mod excel;
 pub mod generate;
+pub mod input_file;
 pub mod logging;
 pub mod media;
 pub mod outbox;

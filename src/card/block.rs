@@ -20,6 +20,10 @@ const VALID_TO: (usize, usize) = (204, 16);
 const KIND_MARK: usize = 248;
 
 pub const BLOCK_BYTES: usize = 256;
+/// The fingerprint data a reader may hand over after the text (`SDT_ReadBaseFPMsg`'s two
+/// 512-byte templates). Whatever is longer than the text and this is not a card's text.
+pub const FINGERPRINT_BYTES: usize = 1024;
+pub const MAX_TEXT_BYTES: usize = BLOCK_BYTES + FINGERPRINT_BYTES;
 
 /// Which card was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -60,12 +64,18 @@ pub struct CardText {
 pub enum CardError {
     #[error("读到的卡片数据不完整（{0} 字节，应为 256 字节）：请把身份证重新放到读卡器上")]
     Short(usize),
+    #[error(
+        "读到的卡片数据太长（{0} 字节，身份证的文字信息是 256 字节，连指纹最多 1280 字节），不是读卡器读出的身份证数据：请检查“设置”里的读卡文件夹或驱动库是否选对"
+    )]
+    TooLong(usize),
     #[error("这是外国人永久居留身份证，本工作站暂不能读取这种证件：请手工录入")]
     ForeignPermanentResident,
     #[error("读到的是未知种类的证件（标记“{0}”）：请手工录入")]
     UnknownKind(char),
     #[error("卡片上的{field}读不出来（“{value}”）：请把身份证重新放好再读一次，仍不行请手工录入")]
     Unreadable { field: &'static str, value: String },
+    #[error("卡片上的{field}里有{what}，真的身份证上不会有，这张卡可能被改过或已损坏：请核对证件后手工录入")]
+    Hidden { field: &'static str, what: String },
     #[error("卡片上的身份证号码不对（{0}）：这张卡可能已损坏，请手工录入并核对证件")]
     BadNumber(String),
     #[error("卡片上的{field}与身份证号码不一致（卡上 {on_card}，号码中 {in_number}）：请核对证件真伪")]
@@ -98,6 +108,9 @@ fn date(text: &str, field: &'static str) -> Result<NaiveDate, CardError> {
 pub fn parse_block(block: &[u8]) -> Result<CardText, CardError> {
     if block.len() < BLOCK_BYTES {
         return Err(CardError::Short(block.len()));
+    }
+    if block.len() > MAX_TEXT_BYTES {
+        return Err(CardError::TooLong(block.len()));
     }
     let mark = field(block, (KIND_MARK, 2));
     let kind = match mark.as_str() {
@@ -149,6 +162,15 @@ pub fn parse_block(block: &[u8]) -> Result<CardText, CardError> {
         });
     }
     let issuing_office = field(block, OFFICE);
+    // The form's rule for typed text holds for the chip's: what is shown must be what is sent.
+    for (field, value) in [("姓名", &name), ("住址", &address), ("签发机关", &issuing_office)] {
+        if let Some(c) = value.chars().find(|c| crate::domain::text::is_hidden(*c)) {
+            return Err(CardError::Hidden {
+                field,
+                what: crate::domain::text::hidden_name(c),
+            });
+        }
+    }
     let from = date(&field(block, VALID_FROM), "有效期起始日")?;
     let to_text = field(block, VALID_TO);
     let end = if to_text == "长期" {

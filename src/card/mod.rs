@@ -14,9 +14,11 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-pub use block::{BLOCK_BYTES, CardError, CardKind, CardText, encode_block, parse_block};
+pub use block::{
+    BLOCK_BYTES, CardError, CardKind, CardText, FINGERPRINT_BYTES, MAX_TEXT_BYTES, encode_block, parse_block,
+};
 pub use demo::{DemoCards, DemoReader};
-pub use folder::FolderReader;
+pub use folder::{FolderReader, read_folder};
 pub use sdk::{SdkReader, default_library};
 
 use crate::domain::{Worker, WorkerField};

@@ -219,3 +219,6 @@ impl Looker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

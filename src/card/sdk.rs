@@ -197,7 +197,9 @@ impl SdkReader {
         let c_path = CString::new(wlt_path.to_string_lossy().as_bytes()).ok()?;
         // SAFETY: a NUL-terminated path that lives across the call; 2 = USB interface.
         let ok = unsafe { get_bmp(c_path.as_ptr(), 2) } == 1;
-        let bmp = ok.then(|| std::fs::read(&bmp_path).ok()).flatten();
+        let bmp = ok
+            .then(|| crate::input_file::read_regular_file(&bmp_path, super::folder::PORTRAIT_MAX_BYTES, "zp.bmp").ok())
+            .flatten();
         let _ = std::fs::remove_file(&wlt_path);
         let _ = std::fs::remove_file(&bmp_path);
         bmp
@@ -222,9 +224,8 @@ impl SdkReader {
             std::env::current_dir().unwrap_or_default(),
         ];
         for dir in dirs {
-            if let Ok(text) = std::fs::read(dir.join("wz.txt")) {
-                let portrait_bmp = std::fs::read(dir.join("zp.bmp")).ok();
-                return Ok(Some(RawCard { text, portrait_bmp }));
+            if let Some(card) = super::folder::read_card_files(&dir, &["zp.bmp"])? {
+                return Ok(Some(card));
             }
         }
         Err(ReaderError::Failed(

@@ -73,11 +73,7 @@ pub fn attend(
     exit_for_items(&station, &[attended.item_id])
 }
 
-/// A photo file, refused before reading when it is larger than any photo.
+/// A photo file, refused before reading when it is larger than any photo or not a file.
 fn read_limited(path: &std::path::Path) -> Result<Vec<u8>, String> {
-    let len = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
-    if len > crate::media::MAX_INPUT_BYTES {
-        return Err(format!("文件太大（{:.1} MB）", len as f64 / 1_048_576.0));
-    }
-    std::fs::read(path).map_err(|e| e.to_string())
+    crate::media::read_photo_file(path).map_err(|e| e.to_string())
 }

@@ -49,18 +49,14 @@ pub fn read(
     let deadline = Instant::now() + Duration::from_secs(wait_secs);
     let mut first = settings.driver == CardDriver::Folder;
     let raw = loop {
-        if first {
+        let looked = if first {
             first = false;
             // What the tool wrote before the command started is the card to print.
-            let dir = PathBuf::from(settings.folder.trim());
-            if let Ok(text) = std::fs::read(dir.join("wz.txt")) {
-                let portrait_bmp = ["zp.bmp", "photo.bmp"]
-                    .iter()
-                    .find_map(|n| std::fs::read(dir.join(n)).ok());
-                break crate::card::RawCard { text, portrait_bmp };
-            }
-        }
-        match reader.poll() {
+            crate::card::read_folder(&PathBuf::from(settings.folder.trim()))
+        } else {
+            reader.poll()
+        };
+        match looked {
             Ok(Some(raw)) => break raw,
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(300)),
             Ok(None) => {

@@ -12,12 +12,7 @@ const BIDI_CONTROLS: [char; 12] = [
 /// Why a text was refused, in the clerk's words; `None` when it is fine.
 pub fn text_problem(label: &str, value: &str, max_chars: usize) -> Option<String> {
     if let Some(c) = value.chars().find(|c| c.is_control()) {
-        let what = match c {
-            '\0' => "空字符（NUL）".to_string(),
-            '\t' => "制表符".to_string(),
-            '\n' | '\r' => "换行".to_string(),
-            other => format!("控制字符 U+{:04X}", u32::from(other)),
-        };
+        let what = hidden_name(c);
         return Some(format!(
             "{label}里有看不见的{what}：平台不能保存，请删掉后重新输入（从别处复制时常带进来）"
         ));
@@ -35,6 +30,23 @@ pub fn text_problem(label: &str, value: &str, max_chars: usize) -> Option<String
         ));
     }
     None
+}
+
+/// Whether no text may hold `c`: a control character or a bidi mark. Also what the card
+/// reader's text is held to (src/card/block.rs).
+pub fn is_hidden(c: char) -> bool {
+    c.is_control() || BIDI_CONTROLS.contains(&c)
+}
+
+/// A character [`is_hidden`] refuses, named for the clerk.
+pub fn hidden_name(c: char) -> String {
+    match c {
+        '\0' => "空字符（NUL）".to_string(),
+        '\t' => "制表符".to_string(),
+        '\n' | '\r' => "换行".to_string(),
+        c if BIDI_CONTROLS.contains(&c) => format!("改变文字方向的隐藏符号 U+{:04X}", u32::from(c)),
+        other => format!("控制字符 U+{:04X}", u32::from(other)),
+    }
 }
 
 #[cfg(test)]

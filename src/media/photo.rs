@@ -4,12 +4,12 @@
 //! The platform rejects oversized Base64 payloads with an opaque error, so the budget here is
 //! a hard guarantee: nothing over budget ever leaves this module.
 
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 use std::path::Path;
 
 use base64::Engine as _;
 use image::metadata::Orientation;
-use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits, RgbImage};
+use image::{ColorType, DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits, RgbImage};
 
 mod jpeg_check;
 mod quality;
@@ -29,7 +29,8 @@ pub const MAX_INPUT_BYTES: u64 = 40 * 1024 * 1024;
 pub const MAX_SIDE: u32 = 16_384;
 /// 100 MP is four times any phone camera; at 3 bytes/pixel this caps the decode at ~300 MB.
 pub const MAX_PIXELS: u64 = 100_000_000;
-/// Backstop for decoders' own intermediate buffers (image's default, made explicit).
+/// What decoding one photo may hold at once: the pixels as decoded plus their 8-bit RGB copy
+/// (checked from the header), and the decoders' own buffers (image's default, made explicit).
 const MAX_ALLOC: u64 = 512 * 1024 * 1024;
 /// The platform displays photos small; more pixels only cost budget.
 pub const MAX_LONG_SIDE: u32 = 1600;
@@ -114,6 +115,19 @@ pub enum PhotoError {
     TooLarge { bytes: u64 },
     #[error("照片尺寸太大（{width}×{height} 像素）：请换一张普通照片，或用画图等软件缩小后再选择")]
     TooManyPixels { width: u32, height: u32 },
+    #[error(
+        "照片解开后太大（{width}×{height} 像素，每像素 {bytes_per_pixel} 字节，要 {} MB 内存，最多 {} MB）：请用画图等软件把照片缩小或另存为 JPG 后再选择",
+        needed_bytes / 1_048_576,
+        MAX_ALLOC / 1_048_576
+    )]
+    TooMuchMemory {
+        width: u32,
+        height: u32,
+        bytes_per_pixel: u8,
+        needed_bytes: u64,
+    },
+    #[error("这不是普通文件，而是{kind}：请选择照片文件本身")]
+    NotAFile { kind: &'static str },
     #[error("照片文件已损坏或不完整，无法打开：请重新拍照或重新扫描后再选择（详情：{0}）")]
     Corrupt(String),
     #[error("无法读取照片文件：请确认文件还在、U 盘没有拔出，然后重新选择（详情：{0}）")]
@@ -163,20 +177,20 @@ pub fn normalize_for(kind: PhotoKind, bytes: &[u8], budgets: &PhotoBudgets) -> R
     Ok(photo)
 }
 
-/// Reads a photo file and normalises it. The size is checked from metadata first so a
-/// multi-GB file picked by mistake is refused instantly instead of being read into memory.
+/// Reads a photo file and normalises it.
 pub fn load_photo_file(path: &Path, budget_bytes: usize) -> Result<NormalizedPhoto, PhotoError> {
-    let file = std::fs::File::open(path).map_err(|e| PhotoError::Io(e.to_string()))?;
-    let len = file.metadata().map_err(|e| PhotoError::Io(e.to_string()))?.len();
-    if len > MAX_INPUT_BYTES {
-        return Err(PhotoError::TooLarge { bytes: len });
-    }
-    let mut bytes = Vec::with_capacity(len as usize);
-    // `take` guards against a file that grows between the metadata call and the read.
-    file.take(MAX_INPUT_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| PhotoError::Io(e.to_string()))?;
-    normalize_photo(&bytes, budget_bytes)
+    normalize_photo(&read_photo_file(path)?, budget_bytes)
+}
+
+/// A photo file's bytes: only a regular file, its size checked before reading, so that a
+/// multi-GB file picked by mistake is refused at once and a FIFO or device never blocks.
+pub fn read_photo_file(path: &Path) -> Result<Vec<u8>, PhotoError> {
+    use crate::input_file::InputFileError;
+    crate::input_file::read_regular_file(path, MAX_INPUT_BYTES, "照片").map_err(|e| match e {
+        InputFileError::TooLarge { bytes, .. } => PhotoError::TooLarge { bytes },
+        InputFileError::NotRegular { kind, .. } => PhotoError::NotAFile { kind },
+        InputFileError::NotFound { detail, .. } | InputFileError::Io { detail, .. } => PhotoError::Io(detail),
+    })
 }
 
 /// Decodes JPEG/PNG/BMP bytes, makes the picture upright, and re-encodes it as the best
@@ -282,6 +296,18 @@ fn decode(bytes: &[u8]) -> Result<(RgbImage, Orientation), PhotoError> {
     if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(PhotoError::TooManyPixels { width, height });
     }
+    // The decoders do not hold their output to `max_alloc` (image 0.25 allocates it whole), so
+    // the header is checked here: 100 MP of 16-bit RGBA is 800 MB, within the pixel count.
+    let color = decoder.color_type();
+    let needed_bytes = decode_peak_bytes(width, height, color);
+    if needed_bytes > MAX_ALLOC {
+        return Err(PhotoError::TooMuchMemory {
+            width,
+            height,
+            bytes_per_pixel: color.bytes_per_pixel(),
+            needed_bytes,
+        });
+    }
     // Backstop for decoders whose intermediate buffers outgrow the image itself.
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
@@ -293,6 +319,14 @@ fn decode(bytes: &[u8]) -> Result<(RgbImage, Orientation), PhotoError> {
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let image = DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(e, dims))?;
     Ok((image.into_rgb8(), orientation))
+}
+
+/// What decoding holds at its peak: the pixels as the decoder gives them and, unless they
+/// already are 8-bit RGB, the copy `into_rgb8` makes while they are still there.
+fn decode_peak_bytes(width: u32, height: u32, color: ColorType) -> u64 {
+    let pixels = u64::from(width) * u64::from(height);
+    let converted = if color == ColorType::Rgb8 { 0 } else { pixels * 3 };
+    pixels * u64::from(color.bytes_per_pixel()) + converted
 }
 
 fn map_image_error(e: ImageError, dims: Option<(u32, u32)>) -> PhotoError {

@@ -132,3 +132,47 @@ fn the_demo_encoder_writes_what_the_reader_reads() {
     j.id_number = "810000199203150028".into();
     assert_eq!(parse_block(&encode_block(&j, "")).expect("J"), j);
 }
+
+#[test]
+fn a_block_longer_than_the_text_and_its_fingerprints_is_refused() {
+    let text = block(&resident());
+    for trailing in [1, FINGERPRINT_BYTES] {
+        let mut longer = text.clone();
+        longer.resize(BLOCK_BYTES + trailing, 0);
+        assert!(parse_block(&longer).is_ok(), "{} bytes", longer.len());
+    }
+    let mut too_long = text;
+    too_long.resize(MAX_TEXT_BYTES + 1, 0);
+    let err = parse_block(&too_long).expect_err("too long");
+    assert_eq!(err, CardError::TooLong(1281));
+    let message = err.to_string();
+    assert!(
+        message.contains("1281 字节") && message.contains("：请检查"),
+        "{message}"
+    );
+}
+
+#[test]
+fn hidden_characters_on_the_chip_are_refused_as_the_form_refuses_them() {
+    for (offset, text, field, said) in [
+        (0, "吴\u{202E}珺", "姓名", "U+202E"),
+        (0, "吴\u{7}珺", "姓名", "U+0007"),
+        (0, "吴\u{0}珺", "姓名", "NUL"),
+        (52, "广东省深圳市\u{2066}南山区", "住址", "U+2066"),
+        (158, "深圳市公安局\u{1B}南山分局", "签发机关", "U+001B"),
+    ] {
+        let err = parse_block(&block(&with(resident(), offset, text))).expect_err(text);
+        assert!(
+            matches!(&err, CardError::Hidden { field: f, .. } if *f == field),
+            "{text:?}: {err:?}"
+        );
+        let message = err.to_string();
+        assert!(
+            message.starts_with(&format!("卡片上的{field}里有")) && message.contains(said) && message.contains("：请"),
+            "{message}"
+        );
+    }
+    // NUL padding after a name is the chip's filler, not part of the name.
+    let padded = with(resident(), 0, "吴珺\u{0}\u{0}\u{0}");
+    assert_eq!(parse_block(&block(&padded)).expect("padded").name, "吴珺");
+}
