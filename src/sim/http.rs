@@ -5,13 +5,19 @@ use std::io::{self, BufRead, Read, Write};
 
 use chrono::{DateTime, Utc};
 
+use super::limits::{BufferAccount, Charge};
 use crate::api::sign::percent_decode;
 
 /// Larger bodies are refused with 413 before being read: the biggest real request is a
 /// RegisterEmployee with four photos, a few MB at most.
 pub const MAX_BODY: usize = 32 * 1024 * 1024;
-const MAX_LINE: u64 = 64 * 1024;
+const MAX_LINE: usize = 64 * 1024;
+/// The request line and all headers together (Tomcat's own limit is 8 KB): a client cannot
+/// make a connection hold more than this before its body is counted.
+const MAX_HEAD: usize = 64 * 1024;
 const MAX_HEADERS: usize = 100;
+/// The smallest step a body's buffer grows by; it otherwise doubles as bytes arrive.
+const MIN_GROWTH: usize = 8 * 1024;
 
 #[derive(Debug)]
 pub struct Request {
@@ -22,14 +28,13 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub keep_alive: bool,
+    /// The body's share of the simulator's memory bound, held until the request is dropped.
+    _charge: Charge,
 }
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        find_header(&self.headers, name)
     }
 
     /// First occurrence wins, as with a servlet's `getParameter`.
@@ -38,106 +43,202 @@ impl Request {
     }
 }
 
+fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
 /// Why a request could not be read; each maps to one answer (or none).
 #[derive(Debug)]
 pub enum ReadError {
     /// The peer closed (or the socket failed) between requests: nothing to answer.
     Closed,
+    /// The client sent too slowly: its deadline passed.
+    TimedOut,
     BadRequest(&'static str),
     TooLarge,
+    /// The bytes the client really sent would take the simulator over its memory bound.
+    Busy,
 }
 
 impl From<io::Error> for ReadError {
-    fn from(_: io::Error) -> Self {
-        ReadError::Closed
+    fn from(e: io::Error) -> Self {
+        match e.kind() {
+            // A socket read timeout is WouldBlock on Unix and TimedOut on Windows.
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => ReadError::TimedOut,
+            _ => ReadError::Closed,
+        }
     }
 }
 
-/// Reads one request; `writer` is needed only to send `100 Continue`.
-pub fn read_request(reader: &mut impl BufRead, writer: &mut impl Write) -> Result<Request, ReadError> {
-    let mut line = read_line(reader)?;
+/// How the body that follows a head is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    Length(usize),
+    Chunked,
+}
+
+/// A request line and its headers, the body not yet read.
+#[derive(Debug)]
+pub struct Head {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+    keep_alive: bool,
+    pub body: BodyKind,
+}
+
+/// Reads one request; `writer` is needed only to send `100 Continue`. Tests and tools only:
+/// the server reads head and body separately, each against its own deadline.
+#[cfg(test)]
+pub fn read_request(
+    reader: &mut impl BufRead,
+    writer: &mut impl Write,
+    account: &std::sync::Arc<BufferAccount>,
+) -> Result<Request, ReadError> {
+    let head = read_head(reader, writer)?;
+    read_body(reader, head, account)
+}
+
+/// Reads the request line and headers, and answers `Expect: 100-continue`.
+pub fn read_head(reader: &mut impl BufRead, writer: &mut impl Write) -> Result<Head, ReadError> {
+    let mut head_left = MAX_HEAD;
+    let mut line = read_line(reader, &mut head_left)?;
     // RFC 7230 §3.5: ignore empty lines before a request line (left over by some clients).
     while line.is_empty() {
-        line = read_line(reader)?;
+        line = read_line(reader, &mut head_left)?;
     }
     let parts: Vec<&str> = line.split(' ').collect();
     // A raw space in the URL (an unencoded timestamp) splits the line in more than three:
     // Tomcat answers 400 to that, so do we.
     let [method, target, version] = parts[..] else {
-        return Err(ReadError::BadRequest("malformed request line"));
+        return Err(ReadError::BadRequest("请求行格式不对（网址里的空格要写成 %20）"));
     };
     if !version.starts_with("HTTP/1.") {
-        return Err(ReadError::BadRequest("unsupported HTTP version"));
+        return Err(ReadError::BadRequest("只支持 HTTP/1.0 和 HTTP/1.1"));
     }
     let mut headers = Vec::new();
     loop {
-        let line = read_line(reader)?;
+        let line = read_line(reader, &mut head_left)?;
         if line.is_empty() {
             break;
         }
         if headers.len() >= MAX_HEADERS {
-            return Err(ReadError::BadRequest("too many headers"));
+            return Err(ReadError::BadRequest("请求头超过 100 个"));
         }
         let Some((name, value)) = line.split_once(':') else {
-            return Err(ReadError::BadRequest("malformed header"));
+            return Err(ReadError::BadRequest("请求头格式不对（应为 名称: 值）"));
         };
         headers.push((name.trim().to_string(), value.trim().to_string()));
     }
-    let get = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _): &&(String, String)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    };
-    let connection = get("connection").unwrap_or_default().to_ascii_lowercase();
+    let connection = find_header(&headers, "connection")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let keep_alive = if version == "HTTP/1.0" {
         connection.contains("keep-alive")
     } else {
         !connection.contains("close")
     };
-    let chunked = get("transfer-encoding").is_some_and(|te| te.to_ascii_lowercase().contains("chunked"));
-    let length = match get("content-length") {
-        Some(v) if !chunked => {
-            let n: u64 = v.parse().map_err(|_| ReadError::BadRequest("bad Content-Length"))?;
+    let chunked =
+        find_header(&headers, "transfer-encoding").is_some_and(|te| te.to_ascii_lowercase().contains("chunked"));
+    let body = match find_header(&headers, "content-length") {
+        _ if chunked => BodyKind::Chunked,
+        Some(v) => {
+            let n: u64 = v
+                .parse()
+                .map_err(|_| ReadError::BadRequest("Content-Length 不是数字"))?;
             if n > MAX_BODY as u64 {
                 return Err(ReadError::TooLarge);
             }
-            n as usize
+            BodyKind::Length(n as usize)
         }
-        _ => 0,
+        None => BodyKind::Length(0),
     };
-    if get("expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue")) {
+    if find_header(&headers, "expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue")) {
         writer.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
         writer.flush()?;
     }
-    let body = if chunked {
-        read_chunked(reader)?
-    } else {
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body)?;
-        body
-    };
-    let (path, query) = split_target(target);
-    Ok(Request {
+    Ok(Head {
         method: method.to_string(),
-        path,
-        query,
+        target: target.to_string(),
         headers,
-        body,
         keep_alive,
+        body,
     })
 }
 
+/// Reads the body `head` announces. The buffer grows with the bytes that arrive, never by
+/// the size announced, and every growth is charged to `account` first.
+pub fn read_body(
+    reader: &mut impl BufRead,
+    head: Head,
+    account: &std::sync::Arc<BufferAccount>,
+) -> Result<Request, ReadError> {
+    let mut charge = Charge::new(account);
+    let mut body = Vec::new();
+    match head.body {
+        BodyKind::Length(length) => read_counted(reader, &mut body, &mut charge, length)?,
+        BodyKind::Chunked => read_chunked(reader, &mut body, &mut charge)?,
+    }
+    let (path, query) = split_target(&head.target);
+    Ok(Request {
+        method: head.method,
+        path,
+        query,
+        headers: head.headers,
+        body,
+        keep_alive: head.keep_alive,
+        _charge: charge,
+    })
+}
+
+/// Appends exactly `want` bytes to `body`, taking them as they are received.
+fn read_counted(
+    reader: &mut impl BufRead,
+    body: &mut Vec<u8>,
+    charge: &mut Charge,
+    mut want: usize,
+) -> Result<(), ReadError> {
+    while want > 0 {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            return Err(ReadError::Closed);
+        }
+        let n = available.len().min(want);
+        let needed = body.len() + n;
+        if needed > body.capacity() {
+            let capacity = (body.capacity() * 2).clamp(MIN_GROWTH, MAX_BODY).max(needed);
+            if !charge.grow_to(capacity) {
+                return Err(ReadError::Busy);
+            }
+            body.reserve_exact(capacity - body.len());
+            // The allocator may hand out more than asked: what is held is what is counted.
+            if !charge.grow_to(body.capacity()) {
+                return Err(ReadError::Busy);
+            }
+        }
+        body.extend_from_slice(&available[..n]);
+        reader.consume(n);
+        want -= n;
+    }
+    Ok(())
+}
+
 /// One CRLF- (or LF-) terminated line without its terminator; ISO-8859-1 like a servlet.
-fn read_line(reader: &mut impl BufRead) -> Result<String, ReadError> {
+/// `left` is what remains of the bytes allowed for the lines it belongs to.
+fn read_line(reader: &mut impl BufRead, left: &mut usize) -> Result<String, ReadError> {
+    let limit = MAX_LINE.min(*left);
     let mut buf = Vec::new();
-    let n = reader.by_ref().take(MAX_LINE).read_until(b'\n', &mut buf)?;
+    let n = reader.by_ref().take(limit as u64).read_until(b'\n', &mut buf)?;
     if n == 0 {
         return Err(ReadError::Closed);
     }
+    *left -= n;
     if buf.last() != Some(&b'\n') {
-        return Err(if n as u64 >= MAX_LINE {
-            ReadError::BadRequest("line too long")
+        return Err(if n >= limit {
+            ReadError::BadRequest("一行太长，或请求行和请求头合计超过 64 KB")
         } else {
             ReadError::Closed
         });
@@ -149,25 +250,29 @@ fn read_line(reader: &mut impl BufRead) -> Result<String, ReadError> {
     Ok(buf.iter().map(|&b| char::from(b)).collect())
 }
 
-fn read_chunked(reader: &mut impl BufRead) -> Result<Vec<u8>, ReadError> {
-    let mut body = Vec::new();
+fn read_chunked(reader: &mut impl BufRead, body: &mut Vec<u8>, charge: &mut Charge) -> Result<(), ReadError> {
+    let mut trailers_left = MAX_HEAD;
     loop {
-        let line = read_line(reader)?;
+        // Chunk-size lines are not kept: each may be as long as any line, however many.
+        let mut line_left = MAX_LINE;
+        let line = read_line(reader, &mut line_left)?;
         let size_text = line.split(';').next().unwrap_or("").trim();
-        let size = usize::from_str_radix(size_text, 16).map_err(|_| ReadError::BadRequest("bad chunk size"))?;
+        let size = usize::from_str_radix(size_text, 16).map_err(|_| ReadError::BadRequest("分块长度不是十六进制数"))?;
         if size == 0 {
             // Trailers, if any, end with an empty line.
-            while !read_line(reader)?.is_empty() {}
-            return Ok(body);
+            while !read_line(reader, &mut trailers_left)?.is_empty() {}
+            return Ok(());
         }
         if body.len().checked_add(size).is_none_or(|total| total > MAX_BODY) {
             return Err(ReadError::TooLarge);
         }
-        let start = body.len();
-        body.resize(start + size, 0);
-        reader.read_exact(&mut body[start..])?;
-        if !read_line(reader)?.is_empty() {
-            return Err(ReadError::BadRequest("chunk not followed by CRLF"));
+        read_counted(reader, body, charge, size)?;
+        match read_line(reader, &mut 2) {
+            Ok(line) if line.is_empty() => {}
+            Ok(_) | Err(ReadError::BadRequest(_)) => {
+                return Err(ReadError::BadRequest("分块数据后面没有紧跟换行"));
+            }
+            Err(e) => return Err(e),
         }
     }
 }
@@ -238,6 +343,7 @@ fn reason(status: u16) -> &'static str {
         404 => "Not Found",
         405 => "Method Not Allowed",
         407 => "Proxy Authentication Required",
+        408 => "Request Timeout",
         413 => "Payload Too Large",
         500 => "Internal Server Error",
         503 => "Service Unavailable",
@@ -290,7 +396,11 @@ mod tests {
     use std::io::Cursor;
 
     fn parse(raw: &[u8]) -> Result<Request, ReadError> {
-        read_request(&mut Cursor::new(raw.to_vec()), &mut Vec::new())
+        read_request(
+            &mut Cursor::new(raw.to_vec()),
+            &mut Vec::new(),
+            &BufferAccount::new(MAX_BODY),
+        )
     }
 
     #[test]
@@ -344,5 +454,52 @@ mod tests {
             chrono::DateTime::parse_from_rfc2822(&d.replace("GMT", "+0000")).is_ok(),
             "{d}"
         );
+    }
+
+    #[test]
+    fn a_body_is_held_as_it_arrives_not_as_announced() {
+        for head in [
+            "POST / HTTP/1.1\r\nContent-Length: 32505856\r\n\r\n".to_string(),
+            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1F00000\r\n".to_string(),
+        ] {
+            let account = BufferAccount::new(MAX_BODY);
+            let mut raw = head.clone().into_bytes();
+            raw.extend_from_slice(&[b'x'; 1000]);
+            let read = read_request(&mut Cursor::new(raw), &mut Vec::new(), &account);
+            assert!(matches!(read, Err(ReadError::Closed)), "{head}: {read:?}");
+            assert!(
+                (1000..=MIN_GROWTH).contains(&account.peak_bytes()),
+                "{head}: {} bytes held for 1000 received",
+                account.peak_bytes()
+            );
+            assert_eq!(account.used_bytes(), 0, "given back when the request is dropped");
+        }
+    }
+
+    #[test]
+    fn a_request_held_is_counted_until_dropped_and_the_bound_refuses_more() {
+        let account = BufferAccount::new(64 * 1024);
+        let mut raw = b"POST / HTTP/1.1\r\nContent-Length: 20000\r\n\r\n".to_vec();
+        raw.extend_from_slice(&[b'x'; 20000]);
+        let held = read_request(&mut Cursor::new(raw), &mut Vec::new(), &account).expect("fits");
+        assert_eq!(held.body.len(), 20000);
+        assert!(account.used_bytes() >= 20000);
+        let mut raw = b"POST / HTTP/1.1\r\nContent-Length: 60000\r\n\r\n".to_vec();
+        raw.extend_from_slice(&[b'x'; 60000]);
+        let refused = read_request(&mut Cursor::new(raw), &mut Vec::new(), &account);
+        assert!(matches!(refused, Err(ReadError::Busy)), "{refused:?}");
+        assert!(account.peak_bytes() <= 64 * 1024);
+        drop(held);
+        assert_eq!(account.used_bytes(), 0);
+    }
+
+    #[test]
+    fn the_head_as_a_whole_is_bounded() {
+        let mut raw = b"GET / HTTP/1.1\r\n".to_vec();
+        for i in 0..90 {
+            raw.extend_from_slice(format!("X-{i}: {}\r\n", "a".repeat(1000)).as_bytes());
+        }
+        raw.extend_from_slice(b"\r\n");
+        assert!(matches!(parse(&raw), Err(ReadError::BadRequest(_))));
     }
 }

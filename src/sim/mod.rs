@@ -6,18 +6,21 @@
 //! connections, answers lost after the platform stored the data, proxy pages instead of
 //! JSON), to prove the client's outbox survives them without losing or doubling records.
 //!
-//! Layout: `http` (wire format), `server` (connections, routing, faults), `gate` (the
+//! Layout: `http` (wire format), `conn` (connections, slots, deadlines), `limits` (their
+//! settings and the memory bound), `server` (routing, faults), `gate` (the
 //! checks every platform call passes first), `workers`, `attendance`, `companies` (the
 //! endpoints), `state` (what the platform holds, persisted), `dict` (dictionaries).
 
 mod attendance;
 mod companies;
+mod conn;
 mod dict;
 mod envelope;
 mod faults;
 mod fields;
 mod gate;
 mod http;
+mod limits;
 mod server;
 mod state;
 mod workers;
@@ -35,12 +38,17 @@ use serde::{Deserialize, Serialize};
 use crate::api::endpoints::ProtocolTable;
 
 pub use dict::Dictionaries;
+pub use faults::{MAX_CLOCK_OFFSET_SECS, MAX_HUGE_ANSWER_MB, MAX_LATENCY_MS, MAX_QUEUE};
+pub use limits::SimLimits;
 pub use state::{SimDeparture, SimState, SimWorker};
 
 /// Failures to inject into platform calls (never into `/sim/*`): what a site network, a
 /// proxy, or a platform instance that behaves a little differently from this one can do.
+/// Every value is range-checked by `validate` (POST /sim/faults and `cwr-station sim` refuse
+/// what fails it); a name it does not know is refused too, so a misspelt setting is not
+/// silently ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Faults {
     /// Sleep before processing each platform request.
     pub latency_ms: u64,
@@ -122,38 +130,6 @@ pub enum FaultKind {
     Huge,
 }
 
-impl Faults {
-    /// Percentages outside 0–100 are a mistake, not a setting.
-    pub fn validate(&self) -> Result<(), String> {
-        for (name, pct) in [
-            ("http_500_pct", self.http_500_pct),
-            ("close_pct", self.close_pct),
-            ("lose_answer_pct", self.lose_answer_pct),
-            ("non_json_pct", self.non_json_pct),
-        ] {
-            if pct > 100 {
-                return Err(format!("{name} must be between 0 and 100, got {pct}"));
-            }
-        }
-        let sum: u32 = [
-            self.http_500_pct,
-            self.close_pct,
-            self.lose_answer_pct,
-            self.non_json_pct,
-        ]
-        .iter()
-        .map(|p| u32::from(*p))
-        .sum();
-        if sum > 100 {
-            return Err(format!("the fault percentages add up to {sum}, more than 100"));
-        }
-        if self.queue.contains(&FaultKind::Redirect) && self.redirect_to.trim().is_empty() {
-            return Err("a queued redirect needs redirect_to".into());
-        }
-        Ok(())
-    }
-}
-
 /// Everything the simulator needs to start.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
@@ -169,6 +145,8 @@ pub struct SimConfig {
     /// The platform refuses attendance for a project that is not "在建".
     pub under_construction: bool,
     pub protocol: ProtocolTable,
+    /// Connection slots, deadlines and the memory bound.
+    pub limits: SimLimits,
 }
 
 pub const DEMO_API_KEY: &str = "DEMOKEY0000000000000000000000001";
@@ -189,6 +167,7 @@ impl SimConfig {
             faults: Faults::default(),
             under_construction: true,
             protocol: ProtocolTable::default(),
+            limits: SimLimits::default(),
         }
     }
 }
@@ -201,10 +180,15 @@ pub struct SimHandle {
 }
 
 /// Binds (port 0 picks a free port) and serves on background threads; returns at once.
+/// Fault settings that fail `Faults::validate` are refused (InvalidInput, with the reason).
 pub fn start(config: SimConfig) -> std::io::Result<SimHandle> {
+    config
+        .faults
+        .validate()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let (shared, listener) = server::Shared::bind(config)?;
     let addr = listener.local_addr()?;
-    let acceptor = server::spawn_acceptor(Arc::clone(&shared), listener)?;
+    let acceptor = conn::spawn_acceptor(Arc::clone(&shared), listener)?;
     Ok(SimHandle {
         shared,
         addr,
@@ -227,8 +211,21 @@ impl SimHandle {
         self.shared.snapshot()
     }
 
+    /// Not validated, so that a test can set what POST /sim/faults would refuse; the server
+    /// bounds every value where it uses it.
     pub fn set_faults(&self, faults: Faults) {
         self.shared.set_faults(faults);
+    }
+
+    /// Bytes of request bodies the simulator holds right now, across all connections.
+    pub fn buffered_bytes(&self) -> usize {
+        self.shared.buffers().used_bytes()
+    }
+
+    /// The most request-body bytes it ever held at once: bounded by the bytes clients really
+    /// sent and by `limits.max_buffered_bytes`, never by the sizes they announced.
+    pub fn peak_buffered_bytes(&self) -> usize {
+        self.shared.buffers().peak_bytes()
     }
 
     pub fn set_under_construction(&self, yes: bool) {

@@ -256,6 +256,7 @@ fn the_control_endpoints_answer_only_on_loopback() {
     let req = crate::sim::http::read_request(
         &mut std::io::Cursor::new(raw_request("GET", "/sim/state", None, b"", "")),
         &mut Vec::new(),
+        &crate::sim::limits::BufferAccount::new(1024),
     )
     .expect("parses");
     let outside: std::net::SocketAddr = "192.168.1.20:50000".parse().expect("addr");

@@ -3,6 +3,7 @@
 mod endpoint_tests;
 mod fault_tests;
 mod gate_tests;
+mod hostile_tests;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
