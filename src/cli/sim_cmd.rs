@@ -69,7 +69,7 @@ pub fn run(args: SimArgs) -> Exit {
         Ok(Some(v)) => config.api_secret = v,
         Ok(None) => {}
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return Exit::Invalid;
         }
     }
