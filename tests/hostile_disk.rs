@@ -406,3 +406,31 @@ fn the_window_on_a_damaged_store_shows_the_way_back_instead_of_an_empty_station(
     );
     assert!(h.state().app().notices.iter().any(|(n, _)| n.contains("改名保留")));
 }
+
+/// 设置 → 数据备份 → 从备份恢复 on a healthy station: the station lets go of its store, the
+/// copy takes its place, and the window shows what the copy holds.
+#[test]
+fn the_window_puts_a_backup_back_while_it_runs() {
+    use common::ui::*;
+    use cwr_station::ui::backend::Intent;
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = station_with_workers(dir.path(), 2);
+    let url = format!("http://127.0.0.1:{}", free_port());
+    let copy = dir.path().join("两人.sqlite");
+    let (code, text) = run(station(&data, &url).args(["store", "backup"]).arg(&copy));
+    assert_eq!(code, 0, "{text}");
+    let worker = write_worker_file(dir.path(), &id_code(970), "备份后", COMPANY);
+    let (code, text) = run(station(&data, &url).args(["register", "--worker"]).arg(&worker));
+    assert_eq!(code, 3, "{text}");
+    let mut h = harness(&data, &url);
+    step_until(&mut h, "three workers", std::time::Duration::from_secs(30), |app| {
+        app.snapshot.workers.len() == 3
+    });
+    h.state().app().backend.send(Intent::RestoreStore(copy));
+    step_until(
+        &mut h,
+        "the copy's two workers",
+        std::time::Duration::from_secs(30),
+        |app| app.snapshot.workers.len() == 2 && app.notices.iter().any(|(n, _)| n.contains("已从备份")),
+    );
+}

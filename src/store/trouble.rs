@@ -38,7 +38,7 @@ impl Trouble {
     pub fn advice(self) -> &'static str {
         match self {
             Trouble::Damaged => {
-                "重启程序解决不了：请在“设置 → 数据备份”里恢复最近的备份（也可用命令 `cwr-station store restore 备份文件`）；损坏的文件会被改名保留，交给技术支持"
+                "重启程序解决不了：请从最近的备份恢复（打开窗口时会列出备份供选择；命令行：`cwr-station store restore 备份文件`）；损坏的文件会被改名保留，交给技术支持"
             }
             Trouble::ReadOnly => {
                 "现在只能查看，不能保存：请让电脑管理员把数据目录和其中的文件改为可写（Windows：右键→属性→取消“只读”；Linux：chmod u+w），再重新打开程序"
@@ -156,7 +156,7 @@ mod tests {
     fn each_failure_has_its_kind_and_none_says_restart() {
         let dir = Path::new("/data");
         for (code, trouble, words) in [
-            (rusqlite::ffi::SQLITE_CORRUPT, Trouble::Damaged, "恢复最近的备份"),
+            (rusqlite::ffi::SQLITE_CORRUPT, Trouble::Damaged, "从最近的备份恢复"),
             (rusqlite::ffi::SQLITE_NOTADB, Trouble::Damaged, "自动备份在"),
             (rusqlite::ffi::SQLITE_READONLY, Trouble::ReadOnly, "只能查看"),
             (rusqlite::ffi::SQLITE_FULL, Trouble::DiskFull, "腾出 1 GB"),

@@ -345,6 +345,34 @@ fn backup_ui(ui: &mut egui::Ui, snap: &Snapshot, out: &mut Vec<Command>) {
     {
         out.push(Command::BackupStore);
     }
+    // Putting a backup back replaces what this PC holds now: asked once more before the pick.
+    let confirm_id = ui.scope_id().with("restore_confirm");
+    let confirming = ui.data(|d| d.get_temp::<bool>(confirm_id).unwrap_or(false));
+    if !confirming {
+        if ui
+            .button("从备份恢复…")
+            .on_hover_text("用以前备份的文件替换现在的数据（现在的文件改名保留，不删除）")
+            .clicked()
+        {
+            ui.data_mut(|d| d.insert_temp(confirm_id, true));
+        }
+        return;
+    }
+    ui.label(
+        RichText::new(
+            "恢复会用备份替换现在的全部资料：备份之后登记、修改或离场的记录不在备份里。现在的文件会改名保留。",
+        )
+        .color(WARN_AMBER),
+    );
+    ui.horizontal(|ui| {
+        if ui.button("选择备份文件并恢复…").clicked() {
+            ui.data_mut(|d| d.insert_temp(confirm_id, false));
+            out.push(Command::File(super::dialogs::FileDialog::PickBackup));
+        }
+        if ui.button("取消").clicked() {
+            ui.data_mut(|d| d.insert_temp(confirm_id, false));
+        }
+    });
 }
 
 fn dictionary_ages(snap: &Snapshot) -> String {
