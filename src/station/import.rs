@@ -6,11 +6,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use convert::{Lookup, error, warning};
+use convert::{Lookup, QUOTED, error, warning};
 
 use super::{Station, StationError};
 use crate::api::Endpoint;
-use crate::domain::{PhotosPresent, RecordState, Severity, Worker, WorkerField, WorkerProblem, WorkerRules};
+use crate::domain::{PhotosPresent, RecordState, Severity, Worker, WorkerField, WorkerProblem, WorkerRules, clip};
 use crate::excel::{Row, WorkerColumn, WorkerSheet};
 use crate::store::{DraftSource, StoreError, WorkerPhotos};
 
@@ -161,7 +161,11 @@ impl Station {
                 if !listed.emp_name.is_empty() && listed.emp_name.trim() != draft.emp_name.trim() {
                     found.push(warning(
                         WorkerField::EmpName,
-                        format!("姓名由“{}”改为“{}”：请核对", draft.emp_name, listed.emp_name.trim()),
+                        format!(
+                            "姓名由“{}”改为“{}”：请核对",
+                            draft.emp_name,
+                            clip(listed.emp_name.trim(), QUOTED)
+                        ),
                     ));
                 }
                 if merged.normalized() == draft.normalized() {
@@ -187,10 +191,11 @@ impl Station {
             Some(id) => id.to_string(),
             None => row.get(WorkerColumn::Field(WorkerField::IdCode)).shown(),
         };
+        // Shown in the report, where a name pasted a thousand times over would fill the screen.
         let emp_name = if listed.emp_name.trim().is_empty() {
-            worker.emp_name.clone()
+            clip(&worker.emp_name, QUOTED)
         } else {
-            listed.emp_name.trim().to_string()
+            clip(listed.emp_name.trim(), QUOTED)
         };
         Ok(RowReport {
             row: row.row,
@@ -349,6 +354,7 @@ fn merge_into_enrolled(enrolled: &Worker, listed: &Worker) -> (Worker, Vec<Worke
         let Some(given) = f.text(listed).map(|v| v.trim()).filter(|v| !v.is_empty()) else {
             continue;
         };
+        let quoted = clip(given, QUOTED);
         let mut probe = enrolled.clone();
         if let Some(slot) = f.text_mut(&mut probe) {
             *slot = given.to_string();
@@ -361,13 +367,13 @@ fn merge_into_enrolled(enrolled: &Worker, listed: &Worker) -> (Worker, Vec<Worke
         found.push(if f == WorkerField::EmpName {
             error(
                 f,
-                format!("这个身份证号码已登记为“{was}”，表中姓名是“{given}”：请核对身份证号码是否填错"),
+                format!("这个身份证号码已登记为“{was}”，表中姓名是“{quoted}”：请核对身份证号码是否填错"),
             )
         } else {
             warning(
                 f,
                 format!(
-                    "{}与花名册不一致（表中“{given}”，花名册“{was}”）：以身份证为准，没有更新",
+                    "{}与花名册不一致（表中“{quoted}”，花名册“{was}”）：以身份证为准，没有更新",
                     f.label()
                 ),
             )

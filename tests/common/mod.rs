@@ -4,6 +4,8 @@
 
 pub mod cli;
 pub mod fake;
+#[cfg(unix)]
+pub mod hostile;
 pub mod sheets;
 pub mod ui;
 
