@@ -104,6 +104,7 @@ impl Station {
         mark_duplicates(&mut rows, &listed_by_row);
         for r in &mut rows {
             r.problems.sort_by_key(|p| p.field);
+            clip_messages(&mut r.problems);
             r.status = status_of(&r.problems);
         }
         let report = ImportReport {
@@ -315,7 +316,40 @@ fn refuse_row(r: &mut RowReport, problems: Vec<WorkerProblem>) {
     r.problems
         .extend(problems.into_iter().filter(|p| p.severity == Severity::Error));
     r.problems.sort_by_key(|p| p.field);
+    clip_messages(&mut r.problems);
     r.status = RowStatus::Error;
+}
+
+/// The rules a row is checked with quote what they were given (“…”不是身份证上的民族名称,
+/// 通行有效期“…”缺少冒号), and a list gives them whatever its cell held, up to the cell
+/// limit: each quoted value is cut here, where the messages become the import's report.
+fn clip_messages(problems: &mut [WorkerProblem]) {
+    for p in problems {
+        if p.message.contains('“') {
+            p.message = clip_quoted(&p.message);
+        }
+    }
+}
+
+/// `message` with each “quoted” value longer than [`QUOTED`] characters cut (a value cut
+/// already, ending in “…（共 N 个字）”, is left as it is).
+fn clip_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(1024));
+    let mut rest = message;
+    while let Some(open) = rest.find('“') {
+        let (head, tail) = rest.split_at(open + '“'.len_utf8());
+        out.push_str(head);
+        let close = tail.find('”').unwrap_or(tail.len());
+        let quoted = &tail[..close];
+        if quoted.contains("…（共 ") && quoted.ends_with("个字）") {
+            out.push_str(quoted);
+        } else {
+            out.push_str(&clip(quoted, QUOTED));
+        }
+        rest = &tail[close..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn status_of(problems: &[WorkerProblem]) -> RowStatus {
