@@ -14,7 +14,7 @@ mod common;
 use std::path::Path;
 
 use common::cli::station;
-use common::hostile::{Measured, run_measured, sheet_part, xlsx};
+use common::hostile::{Measured, Part, run_measured, sheet_part, workbook_part, xlsx, xlsx_with};
 use common::sheets::{
     cell_record, compound_file, shared_cell_record, sst_records, t, workbook_stream, write_xls_shared,
 };
@@ -194,4 +194,94 @@ fn an_xls_with_shared_texts_over_several_records_reads_whole() {
     assert_eq!(last.row, 401);
     let cells: Vec<String> = last.cells.iter().map(|(_, c)| c.shown()).collect();
     assert_eq!(cells, [id_code(400), "工人400".to_string()]);
+}
+
+#[test]
+fn parts_the_parser_would_copy_or_keep_without_end_are_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let header = r#"<row><c t="inlineStr"><is><t>身份证号码</t></is></c></row>"#;
+    let sheet = || sheet_part(header, "<row/>", 1, "", None);
+    // A 500 KB number format that 20,000 cell formats would each copy: 10 GB.
+    let styles = format!(
+        r#"<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="1"><numFmt numFmtId="164" formatCode="{}"/></numFmts><cellXfs count="20000">{}</cellXfs></styleSheet>"#,
+        "0".repeat(500_000),
+        r#"<xf numFmtId="164"/>"#.repeat(20_000)
+    );
+    let book = xlsx_with(sheet(), vec![Part::stored("xl/styles.xml", &styles)]);
+    refused(dir.path(), "styles.xlsx", &book, "种单元格格式");
+    // A workbook listing more sheets than any list has.
+    let many = xlsx_with(sheet(), vec![workbook_part(1001)]);
+    refused(dir.path(), "sheets.xlsx", &many, "超过 1000 个工作表");
+    // 300 sheets naming one 2 MB part: 600 MB to stream for the "other sheets" note.
+    let empty_rows = sheet_part("", "<row/>", 350_000, "", None);
+    let streamed = xlsx_with(empty_rows, vec![workbook_part(300)]);
+    refused(dir.path(), "streamed.xlsx", &streamed, "300 个工作表");
+}
+
+#[test]
+fn xls_records_the_parser_would_take_squared_time_over_are_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // A shared-text table followed by 10,001 empty CONTINUE records.
+    let mut sst = Vec::new();
+    sst.extend(0x00FCu16.to_le_bytes());
+    sst.extend(8u16.to_le_bytes());
+    sst.extend([0u8; 8]);
+    for _ in 0..10_001 {
+        sst.extend(0x003Cu16.to_le_bytes());
+        sst.extend(0u16.to_le_bytes());
+    }
+    refused(
+        dir.path(),
+        "continue.xls",
+        &xls(&sst, &list_cells(), |_| {}),
+        "续接记录",
+    );
+    // A formula: a number, then 2,000 runs of 255 spaces, each inserted at the front.
+    let mut rgce = vec![0x1E, 1, 0];
+    for _ in 0..2000 {
+        rgce.extend([0x19, 0x40, 0x00, 0xFF]);
+    }
+    let mut formula = Vec::new();
+    formula.extend(1u16.to_le_bytes()); // row
+    formula.extend(1u16.to_le_bytes()); // column
+    formula.extend(0u16.to_le_bytes()); // format
+    formula.extend(1f64.to_le_bytes()); // the value
+    formula.extend(0u16.to_le_bytes()); // flags
+    formula.extend(0u32.to_le_bytes());
+    formula.extend((rgce.len() as u16).to_le_bytes());
+    formula.extend(rgce);
+    let mut cells = list_cells();
+    cells.push((0x0006, formula));
+    refused(
+        dir.path(),
+        "formula.xls",
+        &xls(&[], &cells, |_| {}),
+        "公式展开后过于庞大",
+    );
+}
+
+#[test]
+fn long_headers_are_cut_in_the_notes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("headers.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let list = book.add_worksheet();
+    list.write_string(0, 0, "身份证号码").expect("h");
+    for c in 1..=30u16 {
+        list.write_string(0, c, format!("{c}{}", "备注".repeat(450)))
+            .expect("h");
+    }
+    list.write_string(1, 0, id_code(1)).expect("id");
+    book.save(&path).expect("save");
+    let sheet = read_worker_sheet(&path).expect("read");
+    let note = sheet
+        .notes
+        .iter()
+        .find(|n| n.starts_with("没有用到的列"))
+        .expect("note");
+    assert!(
+        note.contains("（共 901 个字）") && note.contains("等共 30 个"),
+        "{note}"
+    );
+    assert!(note.chars().count() < 1200, "{} characters", note.chars().count());
 }

@@ -6,13 +6,14 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, DataRef, Reader};
+use calamine::{Data, DataRef, Reader, SheetType, SheetVisible};
 
 use super::cells::Cell;
 use super::guard::{self, SAVE_AS};
 
 pub enum Book<'a> {
-    Xlsx(calamine::Xlsx<Cursor<&'a [u8]>>),
+    /// With its largest part's size: what reading one sheet may cost.
+    Xlsx(calamine::Xlsx<Cursor<&'a [u8]>>, u64),
     Xls(calamine::Xls<Cursor<&'a [u8]>>),
 }
 
@@ -33,9 +34,9 @@ impl<'a> Book<'a> {
             return Err("文件是空的（0 字节）：请确认选对了文件".into());
         }
         if bytes.starts_with(ZIP) {
-            guard::check_zip(bytes)?;
+            let largest = guard::check_zip(bytes)?;
             if let Ok(b) = calamine::Xlsx::new(Cursor::new(bytes)) {
-                return Ok(Book::Xlsx(b));
+                return Ok(Book::Xlsx(b, largest));
             }
             if contains(bytes, b"xl/workbook.bin") {
                 return Err(format!("这是 Excel 二进制工作簿（.xlsb），不能直接导入：{SAVE_AS}"));
@@ -69,11 +70,28 @@ impl<'a> Book<'a> {
         Err(format!("这不是 Excel 文件（只能导入 .xlsx 或 .xls）：{SAVE_AS}"))
     }
 
-    pub fn sheets(&self) -> Vec<calamine::Sheet> {
-        match self {
-            Book::Xlsx(b) => b.sheets_metadata().to_vec(),
-            Book::Xls(b) => b.sheets_metadata().to_vec(),
+    /// The visible worksheets, in order; refused when reading them all could mean streaming
+    /// far more than a list (many sheets naming one large part).
+    pub fn worksheets(&self) -> Result<Vec<String>, String> {
+        let sheets = match self {
+            Book::Xlsx(b, _) => b.sheets_metadata(),
+            Book::Xls(b) => b.sheets_metadata(),
+        };
+        let names: Vec<String> = sheets
+            .iter()
+            .filter(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible)
+            .map(|s| s.name.clone())
+            .collect();
+        if let Book::Xlsx(_, largest) = self
+            && (names.len() as u64).saturating_mul(*largest) > guard::MAX_STREAMED_BYTES
+        {
+            return Err(format!(
+                "工作簿有 {} 个工作表，可能要读 {} MB 以上的内容，不像是一份人员名单：请把名单复制到新的工作簿后再导入",
+                names.len(),
+                guard::MAX_STREAMED_BYTES / 1024 / 1024
+            ));
         }
+        Ok(names)
     }
 
     /// Gives `each` the sheet's cells that hold something, (row, column) from 0, in the
@@ -85,7 +103,7 @@ impl<'a> Book<'a> {
         each: &mut dyn FnMut(u32, u32, Cell) -> Result<Flow, String>,
     ) -> Result<(), String> {
         match self {
-            Book::Xlsx(b) => {
+            Book::Xlsx(b, _) => {
                 let mut reader = b.worksheet_cells_reader(sheet).map_err(|e| e.to_string())?;
                 while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
                     let (row, col) = cell.get_position();

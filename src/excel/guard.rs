@@ -21,6 +21,14 @@ pub const MAX_INFLATED_BYTES: u64 = 160 * 1024 * 1024;
 const MAX_MARKUP_RUN: usize = 1024 * 1024;
 /// Distinct texts a workbook may declare (`uniqueCount`, reserved up front by the parser).
 pub const MAX_SHARED_STRINGS: u64 = 1_000_000;
+/// Sheets a workbook may list (each is a name and a path the parser keeps).
+pub const MAX_SHEETS: u64 = 1000;
+/// What the cell formats may cost once the parser has copied into each its font name and
+/// number format (Excel allows 64,000 formats; theirs cost under 50 MB together).
+const MAX_FORMATS_BYTES: u64 = 64 * 1024 * 1024;
+/// XML the sheets may make the reader stream in all: each visible sheet may be a path to
+/// the largest part (two sheets can name one part).
+pub const MAX_STREAMED_BYTES: u64 = 320 * 1024 * 1024;
 
 pub const SAVE_AS: &str = "请在 Excel 或 WPS 里打开它，“另存为” Excel 工作簿（.xlsx）后再导入";
 
@@ -30,14 +38,15 @@ fn mb(bytes: u64) -> u64 {
 
 /// A .xlsx (a ZIP of XML parts): every part's declared size within bounds (the ZIP reader
 /// stops a part that inflates past its declared size), and every part read once through a
-/// scanner that bounds what the XML parser will hold.
-pub fn check_zip(bytes: &[u8]) -> Result<(), String> {
+/// scanner that bounds what the XML parser will hold. Gives the largest part's size.
+pub fn check_zip(bytes: &[u8]) -> Result<u64, String> {
     let damaged = || format!("这是一个压缩文件，但不是 Excel 工作簿（或已损坏）：{SAVE_AS}");
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| damaged())?;
-    let mut total = 0u64;
+    let (mut total, mut largest) = (0u64, 0u64);
     for i in 0..zip.len() {
         let part = zip.by_index_raw(i).map_err(|_| damaged())?;
         let size = part.size();
+        largest = largest.max(size);
         if size > MAX_PART_BYTES {
             return Err(format!(
                 "文件里的“{}”解压后有 {} MB，一份人员名单远没有这么大（上限 {} MB），文件可能是恶意构造的：请确认选对了文件",
@@ -63,19 +72,47 @@ pub fn check_zip(bytes: &[u8]) -> Result<(), String> {
             Err(_) => continue,
         };
         let name = part.name().unwrap_or_default().into_owned();
-        // The parser reserves the declared count only in the shared-string table.
-        let mut scan = Markup::new(name.to_ascii_lowercase().ends_with("sharedstrings.xml"));
+        let mut scan = Markup::new(Kind::of(&name));
         let name = clip_name(&name);
+        let said = |e: String| format!("文件里的“{name}”{e}：{SAVE_AS}");
         loop {
             let n = part.read(&mut buf).map_err(|_| damaged())?;
             if n == 0 {
                 break;
             }
-            scan.feed(&buf[..n])
-                .map_err(|e| format!("文件里的“{name}”{e}：{SAVE_AS}"))?;
+            scan.feed(&buf[..n]).map_err(said)?;
+        }
+        scan.finish().map_err(said)?;
+    }
+    Ok(largest)
+}
+
+/// The parts whose tags the parser turns into lists it keeps; the scanner reads their tags.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Other,
+    /// `uniqueCount` is reserved as declared.
+    SharedStrings,
+    /// Each cell format gets a copy of its font and number format.
+    Styles,
+    /// Each sheet is kept.
+    Workbook,
+}
+
+impl Kind {
+    /// As the parser finds the parts: by these names under the workbook's folder.
+    fn of(name: &str) -> Kind {
+        let name = name.to_ascii_lowercase();
+        if name.ends_with("sharedstrings.xml") {
+            Kind::SharedStrings
+        } else if name.ends_with("styles.xml") {
+            Kind::Styles
+        } else if name.ends_with("workbook.xml") {
+            Kind::Workbook
+        } else {
+            Kind::Other
         }
     }
-    Ok(())
 }
 
 fn clip_name(name: &str) -> String {
@@ -100,8 +137,11 @@ enum At {
 struct Markup {
     at: At,
     run: usize,
-    /// Whether whole tags are kept, to read their attributes (the shared-string table).
-    whole_tags: bool,
+    kind: Kind,
+    /// Tags counted: cell formats (`xf`) in the styles, sheets in the workbook.
+    count: u64,
+    /// The longest font name or number format tag, copied into every cell format.
+    longest_copied: u64,
     /// The current tag or `<!` construct without its `<`: whole, or its first bytes.
     tag: Vec<u8>,
     /// The last two bytes of the construct, for the end of a comment or CDATA section.
@@ -112,11 +152,13 @@ struct Markup {
 const TAG_START: usize = 9;
 
 impl Markup {
-    fn new(whole_tags: bool) -> Markup {
+    fn new(kind: Kind) -> Markup {
         Markup {
             at: At::Text,
             run: 0,
-            whole_tags,
+            kind,
+            count: 0,
+            longest_copied: 0,
             tag: Vec::new(),
             last: [0; 2],
         }
@@ -132,7 +174,7 @@ impl Markup {
             ));
         }
         if !matches!(self.at, At::Text) {
-            let keep = if self.whole_tags {
+            let keep = if self.kind != Kind::Other {
                 plain.len()
             } else {
                 plain.len().min(TAG_START.saturating_sub(self.tag.len()))
@@ -207,26 +249,54 @@ impl Markup {
         }
     }
 
-    /// The shared-string table's declared count, which the parser reserves as written.
-    fn end_tag(&self) -> Result<(), String> {
-        if !self.whole_tags {
+    /// A tag has ended: what the parser will keep for it.
+    fn end_tag(&mut self) -> Result<(), String> {
+        if self.kind == Kind::Other {
             return Ok(());
         }
         let tag = &self.tag;
-        let name_end = tag.iter().position(|b| b.is_ascii_whitespace()).unwrap_or(tag.len());
+        let name_end = tag
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || *b == b'/')
+            .unwrap_or(tag.len());
         let name = &tag[..name_end];
-        if name.rsplit(|b| *b == b':').next() != Some(b"sst".as_slice()) {
-            return Ok(());
-        }
-        for value in attribute_values(tag, b"uniqueCount") {
-            let digits = value.iter().all(u8::is_ascii_digit) && !value.is_empty();
-            let count = std::str::from_utf8(value).ok().and_then(|v| v.parse::<u64>().ok());
-            if digits && count.is_none_or(|n| n > MAX_SHARED_STRINGS) {
-                return Err(format!(
-                    "声明了 {} 个不同的文字，超过了一份人员名单可能有的（上限 {MAX_SHARED_STRINGS} 个）",
-                    crate::domain::clip(&String::from_utf8_lossy(value), 30)
-                ));
+        let local = name.rsplit(|b| *b == b':').next().unwrap_or(name);
+        match (self.kind, local) {
+            (Kind::SharedStrings, b"sst") => {
+                for value in attribute_values(tag, b"uniqueCount") {
+                    let digits = value.iter().all(u8::is_ascii_digit) && !value.is_empty();
+                    let count = std::str::from_utf8(value).ok().and_then(|v| v.parse::<u64>().ok());
+                    if digits && count.is_none_or(|n| n > MAX_SHARED_STRINGS) {
+                        return Err(format!(
+                            "声明了 {} 个不同的文字，超过了一份人员名单可能有的（上限 {MAX_SHARED_STRINGS} 个）",
+                            crate::domain::clip(&String::from_utf8_lossy(value), 30)
+                        ));
+                    }
+                }
             }
+            (Kind::Styles, b"xf") => self.count += 1,
+            (Kind::Styles, b"name" | b"numFmt") => self.longest_copied = self.longest_copied.max(tag.len() as u64),
+            (Kind::Workbook, b"sheet") => {
+                self.count += 1;
+                if self.count > MAX_SHEETS {
+                    return Err(format!("列了超过 {MAX_SHEETS} 个工作表，一份人员名单不会有这么多"));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The part has ended: what the cell formats will cost once copied.
+    fn finish(&self) -> Result<(), String> {
+        let formats = self.count.saturating_mul(2 * self.longest_copied + 512);
+        if self.kind == Kind::Styles && formats > MAX_FORMATS_BYTES {
+            return Err(format!(
+                "有 {} 种单元格格式，每种都带着 {} 字节长的字体名或数字格式，展开后超过 {} MB，文件不是 Excel 写的",
+                self.count,
+                self.longest_copied,
+                mb(MAX_FORMATS_BYTES)
+            ));
         }
         Ok(())
     }
@@ -263,7 +333,7 @@ mod tests {
     use super::*;
 
     fn scan(xml: &[u8]) -> Result<(), String> {
-        let mut m = Markup::new(true);
+        let mut m = Markup::new(Kind::SharedStrings);
         // Fed in small pieces: a mark may fall across two reads.
         for chunk in xml.chunks(7) {
             m.feed(chunk)?;

@@ -10,11 +10,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use calamine::{SheetType, SheetVisible};
-
 use super::book::{Book, Flow};
 use super::cells::Cell;
 use super::columns::column_letter;
+use crate::domain::clip;
 
 /// The most data rows one import takes: a site's whole workforce, far below what makes the
 /// window or the report slow.
@@ -23,6 +22,10 @@ pub const MAX_ROWS: usize = 5000;
 pub const MAX_FILE_BYTES: u64 = 30 * 1024 * 1024;
 /// How far down the header may be (below a title, a date line, notes).
 const HEADER_SEARCH_ROWS: u32 = 20;
+/// How much of a header or a sheet's name a message quotes.
+const QUOTED: usize = 40;
+/// How many unused columns or other sheets a note names.
+const MAX_LISTED: usize = 20;
 /// The text a sheet's kept cells may hold together: 5,000 rows of 40 columns of ordinary
 /// values are about 6 MB. A few short texts repeated over a whole sheet are what exceeds it.
 pub const MAX_KEPT_TEXT_BYTES: usize = 32 * 1024 * 1024;
@@ -357,6 +360,15 @@ impl<'s, C: Copy + PartialEq> Collect<'s, C> {
     }
 }
 
+/// Names for a note: the first few, and how many there are.
+fn listed(names: &[String]) -> String {
+    let mut list = names[..names.len().min(MAX_LISTED)].join("、");
+    if names.len() > MAX_LISTED {
+        list.push_str(&format!(" 等共 {} 个", names.len()));
+    }
+    list
+}
+
 fn read_bytes<C: Copy + PartialEq>(
     bytes: &[u8],
     column: fn(&str) -> Option<C>,
@@ -366,27 +378,25 @@ fn read_bytes<C: Copy + PartialEq>(
     let mut book = Book::open(bytes)?;
     let mut chosen = None;
     let mut others = Vec::new();
-    for meta in book.sheets() {
-        if meta.typ != SheetType::WorkSheet || meta.visible != SheetVisible::Visible {
-            continue;
-        }
-        let unreadable = |e: String| format!("工作表“{}”读不了：{e}", meta.name);
+    for name in book.worksheets()? {
+        let shown = clip(&name, QUOTED);
+        let unreadable = |e: String| format!("工作表“{shown}”读不了：{e}");
         if chosen.is_some() {
             // Another sheet is only named, if it holds anything.
             let mut any = false;
-            book.cells(&meta.name, &mut |_, _, _| {
+            book.cells(&name, &mut |_, _, _| {
                 any = true;
                 Ok(Flow::Enough)
             })
             .map_err(unreadable)?;
             if any {
-                others.push(meta.name.clone());
+                others.push(shown);
             }
             continue;
         }
-        let mut collect = Collect::new(&meta.name, column, key);
+        let mut collect = Collect::new(&shown, column, key);
         let mut failed = None;
-        let read = book.cells(&meta.name, &mut |row, col, cell| {
+        let read = book.cells(&name, &mut |row, col, cell| {
             collect.cell(row, col, cell).inspect_err(|e| failed = Some(e.clone()))
         });
         if let Some(e) = failed {
@@ -394,7 +404,7 @@ fn read_bytes<C: Copy + PartialEq>(
         }
         read.map_err(unreadable)?;
         if let Some(found) = collect.end()? {
-            chosen = Some((meta.name.clone(), found));
+            chosen = Some((shown, found));
         }
     }
     let Some((sheet_name, (header, rows))) = chosen else {
@@ -406,11 +416,12 @@ fn read_bytes<C: Copy + PartialEq>(
     if !others.is_empty() {
         notes.push(format!(
             "只读取了工作表“{sheet_name}”；其他工作表（{}）没有读取",
-            others.join("、")
+            listed(&others)
         ));
     }
     let mut columns: Vec<(C, String, String)> = Vec::new();
     for (col, c, name) in header.columns {
+        let name = clip(&name, QUOTED);
         let letter = column_letter(col);
         if let Some((_, first, first_letter)) = columns.iter().find(|(k, _, _)| *k == c) {
             notes.push(format!(
@@ -420,10 +431,15 @@ fn read_bytes<C: Copy + PartialEq>(
         }
         columns.push((c, name, letter));
     }
-    let unknown: BTreeSet<String> = header.unknown.into_iter().collect();
+    let unknown: Vec<String> = header
+        .unknown
+        .iter()
+        .map(|u| clip(u, QUOTED))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     if !unknown.is_empty() {
-        let list: Vec<String> = unknown.into_iter().collect();
-        notes.push(format!("没有用到的列：{}", list.join("、")));
+        notes.push(format!("没有用到的列：{}", listed(&unknown)));
     }
     if rows.is_empty() {
         return Err(format!("工作表“{sheet_name}”的表头下面没有数据：请填写后再导入"));

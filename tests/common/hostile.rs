@@ -201,9 +201,27 @@ pub const SHEET_TAIL: &str = "</sheetData></worksheet>";
 
 /// An .xlsx whose one sheet is `sheet` (a part named xl/worksheets/sheet1.xml).
 pub fn xlsx(sheet: Part) -> Vec<u8> {
+    xlsx_with(sheet, Vec::new())
+}
+
+/// The workbook's part listing `sheets` sheets, each showing the one sheet part.
+pub fn workbook_part(sheets: usize) -> Part {
+    let list: String = (1..=sheets)
+        .map(|n| format!(r#"<sheet name="名单{n}" sheetId="{n}" r:id="rId1"/>"#))
+        .collect();
+    Part::stored(
+        "xl/workbook.xml",
+        &format!(
+            r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>{list}</sheets></workbook>"#
+        ),
+    )
+}
+
+/// The same, with `parts` replacing the parts of the same name, or added.
+pub fn xlsx_with(sheet: Part, parts: Vec<Part>) -> Vec<u8> {
     const RELS: &str = "http://schemas.openxmlformats.org/package/2006/relationships";
     const DOC: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
-    zip(&[
+    let mut all = vec![
         Part::stored(
             "[Content_Types].xml",
             r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>"#,
@@ -214,12 +232,7 @@ pub fn xlsx(sheet: Part) -> Vec<u8> {
                 r#"<Relationships xmlns="{RELS}"><Relationship Id="rId1" Type="{DOC}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
             ),
         ),
-        Part::stored(
-            "xl/workbook.xml",
-            &format!(
-                r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{DOC}"><sheets><sheet name="名单" sheetId="1" r:id="rId1"/></sheets></workbook>"#
-            ),
-        ),
+        workbook_part(1),
         Part::stored(
             "xl/_rels/workbook.xml.rels",
             &format!(
@@ -227,7 +240,14 @@ pub fn xlsx(sheet: Part) -> Vec<u8> {
             ),
         ),
         sheet,
-    ])
+    ];
+    for part in parts {
+        match all.iter_mut().find(|p| p.name == part.name) {
+            Some(slot) => *slot = part,
+            None => all.push(part),
+        }
+    }
+    zip(&all)
 }
 
 /// The sheet part: `head` (after the sheet's opening), `unit` `count` times, `tail`, then

@@ -15,6 +15,12 @@ const MAX_DIMENSION_CELLS: u64 = 65_536 * 256;
 /// Text the parser would hold for the cells and formulas (each reference to a shared text
 /// is a copy of it).
 pub const MAX_TEXT_BYTES: u64 = 64 * 1024 * 1024;
+/// CONTINUE records after one record: the parser takes each from the front of a list, so
+/// their number counts squared. A 30 MB shared-text table needs under 4,000.
+const MAX_CONTINUES: usize = 10_000;
+/// Bytes the parser moves while it builds formula texts by inserting at their front (a run
+/// of spaces or brackets is inserted character by character): about a second's work.
+const MAX_FORMULA_WORK: u64 = 4_000_000_000;
 
 const END_OF_CHAIN: u32 = 0xFFFF_FFFE;
 const RESERVED: u32 = 0xFFFF_FFFA;
@@ -176,8 +182,8 @@ struct Record<'a> {
     cont: Vec<&'a [u8]>,
 }
 
-/// Records as the parser splits them; `None` where it would stop with an error.
-fn records(mut stream: &[u8]) -> impl Iterator<Item = Record<'_>> {
+/// Records as the parser splits them; the end where it would stop with an error.
+fn records(mut stream: &[u8]) -> impl Iterator<Item = Result<Record<'_>, String>> {
     std::iter::from_fn(move || {
         let typ = u16_at(stream, 0)?;
         let len = u16_at(stream, 2)? as usize;
@@ -188,8 +194,11 @@ fn records(mut stream: &[u8]) -> impl Iterator<Item = Record<'_>> {
             let len = u16_at(stream, 2)? as usize;
             cont.push(stream.get(4..4 + len)?);
             stream = &stream[4 + len..];
+            if cont.len() > MAX_CONTINUES {
+                return Some(Err(damaged("一条记录后面跟了上万条续接记录")));
+            }
         }
-        Some(Record { typ, data, cont })
+        Some(Ok(Record { typ, data, cont }))
     })
 }
 
@@ -293,6 +302,23 @@ impl Extent {
 struct Cost {
     grid: u64,
     text: u64,
+    /// Bytes moved building formula texts.
+    work: u64,
+}
+
+/// The most a formula's text can grow to, and the bytes moved building it, from its tokens
+/// (`rgce`), counted without parsing them: every byte that could be a unary operator or a
+/// bracket (inserted at the front), every pair that could be a run of up to 255 spaces (one
+/// insert per space), every byte a reference or a name (`growth` characters).
+fn formula_cost(rgce: &[u8], growth: u64) -> (u64, u64) {
+    let spaces = rgce
+        .windows(2)
+        .filter(|w| w[0] == 0x19 && (w[1] == 0x40 || w[1] == 0x41))
+        .count() as u64
+        * 255;
+    let inserts = rgce.iter().filter(|b| matches!(b, 0x12 | 0x13 | 0x15)).count() as u64 + spaces;
+    let text = 32 + rgce.len() as u64 * growth + spaces;
+    (text, inserts.saturating_mul(text))
 }
 
 /// Checks an .xls before `calamine` opens it.
@@ -302,6 +328,7 @@ pub fn check_xls(bytes: &[u8]) -> Result<(), String> {
     let mut shared = Vec::new();
     let mut longest_name = 0u64;
     for r in records(&stream) {
+        let r = r?;
         match r.typ {
             // Encrypted: the parser stops here and says so; nothing after is readable.
             0x002F if u16_at(r.data, 0) != Some(0) => return Ok(()),
@@ -324,7 +351,12 @@ pub fn check_xls(bytes: &[u8]) -> Result<(), String> {
     let mut cost = Cost::default();
     for (n, pos) in sheets.into_iter().enumerate() {
         let Some(sheet) = stream.get(pos..) else { break };
-        sheet_cost(sheet, &shared, formula_growth, &mut cost).map_err(|e| format!("第 {} 个工作表{e}", n + 1))?;
+        sheet_cost(n + 1, sheet, &shared, formula_growth, &mut cost)?;
+    }
+    if cost.work > MAX_FORMULA_WORK {
+        return Err(
+            "文件里的公式展开后过于庞大（有成串的空格、括号或正负号），不像是一份人员名单：请确认选对了文件，或在 Excel 里“选择性粘贴 → 数值”去掉公式后另存为 .xlsx 再导入".into(),
+        );
     }
     if cost.text > MAX_TEXT_BYTES {
         return Err(format!(
@@ -336,7 +368,7 @@ pub fn check_xls(bytes: &[u8]) -> Result<(), String> {
 }
 
 /// One sheet's cells, formulas and declared dimensions, read as the parser reads them.
-fn sheet_cost(sheet: &[u8], shared: &[u64], formula_growth: u64, cost: &mut Cost) -> Result<(), String> {
+fn sheet_cost(number: usize, sheet: &[u8], shared: &[u64], formula_growth: u64, cost: &mut Cost) -> Result<(), String> {
     let mut cells = Extent::default();
     let mut formulas = Extent::default();
     let mut formula_at = (0, 0);
@@ -344,6 +376,7 @@ fn sheet_cost(sheet: &[u8], shared: &[u64], formula_growth: u64, cost: &mut Cost
     let mut seen_bof = false;
     let pos = |d: &[u8]| Some((u32::from(u16_at(d, 0)?), u32::from(u16_at(d, 2)?)));
     for r in records(sheet) {
+        let r = r?;
         if depth > 0 {
             match r.typ {
                 0x0809 => depth += 1,
@@ -357,7 +390,7 @@ fn sheet_cost(sheet: &[u8], shared: &[u64], formula_growth: u64, cost: &mut Cost
         match r.typ {
             0x0809 if seen_bof => depth += 1,
             0x0809 => seen_bof = true,
-            0x0200 => dimensions(d)?,
+            0x0200 => dimensions(d).map_err(|e| format!("第 {number} 个工作表{e}"))?,
             // Number, BoolErr, RK.
             0x0203 | 0x0205 | 0x027E => {
                 let min = match r.typ {
@@ -402,7 +435,9 @@ fn sheet_cost(sheet: &[u8], shared: &[u64], formula_growth: u64, cost: &mut Cost
                 formula_at = (row, col);
                 cells.add(row, col);
                 formulas.add(row, col);
-                cost.text += 32 + (d.len() as u64 - 20) * formula_growth;
+                let (text, work) = formula_cost(&d[20..], formula_growth);
+                cost.text += text;
+                cost.work += work;
             }
             0x000A => break,
             _ => {}
@@ -413,7 +448,7 @@ fn sheet_cost(sheet: &[u8], shared: &[u64], formula_growth: u64, cost: &mut Cost
         cost.grid += grid;
         if cost.grid > MAX_GRID_CELLS {
             return Err(format!(
-                "的{what}分布在 {}（{grid} 个格子的范围），远超一份人员名单：请删除名单以外很远处的内容，或把名单复制到新的工作簿，另存为 .xlsx 后再导入",
+                "第 {number} 个工作表的{what}分布在 {}（{grid} 个格子的范围），远超一份人员名单：请删除名单以外很远处的内容，或把名单复制到新的工作簿，另存为 .xlsx 后再导入",
                 extent.corners()
             ));
         }
