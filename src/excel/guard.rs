@@ -23,6 +23,11 @@ const MAX_MARKUP_RUN: usize = 1024 * 1024;
 pub const MAX_SHARED_STRINGS: u64 = 1_000_000;
 /// Sheets a workbook may list (each is a name and a path the parser keeps).
 pub const MAX_SHEETS: u64 = 1000;
+/// Other entries the parser keeps one by one as it opens the workbook (texts, formats,
+/// fonts, fills, borders, defined names, relationships): a few bytes of XML each, so a part
+/// within the size bound could still hold millions. Excel's own limit is 64,000 formats.
+pub const MAX_ENTRIES: u64 = 1_000_000;
+const MAX_STYLE_ENTRIES: u64 = 200_000;
 /// What the cell formats may cost once the parser has copied into each its font name and
 /// number format (Excel allows 64,000 formats; theirs cost under 50 MB together).
 const MAX_FORMATS_BYTES: u64 = 64 * 1024 * 1024;
@@ -95,8 +100,10 @@ enum Kind {
     SharedStrings,
     /// Each cell format gets a copy of its font and number format.
     Styles,
-    /// Each sheet is kept.
+    /// Each sheet and defined name is kept.
     Workbook,
+    /// Each relationship is kept.
+    Relationships,
 }
 
 impl Kind {
@@ -109,6 +116,8 @@ impl Kind {
             Kind::Styles
         } else if name.ends_with("workbook.xml") {
             Kind::Workbook
+        } else if name.ends_with(".rels") {
+            Kind::Relationships
         } else {
             Kind::Other
         }
@@ -138,8 +147,13 @@ struct Markup {
     at: At,
     run: usize,
     kind: Kind,
-    /// Tags counted: cell formats (`xf`) in the styles, sheets in the workbook.
+    /// Entries the parser keeps, counted: texts, formats, fonts, fills, borders, defined
+    /// names, relationships.
     count: u64,
+    /// Sheets listed in the workbook.
+    sheets: u64,
+    /// Cell formats in the styles: each gets a copy of its font and number format.
+    formats: u64,
     /// The longest font name or number format tag, copied into every cell format.
     longest_copied: u64,
     /// The current tag or `<!` construct without its `<`: whole, or its first bytes.
@@ -158,6 +172,8 @@ impl Markup {
             run: 0,
             kind,
             count: 0,
+            sheets: 0,
+            formats: 0,
             longest_copied: 0,
             tag: Vec::new(),
             last: [0; 2],
@@ -274,26 +290,41 @@ impl Markup {
                     }
                 }
             }
-            (Kind::Styles, b"xf") => self.count += 1,
             (Kind::Styles, b"name" | b"numFmt") => self.longest_copied = self.longest_copied.max(tag.len() as u64),
+            (Kind::Styles, b"xf") => self.formats += 1,
             (Kind::Workbook, b"sheet") => {
-                self.count += 1;
-                if self.count > MAX_SHEETS {
+                self.sheets += 1;
+                if self.sheets > MAX_SHEETS {
                     return Err(format!("列了超过 {MAX_SHEETS} 个工作表，一份人员名单不会有这么多"));
                 }
             }
             _ => {}
+        }
+        let (counted, most) = match (self.kind, local) {
+            (Kind::SharedStrings, b"si")
+            | (Kind::Workbook, b"definedName")
+            | (Kind::Relationships, b"Relationship") => (true, MAX_ENTRIES),
+            (Kind::Styles, b"xf" | b"numFmt" | b"font" | b"fill" | b"border") => (true, MAX_STYLE_ENTRIES),
+            _ => (false, 0),
+        };
+        if counted {
+            self.count += 1;
+            if self.count > most {
+                return Err(format!(
+                    "有超过 {most} 项（文字、格式或名称），打开时每一项都要单独保存，一份人员名单不会有这么多"
+                ));
+            }
         }
         Ok(())
     }
 
     /// The part has ended: what the cell formats will cost once copied.
     fn finish(&self) -> Result<(), String> {
-        let formats = self.count.saturating_mul(2 * self.longest_copied + 512);
-        if self.kind == Kind::Styles && formats > MAX_FORMATS_BYTES {
+        let copies = self.formats.saturating_mul(2 * self.longest_copied + 256);
+        if self.kind == Kind::Styles && copies > MAX_FORMATS_BYTES {
             return Err(format!(
                 "有 {} 种单元格格式，每种都带着 {} 字节长的字体名或数字格式，展开后超过 {} MB，文件不是 Excel 写的",
-                self.count,
+                self.formats,
                 self.longest_copied,
                 mb(MAX_FORMATS_BYTES)
             ));

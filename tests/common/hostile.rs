@@ -1,9 +1,7 @@
 //! Hostile workbooks, made in the test (nothing large is committed): a ZIP written by hand,
 //! so that a part can declare any size and hold a deflate stream that inflates ~150 times
-//! (gigabytes from a few MB), and the run of a command with its peak memory.
+//! (gigabytes from a few MB).
 #![allow(dead_code)]
-
-use std::process::{Command, Stdio};
 
 /// CRC-32 (the ZIP one) of the concatenated pieces.
 pub fn crc32<'a>(pieces: impl IntoIterator<Item = &'a [u8]>) -> u32 {
@@ -274,45 +272,5 @@ pub fn sheet_part(head: &str, unit: &str, count: u64, tail: &str, declared: Opti
         data: deflate_repeat(head.as_bytes(), unit.as_bytes(), count, tail.as_bytes()),
         crc,
         size,
-    }
-}
-
-/// Exit code, what was printed and the most memory it held (Linux: the peak resident set).
-pub struct Measured {
-    pub code: i32,
-    pub text: String,
-    pub peak_mb: u64,
-}
-
-/// Runs `cmd` to its end.
-// The child is reaped by wait4, which also gives its resource usage; `Child::wait` cannot.
-#[allow(clippy::zombie_processes)]
-pub fn run_measured(cmd: &mut Command) -> Measured {
-    let dir = tempfile::tempdir().expect("tmp");
-    let (out, err) = (dir.path().join("out"), dir.path().join("err"));
-    let child = cmd
-        .stdout(Stdio::from(std::fs::File::create(&out).expect("out")))
-        .stderr(Stdio::from(std::fs::File::create(&err).expect("err")))
-        .spawn()
-        .expect("spawn");
-    let mut status = 0;
-    // SAFETY: zeroed is a valid rusage; wait4 fills it for our own child, which it reaps.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let reaped = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
-    assert!(reaped > 0, "wait4 failed");
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -libc::WTERMSIG(status)
-    };
-    let text = format!(
-        "{}{}",
-        std::fs::read_to_string(&out).unwrap_or_default(),
-        std::fs::read_to_string(&err).unwrap_or_default()
-    );
-    Measured {
-        code,
-        text,
-        peak_mb: usage.ru_maxrss as u64 / 1024,
     }
 }

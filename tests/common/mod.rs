@@ -4,8 +4,8 @@
 
 pub mod cli;
 pub mod fake;
-#[cfg(unix)]
 pub mod hostile;
+pub mod hostile_cases;
 pub mod sheets;
 pub mod ui;
 
