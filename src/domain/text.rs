@@ -49,9 +49,25 @@ pub fn hidden_name(c: char) -> String {
     }
 }
 
+/// A value as a message quotes it: whole when short, else its first `max_chars` characters
+/// and how long it was, so a 1 MB cell does not become a 1 MB message.
+pub fn clip(value: &str, max_chars: usize) -> String {
+    match value.char_indices().nth(max_chars) {
+        None => value.to_string(),
+        Some((cut, _)) => format!("{}…（共 {} 个字）", &value[..cut], value.chars().count()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_value_is_cut_for_a_message() {
+        assert_eq!(clip("张三", 2), "张三");
+        assert_eq!(clip("张三丰", 2), "张三…（共 3 个字）");
+        assert_eq!(clip(&"x".repeat(1_000_000), 3), "xxx…（共 1000000 个字）");
+    }
 
     #[test]
     fn printable_text_within_its_length_passes() {

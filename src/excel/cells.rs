@@ -14,7 +14,15 @@ pub enum Cell {
     Bool(bool),
     /// A formula that failed (#N/A, #REF! …).
     Error(String),
+    /// A text longer than any field holds, by far: its length in characters, not kept.
+    TooLong(usize),
 }
+
+/// The longest text a cell is read as: five times the longest field (200 characters).
+pub const MAX_CELL_CHARS: usize = 1000;
+
+/// How much of a value a message quotes.
+const QUOTED_CHARS: usize = 40;
 
 /// Numbers from 16 digits up cannot be held exactly by Excel (15 significant digits).
 const EXACT_DIGITS_BELOW: f64 = 1e15;
@@ -24,7 +32,7 @@ impl Cell {
         use calamine::Data;
         match d {
             Data::Empty => Cell::Empty,
-            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::text(s),
             Data::Int(i) => Cell::Number(*i as f64),
             Data::Float(f) => Cell::Number(*f),
             Data::Bool(b) => Cell::Bool(*b),
@@ -39,6 +47,18 @@ impl Cell {
         }
     }
 
+    /// A text cell, or [`Cell::TooLong`].
+    pub fn text(s: &str) -> Cell {
+        // Counting is only needed where the bytes could be too many.
+        if s.len() > MAX_CELL_CHARS {
+            let n = s.chars().count();
+            if n > MAX_CELL_CHARS {
+                return Cell::TooLong(n);
+            }
+        }
+        Cell::Text(s.to_string())
+    }
+
     /// Nothing in it but spaces.
     pub fn is_blank(&self) -> bool {
         match self {
@@ -48,11 +68,12 @@ impl Cell {
         }
     }
 
-    /// The value as the clerk sees it in Excel, for messages.
+    /// The value as the clerk sees it in Excel, for messages (a long text cut).
     pub fn shown(&self) -> String {
         match self {
             Cell::Empty => String::new(),
-            Cell::Text(s) => s.trim().to_string(),
+            Cell::Text(s) => crate::domain::clip(s.trim(), QUOTED_CHARS),
+            Cell::TooLong(n) => format!("（{n} 个字的文字）"),
             Cell::Number(f) => excel_general(*f),
             Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
             Cell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
@@ -119,13 +140,17 @@ pub fn text_of(cell: &Cell, kind: TextKind) -> Result<String, String> {
     match (cell, kind) {
         (Cell::Empty, _) => Ok(String::new()),
         (Cell::Error(e), _) => Err(format!("单元格是错误值 {e}（公式出错）：请改正公式或直接填写内容")),
+        (Cell::TooLong(n), _) => Err(format!(
+            "单元格里有 {n} 个字，远超任何一项能填的长度（最多 {MAX_CELL_CHARS} 个字才会读取）：请检查这一格是否填错或粘贴了别的内容"
+        )),
         (Cell::Text(s), TextKind::Plain) => Ok(s.trim().to_string()),
         (Cell::Text(s), TextKind::LongDigits { what }) => {
             let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
             let s = s.trim_start_matches(['\'', '‘', '’']).to_string();
             if looks_scientific(&s) {
                 return Err(format!(
-                    "{what}是科学计数法“{s}”，后几位已经丢失，无法还原：请把这一列设为“文本”格式后重新输入号码"
+                    "{what}是科学计数法“{}”，后几位已经丢失，无法还原：请把这一列设为“文本”格式后重新输入号码",
+                    crate::domain::clip(&s, QUOTED_CHARS)
                 ));
             }
             Ok(s)
@@ -147,14 +172,19 @@ pub fn text_of(cell: &Cell, kind: TextKind) -> Result<String, String> {
 /// A date from a date cell, an Excel serial number (46357), yyyymmdd, or text in the usual
 /// forms (2026-11-01, 2026/11/1, 2026.11.01, 2026年11月1日). `Ok(None)` for an empty cell.
 pub fn date_of(cell: &Cell) -> Result<Option<NaiveDate>, String> {
-    let bad = |shown: &str| format!("“{shown}”不是日期：请写成 2026-11-01 这样的日期，或设为日期格式");
+    let bad = |shown: &str| {
+        format!(
+            "“{}”不是日期：请写成 2026-11-01 这样的日期，或设为日期格式",
+            crate::domain::clip(shown, QUOTED_CHARS)
+        )
+    };
     match cell {
         Cell::Empty => Ok(None),
         Cell::Date(d) => Ok(Some(*d)),
         Cell::Number(f) => date_from_number(*f).map(Some).ok_or_else(|| bad(&excel_general(*f))),
         Cell::Text(s) if s.trim().is_empty() => Ok(None),
         Cell::Text(s) => date_from_text(s.trim()).map(Some).ok_or_else(|| bad(s.trim())),
-        Cell::Bool(_) | Cell::Error(_) => Err(bad(&cell.shown())),
+        Cell::Bool(_) | Cell::Error(_) | Cell::TooLong(_) => Err(bad(&cell.shown())),
     }
 }
 
@@ -278,5 +308,26 @@ mod tests {
             assert!(date_of(&Cell::Text(bad.into())).is_err(), "{bad}");
         }
         assert!(date_of(&Cell::Number(-3.0)).is_err());
+    }
+
+    #[test]
+    fn a_huge_text_is_not_kept_and_messages_quote_a_little() {
+        let huge = "字".repeat(MAX_CELL_CHARS + 1);
+        assert_eq!(Cell::text(&huge), Cell::TooLong(MAX_CELL_CHARS + 1));
+        assert!(Cell::text(&"字".repeat(MAX_CELL_CHARS)).shown().chars().count() < 60);
+        let e = text_of(&Cell::TooLong(1_000_000), TextKind::Plain).expect_err("refused");
+        assert!(e.contains("1000000 个字"), "{e}");
+        let long_date = Cell::Text("x".repeat(900));
+        let e = date_of(&long_date).expect_err("not a date");
+        assert!(e.chars().count() < 150, "{e}");
+        let sci = format!("1{}E5", "0".repeat(900));
+        let e = text_of(
+            &Cell::Text(sci),
+            TextKind::LongDigits {
+                what: "身份证号码"
+            },
+        )
+        .expect_err("lost");
+        assert!(e.chars().count() < 150, "{e}");
     }
 }

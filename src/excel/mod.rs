@@ -1,10 +1,12 @@
 //! Excel in and out: subcontractors' worker lists and the blacklist read with `calamine`
-//! (.xlsx and .xls), the import template and plain tables written with `rust_xlsxwriter`.
+//! (.xlsx and .xls, each checked first: see [`guard`]), the import template and plain tables written with `rust_xlsxwriter`.
 //! Below the station: this layer turns files into cells and cells into text and dates; what
 //! a value means (a dictionary name, a company, a valid worker) is the station's business.
 
+mod book;
 pub mod cells;
 pub mod columns;
+pub mod guard;
 pub mod read;
 pub mod write;
 

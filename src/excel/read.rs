@@ -1,17 +1,19 @@
-//! Reading a list from a workbook: .xlsx or .xls (also .et/.ods and files whose extension
-//! lies), the first visible sheet that has the key column, its header found among the first
-//! rows (a title row above it, a merged header over two rows), the data rows with their Excel
-//! row numbers. Whatever the file holds, the answer is a sheet or a Chinese message: never a
-//! crash (the parser runs under `catch_unwind`) and never a partial read passed off as whole.
+//! Reading a list from a workbook: .xlsx or .xls (also .et and files whose extension lies),
+//! the first visible sheet that has the key column, its header found among the first rows (a
+//! title row above it, a merged header over two rows), the data rows with their Excel row
+//! numbers. Whatever the file holds, the answer is a sheet or a Chinese message: never a
+//! crash (the file is checked before the parser reads it, which runs under `catch_unwind`),
+//! never more memory than a list needs (cells are read one by one and only the recognised
+//! columns kept; reading stops at the row limit), and never a partial read passed off as
+//! whole.
 
-use std::collections::BTreeSet;
-use std::io::Cursor;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use calamine::{Data, Range, Reader, SheetType, SheetVisible};
-
+use super::book::{Book, Flow};
 use super::cells::Cell;
 use super::columns::column_letter;
+use crate::domain::clip;
 
 /// The most data rows one import takes: a site's whole workforce, far below what makes the
 /// window or the report slow.
@@ -19,7 +21,14 @@ pub const MAX_ROWS: usize = 5000;
 /// A list of 5000 workers is well under 2 MB; anything far larger is not a list.
 pub const MAX_FILE_BYTES: u64 = 30 * 1024 * 1024;
 /// How far down the header may be (below a title, a date line, notes).
-const HEADER_SEARCH_ROWS: usize = 20;
+const HEADER_SEARCH_ROWS: u32 = 20;
+/// How much of a header or a sheet's name a message quotes.
+const QUOTED: usize = 40;
+/// How many unused columns or other sheets a note names.
+const MAX_LISTED: usize = 20;
+/// The text a sheet's kept cells may hold together: 5,000 rows of 40 columns of ordinary
+/// values are about 6 MB. A few short texts repeated over a whole sheet are what exceeds it.
+pub const MAX_KEPT_TEXT_BYTES: usize = 32 * 1024 * 1024;
 
 /// One data row: the Excel row number and the cells of the recognised columns.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,122 +112,64 @@ pub fn read_sheet<C: Copy + PartialEq + Send>(
     Ok(sheet)
 }
 
-enum Book {
-    Xlsx(calamine::Xlsx<Cursor<Vec<u8>>>),
-    Xls(calamine::Xls<Cursor<Vec<u8>>>),
-    Ods(calamine::Ods<Cursor<Vec<u8>>>),
-    Xlsb(calamine::Xlsb<Cursor<Vec<u8>>>),
-}
+/// A row's cells that hold something, by column.
+type Cells = BTreeMap<u32, Cell>;
 
-impl Book {
-    fn sheets(&self) -> Vec<calamine::Sheet> {
-        match self {
-            Book::Xlsx(b) => b.sheets_metadata().to_vec(),
-            Book::Xls(b) => b.sheets_metadata().to_vec(),
-            Book::Ods(b) => b.sheets_metadata().to_vec(),
-            Book::Xlsb(b) => b.sheets_metadata().to_vec(),
-        }
-    }
-
-    fn range(&mut self, name: &str) -> Result<Range<Data>, String> {
-        match self {
-            Book::Xlsx(b) => b.worksheet_range(name).map_err(|e| e.to_string()),
-            Book::Xls(b) => b.worksheet_range(name).map_err(|e| e.to_string()),
-            Book::Ods(b) => b.worksheet_range(name).map_err(|e| e.to_string()),
-            Book::Xlsb(b) => b.worksheet_range(name).map_err(|e| e.to_string()),
-        }
-    }
-}
-
-const ZIP: &[u8] = b"PK\x03\x04";
-const OLE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
-
-fn open(bytes: &[u8]) -> Result<Book, String> {
-    const SAVE_AS: &str = "请在 Excel 或 WPS 里打开它，“另存为” Excel 工作簿（.xlsx）后再导入";
-    let data = || Cursor::new(bytes.to_vec());
-    if bytes.is_empty() {
-        return Err("文件是空的（0 字节）：请确认选对了文件".into());
-    }
-    if bytes.starts_with(ZIP) {
-        if let Ok(b) = calamine::Xlsx::new(data()) {
-            return Ok(Book::Xlsx(b));
-        }
-        if let Ok(b) = calamine::Xlsb::new(data()) {
-            return Ok(Book::Xlsb(b));
-        }
-        if let Ok(b) = calamine::Ods::new(data()) {
-            return Ok(Book::Ods(b));
-        }
-        return Err(format!("这是一个压缩文件，但不是 Excel 工作簿（或已损坏）：{SAVE_AS}"));
-    }
-    if bytes.starts_with(OLE) {
-        return match calamine::Xls::new(data()) {
-            Ok(b) => Ok(Book::Xls(b)),
-            Err(calamine::XlsError::Password) => Err("文件设置了打开密码：请在 Excel 里去掉密码后另存，再导入".into()),
-            // An encrypted .xlsx is an OLE file holding an "EncryptedPackage" stream.
-            Err(_) if contains(bytes, &utf16("EncryptedPackage")) => {
-                Err("文件设置了打开密码：请在 Excel 里去掉密码后另存，再导入".into())
-            }
-            Err(e) => Err(format!("这个 .xls 文件读不了（{e}）：{SAVE_AS}")),
-        };
-    }
-    let head = &bytes[..bytes.len().min(4096)];
-    let text = std::str::from_utf8(head).is_ok() || head.iter().all(|b| *b >= 0x09);
-    if text && (head.contains(&b',') || head.contains(&b'\t')) {
-        return Err(format!("这是文本文件（CSV），不是 Excel 工作簿：{SAVE_AS}"));
-    }
-    if head.starts_with(b"<") {
-        return Err(format!("这是网页或 XML 文件，不是 Excel 工作簿：{SAVE_AS}"));
-    }
-    Err(format!("这不是 Excel 文件（只能导入 .xlsx 或 .xls）：{SAVE_AS}"))
-}
-
-fn utf16(s: &str) -> Vec<u8> {
-    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
+/// A sheet's header and data rows.
+type Found<C> = (Header<C>, Vec<Row<C>>);
 
 /// The cell's text as a header.
-fn header_text(d: &Data) -> String {
-    match d {
-        Data::String(s) => s.trim().to_string(),
-        Data::Empty => String::new(),
-        other => other.to_string(),
+fn header_text(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(s) => s.trim().to_string(),
+        Cell::Empty | Cell::TooLong(_) => String::new(),
+        other => other.shown(),
     }
 }
 
 /// Where the header is in the first rows of a sheet, and which column is which.
 struct Header<C> {
-    /// Index into the range's rows of the last header row.
-    last: usize,
+    /// The sheet row (from 0) of the last header row.
+    last: u32,
     columns: Vec<(u32, C, String)>,
     unknown: Vec<String>,
 }
 
-fn find_header<C: Copy + PartialEq>(rows: &[&[Data]], column: fn(&str) -> Option<C>, key: C) -> Option<Header<C>> {
+/// The header among the first rows (each with its sheet row number, in order).
+fn find_header<C: Copy + PartialEq>(rows: &[(u32, Cells)], column: fn(&str) -> Option<C>, key: C) -> Option<Header<C>> {
+    let first = rows.first()?.0;
+    let texts = |cells: &Cells| -> BTreeMap<u32, String> {
+        cells
+            .iter()
+            .map(|(c, v)| (*c, header_text(v)))
+            .filter(|(_, t)| !t.is_empty())
+            .collect()
+    };
     let mut best: Option<Header<C>> = None;
-    for (i, row) in rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
+    for (n, cells) in rows.iter().filter(|(n, _)| *n - first < HEADER_SEARCH_ROWS) {
+        let row = texts(cells);
+        // The row below is a second header row only when the key column is blank there (its
+        // header is merged over both rows): a data row always has the key.
+        let key_col = row.iter().find(|(_, t)| column(t) == Some(key)).map(|(c, _)| *c);
+        let below = rows
+            .iter()
+            .find(|(m, _)| *m == n + 1)
+            .map(|(_, cells)| texts(cells))
+            .filter(|r| key_col.is_some_and(|k| !r.contains_key(&k)))
+            .unwrap_or_default();
         let mut columns = Vec::new();
         let mut unknown = Vec::new();
         let mut parent = String::new();
-        // The row below is a second header row only when the key column is blank there (its
-        // header is merged over both rows): a data row always has the key.
-        let key_col = row.iter().position(|d| column(&header_text(d)) == Some(key));
-        let below = rows
-            .get(i + 1)
-            .filter(|r| key_col.is_some_and(|k| r.get(k).is_none_or(|d| header_text(d).is_empty())));
         let mut used_below = false;
-        for (col, cell) in row.iter().enumerate() {
-            let text = header_text(cell);
+        let all: BTreeSet<u32> = row.keys().chain(below.keys()).copied().collect();
+        for col in all {
+            let text = row.get(&col).cloned().unwrap_or_default();
             if !text.is_empty() {
                 parent.clone_from(&text);
             }
             // A header merged over two rows names its sub-columns in the row below it
             // (有效期限 over 开始 / 截止): try the sub-header alone and with its parent.
-            let sub = below.and_then(|r| r.get(col)).map(header_text).unwrap_or_default();
+            let sub = below.get(&col).cloned().unwrap_or_default();
             let own = column(&text);
             let sub_hit = if sub.is_empty() {
                 None
@@ -232,7 +183,7 @@ fn find_header<C: Copy + PartialEq>(rows: &[&[Data]], column: fn(&str) -> Option
             }
             let found = sub_hit.or_else(|| own.map(|c| (c, text.clone())));
             match found {
-                Some((c, name)) => columns.push((col as u32, c, name)),
+                Some((c, name)) => columns.push((col, c, name)),
                 None if !text.is_empty() => unknown.push(text),
                 None => {}
             }
@@ -243,7 +194,7 @@ fn find_header<C: Copy + PartialEq>(rows: &[&[Data]], column: fn(&str) -> Option
         let better = best.as_ref().is_none_or(|b| columns.len() > b.columns.len());
         if better {
             best = Some(Header {
-                last: if used_below { i + 1 } else { i },
+                last: if used_below { n + 1 } else { *n },
                 columns,
                 unknown,
             });
@@ -252,54 +203,226 @@ fn find_header<C: Copy + PartialEq>(rows: &[&[Data]], column: fn(&str) -> Option
     best
 }
 
+/// A sheet read cell by cell: the first rows kept until the header is known, then only the
+/// cells of the recognised columns, row by row.
+struct Collect<'s, C> {
+    sheet: &'s str,
+    column: fn(&str) -> Option<C>,
+    key: C,
+    /// Rows from the first one with something in it, while the header is not known yet.
+    head: Vec<(u32, Cells)>,
+    /// The row of the last cell given.
+    at_row: Option<u32>,
+    /// The cells kept of that row.
+    current: Option<(u32, Cells)>,
+    header: Option<Header<C>>,
+    /// The recognised columns: (sheet column, which), each once.
+    taken: Vec<(u32, C)>,
+    rows: Vec<Row<C>>,
+    /// Bytes of text kept.
+    text: usize,
+    /// The sheet has no header in its first rows.
+    no_header: bool,
+}
+
+impl<'s, C: Copy + PartialEq> Collect<'s, C> {
+    fn new(sheet: &'s str, column: fn(&str) -> Option<C>, key: C) -> Self {
+        Collect {
+            sheet,
+            column,
+            key,
+            head: Vec::new(),
+            at_row: None,
+            current: None,
+            header: None,
+            taken: Vec::new(),
+            rows: Vec::new(),
+            text: 0,
+            no_header: false,
+        }
+    }
+
+    fn cell(&mut self, row: u32, col: u32, cell: Cell) -> Result<Flow, String> {
+        if let Some(at) = self.at_row {
+            if row < at {
+                return Err(format!(
+                    "工作表“{}”的第 {} 行排在第 {} 行之后（文件不是按行顺序写的）：{}",
+                    self.sheet,
+                    row + 1,
+                    at + 1,
+                    super::guard::SAVE_AS
+                ));
+            }
+            if row > at && self.finish_row()? == Flow::Enough {
+                return Ok(Flow::Enough);
+            }
+        }
+        self.at_row = Some(row);
+        // Once the header is known, only its columns are kept.
+        if self.header.is_some() && !self.taken.iter().any(|(c, _)| *c == col) {
+            return Ok(Flow::More);
+        }
+        if let Cell::Text(s) = &cell {
+            self.text += s.len();
+            if self.text > MAX_KEPT_TEXT_BYTES {
+                return Err(format!(
+                    "工作表“{}”的文字超过 {} MB，远超一份人员名单：请确认选对了文件，或把名单复制到新的工作簿后再导入",
+                    self.sheet,
+                    MAX_KEPT_TEXT_BYTES / 1024 / 1024
+                ));
+            }
+        }
+        self.current
+            .get_or_insert_with(|| (row, Cells::new()))
+            .1
+            .insert(col, cell);
+        Ok(Flow::More)
+    }
+
+    /// The row read so far is complete.
+    fn finish_row(&mut self) -> Result<Flow, String> {
+        let Some((row, cells)) = self.current.take() else {
+            return Ok(Flow::More);
+        };
+        if self.header.is_some() {
+            return self.data_row(row, cells);
+        }
+        // The header search needs the row below the last candidate too.
+        let first = self.head.first().map_or(row, |(n, _)| *n);
+        if row - first <= HEADER_SEARCH_ROWS {
+            self.head.push((row, cells));
+            return Ok(Flow::More);
+        }
+        if self.decide()? == Flow::Enough {
+            return Ok(Flow::Enough);
+        }
+        self.data_row(row, cells)
+    }
+
+    /// Finds the header among the first rows; the rows below it are data.
+    fn decide(&mut self) -> Result<Flow, String> {
+        let head = std::mem::take(&mut self.head);
+        let Some(header) = find_header(&head, self.column, self.key) else {
+            self.no_header = true;
+            return Ok(Flow::Enough);
+        };
+        for (col, c, _) in &header.columns {
+            if !self.taken.iter().any(|(_, t)| t == c) {
+                self.taken.push((*col, *c));
+            }
+        }
+        let last = header.last;
+        self.header = Some(header);
+        self.text = 0;
+        for (row, cells) in head.into_iter().filter(|(n, _)| *n > last) {
+            for cell in cells.values() {
+                if let Cell::Text(s) = cell {
+                    self.text += s.len();
+                }
+            }
+            if self.data_row(row, cells)? == Flow::Enough {
+                return Ok(Flow::Enough);
+            }
+        }
+        Ok(Flow::More)
+    }
+
+    fn data_row(&mut self, row: u32, mut cells: Cells) -> Result<Flow, String> {
+        let picked: Vec<(C, Cell)> = self
+            .taken
+            .iter()
+            .map(|(col, c)| (*c, cells.remove(col).unwrap_or(Cell::Empty)))
+            .collect();
+        if picked.iter().all(|(_, v)| v.is_blank()) {
+            return Ok(Flow::More);
+        }
+        if self.rows.len() == MAX_ROWS {
+            return Err(format!(
+                "工作表“{}”的数据超过一次导入的上限 {MAX_ROWS} 行（第 {} 行已是第 {} 行数据）：请把名单分成几个文件分别导入（这次没有导入任何内容）",
+                self.sheet,
+                row + 1,
+                MAX_ROWS + 1
+            ));
+        }
+        self.rows.push(Row {
+            row: row + 1,
+            cells: picked,
+        });
+        Ok(Flow::More)
+    }
+
+    /// The sheet has ended: its header, or `None` when it has none.
+    fn end(mut self) -> Result<Option<Found<C>>, String> {
+        if !self.no_header && self.finish_row()? == Flow::More && self.header.is_none() {
+            self.decide()?;
+        }
+        Ok(self.header.map(|h| (h, self.rows)))
+    }
+}
+
+/// Names for a note: the first few, and how many there are.
+fn listed(names: &[String]) -> String {
+    let mut list = names[..names.len().min(MAX_LISTED)].join("、");
+    if names.len() > MAX_LISTED {
+        list.push_str(&format!(" 等共 {} 个", names.len()));
+    }
+    list
+}
+
 fn read_bytes<C: Copy + PartialEq>(
     bytes: &[u8],
     column: fn(&str) -> Option<C>,
     key: C,
     key_label: &str,
 ) -> Result<Sheet<C>, String> {
-    let mut book = open(bytes)?;
-    let mut notes = Vec::new();
+    let mut book = Book::open(bytes)?;
     let mut chosen = None;
     let mut others = Vec::new();
-    for meta in book.sheets() {
-        if meta.typ != SheetType::WorkSheet || meta.visible != SheetVisible::Visible {
-            continue;
-        }
-        let range = book
-            .range(&meta.name)
-            .map_err(|e| format!("工作表“{}”读不了：{e}", meta.name))?;
+    for name in book.worksheets()? {
+        let shown = clip(&name, QUOTED);
+        let unreadable = |e: String| format!("工作表“{shown}”读不了：{e}");
         if chosen.is_some() {
-            if !range.is_empty() {
-                others.push(meta.name.clone());
+            // Another sheet is only named, if it holds anything.
+            let mut any = false;
+            book.cells(&name, &mut |_, _, _| {
+                any = true;
+                Ok(Flow::Enough)
+            })
+            .map_err(unreadable)?;
+            if any {
+                others.push(shown);
             }
             continue;
         }
-        let rows: Vec<&[Data]> = range.rows().collect();
-        if let Some(header) = find_header(&rows, column, key) {
-            chosen = Some((
-                meta.name.clone(),
-                range.start().unwrap_or((0, 0)),
-                header,
-                range.clone(),
-            ));
+        let mut collect = Collect::new(&shown, column, key);
+        let mut failed = None;
+        let read = book.cells(&name, &mut |row, col, cell| {
+            collect.cell(row, col, cell).inspect_err(|e| failed = Some(e.clone()))
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        read.map_err(unreadable)?;
+        if let Some(found) = collect.end()? {
+            chosen = Some((shown, found));
         }
     }
-    let Some((sheet_name, (row0, col0), header, range)) = chosen else {
+    let Some((sheet_name, (header, rows))) = chosen else {
         return Err(format!(
             "没有找到“{key_label}”列：请确认表头（列名）在前 {HEADER_SEARCH_ROWS} 行里，并有一列叫“{key_label}”（也认“身份证号”“证件号码”）"
         ));
     };
+    let mut notes = Vec::new();
     if !others.is_empty() {
         notes.push(format!(
             "只读取了工作表“{sheet_name}”；其他工作表（{}）没有读取",
-            others.join("、")
+            listed(&others)
         ));
     }
     let mut columns: Vec<(C, String, String)> = Vec::new();
-    let mut taken: Vec<(u32, C)> = Vec::new();
     for (col, c, name) in header.columns {
-        let letter = column_letter(col0 + col);
+        let name = clip(&name, QUOTED);
+        let letter = column_letter(col);
         if let Some((_, first, first_letter)) = columns.iter().find(|(k, _, _)| *k == c) {
             notes.push(format!(
                 "“{name}”（{letter} 列）与“{first}”（{first_letter} 列）是同一项：只用了 {first_letter} 列"
@@ -307,39 +430,16 @@ fn read_bytes<C: Copy + PartialEq>(
             continue;
         }
         columns.push((c, name, letter));
-        taken.push((col, c));
     }
-    let unknown: BTreeSet<String> = header.unknown.into_iter().collect();
+    let unknown: Vec<String> = header
+        .unknown
+        .iter()
+        .map(|u| clip(u, QUOTED))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     if !unknown.is_empty() {
-        let list: Vec<String> = unknown.into_iter().collect();
-        notes.push(format!("没有用到的列：{}", list.join("、")));
-    }
-    let mut rows = Vec::new();
-    let mut data_rows = 0usize;
-    for (i, cells) in range.rows().enumerate().skip(header.last + 1) {
-        let picked: Vec<(C, Cell)> = taken
-            .iter()
-            .map(|(col, c)| {
-                let cell = cells.get(*col as usize).map(Cell::from_data).unwrap_or(Cell::Empty);
-                (*c, cell)
-            })
-            .collect();
-        if picked.iter().all(|(_, v)| v.is_blank()) {
-            continue;
-        }
-        data_rows += 1;
-        // Keep counting past the cap, to say how many there are; keep nothing past it.
-        if data_rows <= MAX_ROWS {
-            rows.push(Row {
-                row: row0 + i as u32 + 1,
-                cells: picked,
-            });
-        }
-    }
-    if data_rows > MAX_ROWS {
-        return Err(format!(
-            "工作表“{sheet_name}”有 {data_rows} 行数据，超过一次导入的上限 {MAX_ROWS} 行：请把名单分成几个文件分别导入（这次没有导入任何内容）"
-        ));
+        notes.push(format!("没有用到的列：{}", listed(&unknown)));
     }
     if rows.is_empty() {
         return Err(format!("工作表“{sheet_name}”的表头下面没有数据：请填写后再导入"));
@@ -347,7 +447,7 @@ fn read_bytes<C: Copy + PartialEq>(
     Ok(Sheet {
         file_name: String::new(),
         sheet_name,
-        header_row: row0 + header.last as u32 + 1,
+        header_row: header.last + 1,
         columns,
         rows,
         notes,

@@ -6,11 +6,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use convert::{Lookup, error, warning};
+use convert::{Lookup, QUOTED, error, warning};
 
 use super::{Station, StationError};
 use crate::api::Endpoint;
-use crate::domain::{PhotosPresent, RecordState, Severity, Worker, WorkerField, WorkerProblem, WorkerRules};
+use crate::domain::{PhotosPresent, RecordState, Severity, Worker, WorkerField, WorkerProblem, WorkerRules, clip};
 use crate::excel::{Row, WorkerColumn, WorkerSheet};
 use crate::store::{DraftSource, StoreError, WorkerPhotos};
 
@@ -104,6 +104,7 @@ impl Station {
         mark_duplicates(&mut rows, &listed_by_row);
         for r in &mut rows {
             r.problems.sort_by_key(|p| p.field);
+            clip_messages(&mut r.problems);
             r.status = status_of(&r.problems);
         }
         let report = ImportReport {
@@ -161,7 +162,11 @@ impl Station {
                 if !listed.emp_name.is_empty() && listed.emp_name.trim() != draft.emp_name.trim() {
                     found.push(warning(
                         WorkerField::EmpName,
-                        format!("姓名由“{}”改为“{}”：请核对", draft.emp_name, listed.emp_name.trim()),
+                        format!(
+                            "姓名由“{}”改为“{}”：请核对",
+                            draft.emp_name,
+                            clip(listed.emp_name.trim(), QUOTED)
+                        ),
                     ));
                 }
                 if merged.normalized() == draft.normalized() {
@@ -187,10 +192,11 @@ impl Station {
             Some(id) => id.to_string(),
             None => row.get(WorkerColumn::Field(WorkerField::IdCode)).shown(),
         };
+        // Shown in the report, where a name pasted a thousand times over would fill the screen.
         let emp_name = if listed.emp_name.trim().is_empty() {
-            worker.emp_name.clone()
+            clip(&worker.emp_name, QUOTED)
         } else {
-            listed.emp_name.trim().to_string()
+            clip(listed.emp_name.trim(), QUOTED)
         };
         Ok(RowReport {
             row: row.row,
@@ -310,7 +316,40 @@ fn refuse_row(r: &mut RowReport, problems: Vec<WorkerProblem>) {
     r.problems
         .extend(problems.into_iter().filter(|p| p.severity == Severity::Error));
     r.problems.sort_by_key(|p| p.field);
+    clip_messages(&mut r.problems);
     r.status = RowStatus::Error;
+}
+
+/// The rules a row is checked with quote what they were given (“…”不是身份证上的民族名称,
+/// 通行有效期“…”缺少冒号), and a list gives them whatever its cell held, up to the cell
+/// limit: each quoted value is cut here, where the messages become the import's report.
+fn clip_messages(problems: &mut [WorkerProblem]) {
+    for p in problems {
+        if p.message.contains('“') {
+            p.message = clip_quoted(&p.message);
+        }
+    }
+}
+
+/// `message` with each “quoted” value longer than [`QUOTED`] characters cut (a value cut
+/// already, ending in “…（共 N 个字）”, is left as it is).
+fn clip_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(1024));
+    let mut rest = message;
+    while let Some(open) = rest.find('“') {
+        let (head, tail) = rest.split_at(open + '“'.len_utf8());
+        out.push_str(head);
+        let close = tail.find('”').unwrap_or(tail.len());
+        let quoted = &tail[..close];
+        if quoted.contains("…（共 ") && quoted.ends_with("个字）") {
+            out.push_str(quoted);
+        } else {
+            out.push_str(&clip(quoted, QUOTED));
+        }
+        rest = &tail[close..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn status_of(problems: &[WorkerProblem]) -> RowStatus {
@@ -349,6 +388,7 @@ fn merge_into_enrolled(enrolled: &Worker, listed: &Worker) -> (Worker, Vec<Worke
         let Some(given) = f.text(listed).map(|v| v.trim()).filter(|v| !v.is_empty()) else {
             continue;
         };
+        let quoted = clip(given, QUOTED);
         let mut probe = enrolled.clone();
         if let Some(slot) = f.text_mut(&mut probe) {
             *slot = given.to_string();
@@ -361,13 +401,13 @@ fn merge_into_enrolled(enrolled: &Worker, listed: &Worker) -> (Worker, Vec<Worke
         found.push(if f == WorkerField::EmpName {
             error(
                 f,
-                format!("这个身份证号码已登记为“{was}”，表中姓名是“{given}”：请核对身份证号码是否填错"),
+                format!("这个身份证号码已登记为“{was}”，表中姓名是“{quoted}”：请核对身份证号码是否填错"),
             )
         } else {
             warning(
                 f,
                 format!(
-                    "{}与花名册不一致（表中“{given}”，花名册“{was}”）：以身份证为准，没有更新",
+                    "{}与花名册不一致（表中“{quoted}”，花名册“{was}”）：以身份证为准，没有更新",
                     f.label()
                 ),
             )

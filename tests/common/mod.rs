@@ -4,6 +4,8 @@
 
 pub mod cli;
 pub mod fake;
+pub mod hostile;
+pub mod hostile_cases;
 pub mod sheets;
 pub mod ui;
 

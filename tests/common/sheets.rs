@@ -128,39 +128,87 @@ fn bof(dt: u16) -> Vec<u8> {
     d
 }
 
-/// A BIFF8 workbook stream with one visible sheet: text as LABEL, numbers as NUMBER.
-fn workbook_stream(sheet_name: &str, rows: &[Vec<V>]) -> Vec<u8> {
+/// A cell's record: text as LABEL, numbers as NUMBER (`None` for a blank or a date).
+pub fn cell_record(r: u16, c: u16, v: &V) -> Option<(u16, Vec<u8>)> {
+    let mut d = Vec::new();
+    d.extend(r.to_le_bytes());
+    d.extend(c.to_le_bytes());
+    d.extend(0u16.to_le_bytes());
+    match v {
+        V::T(s) => {
+            let units: Vec<u16> = s.encode_utf16().collect();
+            d.extend((units.len() as u16).to_le_bytes());
+            d.push(1);
+            for u in units {
+                d.extend(u.to_le_bytes());
+            }
+            Some((0x0204, d))
+        }
+        V::N(f) => {
+            d.extend(f.to_le_bytes());
+            Some((0x0203, d))
+        }
+        V::Blank | V::D(..) => None,
+    }
+}
+
+/// A LABELSST record: the cell shows shared text number `index`.
+pub fn shared_cell_record(r: u16, c: u16, index: u32) -> (u16, Vec<u8>) {
+    let mut d = Vec::new();
+    d.extend(r.to_le_bytes());
+    d.extend(c.to_le_bytes());
+    d.extend(0u16.to_le_bytes());
+    d.extend(index.to_le_bytes());
+    (0x00FD, d)
+}
+
+/// The SST record (with its CONTINUE records) holding `texts`, as Excel splits it: a text
+/// whose characters do not fit goes on in the next record after a flags byte.
+pub fn sst_records(texts: &[&str]) -> Vec<u8> {
+    const MAX: usize = 8224;
+    let mut records: Vec<Vec<u8>> = vec![Vec::new()];
+    records[0].extend((texts.len() as u32).to_le_bytes());
+    records[0].extend((texts.len() as u32).to_le_bytes());
+    for text in texts {
+        let wide = !text.is_ascii();
+        let chars: Vec<Vec<u8>> = if wide {
+            text.encode_utf16().map(|u| u.to_le_bytes().to_vec()).collect()
+        } else {
+            text.bytes().map(|b| vec![b]).collect()
+        };
+        if records.last().expect("record").len() + 3 + chars.first().map_or(0, Vec::len) > MAX {
+            records.push(Vec::new());
+        }
+        let current = records.last_mut().expect("record");
+        current.extend((chars.len() as u16).to_le_bytes());
+        current.push(u8::from(wide));
+        for ch in chars {
+            if records.last().expect("record").len() + ch.len() > MAX {
+                records.push(vec![u8::from(wide)]);
+            }
+            records.last_mut().expect("record").extend(ch);
+        }
+    }
+    let mut out = Vec::new();
+    for (i, data) in records.iter().enumerate() {
+        record(&mut out, if i == 0 { 0x00FC } else { 0x003C }, data);
+    }
+    out
+}
+
+/// A BIFF8 workbook stream: `globals` (raw records, an SST) in the workbook's part, and one
+/// visible sheet of `cells`.
+pub fn workbook_stream(sheet_name: &str, globals: &[u8], cells: &[(u16, Vec<u8>)]) -> Vec<u8> {
     let mut sheet = Vec::new();
     record(&mut sheet, 0x0809, &bof(0x0010));
-    for (r, row) in rows.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            let mut d = Vec::new();
-            d.extend((r as u16).to_le_bytes());
-            d.extend((c as u16).to_le_bytes());
-            d.extend(0u16.to_le_bytes());
-            match v {
-                V::T(s) => {
-                    let units: Vec<u16> = s.encode_utf16().collect();
-                    d.extend((units.len() as u16).to_le_bytes());
-                    d.push(1);
-                    for u in units {
-                        d.extend(u.to_le_bytes());
-                    }
-                    record(&mut sheet, 0x0204, &d);
-                }
-                V::N(f) => {
-                    d.extend(f.to_le_bytes());
-                    record(&mut sheet, 0x0203, &d);
-                }
-                V::Blank | V::D(..) => {}
-            }
-        }
+    for (typ, data) in cells {
+        record(&mut sheet, *typ, data);
     }
     record(&mut sheet, 0x000A, &[]);
 
     let name: Vec<u16> = sheet_name.encode_utf16().collect();
     let boundsheet_len = 4 + 8 + 2 * name.len();
-    let globals_len = 4 + 16 + boundsheet_len + 4;
+    let globals_len = 4 + 16 + boundsheet_len + globals.len() + 4;
     let mut out = Vec::new();
     record(&mut out, 0x0809, &bof(0x0005));
     let mut d = Vec::new();
@@ -173,6 +221,7 @@ fn workbook_stream(sheet_name: &str, rows: &[Vec<V>]) -> Vec<u8> {
         d.extend(u.to_le_bytes());
     }
     record(&mut out, 0x0085, &d);
+    out.extend(globals);
     record(&mut out, 0x000A, &[]);
     assert_eq!(out.len(), globals_len);
     out.extend(sheet);
@@ -183,8 +232,10 @@ fn workbook_stream(sheet_name: &str, rows: &[Vec<V>]) -> Vec<u8> {
     out
 }
 
-/// The compound file around the stream: header, one FAT sector, one directory sector.
-fn compound_file(stream: &[u8]) -> Vec<u8> {
+/// The compound file around the stream: header, one FAT sector, one directory sector;
+/// `patch` may change the sector table (sector 0 is the table, 1 the directory, the stream
+/// from 2) before it is written.
+pub fn compound_file(stream: &[u8], patch: impl Fn(&mut Vec<u32>)) -> Vec<u8> {
     const END: u32 = 0xFFFF_FFFE;
     const FREE: u32 = 0xFFFF_FFFF;
     let sectors = stream.len().div_ceil(512);
@@ -211,6 +262,7 @@ fn compound_file(stream: &[u8]) -> Vec<u8> {
     for i in 0..sectors {
         fat[2 + i] = if i + 1 == sectors { END } else { (3 + i) as u32 };
     }
+    patch(&mut fat);
     let mut out = header;
     for v in fat {
         out.extend(v.to_le_bytes());
@@ -244,5 +296,31 @@ fn compound_file(stream: &[u8]) -> Vec<u8> {
 
 /// A .xls file with one sheet holding `rows`.
 pub fn write_xls(path: &Path, rows: &[Vec<V>]) {
-    std::fs::write(path, compound_file(&workbook_stream("Sheet1", rows))).expect("write xls");
+    let cells: Vec<(u16, Vec<u8>)> = rows
+        .iter()
+        .enumerate()
+        .flat_map(|(r, row)| {
+            row.iter()
+                .enumerate()
+                .filter_map(move |(c, v)| cell_record(r as u16, c as u16, v))
+        })
+        .collect();
+    std::fs::write(path, compound_file(&workbook_stream("Sheet1", &[], &cells), |_| {})).expect("write xls");
+}
+
+/// A .xls file as Excel writes texts: each once in the shared table, the cells pointing to it.
+pub fn write_xls_shared(path: &Path, rows: &[Vec<&str>]) {
+    let mut texts: Vec<&str> = Vec::new();
+    let mut cells = Vec::new();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, text) in row.iter().enumerate() {
+            let index = texts.iter().position(|t| t == text).unwrap_or_else(|| {
+                texts.push(text);
+                texts.len() - 1
+            });
+            cells.push(shared_cell_record(r as u16, c as u16, index as u32));
+        }
+    }
+    let stream = workbook_stream("Sheet1", &sst_records(&texts), &cells);
+    std::fs::write(path, compound_file(&stream, |_| {})).expect("write xls");
 }

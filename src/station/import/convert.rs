@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::api::types::DictEntry;
-use crate::domain::{Severity, Worker, WorkerField, WorkerProblem, WorkerRules};
+use crate::domain::{Severity, Worker, WorkerField, WorkerProblem, WorkerRules, clip};
 use crate::excel::{Cell, Row, TextKind, WorkerColumn, date_of, text_of};
 
 /// What the rows are read against, built once per check.
@@ -48,6 +48,9 @@ fn text_kind(field: WorkerField) -> TextKind {
         _ => TextKind::Plain,
     }
 }
+
+/// How much of a cell a message quotes.
+pub(super) const QUOTED: usize = 40;
 
 /// A yes/no column in the words lists use.
 fn yes_no(value: &str, yes: &'static str, no: &'static str) -> Option<&'static str> {
@@ -187,7 +190,10 @@ impl Lookup {
                     let example = list.first().map(|e| format!("（如“{}”）", e.value)).unwrap_or_default();
                     out.push(error(
                         *field,
-                        format!("“{value}”不是{what}字典里的名称或代码：请从下拉列表选择{example}"),
+                        format!(
+                            "“{}”不是{what}字典里的名称或代码：请从下拉列表选择{example}",
+                            clip(&value, QUOTED)
+                        ),
                     ));
                 }
                 many => {
@@ -213,7 +219,10 @@ impl Lookup {
             }
             match yes_no(slot, yes, no) {
                 Some(v) => *slot = v.to_string(),
-                None => out.push(error(field, format!("{}“{}”看不懂：请填 {words}", field.label(), slot))),
+                None => out.push(error(
+                    field,
+                    format!("{}“{}”看不懂：请填 {words}", field.label(), clip(slot, QUOTED)),
+                )),
             }
         }
         let company = w.emp_company.trim();
@@ -221,7 +230,10 @@ impl Lookup {
             if self.companies.is_empty() {
                 out.push(error(
                     WorkerField::EmpCompany,
-                    format!("本项目还没有参建单位：请先在“参建单位”里添加“{company}”，再导入"),
+                    format!(
+                        "本项目还没有参建单位：请先在“参建单位”里添加“{}”，再导入",
+                        clip(company, QUOTED)
+                    ),
                 ));
             } else if let Some((full, _)) = self
                 .companies
