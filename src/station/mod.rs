@@ -90,26 +90,23 @@ impl Station {
         {
             clock.assume_offset_ms(ms);
         }
-        Ok(Station {
+        Ok(Station::over(store, data_dir, config, clock))
+    }
+
+    fn over(store: Store, data_dir: &Path, config: Config, clock: Arc<PlatformClock>) -> Station {
+        Station {
             store,
             config,
             clock,
             data_dir: data_dir.to_path_buf(),
             on_queued: Box::new(|| {}),
-        })
+        }
     }
 
     /// Opens a store that may not be written, for looking only (see
     /// [`Store::open_read_only`]); every use case that writes fails with the store's words.
     pub fn open_read_only(data_dir: &Path, config: Config, clock: Arc<PlatformClock>) -> Result<Station, StoreError> {
-        let store = Store::open_read_only(data_dir)?;
-        Ok(Station {
-            store,
-            config,
-            clock,
-            data_dir: data_dir.to_path_buf(),
-            on_queued: Box::new(|| {}),
-        })
+        Ok(Station::over(Store::open_read_only(data_dir)?, data_dir, config, clock))
     }
 
     /// What to call after a write queued something.
