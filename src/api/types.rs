@@ -144,6 +144,16 @@ pub struct RegisterAnswer {
     pub modify_time: String,
 }
 
+impl RegisterAnswer {
+    /// What an answer's `result_data` says, whatever its code (a `48` may carry it too);
+    /// blanks for what it leaves out, which the store never writes over what it knows.
+    pub fn from_result_data(result_data: &Value) -> RegisterAnswer {
+        super::envelope::object_of(result_data)
+            .and_then(|m| serde_json::from_value(Value::Object(m)).ok())
+            .unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PassedLog {
     pub person_type: String,
