@@ -5,10 +5,11 @@
 
 mod common;
 
+use chrono::Utc;
 use common::fake::{FakeServer, envelope_answer};
 use common::*;
 use cwr_station::api::PlatformClient;
-use cwr_station::domain::{ItemState, Worker};
+use cwr_station::domain::{Direction, ItemState, Pass, Passer, Worker};
 use cwr_station::outbox::{DrainReport, SendSettings, Sender};
 use cwr_station::sim::DEMO_PROJECT_ID;
 use cwr_station::store::Store;
@@ -43,6 +44,24 @@ impl Station {
 
     fn state(&self, item: i64) -> ItemState {
         self.store.outbox_item(item).expect("item").state
+    }
+
+    /// A visitor's log, passed just now.
+    fn visitor_pass(&mut self, seed: u32) -> i64 {
+        let now = Utc::now();
+        let pass = Pass::validate(
+            Passer::Visitor {
+                name: format!("访客{seed}"),
+                id_code: id_code(seed),
+            },
+            Direction::In,
+            now,
+            now,
+        )
+        .expect("valid pass");
+        self.store
+            .record_pass(&pass, &format!("访客{seed}"), "", None)
+            .expect("recorded")
     }
 }
 
@@ -98,4 +117,59 @@ fn an_answer_that_leaves_out_the_workers_number_or_dates_never_blanks_them() {
         )
     );
     assert_eq!(fake.requests().len(), 5);
+}
+
+#[test]
+fn a_partial_answer_to_an_attendance_batch_refuses_only_the_logs_it_names() {
+    let named = id_code(7201);
+    let answer = format!(
+        r#"{{"result":"partial error","status":200,"code":"10","message":"部分失败","result_data":{{"fail_list":[{{"person_id":"{named}","message":"现场照片无法识别"}}]}}}}"#
+    );
+    let fake = FakeServer::start(move |req, _| {
+        assert!(req.target.contains("UploadPassedLog"), "{}", req.target);
+        envelope_answer(&answer, None)
+    });
+    let mut st = Station::new(&fake.url());
+    let items: Vec<i64> = (7200..7203).map(|s| st.visitor_pass(s)).collect();
+    let r = st.drain();
+    assert_eq!((r.sent, r.needs_fix), (2, 1), "{r:?}");
+    assert_eq!(fake.requests().len(), 1, "one call: the answer said who failed");
+    assert_eq!(st.state(items[0]), ItemState::Sent);
+    assert_eq!(st.state(items[2]), ItemState::Sent);
+    let refused = st.store.outbox_item(items[1]).expect("item");
+    assert_eq!((refused.state, refused.last_code.as_str()), (ItemState::NeedsFix, "10"));
+    assert!(refused.last_message.contains("现场照片无法识别"), "{refused:?}");
+    assert!(refused.last_advice.contains("立即重试"), "{refused:?}");
+    assert!(st.store.queue_paused().expect("read").is_none());
+}
+
+#[test]
+fn a_partial_attendance_answer_that_names_no_log_of_the_batch_sends_each_log_alone() {
+    let fake = FakeServer::start(|_, n| {
+        let json = match n {
+            0 => {
+                r#"{"result":"partial error","code":"10","message":"部分失败","result_data":{"errors":"1 failed"}}"#
+            }
+            // Alone, the first was already stored, the second is refused, the third taken.
+            1 => r#"{"result":"false","code":"48","message":"数据重复","result_data":null}"#,
+            2 => {
+                r#"{"result":"false","code":"41","message":"参数不合法","detail_message":"参数不合法(passedlog_list[0].site_photo)"}"#
+            }
+            _ => SUCCESS,
+        };
+        envelope_answer(json, None)
+    });
+    let mut st = Station::new(&fake.url());
+    let items: Vec<i64> = (7300..7303).map(|s| st.visitor_pass(s)).collect();
+    let r = st.drain();
+    assert_eq!((r.sent, r.needs_fix), (2, 1), "{r:?}");
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 4, "the batch, then each log alone");
+    for alone in &requests[1..] {
+        let body: serde_json::Value = serde_json::from_slice(&alone.body).expect("json");
+        assert_eq!(body["passedlog_list"].as_array().map(Vec::len), Some(1));
+    }
+    assert_eq!(st.state(items[0]), ItemState::Sent);
+    assert_eq!(st.state(items[1]), ItemState::NeedsFix);
+    assert_eq!(st.state(items[2]), ItemState::Sent);
 }

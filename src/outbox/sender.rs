@@ -19,6 +19,7 @@ use crate::api::{ApiError, Endpoint, PlatformClient, explain_code};
 use crate::domain::mask_id;
 use crate::store::{ItemKind, OutboxItem, ParkReason, Store, StoreError};
 
+mod pass_partial;
 mod passes;
 mod records;
 mod refusals;
