@@ -25,7 +25,7 @@ pub use fields::{AgeRules, IdValidity, PassPeriod, check_age, parse_id_validity,
 pub use idcard::{IdNumber, Sex, age_on, check_char as id_check_char, mask_id, parse_id_number};
 pub use photo_kind::PhotoKind;
 pub use status::{DepartureState, ItemState, RecordState};
-pub use uscc::{uscc_check_char, validate_uscc};
+pub use uscc::{uscc_check_char, validate_suid, validate_uscc};
 pub use worker::{PhotosPresent, Worker, WorkerProblem, WorkerRules};
 pub use worker_field::WorkerField;
 

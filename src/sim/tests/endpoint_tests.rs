@@ -287,3 +287,25 @@ fn companies_upsert_by_suid_and_check_their_references() {
     assert_eq!(remove("分包公司", SUID2).code(), "47");
     assert_eq!(h.state().companies.len(), 1);
 }
+
+#[test]
+fn an_organisation_code_is_a_suid_whether_written_with_its_hyphen_or_not() {
+    let h = sim();
+    let old = company_body("深圳市老证照建筑劳务有限公司", "192203821");
+    assert_eq!(call(&h, Endpoint::AddCompany, &old).code(), "00");
+    let mut sub = company_body("分包公司", "70846113-6");
+    sub["Suid_Superior"] = json!("19220382-1");
+    let r = call(&h, Endpoint::AddCompany, &sub);
+    assert_eq!(r.code(), "00", "{}", r.detail());
+    assert_eq!(h.state().companies.len(), 2);
+    let bad = company_body("分包公司", "70846113-7");
+    let r = call(&h, Endpoint::AddCompany, &bad);
+    assert_eq!((r.code().as_str(), r.detail().contains("SUID")), ("41", true), "{}", r.detail());
+    let r = call(
+        &h,
+        Endpoint::ProjectRemoveCompany,
+        &json!({"Project_ID": crate::sim::DEMO_PROJECT_ID, "Company_Name": "分包公司", "SUID": "708461136"}),
+    );
+    assert_eq!(r.code(), "00", "{}", r.detail());
+    assert_eq!(h.state().companies.len(), 1);
+}
