@@ -50,7 +50,7 @@ impl EnrollScreen {
                     problems,
                     &[
                         (WorkerField::EmpName, "与身份证一致"),
-                        (WorkerField::EmpPhone, "11 位手机号"),
+                        (WorkerField::EmpPhone, "11 位手机号；港澳台带区号，如 +852"),
                         (WorkerField::EmpNativeplace, "身份证上的住址"),
                         (WorkerField::IdAgency, "身份证背面的签发机关"),
                     ],
