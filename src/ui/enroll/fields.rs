@@ -225,10 +225,8 @@ impl EnrollScreen {
 
     /// 人证比对 and 合同办理, two choices each.
     fn choice_rows(&mut self, ui: &mut egui::Ui, problems: &[WorkerProblem]) {
-        for (field, yes, no) in [
-            (WorkerField::MatchFlag, ("Y", "人证一致"), ("N", "人证不一致")),
-            (WorkerField::ContractStatus, ("1", "已签合同"), ("0", "未签合同")),
-        ] {
+        for field in [WorkerField::MatchFlag, WorkerField::ContractStatus] {
+            let Some([yes, no]) = field.choice() else { continue };
             let msg = self.message_for(problems, field);
             field_label(ui, field.label(), true);
             let Some(value) = field.text_mut(&mut self.form.worker) else {
