@@ -110,6 +110,34 @@ impl EnrollScreen {
             });
     }
 
+    /// A new worker starts on each dictionary's default entry (`flag` "Y"), as the platform
+    /// means it: filled while the field is empty and the clerk has not chosen, also when the
+    /// dictionary arrives after the form opened. A worker on file keeps what it has.
+    pub(super) fn preselect_defaults(&mut self, snap: &Snapshot) {
+        if self.existing.is_some() || self.submitted.is_some() {
+            return;
+        }
+        for (field, dictionary) in [
+            (WorkerField::EmpCategory, Endpoint::DictListEmpCategory),
+            (WorkerField::JobTypename, Endpoint::DictListJobTypeName),
+            (WorkerField::JobName, Endpoint::DictListJobName),
+        ] {
+            if self.touched.contains(&field) {
+                continue;
+            }
+            // Several entries flagged is no default at all.
+            let mut defaults = snap.dictionary(dictionary).iter().filter(|e| e.is_default());
+            let (Some(default), None) = (defaults.next(), defaults.next()) else {
+                continue;
+            };
+            if let Some(value) = field.text_mut(&mut self.form.worker)
+                && value.is_empty()
+            {
+                value.clone_from(&default.orders);
+            }
+        }
+    }
+
     /// Plain text fields, one grid row each, with their message once left.
     fn text_rows(&mut self, ui: &mut egui::Ui, problems: &[WorkerProblem], fields: &[(WorkerField, &str)]) {
         for &(field, hint) in fields {
