@@ -286,7 +286,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn register_keys_follow_the_table() {
+    fn register_keys_are_the_working_clients_spellings_unless_configured() {
         let w = RegisterEmployee {
             job_typename: "1".into(),
             id_validdate: "2008.02.14-长期".into(),

@@ -56,8 +56,10 @@ fn register_creates_then_updates_with_a_stable_emp_id() {
     assert_eq!(state.call_count("RegisterEmployee", "00"), 2);
 }
 
+/// The field table's spelling (`job_tyname`) is refused by default: the simulator asks for
+/// what the live platform's working clients send, unless configured for the table's.
 #[test]
-fn register_requires_the_tables_key_spellings() {
+fn register_refuses_the_tables_key_spelling_unless_configured_for_it() {
     let h = sim();
     add_company(&h);
     let mut body = worker_body(ID1, "张三");
