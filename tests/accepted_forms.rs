@@ -67,5 +67,8 @@ fn workers_with_hong_kong_macau_and_taiwan_phones_are_registered() {
     std::fs::write(&file, body.to_string()).expect("write");
     let (code, out) = run(station(&data, &url).arg("register").arg("--worker").arg(&file));
     assert_eq!(code, 2, "{out}");
-    assert!(out.contains("+852") && out.contains("+886"), "the message says which forms are taken: {out}");
+    assert!(
+        out.contains("+852") && out.contains("+886"),
+        "the message says which forms are taken: {out}"
+    );
 }

@@ -254,7 +254,9 @@ fn a_list_may_say_every_choice_in_the_windows_own_words() {
         ]);
     }
     write_xlsx(&path, None, &rows);
-    let report = st.check_import(&read_worker_sheet(&path).expect("read")).expect("check");
+    let report = st
+        .check_import(&read_worker_sheet(&path).expect("read"))
+        .expect("check");
     for (row, (typed, want)) in report.rows.iter().zip(cases.iter().map(|c| ((c.0, c.1, c.2), c.3))) {
         let choice_problems: Vec<_> = row
             .problems

@@ -147,9 +147,7 @@ fn a_partial_answer_to_an_attendance_batch_refuses_only_the_logs_it_names() {
 fn a_partial_attendance_answer_that_names_no_log_of_the_batch_sends_each_log_alone() {
     let fake = FakeServer::start(|_, n| {
         let json = match n {
-            0 => {
-                r#"{"result":"partial error","code":"10","message":"部分失败","result_data":{"errors":"1 failed"}}"#
-            }
+            0 => r#"{"result":"partial error","code":"10","message":"部分失败","result_data":{"errors":"1 failed"}}"#,
             // Alone, the first was already stored, the second is refused, the third taken.
             1 => r#"{"result":"false","code":"48","message":"数据重复","result_data":null}"#,
             2 => {

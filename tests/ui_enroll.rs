@@ -179,10 +179,7 @@ fn a_new_form_starts_on_each_dictionarys_default_entry_and_keeps_the_clerks_choi
         (w.emp_category.clone(), w.job_typename.clone(), w.job_name.clone())
     };
     // The simulator's dictionaries flag 劳务工人, 一般作业工种 and 木工 as their defaults.
-    assert_eq!(
-        chosen(&h),
-        ("00".into(), "1".into(), JOB_NAME_CARPENTER.to_string())
-    );
+    assert_eq!(chosen(&h), ("00".into(), "1".into(), JOB_NAME_CARPENTER.to_string()));
     choose(&mut h, "人员类型", "施工单位管理人员");
     settle(&mut h, 3);
     assert_eq!(chosen(&h).0, "03", "the clerk's choice stays");

@@ -315,8 +315,14 @@ mod tests {
             project_suids: ["70846113-6".to_string()].into_iter().collect(),
             ..Default::default()
         };
-        let checked = company.clone().into_validated(&rules).expect("an organisation code is a SUID");
-        assert_eq!((checked.suid.as_str(), checked.suid_superior.as_str()), ("19220382-1", "70846113-6"));
+        let checked = company
+            .clone()
+            .into_validated(&rules)
+            .expect("an organisation code is a SUID");
+        assert_eq!(
+            (checked.suid.as_str(), checked.suid_superior.as_str()),
+            ("19220382-1", "70846113-6")
+        );
         assert_eq!(company.to_request("P").suid, "19220382-1");
         let wrong = Company {
             suid: "19220382-2".into(),

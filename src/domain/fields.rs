@@ -270,7 +270,10 @@ mod tests {
     #[test]
     fn a_refused_phone_is_told_which_forms_are_taken() {
         let e = validate_mobile("+852 9123 456").unwrap_err();
-        assert!(e.contains("香港") && e.contains("应为 8 位") && e.contains("输入的是 7 位"), "{e}");
+        assert!(
+            e.contains("香港") && e.contains("应为 8 位") && e.contains("输入的是 7 位"),
+            "{e}"
+        );
         let e = validate_mobile("+886 91234567").unwrap_err();
         assert!(e.contains("台湾") && e.contains("9–10 位"), "{e}");
         let e = validate_mobile("+1 415 555 0100").unwrap_err();

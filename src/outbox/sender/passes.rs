@@ -148,7 +148,12 @@ impl Sender<'_> {
         }
         let mut id_codes = Vec::with_capacity(logs.len());
         for (item, _) in logs {
-            id_codes.push(self.store.pass_of_item(item.id)?.map(|(row, _)| row.id_code).unwrap_or_default());
+            id_codes.push(
+                self.store
+                    .pass_of_item(item.id)?
+                    .map(|(row, _)| row.id_code)
+                    .unwrap_or_default(),
+            );
         }
         let sent: Vec<PassedLog> = logs.iter().map(|(_, log)| log.clone()).collect();
         Ok(match_pass_failures(failures, &sent, &id_codes))

@@ -302,7 +302,12 @@ fn an_organisation_code_is_a_suid_whether_written_with_its_hyphen_or_not() {
     assert_eq!(h.state().companies.len(), 2);
     let bad = company_body("分包公司", "70846113-7");
     let r = call(&h, Endpoint::AddCompany, &bad);
-    assert_eq!((r.code().as_str(), r.detail().contains("SUID")), ("41", true), "{}", r.detail());
+    assert_eq!(
+        (r.code().as_str(), r.detail().contains("SUID")),
+        ("41", true),
+        "{}",
+        r.detail()
+    );
     let r = call(
         &h,
         Endpoint::ProjectRemoveCompany,

@@ -223,7 +223,9 @@ impl Lookup {
             (WorkerField::ContractStatus, "已签 或 未签、1 或 0"),
             (WorkerField::MatchFlag, "一致 或 不一致、Y 或 N"),
         ] {
-            let Some([(_, yes), (_, no)]) = field.choice() else { continue };
+            let Some([(_, yes), (_, no)]) = field.choice() else {
+                continue;
+            };
             let Some(slot) = field.text_mut(w) else { continue };
             if slot.is_empty() {
                 continue;
@@ -232,7 +234,11 @@ impl Lookup {
                 Some(v) => *slot = v.to_string(),
                 None => out.push(error(
                     field,
-                    format!("{}“{}”看不懂：请填 {yes} 或 {no}（也可以填 {short}）", field.label(), slot),
+                    format!(
+                        "{}“{}”看不懂：请填 {yes} 或 {no}（也可以填 {short}）",
+                        field.label(),
+                        slot
+                    ),
                 )),
             }
         }
