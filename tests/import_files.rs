@@ -206,3 +206,75 @@ fn a_50000_row_sheet_is_refused_whole_at_the_limit() {
     );
     assert!(started.elapsed().as_secs() < 60, "read in {:?}", started.elapsed());
 }
+
+/// Every choice in a list may be written as the enrollment window shows it (its radio
+/// buttons' words, its checkboxes' words), as a code, or in the template's short form.
+#[test]
+fn a_list_may_say_every_choice_in_the_windows_own_words() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let st = station(&dir.path().join("data"));
+    let path = dir.path().join("window-words.xlsx");
+    let header: Vec<V> = [
+        "身份证号码",
+        "姓名",
+        "手机号",
+        "所属单位",
+        "人员类型",
+        "工种/岗位类别",
+        "工种名称",
+        "合同办理",
+        "人证比对",
+        "通行开始日期",
+        "通行结束日期",
+    ]
+    .iter()
+    .map(|h| t(h))
+    .collect();
+    // (contract, match, pass end) → (contract_status, match_flag, pass_period's end)
+    let cases = [
+        ("已签合同", "人证一致", "不限结束日期", ("1", "Y", "")),
+        ("未签合同", "人证不一致", "2027-06-30", ("0", "N", "2027-06-30")),
+        ("1", "Y", "不限", ("1", "Y", "")),
+        ("未签", "不一致", "", ("0", "N", "")),
+    ];
+    let mut rows = vec![header];
+    for (i, (contract, matched, end, _)) in cases.iter().enumerate() {
+        rows.push(vec![
+            t(&id_code(7500 + i as u32)),
+            t(&format!("工人{i}")),
+            t("13800138000"),
+            t(ANJU),
+            t("劳务工人"),
+            t("一般作业工种"),
+            t("木工"),
+            t(contract),
+            t(matched),
+            V::D(2026, 11, 1),
+            if end.is_empty() { V::Blank } else { t(end) },
+        ]);
+    }
+    write_xlsx(&path, None, &rows);
+    let report = st
+        .check_import(&read_worker_sheet(&path).expect("read"))
+        .expect("check");
+    for (row, (typed, want)) in report.rows.iter().zip(cases.iter().map(|c| ((c.0, c.1, c.2), c.3))) {
+        let choice_problems: Vec<_> = row
+            .problems
+            .iter()
+            .filter(|p| {
+                matches!(
+                    p.field,
+                    WorkerField::ContractStatus | WorkerField::MatchFlag | WorkerField::PassPeriod
+                )
+            })
+            .collect();
+        assert!(choice_problems.is_empty(), "{typed:?}: {choice_problems:?}");
+        let w = &row.worker;
+        assert_eq!(
+            (w.contract_status.as_str(), w.match_flag.as_str()),
+            (want.0, want.1),
+            "{typed:?}"
+        );
+        assert_eq!(w.pass_period, format!("2026-11-01:{}", want.2), "{typed:?}");
+    }
+}

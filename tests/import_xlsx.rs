@@ -306,7 +306,7 @@ fn expected_rows(f: &Fixture) -> Vec<(usize, RowStatus, RowAction, Vec<WorkerPro
             New,
             vec![err(
                 ContractStatus,
-                "合同办理“不知道”看不懂：请填 已签 或 未签（也可以填 1 或 0）",
+                "合同办理“不知道”看不懂：请填 已签合同 或 未签合同（也可以填 已签 或 未签、1 或 0）",
             )],
         ),
         (

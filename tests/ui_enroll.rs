@@ -165,6 +165,27 @@ fn a_worker_is_enrolled_end_to_end() {
 }
 
 #[test]
+fn a_new_form_starts_on_each_dictionarys_default_entry_and_keeps_the_clerks_choice() {
+    let sim = start_sim();
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = data_dir_with_companies(dir.path());
+    let mut h = harness(&data, &sim.base_url());
+    step_until(&mut h, "dictionaries cached", Duration::from_secs(40), |app| {
+        app.snapshot.dictionaries.len() == 4
+    });
+    settle(&mut h, 3);
+    let chosen = |h: &Harness<'static, UiState>| {
+        let w = &h.state().app().enroll.form.worker;
+        (w.emp_category.clone(), w.job_typename.clone(), w.job_name.clone())
+    };
+    // The simulator's dictionaries flag 劳务工人, 一般作业工种 and 木工 as their defaults.
+    assert_eq!(chosen(&h), ("00".into(), "1".into(), JOB_NAME_CARPENTER.to_string()));
+    choose(&mut h, "人员类型", "施工单位管理人员");
+    settle(&mut h, 3);
+    assert_eq!(chosen(&h).0, "03", "the clerk's choice stays");
+}
+
+#[test]
 fn an_invalid_id_number_shows_its_error_under_the_field_and_nothing_is_sent() {
     let sim = start_sim();
     let dir = tempfile::tempdir().expect("tmp");

@@ -138,7 +138,7 @@ fn a_list_is_imported_as_drafts_that_the_form_completes_up_to_the_platform() {
     );
     assert!(h.query_by_label("第 4 行").is_some(), "rows numbered as in Excel");
     assert!(
-        h.query_by_label_contains("手机号：手机号码").is_some(),
+        h.query_by_label_contains("手机号：大陆手机号码应为 11 位").is_some(),
         "the bad phone, with its field"
     );
     assert!(

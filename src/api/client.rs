@@ -312,11 +312,7 @@ impl PlatformClient {
     pub fn register_employee(&self, worker: &RegisterEmployee) -> Result<RegisterAnswer, ApiError> {
         let body = worker.to_body(&self.protocol.register_fields);
         let answer = self.send_json(Endpoint::RegisterEmployee, &body)?;
-        Ok(answer
-            .envelope
-            .data_object()
-            .and_then(|m| serde_json::from_value(serde_json::Value::Object(m)).ok())
-            .unwrap_or_default())
+        Ok(RegisterAnswer::from_result_data(&answer.envelope.result_data))
     }
 
     pub fn upload_passed_log(&self, logs: &UploadPassedLog) -> Result<(), ApiError> {

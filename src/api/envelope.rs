@@ -66,14 +66,19 @@ impl Envelope {
 
     /// `result_data` as an object, also when an instance sends it JSON-encoded in a string.
     pub fn data_object(&self) -> Option<serde_json::Map<String, Value>> {
-        match &self.result_data {
-            Value::Object(map) => Some(map.clone()),
-            Value::String(s) => match serde_json::from_str::<Value>(s) {
-                Ok(Value::Object(map)) => Some(map),
-                _ => None,
-            },
+        object_of(&self.result_data)
+    }
+}
+
+/// A `result_data` as an object, also when it came JSON-encoded in a string.
+pub fn object_of(result_data: &Value) -> Option<serde_json::Map<String, Value>> {
+    match result_data {
+        Value::Object(map) => Some(map.clone()),
+        Value::String(s) => match serde_json::from_str::<Value>(s) {
+            Ok(Value::Object(map)) => Some(map),
             _ => None,
-        }
+        },
+        _ => None,
     }
 }
 

@@ -221,6 +221,9 @@ impl ApiError {
             ApiError::Platform(_) if self.is_clock_skew() => {
                 "本机时钟与平台相差超过 5 分钟：程序已按平台时间校正并重发；如反复出现，请校准电脑的日期和时间"
             }
+            ApiError::Platform(r) if r.code == envelope::CODE_BAD_DATA && names_signature(r) => {
+                "平台说签名校验失败：请到“设置”里核对授权秘钥（api_secret）是否与平台“设备管理”里的一致；改正后会自动重新上传"
+            }
             ApiError::Platform(r) => explain_code(&r.code),
             ApiError::Network { .. } | ApiError::NotJson { .. } => {
                 "暂时连不上平台：记录已保存在本机，网络恢复后自动上传，无需重复录入"
@@ -234,6 +237,12 @@ impl ApiError {
             ApiError::Invalid(_) => "请按提示修改后再提交",
         }
     }
+}
+
+/// A refusal whose words say the signature failed (only the secret makes it fail).
+fn names_signature(r: &PlatformRefusal) -> bool {
+    let text = format!("{} {}", r.message, r.detail_message).to_lowercase();
+    text.contains("signature") || text.contains("签名")
 }
 
 /// Words in a refusal that point at the connection settings (lower case).
@@ -258,7 +267,11 @@ pub fn explain_code(code: &str) -> &'static str {
         "00" => "平台已接收",
         "10" => "部分记录被平台拒绝：请查看每条记录的原因，修改后重发",
         "11" => "平台处理失败：请查看平台给出的原因，修改后重发；原因不明时请联系平台联调人员",
-        "99" => "平台认为请求数据异常：请检查设置中的密钥（api_secret）是否正确，以及记录内容是否完整",
+        // The document's own words for 99: 请求数据异常, 请查看详细错误信息. Its cause is in
+        // the detail, not in the settings (a bad signature says so, see `advice`).
+        "99" => {
+            "平台说请求数据异常：原因见平台原话里的详细错误信息，请按它核对这条记录后重发；原话没有说明原因时，请把平台原话截图发给平台联调人员"
+        }
         "26" => {
             "平台禁止访问：授权帐号（api_key）或设备序号（client_serial）不对，请到“设置”里核对平台发给本项目的密钥；在改正之前暂停上传"
         }
@@ -367,6 +380,22 @@ mod tests {
         );
         assert!(!platform(Endpoint::RegisterEmployee, "41", "手机号码无效(emp_phone)").names_settings());
         assert!(!http(404).names_settings());
+    }
+
+    #[test]
+    fn code_99_advice_says_what_the_document_says_and_blames_the_secret_only_for_a_signature() {
+        let blames_a_setting = |a: &str| a.contains("api_secret") || a.contains("秘钥") || a.contains("密钥");
+        let bad_data = platform(Endpoint::RegisterEmployee, "99", "emp_nativeplace 含有非法字符");
+        let advice = bad_data.advice();
+        assert!(advice.contains("请求数据异常") && advice.contains("详细"), "{advice}");
+        assert!(!blames_a_setting(advice), "{advice}");
+        assert!(!blames_a_setting(explain_code("99")), "{}", explain_code("99"));
+        // A 99 the Date header shows to be a clock refusal keeps the clock's advice.
+        let clock = platform_at(Endpoint::RegisterEmployee, "99", "请求数据异常", Some(-1200));
+        assert!(clock.advice().contains("时钟"), "{}", clock.advice());
+        // A 99 that names the signature is about the secret.
+        let signature = platform(Endpoint::AddCompany, "99", "签名校验失败(signature)");
+        assert!(blames_a_setting(signature.advice()), "{}", signature.advice());
     }
 
     #[test]

@@ -144,6 +144,16 @@ pub struct RegisterAnswer {
     pub modify_time: String,
 }
 
+impl RegisterAnswer {
+    /// What an answer's `result_data` says, whatever its code (a `48` may carry it too);
+    /// blanks for what it leaves out, which the store never writes over what it knows.
+    pub fn from_result_data(result_data: &Value) -> RegisterAnswer {
+        super::envelope::object_of(result_data)
+            .and_then(|m| serde_json::from_value(Value::Object(m)).ok())
+            .unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PassedLog {
     pub person_type: String,
@@ -276,7 +286,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn register_keys_follow_the_table() {
+    fn register_keys_are_the_working_clients_spellings_unless_configured() {
         let w = RegisterEmployee {
             job_typename: "1".into(),
             id_validdate: "2008.02.14-长期".into(),

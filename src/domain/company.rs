@@ -16,7 +16,8 @@ pub struct Company {
     /// Registered capital in 万元.
     pub capital: String,
     pub legal_person: String,
-    /// Unified social credit code, the key on the platform.
+    /// 社会统一信用代码(组织机构代码), the key on the platform: an 18-character credit
+    /// code, or an old registration's organisation code `XXXXXXXX-X`.
     pub suid: String,
     pub bank_open: String,
     pub bank_num: String,
@@ -165,8 +166,11 @@ impl Company {
             let text = f.text_mut(&mut c);
             *text = text.trim().to_string();
         }
-        c.suid = c.suid.to_uppercase();
-        c.suid_superior = c.suid_superior.to_uppercase();
+        // One form per code (an organisation code with its hyphen), so the key is the same
+        // however it was typed; a code that is not valid is kept as typed, to be refused.
+        let suid = |typed: &str| super::validate_suid(typed).unwrap_or_else(|_| typed.to_uppercase());
+        c.suid = suid(&c.suid);
+        c.suid_superior = suid(&c.suid_superior);
         c
     }
 
@@ -185,7 +189,7 @@ impl Company {
             }
         }
         if !c.suid.is_empty()
-            && let Err(e) = super::validate_uscc(&c.suid)
+            && let Err(e) = super::validate_suid(&c.suid)
         {
             out.push(error(F::Suid, e));
         }
@@ -291,5 +295,45 @@ impl Company {
             suid_superior: s(&r.suid_superior),
             company_type: s(&r.company_type),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_organisation_code_is_a_suid_kept_and_sent_in_one_form() {
+        let company = Company {
+            company_name: "深圳市老证照建筑劳务有限公司".into(),
+            legal_person: "李四".into(),
+            suid: " 192203821 ".into(),
+            suid_superior: "70846113－6".into(),
+            ..Default::default()
+        };
+        let rules = CompanyRules {
+            project_suids: ["70846113-6".to_string()].into_iter().collect(),
+            ..Default::default()
+        };
+        let checked = company
+            .clone()
+            .into_validated(&rules)
+            .expect("an organisation code is a SUID");
+        assert_eq!(
+            (checked.suid.as_str(), checked.suid_superior.as_str()),
+            ("19220382-1", "70846113-6")
+        );
+        assert_eq!(company.to_request("P").suid, "19220382-1");
+        let wrong = Company {
+            suid: "19220382-2".into(),
+            ..company
+        };
+        let problems = wrong.validate(&rules);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.field == CompanyField::Suid && p.message.contains("应为 1")),
+            "{problems:?}"
+        );
     }
 }

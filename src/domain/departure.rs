@@ -79,7 +79,7 @@ impl DepartureBatch {
 /// A company to take off the project.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompanyRemoval {
-    /// A valid unified social credit code.
+    /// A valid SUID (credit code or organisation code), in the form it is kept.
     pub suid: String,
     pub company_name: String,
 }
@@ -87,7 +87,7 @@ pub struct CompanyRemoval {
 impl CompanyRemoval {
     pub fn validate(suid: &str, company_name: &str) -> Result<Validated<CompanyRemoval>, Vec<String>> {
         let mut problems = Vec::new();
-        let suid = super::validate_uscc(suid).unwrap_or_else(|e| {
+        let suid = super::validate_suid(suid).unwrap_or_else(|e| {
             problems.push(format!("统一社会信用代码：{e}"));
             String::new()
         });
@@ -161,5 +161,9 @@ mod tests {
     fn a_removal_needs_a_valid_code_and_a_name() {
         assert!(CompanyRemoval::validate("91440300ABC", "x").is_err());
         assert!(CompanyRemoval::validate("91440300MA5FXXXX1A", "").is_err());
+        assert!(CompanyRemoval::validate("19220382-2", "x").is_err());
+        // An organisation code, in the form the company was kept under.
+        let removal = CompanyRemoval::validate("192203821", "深圳市老证照建筑劳务有限公司").expect("valid");
+        assert_eq!(removal.suid, "19220382-1");
     }
 }

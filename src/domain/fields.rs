@@ -6,37 +6,98 @@ use chrono::NaiveDate;
 mod age;
 pub use age::{AgeRules, check_age};
 
-/// Mainland mobile number; returns the bare 11 digits.
+/// Numbers taken besides a mainland mobile, for holders of 港澳台居民居住证 and travel
+/// permits: (calling code, place, digits after it).
+const REGIONS: [(&str, &str, std::ops::RangeInclusive<usize>); 3] =
+    [("852", "香港", 8..=8), ("853", "澳门", 8..=8), ("886", "台湾", 9..=10)];
+
+/// What the phone field takes, for every message that refuses one.
+const PHONE_FORMS: &str =
+    "可填 11 位大陆手机号（可带 +86），或带区号的香港 +852（8 位）、澳门 +853（8 位）、台湾 +886（9–10 位）号码";
+
+/// A worker's phone: a mainland mobile, returned as its bare 11 digits, or a Hong Kong, Macau
+/// or Taiwan number with its calling code, returned as `+852…` without spaces.
 pub fn validate_mobile(input: &str) -> Result<String, String> {
-    let mut s: String = input.chars().filter(|c| !matches!(c, ' ' | '-' | '\t')).collect();
-    if let Some(rest) = s.strip_prefix("+86") {
-        s = rest.to_string();
-    } else if s.len() == 13 && s.starts_with("86") {
-        // Only strip a bare 86 when it leaves 11 digits, so a mistyped 11-digit
-        // number is reported as itself rather than silently truncated.
-        s = s[2..].to_string();
-    }
+    let s: String = input
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '\t' | '\u{3000}'))
+        .map(|c| if c == '＋' { '+' } else { c })
+        .collect();
     if s.is_empty() {
-        return Err("手机号码为空：请输入 11 位手机号码".to_string());
+        return Err(format!("手机号码为空：{PHONE_FORMS}"));
     }
+    let international = s.strip_prefix('+').or_else(|| s.strip_prefix("00"));
+    if let Some(rest) = international {
+        if let Some(mainland) = rest.strip_prefix("86") {
+            return validate_mainland(mainland);
+        }
+        for (code, place, digits) in REGIONS {
+            if let Some(number) = rest.strip_prefix(code) {
+                return validate_region(code, place, digits, number);
+            }
+        }
+        let shown: String = rest.chars().take(3).collect();
+        return Err(format!("不接受区号 +{shown} 开头的号码：{PHONE_FORMS}"));
+    }
+    // Without its "+", a calling code is told by the length it leaves (Excel drops the "+"
+    // of a number cell); a mainland mobile starts with 1, so none of these is one.
+    if s.len() == 13 && s.starts_with("86") {
+        return validate_mainland(&s[2..]);
+    }
+    if s.chars().all(|c| c.is_ascii_digit()) {
+        for (code, place, digits) in REGIONS {
+            if s.starts_with(code) && digits.contains(&(s.len() - code.len())) {
+                return validate_region(code, place, digits, &s[code.len()..]);
+            }
+        }
+    }
+    validate_mainland(&s)
+}
+
+fn validate_mainland(s: &str) -> Result<String, String> {
     if let Some(c) = s.chars().find(|c| !c.is_ascii_digit()) {
         return Err(format!(
-            "手机号码中有非数字字符“{c}”：手机号码只能由 11 位数字组成，请重新输入（全角数字请切换到半角输入法）"
+            "手机号码中有非数字字符“{c}”：请只填数字（全角数字请切换到半角输入法）；{PHONE_FORMS}"
         ));
     }
     if s.len() != 11 {
         return Err(format!(
-            "手机号码应为 11 位，输入的是 {} 位：请向本人核对号码是否漏输或多输",
+            "大陆手机号码应为 11 位，输入的是 {} 位：请向本人核对号码是否漏输或多输；港澳台号码请带区号，{PHONE_FORMS}",
             s.len()
         ));
     }
     let b = s.as_bytes();
     if b[0] != b'1' || !(b'3'..=b'9').contains(&b[1]) {
         return Err(format!(
-            "{s} 不是有效的大陆手机号码（应以 13–19 开头）：请向本人核对，固定电话不能填在此处"
+            "{s} 不是有效的大陆手机号码（应以 13–19 开头）：请向本人核对，固定电话不能填在此处；{PHONE_FORMS}"
         ));
     }
-    Ok(s)
+    Ok(s.to_string())
+}
+
+fn validate_region(
+    code: &str,
+    place: &str,
+    digits: std::ops::RangeInclusive<usize>,
+    number: &str,
+) -> Result<String, String> {
+    if let Some(c) = number.chars().find(|c| !c.is_ascii_digit()) {
+        return Err(format!(
+            "{place}号码中有非数字字符“{c}”：区号 +{code} 后只能是数字（全角数字请切换到半角输入法）"
+        ));
+    }
+    if !digits.contains(&number.len()) {
+        let want = if digits.start() == digits.end() {
+            format!("{}", digits.start())
+        } else {
+            format!("{}–{}", digits.start(), digits.end())
+        };
+        return Err(format!(
+            "{place}号码在区号 +{code} 后应为 {want} 位数字，输入的是 {} 位：请向本人核对号码是否漏输或多输",
+            number.len()
+        ));
+    }
+    Ok(format!("+{code}{number}"))
 }
 
 /// A worker's site pass period (通行有效期) as the platform expects it.
@@ -187,6 +248,39 @@ mod tests {
         assert_eq!(validate_mobile("138-1234-5678").as_deref(), Ok("13812345678"));
         assert_eq!(validate_mobile("+86 199 1234 5678").as_deref(), Ok("19912345678"));
         assert_eq!(validate_mobile("8615012345678").as_deref(), Ok("15012345678"));
+    }
+
+    #[test]
+    fn hong_kong_macau_and_taiwan_numbers_are_taken_with_their_calling_code() {
+        for (typed, kept) in [
+            ("+852 9123 4567", "+85291234567"),
+            ("+853 6612-3456", "+85366123456"),
+            ("+886 912 345 678", "+886912345678"),
+            ("+886 0912 345 678", "+8860912345678"),
+            ("00852 91234567", "+85291234567"),
+            ("＋852 9123 4567", "+85291234567"),
+            // A number cell in Excel drops the "+".
+            ("85291234567", "+85291234567"),
+            ("886912345678", "+886912345678"),
+        ] {
+            assert_eq!(validate_mobile(typed).as_deref(), Ok(kept), "{typed}");
+        }
+    }
+
+    #[test]
+    fn a_refused_phone_is_told_which_forms_are_taken() {
+        let e = validate_mobile("+852 9123 456").unwrap_err();
+        assert!(
+            e.contains("香港") && e.contains("应为 8 位") && e.contains("输入的是 7 位"),
+            "{e}"
+        );
+        let e = validate_mobile("+886 91234567").unwrap_err();
+        assert!(e.contains("台湾") && e.contains("9–10 位"), "{e}");
+        let e = validate_mobile("+1 415 555 0100").unwrap_err();
+        assert!(e.contains("+852") && e.contains("+853") && e.contains("+886"), "{e}");
+        // A Hong Kong number typed without its code: the message says to add it.
+        let e = validate_mobile("91234567").unwrap_err();
+        assert!(e.contains("输入的是 8 位") && e.contains("+852"), "{e}");
     }
 
     #[test]

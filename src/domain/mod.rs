@@ -26,7 +26,7 @@ pub use idcard::{IdNumber, Sex, age_on, check_char as id_check_char, mask_id, pa
 pub use photo_kind::PhotoKind;
 pub use status::{DepartureState, ItemState, RecordState};
 pub use text::clip;
-pub use uscc::{uscc_check_char, validate_uscc};
+pub use uscc::{uscc_check_char, validate_suid, validate_uscc};
 pub use worker::{PhotosPresent, Worker, WorkerProblem, WorkerRules};
 pub use worker_field::WorkerField;
 

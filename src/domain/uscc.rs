@@ -1,4 +1,6 @@
-//! Unified social credit codes (统一社会信用代码), GB 32100-2015.
+//! The SUID the platform asks for, 社会统一信用代码(组织机构代码): the 18-character
+//! unified social credit code of GB 32100-2015, or for an old registration the 9-character
+//! organisation code of GB 11714-1997 (`XXXXXXXX-X`). Each has its own check character.
 
 /// The 31-symbol alphabet; I, O, Z, S and V are left out because they are easily
 /// confused with 1, 0, 2, 5 and U.
@@ -35,6 +37,75 @@ pub fn validate_uscc(input: &str) -> Result<String, String> {
         ));
     }
     Ok(code)
+}
+
+/// Weights of the organisation code's eight body characters (GB 11714-1997).
+const ORG_WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
+
+/// Validates a SUID as typed: an 18-character credit code, or a 9-character organisation
+/// code with or without its hyphen. Returns the one form it is kept and sent in: the credit
+/// code upper-cased, the organisation code as printed on its certificate, `XXXXXXXX-X`, so
+/// that `123456789` and `12345678-9` name one company.
+pub fn validate_suid(input: &str) -> Result<String, String> {
+    let code = input.trim().to_uppercase();
+    let chars: Vec<char> = code.chars().collect();
+    let hyphens: Vec<usize> = (0..chars.len()).filter(|&i| is_hyphen(chars[i])).collect();
+    match (chars.len(), hyphens.as_slice()) {
+        (0, _) => Err(
+            "社会统一信用代码为空：请按营业执照上的 18 位统一社会信用代码输入（老证照可填 9 位组织机构代码，如 12345678-9）"
+                .to_string(),
+        ),
+        (18, _) => validate_uscc(&code),
+        (9, []) => validate_org_code(&chars),
+        (10, [8]) => validate_org_code(&[&chars[..8], &chars[9..]].concat()),
+        (10, [at]) => Err(format!(
+            "组织机构代码的“-”应在第 8 位之后、校验位之前（如 12345678-9），输入的在第 {} 位：请对照组织机构代码证核对",
+            at + 1
+        )),
+        (n, _) => Err(format!(
+            "统一社会信用代码应为 18 位（老证照的组织机构代码为 9 位，如 12345678-9），输入的是 {n} 位：请对照营业执照或组织机构代码证逐位核对，检查是否漏输或多输"
+        )),
+    }
+}
+
+/// ASCII, full-width and the dash a Chinese input method gives.
+fn is_hyphen(c: char) -> bool {
+    matches!(c, '-' | '－' | '—')
+}
+
+/// The nine characters of an organisation code, without its hyphen.
+fn validate_org_code(chars: &[char]) -> Result<String, String> {
+    let mut sum = 0;
+    for (i, c) in chars[..8].iter().enumerate() {
+        let value = c
+            .to_digit(10)
+            .or_else(|| c.is_ascii_uppercase().then(|| *c as u32 - 'A' as u32 + 10));
+        let Some(value) = value else {
+            let hint = if c.is_ascii() {
+                "本体代码只能是数字或大写字母"
+            } else {
+                "请切换到半角（英文）输入法重新输入"
+            };
+            return Err(format!(
+                "组织机构代码第 {} 位“{c}”不是合法字符：{hint}，请对照组织机构代码证核对",
+                i + 1
+            ));
+        };
+        sum += value * ORG_WEIGHTS[i];
+    }
+    let expected = match 11 - sum % 11 {
+        10 => 'X',
+        11 => '0',
+        d => char::from_digit(d, 10).unwrap_or('?'),
+    };
+    if chars[8] != expected {
+        return Err(format!(
+            "组织机构代码校验位不对（应为 {expected}，输入的是 {}）：请对照组织机构代码证逐位核对",
+            chars[8]
+        ));
+    }
+    let body: String = chars[..8].iter().collect();
+    Ok(format!("{body}-{expected}"))
 }
 
 fn check_value(values: &[u32]) -> u32 {
@@ -124,6 +195,39 @@ mod tests {
         let e = validate_uscc("9135010M000100Y43").unwrap_err();
         assert!(e.contains("输入的是 17 位"), "{e}");
         assert!(validate_uscc("").unwrap_err().contains("为空"));
+    }
+
+    #[test]
+    fn a_nine_character_organisation_code_is_taken_with_or_without_its_hyphen() {
+        // The organisation codes inside three published credit codes (positions 9–17).
+        for (typed, kept) in [
+            ("19220382-1", "19220382-1"),
+            ("192203821", "19220382-1"),
+            (" 70846113－6 ", "70846113-6"),
+            ("802100433", "80210043-3"),
+        ] {
+            assert_eq!(validate_suid(typed).as_deref(), Ok(kept), "{typed}");
+        }
+        // Letters count 10–35; a check value of 10 is X, of 11 is 0.
+        assert_eq!(validate_suid("mA1FL3L5x").as_deref(), Ok("MA1FL3L5-X"));
+        assert_eq!(validate_suid("10000018-X").as_deref(), Ok("10000018-X"));
+        assert_eq!(validate_suid("100000040").as_deref(), Ok("10000004-0"));
+        // The credit code is still taken as it was.
+        assert_eq!(validate_suid("91440300708461136t").as_deref(), Ok("91440300708461136T"));
+    }
+
+    #[test]
+    fn an_organisation_code_is_refused_with_what_is_wrong() {
+        let e = validate_suid("19220382-2").unwrap_err();
+        assert!(e.contains("组织机构代码校验位") && e.contains("应为 1"), "{e}");
+        let e = validate_suid("1922038-21").unwrap_err();
+        assert!(e.contains("第 8 位之后"), "{e}");
+        let e = validate_suid("1922_382-1").unwrap_err();
+        assert!(e.contains("第 5 位“_”"), "{e}");
+        let e = validate_suid("12345678").unwrap_err();
+        assert!(e.contains("输入的是 8 位") && e.contains("9 位"), "{e}");
+        assert!(validate_suid("").unwrap_err().contains("为空"));
+        assert!(validate_suid("91440300708461136U").unwrap_err().contains("应为 T"));
     }
 
     #[test]

@@ -99,6 +99,17 @@ impl WorkerField {
         WorkerField::IdphotoScan2,
     ];
 
+    /// A two-way choice: the code each way sends and the words the enrollment form's radio
+    /// buttons show for it, yes first. One table for the form and for the import, so a list
+    /// may say a choice as the window does.
+    pub fn choice(self) -> Option<[(&'static str, &'static str); 2]> {
+        match self {
+            WorkerField::MatchFlag => Some([("Y", "人证一致"), ("N", "人证不一致")]),
+            WorkerField::ContractStatus => Some([("1", "已签合同"), ("0", "未签合同")]),
+            _ => None,
+        }
+    }
+
     /// The clerk's name for it.
     pub fn label(self) -> &'static str {
         self.spec().0

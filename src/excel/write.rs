@@ -71,7 +71,12 @@ const TEMPLATE: [TemplateColumn; 19] = [
         10.0,
         CellKind::General,
     ),
-    field(WorkerField::EmpPhone, "必填。11 位手机号。", 14.0, CellKind::Text),
+    field(
+        WorkerField::EmpPhone,
+        "必填。11 位大陆手机号；香港、澳门、台湾的号码请带区号，如 +852 9123 4567、+853 6612 3456、+886 912 345 678。",
+        14.0,
+        CellKind::Text,
+    ),
     field(
         WorkerField::EmpNation,
         "选填（到场读身份证时会自动填写）。从下拉列表选择，如“汉”。",

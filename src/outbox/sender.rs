@@ -19,6 +19,7 @@ use crate::api::{ApiError, Endpoint, PlatformClient, explain_code};
 use crate::domain::mask_id;
 use crate::store::{ItemKind, OutboxItem, ParkReason, Store, StoreError};
 
+mod pass_partial;
 mod passes;
 mod records;
 mod refusals;
@@ -454,12 +455,16 @@ impl<'a> Sender<'a> {
         }
     }
 
-    /// The platform has it although this attempt got no `00` (48, or 47 to a resend).
-    fn finish_without_answer(&mut self, item: &OutboxItem) -> Result<(), StoreError> {
+    /// The platform has it although this attempt got no `00` (48, or 47 to a resend). What
+    /// the refusal's `result_data` says of the worker is kept; what it leaves out stays as known.
+    fn finish_without_answer(&mut self, item: &OutboxItem, err: &ApiError) -> Result<(), StoreError> {
         match item.kind {
             ItemKind::Register => {
-                self.store
-                    .mark_worker_registered(item.id, &item.record_key, &RegisterAnswer::default())
+                let answer = err
+                    .refusal()
+                    .map(|r| RegisterAnswer::from_result_data(&r.result_data))
+                    .unwrap_or_default();
+                self.store.mark_worker_registered(item.id, &item.record_key, &answer)
             }
             ItemKind::Leave => self.store.apply_leave_answer(item.id, &[]).map(|_| ()),
             ItemKind::AddCompany => self.store.mark_company_sent(item.id, &item.record_key, false),

@@ -9,7 +9,7 @@ use crate::api::endpoints::Endpoint;
 use crate::domain;
 
 fn suid(field: &str, value: &str) -> Result<String, Answer> {
-    domain::validate_uscc(value).map_err(|e| Answer::field(Code::Illegal, field, format!("统一社会信用代码无效:{e}")))
+    domain::validate_suid(value).map_err(|e| Answer::field(Code::Illegal, field, format!("统一社会信用代码无效:{e}")))
 }
 
 /// An optional field, its shape check and the refusal's wording.
@@ -48,7 +48,7 @@ fn try_add(ctx: &mut Ctx<'_>, body: &Body) -> Result<Answer, Answer> {
         optional(body, field)?;
     }
     if let Some(superior) = optional(body, "Suid_Superior")? {
-        let superior_key = domain::validate_uscc(superior).unwrap_or_else(|_| superior.to_string());
+        let superior_key = domain::validate_suid(superior).unwrap_or_else(|_| superior.to_string());
         if superior_key == key || !ctx.state.companies.contains_key(&superior_key) {
             return Err(Answer::field(Code::NotFound, "Suid_Superior", "上级单位未添加到该项目"));
         }

@@ -154,12 +154,14 @@ impl Store {
     }
 
     /// The platform accepted a registration: keep its emp_id, pass_period and modify_time, and
-    /// lock the personnel type it now has.
+    /// lock the personnel type it now has. An answer that leaves one out (a `48`, an instance
+    /// that answers `00` with no `result_data`) says nothing about it: what is known stays.
     pub fn mark_worker_registered(&mut self, item_id: i64, id_code: &str, answer: &RegisterAnswer) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "UPDATE workers SET emp_id = CASE WHEN ?2 = '' THEN emp_id ELSE ?2 END,
-               pass_period_answered = ?3, modify_time = ?4,
+               pass_period_answered = CASE WHEN ?3 = '' THEN pass_period_answered ELSE ?3 END,
+               modify_time = CASE WHEN ?4 = '' THEN modify_time ELSE ?4 END,
                locked_category = CASE WHEN locked_category = '' THEN json_extract(data, '$.emp_category') ELSE locked_category END,
                sync_state = CASE WHEN sync_state = 'departed' THEN 'departed' ELSE 'sent' END, sync_message = ''
              WHERE id_code = ?1",

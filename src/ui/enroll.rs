@@ -292,6 +292,7 @@ impl EnrollScreen {
         if std::mem::take(&mut self.next_requested) {
             self.start_next();
         }
+        self.preselect_defaults(snap);
         for (kind, source) in self.pending_photos.drain(..) {
             backend.send(Intent::NormalizePhoto { kind, source });
         }

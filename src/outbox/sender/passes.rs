@@ -2,18 +2,25 @@
 //! platform's answer is about the batch, so a batch it does not simply accept is taken apart:
 //! a refusal naming `passedlog_list[i]` parks that log and sends the rest again; a `48` or an
 //! unattributed refusal sends each log alone, so a duplicate marks only itself done and a bad
-//! log only itself refused.
+//! log only itself refused. A `10` (部分失败) that names its failed logs refuses those and
+//! marks the rest sent; one that cannot be matched to the batch is taken apart the same way,
+//! so no log is marked sent that the platform's answer does not account for.
 //!
 //! A log is never sent after the platform's window closed: the window is checked against the
 //! platform's clock right before every call.
 
 use base64::Engine;
 
+use super::pass_partial::{PassFailure, match_pass_failures, parse_pass_failures};
 use super::{Decision, Outcome, Sender};
+use crate::api::envelope::CODE_PARTIAL;
 use crate::api::types::{PassedLog, UploadPassedLog};
 use crate::api::{ApiError, Endpoint};
 use crate::domain::ItemState;
 use crate::store::{OutboxItem, ParkReason, StoreError};
+
+/// For a log a `10` names as not taken: nothing in it can be edited, so the way on is a retry.
+const PARTIAL_ADVICE: &str = "平台在“部分失败”的回答里指明这条考勤没有接收（原因见平台原话），同批其他考勤已接收：原因消除后请点“立即重试”；超过 2 小时的考勤平台不再接收";
 
 /// "passedlog_list" is an array; the platform publishes no limit, gate devices send 50.
 pub const BATCH_MAX: usize = 50;
@@ -88,6 +95,11 @@ impl Sender<'_> {
             }
             Err(err) => err,
         };
+        if err.code() == Some(CODE_PARTIAL)
+            && let Some(named) = self.failed_logs_named(&err, &logs)?
+        {
+            return self.apply_partial(logs, named, &err, decisions);
+        }
         let outcome = Outcome::of(&err);
         let taken_apart = logs.len() > 1 && matches!(outcome, Outcome::AlreadyDone | Outcome::Permanent);
         if !taken_apart {
@@ -120,6 +132,68 @@ impl Sender<'_> {
         for (item, _) in rest {
             self.store.mark_waiting(item.id)?;
         }
+        Ok(())
+    }
+
+    /// The logs of the batch a `10` names as failed, when it can be matched to the batch.
+    fn failed_logs_named(
+        &self,
+        err: &ApiError,
+        logs: &[(OutboxItem, PassedLog)],
+    ) -> Result<Option<Vec<(usize, PassFailure)>>, StoreError> {
+        let Some(refusal) = err.refusal() else { return Ok(None) };
+        let failures = parse_pass_failures(&refusal.result_data);
+        if failures.is_empty() {
+            return Ok(None);
+        }
+        let mut id_codes = Vec::with_capacity(logs.len());
+        for (item, _) in logs {
+            id_codes.push(
+                self.store
+                    .pass_of_item(item.id)?
+                    .map(|(row, _)| row.id_code)
+                    .unwrap_or_default(),
+            );
+        }
+        let sent: Vec<PassedLog> = logs.iter().map(|(_, log)| log.clone()).collect();
+        Ok(match_pass_failures(failures, &sent, &id_codes))
+    }
+
+    /// A `10` that names its failed logs: those wait for a person, the rest are on the platform.
+    fn apply_partial(
+        &mut self,
+        logs: Vec<(OutboxItem, PassedLog)>,
+        named: Vec<(usize, PassFailure)>,
+        err: &ApiError,
+        decisions: &mut Vec<Decision>,
+    ) -> Result<(), StoreError> {
+        let words = err.platform_words();
+        let mut done = Vec::new();
+        for (i, (item, _)) in logs.iter().enumerate() {
+            let Some((_, failure)) = named.iter().find(|(at, _)| *at == i) else {
+                done.push(item.id);
+                continue;
+            };
+            let message = match (words.is_empty(), failure.message.is_empty()) {
+                (_, true) => format!("{words}（平台指明这条考勤未被接收）"),
+                (true, false) => failure.message.clone(),
+                (false, false) => format!("{words}：{}", failure.message),
+            };
+            let advice = if message.contains("在建") {
+                NOT_UNDER_CONSTRUCTION
+            } else {
+                PARTIAL_ADVICE
+            };
+            self.park(item, ParkReason::Record, CODE_PARTIAL, &message, "", advice)?;
+            decisions.push(Decision::NeedsFix);
+        }
+        if !done.is_empty() {
+            self.store.mark_passes_sent(&done)?;
+            self.count_success(Endpoint::UploadPassedLog)?;
+        }
+        self.store.set_last_refusal(None)?;
+        decisions.extend(done.iter().map(|_| Decision::Done));
+        tracing::info!(failed = named.len(), taken = done.len(), "attendance batch answered 10");
         Ok(())
     }
 

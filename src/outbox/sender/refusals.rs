@@ -46,7 +46,7 @@ impl Sender<'_> {
         );
         match decision {
             Decision::Done => {
-                self.finish_without_answer(item)?;
+                self.finish_without_answer(item, err)?;
                 let note = if resent_and_gone {
                     format!("上次发送的回答没有收到，重发时平台答“{words}”：说明上次已经办妥，按已完成处理")
                 } else {

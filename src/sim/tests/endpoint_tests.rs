@@ -56,8 +56,10 @@ fn register_creates_then_updates_with_a_stable_emp_id() {
     assert_eq!(state.call_count("RegisterEmployee", "00"), 2);
 }
 
+/// The field table's spelling (`job_tyname`) is refused by default: the simulator asks for
+/// what the live platform's working clients send, unless configured for the table's.
 #[test]
-fn register_requires_the_tables_key_spellings() {
+fn register_refuses_the_tables_key_spelling_unless_configured_for_it() {
     let h = sim();
     add_company(&h);
     let mut body = worker_body(ID1, "张三");
@@ -285,5 +287,32 @@ fn companies_upsert_by_suid_and_check_their_references() {
     assert_eq!(remove("别的公司", SUID2).code(), "41");
     assert_eq!(remove("分包公司", SUID2).code(), "00");
     assert_eq!(remove("分包公司", SUID2).code(), "47");
+    assert_eq!(h.state().companies.len(), 1);
+}
+
+#[test]
+fn an_organisation_code_is_a_suid_whether_written_with_its_hyphen_or_not() {
+    let h = sim();
+    let old = company_body("深圳市老证照建筑劳务有限公司", "192203821");
+    assert_eq!(call(&h, Endpoint::AddCompany, &old).code(), "00");
+    let mut sub = company_body("分包公司", "70846113-6");
+    sub["Suid_Superior"] = json!("19220382-1");
+    let r = call(&h, Endpoint::AddCompany, &sub);
+    assert_eq!(r.code(), "00", "{}", r.detail());
+    assert_eq!(h.state().companies.len(), 2);
+    let bad = company_body("分包公司", "70846113-7");
+    let r = call(&h, Endpoint::AddCompany, &bad);
+    assert_eq!(
+        (r.code().as_str(), r.detail().contains("SUID")),
+        ("41", true),
+        "{}",
+        r.detail()
+    );
+    let r = call(
+        &h,
+        Endpoint::ProjectRemoveCompany,
+        &json!({"Project_ID": crate::sim::DEMO_PROJECT_ID, "Company_Name": "分包公司", "SUID": "708461136"}),
+    );
+    assert_eq!(r.code(), "00", "{}", r.detail());
     assert_eq!(h.state().companies.len(), 1);
 }

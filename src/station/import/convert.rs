@@ -52,9 +52,16 @@ fn text_kind(field: WorkerField) -> TextKind {
 /// How much of a cell a message quotes.
 pub(super) const QUOTED: usize = 40;
 
-/// A yes/no column in the words lists use.
-fn yes_no(value: &str, yes: &'static str, no: &'static str) -> Option<&'static str> {
-    let v = value.trim().to_lowercase();
+/// A yes/no column in the words lists use, or in the window's own words for `field`.
+fn yes_no(field: WorkerField, value: &str) -> Option<&'static str> {
+    let [(yes, yes_label), (no, no_label)] = field.choice()?;
+    let v = squash(value).to_lowercase();
+    if v == yes_label || v == yes.to_lowercase() {
+        return Some(yes);
+    }
+    if v == no_label || v == no.to_lowercase() {
+        return Some(no);
+    }
     const YES: [&str; 11] = [
         "1",
         "是",
@@ -84,6 +91,11 @@ fn squash(s: &str) -> String {
 
 fn is_long_term(cell: &Cell) -> bool {
     matches!(cell, Cell::Text(s) if ["长期", "长久", "永久"].contains(&s.trim()))
+}
+
+/// A pass end that says there is none: the form's checkbox 不限结束日期, or its short forms.
+fn is_open_end(cell: &Cell) -> bool {
+    is_long_term(cell) || matches!(cell, Cell::Text(s) if ["不限结束日期", "不限", "无"].contains(&squash(s).as_str()))
 }
 
 impl Lookup {
@@ -138,7 +150,11 @@ impl Lookup {
     fn join_dates(&self, row: &Row<WorkerColumn>, w: &mut Worker, out: &mut Vec<WorkerProblem>) {
         let pass = WorkerField::PassPeriod;
         let start = self.date_part(row, WorkerColumn::PassStart, pass, out);
-        let end = self.date_part(row, WorkerColumn::PassEnd, pass, out);
+        let end = if is_open_end(row.get(WorkerColumn::PassEnd)) {
+            None
+        } else {
+            self.date_part(row, WorkerColumn::PassEnd, pass, out)
+        };
         if w.pass_period.is_empty() && (start.is_some() || end.is_some()) {
             let start = start.unwrap_or(self.rules.today);
             let end = end.map(|e| e.format("%Y-%m-%d").to_string()).unwrap_or_default();
@@ -209,19 +225,26 @@ impl Lookup {
                 }
             }
         }
-        for (field, yes, no, words) in [
-            (WorkerField::ContractStatus, "1", "0", "已签 或 未签（也可以填 1 或 0）"),
-            (WorkerField::MatchFlag, "Y", "N", "Y（一致）或 N（不一致）"),
+        for (field, short) in [
+            (WorkerField::ContractStatus, "已签 或 未签、1 或 0"),
+            (WorkerField::MatchFlag, "一致 或 不一致、Y 或 N"),
         ] {
+            let Some([(_, yes), (_, no)]) = field.choice() else {
+                continue;
+            };
             let Some(slot) = field.text_mut(w) else { continue };
             if slot.is_empty() {
                 continue;
             }
-            match yes_no(slot, yes, no) {
+            match yes_no(field, slot) {
                 Some(v) => *slot = v.to_string(),
                 None => out.push(error(
                     field,
-                    format!("{}“{}”看不懂：请填 {words}", field.label(), clip(slot, QUOTED)),
+                    format!(
+                        "{}“{}”看不懂：请填 {yes} 或 {no}（也可以填 {short}）",
+                        field.label(),
+                        clip(slot, QUOTED)
+                    ),
                 )),
             }
         }

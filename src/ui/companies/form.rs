@@ -37,7 +37,7 @@ pub struct CompanyForm {
 const TEXT_BEFORE: [(CompanyField, &str); 5] = [
     (CompanyField::CompanyName, "与营业执照一致"),
     (CompanyField::ShortName, "选填，如“鹏城建设”"),
-    (CompanyField::Suid, "营业执照上的 18 位代码"),
+    (CompanyField::Suid, "18 位统一社会信用代码；老证照填 9 位组织机构代码"),
     (CompanyField::LegalPerson, "营业执照上的法定代表人"),
     (CompanyField::Capital, "数字，单位万元"),
 ];

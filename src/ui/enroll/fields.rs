@@ -50,7 +50,7 @@ impl EnrollScreen {
                     problems,
                     &[
                         (WorkerField::EmpName, "与身份证一致"),
-                        (WorkerField::EmpPhone, "11 位手机号"),
+                        (WorkerField::EmpPhone, "11 位手机号；港澳台带区号，如 +852"),
                         (WorkerField::EmpNativeplace, "身份证上的住址"),
                         (WorkerField::IdAgency, "身份证背面的签发机关"),
                     ],
@@ -108,6 +108,34 @@ impl EnrollScreen {
                     ],
                 );
             });
+    }
+
+    /// A new worker starts on each dictionary's default entry (`flag` "Y"), as the platform
+    /// means it: filled while the field is empty and the clerk has not chosen, also when the
+    /// dictionary arrives after the form opened. A worker on file keeps what it has.
+    pub(super) fn preselect_defaults(&mut self, snap: &Snapshot) {
+        if self.existing.is_some() || self.submitted.is_some() {
+            return;
+        }
+        for (field, dictionary) in [
+            (WorkerField::EmpCategory, Endpoint::DictListEmpCategory),
+            (WorkerField::JobTypename, Endpoint::DictListJobTypeName),
+            (WorkerField::JobName, Endpoint::DictListJobName),
+        ] {
+            if self.touched.contains(&field) {
+                continue;
+            }
+            // Several entries flagged is no default at all.
+            let mut defaults = snap.dictionary(dictionary).iter().filter(|e| e.is_default());
+            let (Some(default), None) = (defaults.next(), defaults.next()) else {
+                continue;
+            };
+            if let Some(value) = field.text_mut(&mut self.form.worker)
+                && value.is_empty()
+            {
+                value.clone_from(&default.orders);
+            }
+        }
     }
 
     /// Plain text fields, one grid row each, with their message once left.
@@ -225,10 +253,8 @@ impl EnrollScreen {
 
     /// 人证比对 and 合同办理, two choices each.
     fn choice_rows(&mut self, ui: &mut egui::Ui, problems: &[WorkerProblem]) {
-        for (field, yes, no) in [
-            (WorkerField::MatchFlag, ("Y", "人证一致"), ("N", "人证不一致")),
-            (WorkerField::ContractStatus, ("1", "已签合同"), ("0", "未签合同")),
-        ] {
+        for field in [WorkerField::MatchFlag, WorkerField::ContractStatus] {
+            let Some([yes, no]) = field.choice() else { continue };
             let msg = self.message_for(problems, field);
             field_label(ui, field.label(), true);
             let Some(value) = field.text_mut(&mut self.form.worker) else {
