@@ -146,8 +146,9 @@ pub fn drain_now(ctx: &Context, station: &mut Station) -> Option<DrainReport> {
     if let Err(e) = store.recover_interrupted_sends() {
         errln!("{e}");
     }
-    let report = Sender::new(&mut store, &client, &settings).drain();
+    // Records queued from here on may come after the drain's last look.
     let seen = store.newest_item_id().unwrap_or(i64::MAX);
+    let report = Sender::new(&mut store, &client, &settings).drain();
     drop(lock);
     send_what_came_meanwhile(ctx, &mut store, &client, &settings, &holder, seen);
     if let Some(w) = client.clock().warning() {
@@ -176,8 +177,10 @@ pub fn drain_now(ctx: &Context, station: &mut Station) -> Option<DrainReport> {
 
 /// Another command that queued a record while this one sent was told "会由它发出": a record
 /// it queued after this one's last look would wait for the next sender otherwise. So, once
-/// the lock is let go, anything due and newer than what was seen is sent too, while nobody
-/// else has taken the lock meanwhile (if someone has, it sends them).
+/// the lock is let go, anything due and newer than `seen` (the newest record before the pass)
+/// is sent too, unless someone else has taken the lock meanwhile (then it sends them). A
+/// command's record is queued before it tries the lock, and this look comes after the lock
+/// was let go, so no record falls between two senders.
 fn send_what_came_meanwhile(
     ctx: &Context,
     store: &mut crate::store::Store,
@@ -186,7 +189,7 @@ fn send_what_came_meanwhile(
     holder: &str,
     mut seen: i64,
 ) {
-    // Each pass sends at least one newer record or stops: bounded by the commands racing us.
+    // Each pass either sends something or stops: bounded by the commands racing this one.
     for _ in 0..100 {
         let newer = match store.due_items(chrono::Utc::now()) {
             Ok(due) => due.iter().any(|i| i.id > seen),
@@ -198,10 +201,12 @@ fn send_what_came_meanwhile(
         let Ok(LockAttempt::Acquired(lock)) = SenderLock::try_acquire(&ctx.data_dir, holder) else {
             return;
         };
-        let sent = Sender::new(store, client, settings).drain();
         seen = store.newest_item_id().unwrap_or(i64::MAX);
+        let pass = Sender::new(store, client, settings).drain();
         drop(lock);
-        if sent.is_err() {
+        // Nothing could be tried (the network waits, the queue is paused, the records wait for
+        // their company): the next sender takes them.
+        if pass.map_or(true, |r| r.attempted == 0) {
             return;
         }
     }
