@@ -4,6 +4,7 @@ mod endpoint_tests;
 mod fault_tests;
 mod gate_tests;
 mod hostile_tests;
+mod java_client;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
