@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::envelope::{Answer, Code};
 use super::fields::Body;
 use super::http::Request;
+use super::platform_table::versions_taken;
 use super::{Faults, Refusal, SimConfig};
 use crate::api::endpoints::Endpoint;
 use crate::api::sign::{SignedParams, parse_beijing_timestamp, signature};
@@ -49,12 +50,16 @@ pub fn check(
         return Err(Answer::field(Code::Denied, "client_serial", "设备序号与授权帐号不一致"));
     }
 
-    let expected_version = config.protocol.version(endpoint);
-    if api_version != expected_version {
+    let taken: Vec<&str> = match faults.only_version.get(&endpoint) {
+        Some(only) => vec![only.as_str()],
+        None => versions_taken(endpoint).to_vec(),
+    };
+    if !taken.contains(&api_version) {
+        let wanted = taken.join(" 或 ");
         let what = if api_version == "1.0" {
-            format!("1.0 版本已取消,请使用 {expected_version} 版本")
+            format!("1.0 版本已取消,请使用 {wanted} 版本")
         } else {
-            format!("不支持的协议版本 {api_version},应为 {expected_version}")
+            format!("不支持的协议版本 {api_version},应为 {wanted}")
         };
         return Err(Answer::field(Code::Illegal, "api_version", what));
     }

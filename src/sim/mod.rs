@@ -9,7 +9,8 @@
 //! Layout: `http` (wire format), `conn` (connections, slots, deadlines), `limits` (their
 //! settings and the memory bound), `server` (routing, faults), `gate` (the
 //! checks every platform call passes first), `workers`, `attendance`, `companies` (the
-//! endpoints), `state` (what the platform holds, persisted), `dict` (dictionaries).
+//! endpoints), `state` (what the platform holds, persisted), `dict` (dictionaries),
+//! `platform_table` (what the platform takes on the wire, apart from the client's table).
 
 mod attendance;
 mod companies;
@@ -21,6 +22,7 @@ mod fields;
 mod gate;
 mod http;
 mod limits;
+mod platform_table;
 mod server;
 mod state;
 mod workers;
@@ -28,6 +30,7 @@ mod workers;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -35,11 +38,12 @@ use std::thread::JoinHandle;
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::endpoints::ProtocolTable;
+use crate::api::endpoints::Endpoint;
 
 pub use dict::Dictionaries;
 pub use faults::{MAX_CLOCK_OFFSET_SECS, MAX_HUGE_ANSWER_MB, MAX_LATENCY_MS, MAX_QUEUE};
 pub use limits::SimLimits;
+pub use platform_table::{PlatformTable, RegisterKeys, versions_taken};
 pub use state::{SimDeparture, SimState, SimWorker};
 
 /// Failures to inject into platform calls (never into `/sim/*`): what a site network, a
@@ -81,6 +85,10 @@ pub struct Faults {
     /// An attendance batch holding any log the platform already has is refused whole with
     /// `48`, nothing of it stored (instead of storing the new logs and skipping the repeat).
     pub passed_log_batch_48: bool,
+    /// An instance that takes only this `api_version` on an endpoint, instead of what the
+    /// document's table says it takes (`{"AddCompany":"1.1"}`): to show how a station finds
+    /// the version an instance wants.
+    pub only_version: BTreeMap<Endpoint, String>,
 }
 
 /// A refusal as an instance words it.
@@ -144,7 +152,8 @@ pub struct SimConfig {
     pub faults: Faults,
     /// The platform refuses attendance for a project that is not "在建".
     pub under_construction: bool,
-    pub protocol: ProtocolTable,
+    /// What the platform takes on the wire; its own, never the client's `ProtocolTable`.
+    pub platform: PlatformTable,
     /// Connection slots, deadlines and the memory bound.
     pub limits: SimLimits,
 }
@@ -166,7 +175,7 @@ impl SimConfig {
             state_file: None,
             faults: Faults::default(),
             under_construction: true,
-            protocol: ProtocolTable::default(),
+            platform: PlatformTable::default(),
             limits: SimLimits::default(),
         }
     }

@@ -76,7 +76,7 @@ fn register_refuses_the_tables_key_spelling_unless_configured_for_it() {
     );
 
     // A sim configured for the table's spellings requires those instead.
-    let h2 = sim_with(|c| c.protocol.register_fields.job_typename = "job_tyname".into());
+    let h2 = sim_with(|c| c.platform.register_keys.job_typename = "job_tyname".into());
     add_company(&h2);
     assert_eq!(call(&h2, Endpoint::RegisterEmployee, &body).code(), "00");
 }
