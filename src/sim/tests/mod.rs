@@ -5,6 +5,7 @@ mod fault_tests;
 mod gate_tests;
 mod hostile_tests;
 mod java_client;
+mod photo_tests;
 mod version_tests;
 
 use std::io::{Read, Write};
