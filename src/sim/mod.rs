@@ -43,7 +43,9 @@ use crate::api::endpoints::Endpoint;
 pub use dict::Dictionaries;
 pub use faults::{MAX_CLOCK_OFFSET_SECS, MAX_HUGE_ANSWER_MB, MAX_LATENCY_MS, MAX_QUEUE};
 pub use limits::SimLimits;
-pub use platform_table::{PlatformTable, RegisterKeys, versions_taken};
+pub use platform_table::{
+    DEFAULT_ATTENDANCE_WINDOW_SECS, MAX_ATTENDANCE_WINDOW_SECS, PlatformTable, RegisterKeys, versions_taken,
+};
 pub use state::{SimDeparture, SimState, SimWorker};
 
 /// Failures to inject into platform calls (never into `/sim/*`): what a site network, a
@@ -152,6 +154,9 @@ pub struct SimConfig {
     pub faults: Faults,
     /// The platform refuses attendance for a project that is not "在建".
     pub under_construction: bool,
+    /// A log whose pass time is older than this is refused (3.2.3: 2 hours today, "以住建局
+    /// 通知为准"). 1 to `MAX_ATTENDANCE_WINDOW_SECS`.
+    pub attendance_window_secs: i64,
     /// What the platform takes on the wire; its own, never the client's `ProtocolTable`.
     pub platform: PlatformTable,
     /// Connection slots, deadlines and the memory bound.
@@ -175,6 +180,7 @@ impl SimConfig {
             state_file: None,
             faults: Faults::default(),
             under_construction: true,
+            attendance_window_secs: DEFAULT_ATTENDANCE_WINDOW_SECS,
             platform: PlatformTable::default(),
             limits: SimLimits::default(),
         }
@@ -195,6 +201,8 @@ pub fn start(config: SimConfig) -> std::io::Result<SimHandle> {
         .faults
         .validate()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    check_attendance_window(config.attendance_window_secs)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let (shared, listener) = server::Shared::bind(config)?;
     let addr = listener.local_addr()?;
     let acceptor = conn::spawn_acceptor(Arc::clone(&shared), listener)?;
@@ -203,6 +211,17 @@ pub fn start(config: SimConfig) -> std::io::Result<SimHandle> {
         addr,
         acceptor: Some(acceptor),
     })
+}
+
+/// The message names the setting and what is allowed, for `cwr-station sim` to show.
+pub fn check_attendance_window(secs: i64) -> Result<(), String> {
+    if (1..=MAX_ATTENDANCE_WINDOW_SECS).contains(&secs) {
+        Ok(())
+    } else {
+        Err(format!(
+            "考勤实时上传范围 attendance_window_secs 是 {secs} 秒，超出允许的范围（1 到 {MAX_ATTENDANCE_WINDOW_SECS} 秒，即 31 天）；请改用范围内的值"
+        ))
+    }
 }
 
 impl SimHandle {

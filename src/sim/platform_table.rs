@@ -34,6 +34,13 @@ pub fn versions_taken(endpoint: Endpoint) -> &'static [&'static str] {
     }
 }
 
+/// 3.2.3: "目前误差范围为2小时", and "以住建局通知为准": the bureau may change it, so it is a
+/// setting (`SimConfig::attendance_window_secs`).
+pub const DEFAULT_ATTENDANCE_WINDOW_SECS: i64 = 2 * 3600;
+/// A window longer than this is not "real time" any more; it also keeps the arithmetic on
+/// dates far from overflow.
+pub const MAX_ATTENDANCE_WINDOW_SECS: i64 = 31 * 24 * 3600;
+
 /// The service segment every request example in the document and every production client
 /// uses (2.2, 3.2.1); the document also writes `/CWService/` in 3.1.1 and 3.2.5, which no
 /// example or client ever sent.
@@ -120,5 +127,6 @@ mod tests {
             "/CWRService/userLeaveProject"
         );
         assert_eq!(t.register_keys.job_typename, "job_typename");
+        assert_eq!(DEFAULT_ATTENDANCE_WINDOW_SECS, 2 * 60 * 60);
     }
 }
