@@ -113,6 +113,13 @@ fn settings_out_of_range_are_refused_at_start_saying_why() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("latency_ms") && out.contains("600000"), "{out}");
 
+    let (code, out) = run(sim_command(dir.path()).args(["--attendance-window-secs", "0"]));
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("attendance_window_secs") && out.contains("请改用"),
+        "{out}"
+    );
+
     let empty = dir.path().join("empty.txt");
     std::fs::write(&empty, "").expect("write");
     let (code, out) = run(sim_command(dir.path()).arg("--api-secret-file").arg(&empty));

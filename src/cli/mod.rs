@@ -322,7 +322,6 @@ impl Context {
             api_key: demo.api_key,
             client_serial: demo.client_serial,
             project_id: demo.project_id,
-            protocol: demo.protocol,
             ..Config::default()
         };
         Context {

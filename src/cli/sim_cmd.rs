@@ -31,6 +31,10 @@ pub struct SimArgs {
     /// The project is not under construction: attendance uploads are refused.
     #[arg(long)]
     pub not_under_construction: bool,
+    /// Attendance older than this is refused (the platform's real-time window; 7200, two
+    /// hours, today; at most 31 days).
+    #[arg(long, default_value_t = crate::sim::DEFAULT_ATTENDANCE_WINDOW_SECS)]
+    pub attendance_window_secs: i64,
     /// Added latency per platform call (at most 600000, ten minutes).
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
@@ -81,6 +85,11 @@ pub fn run(args: SimArgs) -> Exit {
     }
     config.state_file = args.state;
     config.under_construction = !args.not_under_construction;
+    if let Err(e) = crate::sim::check_attendance_window(args.attendance_window_secs) {
+        errln!("{e}");
+        return Exit::Invalid;
+    }
+    config.attendance_window_secs = args.attendance_window_secs;
     config.faults = Faults {
         latency_ms: args.latency_ms,
         http_500_pct: args.http_500_pct,

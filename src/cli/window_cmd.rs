@@ -81,7 +81,7 @@ pub fn demo(sample: bool) -> Exit {
         }
     };
     let data_dir = std::env::temp_dir().join(format!("cwr-station-demo-{}", std::process::id()));
-    let mut config = crate::config::Config {
+    let config = crate::config::Config {
         environment: Environment::Demo,
         base_url: sim.base_url(),
         api_key: sim_config.api_key.clone(),
@@ -89,7 +89,6 @@ pub fn demo(sample: bool) -> Exit {
         project_id: sim_config.project_id.clone(),
         ..Default::default()
     };
-    config.protocol = sim_config.protocol.clone();
     let clock = std::sync::Arc::new(crate::api::PlatformClock::new(crate::api::clock::system_time()));
     match crate::station::Station::open(&data_dir, config.clone(), clock) {
         Ok(mut station) => {

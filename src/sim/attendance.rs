@@ -9,8 +9,6 @@ use super::fields::{Body, check_jpeg, check_one_of, check_project, check_time, o
 use super::server::Ctx;
 use super::workers::normalise_id;
 
-/// "目前误差范围为2小时": a log older than this is refused.
-const MAX_AGE_SECS: i64 = 2 * 3600;
 /// A log from the future gets the same leeway as the request timestamp.
 const MAX_AHEAD_SECS: i64 = 6 * 60;
 
@@ -79,11 +77,12 @@ fn check_item(ctx: &Ctx<'_>, i: usize, item: &Body) -> Result<(), Answer> {
     check_one_of("person_type", person_type, &["0", "1"])?;
     let passed = check_time("passed_time", get("passed_time")?)?;
     let age = (ctx.now - passed).num_seconds();
-    if age > MAX_AGE_SECS {
+    let window_secs = ctx.config.attendance_window_secs;
+    if age > window_secs {
         return Err(Answer::field(
             Code::Illegal,
             "passed_time",
-            "考勤时间超出实时上传范围(2小时)",
+            format!("考勤时间超出实时上传范围({})", spoken_duration(window_secs)),
         ));
     }
     if -age > MAX_AHEAD_SECS {
@@ -106,6 +105,17 @@ fn check_item(ctx: &Ctx<'_>, i: usize, item: &Body) -> Result<(), Answer> {
         ));
     }
     Ok(())
+}
+
+/// "2小时", "90分钟", "45秒": as a bureau notice would say it.
+fn spoken_duration(secs: i64) -> String {
+    if secs % 3600 == 0 {
+        format!("{}小时", secs / 3600)
+    } else if secs % 60 == 0 {
+        format!("{}分钟", secs / 60)
+    } else {
+        format!("{secs}秒")
+    }
 }
 
 /// `person_id` may be the platform's emp_id or the id_code.

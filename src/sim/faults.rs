@@ -20,6 +20,8 @@ pub const MAX_QUEUE: usize = 10_000;
 const MAX_REFUSAL_CODE_CHARS: usize = 16;
 const MAX_REFUSAL_MESSAGE_CHARS: usize = 1000;
 const MAX_URL_CHARS: usize = 2000;
+/// Versions are `1.0` and `1.1`; room for whatever an instance may invent.
+const MAX_VERSION_CHARS: usize = 16;
 
 /// Settings from a control request's JSON body. serde names the field only for some errors
 /// (not for a number out of its type's range): the one at fault is found by trying each.
@@ -111,6 +113,9 @@ impl Faults {
             }
         }
         check_redirect(&self.redirect_to)?;
+        for (endpoint, version) in &self.only_version {
+            check_version(&format!("only_version.{endpoint}"), version)?;
+        }
         if self.queue.contains(&FaultKind::Redirect) && self.redirect_to.trim().is_empty() {
             return Err("queue 里有 redirect，但没有给 redirect_to；请填上要转去的地址（http://…）".into());
         }
@@ -134,6 +139,23 @@ fn check_refusal(name: &str, refusal: &Refusal) -> Result<(), String> {
             message_chars,
             &format!("最多 {MAX_REFUSAL_MESSAGE_CHARS} 个字符"),
         ));
+    }
+    Ok(())
+}
+
+/// The version is compared with a query parameter, never written anywhere; it only has to be
+/// something a client could send.
+fn check_version(name: &str, version: &str) -> Result<(), String> {
+    let chars = version.chars().count();
+    if chars == 0 || chars > MAX_VERSION_CHARS || version.trim() != version {
+        return Err(out_of_range(
+            &format!("{name} 的长度"),
+            chars,
+            &format!("1 到 {MAX_VERSION_CHARS} 个字符，前后不带空格，例如 1.1"),
+        ));
+    }
+    if version.chars().any(char::is_control) {
+        return Err(format!("{name} 里有控制字符；请写成 1.0 或 1.1 这样的版本号"));
     }
     Ok(())
 }
@@ -244,6 +266,10 @@ mod tests {
             },
             Faults {
                 redirect_to: "ftp://127.0.0.1/".into(),
+                ..Faults::default()
+            },
+            Faults {
+                only_version: [(crate::api::endpoints::Endpoint::AddCompany, String::new())].into(),
                 ..Faults::default()
             },
             Faults {

@@ -58,8 +58,10 @@ pub fn check_project(body: &Body, project_id: &str) -> Result<(), Answer> {
     Ok(())
 }
 
-/// Raw standard Base64 of JPEG bytes. A `data:` URL, whitespace or a PNG are refused:
-/// the platform stores the decoded bytes as a .jpg and the portal shows nothing otherwise.
+/// Standard Base64 of JPEG bytes. Line breaks are skipped: the platform's production Java
+/// clients sent photos in 76-column lines (the old MIME-style encoders) and were taken
+/// (NOTES.md, Transport). A `data:` URL, spaces or a PNG are refused: the platform stores the
+/// decoded bytes as a .jpg and the portal shows nothing otherwise.
 pub fn check_jpeg(field: &str, value: &str) -> Result<(), Answer> {
     if value.starts_with("data:") {
         return Err(Answer::field(
@@ -68,8 +70,15 @@ pub fn check_jpeg(field: &str, value: &str) -> Result<(), Answer> {
             "照片应为JPEG的Base64编码,不能带data:前缀",
         ));
     }
+    let unwrapped: String;
+    let text = if value.contains(['\r', '\n']) {
+        unwrapped = value.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+        unwrapped.as_str()
+    } else {
+        value
+    };
     let bytes = base64::engine::general_purpose::STANDARD
-        .decode(value)
+        .decode(text)
         .map_err(|_| Answer::field(Code::Illegal, field, "照片不是有效的Base64编码"))?;
     if !bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         return Err(Answer::field(Code::Illegal, field, "照片不是JPEG格式"));
@@ -186,6 +195,11 @@ mod tests {
         assert!(check_jpeg("p", "data:image/jpeg;base64,/9j/4AAQ").is_err());
         assert!(check_jpeg("p", "iVBORw0K").is_err());
         assert!(check_jpeg("p", "/9j/4A AQ").is_err());
+        // Line breaks as Java's old encoders wrote them are skipped, whatever the column.
+        assert!(check_jpeg("p", "/9j/\r\n4AAQ\r\n").is_ok());
+        assert!(check_jpeg("p", "/9j/\n4AAQ").is_ok());
+        assert!(check_jpeg("p", "data:image/jpeg;base64,\r\n/9j/4AAQ").is_err());
+        assert!(check_jpeg("p", "iVBO\r\nRw0K").is_err());
     }
 
     #[test]

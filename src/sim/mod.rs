@@ -9,7 +9,8 @@
 //! Layout: `http` (wire format), `conn` (connections, slots, deadlines), `limits` (their
 //! settings and the memory bound), `server` (routing, faults), `gate` (the
 //! checks every platform call passes first), `workers`, `attendance`, `companies` (the
-//! endpoints), `state` (what the platform holds, persisted), `dict` (dictionaries).
+//! endpoints), `state` (what the platform holds, persisted), `dict` (dictionaries),
+//! `platform_table` (what the platform takes on the wire, apart from the client's table).
 
 mod attendance;
 mod companies;
@@ -21,6 +22,7 @@ mod fields;
 mod gate;
 mod http;
 mod limits;
+mod platform_table;
 mod server;
 mod state;
 mod workers;
@@ -28,6 +30,7 @@ mod workers;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -35,11 +38,14 @@ use std::thread::JoinHandle;
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::endpoints::ProtocolTable;
+use crate::api::endpoints::Endpoint;
 
 pub use dict::Dictionaries;
 pub use faults::{MAX_CLOCK_OFFSET_SECS, MAX_HUGE_ANSWER_MB, MAX_LATENCY_MS, MAX_QUEUE};
 pub use limits::SimLimits;
+pub use platform_table::{
+    DEFAULT_ATTENDANCE_WINDOW_SECS, MAX_ATTENDANCE_WINDOW_SECS, PlatformTable, RegisterKeys, versions_taken,
+};
 pub use state::{SimDeparture, SimState, SimWorker};
 
 /// Failures to inject into platform calls (never into `/sim/*`): what a site network, a
@@ -81,6 +87,10 @@ pub struct Faults {
     /// An attendance batch holding any log the platform already has is refused whole with
     /// `48`, nothing of it stored (instead of storing the new logs and skipping the repeat).
     pub passed_log_batch_48: bool,
+    /// An instance that takes only this `api_version` on an endpoint, instead of what the
+    /// document's table says it takes (`{"AddCompany":"1.1"}`): to show how a station finds
+    /// the version an instance wants.
+    pub only_version: BTreeMap<Endpoint, String>,
 }
 
 /// A refusal as an instance words it.
@@ -144,7 +154,11 @@ pub struct SimConfig {
     pub faults: Faults,
     /// The platform refuses attendance for a project that is not "在建".
     pub under_construction: bool,
-    pub protocol: ProtocolTable,
+    /// A log whose pass time is older than this is refused (3.2.3: 2 hours today, "以住建局
+    /// 通知为准"). 1 to `MAX_ATTENDANCE_WINDOW_SECS`.
+    pub attendance_window_secs: i64,
+    /// What the platform takes on the wire; its own, never the client's `ProtocolTable`.
+    pub platform: PlatformTable,
     /// Connection slots, deadlines and the memory bound.
     pub limits: SimLimits,
 }
@@ -166,7 +180,8 @@ impl SimConfig {
             state_file: None,
             faults: Faults::default(),
             under_construction: true,
-            protocol: ProtocolTable::default(),
+            attendance_window_secs: DEFAULT_ATTENDANCE_WINDOW_SECS,
+            platform: PlatformTable::default(),
             limits: SimLimits::default(),
         }
     }
@@ -186,6 +201,8 @@ pub fn start(config: SimConfig) -> std::io::Result<SimHandle> {
         .faults
         .validate()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    check_attendance_window(config.attendance_window_secs)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let (shared, listener) = server::Shared::bind(config)?;
     let addr = listener.local_addr()?;
     let acceptor = conn::spawn_acceptor(Arc::clone(&shared), listener)?;
@@ -194,6 +211,17 @@ pub fn start(config: SimConfig) -> std::io::Result<SimHandle> {
         addr,
         acceptor: Some(acceptor),
     })
+}
+
+/// The message names the setting and what is allowed, for `cwr-station sim` to show.
+pub fn check_attendance_window(secs: i64) -> Result<(), String> {
+    if (1..=MAX_ATTENDANCE_WINDOW_SECS).contains(&secs) {
+        Ok(())
+    } else {
+        Err(format!(
+            "考勤实时上传范围 attendance_window_secs 是 {secs} 秒，超出允许的范围（1 到 {MAX_ATTENDANCE_WINDOW_SECS} 秒，即 31 天）；请改用范围内的值"
+        ))
+    }
 }
 
 impl SimHandle {

@@ -19,7 +19,7 @@ use super::fields::Body;
 use super::http::{Request, Response};
 use super::limits::BufferAccount;
 use super::state::SimState;
-use super::{FaultKind, Faults, SimConfig, attendance, companies, gate, workers};
+use super::{FaultKind, Faults, SimConfig, attendance, companies, gate, platform_table, workers};
 use crate::api::endpoints::Endpoint;
 
 const GATEWAY_PAGE: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n\
@@ -205,7 +205,7 @@ impl Shared {
         }
         let Some(endpoint) = Endpoint::ALL
             .into_iter()
-            .find(|e| self.config.protocol.path(*e) == req.path)
+            .find(|e| platform_table::path(&self.config.platform.service, *e) == req.path)
         else {
             return Outcome::Respond(Response::html(404, NOT_FOUND_PAGE));
         };

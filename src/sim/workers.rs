@@ -29,7 +29,7 @@ pub fn register(ctx: &mut Ctx<'_>, body: &Body) -> Answer {
 }
 
 fn try_register(ctx: &mut Ctx<'_>, body: &Body) -> Result<Answer, Answer> {
-    let names = &ctx.config.protocol.register_fields;
+    let names = &ctx.config.platform.register_keys;
     let (job_type_key, contract_key, validity_key) = (
         names.job_typename.as_str(),
         names.contract_status.as_str(),

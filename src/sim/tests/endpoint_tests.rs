@@ -76,7 +76,7 @@ fn register_refuses_the_tables_key_spelling_unless_configured_for_it() {
     );
 
     // A sim configured for the table's spellings requires those instead.
-    let h2 = sim_with(|c| c.protocol.register_fields.job_typename = "job_tyname".into());
+    let h2 = sim_with(|c| c.platform.register_keys.job_typename = "job_tyname".into());
     add_company(&h2);
     assert_eq!(call(&h2, Endpoint::RegisterEmployee, &body).code(), "00");
 }
@@ -315,4 +315,46 @@ fn an_organisation_code_is_a_suid_whether_written_with_its_hyphen_or_not() {
     );
     assert_eq!(r.code(), "00", "{}", r.detail());
     assert_eq!(h.state().companies.len(), 1);
+}
+
+fn java_log(h: &SimHandle, secs_ago: i64) -> Reply {
+    let body = json!({"Project_ID": crate::sim::DEMO_PROJECT_ID, "Device_ID": "GATE-1", "passedlog_list": [
+        {"person_type": "1", "person_id": ID1, "person_name": "张三", "passed_time": beijing_now_minus(secs_ago),
+         "direction": "in", "way": "1"}
+    ]});
+    super::java_client::java_json(h, "UploadPassedLog", "1.0", Some(UTF8), &body.to_string())
+}
+
+/// 3.2.3 says the window is 2 hours today and follows the bureau's notices: a setting.
+#[test]
+fn the_attendance_window_is_a_setting_two_hours_by_default() {
+    let h = sim();
+    register(&h, ID1);
+    assert_eq!(java_log(&h, 2 * 3600 - 60).code(), "00");
+    let r = java_log(&h, 2 * 3600 + 60);
+    assert_eq!(
+        (r.code(), r.detail()),
+        (
+            "41".to_string(),
+            "考勤时间超出实时上传范围(2小时)(passed_time)".to_string()
+        )
+    );
+
+    let h = sim_with(|c| c.attendance_window_secs = 10 * 60);
+    register(&h, ID1);
+    assert_eq!(java_log(&h, 9 * 60).code(), "00");
+    let r = java_log(&h, 11 * 60);
+    assert_eq!(r.code(), "41");
+    assert!(r.detail().contains("(10分钟)"), "{}", r.detail());
+
+    for refused in [0, -1, crate::sim::MAX_ATTENDANCE_WINDOW_SECS + 1] {
+        let config = crate::sim::SimConfig {
+            addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            attendance_window_secs: refused,
+            ..crate::sim::SimConfig::demo()
+        };
+        let e = crate::sim::start(config).err().expect("refused");
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(e.to_string().contains("attendance_window_secs"), "{e}");
+    }
 }

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use serde_json::json;
 
+use super::java_client::{java_json, java_post};
 use super::*;
 
 #[test]
@@ -42,6 +43,10 @@ fn unknown_key_or_foreign_serial_is_26() {
     assert!(r.detail().contains("client_serial"));
 }
 
+/// Until issue 19 this also asserted that UploadPassedLog refused 1.1. The platform's
+/// production clients sent 1.1 there and were taken (NOTES.md), so the simulator takes both
+/// on the four endpoints (`version_tests`); 1.0 stays withdrawn where the revision table
+/// withdrew it.
 #[test]
 fn withdrawn_version_is_41() {
     let h = sim();
@@ -55,13 +60,12 @@ fn withdrawn_version_is_41() {
         "{}",
         r.detail()
     );
-    // The attendance endpoint is still on 1.0.
+    // A version no table names.
     let mut p = params(Endpoint::UploadPassedLog, "{}");
-    set_param(&mut p, "api_version", "1.1");
-    assert_eq!(
-        call_raw(&h, Endpoint::UploadPassedLog, &p, Some(UTF8), "{}").code(),
-        "41"
-    );
+    set_param(&mut p, "api_version", "2.0");
+    let r = call_raw(&h, Endpoint::UploadPassedLog, &p, Some(UTF8), "{}");
+    assert_eq!(r.code(), "41");
+    assert!(r.detail().contains("api_version"), "{}", r.detail());
 }
 
 #[test]
@@ -119,24 +123,47 @@ fn timestamps_garbled_or_off_by_more_than_six_minutes() {
     );
 }
 
+/// This test asserted the opposite until issue 19: a bare servlet reads a body without a
+/// charset as ISO-8859-1, so the simulator failed every Chinese name sent that way. The live
+/// platform took such bodies from production Java clients for months (NOTES.md, Transport),
+/// so refusing them made the simulator stricter than the platform.
 #[test]
-fn chinese_body_without_charset_fails_the_signature_as_on_the_platform() {
+fn chinese_body_without_charset_is_read_as_utf8_as_on_the_live_platform() {
     let h = sim();
     add_company(&h);
     let body = worker_body(ID1, "张三").to_string();
-    let p = params(Endpoint::RegisterEmployee, &body);
-    let r = call_raw(&h, Endpoint::RegisterEmployee, &p, Some("application/json"), &body);
-    assert_eq!(r.code(), "99");
-    assert_eq!(r.detail(), "签名校验失败(signature)");
-    assert!(h.state().workers.is_empty());
-
-    let r = call_raw(&h, Endpoint::RegisterEmployee, &p, Some(UTF8), &body);
+    let r = java_json(&h, "RegisterEmployee", "1.1", Some("application/json"), &body);
     assert_eq!(r.code(), "00", "{}", r.detail());
     assert_eq!(h.state().workers[ID1].body["emp_name"], "张三");
+    // No Content-Type at all reads the same way.
+    let r = java_json(&h, "DictListJobName", "1.1", None, r#"{"x":"张三"}"#);
+    assert_eq!(r.code(), "00", "{}", r.detail());
+}
 
-    // An ASCII-only body passes either way: ISO-8859-1 and UTF-8 agree on it.
-    let p = params(Endpoint::DictListJobTypeName, "{}");
-    assert_eq!(call_raw(&h, Endpoint::DictListJobTypeName, &p, None, "{}").code(), "00");
+/// Taking UTF-8 by default must not make the simulator kinder than the platform: bytes in
+/// another encoding still fail the signature of the string the client meant.
+#[test]
+fn a_body_really_in_another_encoding_still_fails_the_signature() {
+    let h = sim();
+    let meant = r#"{"x":"张三"}"#;
+    // 张三 in GBK, as a Java client writing `getBytes("GBK")` sends it.
+    let mut gbk = br#"{"x":""#.to_vec();
+    gbk.extend_from_slice(&[0xD5, 0xC5, 0xC8, 0xFD]);
+    gbk.extend_from_slice(br#""}"#);
+    let r = java_post(&h, "DictListJobName", "1.1", Some("application/json"), meant, &gbk);
+    assert_eq!(
+        (r.code(), r.detail()),
+        ("99".to_string(), "签名校验失败(signature)".to_string())
+    );
+    // UTF-8 bytes declared ISO-8859-1: the declared charset is honoured.
+    let r = java_json(
+        &h,
+        "DictListJobName",
+        "1.1",
+        Some("application/json;charset=ISO-8859-1"),
+        meant,
+    );
+    assert_eq!(r.code(), "99", "{}", r.detail());
     // A charset the platform does not take.
     let p = params(Endpoint::DictListJobTypeName, "{}");
     assert_eq!(
@@ -150,6 +177,7 @@ fn chinese_body_without_charset_fails_the_signature_as_on_the_platform() {
         .code(),
         "99"
     );
+    assert_eq!(h.state().call_count("DictListJobName", "00"), 0);
 }
 
 #[test]

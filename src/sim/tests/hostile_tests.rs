@@ -159,10 +159,7 @@ fn a_body_arriving_slower_than_its_minimum_rate_is_dropped() {
         c.limits.body_min_bytes_per_sec = 1024 * 1024;
     });
     let mut s = connect(&h);
-    let head = format!(
-        "POST {} HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n0123456789",
-        ProtocolTable::default().path(Endpoint::AddCompany)
-    );
+    let head = "POST /CWRService/AddCompany HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n0123456789";
     s.write_all(head.as_bytes()).expect("sends");
     let r = read_reply(&mut s).expect("answered before the body is complete");
     assert_eq!(r.status, 408);
@@ -173,7 +170,7 @@ fn a_body_arriving_slower_than_its_minimum_rate_is_dropped() {
 #[test]
 fn a_body_announced_as_31_mb_holds_only_what_arrived() {
     let h = sim();
-    let path = ProtocolTable::default().path(Endpoint::RegisterEmployee);
+    let path = "/CWRService/RegisterEmployee";
     for framing in [
         "Transfer-Encoding: chunked\r\n\r\n1F00000\r\n".to_string(),
         format!("Content-Length: {}\r\n\r\n", 31 * 1024 * 1024),
@@ -196,8 +193,7 @@ fn bodies_past_the_memory_bound_are_refused_and_the_next_request_is_served() {
     let h = sim_with(|c| c.limits.max_buffered_bytes = bound);
     let mut s = connect(&h);
     let mut raw = format!(
-        "POST {} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
-        ProtocolTable::default().path(Endpoint::RegisterEmployee),
+        "POST /CWRService/RegisterEmployee HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
         1024 * 1024
     )
     .into_bytes();
