@@ -235,6 +235,8 @@ impl<'a> Sender<'a> {
             expired: self.store.expire_passes(self.client.clock().platform_now())?,
             ..DrainReport::default()
         };
+        self.client
+            .assume_versions(self.store.learnt_versions(&self.settings.environment)?);
         if let Some(reason) = self.store.queue_paused()? {
             report.paused = Some(reason);
             return Ok(report);
@@ -285,6 +287,7 @@ impl<'a> Sender<'a> {
             } else {
                 self.send_item(&batch[0]).map(|d| vec![d])
             };
+            self.keep_learnt_versions()?;
             let decisions = match sent {
                 Ok(d) => d,
                 Err(e) => {
@@ -471,6 +474,15 @@ impl<'a> Sender<'a> {
             ItemKind::RemoveCompany => self.store.mark_company_sent(item.id, &item.record_key, true),
             ItemKind::Attendance => self.store.mark_passes_sent(&[item.id]),
         }
+    }
+
+    /// What the platform taught about versions in this pass is kept for the next start.
+    fn keep_learnt_versions(&self) -> Result<(), StoreError> {
+        for (endpoint, version) in self.client.take_newly_learnt() {
+            self.store
+                .remember_version(&self.settings.environment, endpoint, &version)?;
+        }
+        Ok(())
     }
 
     fn count_success(&self, endpoint: Endpoint) -> Result<(), StoreError> {
