@@ -128,6 +128,9 @@ impl Runner<'_> {
                 let request = data::worker_request(*n, project, today, &self.worker_codes()?);
                 json(&request.to_body(&self.client.protocol().register_fields))
             }
+            StepKind::Attendance { .. } if self.device_id.trim().is_empty() => {
+                return Err("还没有填写门禁设备序列号（Device_ID）：请到“设置 → 平台连接”填写后点“继续”".into());
+            }
             StepKind::Attendance { worker, seq } => {
                 let passed_at = self.client.clock().platform_now() - Duration::seconds(*seq as i64 + 1);
                 let log = data::passed_log(*worker, *seq, passed_at, self.site_photo_bytes)?;

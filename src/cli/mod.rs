@@ -27,6 +27,9 @@ use clap::{Parser, Subcommand};
 use crate::api::Secret;
 use crate::config::{Config, Environment};
 
+/// The demo's own gate: the simulator is not the platform, so a made-up serial is honest there.
+const DEMO_DEVICE_ID: &str = "DEMO-GATE-1";
+
 pub use demo_data::demo_companies;
 pub use platform_cmds::DictKind;
 
@@ -323,6 +326,7 @@ impl Context {
             client_serial: demo.client_serial,
             project_id: demo.project_id,
             protocol: demo.protocol,
+            device_id: DEMO_DEVICE_ID.into(),
             ..Config::default()
         };
         Context {

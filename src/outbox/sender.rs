@@ -23,7 +23,7 @@ mod pass_partial;
 mod passes;
 mod records;
 mod refusals;
-pub use passes::{BATCH_MAX as PASS_BATCH_MAX, NOT_UNDER_CONSTRUCTION};
+pub use passes::{BATCH_MAX as PASS_BATCH_MAX, DEVICE_ID_MISSING, NOT_UNDER_CONSTRUCTION};
 
 /// Only one sender per data dir, across processes (the window and `outbox drain`).
 #[derive(Debug)]
@@ -129,6 +129,17 @@ pub struct SendSettings {
 }
 
 impl SendSettings {
+    /// The gate's `Device_ID` is part of what a refusal is remembered under: a log parked for
+    /// want of it goes back to the queue by itself once it is filled in.
+    pub fn with_device_id(self, device_id: &str) -> SendSettings {
+        let device_id = device_id.trim().to_string();
+        SendSettings {
+            fingerprint: crate::api::settings_fingerprint(&self.fingerprint, &device_id, "", "", ""),
+            device_id,
+            ..self
+        }
+    }
+
     pub fn for_client(client: &PlatformClient, project_id: &str, environment: &str) -> SendSettings {
         let c = client.credentials();
         SendSettings {
@@ -142,7 +153,7 @@ impl SendSettings {
                 &c.client_serial,
                 project_id,
             ),
-            device_id: "1".into(),
+            device_id: String::new(),
             departed_photo_keep_days: 180,
             site_photo_keep_days: 30,
         }

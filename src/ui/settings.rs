@@ -143,7 +143,11 @@ impl SettingsScreen {
                         &mut self.draft.project_id,
                         "平台给本项目的同步编号",
                     ),
-                    ("门禁设备号 Device_ID", &mut self.draft.device_id, "上传考勤时使用"),
+                    (
+                        "门禁设备序列号 Device_ID",
+                        &mut self.draft.device_id,
+                        "上传考勤必填：在平台登记的门禁设备序列号",
+                    ),
                 ] {
                     let l = field_label(ui, label, true);
                     ui.add(egui::TextEdit::singleline(value).hint_text(hint).desired_width(360.0))
