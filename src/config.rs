@@ -17,7 +17,7 @@ mod tests;
 pub use check::{
     AGE_YEARS, BASE_URL_EXAMPLE, CALL_SECS, CARD_SERIAL_PORTS, CARD_USB_PORTS, CARD_WAIT_SECS, CONNECT_SECS,
     DEBOUNCE_SECS, DEPARTED_KEEP_DAYS, LEAVE_BATCH_SIZE, PHOTO_KB, SITE_KEEP_DAYS, address_note, check_base_url,
-    check_card_port, check_card_wait_secs,
+    check_card_port, check_card_wait_secs, client_serial_note,
 };
 pub use read::{MAX_FILE_BYTES, move_aside};
 

@@ -154,6 +154,11 @@ impl SettingsScreen {
                         .labelled_by(l.id);
                     ui.end_row();
                 }
+                if let Some(note) = crate::config::client_serial_note(&self.draft.client_serial) {
+                    ui.label("");
+                    ui.label(RichText::new(note).color(WARN_AMBER));
+                    ui.end_row();
+                }
                 let l = field_label(ui, "授权秘钥 api_secret", true);
                 ui.add(
                     egui::TextEdit::singleline(&mut self.secret)
