@@ -17,7 +17,7 @@ mod tests;
 pub use check::{
     AGE_YEARS, BASE_URL_EXAMPLE, CALL_SECS, CARD_SERIAL_PORTS, CARD_USB_PORTS, CARD_WAIT_SECS, CONNECT_SECS,
     DEBOUNCE_SECS, DEPARTED_KEEP_DAYS, LEAVE_BATCH_SIZE, PHOTO_KB, SITE_KEEP_DAYS, address_note, check_base_url,
-    check_card_port, check_card_wait_secs,
+    check_card_port, check_card_wait_secs, client_serial_note,
 };
 pub use read::{MAX_FILE_BYTES, move_aside};
 
@@ -102,7 +102,9 @@ impl Default for Config {
             api_key: String::new(),
             client_serial: String::new(),
             project_id: String::new(),
-            device_id: "1".into(),
+            // No made-up default: a gate serial the platform does not know would file every
+            // log under a device that does not exist. The first log asks for it instead.
+            device_id: String::new(),
             protocol: ProtocolTable::default(),
             timeouts: TimeoutSettings::default(),
             photo_budgets: PhotoBudgets::default(),
@@ -186,7 +188,8 @@ impl Config {
         std::fs::rename(&tmp, path).map_err(err)
     }
 
-    /// `CWR_BASE_URL`, `CWR_API_KEY`, `CWR_CLIENT_SERIAL`, `CWR_PROJECT_ID` win over the file.
+    /// `CWR_BASE_URL`, `CWR_API_KEY`, `CWR_CLIENT_SERIAL`, `CWR_PROJECT_ID`, `CWR_DEVICE_ID`
+    /// win over the file.
     /// A `CWR_BASE_URL` that is no platform address is refused, naming the variable.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), String> {
         if let Some(url) = get("CWR_BASE_URL").filter(|v| !v.trim().is_empty()) {
@@ -200,6 +203,7 @@ impl Config {
             ("CWR_API_KEY", &mut self.api_key),
             ("CWR_CLIENT_SERIAL", &mut self.client_serial),
             ("CWR_PROJECT_ID", &mut self.project_id),
+            ("CWR_DEVICE_ID", &mut self.device_id),
         ] {
             if let Some(v) = get(name).filter(|v| !v.trim().is_empty()) {
                 *field = v.trim().to_string();

@@ -26,7 +26,7 @@ impl Station {
         let dir = tempfile::tempdir().expect("tmp");
         let store = Store::open_in(dir.path()).expect("store");
         let client = client(base_url);
-        let settings = SendSettings::for_client(&client, DEMO_PROJECT_ID, "测试");
+        let settings = SendSettings::for_client(&client, DEMO_PROJECT_ID, "测试").with_device_id("GATE-T");
         Station {
             _dir: dir,
             store,

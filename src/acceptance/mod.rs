@@ -111,6 +111,10 @@ pub struct StepOutcome {
     /// When not ok: the platform's words, and what to change.
     pub words: String,
     pub advice: String,
+    /// The `api_version` the platform answered (empty when no answer came; runs saved
+    /// before it was kept have none).
+    #[serde(default)]
+    pub api_version: String,
 }
 
 /// An answer is kept up to this many characters (a dictionary can run to hundreds of KB).
@@ -282,6 +286,7 @@ mod tests {
             answer: String::new(),
             words: String::new(),
             advice: String::new(),
+            api_version: "1.1".into(),
         };
         run.steps[0].outcome = Some(outcome(true));
         run.steps[1].outcome = Some(outcome(false));

@@ -8,12 +8,33 @@ use rust_xlsxwriter::{Format, Workbook};
 
 use super::{AcceptanceRun, INTERFACES, REQUIRED};
 
-/// Per interface: (name, label, successes counted in this environment, the run's successful
-/// calls' Beijing times).
-fn rows(run: Option<&AcceptanceRun>, counts: &BTreeMap<String, u64>) -> Vec<(String, String, u64, Vec<String>)> {
+/// One interface's line of the report.
+struct Row {
+    name: String,
+    label: String,
+    /// Successes counted in this environment.
+    count: u64,
+    /// The run's successful calls' Beijing times.
+    times: Vec<String>,
+    /// The `api_version` the platform took in the run's last successful call ("" if none):
+    /// the staff compare it with what their instance expects.
+    version: String,
+}
+
+fn rows(run: Option<&AcceptanceRun>, counts: &BTreeMap<String, u64>) -> Vec<Row> {
     INTERFACES
         .iter()
         .map(|e| {
+            let version = run
+                .and_then(|r| {
+                    r.steps
+                        .iter()
+                        .filter(|s| s.kind.endpoint() == *e && s.done())
+                        .filter_map(|s| s.outcome.as_ref())
+                        .rfind(|o| !o.api_version.is_empty())
+                })
+                .map(|o| o.api_version.clone())
+                .unwrap_or_default();
             let times = run
                 .map(|r| {
                     r.steps
@@ -24,12 +45,13 @@ fn rows(run: Option<&AcceptanceRun>, counts: &BTreeMap<String, u64>) -> Vec<(Str
                         .collect()
                 })
                 .unwrap_or_default();
-            (
-                e.name().to_string(),
-                e.label_zh().to_string(),
-                counts.get(e.name()).copied().unwrap_or(0),
+            Row {
+                name: e.name().to_string(),
+                label: e.label_zh().to_string(),
+                count: counts.get(e.name()).copied().unwrap_or(0),
                 times,
-            )
+                version,
+            }
         })
         .collect()
 }
@@ -45,12 +67,14 @@ pub fn report_text(
         "实名分账平台接口联调记录\n项目编号：{project_id}\n环境：{environment}\n生成时间：{}（北京时间）\n\n",
         crate::api::beijing_timestamp(chrono::Utc::now())
     );
-    for (name, label, count, times) in rows(run, counts) {
+    for row in rows(run, counts) {
+        let (label, name, count) = (&row.label, &row.name, row.count);
         let mark = if count >= REQUIRED { "达标" } else { "未达标" };
+        let version = version_text(&row.version);
         out.push_str(&format!(
-            "{label} {name}：成功 {count} 次（{mark}，需 {REQUIRED} 次）\n"
+            "{label} {name}：成功 {count} 次（{mark}，需 {REQUIRED} 次），{version}\n"
         ));
-        for t in times {
+        for t in row.times {
             out.push_str(&format!("    向导调用成功 {t}\n"));
         }
     }
@@ -85,26 +109,38 @@ pub fn write_report_xlsx(
     summary
         .write_string_with_format(0, 0, format!("项目编号 {project_id}，环境：{environment}"), &bold)
         .map_err(fail)?;
-    for (col, h) in ["接口", "名称", "成功次数", "是否达标", "向导成功调用时间（北京时间）"]
-        .iter()
-        .enumerate()
+    for (col, h) in [
+        "接口",
+        "名称",
+        "成功次数",
+        "是否达标",
+        "向导成功调用时间（北京时间）",
+        "接口版本 api_version",
+    ]
+    .iter()
+    .enumerate()
     {
         summary
             .write_string_with_format(2, col as u16, *h, &bold)
             .map_err(fail)?;
     }
-    for (i, (name, label, count, times)) in rows(run, counts).into_iter().enumerate() {
+    for (i, r) in rows(run, counts).into_iter().enumerate() {
         let row = (i + 3) as u32;
-        summary.write_string_with_format(row, 0, &name, &text).map_err(fail)?;
-        summary.write_string_with_format(row, 1, &label, &text).map_err(fail)?;
-        summary.write_number(row, 2, count as f64).map_err(fail)?;
-        let mark = if count >= REQUIRED { "达标" } else { "未达标" };
+        summary.write_string_with_format(row, 0, &r.name, &text).map_err(fail)?;
+        summary
+            .write_string_with_format(row, 1, &r.label, &text)
+            .map_err(fail)?;
+        summary.write_number(row, 2, r.count as f64).map_err(fail)?;
+        let mark = if r.count >= REQUIRED { "达标" } else { "未达标" };
         summary.write_string_with_format(row, 3, mark, &text).map_err(fail)?;
         summary
-            .write_string_with_format(row, 4, times.join("；"), &text)
+            .write_string_with_format(row, 4, r.times.join("；"), &text)
+            .map_err(fail)?;
+        summary
+            .write_string_with_format(row, 5, version_text(&r.version), &text)
             .map_err(fail)?;
     }
-    for (col, width) in [26.0, 16.0, 10.0, 10.0, 80.0].into_iter().enumerate() {
+    for (col, width) in [26.0, 16.0, 10.0, 10.0, 80.0, 24.0].into_iter().enumerate() {
         summary.set_column_width(col as u16, width).map_err(fail)?;
     }
     let calls = book.add_worksheet();
@@ -151,4 +187,12 @@ pub fn write_report_xlsx(
         calls.set_column_width(col as u16, width).map_err(fail)?;
     }
     book.save(path).map_err(fail)
+}
+
+fn version_text(version: &str) -> String {
+    if version.is_empty() {
+        "接口版本：向导尚未调用成功".into()
+    } else {
+        format!("接口版本 api_version {version}")
+    }
 }

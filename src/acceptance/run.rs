@@ -38,12 +38,17 @@ impl Runner<'_> {
         on_step: &mut dyn FnMut(&AcceptanceRun),
         stop: &dyn Fn() -> bool,
     ) -> Result<RunEnd, StoreError> {
+        self.client
+            .assume_versions(self.store.learnt_versions(&run.environment)?);
         while let Some(i) = run.next_step() {
             if stop() {
                 return Ok(RunEnd::Cancelled);
             }
             let kind = run.steps[i].kind.clone();
             let outcome = self.call(&kind);
+            for (endpoint, version) in self.client.take_newly_learnt() {
+                self.store.remember_version(&run.environment, endpoint, &version)?;
+            }
             let ok = outcome.ok;
             if ok {
                 self.store.count_success(&run.environment, kind.endpoint().name())?;
@@ -71,6 +76,7 @@ impl Runner<'_> {
         };
         let code = answer.envelope.code.clone();
         let raw = kept(&answer.raw_body);
+        let api_version = answer.api_version.clone();
         if answer.envelope.is_success() {
             if let StepKind::Dictionary(e) = kind
                 && let Some(entries) = parse_dict_list(&answer.envelope)
@@ -85,6 +91,7 @@ impl Runner<'_> {
                 answer: raw,
                 words: String::new(),
                 advice: String::new(),
+                api_version,
             };
         }
         // A record the platform already has (an answer lost on an earlier try) is there.
@@ -96,11 +103,15 @@ impl Runner<'_> {
                 answer: raw,
                 words: "平台已有这条记录".into(),
                 advice: String::new(),
+                api_version,
             };
         }
         let err = answer.into_error(endpoint);
         let words = err.platform_words();
-        failed(code, raw, words, advice_for(kind, &err))
+        StepOutcome {
+            api_version,
+            ..failed(code, raw, words, advice_for(kind, &err))
+        }
     }
 
     fn body(&self, kind: &StepKind) -> Result<String, String> {
@@ -116,6 +127,9 @@ impl Runner<'_> {
                 let today = self.client.clock().beijing_today();
                 let request = data::worker_request(*n, project, today, &self.worker_codes()?);
                 json(&request.to_body(&self.client.protocol().register_fields))
+            }
+            StepKind::Attendance { .. } if self.device_id.trim().is_empty() => {
+                return Err("还没有填写门禁设备序列号（Device_ID）：请到“设置 → 平台连接”填写后点“继续”".into());
             }
             StepKind::Attendance { worker, seq } => {
                 let passed_at = self.client.clock().platform_now() - Duration::seconds(*seq as i64 + 1);
@@ -191,6 +205,7 @@ fn failed(code: String, answer: String, words: String, advice: String) -> StepOu
         answer,
         words,
         advice,
+        api_version: String::new(),
     }
 }
 

@@ -1,12 +1,13 @@
 //! The HTTP transport: one signed POST per call, the exact bytes that were signed.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use super::clock::PlatformClock;
-use super::endpoints::{Endpoint, ProtocolTable};
+use super::endpoints::{Endpoint, ProtocolTable, other_version};
 use super::envelope::Envelope;
 use super::error::{ApiError, NetworkKind};
 use super::sign::{SignedParams, beijing_timestamp, percent_encode, signature};
@@ -76,6 +77,8 @@ pub struct Answer {
     pub raw_body: String,
     /// The signed timestamp minus the answer's `Date` header, when it had one.
     pub clock_skew_secs: Option<i64>,
+    /// The `api_version` this answer was given to.
+    pub api_version: String,
 }
 
 impl Answer {
@@ -119,6 +122,15 @@ pub struct PlatformClient {
     credentials: Credentials,
     protocol: ProtocolTable,
     clock: Arc<PlatformClock>,
+    /// What this platform took when the table's version was refused, per endpoint.
+    learnt_versions: Mutex<LearntVersions>,
+}
+
+#[derive(Debug, Default)]
+struct LearntVersions {
+    taken: BTreeMap<Endpoint, String>,
+    /// Learnt since the last [`PlatformClient::take_newly_learnt`]: for the caller to keep.
+    unsaved: BTreeMap<Endpoint, String>,
 }
 
 impl std::fmt::Debug for PlatformClient {
@@ -170,6 +182,7 @@ impl PlatformClient {
             credentials,
             protocol,
             clock,
+            learnt_versions: Mutex::default(),
         })
     }
 
@@ -183,6 +196,34 @@ impl PlatformClient {
 
     pub fn credentials(&self) -> &Credentials {
         &self.credentials
+    }
+
+    fn learnt(&self) -> std::sync::MutexGuard<'_, LearntVersions> {
+        // The map is whole after any panic (single inserts), so a poisoned lock is still good.
+        self.learnt_versions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The `api_version` a call to `endpoint` is signed with: the config's override, else
+    /// what this platform took before, else the table's default.
+    pub fn version(&self, endpoint: Endpoint) -> String {
+        if self.protocol.version_is_overridden(endpoint) {
+            return self.protocol.version(endpoint).to_string();
+        }
+        self.learnt()
+            .taken
+            .get(&endpoint)
+            .cloned()
+            .unwrap_or_else(|| endpoint.default_version().to_string())
+    }
+
+    /// Starts from what this platform took in earlier runs (kept by the caller's store).
+    pub fn assume_versions(&self, taken: BTreeMap<Endpoint, String>) {
+        self.learnt().taken = taken;
+    }
+
+    /// Versions learnt since the last call, for the caller to keep.
+    pub fn take_newly_learnt(&self) -> BTreeMap<Endpoint, String> {
+        std::mem::take(&mut self.learnt().unsaved)
     }
 
     /// Sends `body` (JSON text, sent byte for byte as signed) and returns the answer when
@@ -199,12 +240,39 @@ impl PlatformClient {
     /// Like [`send`](Self::send) but returns any platform answer as `Ok`; `Err` only when
     /// no platform answer came. A refusal of this PC's clock (judged by the answer's `Date`
     /// header) is sent once more, signed with the clock corrected from that very answer.
+    ///
+    /// A refusal of the `api_version` is sent once more with the other version (unless the
+    /// config fixes the version); when that one is taken, it is used from then on.
     pub fn send_any(&self, endpoint: Endpoint, body: &str) -> Result<Answer, ApiError> {
-        let answer = self.attempt(endpoint, body)?;
+        let version = self.version(endpoint);
+        let answer = self.attempt_clock_corrected(endpoint, body, &version)?;
+        if answer.envelope.is_success()
+            || self.protocol.version_is_overridden(endpoint)
+            || !answer.clone().into_error(endpoint).is_version_refusal()
+        {
+            return Ok(answer);
+        }
+        let Some(other) = other_version(&version) else {
+            return Ok(answer);
+        };
+        tracing::warn!(%endpoint, refused = version, trying = other, "api_version refused; sending once more with the other");
+        let second = self.attempt_clock_corrected(endpoint, body, other)?;
+        if !second.envelope.is_success() && second.clone().into_error(endpoint).is_version_refusal() {
+            // Neither version taken: the first refusal is the one the settings speak of.
+            return Ok(answer);
+        }
+        let mut learnt = self.learnt();
+        learnt.taken.insert(endpoint, other.to_string());
+        learnt.unsaved.insert(endpoint, other.to_string());
+        Ok(second)
+    }
+
+    fn attempt_clock_corrected(&self, endpoint: Endpoint, body: &str, version: &str) -> Result<Answer, ApiError> {
+        let answer = self.attempt(endpoint, body, version)?;
         if !answer.envelope.is_success() && answer.clone().into_error(endpoint).is_clock_skew() {
             tracing::warn!(%endpoint, skew_secs = ?answer.clock_skew_secs, offset_secs = ?self.clock.offset_secs(),
                 "clock refused; sending once more with the corrected clock");
-            return self.attempt(endpoint, body);
+            return self.attempt(endpoint, body, version);
         }
         Ok(answer)
     }
@@ -215,8 +283,7 @@ impl PlatformClient {
         self.send(endpoint, &text)
     }
 
-    fn url(&self, endpoint: Endpoint, timestamp: &str, body: &str) -> String {
-        let version = self.protocol.version(endpoint);
+    fn url(&self, endpoint: Endpoint, version: &str, timestamp: &str, body: &str) -> String {
         let c = &self.credentials;
         let sig = signature(
             c.api_secret.expose(),
@@ -240,11 +307,11 @@ impl PlatformClient {
         )
     }
 
-    fn attempt(&self, endpoint: Endpoint, body: &str) -> Result<Answer, ApiError> {
+    fn attempt(&self, endpoint: Endpoint, body: &str, version: &str) -> Result<Answer, ApiError> {
         let body = if body.trim().is_empty() { "{}" } else { body };
         let signed_at = self.clock.platform_now();
         let timestamp = beijing_timestamp(signed_at);
-        let url = self.url(endpoint, &timestamp, body);
+        let url = self.url(endpoint, version, &timestamp, body);
         let started = Instant::now();
         let http = if endpoint.is_dictionary() {
             &self.http_dictionary
@@ -289,6 +356,7 @@ impl PlatformClient {
                 envelope,
                 raw_body,
                 clock_skew_secs,
+                api_version: version.to_string(),
             }),
             None if (200..300).contains(&status) => Err(ApiError::NotJson {
                 status,
@@ -465,7 +533,7 @@ mod tests {
             Timeouts::default(),
         )
         .expect("client");
-        let url = client.url(Endpoint::UserLeaveProject, "2016-06-10 09:05:03", "{}");
+        let url = client.url(Endpoint::UserLeaveProject, "1.0", "2016-06-10 09:05:03", "{}");
         assert!(
             url.starts_with("http://h:1/CWRService/userLeaveProject?api_key=test&api_version=1.0&"),
             "{url}"
@@ -497,6 +565,7 @@ mod tests {
             envelope: Envelope::parse(&text).expect("envelope"),
             raw_body: text,
             clock_skew_secs: None,
+            api_version: "1.0".into(),
         }
     }
 

@@ -98,6 +98,16 @@ impl Endpoint {
     }
 }
 
+/// The version to try when the platform refused `version`: the document knows only these
+/// two, and the live platform's working clients send `1.1` where the document says `1.0`.
+pub fn other_version(version: &str) -> Option<&'static str> {
+    match version.trim() {
+        "1.0" => Some("1.1"),
+        "1.1" => Some("1.0"),
+        _ => None,
+    }
+}
+
 impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
@@ -164,6 +174,12 @@ impl ProtocolTable {
             .get(&endpoint)
             .map(String::as_str)
             .unwrap_or(&self.service)
+    }
+
+    /// Was this endpoint's version set by hand in the config? Such a choice is the
+    /// integrator's and is neither replaced by what a platform taught nor tried the other way.
+    pub fn version_is_overridden(&self, endpoint: Endpoint) -> bool {
+        self.version_overrides.contains_key(&endpoint)
     }
 
     /// `/{service}/{Endpoint}` for this endpoint.

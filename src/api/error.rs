@@ -194,6 +194,15 @@ impl ApiError {
         }
     }
 
+    /// A refusal of the call's `api_version`: a `41` naming api_version, or words about 版本
+    /// whatever the code. The document and the live platform's working clients disagree on
+    /// the version of four endpoints, so such a refusal is answered by trying the other one.
+    pub fn is_version_refusal(&self) -> bool {
+        let Some(r) = self.refusal() else { return false };
+        let text = format!("{} {}", r.message, r.detail_message).to_lowercase();
+        (r.code == envelope::CODE_ILLEGAL && text.contains("version")) || text.contains("版本")
+    }
+
     /// A refusal that names the connection settings rather than the record: 26, or words
     /// about the key, serial, secret, signature, version or project. Such a refusal waits
     /// for the settings to change, not for the record to be edited.
@@ -246,10 +255,11 @@ fn names_signature(r: &PlatformRefusal) -> bool {
 }
 
 /// Words in a refusal that point at the connection settings (lower case).
-const SETTINGS_WORDS: [&str; 12] = [
+const SETTINGS_WORDS: [&str; 13] = [
     "api_key",
     "client_serial",
     "api_version",
+    "版本",
     "signature",
     "签名",
     "授权",

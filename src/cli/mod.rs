@@ -27,6 +27,9 @@ use clap::{Parser, Subcommand};
 use crate::api::Secret;
 use crate::config::{Config, Environment};
 
+/// The demo's own gate: the simulator is not the platform, so a made-up serial is honest there.
+const DEMO_DEVICE_ID: &str = "DEMO-GATE-1";
+
 pub use demo_data::demo_companies;
 pub use platform_cmds::DictKind;
 
@@ -322,6 +325,7 @@ impl Context {
             api_key: demo.api_key,
             client_serial: demo.client_serial,
             project_id: demo.project_id,
+            device_id: DEMO_DEVICE_ID.into(),
             ..Config::default()
         };
         Context {

@@ -87,6 +87,7 @@ pub fn demo(sample: bool) -> Exit {
         api_key: sim_config.api_key.clone(),
         client_serial: sim_config.client_serial.clone(),
         project_id: sim_config.project_id.clone(),
+        device_id: super::DEMO_DEVICE_ID.into(),
         ..Default::default()
     };
     let clock = std::sync::Arc::new(crate::api::PlatformClock::new(crate::api::clock::system_time()));

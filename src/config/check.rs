@@ -194,6 +194,24 @@ pub fn address_note(base_url: &str) -> Option<String> {
     })
 }
 
+/// A `client_serial` not in the document's form ("PL" + 32 hex) is said, not refused: other
+/// instances of the platform issue other forms, and only the platform can tell.
+pub fn client_serial_note(serial: &str) -> Option<String> {
+    let serial = serial.trim();
+    // ASCII first: the slices below are then on character boundaries.
+    let documented = serial.is_ascii()
+        && serial.len() == 34
+        && serial[..2].eq_ignore_ascii_case("PL")
+        && serial[2..].chars().all(|c| c.is_ascii_hexdigit());
+    if serial.is_empty() || documented {
+        return None;
+    }
+    Some(format!(
+        "注意：设备序号“{}”不是接口文档的格式（PL 加 32 位十六进制数字，共 34 位）：请与平台“设备管理”里的设备序号逐字核对；其他地区的平台可能发放其他格式，核对无误可照常使用",
+        shown(serial)
+    ))
+}
+
 /// A path segment or JSON key the integrator may rename: plain letters, digits and `_-.`
 /// (and `/` in a path), never empty, since anything else breaks every call the same way a
 /// wrong address does.

@@ -339,3 +339,24 @@ fn a_bad_file_is_moved_aside_never_over_another() {
     assert_eq!(std::fs::read(&second).expect("kept"), b"second");
     assert!(!path.exists());
 }
+
+#[test]
+fn a_client_serial_in_another_form_is_said_not_refused() {
+    assert_eq!(client_serial_note("PL0123456789abcdef0123456789ABCDEF"), None);
+    assert_eq!(client_serial_note("pl0123456789abcdef0123456789ABCDEF"), None);
+    assert_eq!(client_serial_note(""), None);
+    for other in [
+        "facedevice_0613",
+        "PL0123456789abcdef0123456789ABCDE",
+        "PL0123456789abcdef0123456789ABCDEG",
+        "设备0123456789abcdef0123456789ABCD",
+    ] {
+        let note = client_serial_note(other).unwrap_or_default();
+        assert!(note.contains("PL 加 32 位十六进制"), "{other}: {note}");
+    }
+    let config = Config {
+        client_serial: "facedevice_0613".into(),
+        ..Config::default()
+    };
+    assert_eq!(config.check(), Ok(()), "a warning, not a refusal");
+}

@@ -7,7 +7,7 @@ mod worker_thread;
 
 pub use retry::{Backoff, Decision, Outcome, decide};
 pub use sender::{
-    DrainReport, LockAttempt, NOT_UNDER_CONSTRUCTION, PASS_BATCH_MAX, SendSettings, Sender, SenderLock, WINDOW_HOLDER,
-    command_holder,
+    DEVICE_ID_MISSING, DrainReport, LockAttempt, NOT_UNDER_CONSTRUCTION, PASS_BATCH_MAX, SendSettings, Sender,
+    SenderLock, WINDOW_HOLDER, command_holder,
 };
 pub use worker_thread::{SenderCommand, SenderEvent, SenderHandle, spawn_sender};

@@ -23,7 +23,7 @@ mod pass_partial;
 mod passes;
 mod records;
 mod refusals;
-pub use passes::{BATCH_MAX as PASS_BATCH_MAX, NOT_UNDER_CONSTRUCTION};
+pub use passes::{BATCH_MAX as PASS_BATCH_MAX, DEVICE_ID_MISSING, NOT_UNDER_CONSTRUCTION};
 
 /// Only one sender per data dir, across processes (the window and `outbox drain`).
 #[derive(Debug)]
@@ -129,6 +129,17 @@ pub struct SendSettings {
 }
 
 impl SendSettings {
+    /// The gate's `Device_ID` is part of what a refusal is remembered under: a log parked for
+    /// want of it goes back to the queue by itself once it is filled in.
+    pub fn with_device_id(self, device_id: &str) -> SendSettings {
+        let device_id = device_id.trim().to_string();
+        SendSettings {
+            fingerprint: crate::api::settings_fingerprint(&self.fingerprint, &device_id, "", "", ""),
+            device_id,
+            ..self
+        }
+    }
+
     pub fn for_client(client: &PlatformClient, project_id: &str, environment: &str) -> SendSettings {
         let c = client.credentials();
         SendSettings {
@@ -142,7 +153,7 @@ impl SendSettings {
                 &c.client_serial,
                 project_id,
             ),
-            device_id: "1".into(),
+            device_id: String::new(),
             departed_photo_keep_days: 180,
             site_photo_keep_days: 30,
         }
@@ -235,6 +246,8 @@ impl<'a> Sender<'a> {
             expired: self.store.expire_passes(self.client.clock().platform_now())?,
             ..DrainReport::default()
         };
+        self.client
+            .assume_versions(self.store.learnt_versions(&self.settings.environment)?);
         if let Some(reason) = self.store.queue_paused()? {
             report.paused = Some(reason);
             return Ok(report);
@@ -285,6 +298,7 @@ impl<'a> Sender<'a> {
             } else {
                 self.send_item(&batch[0]).map(|d| vec![d])
             };
+            self.keep_learnt_versions()?;
             let decisions = match sent {
                 Ok(d) => d,
                 Err(e) => {
@@ -471,6 +485,15 @@ impl<'a> Sender<'a> {
             ItemKind::RemoveCompany => self.store.mark_company_sent(item.id, &item.record_key, true),
             ItemKind::Attendance => self.store.mark_passes_sent(&[item.id]),
         }
+    }
+
+    /// What the platform taught about versions in this pass is kept for the next start.
+    fn keep_learnt_versions(&self) -> Result<(), StoreError> {
+        for (endpoint, version) in self.client.take_newly_learnt() {
+            self.store
+                .remember_version(&self.settings.environment, endpoint, &version)?;
+        }
+        Ok(())
     }
 
     fn count_success(&self, endpoint: Endpoint) -> Result<(), StoreError> {

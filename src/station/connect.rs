@@ -25,9 +25,9 @@ pub fn platform_client(config: &Config, secret: &Secret, clock: Arc<PlatformCloc
 /// fingerprint of the settings it signs with.
 pub fn send_settings(config: &Config, client: &PlatformClient) -> SendSettings {
     SendSettings {
-        device_id: config.device_id.trim().to_string(),
         departed_photo_keep_days: config.departed_photo_keep_days,
         site_photo_keep_days: config.site_photo_keep_days,
         ..SendSettings::for_client(client, &config.project_id, config.environment.label())
+            .with_device_id(&config.device_id)
     }
 }

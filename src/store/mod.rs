@@ -160,6 +160,30 @@ impl Store {
         Ok(())
     }
 
+    /// The `api_version` each endpoint of this environment's platform took when the table's
+    /// was refused (see [`crate::api::PlatformClient::send_any`]).
+    pub fn learnt_versions(
+        &self,
+        environment: &str,
+    ) -> Result<std::collections::BTreeMap<crate::api::Endpoint, String>> {
+        let mut taken = std::collections::BTreeMap::new();
+        for endpoint in crate::api::Endpoint::ALL {
+            if let Some(v) = self.setting(&version_key(environment, endpoint))? {
+                taken.insert(endpoint, v);
+            }
+        }
+        Ok(taken)
+    }
+
+    pub fn remember_version(&self, environment: &str, endpoint: crate::api::Endpoint, version: &str) -> Result<()> {
+        self.set_setting(&version_key(environment, endpoint), Some(version))?;
+        self.audit(
+            "接口版本",
+            endpoint.name(),
+            &format!("{environment}环境的平台接受 api_version {version}，以后按此发送"),
+        )
+    }
+
     /// One line of the audit trail. `record` names the record (masked ID, SUID, item id);
     /// never a photo, never the secret.
     pub fn audit(&self, action: &str, record: &str, detail: &str) -> Result<()> {
@@ -199,6 +223,11 @@ pub(crate) fn audit_in(conn: &Connection, action: &str, record: &str, detail: &s
         params![timestamp(Utc::now()), action, record, detail],
     )?;
     Ok(())
+}
+
+/// Per environment: the test platform and the production one need not run the same release.
+fn version_key(environment: &str, endpoint: crate::api::Endpoint) -> String {
+    format!("api_version.{environment}.{}", endpoint.name())
 }
 
 #[cfg(test)]

@@ -316,7 +316,7 @@ impl Store {
     /// leaves the item waiting (it is not the record's fault; the queue is paused instead);
     /// every other reason is 需处理 until its way back opens.
     pub fn park(&self, id: i64, p: &Parking<'_>) -> Result<()> {
-        let state = if p.reason == ParkReason::Settings {
+        let state = if p.reason == ParkReason::Settings && p.queue_paused {
             ItemState::Waiting
         } else {
             ItemState::NeedsFix
@@ -551,6 +551,10 @@ pub struct Parking<'a> {
     pub advice: &'a str,
     /// Fingerprint of the settings it was refused under.
     pub refused_under: &'a str,
+    /// The whole queue is paused with it (a settings refusal by the platform), so it waits;
+    /// otherwise (a setting found missing on this PC, which pauses nothing) it stands aside
+    /// as 需处理, or it would be picked again at once.
+    pub queue_paused: bool,
 }
 
 /// One refusal, remembered until the next item's outcome.

@@ -66,6 +66,9 @@ pub struct Snapshot {
     pub today: Option<chrono::NaiveDate>,
     /// The project's blacklist, newest first.
     pub blacklist: Vec<BlacklistEntry>,
+    /// The `api_version` each endpoint of this environment's platform took after refusing
+    /// the table's (shown under 接口字段与版本).
+    pub learnt_versions: BTreeMap<Endpoint, String>,
 }
 
 impl Snapshot {

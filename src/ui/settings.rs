@@ -143,11 +143,20 @@ impl SettingsScreen {
                         &mut self.draft.project_id,
                         "平台给本项目的同步编号",
                     ),
-                    ("门禁设备号 Device_ID", &mut self.draft.device_id, "上传考勤时使用"),
+                    (
+                        "门禁设备序列号 Device_ID",
+                        &mut self.draft.device_id,
+                        "上传考勤必填：在平台登记的门禁设备序列号",
+                    ),
                 ] {
                     let l = field_label(ui, label, true);
                     ui.add(egui::TextEdit::singleline(value).hint_text(hint).desired_width(360.0))
                         .labelled_by(l.id);
+                    ui.end_row();
+                }
+                if let Some(note) = crate::config::client_serial_note(&self.draft.client_serial) {
+                    ui.label("");
+                    ui.label(RichText::new(note).color(WARN_AMBER));
                     ui.end_row();
                 }
                 let l = field_label(ui, "授权秘钥 api_secret", true);
@@ -289,7 +298,8 @@ impl SettingsScreen {
 
                 ui.separator();
                 ui.collapsing("接口字段与版本（联调人员使用）", |ui| {
-                    egui::Grid::new("settings_protocol").num_columns(2).show(ui, |ui| {
+                    ui.label("平台因版本拒绝时，程序会用另一个版本重发一次，并按环境记住平台接受的版本；这里填写的版本优先，不再自动切换。");
+                    egui::Grid::new("settings_protocol").num_columns(3).show(ui, |ui| {
                         let p = &mut self.draft.protocol;
                         for (label, value) in [
                             ("服务路径", &mut p.service),
@@ -316,6 +326,10 @@ impl SettingsScreen {
                                     p.version_overrides.insert(e, v);
                                 }
                             }
+                            let env = self.applied.environment.label();
+                            if let Some(note) = learnt_note(e, p, snap.learnt_versions.get(&e), env) {
+                                ui.label(RichText::new(note).color(OK_GREEN));
+                            }
                             ui.end_row();
                         }
                     });
@@ -323,6 +337,24 @@ impl SettingsScreen {
             });
         });
     }
+}
+
+/// What the platform taught about this endpoint's version, beside the field that sets it.
+fn learnt_note(
+    endpoint: Endpoint,
+    protocol: &crate::api::ProtocolTable,
+    learnt: Option<&String>,
+    environment: &str,
+) -> Option<String> {
+    let learnt = learnt?;
+    if protocol.version_is_overridden(endpoint) {
+        return Some(format!(
+            "按这里填写的版本发送（{environment}环境的平台曾接受 {learnt}）"
+        ));
+    }
+    Some(format!(
+        "正在使用 {learnt}：{environment}环境的平台接受这个版本（自动记住）"
+    ))
 }
 
 /// 数据备份: a copy of everything, made while the station runs; the records not yet on the

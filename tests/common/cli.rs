@@ -20,6 +20,7 @@ pub fn station(data_dir: &Path, base_url: &str) -> Command {
         .env("CWR_API_SECRET", &demo.api_secret)
         .env("CWR_CLIENT_SERIAL", &demo.client_serial)
         .env("CWR_PROJECT_ID", &demo.project_id)
+        .env("CWR_DEVICE_ID", "GATE-CLI")
         .env("CWR_SECRET_STORE", "file")
         .env_remove("CWR_DATA_DIR")
         .env_remove("CWR_DEMO_SIM")

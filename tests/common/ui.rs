@@ -36,6 +36,7 @@ pub fn demo_config(base_url: &str) -> Config {
         api_key: demo.api_key,
         client_serial: demo.client_serial,
         project_id: demo.project_id,
+        device_id: "GATE-UI".into(),
         ..Default::default()
     }
 }

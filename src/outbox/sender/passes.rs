@@ -22,6 +22,10 @@ use crate::store::{OutboxItem, ParkReason, StoreError};
 /// For a log a `10` names as not taken: nothing in it can be edited, so the way on is a retry.
 const PARTIAL_ADVICE: &str = "平台在“部分失败”的回答里指明这条考勤没有接收（原因见平台原话），同批其他考勤已接收：原因消除后请点“立即重试”；超过 2 小时的考勤平台不再接收";
 
+/// A log waits for this, parked as a settings matter, and goes by itself once it is filled in.
+pub const DEVICE_ID_MISSING: &str = "还没有填写门禁设备序列号（Device_ID）";
+const DEVICE_ID_ADVICE: &str = "请到“设置 → 平台连接”填写门禁设备序列号（在平台登记的门禁设备的序列号，向平台或设备商索取）；保存后这些考勤会自动上传。平台只接收 2 小时内的考勤，请尽快填写";
+
 /// "passedlog_list" is an array; the platform publishes no limit, gate devices send 50.
 pub const BATCH_MAX: usize = 50;
 
@@ -34,6 +38,7 @@ impl Sender<'_> {
         self.store.expire_passes(self.client.clock().platform_now())?;
         let mut logs = Vec::new();
         let mut decisions = Vec::new();
+        let no_device = self.settings.device_id.trim().is_empty();
         for item in items.iter().take(BATCH_MAX) {
             let Some((row, photo)) = self.store.pass_of_item(item.id)? else {
                 self.park(item, ParkReason::Local, "", "本机找不到这条考勤", "", "请重新记录考勤")?;
@@ -41,6 +46,11 @@ impl Sender<'_> {
                 continue;
             };
             if !matches!(row.state, ItemState::Waiting | ItemState::Retry) {
+                continue;
+            }
+            if no_device {
+                self.park(item, ParkReason::Settings, "", DEVICE_ID_MISSING, "", DEVICE_ID_ADVICE)?;
+                decisions.push(Decision::NeedsFix);
                 continue;
             }
             let person_id = if row.person_type == "1" {

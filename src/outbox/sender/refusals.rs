@@ -172,6 +172,7 @@ impl Sender<'_> {
                 detail: "",
                 advice,
                 refused_under: &self.settings.fingerprint,
+                queue_paused: true,
             },
         )?;
         if item.kind != ItemKind::Leave {
@@ -232,6 +233,7 @@ impl Sender<'_> {
                 detail,
                 advice,
                 refused_under: &self.settings.fingerprint,
+                queue_paused: false,
             },
         )?;
         let text = if code.is_empty() {

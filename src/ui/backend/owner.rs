@@ -650,6 +650,7 @@ fn snapshot(station: &Station) -> Result<Snapshot, crate::store::StoreError> {
         today: Some(today),
         oldest_unsent_at: store.oldest_unsent_at()?,
         last_backup_at: store.last_backup_at()?,
+        learnt_versions: store.learnt_versions(station.config().environment.label())?,
         ..Snapshot::default()
     };
     snapshot.index_workers();
