@@ -255,6 +255,8 @@ struct Immutable(Vec<std::path::PathBuf>);
 #[cfg(target_os = "linux")]
 impl Immutable {
     fn set(paths: &[std::path::PathBuf]) -> Option<Immutable> {
+        // Those already set are undone (on drop) if a later one cannot be.
+        let mut done = Immutable(Vec::new());
         for p in paths {
             let ok = std::process::Command::new("chattr")
                 .arg("+i")
@@ -264,8 +266,9 @@ impl Immutable {
             if !ok {
                 return None;
             }
+            done.0.push(p.clone());
         }
-        Some(Immutable(paths.to_vec()))
+        Some(done)
     }
 }
 
