@@ -4,7 +4,7 @@
 //! abort or an endless loop.
 #![allow(dead_code)]
 
-use super::hostile::{Part, repeated_part, sheet_part, workbook_part, xlsx, xlsx_with};
+use super::hostile::{Part, repeated_part, sheet_part, workbook_part, xlsx, xlsx_with, zip};
 use super::sheets::{V, cell_record, compound_file, shared_cell_record, sst_records, workbook_stream};
 
 /// A valid-looking ID number (the lists' content does not matter to a refusal).
@@ -135,6 +135,11 @@ pub fn refused() -> Vec<Case> {
     let unit = format!("<si><t>{}</t></si>", "x".repeat(18));
     let texts = repeated_part("xl/sharedStrings.xml", "<sst>", &unit, 987_000, "</sst>");
     cases.push(case("texts-32mb.xlsx", xlsx_with(one_row(), vec![texts]), "上限 32 MB"));
+    // One entry more than a list can have. (340,000 of them fit in 29 MB, and the ZIP
+    // reader's records of them alone took 160 MB and 3 s before they were counted.)
+    let mut parts = vec![Part::stored("[Content_Types].xml", "<Types/>")];
+    parts.extend((0..10_000).map(|n| Part::stored(&format!("{n:x}"), "")));
+    cases.push(case("entries.xlsx", zip(&parts), "上限 10000 个"));
     // A workbook listing more sheets than any list has.
     cases.push(case(
         "sheets-1001.xlsx",
