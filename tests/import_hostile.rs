@@ -12,7 +12,7 @@ mod common;
 use std::path::Path;
 
 use common::cli::{run, station};
-use common::hostile_cases::{self, far_cell_xlsx, long_cell_xlsx};
+use common::hostile_cases::{self, far_cell_xlsx, long_cell_xlsx, texts_at_the_limits, xls_at_the_limits};
 use common::sheets::write_xls_shared;
 use common::*;
 use cwr_station::excel::read_worker_sheet;
@@ -107,4 +107,16 @@ fn long_headers_are_cut_in_the_notes() {
         "{note}"
     );
     assert!(note.chars().count() < 1200, "{} characters", note.chars().count());
+}
+
+#[test]
+fn files_just_inside_the_limits_reach_the_list_reader() {
+    // Each has a header and no data: the reader says so, after every guard let it through.
+    let dir = tempfile::tempdir().expect("tmp");
+    for (name, bytes) in [("grid.xls", xls_at_the_limits()), ("texts.xlsx", texts_at_the_limits())] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        let e = read_worker_sheet(&path).expect_err("no data");
+        assert!(e.contains("表头下面没有数据"), "{name}: {e}");
+    }
 }

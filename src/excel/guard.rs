@@ -11,6 +11,10 @@ use std::io::{Cursor, Read};
 
 pub use xls::check_xls;
 
+/// Parts a ZIP may list. The ZIP reader keeps a record of a few hundred bytes for each
+/// before anything else can be checked, and a 30 MB file can list 650,000 empty ones (160 MB
+/// and 3 s). A list with a photo in every row of a 30 MB file has under 2,000.
+pub const MAX_ZIP_ENTRIES: usize = 10_000;
 /// The most one part of an .xlsx may inflate to: a sheet of 5,000 rows × 40 columns is about
 /// 10 MB; a sheet whose empty rows down to 65,536 are formatted about 40 MB.
 pub const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
@@ -19,6 +23,11 @@ pub const MAX_INFLATED_BYTES: u64 = 160 * 1024 * 1024;
 /// The longest run of XML between two marks (a text, a tag, a comment): what the XML
 /// parser holds at once. Excel's longest cell (32,767 characters, escaped) is under 200 KB.
 const MAX_MARKUP_RUN: usize = 1024 * 1024;
+/// The shared-text part, which the parser keeps whole as one string per text (24 bytes
+/// each, beside the text): a list of 5,000 rows × 40 columns of distinct texts is 8 MB of
+/// XML. Under the 64 MB any part may have, a million texts cost the parser 89 MB; under
+/// this, at most 58 MB (texts-at-the-limits.xlsx in examples/hostile_import.rs).
+pub const MAX_SHARED_STRINGS_BYTES: u64 = 32 * 1024 * 1024;
 /// Distinct texts a workbook may declare (`uniqueCount`, reserved up front by the parser).
 pub const MAX_SHARED_STRINGS: u64 = 1_000_000;
 /// Sheets a workbook may list (each is a name and a path the parser keeps).
@@ -46,18 +55,32 @@ fn mb(bytes: u64) -> u64 {
 /// scanner that bounds what the XML parser will hold. Gives the largest part's size.
 pub fn check_zip(bytes: &[u8]) -> Result<u64, String> {
     let damaged = || format!("这是一个压缩文件，但不是 Excel 工作簿（或已损坏）：{SAVE_AS}");
+    // Each entry the reader lists starts with this signature in the central directory, so
+    // their count bounds what it would keep, whatever the directory's end declares.
+    let entries = memchr::memmem::find_iter(bytes, b"PK\x01\x02").count();
+    if entries > MAX_ZIP_ENTRIES {
+        return Err(format!(
+            "文件里有 {entries} 个部件，一份人员名单远没有这么多（上限 {MAX_ZIP_ENTRIES} 个），文件可能是恶意构造的：请确认选对了文件"
+        ));
+    }
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| damaged())?;
     let (mut total, mut largest) = (0u64, 0u64);
     for i in 0..zip.len() {
         let part = zip.by_index_raw(i).map_err(|_| damaged())?;
         let size = part.size();
         largest = largest.max(size);
-        if size > MAX_PART_BYTES {
+        let name = part.name().unwrap_or_default();
+        let limit = if Kind::of(&name) == Kind::SharedStrings {
+            MAX_SHARED_STRINGS_BYTES
+        } else {
+            MAX_PART_BYTES
+        };
+        if size > limit {
             return Err(format!(
                 "文件里的“{}”解压后有 {} MB，一份人员名单远没有这么大（上限 {} MB），文件可能是恶意构造的：请确认选对了文件",
-                clip_name(&part.name().unwrap_or_default()),
+                clip_name(&name),
                 mb(size),
-                mb(MAX_PART_BYTES)
+                mb(limit)
             ));
         }
         total = total.saturating_add(size);

@@ -253,8 +253,16 @@ pub fn xlsx_with(sheet: Part, parts: Vec<Part>) -> Vec<u8> {
 pub fn sheet_part(head: &str, unit: &str, count: u64, tail: &str, declared: Option<u32>) -> Part {
     let head = format!("{SHEET_HEAD}{head}");
     let tail = format!("{tail}{SHEET_TAIL}");
+    let mut part = repeated_part("xl/worksheets/sheet1.xml", &head, unit, count, &tail);
+    if let Some(size) = declared {
+        part.size = size;
+    }
+    part
+}
+
+/// A part named `name` holding `head`, `unit` `count` times and `tail`, deflated.
+pub fn repeated_part(name: &str, head: &str, unit: &str, count: u64, tail: &str) -> Part {
     let total = head.len() as u64 + unit.len() as u64 * count + tail.len() as u64;
-    let size = declared.unwrap_or_else(|| u32::try_from(total).expect("under 4 GB"));
     // The CRC is only checked at the end of a part: not worth computing over gigabytes that
     // are refused before they are read.
     let crc = if total < 200 * 1024 * 1024 {
@@ -267,10 +275,11 @@ pub fn sheet_part(head: &str, unit: &str, count: u64, tail: &str, declared: Opti
         0
     };
     Part {
-        name: "xl/worksheets/sheet1.xml".into(),
+        name: name.into(),
         deflated: true,
         data: deflate_repeat(head.as_bytes(), unit.as_bytes(), count, tail.as_bytes()),
         crc,
-        size,
+        // A part over 4 GB declares what it can: the guards stop at the first limit anyway.
+        size: u32::try_from(total).unwrap_or(u32::MAX),
     }
 }

@@ -4,7 +4,7 @@
 //! abort or an endless loop.
 #![allow(dead_code)]
 
-use super::hostile::{Part, sheet_part, workbook_part, xlsx, xlsx_with};
+use super::hostile::{Part, repeated_part, sheet_part, workbook_part, xlsx, xlsx_with, zip};
 use super::sheets::{V, cell_record, compound_file, shared_cell_record, sst_records, workbook_stream};
 
 /// A valid-looking ID number (the lists' content does not matter to a refusal).
@@ -130,6 +130,16 @@ pub fn refused() -> Vec<Case> {
         xlsx_with(one_row(), vec![Part::stored("xl/sharedStrings.xml", &texts)]),
         "超过 1000000 项",
     ));
+    // A shared-text table just over its limit (the parser keeps it whole): 987,000 texts
+    // of 34 bytes of XML, 33.56 MB.
+    let unit = format!("<si><t>{}</t></si>", "x".repeat(18));
+    let texts = repeated_part("xl/sharedStrings.xml", "<sst>", &unit, 987_000, "</sst>");
+    cases.push(case("texts-32mb.xlsx", xlsx_with(one_row(), vec![texts]), "上限 32 MB"));
+    // One entry more than a list can have. (340,000 of them fit in 29 MB, and the ZIP
+    // reader's records of them alone took 160 MB and 3 s before they were counted.)
+    let mut parts = vec![Part::stored("[Content_Types].xml", "<Types/>")];
+    parts.extend((0..10_000).map(|n| Part::stored(&format!("{n:x}"), "")));
+    cases.push(case("entries.xlsx", zip(&parts), "上限 10000 个"));
     // A workbook listing more sheets than any list has.
     cases.push(case(
         "sheets-1001.xlsx",
@@ -178,6 +188,8 @@ fn refused_xls() -> Vec<Case> {
     let mut cells = vec![shared_cell_record(0, 0, 1)];
     cells.extend((1..=2000).map(|r| shared_cell_record(r, 1, 0)));
     cases.push(case("shared-text.xls", xls(&sst, &cells, |_| {}), "引用了太多次"));
+    // One row more than the grid's limit: 3,907 rows × 256 columns.
+    cases.push(case("grid-over.xls", xls_grid_and_copies(3906), "1000192 个格子"));
     // A shared-text table followed by 10,001 empty CONTINUE records.
     let mut sst = Vec::new();
     sst.extend(0x00FCu16.to_le_bytes());
@@ -208,7 +220,36 @@ fn refused_xls() -> Vec<Case> {
     cases
 }
 
-/// Files that are read: a far cell, and a million-character cell (an error on its row).
+/// An .xls just inside the limits of what the parser may build for it: a rectangle of
+/// 999,936 cells (a cell at IV3906) and 12 MB of copies of one long shared text. What it
+/// costs is the most an .xls that is read can cost.
+pub fn xls_at_the_limits() -> Vec<u8> {
+    xls_grid_and_copies(3905)
+}
+
+/// A header, 209 copies of a 20,000-character shared text (60,032 bytes each as counted:
+/// just under 12 MB) and a number at row `last_row` (from 0) of column IV.
+fn xls_grid_and_copies(last_row: u16) -> Vec<u8> {
+    let long = "字".repeat(20_000);
+    let sst = sst_records(&[&long, "身份证号码"]);
+    let mut cells = vec![shared_cell_record(0, 0, 1)];
+    cells.extend((1..=209).map(|r| shared_cell_record(r, 1, 0)));
+    cells.extend(cell_record(last_row, 255, &V::N(1.0)));
+    xls(&sst, &cells, |_| {})
+}
+
+/// An .xlsx whose shared-text table is as large as the limits let it be: 1,000,000 texts
+/// (the most) of 5 characters, 32 MB of XML (the most) in a 260 KB file. What it costs is
+/// the most the table can.
+pub fn texts_at_the_limits() -> Vec<u8> {
+    let head = r#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#;
+    let unit = format!("<si><t>{}</t></si>", "字".repeat(5));
+    let texts = repeated_part("xl/sharedStrings.xml", head, &unit, 1_000_000, "</sst>");
+    xlsx_with(sheet_part(HEADER, "<row/>", 1, "", None), vec![texts])
+}
+
+/// Files that are read: a far cell, a million-character cell (an error on its row), and
+/// files at the limits.
 pub fn read() -> Vec<Case> {
     let read = |name, bytes| Case {
         name,
@@ -219,5 +260,7 @@ pub fn read() -> Vec<Case> {
         read("far-cell.xlsx", far_cell_xlsx(false)),
         read("far-cell-second-sheet.xlsx", far_cell_xlsx(true)),
         read("cell-1m-chars.xlsx", long_cell_xlsx(1_000_000)),
+        read("xls-at-the-limits.xls", xls_at_the_limits()),
+        read("texts-at-the-limits.xlsx", texts_at_the_limits()),
     ]
 }

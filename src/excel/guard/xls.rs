@@ -8,13 +8,15 @@
 use super::SAVE_AS;
 
 /// Cells (and formulas) the sheets may hold together, as the rectangles the parser builds:
-/// a list of 5,000 rows × 40 columns is 200,000.
-pub const MAX_GRID_CELLS: u64 = 2_000_000;
+/// a list of 5,000 rows × 40 columns is 200,000. A cell costs 32 bytes, and the parser
+/// copies the sheet it is asked for, so this many cost up to 64 MB.
+pub const MAX_GRID_CELLS: u64 = 1_000_000;
 /// The largest rectangle a DIMENSIONS record may declare: the whole BIFF8 grid.
 const MAX_DIMENSION_CELLS: u64 = 65_536 * 256;
 /// Text the parser would hold for the cells and formulas (each reference to a shared text
-/// is a copy of it).
-pub const MAX_TEXT_BYTES: u64 = 64 * 1024 * 1024;
+/// is a copy of it): a list of 5,000 rows × 40 columns of 10 characters is 6 MB. The
+/// parser copies the sheet it is asked for, so up to twice this is held, beside the grid.
+pub const MAX_TEXT_BYTES: u64 = 12 * 1024 * 1024;
 /// CONTINUE records after one record: the parser takes each from the front of a list, so
 /// their number counts squared. A 30 MB shared-text table needs under 4,000.
 const MAX_CONTINUES: usize = 10_000;
