@@ -12,8 +12,8 @@ use super::cells::Cell;
 use super::guard::{self, SAVE_AS};
 
 pub enum Book<'a> {
-    /// With its largest part's size: what reading one sheet may cost.
-    Xlsx(calamine::Xlsx<Cursor<&'a [u8]>>, u64),
+    /// With what reading one sheet may cost.
+    Xlsx(calamine::Xlsx<Cursor<&'a [u8]>>, guard::ZipShape),
     Xls(calamine::Xls<Cursor<&'a [u8]>>),
 }
 
@@ -82,14 +82,22 @@ impl<'a> Book<'a> {
             .filter(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible)
             .map(|s| s.name.clone())
             .collect();
-        if let Book::Xlsx(_, largest) = self
-            && (names.len() as u64).saturating_mul(*largest) > guard::MAX_STREAMED_BYTES
-        {
-            return Err(format!(
-                "工作簿有 {} 个工作表，可能要读 {} MB 以上的内容，不像是一份人员名单：请把名单复制到新的工作簿后再导入",
-                names.len(),
-                guard::MAX_STREAMED_BYTES / 1024 / 1024
-            ));
+        if let Book::Xlsx(_, shape) = self {
+            let sheets = names.len() as u64;
+            if sheets.saturating_mul(shape.largest_bytes) > guard::MAX_STREAMED_BYTES {
+                return Err(format!(
+                    "工作簿有 {} 个工作表，可能要读 {} MB 以上的内容，不像是一份人员名单：请把名单复制到新的工作簿后再导入",
+                    names.len(),
+                    guard::MAX_STREAMED_BYTES / 1024 / 1024
+                ));
+            }
+            if sheets.saturating_mul(shape.most_rows) > guard::MAX_STREAMED_ROWS {
+                return Err(format!(
+                    "工作簿有 {} 个工作表，可能要读 {} 万行以上（多是空行），不像是一份人员名单：请把名单复制到新的工作簿后再导入",
+                    names.len(),
+                    guard::MAX_STREAMED_ROWS / 10_000
+                ));
+            }
         }
         Ok(names)
     }

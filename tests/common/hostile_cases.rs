@@ -152,6 +152,19 @@ pub fn refused() -> Vec<Case> {
         xlsx_with(sheet_part("", "<row/>", 350_000, "", None), vec![workbook_part(300)]),
         "300 个工作表",
     ));
+    // Ten million empty rows in 60 MB of XML (under the part's bound): the parser walks
+    // every one and cannot be stopped among them (7 s for 11 million).
+    cases.push(case(
+        "rows-empty-10m.xlsx",
+        xlsx(sheet_part(HEADER, "<row/>", 10_000_000, "", None)),
+        "最多 1048576 行",
+    ));
+    // Three sheets naming one part of a million empty rows: three million rows to walk.
+    cases.push(case(
+        "rows-empty-3-sheets.xlsx",
+        xlsx_with(sheet_part("", "<row/>", 1_000_000, "", None), vec![workbook_part(3)]),
+        "万行以上",
+    ));
     cases.extend(refused_xls());
     cases
 }
