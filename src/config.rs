@@ -15,9 +15,9 @@ mod read;
 mod tests;
 
 pub use check::{
-    AGE_YEARS, BASE_URL_EXAMPLE, CALL_SECS, CARD_SERIAL_PORTS, CARD_USB_PORTS, CARD_WAIT_SECS, CONNECT_SECS,
-    DEBOUNCE_SECS, DEPARTED_KEEP_DAYS, LEAVE_BATCH_SIZE, PHOTO_KB, SITE_KEEP_DAYS, address_note, check_base_url,
-    check_card_port, check_card_wait_secs, client_serial_note,
+    AGE_YEARS, ATTENDANCE_WINDOW_SECS, BASE_URL_EXAMPLE, CALL_SECS, CARD_SERIAL_PORTS, CARD_USB_PORTS, CARD_WAIT_SECS,
+    CONNECT_SECS, DEBOUNCE_SECS, DEPARTED_KEEP_DAYS, LEAVE_BATCH_SIZE, PHOTO_KB, SITE_KEEP_DAYS, address_note,
+    check_base_url, check_card_port, check_card_wait_secs, client_serial_note,
 };
 pub use read::{MAX_FILE_BYTES, move_aside};
 
@@ -92,6 +92,9 @@ pub struct Config {
     pub departed_photo_keep_days: u32,
     /// A log's site photo is removed this many days after the platform took the log.
     pub site_photo_keep_days: u32,
+    /// 平台规定: the platform takes a log only this long after the pass ("目前误差范围为2小时，
+    /// 以住建局通知为准"). The simulator's own setting is apart, as the real platform is.
+    pub attendance_window_secs: i64,
 }
 
 impl Default for Config {
@@ -114,6 +117,7 @@ impl Default for Config {
             attendance_debounce_secs: 60,
             departed_photo_keep_days: 180,
             site_photo_keep_days: 30,
+            attendance_window_secs: crate::domain::attendance::DEFAULT_WINDOW_SECS,
         }
     }
 }

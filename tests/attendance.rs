@@ -40,6 +40,11 @@ struct Point {
 
 impl Point {
     fn new(base_url: &str) -> Point {
+        Point::with(base_url, Config::default())
+    }
+
+    /// `config`'s own settings, with the gate and project every test needs.
+    fn with(base_url: &str, config: Config) -> Point {
         let dir = tempfile::tempdir().expect("tmp");
         let ahead_secs = Arc::new(AtomicI64::new(0));
         let time: TimeSource = {
@@ -50,7 +55,7 @@ impl Point {
         let config = Config {
             device_id: "GATE-7".into(),
             project_id: DEMO_PROJECT_ID.into(),
-            ..Config::default()
+            ..config
         };
         let station = Station::open(dir.path(), config.clone(), Arc::clone(&clock)).expect("station");
         let sender_store = Store::open_in(dir.path()).expect("store");
@@ -460,6 +465,36 @@ fn a_log_kept_offline_past_the_window_is_never_sent_and_is_marked() {
     assert!(point.station.retry(item).is_err());
     point.drain_now();
     assert!(accepts_everything.requests().is_empty());
+}
+
+/// A bureau notice shortening the window to one hour: the setting, not a constant, decides
+/// what the point refuses and what the queue gives up on, and the words say one hour.
+#[test]
+fn the_window_is_the_setting_under_platform_rules() {
+    let down = format!("http://127.0.0.1:{}", free_port());
+    let config = Config {
+        attendance_window_secs: 3600,
+        ..Config::default()
+    };
+    let mut point = Point::with(&down, config);
+    let now = point.clock.platform_now();
+    let late = point.station.record_attendance(PassRequest {
+        passer: visitor(931),
+        direction: Direction::In,
+        passed_at: Some(now - Duration::minutes(70)),
+        photo: None,
+    });
+    let why = late.expect_err("past one hour").to_string();
+    assert!(why.contains("1 小时"), "{why}");
+
+    let item = point
+        .pass(visitor(932), Direction::In, Some(now - Duration::minutes(50)))
+        .item_id;
+    point.ahead_secs.store(15 * 60, Ordering::SeqCst);
+    assert_eq!(point.station.expire_overdue_passes().expect("expire"), 1);
+    let stored = point.sender_store.outbox_item(item).expect("item");
+    assert_eq!(stored.state, ItemState::Expired);
+    assert!(stored.last_advice.contains("1 小时"), "{}", stored.last_advice);
 }
 
 #[test]

@@ -57,6 +57,7 @@ impl Station {
             Direction::In,
             now,
             now,
+            cwr_station::domain::attendance::DEFAULT_WINDOW_SECS,
         )
         .expect("valid pass");
         self.store

@@ -207,3 +207,21 @@ fn a_new_station_opens_on_first_setup_and_says_what_is_missing() {
     );
     assert!(h.query_by_label("打开数据目录").is_some());
 }
+
+/// 平台规定: the attendance window is shown as set, with the note that the bureau decides.
+#[test]
+fn the_attendance_window_is_shown_under_platform_rules() {
+    let sim = start_sim();
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let mut config = demo_config(&sim.base_url());
+    config.attendance_window_secs = 90 * 60;
+    let mut h = harness_with(&data, config, Secret::new("demo-secret"));
+    settle(&mut h, 3);
+    h.get_by_label("设置").click();
+    settle(&mut h, 3);
+    assert!(h.query_by_label("平台规定").is_some(), "the heading");
+    assert!(h.query_by_label_contains("以住建局通知为准").is_some(), "the note");
+    assert!(h.query_by_label_contains("即 90 分钟").is_some(), "the setting as set");
+    assert!(h.query_by_label("考勤上传时限").is_some(), "editable, labelled");
+}

@@ -194,6 +194,7 @@ fn every_numeric_setting_has_a_range_named_with_its_key() {
         ("attendance_debounce_secs", r#"{"attendance_debounce_secs":N}"#, 0, 3600),
         ("departed_photo_keep_days", r#"{"departed_photo_keep_days":N}"#, 7, 3650),
         ("site_photo_keep_days", r#"{"site_photo_keep_days":N}"#, 1, 3650),
+        ("attendance_window_secs", r#"{"attendance_window_secs":N}"#, 60, 86_400),
     ];
     for (key, template, lo, hi) in cases {
         let json = |n: i64| template.replace('N', &n.to_string());
@@ -202,7 +203,7 @@ fn every_numeric_setting_has_a_range_named_with_its_key() {
             assert!(result.is_ok(), "{key} = {n} is allowed: {result:?}");
         }
         for n in [lo - 1, hi + 1] {
-            if n < 0 && *key != "attendance_debounce_secs" {
+            if n < 0 && !key.starts_with("attendance_") {
                 continue; // an unsigned setting: serde refuses it as a parse error
             }
             let detail = invalid_detail(&json(n));

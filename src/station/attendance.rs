@@ -77,8 +77,9 @@ impl Station {
                         row.emp_name
                     )),
                     RecordState::NeedsFix => notes.push(format!(
-                        "{} 的登记被平台拒绝，还没有改正：改正并上传后考勤才会发送，超过 2 小时的考勤平台不再接收",
-                        row.emp_name
+                        "{} 的登记被平台拒绝，还没有改正：改正并上传后考勤才会发送，超过 {} 的考勤平台不再接收",
+                        row.emp_name,
+                        crate::domain::attendance::window_words(self.config.attendance_window_secs)
                     )),
                     // Drafts live apart and are never found here.
                     RecordState::Sent | RecordState::Departed | RecordState::Draft => {}
@@ -98,7 +99,14 @@ impl Station {
                 (name.trim().to_string(), String::new())
             }
         };
-        let pass = Pass::validate(request.passer, request.direction, passed_at, now).map_err(refused)?;
+        let pass = Pass::validate(
+            request.passer,
+            request.direction,
+            passed_at,
+            now,
+            self.config.attendance_window_secs,
+        )
+        .map_err(refused)?;
         let debounce_secs = self.config.attendance_debounce_secs;
         if debounce_secs > 0
             && let Some(last) = self.store.last_pass(pass.passer.id_code(), pass.direction)?
@@ -143,7 +151,8 @@ impl Station {
 
     /// Logs the queue could not send within the platform's window become 已过时限.
     pub fn expire_overdue_passes(&self) -> Result<usize, crate::store::StoreError> {
-        self.store.expire_passes(self.clock.platform_now())
+        self.store
+            .expire_passes(self.clock.platform_now(), self.config.attendance_window_secs)
     }
 
     /// A day's logs (Beijing date), oldest first.

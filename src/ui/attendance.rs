@@ -172,14 +172,16 @@ impl AttendanceScreen {
         }
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, out: &mut Vec<Command>) {
+    /// `window_secs`: the settings' 平台规定 → 考勤上传时限, said to the clerk as it is set.
+    pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, window_secs: i64, out: &mut Vec<Command>) {
+        let window = crate::domain::attendance::window_words(window_secs);
         if !self.camera_started {
             self.camera_started = true;
             self.camera.show();
         }
         ui.heading("考勤");
         ui.label(
-            RichText::new("没有闸机的工地在这里记考勤：找到人员，按“进场”或“离场”，摄像头画面作为现场照片，底部自动印上时间。平台只接收 2 小时内的考勤。")
+            RichText::new(format!("没有闸机的工地在这里记考勤：找到人员，按“进场”或“离场”，摄像头画面作为现场照片，底部自动印上时间。平台只接收 {window}内的考勤。"))
                 .small()
                 .weak(),
         );
@@ -207,7 +209,7 @@ impl AttendanceScreen {
                 });
                 ui.add_space(10.0);
                 ui.separator();
-                today::today_ui(ui, snap, out);
+                today::today_ui(ui, snap, &window, out);
             });
     }
 

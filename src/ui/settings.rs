@@ -3,6 +3,8 @@
 
 use egui::RichText;
 
+mod platform_rules;
+
 use super::app::Command;
 use super::backend::{Event, Intent, Snapshot};
 use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, field_label};
@@ -269,6 +271,9 @@ impl SettingsScreen {
 
                 ui.separator();
                 card_reader_ui(ui, &mut self.draft.card_reader);
+
+                ui.separator();
+                platform_rules::platform_rules_ui(ui, &mut self.draft);
 
                 ui.separator();
                 ui.heading("工地规定（平台不检查）");

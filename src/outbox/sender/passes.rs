@@ -35,7 +35,8 @@ pub const NOT_UNDER_CONSTRUCTION: &str = "平台说本项目的工程状态不�
 impl Sender<'_> {
     /// Sends these due logs, one decision per log that was still sendable.
     pub(super) fn send_passes(&mut self, items: &[OutboxItem]) -> Result<Vec<Decision>, StoreError> {
-        self.store.expire_passes(self.client.clock().platform_now())?;
+        self.store
+            .expire_passes(self.client.clock().platform_now(), self.settings.attendance_window_secs)?;
         let mut logs = Vec::new();
         let mut decisions = Vec::new();
         let no_device = self.settings.device_id.trim().is_empty();
