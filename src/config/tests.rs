@@ -361,3 +361,21 @@ fn a_client_serial_in_another_form_is_said_not_refused() {
     };
     assert_eq!(config.check(), Ok(()), "a warning, not a refusal");
 }
+
+#[test]
+fn a_custom_address_is_production_unless_marked_test() {
+    let (_dir, _path, old) = write_and_load(br#"{"environment":"custom","base_url":"http://127.0.0.1:7040"}"#);
+    let old = old.expect("an existing custom config loads");
+    assert_eq!(old.custom_is, CustomIs::Production);
+    assert_eq!(old.environment_label(), "自定义");
+    let (_dir, _path, marked) =
+        write_and_load(br#"{"environment":"custom","base_url":"http://127.0.0.1:7040","custom_is":"test"}"#);
+    let marked = marked.expect("marked test");
+    assert_eq!(marked.custom_is, CustomIs::Test);
+    assert_eq!(marked.environment_label(), "自定义测试");
+    let test = Config {
+        custom_is: CustomIs::Test,
+        ..Config::default()
+    };
+    assert_eq!(test.environment_label(), "测试", "the mark is for 自定义 only");
+}
