@@ -18,7 +18,7 @@ use common::fake::{FakeServer, envelope_answer};
 use common::*;
 use cwr_station::api::{Credentials, PlatformClient, PlatformClock, ProtocolTable, Secret, TimeSource, Timeouts};
 use cwr_station::config::Config;
-use cwr_station::domain::{Company, Direction, ItemState, Passer, Worker};
+use cwr_station::domain::{Company, Direction, ItemState, Pass, Passer, Worker};
 use cwr_station::media::watermark::{band_height_px, burn_band};
 use cwr_station::outbox::{DrainReport, NOT_UNDER_CONSTRUCTION, SendSettings, Sender};
 use cwr_station::sim::{self, DEMO_PROJECT_ID, FaultKind, Faults, SimConfig, SimHandle};
@@ -122,7 +122,7 @@ impl Point {
                 passer,
                 direction,
                 passed_at: at,
-                photo: None,
+                photo: Some(SitePhoto::Frame(frame(480, 640))),
             })
             .expect("recorded")
     }
@@ -482,7 +482,7 @@ fn the_window_is_the_setting_under_platform_rules() {
         passer: visitor(931),
         direction: Direction::In,
         passed_at: Some(now - Duration::minutes(70)),
-        photo: None,
+        photo: Some(SitePhoto::Frame(frame(480, 640))),
     });
     let why = late.expect_err("past one hour").to_string();
     assert!(why.contains("1 小时"), "{why}");
@@ -537,7 +537,7 @@ fn only_a_worker_on_the_site_or_a_visitor_can_pass() {
                 passer,
                 direction: Direction::In,
                 passed_at: None,
-                photo: None,
+                photo: Some(SitePhoto::Frame(frame(480, 640))),
             })
             .expect_err("refused")
             .to_string()
@@ -556,7 +556,7 @@ fn only_a_worker_on_the_site_or_a_visitor_can_pass() {
         passer: worker(&ids[0]),
         direction: Direction::In,
         passed_at: Some(old),
-        photo: None,
+        photo: Some(SitePhoto::Frame(frame(480, 640))),
     });
     assert!(late.expect_err("too old").to_string().contains("2 小时"));
     // A broken photo is refused with what to do; nothing is stored.
@@ -601,20 +601,91 @@ fn the_command_line_records_and_sends_a_log_with_its_photo() {
     assert!(logs[0]["site_photo"].as_str().is_some_and(|p| p.len() > 1000));
 
     // A repeat within a minute is the same log; exit 0 because that log is on the platform.
-    let (code, text) = run(station(&data, &url).args(["attend", &id, "--in"]));
+    let photo_arg = format!("@{}", photo.display());
+    let (code, text) = run(station(&data, &url).args(["attend", &id, "--in", "--photo", &photo_arg]));
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("没有另记"), "{text}");
     assert_eq!(sim.state().passed_logs.len(), 1);
 
-    let (code, text) = run(station(&data, &url).args(["attend", &id, "--out", "--time", "2020-01-01 08:00:00"]));
+    let (code, text) = run(station(&data, &url).args([
+        "attend",
+        &id,
+        "--out",
+        "--photo",
+        &photo_arg,
+        "--time",
+        "2020-01-01 08:00:00",
+    ]));
     assert_eq!(code, 2, "{text}");
     assert!(text.contains("2 小时"), "{text}");
-    let (code, text) = run(station(&data, &url).args(["attend", &id, "--out", "--time", "八点"]));
+    let (code, text) =
+        run(station(&data, &url).args(["attend", &id, "--out", "--photo", &photo_arg, "--time", "八点"]));
     assert_eq!(code, 2, "{text}");
     assert!(text.contains("yyyy-MM-dd HH:mm:ss"), "{text}");
-    let (code, text) = run(station(&data, &url).args(["attend", &id_code(402), "--in", "--visitor", "送货司机"]));
+    let (code, text) = run(station(&data, &url).args([
+        "attend",
+        &id_code(402),
+        "--in",
+        "--photo",
+        &photo_arg,
+        "--visitor",
+        "送货司机",
+    ]));
     assert_eq!(code, 0, "{text}");
     assert_eq!(sim.state().passed_logs.len(), 2);
+}
+
+/// `way` 1 is 人脸识别: the command refuses a log without its photo, saying how to give it.
+#[test]
+fn the_command_line_needs_the_site_photo() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let url = format!("http://127.0.0.1:{}", free_port());
+    let (code, text) = run(station(&data, &url).args(["attend", &id_code(403), "--in", "--visitor", "送货司机"]));
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("--photo") && text.contains("人脸识别"), "{text}");
+    let store = Store::open_in(&data).expect("store");
+    assert_eq!(store.outbox_counts().expect("counts").open(), 0, "nothing kept");
+}
+
+/// A log is recorded only with its face, and sent as 人脸识别 (`way` 1) with it; a log kept
+/// without one (recorded before the photo was required) is held back, not sent as 人脸识别.
+#[test]
+fn way_one_goes_only_with_the_face_that_backs_it() {
+    let sim = sim_with(Faults::default());
+    let mut point = Point::new(&sim.base_url());
+    let refused = point
+        .station
+        .record_attendance(PassRequest {
+            passer: visitor(940),
+            direction: Direction::In,
+            passed_at: None,
+            photo: None,
+        })
+        .expect_err("no photo")
+        .to_string();
+    assert!(
+        refused.contains("现场照片") && refused.contains("人脸识别"),
+        "{refused}"
+    );
+    assert_eq!(point.sender_store.outbox_counts().expect("counts").open(), 0);
+
+    let with_face = point.pass(visitor(941), Direction::In, None).item_id;
+    let now = point.clock.platform_now();
+    let old = Pass::validate(visitor(942), Direction::In, now, now, 7200).expect("valid");
+    let without = point
+        .sender_store
+        .record_pass(&old, "访客942", "", None)
+        .expect("an older log without its photo");
+    point.drain();
+    assert_eq!(point.state(with_face), ItemState::Sent);
+    let logs = sim.state().passed_logs;
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    assert_eq!(logs[0]["way"], "1");
+    assert!(logs[0]["site_photo"].as_str().is_some_and(|p| p.len() > 1000));
+    let held = point.sender_store.outbox_item(without).expect("item");
+    assert_eq!(held.state, ItemState::NeedsFix);
+    assert!(held.last_advice.contains("现场照片"), "{}", held.last_advice);
 }
 
 fn write_jpeg(path: &Path, w: u32, h: u32) {

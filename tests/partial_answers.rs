@@ -61,7 +61,7 @@ impl Station {
         )
         .expect("valid pass");
         self.store
-            .record_pass(&pass, &format!("访客{seed}"), "", None)
+            .record_pass(&pass, &format!("访客{seed}"), "", Some(&jpeg_bytes(480, 640)))
             .expect("recorded")
     }
 }
