@@ -15,9 +15,9 @@ mod read;
 mod tests;
 
 pub use check::{
-    AGE_YEARS, BASE_URL_EXAMPLE, CALL_SECS, CARD_SERIAL_PORTS, CARD_USB_PORTS, CARD_WAIT_SECS, CONNECT_SECS,
-    DEBOUNCE_SECS, DEPARTED_KEEP_DAYS, LEAVE_BATCH_SIZE, PHOTO_KB, SITE_KEEP_DAYS, address_note, check_base_url,
-    check_card_port, check_card_wait_secs, client_serial_note,
+    AGE_YEARS, ATTENDANCE_WINDOW_SECS, BASE_URL_EXAMPLE, CALL_SECS, CARD_SERIAL_PORTS, CARD_USB_PORTS, CARD_WAIT_SECS,
+    CONNECT_SECS, DEBOUNCE_SECS, DEPARTED_KEEP_DAYS, LEAVE_BATCH_SIZE, PHOTO_KB, SITE_KEEP_DAYS, address_note,
+    check_base_url, check_card_port, check_card_wait_secs, client_serial_note,
 };
 pub use read::{MAX_FILE_BYTES, move_aside};
 
@@ -48,6 +48,18 @@ impl Environment {
     }
 }
 
+/// What a 自定义 address is, as the integrator marks it: only they know whether another
+/// city's instance, a proxy or a local copy holds test data or the bureau's records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomIs {
+    Test,
+    /// The default, also for a config written before the key existed: test data sent to
+    /// a production instance would land in the bureau's records.
+    #[default]
+    Production,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TimeoutSettings {
@@ -71,6 +83,8 @@ pub struct Config {
     pub environment: Environment,
     /// Used when `environment` is Custom or Demo.
     pub base_url: String,
+    /// Whether the Custom address is a test or a production instance.
+    pub custom_is: CustomIs,
     pub api_key: String,
     pub client_serial: String,
     /// The platform's project number (`Project_ID`, 同步编号).
@@ -92,6 +106,9 @@ pub struct Config {
     pub departed_photo_keep_days: u32,
     /// A log's site photo is removed this many days after the platform took the log.
     pub site_photo_keep_days: u32,
+    /// 平台规定: the platform takes a log only this long after the pass ("目前误差范围为2小时，
+    /// 以住建局通知为准"). The simulator's own setting is apart, as the real platform is.
+    pub attendance_window_secs: i64,
 }
 
 impl Default for Config {
@@ -99,6 +116,7 @@ impl Default for Config {
         Config {
             environment: Environment::Test,
             base_url: String::new(),
+            custom_is: CustomIs::default(),
             api_key: String::new(),
             client_serial: String::new(),
             project_id: String::new(),
@@ -114,6 +132,7 @@ impl Default for Config {
             attendance_debounce_secs: 60,
             departed_photo_keep_days: 180,
             site_photo_keep_days: 30,
+            attendance_window_secs: crate::domain::attendance::DEFAULT_WINDOW_SECS,
         }
     }
 }
@@ -210,6 +229,16 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The label successes, learnt versions and the acceptance run are kept under: a custom
+    /// test instance is another platform than the official 测试 one, and its counts prove
+    /// nothing to the official platform's staff.
+    pub fn environment_label(&self) -> &'static str {
+        match (self.environment, self.custom_is) {
+            (Environment::Custom, CustomIs::Test) => "自定义测试",
+            (env, _) => env.label(),
+        }
     }
 
     pub fn base_url(&self) -> String {

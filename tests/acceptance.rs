@@ -190,3 +190,48 @@ fn the_command_line_asks_consent_refuses_production_and_runs_against_the_simulat
             .contains("RegisterEmployee")
     );
 }
+
+/// A 自定义 address (another city's instance, a proxy) takes the run once the integrator
+/// marks it a test instance; unmarked it is production and refused. Its counts are its own,
+/// never the official 测试 environment's.
+#[test]
+fn a_custom_address_marked_test_takes_the_run_and_counts_apart() {
+    let sim = start_sim();
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).expect("dir");
+    let url = sim.base_url();
+    let mut config = serde_json::json!({ "environment": "custom", "base_url": url });
+    std::fs::write(data.join("config.json"), config.to_string()).expect("config");
+    let (code, text) = run(station(&data, &url).args(["acceptance", "run", "--yes"]));
+    assert_eq!(code, 2, "an unmarked custom address is production: {text}");
+    assert!(text.contains("这个地址是"), "says where to mark it: {text}");
+    assert!(sim.state().companies.is_empty(), "nothing sent");
+
+    config["custom_is"] = "test".into();
+    std::fs::write(data.join("config.json"), config.to_string()).expect("config");
+    let (code, text) = run(station(&data, &url).args(["acceptance", "run", "--yes"]));
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("[45/45]"), "{text}");
+    let store = Store::open_in(&data).expect("store");
+    let custom: BTreeMap<String, u64> = store
+        .success_counts("自定义测试")
+        .expect("counts")
+        .into_iter()
+        .collect();
+    assert!(
+        INTERFACES
+            .iter()
+            .all(|e| custom.get(e.name()).copied().unwrap_or(0) >= REQUIRED),
+        "{custom:?}"
+    );
+    assert!(
+        store.success_counts("测试").expect("counts").is_empty(),
+        "the official 测试 counts untouched"
+    );
+
+    config["custom_is"] = "production".into();
+    std::fs::write(data.join("config.json"), config.to_string()).expect("config");
+    let (code, text) = run(station(&data, &url).args(["acceptance", "run", "--yes"]));
+    assert_eq!(code, 2, "{text}");
+}

@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::io::Cursor;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -18,7 +16,7 @@ use common::fake::{FakeServer, envelope_answer};
 use common::*;
 use cwr_station::api::{Credentials, PlatformClient, PlatformClock, ProtocolTable, Secret, TimeSource, Timeouts};
 use cwr_station::config::Config;
-use cwr_station::domain::{Company, Direction, ItemState, Passer, Worker};
+use cwr_station::domain::{Company, Direction, ItemState, Pass, Passer, Worker};
 use cwr_station::media::watermark::{band_height_px, burn_band};
 use cwr_station::outbox::{DrainReport, NOT_UNDER_CONSTRUCTION, SendSettings, Sender};
 use cwr_station::sim::{self, DEMO_PROJECT_ID, FaultKind, Faults, SimConfig, SimHandle};
@@ -40,6 +38,11 @@ struct Point {
 
 impl Point {
     fn new(base_url: &str) -> Point {
+        Point::with(base_url, Config::default())
+    }
+
+    /// `config`'s own settings, with the gate and project every test needs.
+    fn with(base_url: &str, config: Config) -> Point {
         let dir = tempfile::tempdir().expect("tmp");
         let ahead_secs = Arc::new(AtomicI64::new(0));
         let time: TimeSource = {
@@ -50,7 +53,7 @@ impl Point {
         let config = Config {
             device_id: "GATE-7".into(),
             project_id: DEMO_PROJECT_ID.into(),
-            ..Config::default()
+            ..config
         };
         let station = Station::open(dir.path(), config.clone(), Arc::clone(&clock)).expect("station");
         let sender_store = Store::open_in(dir.path()).expect("store");
@@ -117,7 +120,7 @@ impl Point {
                 passer,
                 direction,
                 passed_at: at,
-                photo: None,
+                photo: Some(SitePhoto::Frame(frame(480, 640))),
             })
             .expect("recorded")
     }
@@ -462,6 +465,36 @@ fn a_log_kept_offline_past_the_window_is_never_sent_and_is_marked() {
     assert!(accepts_everything.requests().is_empty());
 }
 
+/// A bureau notice shortening the window to one hour: the setting, not a constant, decides
+/// what the point refuses and what the queue gives up on, and the words say one hour.
+#[test]
+fn the_window_is_the_setting_under_platform_rules() {
+    let down = format!("http://127.0.0.1:{}", free_port());
+    let config = Config {
+        attendance_window_secs: 3600,
+        ..Config::default()
+    };
+    let mut point = Point::with(&down, config);
+    let now = point.clock.platform_now();
+    let late = point.station.record_attendance(PassRequest {
+        passer: visitor(931),
+        direction: Direction::In,
+        passed_at: Some(now - Duration::minutes(70)),
+        photo: Some(SitePhoto::Frame(frame(480, 640))),
+    });
+    let why = late.expect_err("past one hour").to_string();
+    assert!(why.contains("1 小时"), "{why}");
+
+    let item = point
+        .pass(visitor(932), Direction::In, Some(now - Duration::minutes(50)))
+        .item_id;
+    point.ahead_secs.store(15 * 60, Ordering::SeqCst);
+    assert_eq!(point.station.expire_overdue_passes().expect("expire"), 1);
+    let stored = point.sender_store.outbox_item(item).expect("item");
+    assert_eq!(stored.state, ItemState::Expired);
+    assert!(stored.last_advice.contains("1 小时"), "{}", stored.last_advice);
+}
+
 #[test]
 fn a_project_not_under_construction_is_said_so_and_registrations_still_go() {
     let sim = start_sim();
@@ -502,7 +535,7 @@ fn only_a_worker_on_the_site_or_a_visitor_can_pass() {
                 passer,
                 direction: Direction::In,
                 passed_at: None,
-                photo: None,
+                photo: Some(SitePhoto::Frame(frame(480, 640))),
             })
             .expect_err("refused")
             .to_string()
@@ -521,7 +554,7 @@ fn only_a_worker_on_the_site_or_a_visitor_can_pass() {
         passer: worker(&ids[0]),
         direction: Direction::In,
         passed_at: Some(old),
-        photo: None,
+        photo: Some(SitePhoto::Frame(frame(480, 640))),
     });
     assert!(late.expect_err("too old").to_string().contains("2 小时"));
     // A broken photo is refused with what to do; nothing is stored.
@@ -539,53 +572,42 @@ fn only_a_worker_on_the_site_or_a_visitor_can_pass() {
     );
 }
 
+/// A log is recorded only with its face, and sent as 人脸识别 (`way` 1) with it; a log kept
+/// without one (recorded before the photo was required) is held back, not sent as 人脸识别.
 #[test]
-fn the_command_line_records_and_sends_a_log_with_its_photo() {
-    let sim = start_sim();
-    let dir = tempfile::tempdir().expect("tmp");
-    let data = dir.path().join("data");
-    let url = sim.base_url();
-    let suid = uscc(400);
-    let company = write_company_file(dir.path(), &suid, COMPANY);
-    let (code, text) = run(station(&data, &url).args(["company", "add", "--file"]).arg(&company));
-    assert_eq!(code, 0, "{text}");
-    let id = id_code(401);
-    let worker_file = write_worker_file(dir.path(), &id, "命令行工人", COMPANY);
-    let (code, text) = run(station(&data, &url).args(["register", "--worker"]).arg(&worker_file));
-    assert_eq!(code, 0, "{text}");
+fn way_one_goes_only_with_the_face_that_backs_it() {
+    let sim = sim_with(Faults::default());
+    let mut point = Point::new(&sim.base_url());
+    let refused = point
+        .station
+        .record_attendance(PassRequest {
+            passer: visitor(940),
+            direction: Direction::In,
+            passed_at: None,
+            photo: None,
+        })
+        .expect_err("no photo")
+        .to_string();
+    assert!(
+        refused.contains("现场照片") && refused.contains("人脸识别"),
+        "{refused}"
+    );
+    assert_eq!(point.sender_store.outbox_counts().expect("counts").open(), 0);
 
-    let photo = dir.path().join("face.jpg");
-    write_jpeg(&photo, 480, 640);
-    let (code, text) = run(station(&data, &url)
-        .args(["attend", &id, "--in", "--photo"])
-        .arg(format!("@{}", photo.display())));
-    assert_eq!(code, 0, "{text}");
-    assert!(text.contains("平台已接收"), "{text}");
+    let with_face = point.pass(visitor(941), Direction::In, None).item_id;
+    let now = point.clock.platform_now();
+    let old = Pass::validate(visitor(942), Direction::In, now, now, 7200).expect("valid");
+    let without = point
+        .sender_store
+        .record_pass(&old, "访客942", "", None)
+        .expect("an older log without its photo");
+    point.drain();
+    assert_eq!(point.state(with_face), ItemState::Sent);
     let logs = sim.state().passed_logs;
-    assert_eq!(logs.len(), 1);
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    assert_eq!(logs[0]["way"], "1");
     assert!(logs[0]["site_photo"].as_str().is_some_and(|p| p.len() > 1000));
-
-    // A repeat within a minute is the same log; exit 0 because that log is on the platform.
-    let (code, text) = run(station(&data, &url).args(["attend", &id, "--in"]));
-    assert_eq!(code, 0, "{text}");
-    assert!(text.contains("没有另记"), "{text}");
-    assert_eq!(sim.state().passed_logs.len(), 1);
-
-    let (code, text) = run(station(&data, &url).args(["attend", &id, "--out", "--time", "2020-01-01 08:00:00"]));
-    assert_eq!(code, 2, "{text}");
-    assert!(text.contains("2 小时"), "{text}");
-    let (code, text) = run(station(&data, &url).args(["attend", &id, "--out", "--time", "八点"]));
-    assert_eq!(code, 2, "{text}");
-    assert!(text.contains("yyyy-MM-dd HH:mm:ss"), "{text}");
-    let (code, text) = run(station(&data, &url).args(["attend", &id_code(402), "--in", "--visitor", "送货司机"]));
-    assert_eq!(code, 0, "{text}");
-    assert_eq!(sim.state().passed_logs.len(), 2);
-}
-
-fn write_jpeg(path: &Path, w: u32, h: u32) {
-    let mut out = Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(frame(w, h))
-        .write_to(&mut out, image::ImageFormat::Jpeg)
-        .expect("encode");
-    std::fs::write(path, out.into_inner()).expect("write");
+    let held = point.sender_store.outbox_item(without).expect("item");
+    assert_eq!(held.state, ItemState::NeedsFix);
+    assert!(held.last_advice.contains("现场照片"), "{}", held.last_advice);
 }

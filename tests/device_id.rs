@@ -13,7 +13,7 @@ use cwr_station::config::Config;
 use cwr_station::domain::{Company, Direction, ItemState, Passer};
 use cwr_station::outbox::{DEVICE_ID_MISSING, DrainReport, Sender};
 use cwr_station::sim::{DEMO_PROJECT_ID, SimConfig};
-use cwr_station::station::{PassRequest, Station, send_settings};
+use cwr_station::station::{PassRequest, SitePhoto, Station, send_settings};
 use cwr_station::store::Store;
 
 fn client(base_url: &str, clock: &Arc<PlatformClock>) -> PlatformClient {
@@ -61,7 +61,7 @@ fn a_log_without_device_id_waits_for_it_and_goes_by_itself_once_it_is_filled_in(
             },
             direction: Direction::In,
             passed_at: None,
-            photo: None,
+            photo: Some(SitePhoto::File(jpeg_bytes(480, 640))),
         })
         .expect("recorded")
         .item_id;

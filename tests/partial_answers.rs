@@ -57,10 +57,11 @@ impl Station {
             Direction::In,
             now,
             now,
+            cwr_station::domain::attendance::DEFAULT_WINDOW_SECS,
         )
         .expect("valid pass");
         self.store
-            .record_pass(&pass, &format!("访客{seed}"), "", None)
+            .record_pass(&pass, &format!("访客{seed}"), "", Some(&jpeg_bytes(480, 640)))
             .expect("recorded")
     }
 }

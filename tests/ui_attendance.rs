@@ -147,3 +147,32 @@ fn a_card_not_enrolled_here_is_recorded_as_a_visitor() {
     assert_eq!(logs[0]["person_type"], "0");
     assert_eq!(logs[0]["direction"], "out");
 }
+
+/// No camera, no face: the buttons wait for a picture and say why, and nothing is recorded.
+#[test]
+fn without_a_camera_picture_no_log_is_recorded_and_the_clerk_is_told_why() {
+    let sim = start_sim();
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = data_dir_with_card_worker(dir.path());
+    let mut h = harness_with_cameras(
+        &data,
+        demo_config(&sim.base_url()),
+        cwr_station::api::Secret::new(cwr_station::sim::SimConfig::demo().api_secret),
+        egui::vec2(1400.0, 1000.0),
+        std::sync::Arc::new(cwr_station::media::camera::SyntheticCameras::empty()),
+    );
+    open_attendance(&mut h);
+    h.get_by_label("模拟读卡").click();
+    step_until(&mut h, "the worker", Duration::from_secs(10), |app| {
+        app.attendance.selected.is_some()
+    });
+    settle(&mut h, 3);
+    assert!(
+        h.query_by_label(cwr_station::ui::attendance::NO_PICTURE).is_some(),
+        "said why"
+    );
+    h.get_by_label("进场").click();
+    settle(&mut h, 3);
+    assert!(h.state().app().snapshot.passes_today.is_empty(), "nothing recorded");
+    assert!(sim.state().passed_logs.is_empty());
+}

@@ -207,3 +207,60 @@ fn a_new_station_opens_on_first_setup_and_says_what_is_missing() {
     );
     assert!(h.query_by_label("打开数据目录").is_some());
 }
+
+/// 平台规定: the attendance window is shown as set, with the note that the bureau decides.
+#[test]
+fn the_attendance_window_is_shown_under_platform_rules() {
+    let sim = start_sim();
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let mut config = demo_config(&sim.base_url());
+    config.attendance_window_secs = 90 * 60;
+    let mut h = harness_with(&data, config, Secret::new("demo-secret"));
+    settle(&mut h, 3);
+    h.get_by_label("设置").click();
+    settle(&mut h, 3);
+    assert!(h.query_by_label("平台规定").is_some(), "the heading");
+    assert!(h.query_by_label_contains("以住建局通知为准").is_some(), "the note");
+    assert!(h.query_by_label_contains("即 90 分钟").is_some(), "the setting as set");
+    assert!(h.query_by_label("考勤上传时限").is_some(), "editable, labelled");
+}
+
+/// An existing 自定义 config without the mark is production, said beside the address; marked
+/// test, the 联调向导 opens.
+#[test]
+fn a_custom_address_says_it_counts_as_production_until_marked_test() {
+    let sim = start_sim();
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let mut config = demo_config(&sim.base_url());
+    config.environment = Environment::Custom;
+    // Tall enough that the wizard below the checklist is on screen.
+    let mut h = harness_sized(&data, config, Secret::new("demo-secret"), egui::vec2(1400.0, 3000.0));
+    settle(&mut h, 3);
+    h.get_by_label("设置").click();
+    settle(&mut h, 3);
+    assert!(
+        h.query_by_label(cwr_station::ui::settings::custom_is::PRODUCTION_NOTE)
+            .is_some(),
+        "the production reading, said"
+    );
+    assert!(
+        h.query_by_label_contains("这个自定义地址标明为正式环境").is_some(),
+        "the wizard refuses"
+    );
+    assert!(h.query_by_label("开始联调").is_none());
+
+    h.get_by_label("测试环境").click();
+    h.step();
+    h.get_by_label("保存设置").click();
+    step_until(&mut h, "saved", Duration::from_secs(10), |app| {
+        app.config.custom_is == cwr_station::config::CustomIs::Test
+    });
+    settle(&mut h, 3);
+    assert!(
+        h.query_by_label("开始联调").is_some(),
+        "the wizard opens on a custom test instance"
+    );
+    assert!(h.query_by_label_contains("联调进度（自定义测试环境）").is_some());
+}

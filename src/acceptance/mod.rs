@@ -21,7 +21,7 @@ pub use report::{report_text, write_report_xlsx};
 pub use run::{RunEnd, Runner};
 
 use crate::api::Endpoint;
-use crate::config::Environment;
+use crate::config::{CustomIs, Environment};
 
 /// Successful records per interface the platform's staff look for.
 pub const REQUIRED: u64 = 5;
@@ -39,16 +39,18 @@ pub const INTERFACES: [Endpoint; 9] = [
     Endpoint::ProjectRemoveCompany,
 ];
 
-/// The run is for the test environment (and the demo's simulator), never for 正式.
-pub fn allowed(environment: Environment) -> Result<(), String> {
+/// The run is for the test environment, a 自定义 address the integrator marked as a test
+/// instance, and the demo's simulator; never for 正式.
+pub fn allowed(environment: Environment, custom_is: CustomIs) -> Result<(), String> {
     match environment {
         Environment::Test | Environment::Demo => Ok(()),
+        Environment::Custom if custom_is == CustomIs::Test => Ok(()),
         Environment::Production => Err(
             "联调向导只能在测试环境运行：现在连接的是正式环境，测试数据会进入住建部门的正式记录。请在“设置”里把环境选为“测试”"
                 .into(),
         ),
         Environment::Custom => Err(
-            "联调向导只能在测试环境运行：自定义地址无法确认是测试环境。请在“设置”里把环境选为“测试”".into(),
+            "联调向导只能在测试环境运行：这个自定义地址标明为正式环境（没有标明时按正式环境对待）。是测试环境请在“设置 → 平台连接”把“这个地址是”选为“测试环境”，否则请把环境选为“测试”".into(),
         ),
     }
 }
@@ -269,10 +271,22 @@ mod tests {
 
     #[test]
     fn production_and_unknown_addresses_are_refused_by_name() {
-        assert!(allowed(Environment::Test).is_ok());
-        assert!(allowed(Environment::Demo).is_ok());
-        assert!(allowed(Environment::Production).unwrap_err().contains("正式"));
-        assert!(allowed(Environment::Custom).unwrap_err().contains("自定义"));
+        let default = CustomIs::default();
+        assert!(allowed(Environment::Test, default).is_ok());
+        assert!(allowed(Environment::Demo, default).is_ok());
+        assert!(allowed(Environment::Production, default).unwrap_err().contains("正式"));
+        assert!(
+            allowed(Environment::Production, CustomIs::Test).is_err(),
+            "only for 自定义"
+        );
+        let custom = allowed(Environment::Custom, default).unwrap_err();
+        assert!(custom.contains("自定义") && custom.contains("这个地址是"), "{custom}");
+    }
+
+    #[test]
+    fn a_custom_address_marked_test_takes_the_run() {
+        assert!(allowed(Environment::Custom, CustomIs::Test).is_ok());
+        assert!(allowed(Environment::Custom, CustomIs::Production).is_err());
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub fn status(ctx: &Context) -> Exit {
     let Ok(store) = open_store(ctx) else {
         return Exit::LocalFailure;
     };
-    let env = ctx.config.environment.label();
+    let env = ctx.config.environment_label();
     let Ok(counts) = counts(&store, env) else {
         return Exit::LocalFailure;
     };
@@ -49,7 +49,7 @@ pub fn status(ctx: &Context) -> Exit {
 }
 
 pub fn run(ctx: &Context, consent: bool) -> Exit {
-    if let Err(why) = acceptance::allowed(ctx.config.environment) {
+    if let Err(why) = acceptance::allowed(ctx.config.environment, ctx.config.custom_is) {
         errln!("{why}");
         return Exit::Invalid;
     }
@@ -73,7 +73,7 @@ pub fn run(ctx: &Context, consent: bool) -> Exit {
     let Ok(mut store) = open_store(ctx) else {
         return Exit::LocalFailure;
     };
-    let env = ctx.config.environment.label();
+    let env = ctx.config.environment_label();
     let fingerprint = SendSettings::for_client(&client, &ctx.config.project_id, env).fingerprint;
     let Ok(counts) = counts(&store, env) else {
         return Exit::LocalFailure;
@@ -154,7 +154,7 @@ pub fn report(ctx: &Context, path: &Path, force: bool) -> Exit {
     let Ok(store) = open_store(ctx) else {
         return Exit::LocalFailure;
     };
-    let env = ctx.config.environment.label();
+    let env = ctx.config.environment_label();
     let Ok(counts) = counts(&store, env) else {
         return Exit::LocalFailure;
     };

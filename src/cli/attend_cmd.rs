@@ -24,7 +24,11 @@ pub fn attend(
         },
     };
     let photo = match photo {
-        None => None,
+        None => {
+            errln!("考勤要带现场照片：平台按“人脸识别”接收考勤。请加 --photo @照片文件（本人的正面照片，JPEG 或 PNG）");
+            errln!("没有保存，也没有上传：请改正后重新执行");
+            return Exit::Invalid;
+        }
         Some(arg) => {
             let path = arg.strip_prefix('@').unwrap_or(arg);
             match read_limited(std::path::Path::new(path)) {

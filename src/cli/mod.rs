@@ -140,7 +140,8 @@ pub enum Command {
         in_: bool,
         #[arg(long)]
         out: bool,
-        /// The site photo (a file, written @FILE or FILE): the pass time is burned into it.
+        /// The site photo (a file, written @FILE or FILE), required: the pass time is burned
+        /// into it, and it is the face the platform's `way` 1 (人脸识别) stands for.
         #[arg(long, value_name = "@FILE")]
         photo: Option<String>,
         /// When the person passed, "yyyy-MM-dd HH:mm:ss" (Beijing time); default now.

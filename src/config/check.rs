@@ -20,6 +20,9 @@ pub const LEAVE_BATCH_SIZE: RangeInclusive<usize> = 1..=500;
 pub const DEBOUNCE_SECS: RangeInclusive<i64> = 0..=3600;
 /// A departed worker may come back within days; a week is the least worth keeping.
 pub const DEPARTED_KEEP_DAYS: RangeInclusive<u32> = 7..=3650;
+/// The bureau may shorten or lengthen the window; under a minute no log could be queued and
+/// sent, and past a day a log would be "real-time" no more.
+pub const ATTENDANCE_WINDOW_SECS: RangeInclusive<i64> = 60..=86_400;
 pub const SITE_KEEP_DAYS: RangeInclusive<u32> = 1..=3650;
 /// The reader's ports: 0 looks on all of them.
 pub const CARD_SERIAL_PORTS: RangeInclusive<i32> = 1..=16;
@@ -286,6 +289,13 @@ impl Config {
             "attendance_debounce_secs",
             self.attendance_debounce_secs,
             &DEBOUNCE_SECS,
+            " 秒",
+        )?;
+        in_range(
+            "考勤上传时限（平台规定）",
+            "attendance_window_secs",
+            self.attendance_window_secs,
+            &ATTENDANCE_WINDOW_SECS,
             " 秒",
         )?;
         in_range(

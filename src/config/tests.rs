@@ -194,6 +194,7 @@ fn every_numeric_setting_has_a_range_named_with_its_key() {
         ("attendance_debounce_secs", r#"{"attendance_debounce_secs":N}"#, 0, 3600),
         ("departed_photo_keep_days", r#"{"departed_photo_keep_days":N}"#, 7, 3650),
         ("site_photo_keep_days", r#"{"site_photo_keep_days":N}"#, 1, 3650),
+        ("attendance_window_secs", r#"{"attendance_window_secs":N}"#, 60, 86_400),
     ];
     for (key, template, lo, hi) in cases {
         let json = |n: i64| template.replace('N', &n.to_string());
@@ -202,7 +203,7 @@ fn every_numeric_setting_has_a_range_named_with_its_key() {
             assert!(result.is_ok(), "{key} = {n} is allowed: {result:?}");
         }
         for n in [lo - 1, hi + 1] {
-            if n < 0 && *key != "attendance_debounce_secs" {
+            if n < 0 && !key.starts_with("attendance_") {
                 continue; // an unsigned setting: serde refuses it as a parse error
             }
             let detail = invalid_detail(&json(n));
@@ -359,4 +360,22 @@ fn a_client_serial_in_another_form_is_said_not_refused() {
         ..Config::default()
     };
     assert_eq!(config.check(), Ok(()), "a warning, not a refusal");
+}
+
+#[test]
+fn a_custom_address_is_production_unless_marked_test() {
+    let (_dir, _path, old) = write_and_load(br#"{"environment":"custom","base_url":"http://127.0.0.1:7040"}"#);
+    let old = old.expect("an existing custom config loads");
+    assert_eq!(old.custom_is, CustomIs::Production);
+    assert_eq!(old.environment_label(), "自定义");
+    let (_dir, _path, marked) =
+        write_and_load(br#"{"environment":"custom","base_url":"http://127.0.0.1:7040","custom_is":"test"}"#);
+    let marked = marked.expect("marked test");
+    assert_eq!(marked.custom_is, CustomIs::Test);
+    assert_eq!(marked.environment_label(), "自定义测试");
+    let test = Config {
+        custom_is: CustomIs::Test,
+        ..Config::default()
+    };
+    assert_eq!(test.environment_label(), "测试", "the mark is for 自定义 only");
 }

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::Validated;
 
-/// "目前误差范围为2小时": a log older than this can never be sent.
-pub const PLATFORM_WINDOW_SECS: i64 = 2 * 3600;
+/// "目前误差范围为2小时，以住建局通知为准": the default of the station's setting
+/// `attendance_window_secs`; a log older than the window can never be sent.
+pub const DEFAULT_WINDOW_SECS: i64 = 2 * 3600;
 /// A pass time this far ahead of the platform's clock is a typing mistake.
 const AHEAD_SLACK_SECS: i64 = 5 * 60;
 
@@ -86,6 +87,7 @@ impl Pass {
         direction: Direction,
         passed_at: DateTime<Utc>,
         now: DateTime<Utc>,
+        window_secs: i64,
     ) -> Result<Validated<Pass>, String> {
         let id = super::parse_id_number(passer.id_code())?;
         let passer = match passer {
@@ -104,9 +106,10 @@ impl Pass {
         if passed_at > now + Duration::seconds(AHEAD_SLACK_SECS) {
             return Err("考勤时间晚于现在：请填写已经发生的时间".into());
         }
-        if expired(passed_at, now) {
+        if expired(passed_at, now, window_secs) {
+            let window = window_words(window_secs);
             return Err(format!(
-                "考勤时间 {} 已超过 2 小时：平台只接收 2 小时内的考勤，这条不能再上传",
+                "考勤时间 {} 已超过 {window}：平台只接收 {window}内的考勤，这条不能再上传",
                 crate::api::beijing_timestamp(passed_at)
             ));
         }
@@ -119,8 +122,20 @@ impl Pass {
 }
 
 /// Past the platform's window: it can never be sent.
-pub fn expired(passed_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-    (now - passed_at).num_seconds() > PLATFORM_WINDOW_SECS
+pub fn expired(passed_at: DateTime<Utc>, now: DateTime<Utc>, window_secs: i64) -> bool {
+    (now - passed_at).num_seconds() > window_secs
+}
+
+/// The window as a bureau notice would say it, with the space the clerk's sentences put
+/// before "内": "2 小时", "90 分钟", "45 秒".
+pub fn window_words(window_secs: i64) -> String {
+    if window_secs > 0 && window_secs % 3600 == 0 {
+        format!("{} 小时", window_secs / 3600)
+    } else if window_secs > 0 && window_secs % 60 == 0 {
+        format!("{} 分钟", window_secs / 60)
+    } else {
+        format!("{window_secs} 秒")
+    }
 }
 
 /// The same person and direction within `window_secs` of an earlier log is that log again
@@ -141,9 +156,13 @@ mod tests {
 
     #[test]
     fn the_platforms_window_is_two_hours() {
-        assert!(!expired(t(8, 0, 0), t(10, 0, 0)));
-        assert!(expired(t(8, 0, 0), t(10, 0, 1)));
-        assert!(expired(t(8, 0, 0), t(10, 5, 0)));
+        let w = DEFAULT_WINDOW_SECS;
+        assert!(!expired(t(8, 0, 0), t(10, 0, 0), w));
+        assert!(expired(t(8, 0, 0), t(10, 0, 1), w));
+        assert!(expired(t(8, 0, 0), t(10, 5, 0), w));
+        assert_eq!(window_words(w), "2 小时");
+        assert_eq!(window_words(90 * 60), "90 分钟");
+        assert_eq!(window_words(45), "45 秒");
     }
 
     #[test]
@@ -159,15 +178,19 @@ mod tests {
         let worker = || Passer::Worker {
             id_code: "11010519491231002x".into(),
         };
-        let ok = Pass::validate(worker(), Direction::In, t(9, 0, 0), now).expect("valid");
+        let ok = Pass::validate(worker(), Direction::In, t(9, 0, 0), now, DEFAULT_WINDOW_SECS).expect("valid");
         assert_eq!(ok.passer.id_code(), "11010519491231002X");
         assert!(
-            Pass::validate(worker(), Direction::In, t(7, 55, 0), now)
+            Pass::validate(worker(), Direction::In, t(7, 55, 0), now, DEFAULT_WINDOW_SECS)
                 .unwrap_err()
                 .contains("2 小时")
         );
+        // A bureau notice of 90 minutes: the same log is refused sooner, in its words.
+        let shorter = Pass::validate(worker(), Direction::In, t(8, 20, 0), now, 90 * 60).unwrap_err();
+        assert!(shorter.contains("90 分钟"), "{shorter}");
+        assert!(Pass::validate(worker(), Direction::In, t(8, 20, 0), now, DEFAULT_WINDOW_SECS).is_ok());
         assert!(
-            Pass::validate(worker(), Direction::In, t(10, 30, 0), now)
+            Pass::validate(worker(), Direction::In, t(10, 30, 0), now, DEFAULT_WINDOW_SECS)
                 .unwrap_err()
                 .contains("晚于现在")
         );
@@ -175,8 +198,8 @@ mod tests {
             name: " ".into(),
             id_code: "11010519491231002X".into(),
         };
-        assert!(Pass::validate(visitor, Direction::Out, t(9, 0, 0), now).is_err());
+        assert!(Pass::validate(visitor, Direction::Out, t(9, 0, 0), now, DEFAULT_WINDOW_SECS).is_err());
         let bad = Passer::Worker { id_code: "123".into() };
-        assert!(Pass::validate(bad, Direction::Out, t(9, 0, 0), now).is_err());
+        assert!(Pass::validate(bad, Direction::Out, t(9, 0, 0), now, DEFAULT_WINDOW_SECS).is_err());
     }
 }

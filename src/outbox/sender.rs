@@ -126,6 +126,8 @@ pub struct SendSettings {
     /// Days a departed worker's photos and a sent log's site photo are kept.
     pub departed_photo_keep_days: u32,
     pub site_photo_keep_days: u32,
+    /// The settings' 平台规定 → 考勤上传时限: past it a log is 已过时限, never sent.
+    pub attendance_window_secs: i64,
 }
 
 impl SendSettings {
@@ -156,6 +158,7 @@ impl SendSettings {
             device_id: String::new(),
             departed_photo_keep_days: 180,
             site_photo_keep_days: 30,
+            attendance_window_secs: crate::domain::attendance::DEFAULT_WINDOW_SECS,
         }
     }
 }
@@ -243,7 +246,9 @@ impl<'a> Sender<'a> {
         let mut report = DrainReport {
             requeued: self.store.requeue_after_settings_change(&self.settings.fingerprint)?,
             // Whatever else stops this pass, a log past the window is marked now, not sent later.
-            expired: self.store.expire_passes(self.client.clock().platform_now())?,
+            expired: self
+                .store
+                .expire_passes(self.client.clock().platform_now(), self.settings.attendance_window_secs)?,
             ..DrainReport::default()
         };
         self.client

@@ -17,12 +17,16 @@ pub enum SitePhoto {
     File(Vec<u8>),
 }
 
+/// Said when a log comes without its site photo.
+pub const NO_SITE_PHOTO: &str = "没有现场照片，考勤没有记录：平台按“人脸识别”接收考勤，每条考勤都要带本人的现场照片。请打开摄像头、对准本人后再按“进场”或“离场”";
+
 /// One attendance at the point.
 pub struct PassRequest {
     pub passer: Passer,
     pub direction: Direction,
     /// When the person passed; now (on the platform's clock) when not given.
     pub passed_at: Option<DateTime<Utc>>,
+    /// Required: a log without it is refused ([`NO_SITE_PHOTO`]).
     pub photo: Option<SitePhoto>,
 }
 
@@ -77,8 +81,9 @@ impl Station {
                         row.emp_name
                     )),
                     RecordState::NeedsFix => notes.push(format!(
-                        "{} 的登记被平台拒绝，还没有改正：改正并上传后考勤才会发送，超过 2 小时的考勤平台不再接收",
-                        row.emp_name
+                        "{} 的登记被平台拒绝，还没有改正：改正并上传后考勤才会发送，超过 {} 的考勤平台不再接收",
+                        row.emp_name,
+                        crate::domain::attendance::window_words(self.config.attendance_window_secs)
                     )),
                     // Drafts live apart and are never found here.
                     RecordState::Sent | RecordState::Departed | RecordState::Draft => {}
@@ -98,7 +103,19 @@ impl Station {
                 (name.trim().to_string(), String::new())
             }
         };
-        let pass = Pass::validate(request.passer, request.direction, passed_at, now).map_err(refused)?;
+        let pass = Pass::validate(
+            request.passer,
+            request.direction,
+            passed_at,
+            now,
+            self.config.attendance_window_secs,
+        )
+        .map_err(refused)?;
+        // The platform's `way` 1 (人脸识别) is the only way a station log can go, and it
+        // stands for the face: a log without one would claim a recognition that never was.
+        let Some(site_photo) = request.photo else {
+            return Err(refused(NO_SITE_PHOTO.into()));
+        };
         let debounce_secs = self.config.attendance_debounce_secs;
         if debounce_secs > 0
             && let Some(last) = self.store.last_pass(pass.passer.id_code(), pass.direction)?
@@ -120,16 +137,14 @@ impl Station {
         }
         let stamp = crate::api::beijing_timestamp(pass.passed_at);
         let budget = self.config.photo_budgets.bytes_for(PhotoKind::Site);
-        let photo = match request.photo {
-            None => None,
-            Some(SitePhoto::Frame(rgb)) => Some(crate::media::site_photo_rgb(rgb, &stamp, budget)),
-            Some(SitePhoto::File(bytes)) => Some(crate::media::site_photo(&bytes, &stamp, budget)),
+        let photo = match site_photo {
+            SitePhoto::Frame(rgb) => crate::media::site_photo_rgb(rgb, &stamp, budget),
+            SitePhoto::File(bytes) => crate::media::site_photo(&bytes, &stamp, budget),
         }
-        .transpose()
         .map_err(|e: PhotoError| refused(format!("现场照片：{e}")))?;
-        let item_id =
-            self.store
-                .record_pass(&pass, &person_name, &company, photo.as_ref().map(|p| p.jpeg.as_slice()))?;
+        let item_id = self
+            .store
+            .record_pass(&pass, &person_name, &company, Some(photo.jpeg.as_slice()))?;
         (self.on_queued)();
         Ok(Attended {
             item_id,
@@ -143,7 +158,8 @@ impl Station {
 
     /// Logs the queue could not send within the platform's window become 已过时限.
     pub fn expire_overdue_passes(&self) -> Result<usize, crate::store::StoreError> {
-        self.store.expire_passes(self.clock.platform_now())
+        self.store
+            .expire_passes(self.clock.platform_now(), self.config.attendance_window_secs)
     }
 
     /// A day's logs (Beijing date), oldest first.

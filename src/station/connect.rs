@@ -27,7 +27,8 @@ pub fn send_settings(config: &Config, client: &PlatformClient) -> SendSettings {
     SendSettings {
         departed_photo_keep_days: config.departed_photo_keep_days,
         site_photo_keep_days: config.site_photo_keep_days,
-        ..SendSettings::for_client(client, &config.project_id, config.environment.label())
+        attendance_window_secs: config.attendance_window_secs,
+        ..SendSettings::for_client(client, &config.project_id, config.environment_label())
             .with_device_id(&config.device_id)
     }
 }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-pub use attendance::{Attended, PassRequest, SitePhoto};
+pub use attendance::{Attended, NO_SITE_PHOTO, PassRequest, SitePhoto};
 pub use blacklist::{BlacklistAdded, BlacklistImport};
 pub use connect::{platform_client, send_settings};
 pub use import::{ImportOutcome, ImportReport, ImportSummary, RowAction, RowReport, RowStatus};
@@ -317,7 +317,7 @@ impl Station {
     /// A successful call made outside the queue (`call`), for the acceptance checklist.
     pub fn count_success(&self, endpoint: Endpoint) -> Result<(), StoreError> {
         self.store
-            .count_success(self.config.environment.label(), endpoint.name())
+            .count_success(self.config.environment_label(), endpoint.name())
     }
 
     /// Dictionaries fetched from the platform, counted for the acceptance checklist.
@@ -327,7 +327,7 @@ impl Station {
         entries: &[crate::api::types::DictEntry],
     ) -> Result<(), StoreError> {
         self.store.save_dictionary(kind, entries, chrono::Utc::now())?;
-        self.store.count_success(self.config.environment.label(), kind.name())
+        self.store.count_success(self.config.environment_label(), kind.name())
     }
 }
 

@@ -7,7 +7,6 @@ use serde::Serialize;
 use super::outbox::{ItemKind, insert_in};
 use super::workers::{WORKER_ROW_SELECT, WorkerRow, finish_item, row_to_worker_row};
 use super::{Result, Store, audit_in, parse_timestamp, timestamp};
-use crate::domain::attendance::PLATFORM_WINDOW_SECS;
 use crate::domain::{Direction, ItemState, Pass, Passer, Validated, mask_id};
 
 /// One log as the day's list shows it.
@@ -184,17 +183,27 @@ impl Store {
 
     /// Logs the queue could not send within the platform's window become 已过时限: they can
     /// never be sent, and stay listed and counted. `now` is the platform-corrected clock.
-    pub fn expire_passes(&self, now: DateTime<Utc>) -> Result<usize> {
-        let cutoff = now - Duration::seconds(PLATFORM_WINDOW_SECS);
+    /// `window_secs` is the setting 平台规定 → 考勤上传时限.
+    pub fn expire_passes(&self, now: DateTime<Utc>, window_secs: i64) -> Result<usize> {
+        let cutoff = now - Duration::seconds(window_secs);
+        let window = crate::domain::attendance::window_words(window_secs);
         let n = self.conn.execute(
             "UPDATE outbox SET state = 'expired', next_attempt_at = NULL, park_reason = '', updated_at = ?2,
-               last_advice = '平台只接收 2 小时内的考勤：这条已过时限，不能再上传；需要时请在平台上补录'
+               last_advice = ?3
              WHERE kind = 'attendance' AND state IN ('waiting', 'retry', 'needs_fix')
                AND id IN (SELECT outbox_id FROM attendance_logs WHERE passed_time < ?1)",
-            params![timestamp(cutoff), timestamp(Utc::now())],
+            params![
+                timestamp(cutoff),
+                timestamp(Utc::now()),
+                format!("平台只接收 {window}内的考勤：这条已过时限，不能再上传；需要时请在平台上补录")
+            ],
         )?;
         if n > 0 {
-            self.audit("考勤已过时限", &format!("{n} 条"), "2 小时内没能上传，不再发送")?;
+            self.audit(
+                "考勤已过时限",
+                &format!("{n} 条"),
+                &format!("{window}内没能上传，不再发送"),
+            )?;
         }
         Ok(n)
     }

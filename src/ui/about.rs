@@ -41,7 +41,7 @@ impl About {
             ("版本", env!("CARGO_PKG_VERSION").to_string()),
             ("数据目录", self.data_dir.display().to_string()),
             ("日志文件", log),
-            ("环境", config.environment.label().to_string()),
+            ("环境", config.environment_label().to_string()),
             ("平台地址", or_unset(&config.base_url())),
             ("项目编号", or_unset(&config.project_id)),
             ("设备序号", or_unset(&config.client_serial)),

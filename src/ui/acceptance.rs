@@ -8,7 +8,7 @@ use super::app::Command;
 use super::backend::{Event, Intent};
 use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER};
 use crate::acceptance::{self, AcceptanceRun, RunEnd};
-use crate::config::Environment;
+use crate::config::Config;
 
 #[derive(Default)]
 pub struct AcceptanceWizard {
@@ -52,9 +52,9 @@ impl AcceptanceWizard {
         }
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, environment: Environment, out: &mut Vec<Command>) {
+    pub fn ui(&mut self, ui: &mut egui::Ui, config: &Config, out: &mut Vec<Command>) {
         ui.heading("联调向导");
-        if let Err(why) = acceptance::allowed(environment) {
+        if let Err(why) = acceptance::allowed(config.environment, config.custom_is) {
             ui.label(RichText::new(why).color(WARN_AMBER));
             return;
         }

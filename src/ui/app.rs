@@ -540,7 +540,10 @@ impl StationApp {
             match self.saved.screen {
                 Screen::Setup => setup::setup_ui(ui, &setup_state, &mut self.settings, &mut out),
                 Screen::Enroll => self.enroll.ui(ui, &self.snapshot, &mut out),
-                Screen::Attendance => self.attendance.ui(ui, &self.snapshot, &mut out),
+                Screen::Attendance => {
+                    self.attendance
+                        .ui(ui, &self.snapshot, self.config.attendance_window_secs, &mut out)
+                }
                 Screen::Roster => self.roster.ui(ui, &self.snapshot, &mut self.saved.roster, &mut out),
                 Screen::Companies => self.companies.ui(ui, &self.snapshot, &mut out),
                 Screen::Queue => self.queue.ui(ui, &self.snapshot, &mut out),

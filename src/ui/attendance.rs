@@ -50,6 +50,10 @@ pub struct AttendanceScreen {
     camera_started: bool,
 }
 
+/// The log's site photo is the camera's picture: without one there is nothing to record.
+pub const NO_PICTURE: &str =
+    "摄像头没有画面，不能记考勤：平台按“人脸识别”接收，每条考勤都要带现场照片。请打开摄像头（或检查连接）";
+
 impl AttendanceScreen {
     pub fn new(
         cameras: Arc<dyn CameraProvider>,
@@ -172,14 +176,16 @@ impl AttendanceScreen {
         }
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, out: &mut Vec<Command>) {
+    /// `window_secs`: the settings' 平台规定 → 考勤上传时限, said to the clerk as it is set.
+    pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, window_secs: i64, out: &mut Vec<Command>) {
+        let window = crate::domain::attendance::window_words(window_secs);
         if !self.camera_started {
             self.camera_started = true;
             self.camera.show();
         }
         ui.heading("考勤");
         ui.label(
-            RichText::new("没有闸机的工地在这里记考勤：找到人员，按“进场”或“离场”，摄像头画面作为现场照片，底部自动印上时间。平台只接收 2 小时内的考勤。")
+            RichText::new(format!("没有闸机的工地在这里记考勤：找到人员，按“进场”或“离场”，摄像头画面作为现场照片，底部自动印上时间。平台只接收 {window}内的考勤。"))
                 .small()
                 .weak(),
         );
@@ -207,7 +213,7 @@ impl AttendanceScreen {
                 });
                 ui.add_space(10.0);
                 ui.separator();
-                today::today_ui(ui, snap, out);
+                today::today_ui(ui, snap, &window, out);
             });
     }
 
@@ -313,7 +319,8 @@ impl AttendanceScreen {
 
     fn buttons_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<Command>) {
         let passer = self.passer();
-        let ready = passer.is_ok() && !self.recording;
+        let has_picture = self.camera.has_picture();
+        let ready = passer.is_ok() && has_picture && !self.recording;
         ui.horizontal(|ui| {
             for direction in [Direction::In, Direction::Out] {
                 let button = egui::Button::new(RichText::new(direction.label()).size(20.0).strong())
@@ -321,6 +328,7 @@ impl AttendanceScreen {
                 let hover = match &passer {
                     Err(why) => *why,
                     Ok(_) if self.recording => "正在记录，请稍候",
+                    Ok(_) if !has_picture => NO_PICTURE,
                     Ok(_) => "",
                 };
                 if ui.add_enabled(ready, button).on_disabled_hover_text(hover).clicked()
@@ -339,12 +347,8 @@ impl AttendanceScreen {
                 ui.spinner();
             }
         });
-        if !self.camera.has_picture() {
-            ui.label(
-                RichText::new("摄像头没有画面：考勤将不带现场照片")
-                    .small()
-                    .color(WARN_AMBER),
-            );
+        if !has_picture {
+            ui.label(RichText::new(NO_PICTURE).small().color(WARN_AMBER));
         }
         if let Err(why) = &passer {
             ui.label(RichText::new(*why).small().weak());

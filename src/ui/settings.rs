@@ -3,6 +3,9 @@
 
 use egui::RichText;
 
+pub mod custom_is;
+mod platform_rules;
+
 use super::app::Command;
 use super::backend::{Event, Intent, Snapshot};
 use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, field_label};
@@ -127,6 +130,7 @@ impl SettingsScreen {
                     }
                 }
                 ui.end_row();
+                custom_is::custom_is_row(ui, &mut self.draft);
                 for (label, value, hint) in [
                     (
                         "授权帐号 api_key",
@@ -226,7 +230,7 @@ impl SettingsScreen {
                 self.connection_ui(ui, out);
                 ui.label(dictionary_ages(snap));
 
-                ui.heading(format!("联调进度（{}环境）", self.applied.environment.label()));
+                ui.heading(format!("联调进度（{}环境）", self.applied.environment_label()));
                 ui.label("平台联调人员要求每个接口在测试环境至少有 5 条成功记录，才开通正式环境。");
                 egui::Grid::new("acceptance")
                     .num_columns(3)
@@ -246,7 +250,7 @@ impl SettingsScreen {
                         }
                     });
                 ui.add_space(8.0);
-                self.wizard.ui(ui, self.applied.environment, out);
+                self.wizard.ui(ui, &self.applied, out);
                 let ui = &mut cols[1];
                 ui.heading("照片大小上限（KB）");
                 egui::Grid::new("settings_photos").num_columns(2).show(ui, |ui| {
@@ -269,6 +273,9 @@ impl SettingsScreen {
 
                 ui.separator();
                 card_reader_ui(ui, &mut self.draft.card_reader);
+
+                ui.separator();
+                platform_rules::platform_rules_ui(ui, &mut self.draft);
 
                 ui.separator();
                 ui.heading("工地规定（平台不检查）");
@@ -326,7 +333,7 @@ impl SettingsScreen {
                                     p.version_overrides.insert(e, v);
                                 }
                             }
-                            let env = self.applied.environment.label();
+                            let env = self.applied.environment_label();
                             if let Some(note) = learnt_note(e, p, snap.learnt_versions.get(&e), env) {
                                 ui.label(RichText::new(note).color(OK_GREEN));
                             }

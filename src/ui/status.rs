@@ -9,7 +9,7 @@ use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER};
 pub fn status_bar(ui: &mut egui::Ui, app: &StationApp) {
     ui.add_space(2.0);
     ui.horizontal_wrapped(|ui| {
-        ui.label(format!("环境：{}", app.config.environment.label()));
+        ui.label(format!("环境：{}", app.config.environment_label()));
         ui.separator();
         let project = if app.config.project_id.is_empty() {
             "未设置"

@@ -55,6 +55,17 @@ pub fn harness_with(data_dir: &Path, config: Config, secret: Secret) -> Harness<
 
 /// The window at `size` (1366×768 is the commonest office laptop).
 pub fn harness_sized(data_dir: &Path, config: Config, secret: Secret, size: egui::Vec2) -> Harness<'static, UiState> {
+    harness_with_cameras(data_dir, config, secret, size, Arc::new(SyntheticCameras::new()))
+}
+
+/// With `cameras` in place of the synthetic webcam (none at all, one that unplugs).
+pub fn harness_with_cameras(
+    data_dir: &Path,
+    config: Config,
+    secret: Secret,
+    size: egui::Vec2,
+    cameras: Arc<dyn cwr_station::media::camera::CameraProvider>,
+) -> Harness<'static, UiState> {
     let demo = config.environment == Environment::Demo;
     // The demo's prepared cards: a test places one with the form's 模拟读卡 button.
     let cards = cwr_station::card::DemoCards::default();
@@ -64,7 +75,7 @@ pub fn harness_sized(data_dir: &Path, config: Config, secret: Secret, size: egui
         config,
         secret,
         demo,
-        cameras: Arc::new(SyntheticCameras::new()),
+        cameras,
         card_reader: Arc::new(cards.clone()),
         demo_cards: Some(cards),
     };

@@ -30,12 +30,18 @@ const DEVICE_ID_ADVICE: &str = "请到“设置 → 平台连接”填写门禁�
 pub const BATCH_MAX: usize = 50;
 
 /// The advice for a project the platform does not list as 在建.
+/// `way` 1 is 人脸识别: the platform takes a log as face-recognised only with the face that
+/// recognised it. A log kept without its photo (recorded before the station required one)
+/// is not sent under a claim it cannot back.
+const NO_PHOTO: &str = "这条考勤没有现场照片";
+const NO_PHOTO_ADVICE: &str = "平台按“人脸识别”接收考勤，要带本人的现场照片，这条没有，不能上传：请在“考勤”重新为此人记录（对准摄像头），需要时在平台上补录";
 pub const NOT_UNDER_CONSTRUCTION: &str = "平台说本项目的工程状态不是“在建”，不接收考勤：请联系建设单位或住建部门确认项目状态。考勤已保存在本机；状态改正后请点“立即重试”，超过 2 小时的考勤平台不再接收";
 
 impl Sender<'_> {
     /// Sends these due logs, one decision per log that was still sendable.
     pub(super) fn send_passes(&mut self, items: &[OutboxItem]) -> Result<Vec<Decision>, StoreError> {
-        self.store.expire_passes(self.client.clock().platform_now())?;
+        self.store
+            .expire_passes(self.client.clock().platform_now(), self.settings.attendance_window_secs)?;
         let mut logs = Vec::new();
         let mut decisions = Vec::new();
         let no_device = self.settings.device_id.trim().is_empty();
@@ -48,6 +54,11 @@ impl Sender<'_> {
             if !matches!(row.state, ItemState::Waiting | ItemState::Retry) {
                 continue;
             }
+            let Some(photo) = photo.filter(|jpeg| !jpeg.is_empty()) else {
+                self.park(item, ParkReason::Local, "", NO_PHOTO, "", NO_PHOTO_ADVICE)?;
+                decisions.push(Decision::NeedsFix);
+                continue;
+            };
             if no_device {
                 self.park(item, ParkReason::Settings, "", DEVICE_ID_MISSING, "", DEVICE_ID_ADVICE)?;
                 decisions.push(Decision::NeedsFix);
@@ -68,8 +79,9 @@ impl Sender<'_> {
                 person_name: row.person_name.clone(),
                 passed_time: crate::api::beijing_timestamp(row.passed_at),
                 direction: row.direction.as_str().into(),
+                // 人脸识别, backed by the face in `site_photo`.
                 way: "1".into(),
-                site_photo: photo.map(|jpeg| base64::engine::general_purpose::STANDARD.encode(jpeg)),
+                site_photo: Some(base64::engine::general_purpose::STANDARD.encode(photo)),
                 longitude: None,
                 latitude: None,
                 address: None,

@@ -52,7 +52,8 @@ fn state_color(state: ItemState) -> egui::Color32 {
     }
 }
 
-pub fn today_ui(ui: &mut egui::Ui, snap: &Snapshot, out: &mut Vec<Command>) {
+/// `window`: the platform's window in words ("2 小时").
+pub fn today_ui(ui: &mut egui::Ui, snap: &Snapshot, window: &str, out: &mut Vec<Command>) {
     let passes = &snap.passes_today;
     ui.horizontal(|ui| {
         let day = snap.today.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
@@ -62,7 +63,7 @@ pub fn today_ui(ui: &mut egui::Ui, snap: &Snapshot, out: &mut Vec<Command>) {
         ui.label(format!("共 {} 条，已上传 {sent} 条", passes.len()));
         if expired > 0 {
             ui.label(RichText::new(format!("已过时限 {expired} 条")).color(ERROR_RED))
-                .on_hover_text("2 小时内没能上传的考勤，平台不再接收；需要时请在平台上补录");
+                .on_hover_text(format!("{window}内没能上传的考勤，平台不再接收；需要时请在平台上补录"));
         }
         if ui
             .add_enabled(!passes.is_empty(), egui::Button::new("导出 Excel"))

@@ -41,7 +41,7 @@ impl AcceptanceJob {
             let _ = events.send(event);
             repaint();
         };
-        if let Err(why) = acceptance::allowed(config.environment) {
+        if let Err(why) = acceptance::allowed(config.environment, config.custom_is) {
             return emit(Event::AcceptanceEnded(Err(why)));
         }
         let Some(client) = client else {
@@ -71,7 +71,7 @@ fn run(
     intents: &Sender<Intent>,
 ) -> Result<RunEnd, String> {
     let mut store = Store::open_in(data_dir).map_err(|e| e.to_string())?;
-    let env = config.environment.label();
+    let env = config.environment_label();
     let fingerprint = SendSettings::for_client(client, &config.project_id, env).fingerprint;
     let mut plan = match acceptance::load(&store).map_err(|e| e.to_string())? {
         Some(saved) if saved.fingerprint == fingerprint && !saved.finished() => saved,

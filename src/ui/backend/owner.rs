@@ -399,7 +399,7 @@ impl Owner {
             Intent::AcceptanceStop => self.acceptance.stop.store(true, std::sync::atomic::Ordering::SeqCst),
             Intent::AcceptanceReport(path) => {
                 let store = station.store();
-                let env = station.config().environment.label().to_string();
+                let env = station.config().environment_label().to_string();
                 let project = station.config().project_id.clone();
                 let run = crate::acceptance::load(store).ok().flatten();
                 let files = self.station_files();
@@ -640,7 +640,7 @@ fn snapshot(station: &Station) -> Result<Snapshot, crate::store::StoreError> {
         worker_rules: Arc::new(station.worker_rules("")?),
         company_rules: Arc::new(station.company_rules()?),
         successes: store
-            .success_counts(station.config().environment.label())?
+            .success_counts(station.config().environment_label())?
             .into_iter()
             .collect(),
         passes_today: station.passes_on(today).map_err(|e| match e {
@@ -650,7 +650,7 @@ fn snapshot(station: &Station) -> Result<Snapshot, crate::store::StoreError> {
         today: Some(today),
         oldest_unsent_at: store.oldest_unsent_at()?,
         last_backup_at: store.last_backup_at()?,
-        learnt_versions: store.learnt_versions(station.config().environment.label())?,
+        learnt_versions: store.learnt_versions(station.config().environment_label())?,
         ..Snapshot::default()
     };
     snapshot.index_workers();
