@@ -142,6 +142,12 @@ impl std::fmt::Debug for PlatformClient {
     }
 }
 
+/// rustls's crypto for every HTTPS connection in the process: ring (see Cargo.toml). Installed
+/// once; a provider already installed (by a test, or an earlier client) is kept.
+pub fn tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
     a.scheme() == b.scheme() && a.host_str() == b.host_str() && a.port_or_known_default() == b.port_or_known_default()
 }
@@ -153,6 +159,7 @@ impl PlatformClient {
         clock: Arc<PlatformClock>,
         timeouts: Timeouts,
     ) -> Result<PlatformClient, ApiError> {
+        tls_provider();
         let builder = || {
             reqwest::blocking::Client::builder()
                 .connect_timeout(Duration::from_secs(timeouts.connect_secs))

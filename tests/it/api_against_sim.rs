@@ -391,3 +391,26 @@ fn injected_faults_are_classified() {
     );
     assert_eq!(e.class(), ErrorClass::Transient);
 }
+
+/// A site proxy or another instance may speak HTTPS: the client's TLS (rustls over ring, not
+/// reqwest's default provider) starts a handshake instead of failing to build or panicking.
+#[test]
+fn an_https_address_is_spoken_to_in_tls() {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let seen = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().expect("accept");
+        let mut first = [0u8; 1];
+        conn.read_exact(&mut first).expect("read");
+        first[0]
+    });
+    let client = client(&format!("https://127.0.0.1:{port}"));
+    let answer = client.fetch_dictionary(cwr_station::api::Endpoint::DictListEmpCategory);
+    assert!(answer.is_err(), "no TLS server there");
+    assert_eq!(
+        seen.join().expect("listener"),
+        0x16,
+        "a TLS handshake record came first"
+    );
+}
