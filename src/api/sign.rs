@@ -4,11 +4,7 @@
 //! wraps them in the secret and compares an upper-case MD5. It signs the body *as it decoded
 //! it*, so the bytes sent must be exactly the bytes signed: serialise once, sign, send.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use md5::{Digest, Md5};
-
-/// `yyyy-MM-dd HH:mm:ss` — the document writes `hh`, but its own examples are 24-hour.
-pub const TIMESTAMP_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
 /// What the body is signed as when there is no body.
 pub const EMPTY_BODY: &str = "{}";
@@ -90,36 +86,10 @@ fn hmac_md5(key: &[u8], message: &[u8]) -> [u8; 16] {
     outer.finalize().into()
 }
 
-fn beijing() -> FixedOffset {
-    // UTC+8 is a valid offset; `east_opt` only fails beyond ±24 h.
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("UTC+8 is in range"))
-}
-
-/// The platform's timestamp for an instant: Beijing wall-clock time whatever the PC's zone.
-pub fn beijing_timestamp(instant: DateTime<Utc>) -> String {
-    instant.with_timezone(&beijing()).format(TIMESTAMP_FORMAT).to_string()
-}
-
-/// The platform's date for an instant: "today" in Beijing, whatever the PC's zone.
-pub fn beijing_date(instant: DateTime<Utc>) -> NaiveDate {
-    instant.with_timezone(&beijing()).date_naive()
-}
-
-/// The instant a Beijing day begins.
-pub fn beijing_midnight(day: NaiveDate) -> DateTime<Utc> {
-    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    // Beijing has no daylight saving: every local time maps to exactly one instant.
-    DateTime::<Utc>::from_naive_utc_and_offset(midnight - chrono::Duration::hours(8), Utc)
-}
-
-/// Reads a platform timestamp (Beijing time) back into an instant.
-pub fn parse_beijing_timestamp(text: &str) -> Option<DateTime<Utc>> {
-    let naive = NaiveDateTime::parse_from_str(text.trim(), TIMESTAMP_FORMAT).ok()?;
-    beijing()
-        .from_local_datetime(&naive)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-}
+// Beijing time belongs to the domain; the client signs with the same functions.
+pub use crate::domain::time::{
+    TIMESTAMP_FORMAT, beijing_date, beijing_midnight, beijing_timestamp, parse_beijing_timestamp,
+};
 
 /// RFC 3986 percent-encoding of a query value: everything but unreserved characters,
 /// so the timestamp's space becomes `%20` (never `+`).
@@ -163,6 +133,7 @@ pub fn percent_decode(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{NaiveDate, TimeZone, Utc};
 
     fn doc_params(body: &str) -> SignedParams<'_> {
         SignedParams {

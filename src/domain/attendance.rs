@@ -110,7 +110,7 @@ impl Pass {
             let window = window_words(window_secs);
             return Err(format!(
                 "考勤时间 {} 已超过 {window}：平台只接收 {window}内的考勤，这条不能再上传",
-                crate::api::beijing_timestamp(passed_at)
+                crate::domain::time::beijing_timestamp(passed_at)
             ));
         }
         Ok(Validated::new(Pass {

@@ -17,13 +17,13 @@ pub fn check_exit_time(text: &str, now: DateTime<Utc>) -> Result<String, String>
     if text.is_empty() {
         return Err("请填写离场时间，例如 2026-11-28 17:30:00".into());
     }
-    let Some(at) = crate::api::parse_beijing_timestamp(text) else {
+    let Some(at) = crate::domain::time::parse_beijing_timestamp(text) else {
         return Err("离场时间格式不对：请写成“年-月-日 时:分:秒”，例如 2026-11-28 17:30:00".into());
     };
     if at > now + Duration::minutes(FUTURE_SLACK_MINUTES) {
         return Err("离场时间不能晚于现在：请填写已经离场的时间".into());
     }
-    Ok(crate::api::beijing_timestamp(at))
+    Ok(crate::domain::time::beijing_timestamp(at))
 }
 
 /// Workers leaving together, with one exit time.
@@ -61,7 +61,7 @@ impl DepartureBatch {
                 problems.push(e);
                 String::new()
             }),
-            None => crate::api::beijing_timestamp(now),
+            None => crate::domain::time::beijing_timestamp(now),
         };
         if ids.is_empty() && problems.is_empty() {
             problems.push("请至少给出一个身份证号码".into());
@@ -109,7 +109,7 @@ mod tests {
     use super::*;
 
     fn now() -> DateTime<Utc> {
-        crate::api::parse_beijing_timestamp("2026-03-01 12:00:00").expect("time")
+        crate::domain::time::parse_beijing_timestamp("2026-03-01 12:00:00").expect("time")
     }
 
     #[test]

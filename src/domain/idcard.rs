@@ -71,7 +71,7 @@ impl IdNumber {
 /// Parses and validates an ID number as typed or read from a card. "Today" (no birth after
 /// it) is Beijing's, as on the platform, whatever the PC's time zone.
 pub fn parse_id_number(input: &str) -> Result<IdNumber, String> {
-    parse_id_number_on(input, crate::api::beijing_date(chrono::Utc::now()))
+    parse_id_number_on(input, crate::domain::time::beijing_date(chrono::Utc::now()))
 }
 
 /// `today` is a parameter so that the "birth date in the future" rule is testable.

@@ -12,6 +12,7 @@ pub mod idcard;
 mod photo_kind;
 pub mod status;
 pub mod text;
+pub mod time;
 pub mod uscc;
 pub mod worker;
 mod worker_field;

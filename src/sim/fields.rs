@@ -1,11 +1,11 @@
 //! Reading and checking body fields the way the platform does; every refusal names the field.
 
 use base64::Engine;
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::envelope::{Answer, Code};
-use crate::api::sign::parse_beijing_timestamp;
+use crate::domain::time::parse_beijing_timestamp;
 
 pub type Body = Map<String, Value>;
 
@@ -126,21 +126,9 @@ pub fn check_one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), An
     }
 }
 
-fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("UTC+8 is in range"))
-}
-
-/// "Today" for the platform is the Beijing date, whatever the host's zone.
-pub fn beijing_today(now: DateTime<Utc>) -> chrono::NaiveDate {
-    now.with_timezone(&beijing()).date_naive()
-}
-
-/// `yyyy-MM-dd HH:mm:ss.SSS` in Beijing time, as the platform writes `modify_time`.
-pub fn beijing_millis(now: DateTime<Utc>) -> String {
-    now.with_timezone(&beijing())
-        .format("%Y-%m-%d %H:%M:%S%.3f")
-        .to_string()
-}
+/// "Today" for the platform is the Beijing date, whatever the host's zone (the domain's rule,
+/// not a copy of it).
+pub use crate::domain::time::{beijing_date as beijing_today, beijing_millis};
 
 /// 32 upper-case hex digits, like the platform's UUID-derived ids.
 pub fn new_id(rng: &mut fastrand::Rng) -> String {
