@@ -279,12 +279,16 @@ impl StationApp {
             Event::Connection(c) => self.connection = c.clone(),
             Event::UiStateLoaded(state) => {
                 self.ui_state_loaded = true;
-                if let Some(saved) = state
-                    .as_deref()
-                    .and_then(|j| serde_json::from_str::<SavedState>(j).ok())
-                {
-                    self.saved_json = state.clone().unwrap_or_default();
-                    self.saved = saved;
+                match state.as_deref().map(serde_json::from_str::<SavedState>) {
+                    Some(Ok(saved)) => {
+                        self.saved_json = state.clone().unwrap_or_default();
+                        self.saved = saved;
+                    }
+                    // Said once; the defaults take over and are saved in its place.
+                    Some(Err(e)) => self.errors.push(format!(
+                        "窗口上次的状态（打开的页面、筛选条件）读不出来，已用默认值：{e}"
+                    )),
+                    None => {}
                 }
             }
             Event::StoreUnusable(problem) => {

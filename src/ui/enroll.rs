@@ -219,19 +219,27 @@ impl EnrollScreen {
             }
             Event::DraftLoaded { fields, photos } if !self.draft_restored => {
                 self.draft_restored = true;
-                if let Some(form) = fields
-                    .as_deref()
-                    .and_then(|j| serde_json::from_str::<FormDraft>(j).ok())
-                {
-                    self.saved_fields_json = serde_json::to_string(&form).unwrap_or_default();
-                    self.looked_up = form.worker.id_code.clone();
-                    self.form = form;
+                // A draft that no longer reads (an older program's, a damaged store) is said
+                // once, not dropped in silence: the clerk may have typed it yesterday.
+                let unreadable = |what: &str, e: serde_json::Error| {
+                    format!("上次没提交的登记{what}读不出来（{e}），表单从空白开始：请核对后重新填写")
+                };
+                match fields.as_deref().map(serde_json::from_str::<FormDraft>) {
+                    Some(Ok(form)) => {
+                        self.saved_fields_json = serde_json::to_string(&form).unwrap_or_default();
+                        self.looked_up = form.worker.id_code.clone();
+                        self.form = form;
+                    }
+                    Some(Err(e)) => self.save_error = Some(unreadable("草稿", e)),
+                    None => {}
                 }
-                if let Some(map) = photos
+                match photos
                     .as_deref()
-                    .and_then(|j| serde_json::from_str::<BTreeMap<PhotoKind, String>>(j).ok())
+                    .map(serde_json::from_str::<BTreeMap<PhotoKind, String>>)
                 {
-                    self.restore_photos(map);
+                    Some(Ok(map)) => self.restore_photos(map),
+                    Some(Err(e)) => self.save_error = Some(unreadable("照片", e)),
+                    None => {}
                 }
             }
             Event::PhotoReady { kind, result } => match result {
