@@ -43,10 +43,16 @@ pub fn credentials(base_url: &str) -> Credentials {
 }
 
 pub fn client_with_clock(base_url: &str, time: TimeSource) -> PlatformClient {
+    client_on(base_url, &Arc::new(PlatformClock::new(time)), ProtocolTable::default())
+}
+
+/// A client for `base_url` with the demo credentials, on a clock the test shares (a station, a
+/// sender) and the protocol table it gives.
+pub fn client_on(base_url: &str, clock: &Arc<PlatformClock>, protocol: ProtocolTable) -> PlatformClient {
     PlatformClient::new(
         credentials(base_url),
-        ProtocolTable::default(),
-        Arc::new(PlatformClock::new(time)),
+        protocol,
+        Arc::clone(clock),
         Timeouts {
             connect_secs: 2,
             call_secs: 10,

@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 use common::fake::{FakeServer, SeenRequest, envelope_answer};
 use common::*;
 use cwr_station::acceptance::{self, RunEnd, Runner};
-use cwr_station::api::{Credentials, Endpoint, PlatformClient, PlatformClock, ProtocolTable, Secret, Timeouts};
+use cwr_station::api::{Endpoint, PlatformClient, PlatformClock, ProtocolTable};
 use cwr_station::domain::Company;
 use cwr_station::outbox::{DrainReport, SendSettings, Sender};
-use cwr_station::sim::{DEMO_PROJECT_ID, SimConfig};
+use cwr_station::sim::DEMO_PROJECT_ID;
 use cwr_station::store::Store;
 
 const FOUR: [Endpoint; 4] = [
@@ -66,23 +66,10 @@ fn versions_sent(fake: &FakeServer, endpoint: Endpoint) -> Vec<String> {
         .collect()
 }
 
+/// A client on its own clock with the protocol table given.
 fn client_with(base_url: &str, protocol: ProtocolTable) -> PlatformClient {
-    let demo = SimConfig::demo();
-    PlatformClient::new(
-        Credentials {
-            base_url: base_url.to_string(),
-            api_key: demo.api_key,
-            api_secret: Secret::new(demo.api_secret),
-            client_serial: demo.client_serial,
-        },
-        protocol,
-        std::sync::Arc::new(PlatformClock::new(cwr_station::api::clock::system_time())),
-        Timeouts {
-            connect_secs: 2,
-            call_secs: 20,
-        },
-    )
-    .expect("client")
+    let clock = std::sync::Arc::new(PlatformClock::new(cwr_station::api::clock::system_time()));
+    client_on(base_url, &clock, protocol)
 }
 
 fn drain(store: &mut Store, client: &PlatformClient, environment: &str) -> DrainReport {

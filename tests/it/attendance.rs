@@ -14,12 +14,12 @@ use chrono::{DateTime, Duration, Utc};
 use common::cli::*;
 use common::fake::{FakeServer, envelope_answer};
 use common::*;
-use cwr_station::api::{Credentials, PlatformClient, PlatformClock, ProtocolTable, Secret, TimeSource, Timeouts};
+use cwr_station::api::{PlatformClient, PlatformClock, ProtocolTable, TimeSource};
 use cwr_station::config::Config;
 use cwr_station::domain::{Company, Direction, ItemState, Pass, Passer, Worker};
 use cwr_station::media::watermark::{band_height_px, burn_band};
 use cwr_station::outbox::{DrainReport, NOT_UNDER_CONSTRUCTION, SendSettings, Sender};
-use cwr_station::sim::{self, DEMO_PROJECT_ID, FaultKind, Faults, SimConfig, SimHandle};
+use cwr_station::sim::{self, DEMO_PROJECT_ID, FaultKind, Faults, SimHandle};
 use cwr_station::station::{PassRequest, SitePhoto, Station};
 use cwr_station::store::Store;
 
@@ -57,7 +57,7 @@ impl Point {
         };
         let station = Station::open(dir.path(), config.clone(), Arc::clone(&clock)).expect("station");
         let sender_store = Store::open_in(dir.path()).expect("store");
-        let client = client_on(base_url, &clock);
+        let client = client_on(base_url, &clock, ProtocolTable::default());
         let settings = cwr_station::station::send_settings(&config, &client);
         Point {
             _dir: dir,
@@ -71,7 +71,7 @@ impl Point {
     }
 
     fn point_at(&mut self, base_url: &str) {
-        self.client = client_on(base_url, &self.clock);
+        self.client = client_on(base_url, &self.clock, ProtocolTable::default());
     }
 
     fn drain(&mut self) -> DrainReport {
@@ -137,25 +137,6 @@ impl Point {
             .find(|(e, _)| e == "UploadPassedLog")
             .map_or(0, |(_, n)| n)
     }
-}
-
-fn client_on(base_url: &str, clock: &Arc<PlatformClock>) -> PlatformClient {
-    let demo = SimConfig::demo();
-    PlatformClient::new(
-        Credentials {
-            base_url: base_url.to_string(),
-            api_key: demo.api_key,
-            api_secret: Secret::new(demo.api_secret),
-            client_serial: demo.client_serial,
-        },
-        ProtocolTable::default(),
-        Arc::clone(clock),
-        Timeouts {
-            connect_secs: 2,
-            call_secs: 10,
-        },
-    )
-    .expect("client")
 }
 
 fn worker(id: &str) -> Passer {

@@ -8,32 +8,13 @@ use std::sync::Arc;
 
 use common::fake::{FakeServer, envelope_answer};
 use common::*;
-use cwr_station::api::{Credentials, PlatformClient, PlatformClock, ProtocolTable, Secret, Timeouts};
+use cwr_station::api::{PlatformClient, PlatformClock, ProtocolTable};
 use cwr_station::config::Config;
 use cwr_station::domain::{Company, Direction, ItemState, Passer};
 use cwr_station::outbox::{DEVICE_ID_MISSING, DrainReport, Sender};
-use cwr_station::sim::{DEMO_PROJECT_ID, SimConfig};
+use cwr_station::sim::DEMO_PROJECT_ID;
 use cwr_station::station::{PassRequest, SitePhoto, Station, send_settings};
 use cwr_station::store::Store;
-
-fn client(base_url: &str, clock: &Arc<PlatformClock>) -> PlatformClient {
-    let demo = SimConfig::demo();
-    PlatformClient::new(
-        Credentials {
-            base_url: base_url.to_string(),
-            api_key: demo.api_key,
-            api_secret: Secret::new(demo.api_secret),
-            client_serial: demo.client_serial,
-        },
-        ProtocolTable::default(),
-        Arc::clone(clock),
-        Timeouts {
-            connect_secs: 2,
-            call_secs: 10,
-        },
-    )
-    .expect("client")
-}
 
 fn drain(store: &mut Store, client: &PlatformClient, config: &Config) -> DrainReport {
     let settings = send_settings(config, client);
@@ -52,7 +33,7 @@ fn a_log_without_device_id_waits_for_it_and_goes_by_itself_once_it_is_filled_in(
     assert_eq!(config.device_id, "", "no made-up gate serial");
     let mut station = Station::open(dir.path(), config.clone(), Arc::clone(&clock)).expect("station");
     let mut store = Store::open_in(dir.path()).expect("store");
-    let client = client(&fake.url(), &clock);
+    let client = client_on(&fake.url(), &clock, ProtocolTable::default());
     let item = station
         .record_attendance(PassRequest {
             passer: Passer::Visitor {
