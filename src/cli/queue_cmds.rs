@@ -12,7 +12,7 @@ use super::{Context, Exit};
 use crate::api::types::{AddCompany, RegisterEmployee};
 use crate::api::{PlatformClock, clock};
 use crate::domain::ItemState;
-use crate::domain::{Company, PhotoKind, Problem, Severity, Worker, WorkerField};
+use crate::domain::{PhotoKind, Problem, Severity, WorkerField};
 use crate::media::{load_photo_file, normalize_photo};
 use crate::outbox::{DrainReport, LockAttempt, Sender, SenderLock, command_holder};
 use crate::station::{Station, StationError, platform_client, send_settings};
@@ -377,7 +377,7 @@ pub fn register(ctx: &Context, file: &Path) -> Exit {
     let Ok(mut station) = open_station(ctx) else {
         return Exit::LocalFailure;
     };
-    let enrolled = match station.enroll(Worker::from_request(&request), photos) {
+    let enrolled = match station.enroll(request.to_worker(), photos) {
         Ok(e) => e,
         Err(e) => return refused(e),
     };
@@ -422,7 +422,7 @@ pub fn company_add(ctx: &Context, file: &Path) -> Exit {
     let Ok(mut station) = open_station(ctx) else {
         return Exit::LocalFailure;
     };
-    let item = match station.save_company(Company::from_request(&request)) {
+    let item = match station.save_company(request.to_company()) {
         Ok(id) => id,
         Err(e) => return refused(e),
     };

@@ -16,7 +16,7 @@ use common::fake::{FakeServer, envelope_answer};
 use common::*;
 use cwr_station::api::{PlatformClient, PlatformClock, ProtocolTable, TimeSource};
 use cwr_station::config::Config;
-use cwr_station::domain::{Company, Direction, ItemState, Pass, Passer, Worker};
+use cwr_station::domain::{Company, Direction, ItemState, Pass, Passer};
 use cwr_station::media::watermark::{band_height_px, burn_band};
 use cwr_station::outbox::{DrainReport, NOT_UNDER_CONSTRUCTION, SendSettings, Sender};
 use cwr_station::sim::{self, DEMO_PROJECT_ID, FaultKind, Faults, SimHandle};
@@ -99,7 +99,7 @@ impl Point {
             .expect("company");
         let ids: Vec<String> = (0..n).map(|i| id_code(seed + i)).collect();
         for (i, id) in ids.iter().enumerate() {
-            let w = Worker::from_request(&worker_request(id, &format!("工人{i}"), COMPANY));
+            let w = worker_request(id, &format!("工人{i}"), COMPANY).to_worker();
             self.sender_store
                 .save_worker(&checked_worker(&w), &test_photos())
                 .expect("worker");
@@ -495,7 +495,7 @@ fn a_project_not_under_construction_is_said_so_and_registrations_still_go() {
         point.sender_store.queue_paused().expect("read").is_none(),
         "two logs refused alike say nothing about the settings"
     );
-    let w = Worker::from_request(&worker_request(&id_code(370), "后来的人", COMPANY));
+    let w = worker_request(&id_code(370), "后来的人", COMPANY).to_worker();
     let reg = point
         .sender_store
         .save_worker(&checked_worker(&w), &test_photos())

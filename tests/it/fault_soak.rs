@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use common::*;
 use cwr_station::api::types::RegisterEmployee;
-use cwr_station::domain::{Company, Worker};
+use cwr_station::domain::Company;
 use cwr_station::domain::{ItemState, RecordState};
 use cwr_station::outbox::{SendSettings, Sender};
 use cwr_station::sim::{self, DEMO_PROJECT_ID, Faults};
@@ -78,10 +78,11 @@ fn three_hundred_operations_with_thirty_percent_faults() {
                     companies[rng.usize(0..companies.len())].1.clone()
                 };
                 let name = format!("工人{round}");
-                let w = Worker::from_request(&RegisterEmployee {
+                let w = (RegisterEmployee {
                     emp_company: company,
                     ..worker_request(&id, &name, "")
-                });
+                })
+                .to_worker();
                 store.save_worker(&checked_worker(&w), &photos()).expect("save worker");
                 latest_name.insert(id, name);
             }

@@ -9,7 +9,7 @@ use chrono::Utc;
 use common::fake::{FakeServer, envelope_answer};
 use common::*;
 use cwr_station::api::PlatformClient;
-use cwr_station::domain::{Direction, ItemState, Pass, Passer, Worker};
+use cwr_station::domain::{Direction, ItemState, Pass, Passer};
 use cwr_station::outbox::{DrainReport, SendSettings, Sender};
 use cwr_station::sim::DEMO_PROJECT_ID;
 use cwr_station::store::Store;
@@ -97,7 +97,7 @@ fn an_answer_that_leaves_out_the_workers_number_or_dates_never_blanks_them() {
         "2026-01-01 10:00:00".to_string(),
     );
     for answer in 0..5 {
-        let w = Worker::from_request(&worker_request(&id, "张三", "深圳市某劳务有限公司"));
+        let w = worker_request(&id, "张三", "深圳市某劳务有限公司").to_worker();
         let item = st
             .store
             .save_worker(&checked_worker(&w), &test_photos())

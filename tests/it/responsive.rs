@@ -16,7 +16,7 @@ use common::ui::*;
 use common::*;
 use cwr_station::api::Secret;
 use cwr_station::config::{Config, Environment, TimeoutSettings};
-use cwr_station::domain::{Company, Worker};
+use cwr_station::domain::Company;
 use cwr_station::sim::SimConfig;
 use cwr_station::store::Store;
 use cwr_station::ui::backend::Intent;
@@ -173,7 +173,7 @@ fn the_window_closes_saves_settings_and_stores_a_submission_at_once_while_the_pl
 
     // A submission reaches the database at once, the sender still hanging.
     let id = id_code(720);
-    let worker = Worker::from_request(&worker_request(&id, "孙立", "深圳市排队测试0号劳务有限公司"));
+    let worker = worker_request(&id, "孙立", "深圳市排队测试0号劳务有限公司").to_worker();
     let started = Instant::now();
     h.state().app().backend.send(Intent::SaveWorker {
         worker: Box::new(worker),

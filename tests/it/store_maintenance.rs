@@ -7,7 +7,7 @@ use crate::common;
 use chrono::{Duration, Utc};
 use common::cli::*;
 use common::*;
-use cwr_station::domain::{Company, Worker};
+use cwr_station::domain::Company;
 use cwr_station::outbox::{SendSettings, Sender};
 use cwr_station::output_file::{Existing, StationFiles};
 use cwr_station::sim::DEMO_PROJECT_ID;
@@ -29,7 +29,7 @@ fn store_with(dir: &std::path::Path, sim: &cwr_station::sim::SimHandle, n: u32, 
         .expect("company");
     let ids: Vec<String> = (0..n).map(|i| id_code(800 + i)).collect();
     for (i, id) in ids.iter().enumerate() {
-        let w = Worker::from_request(&worker_request(id, &format!("存储{i}"), COMPANY));
+        let w = worker_request(id, &format!("存储{i}"), COMPANY).to_worker();
         store.save_worker(&checked_worker(&w), &test_photos()).expect("worker");
     }
     if left > 0 {
@@ -96,7 +96,7 @@ fn a_backup_made_while_the_station_writes_is_a_whole_store() {
     let writing = std::thread::spawn(move || {
         let mut writer = Store::open_in(&data).expect("store");
         for i in 0..40 {
-            let w = Worker::from_request(&worker_request(&id_code(900 + i), &format!("并发{i}"), COMPANY));
+            let w = worker_request(&id_code(900 + i), &format!("并发{i}"), COMPANY).to_worker();
             writer.save_worker(&checked_worker(&w), &test_photos()).expect("worker");
         }
     });

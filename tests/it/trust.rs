@@ -12,7 +12,7 @@ use common::*;
 use cwr_station::api::{
     ApiError, Credentials, Endpoint, PlatformClient, PlatformClock, ProtocolTable, Secret, Timeouts,
 };
-use cwr_station::domain::{Company, Worker};
+use cwr_station::domain::Company;
 use cwr_station::domain::{DepartureState, ItemState, RecordState};
 use cwr_station::outbox::{DrainReport, SendSettings, Sender};
 use cwr_station::sim::{self, DEMO_PROJECT_ID, FaultKind, Faults, LeaveShape, Refusal, SimConfig, SimHandle};
@@ -81,7 +81,7 @@ impl Station {
     }
 
     fn worker(&mut self, id: &str, name: &str, company: &str) -> i64 {
-        let w = Worker::from_request(&worker_request(id, name, company));
+        let w = worker_request(id, name, company).to_worker();
         self.store.save_worker(&checked_worker(&w), &photos()).expect("worker")
     }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::ui::*;
 use common::*;
-use cwr_station::domain::{Company, ItemState, Worker};
+use cwr_station::domain::{Company, ItemState};
 use cwr_station::store::Store;
 use cwr_station::ui::app::Screen;
 use egui::accesskit::Role;
@@ -35,7 +35,7 @@ fn data_dir_with_card_worker(dir: &Path) -> PathBuf {
         .expect("company");
     store
         .save_worker(
-            &checked_worker(&Worker::from_request(&worker_request(FIRST, "吴珺", COMPANY))),
+            &checked_worker(&worker_request(FIRST, "吴珺", COMPANY).to_worker()),
             &test_photos(),
         )
         .expect("worker");

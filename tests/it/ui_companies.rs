@@ -9,7 +9,6 @@ use std::time::Duration;
 use common::ui::*;
 use common::*;
 use cwr_station::domain::RecordState;
-use cwr_station::domain::Worker;
 use cwr_station::store::{ItemKind, Store};
 use cwr_station::ui::app::Screen;
 use egui_kittest::Harness;
@@ -67,7 +66,7 @@ fn a_company_is_added_under_a_superior_edited_and_removed() {
         let photos = test_photos();
         store
             .save_worker(
-                &checked_worker(&Worker::from_request(&worker_request(&id_code(431), "张三", NEW_NAME))),
+                &checked_worker(&worker_request(&id_code(431), "张三", NEW_NAME).to_worker()),
                 &photos,
             )
             .expect("worker");

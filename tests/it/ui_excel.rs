@@ -13,7 +13,7 @@ use calamine::{Reader, Xlsx, open_workbook};
 use common::sheets::{V, t, write_xlsx};
 use common::ui::*;
 use common::*;
-use cwr_station::domain::{RecordState, Worker, mask_id};
+use cwr_station::domain::{RecordState, mask_id};
 use cwr_station::store::Store;
 use cwr_station::ui::app::Screen;
 use cwr_station::ui::backend::{ExcelIntent, Intent};
@@ -41,7 +41,7 @@ fn data_dir(dir: &Path, workers: &[(&str, &str)]) -> PathBuf {
         store.save_company(&checked_company(&c)).expect("company");
     }
     for (id, name) in workers {
-        let w = Worker::from_request(&worker_request(id, name, ANJU));
+        let w = worker_request(id, name, ANJU).to_worker();
         store.save_worker(&checked_worker(&w), &test_photos()).expect("worker");
     }
     data

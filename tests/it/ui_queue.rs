@@ -9,7 +9,6 @@ use std::time::Duration;
 use common::ui::*;
 use common::*;
 use cwr_station::api::Secret;
-use cwr_station::domain::Worker;
 use cwr_station::domain::{ItemState, RecordState};
 use cwr_station::store::{ItemKind, Store, WorkerPhotos};
 use cwr_station::ui::app::Screen;
@@ -29,7 +28,7 @@ fn data_dir_with_worker(dir: &Path, id: &str, name: &str, company: &str) -> Path
     let mut store = Store::open_in(&data).expect("store");
     store
         .save_worker(
-            &checked_worker(&Worker::from_request(&worker_request(id, name, company))),
+            &checked_worker(&worker_request(id, name, company).to_worker()),
             &photos(),
         )
         .expect("worker");
@@ -189,7 +188,7 @@ fn many_cards_scroll_to_the_last_one() {
     let mut store = Store::open_in(&data).expect("store");
     let later = chrono::Utc::now() + chrono::Duration::days(1);
     for i in 0..120 {
-        let w = Worker::from_request(&worker_request(&id_code(600 + i), &format!("卡片{i}"), LATE_COMPANY));
+        let w = worker_request(&id_code(600 + i), &format!("卡片{i}"), LATE_COMPANY).to_worker();
         store.save_worker(&checked_worker(&w), &photos()).expect("worker");
     }
     for item in store.outbox_items(false).expect("items") {

@@ -9,7 +9,6 @@ use std::time::Duration;
 use common::ui::*;
 use common::*;
 use cwr_station::domain::RecordState;
-use cwr_station::domain::Worker;
 use cwr_station::store::{ItemKind, Store, WorkerPhotos};
 use cwr_station::ui::app::Screen;
 use egui_kittest::Harness;
@@ -33,7 +32,7 @@ fn data_dir_with_workers(dir: &Path, workers: &[(&str, &str, &str)]) -> PathBuf 
         store.save_company(&checked_company(&c)).expect("company");
     }
     for (id, name, company) in workers {
-        let w = Worker::from_request(&worker_request(id, name, company));
+        let w = worker_request(id, name, company).to_worker();
         store.save_worker(&checked_worker(&w), &photos()).expect("worker");
     }
     data

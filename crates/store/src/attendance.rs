@@ -1,0 +1,210 @@
+//! Attendance logs, each with its own outbox item (the sender batches them at send time).
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
+use serde::Serialize;
+
+use super::outbox::{ItemKind, insert_in};
+use super::workers::{WORKER_ROW_SELECT, WorkerRow, finish_item, row_to_worker_row};
+use super::{Result, Store, audit_in, parse_timestamp, timestamp};
+use domain::{Direction, ItemState, Pass, Passer, Validated, mask_id};
+
+/// One log as the day's list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PassRow {
+    pub log_id: i64,
+    pub item_id: i64,
+    /// "1" worker, "0" visitor.
+    pub person_type: String,
+    pub id_code: String,
+    pub person_name: String,
+    pub company: String,
+    pub direction: Direction,
+    pub passed_at: DateTime<Utc>,
+    /// Its queue item's state: 待上传 … 已上传, or 已过时限.
+    pub state: ItemState,
+    /// The platform's words about it (a refusal), verbatim.
+    pub message: String,
+    /// What to do about it, or why it will not be sent.
+    pub advice: String,
+}
+
+const PASS_COLUMNS: &str = "a.id, a.outbox_id, a.person_type, a.id_code, a.person_name, a.company, a.direction,
+    a.passed_time, o.state, o.last_message, o.last_advice";
+
+fn row_to_pass(r: &Row<'_>) -> rusqlite::Result<PassRow> {
+    let direction: String = r.get(6)?;
+    let passed: String = r.get(7)?;
+    let state: String = r.get(8)?;
+    Ok(PassRow {
+        log_id: r.get(0)?,
+        item_id: r.get(1)?,
+        person_type: r.get(2)?,
+        id_code: r.get(3)?,
+        person_name: r.get(4)?,
+        company: r.get(5)?,
+        direction: Direction::parse(&direction).unwrap_or(Direction::In),
+        passed_at: parse_timestamp(&passed).unwrap_or_default(),
+        state: ItemState::parse(&state).unwrap_or(ItemState::Waiting),
+        message: r.get(9)?,
+        advice: r.get(10)?,
+    })
+}
+
+impl Store {
+    /// Keeps a checked pass and queues it, in one transaction. Returns the queue item.
+    pub fn record_pass(
+        &mut self,
+        pass: &Validated<Pass>,
+        person_name: &str,
+        company: &str,
+        site_photo: Option<&[u8]>,
+    ) -> Result<i64> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let label = format!("考勤 {person_name} {}", pass.direction.label());
+        let id_code = pass.passer.id_code();
+        let item = insert_in(&tx, ItemKind::Attendance, "", &label)?;
+        tx.execute(
+            "INSERT INTO attendance_logs (person_id, person_name, passed_time, direction, way, site_photo, outbox_id,
+               created_at, person_type, id_code, company)
+             VALUES (?1, ?2, ?3, ?4, '1', ?5, ?6, ?7, ?8, ?1, ?9)",
+            params![
+                id_code,
+                person_name,
+                timestamp(pass.passed_at),
+                pass.direction.as_str(),
+                site_photo,
+                item,
+                timestamp(Utc::now()),
+                pass.passer.person_type(),
+                company
+            ],
+        )?;
+        let log = tx.last_insert_rowid();
+        tx.execute(
+            "UPDATE outbox SET record_key = ?2 WHERE id = ?1",
+            params![item, log.to_string()],
+        )?;
+        let who = match &pass.passer {
+            Passer::Worker { .. } => "工人",
+            Passer::Visitor { .. } => "访客",
+        };
+        audit_in(
+            &tx,
+            "记录考勤",
+            &mask_id(id_code),
+            &format!(
+                "{who} {} {}，队列 #{item}",
+                pass.direction.label(),
+                protocol::beijing_timestamp(pass.passed_at)
+            ),
+        )?;
+        tx.commit()?;
+        Ok(item)
+    }
+
+    /// The platform has these logs.
+    pub fn mark_passes_sent(&mut self, item_ids: &[i64]) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for id in item_ids {
+            finish_item(&tx, *id)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Workers whose ID number starts with, or whose name contains, `query` (for the 考勤
+    /// point's search), at most `limit`, by name.
+    pub fn find_workers(&self, query: &str, limit: usize) -> Result<Vec<WorkerRow>> {
+        let query = query.trim();
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        let escaped = query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let mut stmt = self.conn.prepare(&format!(
+            "{WORKER_ROW_SELECT} WHERE w.id_code LIKE ?1 || '%' ESCAPE '\\' OR w.emp_name LIKE '%' || ?1 || '%' ESCAPE '\\'
+             ORDER BY w.emp_name, w.id_code LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![escaped.to_uppercase(), limit as i64], row_to_worker_row)?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// One worker's roster line.
+    pub fn worker_row(&self, id_code: &str) -> Result<Option<WorkerRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("{WORKER_ROW_SELECT} WHERE w.id_code = ?1"),
+                [id_code],
+                row_to_worker_row,
+            )
+            .optional()?)
+    }
+
+    /// The newest log of this person in this direction (for the debounce).
+    pub fn last_pass(&self, id_code: &str, direction: Direction) -> Result<Option<PassRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {PASS_COLUMNS} FROM attendance_logs a JOIN outbox o ON o.id = a.outbox_id
+                     WHERE a.id_code = ?1 AND a.direction = ?2 ORDER BY a.passed_time DESC LIMIT 1"
+                ),
+                params![id_code, direction.as_str()],
+                row_to_pass,
+            )
+            .optional()?)
+    }
+
+    /// Logs that passed in `[from, to)`, oldest first: a day's list.
+    pub fn passes_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<PassRow>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {PASS_COLUMNS} FROM attendance_logs a JOIN outbox o ON o.id = a.outbox_id
+             WHERE a.passed_time >= ?1 AND a.passed_time < ?2 ORDER BY a.passed_time, a.id"
+        ))?;
+        let rows = stmt.query_map(params![timestamp(from), timestamp(to)], row_to_pass)?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// The log behind a queue item, with its photo.
+    pub fn pass_of_item(&self, item_id: i64) -> Result<Option<(PassRow, Option<Vec<u8>>)>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {PASS_COLUMNS}, a.site_photo FROM attendance_logs a JOIN outbox o ON o.id = a.outbox_id
+                     WHERE a.outbox_id = ?1"
+                ),
+                [item_id],
+                |r| Ok((row_to_pass(r)?, r.get::<_, Option<Vec<u8>>>(11)?)),
+            )
+            .optional()?)
+    }
+
+    /// Logs the queue could not send within the platform's window become 已过时限: they can
+    /// never be sent, and stay listed and counted. `now` is the platform-corrected clock.
+    /// `window_secs` is the setting 平台规定 → 考勤上传时限.
+    pub fn expire_passes(&self, now: DateTime<Utc>, window_secs: i64) -> Result<usize> {
+        let cutoff = now - Duration::seconds(window_secs);
+        let window = domain::attendance::window_words(window_secs);
+        let n = self.conn.execute(
+            "UPDATE outbox SET state = 'expired', next_attempt_at = NULL, park_reason = '', updated_at = ?2,
+               last_advice = ?3
+             WHERE kind = 'attendance' AND state IN ('waiting', 'retry', 'needs_fix')
+               AND id IN (SELECT outbox_id FROM attendance_logs WHERE passed_time < ?1)",
+            params![
+                timestamp(cutoff),
+                timestamp(Utc::now()),
+                format!("平台只接收 {window}内的考勤：这条已过时限，不能再上传；需要时请在平台上补录")
+            ],
+        )?;
+        if n > 0 {
+            self.audit(
+                "考勤已过时限",
+                &format!("{n} 条"),
+                &format!("{window}内没能上传，不再发送"),
+            )?;
+        }
+        Ok(n)
+    }
+}

@@ -1,0 +1,92 @@
+//! The station window: one file per screen, a background [`backend::Backend`] that owns the
+//! store, the network and the photo work, and an [`app::StationApp`] that draws the screens,
+//! collects their [`app::Command`]s and applies them after drawing.
+
+pub mod about;
+pub mod acceptance;
+pub mod app;
+pub mod attendance;
+pub mod backend;
+pub mod blacklist;
+pub mod companies;
+pub mod config_problem;
+pub mod dialogs;
+pub mod enroll;
+pub mod export;
+pub mod fonts;
+pub mod import;
+pub mod photos;
+pub mod queue;
+pub mod roster;
+pub mod settings;
+pub mod setup;
+pub mod status;
+pub mod store_problem;
+pub mod widgets;
+
+pub use app::{AppOptions, StationApp};
+
+/// Opens the window; returns when it is closed.
+pub fn run_window(options: AppOptions) -> Result<(), String> {
+    let title = if options.demo {
+        "实名制登记工作站（演示模式）"
+    } else {
+        "实名制登记工作站"
+    };
+    open_window(title, move |ctx| Box::new(StationApp::new(ctx, options)))
+}
+
+/// Opens the window on what is wrong with the settings ([`config_problem`]); returns when it
+/// is closed, with whether the station got going (the bad file moved aside).
+pub fn run_window_on_problem(problem: config_problem::ConfigProblem, options: AppOptions) -> Result<bool, String> {
+    let start = config_problem::StartApp::new(problem, options);
+    let resolved = start.resolved_flag();
+    open_window("实名制登记工作站", move |_| Box::new(start))?;
+    Ok(resolved.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+fn open_window(title: &str, make: impl FnOnce(&egui::Context) -> Box<dyn eframe::App> + 'static) -> Result<(), String> {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title(title)
+        .with_app_id("cwr-station")
+        .with_inner_size([1360.0, 860.0])
+        .with_min_inner_size([1024.0, 680.0])
+        .with_drag_and_drop(true);
+    if let Some(icon) = app_icon() {
+        viewport = viewport.with_icon(icon);
+    }
+    let native = eframe::NativeOptions {
+        viewport,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "cwr-station",
+        native,
+        Box::new(move |cc| {
+            fonts::install_cjk_font(&cc.egui_ctx);
+            fonts::install_style(&cc.egui_ctx);
+            Ok(make(&cc.egui_ctx))
+        }),
+    )
+    .map_err(|e| format!("窗口无法打开：{e}（没有图形界面时请用命令行功能，见 --help）"))
+}
+
+/// The station's icon (drawn in `assets/icon/cwr-station.svg`), for the title bar and taskbar.
+pub fn app_icon() -> Option<std::sync::Arc<egui::IconData>> {
+    let png = include_bytes!("../../../assets/icon/cwr-station-256.png");
+    let img = image::load_from_memory(png).ok()?.to_rgba8();
+    Some(std::sync::Arc::new(egui::IconData {
+        width: img.width(),
+        height: img.height(),
+        rgba: img.into_raw(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_icon_decodes() {
+        let icon = super::app_icon().expect("icon");
+        assert_eq!((icon.width, icon.height), (256, 256));
+    }
+}

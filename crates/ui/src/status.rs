@@ -1,0 +1,69 @@
+//! The status bar: environment, project, the platform link, the PC clock, the queue.
+
+use egui::RichText;
+
+use super::app::StationApp;
+use super::backend::ConnectionState;
+use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER};
+
+pub fn status_bar(ui: &mut egui::Ui, app: &StationApp) {
+    ui.add_space(2.0);
+    ui.horizontal_wrapped(|ui| {
+        ui.label(format!("环境：{}", app.config.environment_label()));
+        ui.separator();
+        let project = if app.config.project_id.is_empty() {
+            "未设置"
+        } else {
+            app.config.project_id.as_str()
+        };
+        ui.label(format!("项目：{project}"));
+        ui.separator();
+        match &app.connection {
+            ConnectionState::Unknown => {
+                ui.label("平台：正在连接…");
+            }
+            ConnectionState::Online { last_success } => {
+                ui.label(
+                    RichText::new(format!("平台：已连接（最近成功 {}）", beijing_hms(*last_success))).color(OK_GREEN),
+                );
+            }
+            ConnectionState::Offline {
+                last_success, reason, ..
+            } => {
+                let last = last_success
+                    .map(|t| format!("，最近成功 {}", beijing_hms(t)))
+                    .unwrap_or_default();
+                ui.label(RichText::new(format!("平台：连不上{last}")).color(ERROR_RED))
+                    .on_hover_text(reason);
+            }
+        }
+        if let Some(w) = app.backend.clock.warning() {
+            ui.separator();
+            ui.label(RichText::new(w).color(WARN_AMBER));
+        }
+        ui.separator();
+        let c = &app.snapshot.counts;
+        let waiting = c.waiting + c.sending + c.retry;
+        ui.label(format!("待上传：{waiting}"));
+        if c.needs_fix > 0 {
+            ui.label(RichText::new(format!("需处理：{}", c.needs_fix)).color(ERROR_RED));
+        }
+        if app.snapshot.backup_advised(chrono::Utc::now()) {
+            ui.label(RichText::new("建议备份").color(WARN_AMBER))
+                .on_hover_text("有记录超过一天没能上传，只保存在这台电脑上：请在“设置”或“待上传”里备份数据");
+        }
+        if let Some(p) = &app.snapshot.paused {
+            ui.separator();
+            ui.label(RichText::new(format!("上传已暂停：{p}")).color(ERROR_RED));
+        }
+    });
+    ui.add_space(2.0);
+}
+
+fn beijing_hms(t: chrono::DateTime<chrono::Utc>) -> String {
+    api::beijing_timestamp(t)
+        .split(' ')
+        .nth(1)
+        .unwrap_or_default()
+        .to_string()
+}
