@@ -1,43 +1,31 @@
 //! `cwr-station acceptance`: the guided acceptance run (联调向导) from the command line, the
 //! same run as the window's, with the same saved progress.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::queue_cmds::open_station;
+use super::queue_cmds::{open_for_reading, open_station};
 use super::{Context, Exit};
-use crate::acceptance::{self, AcceptanceRun, RunEnd, Runner};
-use crate::domain::PhotoKind;
-use crate::outbox::SendSettings;
+use crate::acceptance::{self, AcceptanceRun, RunEnd, Start};
 use crate::station::platform_client;
-use crate::store::Store;
 
-fn counts(store: &Store, environment: &str) -> Result<std::collections::BTreeMap<String, u64>, Exit> {
-    store
-        .success_counts(environment)
-        .map(|c| c.into_iter().collect())
-        .map_err(|e| {
-            errln!("{e}");
-            Exit::LocalFailure
-        })
-}
-
-fn open_store(ctx: &Context) -> Result<Store, Exit> {
-    Store::open_in(&ctx.data_dir).map_err(|e| {
+/// The saved run and the successes per interface, as the station keeps them.
+fn saved(ctx: &Context) -> Result<(Option<AcceptanceRun>, BTreeMap<String, u64>), Exit> {
+    let station = open_for_reading(ctx)?;
+    let counts = acceptance::success_counts(station.store(), ctx.config.environment_label()).map_err(|e| {
         errln!("{e}");
         Exit::LocalFailure
-    })
+    })?;
+    Ok((acceptance::load(station.store()).ok().flatten(), counts))
 }
 
 pub fn status(ctx: &Context) -> Exit {
-    let Ok(store) = open_store(ctx) else {
-        return Exit::LocalFailure;
+    let (run, counts) = match saved(ctx) {
+        Ok(saved) => saved,
+        Err(exit) => return exit,
     };
     let env = ctx.config.environment_label();
-    let Ok(counts) = counts(&store, env) else {
-        return Exit::LocalFailure;
-    };
-    let run = acceptance::load(&store).ok().flatten();
     out!(
         "{}",
         acceptance::report_text(run.as_ref(), &counts, env, &ctx.config.project_id)
@@ -70,36 +58,20 @@ pub fn run(ctx: &Context, consent: bool) -> Exit {
             return Exit::Invalid;
         }
     };
-    let Ok(mut store) = open_store(ctx) else {
-        return Exit::LocalFailure;
-    };
-    let env = ctx.config.environment_label();
-    let fingerprint = SendSettings::for_client(&client, &ctx.config.project_id, env).fingerprint;
-    let Ok(counts) = counts(&store, env) else {
-        return Exit::LocalFailure;
-    };
-    let mut plan = match acceptance::load(&store) {
-        Ok(Some(saved)) if saved.fingerprint == fingerprint && !saved.finished() => {
+    // The steps already printed (a resumed run's finished steps count as printed).
+    let printed = std::cell::Cell::new(0);
+    let mut on_start = |run: &AcceptanceRun, start: Start| {
+        printed.set(run.done_count());
+        if start == Start::Resumed {
             outln!(
                 "接着上次的联调继续：已完成 {} / {} 步",
-                saved.done_count(),
-                saved.steps.len()
+                run.done_count(),
+                run.steps.len()
             );
-            saved
-        }
-        Ok(_) => acceptance::plan(&counts, env, &fingerprint),
-        Err(e) => {
-            errln!("{e}");
-            return Exit::LocalFailure;
         }
     };
-    if plan.steps.is_empty() {
-        outln!("九个接口都已有至少 {} 次成功记录，无需再做。", acceptance::REQUIRED);
-        return Exit::Accepted;
-    }
-    let mut printed = plan.done_count();
     let mut print_new = |run: &AcceptanceRun| {
-        for (i, step) in run.steps.iter().enumerate().skip(printed) {
+        for (i, step) in run.steps.iter().enumerate().skip(printed.get()) {
             let Some(o) = &step.outcome else { break };
             let head: String = o.answer.chars().take(300).collect();
             let mark = if o.ok { "成功" } else { "失败" };
@@ -115,23 +87,27 @@ pub fn run(ctx: &Context, consent: bool) -> Exit {
                 outln!("    平台原话：{}", o.words);
                 outln!("    怎么办：{}", o.advice);
             }
-            printed = i + 1;
+            printed.set(i + 1);
         }
     };
-    let mut runner = Runner {
-        client: &client,
-        store: &mut store,
-        project_id: &ctx.config.project_id,
-        device_id: &ctx.config.device_id,
-        site_photo_bytes: ctx.config.photo_budgets.bytes_for(PhotoKind::Site),
-    };
-    let end = match runner.run(&mut plan, &mut print_new, &|| false) {
-        Ok(end) => end,
+    let (end, plan) = match acceptance::run_acceptance(
+        &ctx.data_dir,
+        &ctx.config,
+        &client,
+        &mut on_start,
+        &mut print_new,
+        &|| false,
+    ) {
+        Ok(ended) => ended,
         Err(e) => {
             errln!("{e}");
             return Exit::LocalFailure;
         }
     };
+    if plan.steps.is_empty() {
+        outln!("九个接口都已有至少 {} 次成功记录，无需再做。", acceptance::REQUIRED);
+        return Exit::Accepted;
+    }
     match end {
         RunEnd::Finished => {
             outln!("联调完成：每个接口都已有至少 {} 次成功记录。", acceptance::REQUIRED);
@@ -151,14 +127,11 @@ pub fn run(ctx: &Context, consent: bool) -> Exit {
 }
 
 pub fn report(ctx: &Context, path: &Path, force: bool) -> Exit {
-    let Ok(store) = open_store(ctx) else {
-        return Exit::LocalFailure;
+    let (run, counts) = match saved(ctx) {
+        Ok(saved) => saved,
+        Err(exit) => return exit,
     };
     let env = ctx.config.environment_label();
-    let Ok(counts) = counts(&store, env) else {
-        return Exit::LocalFailure;
-    };
-    let run = acceptance::load(&store).ok().flatten();
     let is_xlsx = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
     let existing = crate::output_file::Existing::replace_if(force);
     let written = crate::output_file::write_output(path, existing, &ctx.station_files(), |tmp| {

@@ -14,8 +14,8 @@ use crate::api::{PlatformClock, clock};
 use crate::domain::ItemState;
 use crate::domain::{PhotoKind, Problem, Severity, WorkerField};
 use crate::media::{load_photo_file, normalize_photo};
-use crate::outbox::{DrainReport, LockAttempt, Sender, SenderLock, command_holder};
-use crate::station::{Station, StationError, platform_client, send_settings};
+use crate::station::sending::{DrainReport, NotSent, command_holder};
+use crate::station::{Station, StationError};
 use crate::store::{OutboxItem, ParkReason, WorkerPhotos};
 
 /// Opens the station over the data dir; a store that cannot be opened is a local failure.
@@ -114,102 +114,42 @@ fn errors_in<F>(problems: &[Problem<F>]) -> usize {
 /// Tries to deliver what is due. `None` when the platform cannot be tried (settings missing,
 /// or another sender — the window, another command — holds the queue): the records stay queued.
 pub fn drain_now(ctx: &Context, station: &mut Station) -> Option<DrainReport> {
-    let holder = command_holder();
-    let lock = match SenderLock::try_acquire(&ctx.data_dir, &holder) {
-        Ok(LockAttempt::Acquired(lock)) => lock,
-        Ok(LockAttempt::HeldBy(who)) => {
+    let sent = station.send_now(&ctx.secret, &command_holder(), &mut |problem| errln!("{problem}"));
+    let sent = match sent {
+        Ok(sent) => sent,
+        Err(NotSent::HeldBy(who)) => {
             errln!("{who}正在上传队列：记录已保存，会由它发出");
             return None;
         }
-        Err(e) => {
-            errln!("{e}");
-            return None;
-        }
-    };
-    let client = match platform_client(&ctx.config, &ctx.secret, Arc::clone(station.clock())) {
-        Ok(c) => c,
-        Err(e) => {
-            errln!("{e}");
+        Err(NotSent::NotConfigured(why)) => {
+            errln!("{why}");
             errln!("记录已保存在本机，设置完成后执行 `cwr-station outbox drain` 即可上传");
             return None;
         }
-    };
-    let settings = send_settings(&ctx.config, &client);
-    // The sender works on its own connection, as the window's does.
-    let mut store = match crate::store::Store::open_in(&ctx.data_dir) {
-        Ok(s) => s,
-        Err(e) => {
-            errln!("{e}");
+        Err(NotSent::Local(why)) => {
+            errln!("{why}");
+            return None;
+        }
+        Err(NotSent::AnswerNotKept(why)) => {
+            errln!("{why}");
+            errln!("平台的回答没能记到本机：发出的记录保持原样，解决后会再发送（平台会认出已收到的，不会重复）");
             return None;
         }
     };
-    if let Err(e) = store.recover_interrupted_sends() {
-        errln!("{e}");
-    }
-    // Records queued from here on may come after the drain's last look.
-    let seen = store.newest_item_id().unwrap_or(i64::MAX);
-    let report = Sender::new(&mut store, &client, &settings).drain();
-    drop(lock);
-    send_what_came_meanwhile(ctx, &mut store, &client, &settings, &holder, seen);
-    if let Some(w) = client.clock().warning() {
+    if let Some(w) = &sent.clock_warning {
         errln!("{w}");
     }
-    match report {
-        Ok(r) => {
-            if let Some(p) = &r.paused {
-                errln!("上传已暂停：{p}");
-            }
-            if let Some(until) = r.waiting_until {
-                errln!(
-                    "连不上平台：队列暂停发送，{} 后再试（记录都已保存在本机）",
-                    crate::api::beijing_timestamp(until)
-                );
-            }
-            Some(r)
-        }
-        Err(e) => {
-            errln!("{}", e.explain(&ctx.data_dir));
-            errln!("平台的回答没能记到本机：发出的记录保持原样，解决后会再发送（平台会认出已收到的，不会重复）");
-            None
-        }
+    let r = sent.report;
+    if let Some(p) = &r.paused {
+        errln!("上传已暂停：{p}");
     }
-}
-
-/// Another command that queued a record while this one sent was told "会由它发出": a record
-/// it queued after this one's last look would wait for the next sender otherwise. So, once
-/// the lock is let go, anything due and newer than `seen` (the newest record before the pass)
-/// is sent too, unless someone else has taken the lock meanwhile (then it sends them). A
-/// command's record is queued before it tries the lock, and this look comes after the lock
-/// was let go, so no record falls between two senders.
-fn send_what_came_meanwhile(
-    ctx: &Context,
-    store: &mut crate::store::Store,
-    client: &crate::api::PlatformClient,
-    settings: &crate::outbox::SendSettings,
-    holder: &str,
-    mut seen: i64,
-) {
-    // Each pass either sends something or stops: bounded by the commands racing this one.
-    for _ in 0..100 {
-        let newer = match store.due_items(chrono::Utc::now()) {
-            Ok(due) => due.iter().any(|i| i.id > seen),
-            Err(_) => false,
-        };
-        if !newer {
-            return;
-        }
-        let Ok(LockAttempt::Acquired(lock)) = SenderLock::try_acquire(&ctx.data_dir, holder) else {
-            return;
-        };
-        seen = store.newest_item_id().unwrap_or(i64::MAX);
-        let pass = Sender::new(store, client, settings).drain();
-        drop(lock);
-        // Nothing could be tried (the network waits, the queue is paused, the records wait for
-        // their company): the next sender takes them.
-        if pass.map_or(true, |r| r.attempted == 0) {
-            return;
-        }
+    if let Some(until) = r.waiting_until {
+        errln!(
+            "连不上平台：队列暂停发送，{} 后再试（记录都已保存在本机）",
+            crate::api::beijing_timestamp(until)
+        );
     }
+    Some(r)
 }
 
 /// The exit code for a set of items after a drain, printing what is not on the platform.

@@ -170,7 +170,11 @@ fn the_window_closes_saves_settings_and_stores_a_submission_at_once_while_the_pl
     h.get_by_label("保存设置").click();
     // The deadline only ends a test that would otherwise hang; it is below the call's 60 s.
     step_until(&mut h, "settings answered", HANG_GUARD, |app| !app.settings.is_saving());
-    assert_eq!(still_hanging_gave_up(&platform), 0, "保存设置 waited for the hanging call");
+    assert_eq!(
+        still_hanging_gave_up(&platform),
+        0,
+        "保存设置 waited for the hanging call"
+    );
 
     // A submission reaches the database at once, the sender still hanging.
     let id = id_code(720);
@@ -192,7 +196,11 @@ fn the_window_closes_saves_settings_and_stores_a_submission_at_once_while_the_pl
     // Closing: the background stops although a call is in flight (the call is left to time
     // out on its own, so it is still hanging when the window is gone).
     drop(h);
-    assert_eq!(still_hanging_gave_up(&platform), 0, "closing waited for the hanging call");
+    assert_eq!(
+        still_hanging_gave_up(&platform),
+        0,
+        "closing waited for the hanging call"
+    );
 }
 
 /// Far below the hanging call's 60 s timeout, far above anything a busy machine needs.

@@ -11,6 +11,7 @@ pub mod config;
 mod connect;
 pub mod generate;
 pub mod import;
+pub mod sending;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

@@ -20,8 +20,8 @@ use api::types::DictEntry;
 use api::{ApiError, Endpoint, PlatformClock, Secret, clock};
 use domain::{Company, CompanyProblem, CompanyRules, PhotoKind, Worker, WorkerProblem, WorkerRules};
 use media::{NormalizedPhoto, PhotoBudgets};
-use outbox::SenderEvent;
 use station::config::Config;
+use station::sending::SenderEvent;
 use store::{BlacklistEntry, CompanyRecord, OutboxCounts, OutboxItem, PassRow, WorkerPhotos, WorkerRecord, WorkerRow};
 
 pub use excel::{ExcelEvent, ExcelIntent, ImportCheck};

@@ -12,6 +12,7 @@
 mod data;
 mod report;
 mod run;
+mod session;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use data::{TEST_COMPANY_RANGE, TEST_ID_RANGE, test_company, test_worker_id, test_worker_name};
 pub use report::{report_text, write_report_xlsx};
 pub use run::{RunEnd, Runner};
+pub use session::{Start, run_acceptance, success_counts};
 
 use crate::config::{CustomIs, Environment};
 use api::Endpoint;

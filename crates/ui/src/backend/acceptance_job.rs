@@ -8,11 +8,8 @@ use std::sync::mpsc::Sender;
 
 use super::{Event, Intent, InternalEvent};
 use api::PlatformClient;
-use domain::PhotoKind;
-use outbox::SendSettings;
-use station::acceptance::{self, RunEnd, Runner};
+use station::acceptance::{self, RunEnd};
 use station::config::Config;
-use store::Store;
 
 pub struct AcceptanceJob {
     pub stop: Arc<AtomicBool>,
@@ -70,32 +67,13 @@ fn run(
     emit: &dyn Fn(Event),
     intents: &Sender<Intent>,
 ) -> Result<RunEnd, String> {
-    let mut store = Store::open_in(data_dir).map_err(|e| e.to_string())?;
-    let env = config.environment_label();
-    let fingerprint = SendSettings::for_client(client, &config.project_id, env).fingerprint;
-    let mut plan = match acceptance::load(&store).map_err(|e| e.to_string())? {
-        Some(saved) if saved.fingerprint == fingerprint && !saved.finished() => saved,
-        _ => {
-            let counts = store.success_counts(env).map_err(|e| e.to_string())?;
-            acceptance::plan(&counts.into_iter().collect(), env, &fingerprint)
-        }
+    let mut on_start = |run: &acceptance::AcceptanceRun, _: acceptance::Start| {
+        emit(Event::AcceptanceProgress(Some(Box::new(run.clone()))));
     };
-    if plan.steps.is_empty() {
-        return Ok(RunEnd::Finished);
-    }
-    emit(Event::AcceptanceProgress(Some(Box::new(plan.clone()))));
-    let mut runner = Runner {
-        client,
-        store: &mut store,
-        project_id: &config.project_id,
-        device_id: &config.device_id,
-        site_photo_bytes: config.photo_budgets.bytes_for(PhotoKind::Site),
-    };
-    let mut on_step = |r: &acceptance::AcceptanceRun| {
-        emit(Event::AcceptanceProgress(Some(Box::new(r.clone()))));
+    let mut on_step = |run: &acceptance::AcceptanceRun| {
+        emit(Event::AcceptanceProgress(Some(Box::new(run.clone()))));
         let _ = intents.send(Intent::Internal(InternalEvent::StoreChanged));
     };
-    runner
-        .run(&mut plan, &mut on_step, &|| stop.load(Ordering::SeqCst))
-        .map_err(|e| e.to_string())
+    let stop = || stop.load(Ordering::SeqCst);
+    acceptance::run_acceptance(data_dir, config, client, &mut on_start, &mut on_step, &stop).map(|(end, _)| end)
 }

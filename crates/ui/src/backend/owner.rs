@@ -15,8 +15,8 @@ use super::{ConnectionState, Event, Intent, InternalEvent, SaveFailure, Snapshot
 use api::{Endpoint, PlatformClient, PlatformClock, Secret};
 use domain::ItemState;
 use host::output_file::{Existing, StationFiles, write_output};
-use outbox::{SenderCommand, SenderEvent, SenderHandle, spawn_sender};
 use station::config::{Config, Environment};
+use station::sending::{SenderCommand, SenderEvent, SenderHandle, spawn_sender};
 use station::{Station, platform_client, send_settings};
 
 pub struct OwnerSetup {

@@ -12,8 +12,10 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::sender::{DrainReport, LockAttempt, SendSettings, Sender, SenderLock};
+use super::take_queue;
+
 use api::PlatformClient;
+use outbox::{DrainReport, LockAttempt, SendSettings, Sender, WINDOW_HOLDER};
 use store::Store;
 
 pub enum SenderCommand {
@@ -126,14 +128,10 @@ fn run(
             return;
         }
         if lock.is_none() {
-            match SenderLock::try_acquire(&data_dir, super::sender::WINDOW_HOLDER) {
-                Ok(LockAttempt::Acquired(l)) => {
-                    // Only the lock holder may decide that a "sending" item was cut off.
-                    if let Err(e) = store.recover_interrupted_sends() {
-                        on_event(SenderEvent::Failed(e.to_string()));
-                    }
-                    lock = Some(l);
-                }
+            match take_queue(&mut store, &data_dir, WINDOW_HOLDER, &mut |e| {
+                on_event(SenderEvent::Failed(e))
+            }) {
+                Ok(LockAttempt::Acquired(l)) => lock = Some(l),
                 Ok(LockAttempt::HeldBy(_)) => on_event(SenderEvent::Busy),
                 Err(e) => on_event(SenderEvent::Failed(e)),
             }
