@@ -1,13 +1,14 @@
 //! CWR Station (实名制登记工作站): enrolls construction workers and reports them to the
 //! Shenzhen real-name and wage-split platform (实名分账平台).
 //!
-//! This package is the command line and the binary; the layers are crates of the workspace
+//! This package is the binary; the layers are crates of the workspace
 //! (`crates/`), re-exported here under their layer names so that the integration tests, the
 //! examples and the commands see one map: `domain` ← `protocol` ← `api`; `host`; `store` ←
-//! `outbox`; `media` ← `card`; `excel`; `sim`; `station` (every use case) ← `ui`.
+//! `outbox`; `media` ← `card`; `excel`; `sim`; `station` (every use case) ← `ui`, `cli`.
 
 pub use api;
 pub use card;
+pub use cli;
 pub use domain;
 pub use excel;
 pub use host;
@@ -21,5 +22,3 @@ pub use ui;
 
 pub use host::{input_file, logging, output_file, paths, secret};
 pub use station::{acceptance, config, generate};
-
-pub mod cli;

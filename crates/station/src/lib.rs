@@ -11,7 +11,9 @@ pub mod config;
 mod connect;
 pub mod generate;
 pub mod import;
+pub mod maintenance;
 pub mod sending;
+pub mod snapshot;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -31,6 +33,24 @@ use domain::{
     WorkerField, WorkerProblem, WorkerRules,
 };
 use store::{Store, StoreError, WorkerPhotos};
+
+/// The records the window and the commands read, as the store keeps them. Handed out here so
+/// that the screens and the commands depend on `station` alone: the compiler keeps them away
+/// from the store's connection, the queue's sender and the HTTP client.
+pub mod records {
+    pub use store::{
+        BACKUP_DIR, BlacklistEntry, CompanyRecord, DB_FILE, ItemKind, OutboxCounts, OutboxItem, ParkReason, PassRow,
+        Store, StoreError, Thumbnail, Trouble, WorkerPhotos, WorkerRecord, WorkerRow, parse_timestamp, timestamp,
+    };
+}
+
+/// The platform's names the window and the commands show or pass on: its endpoints, its
+/// dictionaries' entries, its clock, the client the settings make, the secret, and the two
+/// bodies a command may be given as a JSON file (`register`, `company add`).
+pub mod platform {
+    pub use api::types::{AddCompany, DictEntry, RegisterEmployee};
+    pub use api::{ApiError, Endpoint, PlatformClient, PlatformClock, ProtocolTable, Secret, clock};
+}
 
 /// Why a use case stored nothing.
 #[derive(Debug, thiserror::Error)]

@@ -124,7 +124,7 @@ fn steps_ui(ui: &mut egui::Ui, run: &AcceptanceRun) {
                     ui.label(RichText::new(mark).color(color));
                     ui.label(format!("{}. {}", i + 1, step.kind.describe()));
                     if let Some(o) = &step.outcome {
-                        ui.label(RichText::new(api::beijing_timestamp(o.at)).small().weak());
+                        ui.label(RichText::new(domain::time::beijing_timestamp(o.at)).small().weak());
                     }
                 });
                 if let Some(o) = step.outcome.as_ref().filter(|o| o.ok) {

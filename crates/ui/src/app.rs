@@ -12,12 +12,12 @@ use super::export::RosterLine;
 use super::{
     about, attendance, blacklist, companies, enroll, import, queue, roster, settings, setup, status, store_problem,
 };
-use api::Secret;
 use card::DemoCards;
 use card::poller::{CardPoller, CardReaderProvider, ConfiguredReader};
 use domain::PhotoKind;
 use media::camera::CameraProvider;
 use station::config::Config;
+use station::platform::Secret;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Screen {
@@ -82,7 +82,7 @@ pub enum Command {
     /// Ask where to save, then export these lines.
     ExportRoster(Vec<RosterLine>),
     /// Ask where to save, then export these attendance logs.
-    ExportPasses(Vec<store::PassRow>),
+    ExportPasses(Vec<station::records::PassRow>),
     /// Ask where to save the acceptance report, then write it.
     ExportAcceptanceReport,
     /// Ask where to put a copy of the data, then make it.

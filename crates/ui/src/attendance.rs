@@ -17,7 +17,7 @@ use card::DemoCards;
 use card::poller::{CardEvent, CardRemote};
 use domain::{Direction, Passer, mask_id};
 use media::camera::CameraProvider;
-use store::WorkerRow;
+use station::records::WorkerRow;
 
 /// Who is at the point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -114,7 +114,7 @@ impl AttendanceScreen {
                             "已记录 {} {} {}，正在上传",
                             a.person_name,
                             a.direction.label(),
-                            api::beijing_timestamp(a.passed_at)
+                            domain::time::beijing_timestamp(a.passed_at)
                         );
                         for note in &a.notes {
                             text.push('。');

@@ -9,111 +9,22 @@ pub mod excel;
 mod owner;
 mod thumbnails;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender};
 
 use chrono::{DateTime, Utc};
 
-use api::types::DictEntry;
-use api::{ApiError, Endpoint, PlatformClock, Secret, clock};
-use domain::{Company, CompanyProblem, CompanyRules, PhotoKind, Worker, WorkerProblem, WorkerRules};
+use domain::{Company, CompanyProblem, PhotoKind, Worker, WorkerProblem};
 use media::{NormalizedPhoto, PhotoBudgets};
 use station::config::Config;
+use station::platform::DictEntry;
+use station::platform::{ApiError, Endpoint, PlatformClock, Secret, clock};
+use station::records::{PassRow, WorkerPhotos, WorkerRecord, WorkerRow};
 use station::sending::SenderEvent;
-use store::{BlacklistEntry, CompanyRecord, OutboxCounts, OutboxItem, PassRow, WorkerPhotos, WorkerRecord, WorkerRow};
 
 pub use excel::{ExcelEvent, ExcelIntent, ImportCheck};
-
-/// What the screens read: a consistent copy of the store, replaced after every change.
-#[derive(Debug, Clone, Default)]
-pub struct Snapshot {
-    /// Counts up with every snapshot: screens rebuild what they derive from it only when it
-    /// changed.
-    pub generation: u64,
-    pub workers: Vec<WorkerRow>,
-    /// id_code → place in `workers`, so screens find a worker without a scan.
-    pub worker_index: std::collections::HashMap<String, usize>,
-    /// Company name → workers not departed who name it.
-    pub workers_by_company: std::collections::HashMap<String, usize>,
-    /// The roster's sort orders over `workers`, worked out where the snapshot is made.
-    pub ranks: Arc<crate::roster::WorkerRanks>,
-    pub companies: Vec<CompanyRecord>,
-    pub outbox: Vec<OutboxItem>,
-    pub counts: OutboxCounts,
-    /// Why uploads are paused (wrong credentials, missing settings), if they are.
-    pub paused: Option<String>,
-    /// The network failed as a whole: the queue waits until then.
-    pub waiting_until: Option<DateTime<Utc>>,
-    pub dictionaries: BTreeMap<Endpoint, (Vec<DictEntry>, DateTime<Utc>)>,
-    /// Successful calls per endpoint in the current environment (acceptance checklist).
-    pub successes: BTreeMap<String, u64>,
-    /// What a worker is checked against, as the station builds it (dictionary codes, the
-    /// project's companies, the site's age rules, the blacklist): the form shows the same
-    /// problems the station will find.
-    pub worker_rules: Arc<WorkerRules>,
-    /// What a company is checked against, as the station builds it.
-    pub company_rules: Arc<CompanyRules>,
-    /// The oldest record not on the platform yet (it exists on this PC only), and the last
-    /// backup: the clerk is told to back up when the one is older than a day and the other.
-    pub oldest_unsent_at: Option<DateTime<Utc>>,
-    pub last_backup_at: Option<DateTime<Utc>>,
-    /// Today's attendance logs (Beijing's date on the platform's clock), oldest first.
-    pub passes_today: Vec<PassRow>,
-    pub today: Option<chrono::NaiveDate>,
-    /// The project's blacklist, newest first.
-    pub blacklist: Vec<BlacklistEntry>,
-    /// The `api_version` each endpoint of this environment's platform took after refusing
-    /// the table's (shown under 接口字段与版本).
-    pub learnt_versions: BTreeMap<Endpoint, String>,
-}
-
-impl Snapshot {
-    /// Records have waited on this PC only for more than a day, with no backup since: the
-    /// clerk should copy the data somewhere.
-    pub fn backup_advised(&self, now: DateTime<Utc>) -> bool {
-        match self.oldest_unsent_at {
-            Some(oldest) if now - oldest > chrono::Duration::days(1) => self.last_backup_at.is_none_or(|b| b < oldest),
-            _ => false,
-        }
-    }
-
-    pub fn worker(&self, id_code: &str) -> Option<&WorkerRow> {
-        self.worker_index.get(id_code).and_then(|&i| self.workers.get(i))
-    }
-
-    /// Builds the indexes and sort orders over `workers` (after it and the dictionaries were
-    /// filled).
-    pub fn index_workers(&mut self) {
-        self.ranks = Arc::new(crate::roster::WorkerRanks::build(&self.workers, |kind| {
-            self.dictionary(kind)
-        }));
-        self.worker_index = self
-            .workers
-            .iter()
-            .enumerate()
-            .map(|(i, w)| (w.id_code.clone(), i))
-            .collect();
-        self.workers_by_company.clear();
-        for w in &self.workers {
-            if w.state != domain::RecordState::Departed && w.state != domain::RecordState::Draft {
-                *self.workers_by_company.entry(w.emp_company.clone()).or_default() += 1;
-            }
-        }
-    }
-
-    pub fn dictionary(&self, kind: Endpoint) -> &[DictEntry] {
-        self.dictionaries.get(&kind).map(|(e, _)| e.as_slice()).unwrap_or(&[])
-    }
-
-    pub fn dict_name(&self, kind: Endpoint, code: &str) -> Option<&str> {
-        self.dictionary(kind)
-            .iter()
-            .find(|e| e.orders == code)
-            .map(|e| e.value.as_str())
-    }
-}
+pub use station::snapshot::Snapshot;
 
 /// Where a photo comes from.
 #[derive(Debug, Clone)]
@@ -370,11 +281,11 @@ pub enum Event {
 /// Why the store cannot be used, and the way back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoreProblem {
-    /// What is wrong, which file, what to do (see [`store::StoreError::explain`]).
+    /// What is wrong, which file, what to do (see [`station::records::StoreError::explain`]).
     pub message: String,
-    pub trouble: Option<store::Trouble>,
+    pub trouble: Option<station::records::Trouble>,
     /// The copies in the data dir's backup folder, newest first.
-    pub backups: Vec<store::BackupFile>,
+    pub backups: Vec<station::maintenance::BackupFile>,
     pub data_dir: PathBuf,
 }
 

@@ -11,7 +11,7 @@ use super::backend::{Event, ExcelEvent, ExcelIntent, Intent, Snapshot};
 use super::dialogs::FileDialog;
 use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, field_label, local_time};
 use domain::{RecordState, mask_id};
-use store::BlacklistEntry;
+use station::records::BlacklistEntry;
 
 #[derive(Default)]
 pub struct BlacklistScreen {

@@ -8,9 +8,9 @@ use egui::RichText;
 use super::app::Command;
 use super::backend::{Event, Intent, Snapshot};
 use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER};
-use api::Endpoint;
 use domain::RecordState;
-use store::CompanyRecord;
+use station::platform::Endpoint;
+use station::records::CompanyRecord;
 
 pub use form::{CompanyForm, FormOutcome};
 

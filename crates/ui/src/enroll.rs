@@ -17,9 +17,9 @@ use super::photos::{CameraPanel, FORM_PHOTOS, PhotoSlots, SlotAction, slot_ui};
 use super::widgets::WARN_AMBER;
 use ::card::poller::CardRemote;
 use ::card::{CardText, DemoCards};
-use api::PlatformClock;
 use domain::{PhotoKind, PhotosPresent, Worker, WorkerField, WorkerProblem, WorkerRules};
 use media::camera::CameraProvider;
+use station::platform::PlatformClock;
 
 mod card;
 mod fields;

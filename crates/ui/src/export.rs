@@ -66,7 +66,7 @@ pub fn write_roster_xlsx(path: &Path, lines: &[RosterLine]) -> Result<(), String
 
 /// A day's attendance logs as .xlsx: what the point recorded and whether the platform has
 /// each (also those past the window).
-pub fn write_passes_xlsx(path: &Path, rows: &[store::PassRow]) -> Result<(), String> {
+pub fn write_passes_xlsx(path: &Path, rows: &[station::records::PassRow]) -> Result<(), String> {
     let fail = |e: rust_xlsxwriter::XlsxError| format!("导出 Excel 失败：{e}（文件是否正被 Excel 打开？关闭后再试）");
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
@@ -89,7 +89,7 @@ pub fn write_passes_xlsx(path: &Path, rows: &[store::PassRow]) -> Result<(), Str
     for (i, p) in rows.iter().enumerate() {
         let row = (i + 1) as u32;
         let cells = [
-            api::beijing_timestamp(p.passed_at),
+            domain::time::beijing_timestamp(p.passed_at),
             p.person_name.clone(),
             p.id_code.clone(),
             if p.person_type == "0" { "访客" } else { "工人" }.to_string(),

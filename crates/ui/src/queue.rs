@@ -9,10 +9,9 @@ use super::app::{Command, Screen};
 use super::backend::{Event, Intent, Snapshot};
 use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, local_time};
 use domain::ItemState;
-use store::{ItemKind, OutboxItem, ParkReason};
+use station::records::{ItemKind, OutboxItem, ParkReason};
 
-/// Sent items pile up over months; the newest are enough to look something up.
-pub const MAX_SHOWN: usize = 300;
+pub use station::snapshot::RECENT_ITEMS as MAX_SHOWN;
 /// Cards beyond these are counted, not drawn.
 const MAX_CARDS: usize = 200;
 
@@ -111,7 +110,7 @@ pub fn fix_command(item: &OutboxItem) -> Command {
 }
 
 fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
-    api::beijing_timestamp(t)
+    domain::time::beijing_timestamp(t)
 }
 
 impl QueueScreen {

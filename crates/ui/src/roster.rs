@@ -4,7 +4,6 @@
 
 mod drafts;
 mod leave;
-mod order;
 mod view;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -18,13 +17,13 @@ use super::app::Command;
 use super::backend::{Event, Intent, Snapshot};
 use super::export::RosterLine;
 use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, local_time};
-use api::Endpoint;
 use domain::mask_id;
 use domain::{DepartureState, RecordState};
-use store::WorkerRow;
+use station::platform::Endpoint;
+use station::records::WorkerRow;
 
 pub use leave::{LeaveDialog, LeaveOutcome, check_exit_time};
-pub use order::WorkerRanks;
+pub use station::snapshot::WorkerRanks;
 pub use view::{ViewLine, build_view};
 use view::{leaving_on_its_way, selectable};
 

@@ -9,8 +9,8 @@ mod platform_rules;
 use super::app::Command;
 use super::backend::{Event, Intent, Snapshot};
 use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, field_label};
-use api::{Endpoint, Secret};
 use station::config::{Config, Environment};
+use station::platform::{Endpoint, Secret};
 
 /// The platform's staff want five successful records per interface before production keys.
 pub const ACCEPTANCE_MIN: u64 = 5;
@@ -349,7 +349,7 @@ impl SettingsScreen {
 /// What the platform taught about this endpoint's version, beside the field that sets it.
 fn learnt_note(
     endpoint: Endpoint,
-    protocol: &api::ProtocolTable,
+    protocol: &station::platform::ProtocolTable,
     learnt: Option<&String>,
     environment: &str,
 ) -> Option<String> {
@@ -370,7 +370,7 @@ fn backup_ui(ui: &mut egui::Ui, snap: &Snapshot, out: &mut Vec<Command>) {
     ui.heading("数据备份");
     let last = snap.last_backup_at.map_or_else(
         || "从未备份".to_string(),
-        |t| format!("上次备份：{}", api::beijing_timestamp(t)),
+        |t| format!("上次备份：{}", domain::time::beijing_timestamp(t)),
     );
     ui.label(last);
     let unsent = snap.counts.open();

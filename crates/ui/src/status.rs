@@ -61,7 +61,7 @@ pub fn status_bar(ui: &mut egui::Ui, app: &StationApp) {
 }
 
 fn beijing_hms(t: chrono::DateTime<chrono::Utc>) -> String {
-    api::beijing_timestamp(t)
+    domain::time::beijing_timestamp(t)
         .split(' ')
         .nth(1)
         .unwrap_or_default()

@@ -46,14 +46,14 @@ impl StoreProblemPage {
         if problem.backups.is_empty() {
             ui.label(format!(
                 "数据目录的 backups 文件夹里没有自动备份（{}）。如果您在“设置 → 数据备份”里备份过，请选择那个文件。",
-                problem.data_dir.join(store::BACKUP_DIR).display()
+                problem.data_dir.join(station::records::BACKUP_DIR).display()
             ));
         }
         egui::Grid::new("backups").striped(true).show(ui, |ui| {
             for backup in &problem.backups {
                 let when = backup
                     .modified
-                    .map(|t| local_time(&store::timestamp(t)))
+                    .map(|t| local_time(&station::records::timestamp(t)))
                     .unwrap_or_default();
                 ui.label(
                     backup

@@ -3,8 +3,8 @@
 
 use egui::{Color32, Response, RichText, Ui};
 
-use api::types::DictEntry;
 use domain::{Problem, Severity};
+use station::platform::DictEntry;
 
 pub const ERROR_RED: Color32 = Color32::from_rgb(0xC6, 0x28, 0x28);
 pub const WARN_AMBER: Color32 = Color32::from_rgb(0xB2, 0x6A, 0x00);
@@ -185,8 +185,8 @@ pub fn badge_text(label: &str, count: u64) -> String {
 
 /// Beijing-time display of an RFC 3339 UTC timestamp from the store.
 pub fn local_time(rfc3339: &str) -> String {
-    store::parse_timestamp(rfc3339)
-        .map(api::beijing_timestamp)
+    station::records::parse_timestamp(rfc3339)
+        .map(domain::time::beijing_timestamp)
         .unwrap_or_else(|| rfc3339.to_string())
 }
 

@@ -10,7 +10,7 @@ use crate::app::Command;
 use crate::backend::Snapshot;
 use crate::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER};
 use domain::{Direction, ItemState, mask_id};
-use store::PassRow;
+use station::records::PassRow;
 
 /// Visitors are counted apart from the companies.
 const VISITORS: &str = "访客";
@@ -108,7 +108,7 @@ pub fn today_ui(ui: &mut egui::Ui, snap: &Snapshot, window: &str, out: &mut Vec<
                 // Newest first: the log just recorded is on top.
                 let p = &passes[passes.len() - 1 - row.index()];
                 row.col(|ui| {
-                    let time = api::beijing_timestamp(p.passed_at);
+                    let time = domain::time::beijing_timestamp(p.passed_at);
                     ui.label(time.get(11..).unwrap_or(&time));
                 });
                 row.col(|ui| {

@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 
 use super::{Event, Intent, InternalEvent};
-use api::PlatformClient;
 use station::acceptance::{self, RunEnd};
 use station::config::Config;
+use station::platform::PlatformClient;
 
 pub struct AcceptanceJob {
     pub stop: Arc<AtomicBool>,

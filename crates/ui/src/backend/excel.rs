@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use super::SaveFailure;
 use excel::{BlacklistSheet, WorkerSheet};
+use station::records::BlacklistEntry;
 use station::{ImportOutcome, ImportReport};
-use store::BlacklistEntry;
 
 pub enum ExcelIntent {
     /// Write the import template with the cached dictionaries and the project's companies.

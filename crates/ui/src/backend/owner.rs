@@ -2,7 +2,6 @@
 //! each with its own event; it never waits on the network (calls run on helper threads, the
 //! sender on its own), so a record the clerk submits reaches the database at once.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
@@ -11,11 +10,11 @@ use chrono::Utc;
 
 mod excel;
 
-use super::{ConnectionState, Event, Intent, InternalEvent, SaveFailure, Snapshot, prepare_photo};
-use api::{Endpoint, PlatformClient, PlatformClock, Secret};
+use super::{ConnectionState, Event, Intent, InternalEvent, SaveFailure, prepare_photo};
 use domain::ItemState;
 use host::output_file::{Existing, StationFiles, write_output};
 use station::config::{Config, Environment};
+use station::platform::{Endpoint, PlatformClient, PlatformClock, Secret};
 use station::sending::{SenderCommand, SenderEvent, SenderHandle, spawn_sender};
 use station::{Station, platform_client, send_settings};
 
@@ -44,13 +43,6 @@ pub struct Owner {
 
 /// The attendance point lists this many matches; more means the clerk types more.
 const FOUND_MAX: usize = 8;
-
-const DICTIONARIES: [Endpoint; 4] = [
-    Endpoint::DictListEmpCategory,
-    Endpoint::DictListJobTypeName,
-    Endpoint::DictListJobName,
-    Endpoint::GetCompanyType,
-];
 
 impl Owner {
     pub fn new(setup: OwnerSetup) -> Owner {
@@ -85,7 +77,7 @@ impl Owner {
             };
             // The sender and the station have let go of the file: put the copy in its place,
             // then open again.
-            match store::restore_from(&self.setup.data_dir, &backup) {
+            match station::maintenance::restore(&self.setup.data_dir, &backup, true) {
                 Ok(aside) => self.emit(Event::StoreRestored(Ok(restored_words(&backup, aside.as_deref())))),
                 Err(e) => self.emit(Event::StoreRestored(Err(format!("没有恢复：{e}")))),
             }
@@ -150,7 +142,7 @@ impl Owner {
                 }
                 Err(e) => e,
             };
-            if error.trouble() == Some(store::Trouble::ReadOnly)
+            if error.trouble() == Some(station::records::Trouble::ReadOnly)
                 && let Ok(st) = Station::open_read_only(&s.data_dir, s.config.clone(), Arc::clone(&s.clock))
             {
                 self.emit(Event::StoreReadOnly(read_only_words(&s.data_dir)));
@@ -159,13 +151,14 @@ impl Owner {
             self.emit(Event::StoreUnusable(Box::new(super::StoreProblem {
                 message: error.explain(&s.data_dir),
                 trouble: error.trouble(),
-                backups: store::list_backups(&s.data_dir),
+                backups: station::maintenance::list_backups(&s.data_dir),
                 data_dir: s.data_dir.clone(),
             })));
             // Only putting a backup back (or closing) can change anything now.
             loop {
                 match rx.recv() {
-                    Ok(Intent::RestoreStore(backup)) => match store::restore_from(&s.data_dir, &backup) {
+                    Ok(Intent::RestoreStore(backup)) => match station::maintenance::restore(&s.data_dir, &backup, true)
+                    {
                         Ok(aside) => {
                             self.emit(Event::StoreRestored(Ok(restored_words(&backup, aside.as_deref()))));
                             break;
@@ -231,15 +224,15 @@ impl Owner {
     }
 
     fn publish(&self, station: &Station) {
-        match snapshot(station) {
+        match station.snapshot() {
             Ok(s) => self.emit(Event::Snapshot(Arc::new(s))),
             // A damaged file often opens and fails at the first read of a lost page: the
             // clerk sees the way back, not an empty station.
-            Err(e) if e.trouble() == Some(store::Trouble::Damaged) => {
+            Err(e) if e.trouble() == Some(station::records::Trouble::Damaged) => {
                 self.emit(Event::StoreUnusable(Box::new(super::StoreProblem {
                     message: e.explain(&self.setup.data_dir),
                     trouble: e.trouble(),
-                    backups: store::list_backups(&self.setup.data_dir),
+                    backups: station::maintenance::list_backups(&self.setup.data_dir),
                     data_dir: self.setup.data_dir.clone(),
                 })))
             }
@@ -274,7 +267,7 @@ impl Owner {
         let Some(client) = self.client.clone() else { return };
         let intents = self.setup.intents.clone();
         std::thread::spawn(move || {
-            let results = DICTIONARIES
+            let results = station::snapshot::DICTIONARIES
                 .into_iter()
                 .map(|e| (e, client.fetch_dictionary(e)))
                 .collect();
@@ -444,8 +437,7 @@ impl Owner {
                 self.in_background(move || {
                     // Its own connection: the copy goes a little at a time, the window keeps
                     // writing meanwhile. The save dialog asked before replacing a file.
-                    let result = store::Store::open_in(&data_dir)
-                        .and_then(|store| store.backup_to(&path, Existing::Replace, &files))
+                    let result = station::maintenance::backup(&data_dir, &path, Existing::Replace, &files)
                         .map(|()| path)
                         .map_err(|e| e.to_string());
                     let _ = intents.send(Intent::Internal(InternalEvent::StoreChanged));
@@ -604,57 +596,12 @@ fn restored_words(backup: &std::path::Path, aside: Option<&std::path::Path>) -> 
 }
 
 fn read_only_words(data_dir: &std::path::Path) -> String {
-    let file = data_dir.join(store::DB_FILE);
+    let file = data_dir.join(station::records::DB_FILE);
     format!(
         "本机数据库是只读的（{}）：现在只能查看，不能登记或修改。{}",
         file.display(),
-        store::Trouble::ReadOnly.advice()
+        station::records::Trouble::ReadOnly.advice()
     )
-}
-
-fn snapshot(station: &Station) -> Result<Snapshot, store::StoreError> {
-    let store = station.store();
-    // Also without a sender (settings missing): a log past the window shows as 已过时限.
-    // A store that may only be read shows the logs as they are.
-    if !store.is_read_only() {
-        station.expire_overdue_passes()?;
-    }
-    let today = station.today();
-    let mut dictionaries = BTreeMap::new();
-    for kind in DICTIONARIES {
-        if let Some(d) = store.dictionary(kind)? {
-            dictionaries.insert(kind, d);
-        }
-    }
-    static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-    let mut snapshot = Snapshot {
-        generation: GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        workers: store.roster_rows()?,
-        blacklist: store.blacklist()?,
-        companies: store.companies()?,
-        outbox: store.outbox_items_recent(crate::queue::MAX_SHOWN)?,
-        counts: store.outbox_counts()?,
-        paused: store.queue_paused()?,
-        waiting_until: store.breaker()?.map(|(until, _)| until).filter(|u| *u > Utc::now()),
-        dictionaries,
-        worker_rules: Arc::new(station.worker_rules("")?),
-        company_rules: Arc::new(station.company_rules()?),
-        successes: store
-            .success_counts(station.config().environment_label())?
-            .into_iter()
-            .collect(),
-        passes_today: station.passes_on(today).map_err(|e| match e {
-            station::StationError::Local(e) => e,
-            other => store::StoreError::NotFound(other.to_string()),
-        })?,
-        today: Some(today),
-        oldest_unsent_at: store.oldest_unsent_at()?,
-        last_backup_at: store.last_backup_at()?,
-        learnt_versions: store.learnt_versions(station.config().environment_label())?,
-        ..Snapshot::default()
-    };
-    snapshot.index_workers();
-    Ok(snapshot)
 }
 
 /// Writes a file the clerk chose in a save dialog. The dialog asked before replacing an

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use store::Thumbnail;
+use station::records::Thumbnail;
 
 type Shown = Vec<(String, Option<Arc<egui::ColorImage>>)>;
 type Made = Vec<(String, Vec<u8>)>;

@@ -7,9 +7,9 @@ use egui::RichText;
 
 use crate::backend::Snapshot;
 use crate::widgets::{ERROR_RED, WARN_AMBER, dict_combo, field_label, field_message, text_row};
-use api::Endpoint;
 use domain::{Company, CompanyField, CompanyProblem, Problem, RecordState, Severity};
-use store::CompanyRecord;
+use station::platform::Endpoint;
+use station::records::CompanyRecord;
 
 pub enum FormOutcome {
     Save(Box<Company>),

@@ -8,8 +8,8 @@ use super::EnrollScreen;
 use super::parts::{date_button, id_summary};
 use crate::backend::Snapshot;
 use crate::widgets::{WARN_AMBER, dict_combo, field_cell, field_label, name_combo, text_row_with};
-use api::Endpoint;
 use domain::{WorkerField, WorkerProblem};
+use station::platform::Endpoint;
 
 /// Why a field does not take typing.
 const FROM_CARD: &str = "来自身份证芯片，与证件一致；要改请先点读卡栏的“手工修改”";

@@ -6,7 +6,7 @@ use egui::RichText;
 use crate::app::Command;
 use crate::backend::{ExcelIntent, Intent};
 use crate::widgets::{DRAFT_BLUE, ERROR_RED};
-use store::WorkerRow;
+use station::records::WorkerRow;
 
 /// 补全 opens the draft in the enrollment form; 删除 needs a second press.
 pub fn draft_actions(ui: &mut egui::Ui, w: &WorkerRow, confirm: &mut Option<String>, out: &mut Vec<Command>) {

@@ -47,7 +47,7 @@ impl LeaveDialog {
             .collect();
         LeaveDialog {
             people,
-            exit_time: api::beijing_timestamp(Utc::now()),
+            exit_time: domain::time::beijing_timestamp(Utc::now()),
             checked: false,
         }
     }

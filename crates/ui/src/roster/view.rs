@@ -1,11 +1,11 @@
 //! The roster's lines for the clerk's search, filters and sort: which workers, in what order.
 //! Built once per snapshot or change of prefs, never per frame.
 
-use super::order::WorkerRanks;
 use super::{RosterPrefs, SortKey};
 use crate::backend::Snapshot;
 use domain::{DepartureState, RecordState};
-use store::WorkerRow;
+use station::records::WorkerRow;
+use station::snapshot::WorkerRanks;
 
 /// The state the roster shows: a refused departure needs the clerk as much as a refused
 /// registration does, although the worker's own record is still "sent".

@@ -4,7 +4,7 @@ use std::io::Read;
 use std::sync::Arc;
 
 use super::{Context, Exit};
-use crate::api::{ApiError, Endpoint, PlatformClient, PlatformClock, clock};
+use station::platform::{ApiError, Endpoint, PlatformClient, PlatformClock, clock};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DictKind {
@@ -28,7 +28,7 @@ impl DictKind {
 /// A client for the configured platform, or the Chinese list of what is missing.
 pub fn client(ctx: &Context) -> Result<PlatformClient, String> {
     let clock = Arc::new(PlatformClock::new(clock::system_time()));
-    crate::station::platform_client(&ctx.config, &ctx.secret, clock)
+    station::platform_client(&ctx.config, &ctx.secret, clock)
         .map_err(|e| format!("{e}；也可以用 --config / CWR_* 环境变量提供；试用请加 --demo 并先运行 `cwr-station sim`"))
 }
 
@@ -82,7 +82,7 @@ pub fn dict(ctx: &Context, kind: DictKind, json: bool) -> Exit {
             }
             match station.as_ref().map(|s| s.store().dictionary(endpoint)) {
                 Some(Ok(Some((entries, at)))) if exit == Exit::NotReached => {
-                    errln!("以下是本机缓存（{} 获取）", crate::api::beijing_timestamp(at));
+                    errln!("以下是本机缓存（{} 获取）", domain::time::beijing_timestamp(at));
                     (entries, exit)
                 }
                 Some(Err(e)) => {

@@ -2,10 +2,10 @@
 //! and with `--sample` a few workers (one of them refused by the platform) so the roster
 //! and the queue have something to show.
 
-use crate::domain::{Company, PhotoKind, Worker};
-use crate::media::camera::{CameraProvider, SyntheticCameras};
-use crate::station::Station;
-use crate::store::WorkerPhotos;
+use domain::{Company, PhotoKind, Worker};
+use media::camera::{CameraProvider, SyntheticCameras};
+use station::Station;
+use station::records::WorkerPhotos;
 
 pub fn demo_companies() -> Vec<Company> {
     vec![
@@ -45,7 +45,7 @@ fn refused_company() -> Company {
 /// A valid ID number (Shenzhen Nanshan region) for a demo person.
 fn demo_id(birth: &str, seq: u32) -> String {
     let body = format!("440305{birth}{seq:03}");
-    format!("{body}{}", crate::domain::id_check_char(&body))
+    format!("{body}{}", domain::id_check_char(&body))
 }
 
 /// Workers with photos from the synthetic camera; the last names a company the platform
@@ -60,7 +60,7 @@ pub fn seed_sample_workers(station: &mut Station, job_name: &str) -> Result<(), 
         .map(|c| c.id.clone())
         .unwrap_or_default();
     let mut camera = cameras.open(&id).map_err(|e| e.to_string())?;
-    let today = crate::api::beijing_date(chrono::Utc::now())
+    let today = domain::time::beijing_date(chrono::Utc::now())
         .format("%Y-%m-%d")
         .to_string();
     let people = [
@@ -75,7 +75,7 @@ pub fn seed_sample_workers(station: &mut Station, job_name: &str) -> Result<(), 
     ];
     for (i, (name, birth, seq, company)) in people.into_iter().enumerate() {
         let frame = camera.next_frame().map_err(|e| e.to_string())?;
-        let jpeg = crate::media::camera::frame_to_jpeg(&frame, 60 * 1024)
+        let jpeg = media::camera::frame_to_jpeg(&frame, 60 * 1024)
             .map_err(|e| e.to_string())?
             .jpeg;
         let photos: WorkerPhotos = [

@@ -16,17 +16,17 @@ pub fn write_to(mut stream: impl Write, args: std::fmt::Arguments<'_>, newline: 
 
 /// `outln!` for commands.
 macro_rules! outln {
-    () => { $crate::cli::output::write_to(std::io::stdout().lock(), format_args!(""), true) };
-    ($($arg:tt)*) => { $crate::cli::output::write_to(std::io::stdout().lock(), format_args!($($arg)*), true) };
+    () => { $crate::output::write_to(std::io::stdout().lock(), format_args!(""), true) };
+    ($($arg:tt)*) => { $crate::output::write_to(std::io::stdout().lock(), format_args!($($arg)*), true) };
 }
 
 /// `print!` for commands.
 macro_rules! out {
-    ($($arg:tt)*) => { $crate::cli::output::write_to(std::io::stdout().lock(), format_args!($($arg)*), false) };
+    ($($arg:tt)*) => { $crate::output::write_to(std::io::stdout().lock(), format_args!($($arg)*), false) };
 }
 
 /// `errln!` for commands.
 macro_rules! errln {
-    () => { $crate::cli::output::write_to(std::io::stderr().lock(), format_args!(""), true) };
-    ($($arg:tt)*) => { $crate::cli::output::write_to(std::io::stderr().lock(), format_args!($($arg)*), true) };
+    () => { $crate::output::write_to(std::io::stderr().lock(), format_args!(""), true) };
+    ($($arg:tt)*) => { $crate::output::write_to(std::io::stderr().lock(), format_args!($($arg)*), true) };
 }

@@ -2,8 +2,8 @@
 
 use super::queue_cmds::{drain_now, exit_for_items, open_station, refused};
 use super::{Context, Exit};
-use crate::domain::{Direction, Passer};
-use crate::station::{PassRequest, SitePhoto};
+use domain::{Direction, Passer};
+use station::{PassRequest, SitePhoto};
 
 pub fn attend(
     ctx: &Context,
@@ -15,7 +15,7 @@ pub fn attend(
 ) -> Exit {
     let passed_at = match time {
         None => None,
-        Some(text) => match crate::api::parse_beijing_timestamp(text) {
+        Some(text) => match domain::time::parse_beijing_timestamp(text) {
             Some(t) => Some(t),
             None => {
                 errln!("考勤时间“{text}”看不懂：请写成 yyyy-MM-dd HH:mm:ss（北京时间），例如 2026-11-29 08:05:00");
@@ -70,7 +70,7 @@ pub fn attend(
             "已记录 {} {} {}",
             attended.person_name,
             direction.label(),
-            crate::api::beijing_timestamp(attended.passed_at)
+            domain::time::beijing_timestamp(attended.passed_at)
         );
         drain_now(ctx, &mut station);
     }
@@ -79,5 +79,5 @@ pub fn attend(
 
 /// A photo file, refused before reading when it is larger than any photo or not a file.
 fn read_limited(path: &std::path::Path) -> Result<Vec<u8>, String> {
-    crate::media::read_photo_file(path).map_err(|e| e.to_string())
+    media::read_photo_file(path).map_err(|e| e.to_string())
 }

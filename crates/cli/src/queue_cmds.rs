@@ -9,14 +9,14 @@ use base64::Engine;
 use serde_json::{Map, Value};
 
 use super::{Context, Exit};
-use crate::api::types::{AddCompany, RegisterEmployee};
-use crate::api::{PlatformClock, clock};
-use crate::domain::ItemState;
-use crate::domain::{PhotoKind, Problem, Severity, WorkerField};
-use crate::media::{load_photo_file, normalize_photo};
-use crate::station::sending::{DrainReport, NotSent, command_holder};
-use crate::station::{Station, StationError};
-use crate::store::{OutboxItem, ParkReason, WorkerPhotos};
+use domain::ItemState;
+use domain::{PhotoKind, Problem, Severity, WorkerField};
+use media::{load_photo_file, normalize_photo};
+use station::platform::{AddCompany, RegisterEmployee};
+use station::platform::{PlatformClock, clock};
+use station::records::{OutboxItem, ParkReason, WorkerPhotos};
+use station::sending::{DrainReport, NotSent, command_holder};
+use station::{Station, StationError};
 
 /// Opens the station over the data dir; a store that cannot be opened is a local failure.
 pub fn open_station(ctx: &Context) -> Result<Station, Exit> {
@@ -40,11 +40,11 @@ pub fn open_station(ctx: &Context) -> Result<Station, Exit> {
 /// opened read-only (looking works, saving does not).
 pub enum ForReading {
     Station(Box<Station>),
-    ReadOnly(crate::store::Store),
+    ReadOnly(station::records::Store),
 }
 
 impl ForReading {
-    pub fn store(&self) -> &crate::store::Store {
+    pub fn store(&self) -> &station::records::Store {
         match self {
             ForReading::Station(s) => s.store(),
             ForReading::ReadOnly(s) => s,
@@ -57,8 +57,8 @@ pub fn open_for_reading(ctx: &Context) -> Result<ForReading, Exit> {
     let clock = Arc::new(PlatformClock::new(clock::system_time()));
     match Station::open(&ctx.data_dir, ctx.config.clone(), clock) {
         Ok(station) => Ok(ForReading::Station(Box::new(station))),
-        Err(e) if e.trouble() == Some(crate::store::Trouble::ReadOnly) => {
-            match crate::store::Store::open_read_only(&ctx.data_dir) {
+        Err(e) if e.trouble() == Some(station::records::Trouble::ReadOnly) => {
+            match station::records::Store::open_read_only(&ctx.data_dir) {
                 Ok(store) => {
                     errln!("注意：{}", e.explain(&ctx.data_dir));
                     Ok(ForReading::ReadOnly(store))
@@ -146,7 +146,7 @@ pub fn drain_now(ctx: &Context, station: &mut Station) -> Option<DrainReport> {
     if let Some(until) = r.waiting_until {
         errln!(
             "连不上平台：队列暂停发送，{} 后再试（记录都已保存在本机）",
-            crate::api::beijing_timestamp(until)
+            domain::time::beijing_timestamp(until)
         );
     }
     Some(r)
@@ -246,7 +246,7 @@ fn load_photo_value(value: &str, kind: PhotoKind, ctx: &Context, base: &Path) ->
             .map_err(|_| format!("{label}：既不是 @文件路径，也不是 Base64 图片"))?;
         normalize_photo(&bytes, budget).map_err(|e| format!("{label}：{e}"))?
     };
-    crate::media::check_min_size(kind, photo.width, photo.height).map_err(|e| e.to_string())?;
+    media::check_min_size(kind, photo.width, photo.height).map_err(|e| e.to_string())?;
     Ok(photo.jpeg)
 }
 
@@ -325,7 +325,7 @@ pub fn register(ctx: &Context, file: &Path) -> Exit {
     outln!(
         "已保存：{}（{}），队列 #{}",
         request.emp_name.trim(),
-        crate::domain::mask_id(&enrolled.id_code),
+        domain::mask_id(&enrolled.id_code),
         enrolled.item_id
     );
     drain_now(ctx, &mut station);
@@ -415,7 +415,7 @@ pub fn outbox_list(ctx: &Context, json: bool) -> Exit {
     for i in &items {
         let next = i
             .next_attempt_at
-            .map(|t| format!("，下次 {}", crate::api::beijing_timestamp(t)))
+            .map(|t| format!("，下次 {}", domain::time::beijing_timestamp(t)))
             .unwrap_or_default();
         outln!(
             "#{}\t{}\t{}\t尝试 {} 次{next}",

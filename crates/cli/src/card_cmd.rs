@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::{Context, Exit};
-use crate::card::{CardDriver, CardReaderSettings, ReaderError, read_card};
-use crate::domain::PhotoKind;
+use card::{CardDriver, CardReaderSettings, ReaderError, read_card};
+use domain::PhotoKind;
 
 pub fn read(
     ctx: &Context,
@@ -16,8 +16,8 @@ pub fn read(
     wait_secs: u64,
     json: bool,
 ) -> Exit {
-    let checked = crate::config::check_card_wait_secs("--wait-secs", wait_secs)
-        .and_then(|()| crate::config::check_card_port("--port", port));
+    let checked = station::config::check_card_wait_secs("--wait-secs", wait_secs)
+        .and_then(|()| station::config::check_card_port("--port", port));
     if let Err(e) = checked {
         errln!("{e}");
         return Exit::Invalid;
@@ -52,7 +52,7 @@ pub fn read(
         let looked = if first {
             first = false;
             // What the tool wrote before the command started is the card to print.
-            crate::card::read_folder(&PathBuf::from(settings.folder.trim()))
+            card::read_folder(&PathBuf::from(settings.folder.trim()))
         } else {
             reader.poll()
         };

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use super::queue_cmds::{open_for_reading, open_station};
 use super::{Context, Exit};
-use crate::acceptance::{self, AcceptanceRun, RunEnd, Start};
-use crate::station::platform_client;
+use station::acceptance::{self, AcceptanceRun, RunEnd, Start};
+use station::platform_client;
 
 /// The saved run and the successes per interface, as the station keeps them.
 fn saved(ctx: &Context) -> Result<(Option<AcceptanceRun>, BTreeMap<String, u64>), Exit> {
@@ -133,8 +133,8 @@ pub fn report(ctx: &Context, path: &Path, force: bool) -> Exit {
     };
     let env = ctx.config.environment_label();
     let is_xlsx = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-    let existing = crate::output_file::Existing::replace_if(force);
-    let written = crate::output_file::write_output(path, existing, &ctx.station_files(), |tmp| {
+    let existing = host::output_file::Existing::replace_if(force);
+    let written = host::output_file::write_output(path, existing, &ctx.station_files(), |tmp| {
         if is_xlsx {
             acceptance::write_report_xlsx(tmp, run.as_ref(), &counts, env, &ctx.config.project_id)
         } else {

@@ -4,17 +4,17 @@ use std::sync::Arc;
 
 use super::demo_data::demo_companies;
 use super::{Cli, Context, Exit};
-use crate::card::DemoCards;
-use crate::card::poller::ConfiguredReader;
-use crate::config::{Config, Environment};
-use crate::media::camera::{NokhwaCameras, SyntheticCameras};
-use crate::sim::SimConfig;
-use crate::ui::AppOptions;
-use crate::ui::config_problem::ConfigProblem;
+use card::DemoCards;
+use card::poller::ConfiguredReader;
+use media::camera::{NokhwaCameras, SyntheticCameras};
+use sim::SimConfig;
+use station::config::{Config, Environment};
+use ui::AppOptions;
+use ui::config_problem::ConfigProblem;
 
 pub fn window(ctx: Context) -> Exit {
-    crate::logging::init_file(&ctx.data_dir);
-    match crate::ui::run_window(station_options(ctx)) {
+    host::logging::init_file(&ctx.data_dir);
+    match ui::run_window(station_options(ctx)) {
         Ok(()) => Exit::Accepted,
         Err(e) => {
             errln!("{e}");
@@ -45,19 +45,19 @@ fn station_options(ctx: Context) -> AppOptions {
 /// and offers the way out. Quitting there exits with `exit`, as the command would.
 pub fn config_problem(cli: &Cli, message: String, exit: Exit) -> Exit {
     let (data_dir, config_path) = cli.paths();
-    crate::logging::init_file(&data_dir);
+    host::logging::init_file(&data_dir);
     tracing::warn!("{message}");
     let env = |k: &str| std::env::var(k).ok();
     // What the station starts with once the file is aside: the defaults, and the variables.
     let mut config = Config::default();
     let problem = ConfigProblem::new(message, &config_path, config.apply_env(env));
     let ctx = Context {
-        secret: crate::secret::load_secret(&data_dir, env),
+        secret: host::secret::load_secret(&data_dir, env),
         data_dir,
         config_path,
         config,
     };
-    match crate::ui::run_window_on_problem(problem, station_options(ctx)) {
+    match ui::run_window_on_problem(problem, station_options(ctx)) {
         Ok(true) => Exit::Accepted,
         Ok(false) => exit,
         Err(e) => {
@@ -73,7 +73,7 @@ pub fn demo(sample: bool) -> Exit {
         Ok(a) => a,
         Err(_) => return Exit::Invalid,
     };
-    let sim = match crate::sim::start(sim_config.clone()) {
+    let sim = match sim::start(sim_config.clone()) {
         Ok(s) => s,
         Err(e) => {
             errln!("演示用的模拟平台无法启动：{e}");
@@ -81,7 +81,7 @@ pub fn demo(sample: bool) -> Exit {
         }
     };
     let data_dir = std::env::temp_dir().join(format!("cwr-station-demo-{}", std::process::id()));
-    let config = crate::config::Config {
+    let config = station::config::Config {
         environment: Environment::Demo,
         base_url: sim.base_url(),
         api_key: sim_config.api_key.clone(),
@@ -90,8 +90,10 @@ pub fn demo(sample: bool) -> Exit {
         device_id: super::DEMO_DEVICE_ID.into(),
         ..Default::default()
     };
-    let clock = std::sync::Arc::new(crate::api::PlatformClock::new(crate::api::clock::system_time()));
-    match crate::station::Station::open(&data_dir, config.clone(), clock) {
+    let clock = std::sync::Arc::new(station::platform::PlatformClock::new(
+        station::platform::clock::system_time(),
+    ));
+    match station::Station::open(&data_dir, config.clone(), clock) {
         Ok(mut station) => {
             for c in demo_companies() {
                 if let Err(e) = station.save_company(c) {
@@ -121,13 +123,13 @@ pub fn demo(sample: bool) -> Exit {
         config_path: data_dir.join("config.json"),
         data_dir: data_dir.clone(),
         config,
-        secret: crate::api::Secret::new(sim_config.api_secret),
+        secret: station::platform::Secret::new(sim_config.api_secret),
         demo: true,
         cameras: Arc::new(SyntheticCameras::new()),
         card_reader: Arc::new(demo_cards.clone()),
         demo_cards: Some(demo_cards),
     };
-    let result = crate::ui::run_window(options);
+    let result = ui::run_window(options);
     drop(sim);
     let _ = std::fs::remove_dir_all(&data_dir);
     match result {

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use super::Exit;
-use crate::sim::{Faults, SimConfig};
+use sim::{Faults, SimConfig};
 
 #[derive(Debug, clap::Args)]
 pub struct SimArgs {
@@ -33,7 +33,7 @@ pub struct SimArgs {
     pub not_under_construction: bool,
     /// Attendance older than this is refused (the platform's real-time window; 7200, two
     /// hours, today; at most 31 days).
-    #[arg(long, default_value_t = crate::sim::DEFAULT_ATTENDANCE_WINDOW_SECS)]
+    #[arg(long, default_value_t = sim::DEFAULT_ATTENDANCE_WINDOW_SECS)]
     pub attendance_window_secs: i64,
     /// Added latency per platform call (at most 600000, ten minutes).
     #[arg(long, default_value_t = 0)]
@@ -85,7 +85,7 @@ pub fn run(args: SimArgs) -> Exit {
     }
     config.state_file = args.state;
     config.under_construction = !args.not_under_construction;
-    if let Err(e) = crate::sim::check_attendance_window(args.attendance_window_secs) {
+    if let Err(e) = sim::check_attendance_window(args.attendance_window_secs) {
         errln!("{e}");
         return Exit::Invalid;
     }
@@ -109,7 +109,7 @@ pub fn run(args: SimArgs) -> Exit {
             config.addr
         );
     }
-    match crate::sim::run_forever(config) {
+    match sim::run_forever(config) {
         Ok(()) => Exit::Accepted,
         Err(e) => {
             errln!("模拟平台无法启动：{e}（端口被占用时请换 --addr）");

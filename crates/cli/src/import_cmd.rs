@@ -10,9 +10,9 @@ use clap::Subcommand;
 use serde_json::{Value, json};
 
 use super::{Context, Exit};
-use crate::domain::{Severity, mask_id};
-use crate::excel::{read_worker_sheet, write_template};
-use crate::station::{ImportReport, StationError};
+use domain::{Severity, mask_id};
+use excel::{read_worker_sheet, write_template};
+use station::{ImportReport, StationError};
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
@@ -55,9 +55,9 @@ fn template(ctx: &Context, file: &Path, force: bool) -> Exit {
             return Exit::LocalFailure;
         }
     };
-    let existing = crate::output_file::Existing::replace_if(force);
+    let existing = host::output_file::Existing::replace_if(force);
     let written =
-        crate::output_file::write_output(file, existing, &ctx.station_files(), |tmp| write_template(tmp, &lists));
+        host::output_file::write_output(file, existing, &ctx.station_files(), |tmp| write_template(tmp, &lists));
     match written {
         Ok(notes) => {
             for n in notes {

@@ -3,15 +3,9 @@
 
 use std::path::Path;
 
+use super::queue_cmds::open_station;
 use super::{Context, Exit};
-use crate::store::Store;
-
-fn open(ctx: &Context) -> Result<Store, Exit> {
-    Store::open_in(&ctx.data_dir).map_err(|e| {
-        errln!("{}", e.explain(&ctx.data_dir));
-        Exit::LocalFailure
-    })
-}
+use station::maintenance::{self, RestoreRefused};
 
 fn mb(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1_048_576.0)
@@ -62,12 +56,11 @@ pub fn stats(ctx: &Context, json: bool) -> Exit {
 }
 
 pub fn prune(ctx: &Context) -> Exit {
-    let Ok(mut store) = open(ctx) else {
+    let Ok(mut station) = open_station(ctx) else {
         return Exit::LocalFailure;
     };
     let c = &ctx.config;
-    let result = store.prune_by_age(chrono::Utc::now(), c.departed_photo_keep_days, c.site_photo_keep_days);
-    let pruned = match result {
+    let pruned = match station.prune_photos(chrono::Utc::now()) {
         Ok(p) => p,
         Err(e) => {
             errln!("{e}");
@@ -83,27 +76,22 @@ pub fn prune(ctx: &Context) -> Exit {
         pruned.site_photos,
         mb(pruned.bytes)
     );
-    match store.enable_incremental_vacuum() {
+    let compacted = station.compact();
+    match compacted.switched_to_incremental {
         Ok(true) => outln!("数据库已整理为可逐步回收空间的格式（只需一次）"),
         Ok(false) => {}
         Err(e) => errln!("数据库没能整理（窗口程序是否正在运行？下次再试即可）：{e}"),
     }
-    match store.vacuum_all() {
-        Ok(_) => match store.stats() {
-            Ok(s) => outln!("文件大小现在 {}", mb(s.file_bytes)),
-            Err(e) => errln!("{e}"),
-        },
+    match compacted.file_bytes {
+        Ok(bytes) => outln!("文件大小现在 {}", mb(bytes)),
         Err(e) => errln!("空间没能回收：{e}"),
     }
     Exit::Accepted
 }
 
 pub fn backup(ctx: &Context, dest: &Path, force: bool) -> Exit {
-    let Ok(store) = open(ctx) else {
-        return Exit::LocalFailure;
-    };
-    let existing = crate::output_file::Existing::replace_if(force);
-    match store.backup_to(dest, existing, &ctx.station_files()) {
+    let existing = host::output_file::Existing::replace_if(force);
+    match maintenance::backup(&ctx.data_dir, dest, existing, &ctx.station_files()) {
         Ok(()) => {
             outln!(
                 "已备份到 {}（可在窗口运行时备份；恢复时把它改名为 station.sqlite 放进数据目录（先关闭程序））",
@@ -111,7 +99,7 @@ pub fn backup(ctx: &Context, dest: &Path, force: bool) -> Exit {
             );
             Exit::Accepted
         }
-        Err(crate::store::StoreError::Output(e)) => {
+        Err(station::records::StoreError::Output(e)) => {
             errln!("备份没有做：{e}");
             super::output_file_exit(&e)
         }
@@ -124,15 +112,7 @@ pub fn backup(ctx: &Context, dest: &Path, force: bool) -> Exit {
 
 /// Puts the store back from a backup (the current file is renamed aside, never deleted).
 pub fn restore(ctx: &Context, backup: &Path, force: bool) -> Exit {
-    if !force && let Ok(store) = Store::open_in(&ctx.data_dir) {
-        let healthy = store.stats().is_ok();
-        drop(store);
-        if healthy {
-            errln!("现在的数据库是好的：恢复会用备份替换它（现在的文件改名保留）。确实要恢复时加 --force");
-            return Exit::Invalid;
-        }
-    }
-    match crate::store::restore_from(&ctx.data_dir, backup) {
+    match maintenance::restore(&ctx.data_dir, backup, force) {
         Ok(aside) => {
             outln!("已从 {} 恢复数据库", backup.display());
             if let Some(aside) = aside {
@@ -141,16 +121,20 @@ pub fn restore(ctx: &Context, backup: &Path, force: bool) -> Exit {
             outln!("备份之后新登记或修改的记录不在里面：请核对花名册，必要时重新登记");
             Exit::Accepted
         }
-        Err(e) => {
+        Err(RestoreRefused::StoreIsHealthy) => {
+            errln!("{}。确实要恢复时加 --force", RestoreRefused::StoreIsHealthy);
+            Exit::Invalid
+        }
+        Err(RestoreRefused::Failed(e)) => {
             errln!("没有恢复：{e}");
             Exit::LocalFailure
         }
     }
 }
 
-pub fn generate(ctx: &Context, options: &crate::generate::GenerateOptions) -> Exit {
+pub fn generate(ctx: &Context, options: &station::generate::GenerateOptions) -> Exit {
     let started = std::time::Instant::now();
-    match crate::generate::generate_store(&ctx.data_dir, options) {
+    match station::generate::generate_store(&ctx.data_dir, options) {
         Ok(n) => {
             outln!(
                 "已生成 {n} 名人员（{} 家单位）到 {}，用时 {:.1} 秒",

@@ -24,8 +24,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::api::Secret;
-use crate::config::{Config, Environment};
+use station::config::{Config, Environment};
+use station::platform::Secret;
 
 /// The demo's own gate: the simulator is not the platform, so a made-up serial is honest there.
 const DEMO_DEVICE_ID: &str = "DEMO-GATE-1";
@@ -276,7 +276,7 @@ impl Cli {
     /// The data dir (`--data-dir`, `CWR_DATA_DIR` or the default) and the settings file in it
     /// (or `--config`).
     pub fn paths(&self) -> (PathBuf, PathBuf) {
-        let data_dir = self.data_dir.clone().unwrap_or_else(crate::config::default_data_dir);
+        let data_dir = self.data_dir.clone().unwrap_or_else(station::config::default_data_dir);
         let config_path = self.config.clone().unwrap_or_else(|| data_dir.join("config.json"));
         (data_dir, config_path)
     }
@@ -299,7 +299,7 @@ impl Context {
             };
             (e.to_string(), exit)
         })?;
-        let secret = crate::secret::load_secret(&data_dir, env);
+        let secret = host::secret::load_secret(&data_dir, env);
         config.apply_env(env).map_err(|e| (e, Exit::Invalid))?;
         Ok(Context {
             data_dir,
@@ -314,7 +314,7 @@ impl Context {
     /// cache, settings file or secret, and no `CWR_*` setting. `sim_addr` (`CWR_DEMO_SIM`)
     /// moves the simulator to another loopback port; anything else is ignored.
     pub fn demo(real_data_dir: &std::path::Path, sim_addr: Option<&str>) -> Context {
-        let demo = crate::sim::SimConfig::demo();
+        let demo = sim::SimConfig::demo();
         let addr = sim_addr
             .and_then(|a| a.trim().parse::<std::net::SocketAddr>().ok())
             .filter(|a| a.ip().is_loopback())
@@ -340,14 +340,14 @@ impl Context {
 
 impl Context {
     /// The station's own files, which no report, template or backup may write over.
-    pub fn station_files(&self) -> crate::output_file::StationFiles {
-        crate::output_file::StationFiles::of(&self.data_dir, &self.config_path)
+    pub fn station_files(&self) -> host::output_file::StationFiles {
+        host::output_file::StationFiles::of(&self.data_dir, &self.config_path)
     }
 }
 
 /// A destination the user must change is invalid input (2); a write that failed is local (4).
-fn output_file_exit(e: &crate::output_file::OutputFileError) -> Exit {
-    use crate::output_file::OutputFileError as E;
+fn output_file_exit(e: &host::output_file::OutputFileError) -> Exit {
+    use host::output_file::OutputFileError as E;
     match e {
         E::Exists(_) | E::StationFile { .. } | E::NotAFile(_) => Exit::Invalid,
         E::Write { .. } => Exit::LocalFailure,
@@ -368,7 +368,7 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     // The window logs to a file in its data dir (see window_cmd); everything else to stderr.
     if cli.command.is_some() {
-        crate::logging::init_stderr();
+        host::logging::init_stderr();
     }
     run(cli) as i32
 }
@@ -414,9 +414,9 @@ pub fn run(cli: Cli) -> Exit {
             visitor,
         }) => {
             let direction = if in_ {
-                crate::domain::Direction::In
+                domain::Direction::In
             } else {
-                crate::domain::Direction::Out
+                domain::Direction::Out
             };
             attend_cmd::attend(&ctx, &id_code, direction, photo.as_deref(), time.as_deref(), visitor)
         }
@@ -431,7 +431,7 @@ pub fn run(cli: Cli) -> Exit {
             small_photos,
         })) => store_cmd::generate(
             &ctx,
-            &crate::generate::GenerateOptions {
+            &station::generate::GenerateOptions {
                 workers,
                 waiting,
                 refused,
