@@ -22,7 +22,8 @@
 //!   picture and [`FaceEngine::describe`] the descriptor to store
 //!   ([`Descriptor::to_le_bytes`], 512 bytes).
 //! * Duplicate check (1:N): load the stored descriptors into a [`Gallery`] at startup and ask
-//!   [`Gallery::nearest`]; a distance under [`Thresholds::match_below`] is the same person.
+//!   [`Gallery::nearest`]. Enrollment captures are good photos on both sides, so dlib's own
+//!   line [`GOOD_PHOTOS_SAME_BELOW`] applies there, not the chip-portrait [`Thresholds`].
 //!
 //! Work runs on the caller's thread (one detection + one descriptor ≈ 20 ms in release on
 //! two cores, see the README); call it off the UI thread.
@@ -55,6 +56,10 @@ use detect::{Detector, Plan};
 pub const SHORT_RANGE_MODEL: &str = "blazeface_short.onnx";
 pub const FULL_RANGE_MODEL: &str = "blazeface_full.onnx";
 pub const DESCRIPTOR_MODEL: &str = "dlib_resnet_faceapi.onnx";
+
+/// dlib's "same person" line for two good photos (its LFW calibration), for 1:N between
+/// enrollment captures. Not re-calibrated here: the chip portrait needs [`Thresholds`].
+pub const GOOD_PHOTOS_SAME_BELOW: f32 = 0.6;
 
 /// When the short-range detector's faces are all narrower than this share of the image's
 /// longer side (or it found none), the full-range detector looks too: far faces and group
@@ -132,6 +137,17 @@ impl FaceEngine {
         let values = <[f32; DESCRIPTOR_LEN]>::try_from(values)
             .map_err(|_| FaceError::UnexpectedOutput(format!("descriptor {:?}", out.shape())))?;
         Ok(Descriptor(values))
+    }
+
+    /// [`compare`] with this engine: the live frame against the chip portrait and, when
+    /// given, the front scan.
+    pub fn compare(
+        &self,
+        live: &RgbImage,
+        chip: &RgbImage,
+        front_scan: Option<&RgbImage>,
+    ) -> Result<Comparison, FaceError> {
+        compare(self, live, chip, front_scan)
     }
 
     /// The largest face's descriptor and the number of faces seen.
