@@ -10,7 +10,7 @@
 //! How the station is meant to use it:
 //!
 //! * Load once, share everywhere: [`FaceEngine`] is `Send + Sync`; keep a [`LazyEngine`] in the
-//!   application state (it loads the models on first use, about a second, and hands out
+//!   application state (it loads the models on first use, ~0.2 s in release, and hands out
 //!   `Arc<FaceEngine>` clones), or call [`FaceEngine::load`] yourself.
 //! * `cwr-station face compare LIVE CHIP [--front SCAN]`: decode the images with the `image`
 //!   crate, call [`compare`] and print `serde_json::to_string(&comparison)`: it serialises to
@@ -76,7 +76,7 @@ pub struct FaceEngine {
 }
 
 impl FaceEngine {
-    /// Loads the three ONNX files from `models_dir` (about a second in release).
+    /// Loads the three ONNX files from `models_dir` (~0.2 s in release, measured by bench_face).
     pub fn load(models_dir: &Path) -> Result<FaceEngine, FaceError> {
         Ok(FaceEngine {
             short_range: Detector::load_short_range(&models_dir.join(SHORT_RANGE_MODEL))?,
