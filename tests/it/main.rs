@@ -15,6 +15,7 @@ mod attendance;
 mod config_cli;
 mod device_id;
 mod export_xlsx;
+mod face_cli;
 mod fault_soak;
 mod hostile_disk;
 mod hostile_files;

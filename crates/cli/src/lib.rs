@@ -13,6 +13,7 @@ mod acceptance_cmd;
 mod attend_cmd;
 mod card_cmd;
 mod demo_data;
+mod face_cmd;
 mod import_cmd;
 mod platform_cmds;
 pub mod queue_cmds;
@@ -154,6 +155,24 @@ pub enum Command {
     /// Subcontractors' Excel lists: the template, and checking and importing a list.
     #[command(subcommand)]
     Import(import_cmd::ImportCommand),
+    /// 人证匹配 by machine: compare a live face with the ID card's portrait.
+    #[command(subcommand)]
+    Face(FaceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FaceCommand {
+    /// Compare the face in LIVE (a camera frame) with the portrait in CHIP (the card's chip
+    /// photo); exit 0 when compared, 2 when a picture has no face or cannot be read.
+    Compare {
+        live: PathBuf,
+        chip: PathBuf,
+        /// The scan of the card's front: its printed portrait is a second reference.
+        #[arg(long, value_name = "SCAN")]
+        front: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -388,6 +407,12 @@ pub fn run(cli: Cli) -> Exit {
     };
     match cli.command {
         Some(Command::Sim(args)) => sim_cmd::run(args),
+        Some(Command::Face(FaceCommand::Compare {
+            live,
+            chip,
+            front,
+            json,
+        })) => face_cmd::compare(&live, &chip, front.as_deref(), json),
         Some(Command::Dict { kind, json }) => platform_cmds::dict(&ctx, kind, json),
         Some(Command::Call { endpoint, body }) => platform_cmds::call(&ctx, &endpoint, body.as_deref()),
         Some(Command::Register { worker }) => queue_cmds::register(&ctx, &worker),

@@ -81,6 +81,28 @@ pub fn too_open_warning(dir: &Path) -> Option<String> {
     None
 }
 
+/// Where the face models are (`assets/models/` in the repository): `CWR_MODELS_DIR` when set;
+/// else beside the program (`models/`, the Windows installer's layout) or in the shared data of
+/// a Debian install (`/usr/share/cwr-station/models`); else, for a build run from its source
+/// tree, the repository's own folder. The first that holds the descriptor model wins; `None`
+/// when none does.
+pub fn models_dir() -> Option<std::path::PathBuf> {
+    const PROBE: &str = "dlib_resnet_faceapi.onnx";
+    if let Some(dir) = std::env::var_os("CWR_MODELS_DIR") {
+        return Some(dir.into());
+    }
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf));
+    let mut candidates = Vec::new();
+    if let Some(dir) = &exe_dir {
+        candidates.push(dir.join("models"));
+        candidates.push(dir.join("../share/cwr-station/models"));
+    }
+    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/models"));
+    candidates.into_iter().find(|d| d.join(PROBE).is_file())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

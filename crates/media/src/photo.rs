@@ -200,6 +200,14 @@ pub fn normalize_photo(bytes: &[u8], budget_bytes: usize) -> Result<NormalizedPh
     fit_to_budget(rgb, orientation, budget_bytes)
 }
 
+/// A picture file's pixels, upright, through the same guards as any photo (size before
+/// reading, dimensions before decoding): for the face comparison, which needs pixels, not a
+/// JPEG within a budget.
+pub fn load_upright_rgb(path: &Path) -> Result<RgbImage, PhotoError> {
+    let (rgb, orientation) = decode(&read_photo_file(path)?)?;
+    Ok(orient(rgb, orientation))
+}
+
 /// Entry for pixels that are already in memory (camera frames): no decoding, no EXIF.
 pub(crate) fn normalize_rgb(rgb: RgbImage, budget_bytes: usize) -> Result<NormalizedPhoto, PhotoError> {
     fit_to_budget(rgb, Orientation::NoTransforms, budget_bytes)

@@ -3,12 +3,13 @@
 //! sender on its own), so a record the clerk submits reaches the database at once.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 
 mod excel;
+mod lifecycle;
 
 use super::{ConnectionState, Event, Intent, InternalEvent, SaveFailure, prepare_photo};
 use domain::ItemState;
@@ -65,111 +66,6 @@ impl Owner {
     fn emit(&self, event: Event) {
         let _ = self.setup.events.send(event);
         (self.setup.repaint)();
-    }
-
-    pub fn run(mut self, rx: Receiver<Intent>) {
-        loop {
-            let Some(station) = self.open_station(&rx) else {
-                return;
-            };
-            let Some(backup) = self.serve(station, &rx) else {
-                return;
-            };
-            // The sender and the station have let go of the file: put the copy in its place,
-            // then open again.
-            match station::maintenance::restore(&self.setup.data_dir, &backup, true) {
-                Ok(aside) => self.emit(Event::StoreRestored(Ok(restored_words(&backup, aside.as_deref())))),
-                Err(e) => self.emit(Event::StoreRestored(Err(format!("没有恢复：{e}")))),
-            }
-        }
-    }
-
-    /// Applies the clerk's intents until the window closes (`None`) or the clerk asks to put
-    /// the store back from a backup (`Some(backup)`, once the station is closed).
-    fn serve(&mut self, mut station: Station, rx: &Receiver<Intent>) -> Option<std::path::PathBuf> {
-        let wake = Arc::clone(&self.wake);
-        station.on_queued(move || {
-            if let Some(tx) = wake.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-                let _ = tx.send(SenderCommand::Wake);
-            }
-        });
-        for w in station.warnings() {
-            self.emit(Event::Problem(w));
-        }
-        let draft = |key| station.store().setting(key).unwrap_or_default();
-        self.emit(Event::DraftLoaded {
-            fields: draft("enroll_draft"),
-            photos: draft("enroll_draft_photos"),
-        });
-        self.emit(Event::UiStateLoaded(draft("ui_state")));
-        let saved_run = station::acceptance::load(station.store()).ok().flatten();
-        self.emit(Event::AcceptanceProgress(saved_run.map(Box::new)));
-        self.read_only = station.store().is_read_only();
-        self.connect();
-        self.publish(&station);
-        self.fetch_dictionaries();
-        while let Ok(intent) = rx.recv() {
-            let restore = match intent {
-                Intent::Shutdown => None,
-                Intent::RestoreStore(backup) => Some(backup),
-                other => {
-                    self.handle(&mut station, other);
-                    continue;
-                }
-            };
-            // Bounded: a call hanging on a dead network is left to finish on its own.
-            if let Some(sender) = self.sender.take() {
-                sender.stop();
-            }
-            *self.wake.lock().unwrap_or_else(|e| e.into_inner()) = None;
-            return restore;
-        }
-        None
-    }
-
-    /// Opens the station; while its store cannot be used, says why and waits for the clerk to
-    /// put it back from a backup (or to close the window: `None`). A store that may only be
-    /// read opens for reading, so the clerk still sees the roster and the queue.
-    fn open_station(&self, rx: &Receiver<Intent>) -> Option<Station> {
-        let s = &self.setup;
-        loop {
-            let error = match Station::open(&s.data_dir, s.config.clone(), Arc::clone(&s.clock)) {
-                Ok(st) => {
-                    if st.store().is_read_only() {
-                        self.emit(Event::StoreReadOnly(read_only_words(&s.data_dir)));
-                    }
-                    return Some(st);
-                }
-                Err(e) => e,
-            };
-            if error.trouble() == Some(station::records::Trouble::ReadOnly)
-                && let Ok(st) = Station::open_read_only(&s.data_dir, s.config.clone(), Arc::clone(&s.clock))
-            {
-                self.emit(Event::StoreReadOnly(read_only_words(&s.data_dir)));
-                return Some(st);
-            }
-            self.emit(Event::StoreUnusable(Box::new(super::StoreProblem {
-                message: error.explain(&s.data_dir),
-                trouble: error.trouble(),
-                backups: station::maintenance::list_backups(&s.data_dir),
-                data_dir: s.data_dir.clone(),
-            })));
-            // Only putting a backup back (or closing) can change anything now.
-            loop {
-                match rx.recv() {
-                    Ok(Intent::RestoreStore(backup)) => match station::maintenance::restore(&s.data_dir, &backup, true)
-                    {
-                        Ok(aside) => {
-                            self.emit(Event::StoreRestored(Ok(restored_words(&backup, aside.as_deref()))));
-                            break;
-                        }
-                        Err(e) => self.emit(Event::StoreRestored(Err(format!("没有恢复：{e}")))),
-                    },
-                    Ok(Intent::Shutdown) | Err(_) => return None,
-                    Ok(_) => {}
-                }
-            }
-        }
     }
 
     /// (Re)builds the client from the current settings. A running sender takes the new client
@@ -583,25 +479,6 @@ impl Owner {
             event
         });
     }
-}
-
-fn restored_words(backup: &std::path::Path, aside: Option<&std::path::Path>) -> String {
-    let kept = aside
-        .map(|p| format!("；原来的文件改名保留为 {}", p.display()))
-        .unwrap_or_default();
-    format!(
-        "已从备份 {} 恢复数据{kept}。备份之后新登记或修改的记录不在里面，请核对花名册",
-        backup.display()
-    )
-}
-
-fn read_only_words(data_dir: &std::path::Path) -> String {
-    let file = data_dir.join(station::records::DB_FILE);
-    format!(
-        "本机数据库是只读的（{}）：现在只能查看，不能登记或修改。{}",
-        file.display(),
-        station::records::Trouble::ReadOnly.advice()
-    )
 }
 
 /// Writes a file the clerk chose in a save dialog. The dialog asked before replacing an
