@@ -41,10 +41,7 @@ fn unreadable(e: StoreError) -> Exit {
 /// The ID number as typed, checked; an invalid one is invalid input (2).
 fn checked_id(input: &str) -> Result<String, Exit> {
     parse_id_number(input).map(|id| id.code).map_err(|why| {
-        errln!(
-            "身份证号码“{}”不对：{why}。请核对后重新输入（18 位，最后一位可以是 X）",
-            input.trim()
-        );
+        errln!("身份证号码“{}”不对：{why}", input.trim());
         Exit::Invalid
     })
 }
