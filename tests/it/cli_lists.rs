@@ -117,9 +117,7 @@ fn the_companies_the_roster_and_a_worker_in_full_with_their_exports() {
     assert_eq!(rows[1][6], emp_id);
     let (code, out) = run(station(&data, &url).args(["export", "roster"]).arg(&roster));
     assert_eq!(code, 2, "{out}");
-    let (code, out) = run(station(&data, &url)
-        .args(["export", "roster", "--force"])
-        .arg(&roster));
+    let (code, out) = run(station(&data, &url).args(["export", "roster", "--force"]).arg(&roster));
     assert_eq!(code, 0, "{out}");
 
     // export attendance: today's log; another day has none; a date it cannot read is 2.
@@ -181,14 +179,20 @@ fn the_blacklist_is_listed_changed_exported_and_imported_again() {
     assert_eq!(entries[0]["added_by"], "项目部");
 
     let file = dir.path().join("黑名单.xlsx");
-    let (code, out) = run(station(&data, NO_PLATFORM)
-        .args(["blacklist", "export"])
-        .arg(&file));
+    let (code, out) = run(station(&data, NO_PLATFORM).args(["blacklist", "export"]).arg(&file));
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("已导出黑名单 1 人"), "{out}");
     let rows = sheet_rows(&file);
-    assert_eq!(rows[0], cwr_station::excel::columns::BLACKLIST_HEADERS.map(String::from).to_vec());
-    assert_eq!(rows[1][..4], [id.clone(), "赵六".into(), "恶意讨薪".into(), "项目部".into()]);
+    assert_eq!(
+        rows[0],
+        cwr_station::excel::columns::BLACKLIST_HEADERS
+            .map(String::from)
+            .to_vec()
+    );
+    assert_eq!(
+        rows[1][..4],
+        [id.clone(), "赵六".into(), "恶意讨薪".into(), "项目部".into()]
+    );
 
     let (code, out) = bl(&["remove", &id, "--by", "项目部"]);
     assert_eq!(code, 0, "{out}");
@@ -206,7 +210,10 @@ fn the_blacklist_is_listed_changed_exported_and_imported_again() {
     assert!(out.contains("已加入黑名单 1 人"), "{out}");
     let store = Store::open_in(&data).expect("store");
     let entries = store.blacklist().expect("read");
-    assert_eq!((entries[0].id_code.as_str(), entries[0].added_by.as_str()), (id.as_str(), "项目部"));
+    assert_eq!(
+        (entries[0].id_code.as_str(), entries[0].added_by.as_str()),
+        (id.as_str(), "项目部")
+    );
     // A row without a valid ID number is refused, and the exit says so.
     let bad = dir.path().join("坏.xlsx");
     write_xlsx(
@@ -257,10 +264,19 @@ fn drafts_are_listed_shown_and_deleted() {
     let data = import_ready(dir.path());
     let file = dir.path().join("名单.xlsx");
     let mut rows = vec![
-        ["身份证号", "姓名", "手机号", "所属单位", "人员类型", "工种/岗位类别", "工种名称", "合同办理"]
-            .iter()
-            .map(|h| t(h))
-            .collect::<Vec<_>>(),
+        [
+            "身份证号",
+            "姓名",
+            "手机号",
+            "所属单位",
+            "人员类型",
+            "工种/岗位类别",
+            "工种名称",
+            "合同办理",
+        ]
+        .iter()
+        .map(|h| t(h))
+        .collect::<Vec<_>>(),
     ];
     for s in [1701, 1702] {
         rows.push(vec![
