@@ -335,3 +335,85 @@ fn drafts_are_listed_shown_and_deleted() {
     assert_eq!(code, 2, "{out}");
     assert_eq!(Store::open_in(&data).expect("store").draft_count().expect("count"), 1);
 }
+
+/// The store and its folder made immutable (`chattr +i`: read-only even for root, which the
+/// tests run as); undone on drop so the temp dir can go.
+#[cfg(target_os = "linux")]
+struct Immutable(Vec<std::path::PathBuf>);
+
+#[cfg(target_os = "linux")]
+impl Immutable {
+    fn set(paths: &[std::path::PathBuf]) -> Option<Immutable> {
+        let mut done = Immutable(Vec::new());
+        for p in paths {
+            let ok = std::process::Command::new("chattr")
+                .arg("+i")
+                .arg(p)
+                .status()
+                .is_ok_and(|s| s.success());
+            if !ok {
+                return None;
+            }
+            done.0.push(p.clone());
+        }
+        Some(done)
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            let _ = std::process::Command::new("chattr").arg("-i").arg(p).status();
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_lists_and_exports_work_on_a_store_that_may_only_be_read() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let id = id_code(1801);
+    // Queued, the platform not reached (3).
+    let (code, out) = run(station(&data, NO_PLATFORM)
+        .args(["register", "--worker"])
+        .arg(write_worker_file(dir.path(), &id, "只读工人", COMPANY)));
+    assert_eq!(code, 3, "{out}");
+    let (code, out) = run(station(&data, NO_PLATFORM).args([
+        "blacklist",
+        "add",
+        &id_code(1802),
+        "--reason",
+        "恶意讨薪",
+        "--by",
+        "项目部",
+    ]));
+    assert_eq!(code, 0, "{out}");
+    Store::open_in(&data).expect("store").checkpoint().expect("checkpoint");
+    let Some(_guard) = Immutable::set(&[data.join("station.sqlite"), data.clone()]) else {
+        eprintln!("skipped: chattr +i is not available on this file system");
+        return;
+    };
+    let (code, out) = run(station(&data, NO_PLATFORM).args(["worker", "list"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("只读工人") && out.contains("只读"), "{out}");
+    let (code, out) = run(station(&data, NO_PLATFORM).args(["worker", "show", &id]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("状态：待上传"), "{out}");
+    let (code, out) = run(station(&data, NO_PLATFORM).args(["blacklist", "list"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("黑名单共 1 人"), "{out}");
+    let (code, out) = run(station(&data, NO_PLATFORM)
+        .args(["export", "roster"])
+        .arg(dir.path().join("r.xlsx")));
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run(station(&data, NO_PLATFORM)
+        .args(["export", "attendance"])
+        .arg(dir.path().join("a.xlsx")));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("考勤 0 条"), "{out}");
+    // A change is refused as a local failure.
+    let (code, out) = run(station(&data, NO_PLATFORM).args(["blacklist", "remove", &id_code(1802), "--by", "项目部"]));
+    assert_eq!(code, 4, "{out}");
+}
