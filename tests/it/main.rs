@@ -12,6 +12,7 @@ mod api_against_sim;
 mod api_version;
 mod attend_cli;
 mod attendance;
+mod cli_lists;
 mod config_cli;
 mod device_id;
 mod export_xlsx;

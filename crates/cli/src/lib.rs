@@ -3,7 +3,8 @@
 //! Exit codes: 0 the platform accepted everything; 1 the platform refused something;
 //! 2 invalid input (nothing stored, nothing sent); 3 stored and queued, the platform was not
 //! reached (it goes out later); 4 a local failure (the store could not be opened or written,
-//! a full disk, a read-only data dir): nothing was stored.
+//! a full disk, a read-only data dir): nothing was stored; 5 not found (`worker show`,
+//! `draft show|delete`, `blacklist remove` name an ID number the station does not have).
 
 // First: its macros serve every command below.
 #[macro_use]
@@ -15,6 +16,7 @@ mod card_cmd;
 mod demo_data;
 mod face_cmd;
 mod import_cmd;
+mod list_cmds;
 mod platform_cmds;
 pub mod queue_cmds;
 mod sim_cmd;
@@ -41,6 +43,8 @@ pub enum Exit {
     Invalid = 2,
     NotReached = 3,
     LocalFailure = 4,
+    /// A valid ID number the station has no record of (no such worker, draft or entry).
+    NotFound = 5,
 }
 
 impl Exit {
@@ -51,7 +55,7 @@ impl Exit {
             Exit::Accepted => 0,
             Exit::NotReached => 1,
             Exit::Refused => 2,
-            Exit::Invalid => 3,
+            Exit::Invalid | Exit::NotFound => 3,
             Exit::LocalFailure => 4,
         };
         if rank(other) > rank(self) { other } else { self }
@@ -158,6 +162,116 @@ pub enum Command {
     /// 人证匹配 by machine: compare a live face with the ID card's portrait.
     #[command(subcommand)]
     Face(FaceCommand),
+    /// The roster (人员花名册): every worker, or one in full.
+    #[command(subcommand)]
+    Worker(WorkerCommand),
+    /// The project's blacklist (黑名单).
+    #[command(subcommand)]
+    Blacklist(BlacklistCommand),
+    /// Workers imported from a list, not enrolled yet (待补全).
+    #[command(subcommand)]
+    Draft(DraftCommand),
+    /// The roster or a day's attendance as Excel (.xlsx), as the window exports them.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkerCommand {
+    /// Every worker and draft: name, ID number (masked), company, trade, type, state, emp_id.
+    List {
+        /// Print JSON (full ID numbers, the dictionaries' codes).
+        #[arg(long)]
+        json: bool,
+    },
+    /// One worker in full: fields, state, the platform's emp_id, queue items, history.
+    Show {
+        /// The ID number (身份证号).
+        id_code: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BlacklistCommand {
+    /// Every entry, newest first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add (or update) one person; enrollment refuses them from then on.
+    Add {
+        /// The ID number (身份证号).
+        id_code: String,
+        /// Why (shown to the clerk when enrollment is refused).
+        #[arg(long)]
+        reason: String,
+        /// Who adds them (kept in the audit trail).
+        #[arg(long, value_name = "NAME")]
+        by: String,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// Take an ID number off the list.
+    Remove {
+        id_code: String,
+        /// Who removes it (kept in the audit trail).
+        #[arg(long, value_name = "NAME")]
+        by: String,
+    },
+    /// Add the valid rows of a blacklist sheet (.xlsx/.xls: 身份证号码, 姓名, 原因, 添加人).
+    Import {
+        file: PathBuf,
+        /// Who imports: for the rows that name nobody under 添加人.
+        #[arg(long, value_name = "NAME")]
+        by: String,
+    },
+    /// Write the list as .xlsx (the same columns an import reads).
+    Export {
+        file: PathBuf,
+        /// Replace FILE if it exists (never the station's own files).
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DraftCommand {
+    /// Every draft: who, from which file and row.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One draft's fields as imported.
+    Show {
+        id_code: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a draft imported by mistake (it was never on the platform).
+    Delete { id_code: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// The whole roster (workers and drafts) as the window's 导出 Excel writes it.
+    Roster {
+        file: PathBuf,
+        /// Replace FILE if it exists (never the station's own files).
+        #[arg(long)]
+        force: bool,
+    },
+    /// A day's attendance logs and whether the platform has each.
+    Attendance {
+        file: PathBuf,
+        /// The day, YYYY-MM-DD (Beijing); default today.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
+        /// Replace FILE if it exists (never the station's own files).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -259,6 +373,11 @@ pub enum CompanyCommand {
     Add {
         #[arg(long, value_name = "FILE")]
         file: PathBuf,
+    },
+    /// The project's companies and their state with the platform.
+    List {
+        #[arg(long)]
+        json: bool,
     },
     /// Remove a company from the project.
     Remove {
@@ -470,6 +589,30 @@ pub fn run(cli: Cli) -> Exit {
             acceptance_cmd::report(&ctx, &file, force)
         }
         Some(Command::Import(command)) => import_cmd::run(&ctx, command),
+        Some(Command::Company(CompanyCommand::List { json })) => list_cmds::company_list(&ctx, json),
+        Some(Command::Worker(WorkerCommand::List { json })) => list_cmds::worker_list(&ctx, json),
+        Some(Command::Worker(WorkerCommand::Show { id_code, json })) => list_cmds::worker_show(&ctx, &id_code, json),
+        Some(Command::Blacklist(command)) => match command {
+            BlacklistCommand::List { json } => list_cmds::blacklist_list(&ctx, json),
+            BlacklistCommand::Add {
+                id_code,
+                reason,
+                by,
+                name,
+            } => list_cmds::blacklist_add(&ctx, &id_code, &name, &reason, &by),
+            BlacklistCommand::Remove { id_code, by } => list_cmds::blacklist_remove(&ctx, &id_code, &by),
+            BlacklistCommand::Import { file, by } => list_cmds::blacklist_import(&ctx, &file, &by),
+            BlacklistCommand::Export { file, force } => list_cmds::blacklist_export(&ctx, &file, force),
+        },
+        Some(Command::Draft(command)) => match command {
+            DraftCommand::List { json } => list_cmds::draft_list(&ctx, json),
+            DraftCommand::Show { id_code, json } => list_cmds::draft_show(&ctx, &id_code, json),
+            DraftCommand::Delete { id_code } => list_cmds::draft_delete(&ctx, &id_code),
+        },
+        Some(Command::Export(ExportCommand::Roster { file, force })) => list_cmds::export_roster(&ctx, &file, force),
+        Some(Command::Export(ExportCommand::Attendance { file, date, force })) => {
+            list_cmds::export_attendance(&ctx, &file, date.as_deref(), force)
+        }
         None => window_cmd::window(ctx),
     }
 }

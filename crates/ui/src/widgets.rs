@@ -185,9 +185,7 @@ pub fn badge_text(label: &str, count: u64) -> String {
 
 /// Beijing-time display of an RFC 3339 UTC timestamp from the store.
 pub fn local_time(rfc3339: &str) -> String {
-    station::records::parse_timestamp(rfc3339)
-        .map(domain::time::beijing_timestamp)
-        .unwrap_or_else(|| rfc3339.to_string())
+    station::export::local_time(rfc3339)
 }
 
 /// The message to show beside `field`: its error if it has one, else its warning.

@@ -10,11 +10,7 @@ use station::snapshot::WorkerRanks;
 /// The state the roster shows: a refused departure needs the clerk as much as a refused
 /// registration does, although the worker's own record is still "sent".
 fn shown_state(w: &WorkerRow) -> RecordState {
-    match w.state {
-        RecordState::Departed => RecordState::Departed,
-        _ if w.departure == Some(DepartureState::NeedsFix) => RecordState::NeedsFix,
-        s => s,
-    }
+    station::export::roster_state(w)
 }
 
 /// Marked leaving, the platform has not answered yet: selecting again would send it twice.

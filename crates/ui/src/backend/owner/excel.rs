@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::{Owner, save_as};
 use crate::backend::excel::{ExcelEvent, ExcelIntent, ImportCheck};
 use crate::backend::{Event, Intent, SaveFailure};
-use excel::{write_table, write_template};
+use excel::write_template;
 use station::Station;
 
 impl Owner {
@@ -110,28 +110,10 @@ impl Owner {
                 Ok(entries) => {
                     let files = self.station_files();
                     self.in_background(move || {
-                        let rows: Vec<Vec<String>> = entries
-                            .iter()
-                            .map(|e| {
-                                vec![
-                                    e.id_code.clone(),
-                                    e.name.clone(),
-                                    e.reason.clone(),
-                                    e.added_by.clone(),
-                                    crate::widgets::local_time(&e.added_at),
-                                ]
-                            })
-                            .collect();
                         let written = save_as(&files, &path, |tmp| {
-                            write_table(
-                                tmp,
-                                "黑名单",
-                                &excel::columns::BLACKLIST_HEADERS,
-                                &[22.0, 10.0, 40.0, 12.0, 20.0],
-                                &rows,
-                            )
+                            station::export::write_blacklist_xlsx(tmp, &entries)
                         });
-                        Event::Excel(ExcelEvent::BlacklistExported(written.map(|()| (path, rows.len()))))
+                        Event::Excel(ExcelEvent::BlacklistExported(written.map(|()| (path, entries.len()))))
                     })
                 }
                 Err(e) => self.emit_excel(ExcelEvent::BlacklistExported(Err(e.to_string()))),
