@@ -25,5 +25,6 @@ x86_64-w64-mingw32-strip -o "$exe" "target/$target/release/cwr-station.exe"
 setup=target/dist/cwr-station-setup-$version.exe
 # VIProductVersion wants four numbers: drop a pre-release or build suffix.
 makensis -V2 -INPUTCHARSET UTF8 -DVERSION="$version" -DVIVERSION="${version%%[-+]*}" -DEXE="$PWD/$exe" \
-  -DICON="$PWD/assets/icon/cwr-station.ico" -DOUTFILE="$PWD/$setup" packaging/windows/cwr-station.nsi
+  -DICON="$PWD/assets/icon/cwr-station.ico" -DMODELS="$PWD/assets/models" -DOUTFILE="$PWD/$setup" \
+  packaging/windows/cwr-station.nsi
 ls -l "$exe" "$setup"

@@ -63,7 +63,9 @@ apt-get install -y -qq --no-install-recommends "$deb" >"$work/apt.log" 2>&1 || {
 }
 dpkg -L cwr-station | sed 's/^/     /'
 for f in /usr/bin/cwr-station /usr/share/applications/cwr-station.desktop \
-  /usr/share/icons/hicolor/scalable/apps/cwr-station.svg /usr/share/icons/hicolor/256x256/apps/cwr-station.png; do
+  /usr/share/icons/hicolor/scalable/apps/cwr-station.svg /usr/share/icons/hicolor/256x256/apps/cwr-station.png \
+  /usr/share/cwr-station/models/dlib_resnet_faceapi.onnx /usr/share/cwr-station/models/blazeface_short.onnx \
+  /usr/share/cwr-station/models/blazeface_full.onnx /usr/share/cwr-station/models/LICENSE-Apache-2.0; do
   [ -e "$f" ] || fail "no $f"
 done
 desktop-file-validate /usr/share/applications/cwr-station.desktop || fail "the .desktop entry is not valid"

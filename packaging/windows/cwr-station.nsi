@@ -24,6 +24,9 @@ SetCompressor /SOLID lzma
 !ifndef ICON
   !define ICON "..\..\assets\icon\cwr-station.ico"
 !endif
+!ifndef MODELS
+  !define MODELS "..\..\assets\models"
+!endif
 
 !define APPNAME "实名制登记工作站"
 !define PUBLISHER "CWR Station"
@@ -65,6 +68,13 @@ Section "Install"
   SetShellVarContext current
   SetOutPath "$INSTDIR"
   File "/oname=cwr-station.exe" "${EXE}"
+  ; The face models (人证匹配), beside the program where host::paths::models_dir looks, with
+  ; their licences and provenance.
+  SetOutPath "$INSTDIR\models"
+  File "${MODELS}\*.onnx"
+  File "${MODELS}\LICENSE-*"
+  File "${MODELS}\README.md"
+  SetOutPath "$INSTDIR"
   WriteUninstaller "$INSTDIR\uninstall.exe"
 
   CreateShortCut "$SMPROGRAMS\${APPNAME}.lnk" "$INSTDIR\cwr-station.exe" "" "$INSTDIR\cwr-station.exe" 0
@@ -99,6 +109,10 @@ Section "Uninstall"
   Abort "cwr-station.exe 正在运行，没有卸载。"
   removed:
   Delete "$INSTDIR\uninstall.exe"
+  Delete "$INSTDIR\models\*.onnx"
+  Delete "$INSTDIR\models\LICENSE-*"
+  Delete "$INSTDIR\models\README.md"
+  RMDir "$INSTDIR\models"
   ; Only if empty: never remove files someone else put there.
   RMDir "$INSTDIR"
 

@@ -83,6 +83,9 @@ step "install silently: $(basename "$setup") /S"
 wine "$setup" /S || fail "the installer exited with $?"
 [ -f "$exe" ] || fail "no $exe"
 [ -f "$inst/uninstall.exe" ] || fail "no uninstall.exe"
+for m in dlib_resnet_faceapi.onnx blazeface_short.onnx blazeface_full.onnx LICENSE-Apache-2.0 README.md; do
+  [ -f "$inst/models/$m" ] || fail "no models/$m (the face models, 人证匹配)"
+done
 [ -f "$start_menu_lnk" ] || fail "no Start-menu shortcut"
 [ -f "$desktop_lnk" ] || fail "no desktop shortcut"
 wine reg export "$uninst_key" "$work/uninst.reg" /y >/dev/null || fail "no $uninst_key"
