@@ -47,3 +47,40 @@ pub fn free_port() -> u16 {
         .expect("addr")
         .port()
 }
+
+/// A data dir ready for an Excel import: the demo companies and the three dictionaries a
+/// worker's row names.
+pub fn data_dir_for_import(dir: &Path) -> std::path::PathBuf {
+    let data = dir.join("data");
+    let mut store = cwr_station::store::Store::open_in(&data).expect("store");
+    for c in cwr_station::cli::demo_companies() {
+        store.save_company(&super::checked_company(&c)).expect("company");
+    }
+    let dict = |list: &[(&str, &str)]| -> Vec<cwr_station::api::types::DictEntry> {
+        list.iter()
+            .map(|(c, v)| cwr_station::api::types::DictEntry {
+                orders: c.to_string(),
+                value: v.to_string(),
+                flag: "N".into(),
+            })
+            .collect()
+    };
+    let now = chrono::Utc::now();
+    for (kind, list) in [
+        (
+            cwr_station::api::Endpoint::DictListEmpCategory,
+            dict(&[("00", "劳务工人")]),
+        ),
+        (
+            cwr_station::api::Endpoint::DictListJobTypeName,
+            dict(&[("1", "一般作业工种")]),
+        ),
+        (
+            cwr_station::api::Endpoint::DictListJobName,
+            dict(&[(super::JOB_NAME_CARPENTER, "木工")]),
+        ),
+    ] {
+        store.save_dictionary(kind, &list, now).expect("dict");
+    }
+    data
+}

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod fake;
 pub mod hostile;
 pub mod hostile_cases;
+pub mod immutable;
 pub mod sheets;
 pub mod ui;
 

@@ -11,8 +11,6 @@ use calamine::{Reader, Xlsx, open_workbook};
 use common::cli::{run, station};
 use common::sheets::{t, write_xlsx};
 use common::*;
-use cwr_station::api::Endpoint;
-use cwr_station::api::types::DictEntry;
 use cwr_station::domain::mask_id;
 use cwr_station::store::Store;
 
@@ -232,36 +230,10 @@ fn the_blacklist_is_listed_changed_exported_and_imported_again() {
 }
 
 /// A data dir with the demo companies and the dictionaries a worker list names.
-fn import_ready(dir: &Path) -> std::path::PathBuf {
-    let data = dir.join("data");
-    let mut store = Store::open_in(&data).expect("store");
-    for c in cwr_station::cli::demo_companies() {
-        store.save_company(&checked_company(&c)).expect("company");
-    }
-    let dict = |list: &[(&str, &str)]| -> Vec<DictEntry> {
-        list.iter()
-            .map(|(c, v)| DictEntry {
-                orders: c.to_string(),
-                value: v.to_string(),
-                flag: "N".into(),
-            })
-            .collect()
-    };
-    let now = chrono::Utc::now();
-    for (kind, list) in [
-        (Endpoint::DictListEmpCategory, dict(&[("00", "劳务工人")])),
-        (Endpoint::DictListJobTypeName, dict(&[("1", "一般作业工种")])),
-        (Endpoint::DictListJobName, dict(&[(JOB_NAME_CARPENTER, "木工")])),
-    ] {
-        store.save_dictionary(kind, &list, now).expect("dict");
-    }
-    data
-}
-
 #[test]
 fn drafts_are_listed_shown_and_deleted() {
     let dir = tempfile::tempdir().expect("tmp");
-    let data = import_ready(dir.path());
+    let data = common::cli::data_dir_for_import(dir.path());
     let file = dir.path().join("名单.xlsx");
     let mut rows = vec![
         [
@@ -339,37 +311,6 @@ fn drafts_are_listed_shown_and_deleted() {
 /// The store and its folder made immutable (`chattr +i`: read-only even for root, which the
 /// tests run as); undone on drop so the temp dir can go.
 #[cfg(target_os = "linux")]
-struct Immutable(Vec<std::path::PathBuf>);
-
-#[cfg(target_os = "linux")]
-impl Immutable {
-    fn set(paths: &[std::path::PathBuf]) -> Option<Immutable> {
-        let mut done = Immutable(Vec::new());
-        for p in paths {
-            let ok = std::process::Command::new("chattr")
-                .arg("+i")
-                .arg(p)
-                .status()
-                .is_ok_and(|s| s.success());
-            if !ok {
-                return None;
-            }
-            done.0.push(p.clone());
-        }
-        Some(done)
-    }
-}
-
-#[cfg(target_os = "linux")]
-impl Drop for Immutable {
-    fn drop(&mut self) {
-        for p in &self.0 {
-            let _ = std::process::Command::new("chattr").arg("-i").arg(p).status();
-        }
-    }
-}
-
-#[cfg(target_os = "linux")]
 #[test]
 fn the_lists_and_exports_work_on_a_store_that_may_only_be_read() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -391,7 +332,7 @@ fn the_lists_and_exports_work_on_a_store_that_may_only_be_read() {
     ]));
     assert_eq!(code, 0, "{out}");
     Store::open_in(&data).expect("store").checkpoint().expect("checkpoint");
-    let Some(_guard) = Immutable::set(&[data.join("station.sqlite"), data.clone()]) else {
+    let Some(_guard) = common::immutable::Immutable::set(&[data.join("station.sqlite"), data.clone()]) else {
         eprintln!("skipped: chattr +i is not available on this file system");
         return;
     };

@@ -250,38 +250,6 @@ fn an_emptied_store_in_a_used_data_dir_is_not_taken_for_a_new_station() {
 /// The store and its folder made immutable (`chattr +i`: read-only even for root, which the
 /// tests run as). Undone on drop so the temp dir can go.
 #[cfg(target_os = "linux")]
-struct Immutable(Vec<std::path::PathBuf>);
-
-#[cfg(target_os = "linux")]
-impl Immutable {
-    fn set(paths: &[std::path::PathBuf]) -> Option<Immutable> {
-        // Those already set are undone (on drop) if a later one cannot be.
-        let mut done = Immutable(Vec::new());
-        for p in paths {
-            let ok = std::process::Command::new("chattr")
-                .arg("+i")
-                .arg(p)
-                .status()
-                .is_ok_and(|s| s.success());
-            if !ok {
-                return None;
-            }
-            done.0.push(p.clone());
-        }
-        Some(done)
-    }
-}
-
-#[cfg(target_os = "linux")]
-impl Drop for Immutable {
-    fn drop(&mut self) {
-        for p in &self.0 {
-            let _ = std::process::Command::new("chattr").arg("-i").arg(p).status();
-        }
-    }
-}
-
-#[cfg(target_os = "linux")]
 #[test]
 fn a_read_only_store_still_shows_what_it_holds() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -289,7 +257,7 @@ fn a_read_only_store_still_shows_what_it_holds() {
     let url = format!("http://127.0.0.1:{}", free_port());
     checkpoint(&data);
     let worker = write_worker_file(dir.path(), &id_code(950), "只读", COMPANY);
-    let Some(_guard) = Immutable::set(&[data.join("station.sqlite"), data.clone()]) else {
+    let Some(_guard) = common::immutable::Immutable::set(&[data.join("station.sqlite"), data.clone()]) else {
         eprintln!("skipped: chattr +i is not available on this file system");
         return;
     };

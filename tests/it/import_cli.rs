@@ -11,8 +11,6 @@ use calamine::{Data, Reader, SheetVisible, Xlsx, open_workbook};
 use common::cli::{run, station};
 use common::sheets::{t, write_xlsx};
 use common::*;
-use cwr_station::api::Endpoint;
-use cwr_station::api::types::DictEntry;
 use cwr_station::store::{BlacklistEntry, Store};
 
 const ANJU: &str = "深圳市安居劳务分包有限公司";
@@ -20,30 +18,8 @@ const ANJU: &str = "深圳市安居劳务分包有限公司";
 const NO_PLATFORM: &str = "http://127.0.0.1:9";
 
 fn data_dir(dir: &Path) -> std::path::PathBuf {
-    let data = dir.join("data");
+    let data = common::cli::data_dir_for_import(dir);
     let mut store = Store::open_in(&data).expect("store");
-    for c in cwr_station::cli::demo_companies() {
-        store.save_company(&checked_company(&c)).expect("company");
-    }
-    let dict = |list: &[(&str, &str)]| -> Vec<DictEntry> {
-        list.iter()
-            .map(|(c, v)| DictEntry {
-                orders: c.to_string(),
-                value: v.to_string(),
-                flag: "N".into(),
-            })
-            .collect()
-    };
-    let now = chrono::Utc::now();
-    store
-        .save_dictionary(Endpoint::DictListEmpCategory, &dict(&[("00", "劳务工人")]), now)
-        .expect("dict");
-    store
-        .save_dictionary(Endpoint::DictListJobTypeName, &dict(&[("1", "一般作业工种")]), now)
-        .expect("dict");
-    store
-        .save_dictionary(Endpoint::DictListJobName, &dict(&[(JOB_NAME_CARPENTER, "木工")]), now)
-        .expect("dict");
     store
         .add_to_blacklist(&[BlacklistEntry {
             id_code: id_code(903),
