@@ -38,6 +38,30 @@ fn unreadable(e: StoreError) -> Exit {
     Exit::LocalFailure
 }
 
+/// Every list command: read through the station (a store that may only be read too), then
+/// `--json` prints the rows whole, else `print` writes a line each.
+fn list<T: Serialize>(
+    ctx: &Context,
+    json: bool,
+    read: impl FnOnce(&Store) -> Result<Vec<T>, StoreError>,
+    print: impl FnOnce(&Store, &[T]),
+) -> Exit {
+    let reading = match open_for_reading(ctx) {
+        Ok(r) => r,
+        Err(exit) => return exit,
+    };
+    let store = reading.store();
+    let rows = match read(store) {
+        Ok(rows) => rows,
+        Err(e) => return unreadable(e),
+    };
+    if json {
+        return print_json(&rows);
+    }
+    print(store, &rows);
+    Exit::Accepted
+}
+
 /// The ID number as typed, checked; an invalid one is invalid input (2).
 fn checked_id(input: &str) -> Result<String, Exit> {
     parse_id_number(input).map(|id| id.code).map_err(|why| {
@@ -70,35 +94,24 @@ fn dash(s: &str) -> &str {
 // ---- companies ----
 
 pub fn company_list(ctx: &Context, json: bool) -> Exit {
-    let reading = match open_for_reading(ctx) {
-        Ok(r) => r,
-        Err(exit) => return exit,
-    };
-    let store = reading.store();
-    let companies = match store.companies() {
-        Ok(c) => c,
-        Err(e) => return unreadable(e),
-    };
-    if json {
-        return print_json(&companies);
-    }
-    let types = dictionary(store, Endpoint::GetCompanyType);
-    for c in &companies {
-        let removing = if c.removing { "（移除中）" } else { "" };
-        outln!(
-            "{}\t{}\t{}\t{}{removing}\t在场 {} 人",
-            c.company.company_name,
-            c.company.suid,
-            named(&types, &c.company.company_type),
-            c.state.label(),
-            store.workers_in_company(&c.company.company_name).unwrap_or(0)
-        );
-        if !c.sync_message.is_empty() {
-            outln!("\t{}", c.sync_message);
+    list(ctx, json, Store::companies, |store, companies| {
+        let types = dictionary(store, Endpoint::GetCompanyType);
+        for c in companies {
+            let removing = if c.removing { "（移除中）" } else { "" };
+            outln!(
+                "{}\t{}\t{}\t{}{removing}\t在场 {} 人",
+                c.company.company_name,
+                c.company.suid,
+                named(&types, &c.company.company_type),
+                c.state.label(),
+                store.workers_in_company(&c.company.company_name).unwrap_or(0)
+            );
+            if !c.sync_message.is_empty() {
+                outln!("\t{}", c.sync_message);
+            }
         }
-    }
-    outln!("共 {} 家单位", companies.len());
-    Exit::Accepted
+        outln!("共 {} 家单位", companies.len());
+    })
 }
 
 // ---- the roster ----
@@ -239,29 +252,19 @@ pub fn worker_show(ctx: &Context, id_code: &str, json: bool) -> Exit {
 // ---- the blacklist ----
 
 pub fn blacklist_list(ctx: &Context, json: bool) -> Exit {
-    let reading = match open_for_reading(ctx) {
-        Ok(r) => r,
-        Err(exit) => return exit,
-    };
-    let entries = match reading.store().blacklist() {
-        Ok(e) => e,
-        Err(e) => return unreadable(e),
-    };
-    if json {
-        return print_json(&entries);
-    }
-    for e in &entries {
-        outln!(
-            "{}\t{}\t{}\t{}\t{}",
-            mask_id(&e.id_code),
-            dash(&e.name),
-            e.reason,
-            e.added_by,
-            local_time(&e.added_at)
-        );
-    }
-    outln!("黑名单共 {} 人", entries.len());
-    Exit::Accepted
+    list(ctx, json, Store::blacklist, |_, entries| {
+        for e in entries {
+            outln!(
+                "{}\t{}\t{}\t{}\t{}",
+                mask_id(&e.id_code),
+                dash(&e.name),
+                e.reason,
+                e.added_by,
+                local_time(&e.added_at)
+            );
+        }
+        outln!("黑名单共 {} 人", entries.len());
+    })
 }
 
 /// A blacklist change the station refused (says why) or could not store.
@@ -396,32 +399,22 @@ pub fn blacklist_export(ctx: &Context, file: &Path, force: bool) -> Exit {
 // ---- drafts (待补全) ----
 
 pub fn draft_list(ctx: &Context, json: bool) -> Exit {
-    let reading = match open_for_reading(ctx) {
-        Ok(r) => r,
-        Err(exit) => return exit,
-    };
-    let drafts = match lists::drafts(reading.store()) {
-        Ok(d) => d,
-        Err(e) => return unreadable(e),
-    };
-    if json {
-        return print_json(&drafts);
-    }
-    for d in &drafts {
+    list(ctx, json, lists::drafts, |_, drafts| {
+        for d in drafts {
+            outln!(
+                "{}\t{}\t{}\t{}\t{}",
+                d.emp_name,
+                mask_id(&d.id_code),
+                d.emp_company,
+                d.sync_message,
+                local_time(&d.updated_at)
+            );
+        }
         outln!(
-            "{}\t{}\t{}\t{}\t{}",
-            d.emp_name,
-            mask_id(&d.id_code),
-            d.emp_company,
-            d.sync_message,
-            local_time(&d.updated_at)
+            "待补全 {} 人：到现场登记时读身份证、拍人脸照、扫描身份证正反面后提交，才会上传平台",
+            drafts.len()
         );
-    }
-    outln!(
-        "待补全 {} 人：到现场登记时读身份证、拍人脸照、扫描身份证正反面后提交，才会上传平台",
-        drafts.len()
-    );
-    Exit::Accepted
+    })
 }
 
 fn no_such_draft(id_code: &str) -> Exit {
