@@ -6,6 +6,8 @@ use std::process::{Command, Output, Stdio};
 
 use cwr_station::sim::SimConfig;
 
+use super::sheets::{ANJU, t, write_xlsx};
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_cwr-station");
 
 /// The command with the demo credentials for `base_url`, in `data_dir`, with no stray
@@ -83,4 +85,37 @@ pub fn data_dir_for_import(dir: &Path) -> std::path::PathBuf {
         store.save_dictionary(kind, &list, now).expect("dict");
     }
     data
+}
+
+/// A subcontractor's list in the template's columns: one carpenter of 安居 per seed, named
+/// `{name}{seed}`.
+pub fn write_worker_list(path: &Path, name: &str, seeds: &[u32]) {
+    let mut rows = vec![
+        [
+            "身份证号",
+            "姓名",
+            "手机号",
+            "所属单位",
+            "人员类型",
+            "工种/岗位类别",
+            "工种名称",
+            "合同办理",
+        ]
+        .iter()
+        .map(|h| t(h))
+        .collect::<Vec<_>>(),
+    ];
+    for s in seeds {
+        rows.push(vec![
+            t(&super::id_code(*s)),
+            t(&format!("{name}{s}")),
+            t("13800138000"),
+            t(ANJU),
+            t("劳务工人"),
+            t("一般作业工种"),
+            t("木工"),
+            t("已签"),
+        ]);
+    }
+    write_xlsx(path, None, &rows);
 }

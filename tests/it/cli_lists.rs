@@ -8,6 +8,7 @@ use crate::common;
 use std::path::Path;
 
 use calamine::{Reader, Xlsx, open_workbook};
+use common::cli::write_worker_list;
 use common::cli::{run, station};
 use common::sheets::{t, write_xlsx};
 use common::*;
@@ -235,34 +236,7 @@ fn drafts_are_listed_shown_and_deleted() {
     let dir = tempfile::tempdir().expect("tmp");
     let data = common::cli::data_dir_for_import(dir.path());
     let file = dir.path().join("名单.xlsx");
-    let mut rows = vec![
-        [
-            "身份证号",
-            "姓名",
-            "手机号",
-            "所属单位",
-            "人员类型",
-            "工种/岗位类别",
-            "工种名称",
-            "合同办理",
-        ]
-        .iter()
-        .map(|h| t(h))
-        .collect::<Vec<_>>(),
-    ];
-    for s in [1701, 1702] {
-        rows.push(vec![
-            t(&id_code(s)),
-            t(&format!("草稿{s}")),
-            t("13800138000"),
-            t(ANJU),
-            t("劳务工人"),
-            t("一般作业工种"),
-            t("木工"),
-            t("已签"),
-        ]);
-    }
-    write_xlsx(&file, None, &rows);
+    write_worker_list(&file, "草稿", &[1701, 1702]);
     let (code, out) = run(station(&data, NO_PLATFORM).args(["import", "workers"]).arg(&file));
     assert_eq!(code, 0, "{out}");
     let (first, second) = (id_code(1701), id_code(1702));

@@ -8,8 +8,8 @@ use crate::common;
 use std::path::Path;
 
 use calamine::{Data, Reader, SheetVisible, Xlsx, open_workbook};
+use common::cli::write_worker_list;
 use common::cli::{run, station};
-use common::sheets::{t, write_xlsx};
 use common::*;
 use cwr_station::store::{BlacklistEntry, Store};
 
@@ -30,37 +30,6 @@ fn data_dir(dir: &Path) -> std::path::PathBuf {
         }])
         .expect("blacklist");
     data
-}
-
-fn list(path: &Path, seeds: &[u32]) {
-    let mut rows = vec![
-        [
-            "身份证号",
-            "姓名",
-            "手机号",
-            "所属单位",
-            "人员类型",
-            "工种/岗位类别",
-            "工种名称",
-            "合同办理",
-        ]
-        .iter()
-        .map(|h| t(h))
-        .collect::<Vec<_>>(),
-    ];
-    for s in seeds {
-        rows.push(vec![
-            t(&id_code(*s)),
-            t(&format!("工人{s}")),
-            t("13800138000"),
-            t(ANJU),
-            t("劳务工人"),
-            t("一般作业工种"),
-            t("木工"),
-            t("已签"),
-        ]);
-    }
-    write_xlsx(path, None, &rows);
 }
 
 fn drafts(data: &Path) -> u64 {
@@ -134,7 +103,7 @@ fn a_list_is_checked_then_imported_with_the_exit_codes_a_script_needs() {
     let dir = tempfile::tempdir().expect("tmp");
     let data = data_dir(dir.path());
     let file = dir.path().join("名单.xlsx");
-    list(&file, &[901, 902, 903]);
+    write_worker_list(&file, "工人", &[901, 902, 903]);
 
     let (code, out) = run(station(&data, NO_PLATFORM)
         .args(["import", "workers", "--dry-run", "--json"])
@@ -172,7 +141,7 @@ fn a_list_is_checked_then_imported_with_the_exit_codes_a_script_needs() {
     );
 
     let clean = dir.path().join("clean.xlsx");
-    list(&clean, &[904]);
+    write_worker_list(&clean, "工人", &[904]);
     let (code, out) = run(station(&data, NO_PLATFORM).args(["import", "workers"]).arg(&clean));
     assert_eq!(code, 0, "{out}");
     assert_eq!(drafts(&data), 3);

@@ -121,13 +121,12 @@ impl Station {
     /// logs past their window (see [`Station::expire_overdue_passes`]), so a log shows
     /// 已过时限 even when no sender runs (settings missing).
     pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
-        let station = self;
-        let store = station.store();
+        let store = self.store();
         // A store that may only be read shows the logs as they are.
         if !store.is_read_only() {
-            station.expire_overdue_passes()?;
+            self.expire_overdue_passes()?;
         }
-        let today = station.today();
+        let today = self.today();
         let mut dictionaries = BTreeMap::new();
         for kind in DICTIONARIES {
             if let Some(d) = store.dictionary(kind)? {
@@ -145,20 +144,20 @@ impl Station {
             paused: store.queue_paused()?,
             waiting_until: store.breaker()?.map(|(until, _)| until).filter(|u| *u > Utc::now()),
             dictionaries,
-            worker_rules: Arc::new(station.worker_rules("")?),
-            company_rules: Arc::new(station.company_rules()?),
+            worker_rules: Arc::new(self.worker_rules("")?),
+            company_rules: Arc::new(self.company_rules()?),
             successes: store
-                .success_counts(station.config().environment_label())?
+                .success_counts(self.config().environment_label())?
                 .into_iter()
                 .collect(),
-            passes_today: station.passes_on(today).map_err(|e| match e {
+            passes_today: self.passes_on(today).map_err(|e| match e {
                 crate::StationError::Local(e) => e,
                 other => StoreError::NotFound(other.to_string()),
             })?,
             today: Some(today),
             oldest_unsent_at: store.oldest_unsent_at()?,
             last_backup_at: store.last_backup_at()?,
-            learnt_versions: store.learnt_versions(station.config().environment_label())?,
+            learnt_versions: store.learnt_versions(self.config().environment_label())?,
             ..Snapshot::default()
         };
         snapshot.index_workers();
