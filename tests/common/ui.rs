@@ -17,6 +17,8 @@ use egui_kittest::kittest::Queryable;
 pub struct UiState {
     pub app: Option<StationApp>,
     options: Option<AppOptions>,
+    /// What eframe would have kept from the last run, taken up when the app is made.
+    window_state: Option<String>,
 }
 
 impl UiState {
@@ -79,6 +81,26 @@ pub fn harness_with_cameras(
         card_reader: Arc::new(cards.clone()),
         demo_cards: Some(cards),
     };
+    build(options, size, None)
+}
+
+/// The window as it comes back after a run that left `kept` in eframe's storage.
+pub fn harness_restoring(data_dir: &Path, base_url: &str, kept: &str) -> Harness<'static, UiState> {
+    let cards = cwr_station::card::DemoCards::default();
+    let options = AppOptions {
+        data_dir: data_dir.to_path_buf(),
+        config_path: data_dir.join("config.json"),
+        config: demo_config(base_url),
+        secret: Secret::new(SimConfig::demo().api_secret),
+        demo: true,
+        cameras: Arc::new(SyntheticCameras::new()),
+        card_reader: Arc::new(cards.clone()),
+        demo_cards: Some(cards),
+    };
+    build(options, egui::vec2(1400.0, 1000.0), Some(kept.to_string()))
+}
+
+fn build(options: AppOptions, size: egui::Vec2, window_state: Option<String>) -> Harness<'static, UiState> {
     Harness::builder()
         .with_size(size)
         .with_context_setup(|ctx| {
@@ -90,7 +112,9 @@ pub fn harness_with_cameras(
                 if state.app.is_none()
                     && let Some(options) = state.options.take()
                 {
-                    state.app = Some(StationApp::new(ui.ctx(), options));
+                    let mut app = StationApp::new(ui.ctx(), options);
+                    app.restore_window_state(state.window_state.take().as_deref());
+                    state.app = Some(app);
                 }
                 if let Some(app) = state.app.as_mut() {
                     let ctx = ui.ctx().clone();
@@ -101,6 +125,7 @@ pub fn harness_with_cameras(
             UiState {
                 app: None,
                 options: Some(options),
+                window_state,
             },
         )
 }

@@ -12,6 +12,7 @@ use cwr_station::domain::RecordState;
 use cwr_station::store::WorkerRow;
 use cwr_station::ui::app::Command;
 use cwr_station::ui::backend::Snapshot;
+use cwr_station::ui::dialogs::FileDialog;
 use cwr_station::ui::export::{HEADERS, RosterLine, write_roster_xlsx};
 use cwr_station::ui::fonts;
 use cwr_station::ui::roster::{RosterPrefs, RosterScreen};
@@ -207,7 +208,7 @@ fn export_button_writes_the_filtered_view() {
         .out
         .iter()
         .find_map(|c| match c {
-            Command::ExportRoster(lines) => Some(lines.clone()),
+            Command::File(FileDialog::SaveRoster(lines)) => Some(lines.clone()),
             _ => None,
         })
         .expect("export asked for");

@@ -41,3 +41,4 @@ mod ui_excel;
 mod ui_queue;
 mod ui_roster;
 mod ui_settings;
+mod ui_window_state;

@@ -58,6 +58,7 @@ impl StationFiles {
             (data_dir.join(format!("{db}-journal")), "数据库日志文件"),
             (data_dir.join("config.json"), "设置文件"),
             (data_dir.join("sender.lock"), "上传锁文件"),
+            (data_dir.join(crate::paths::WINDOW_STATE_FILE), "窗口状态文件"),
             (config_path.to_path_buf(), "设置文件"),
         ];
         files.push((crate::secret::secret_path(data_dir), "密钥文件"));

@@ -6,6 +6,9 @@ use std::path::Path;
 
 /// The store in the data dir.
 pub const DB_FILE: &str = "station.sqlite";
+/// eframe's file for the window in the data dir: its size and place, the screen shown, the
+/// roster's filters. Each station's own (the store may be a site's shared database).
+pub const WINDOW_STATE_FILE: &str = "window.ron";
 /// The automatic backups' folder in the data dir (see `Store::backup_automatically`).
 pub const BACKUP_DIR: &str = "backups";
 

@@ -336,10 +336,6 @@ impl Station {
         self.save_draft_photos(None)
     }
 
-    pub fn save_ui_state(&self, json: &str) -> Result<(), StoreError> {
-        self.store.set_setting("ui_state", Some(json))
-    }
-
     /// A successful call made outside the queue (`call`), for the acceptance checklist.
     pub fn count_success(&self, endpoint: Endpoint) -> Result<(), StoreError> {
         self.store

@@ -6,6 +6,7 @@ use egui::RichText;
 
 use super::app::Command;
 use super::backend::{Event, Intent};
+use super::dialogs::FileDialog;
 use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER};
 use station::acceptance::{self, AcceptanceRun, RunEnd};
 use station::config::Config;
@@ -85,7 +86,7 @@ impl AcceptanceWizard {
                 }
             }
             if ui.button("导出联调报告").clicked() {
-                out.push(Command::ExportAcceptanceReport);
+                out.push(Command::File(FileDialog::SaveAcceptanceReport));
             }
         });
         if let Some((text, is_error)) = &self.message {

@@ -7,8 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::backend::{Backend, ConnectionState, Event, Intent, PhotoSource, Snapshot};
-use super::export::RosterLine;
+use super::backend::{Backend, ConnectionState, Event, Intent, Snapshot};
 use super::{
     about, attendance, blacklist, companies, enroll, import, queue, roster, settings, setup, status, store_problem,
 };
@@ -62,6 +61,10 @@ impl Screen {
     }
 }
 
+/// Where eframe keeps [`SavedState`] (in `window.ron` in the data dir, beside eframe's own
+/// window size and position): each station's own, not in the store, which a site may share.
+pub const WINDOW_STATE_KEY: &str = "station_window";
+
 /// What the window remembers between runs (the draft is kept apart, in the store).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -78,19 +81,10 @@ pub enum Command {
     EditWorker(String),
     /// Open a company in the company form.
     EditCompany(String),
-    PickPhotoFile(PhotoKind),
-    /// Ask where to save, then export these lines.
-    ExportRoster(Vec<RosterLine>),
-    /// Ask where to save, then export these attendance logs.
-    ExportPasses(Vec<station::records::PassRow>),
-    /// Ask where to save the acceptance report, then write it.
-    ExportAcceptanceReport,
-    /// Ask where to put a copy of the data, then make it.
-    BackupStore,
     Notice(String),
     /// Open the demo (built-in simulator, its own data) in a window of its own.
     StartDemo,
-    /// A file dialog for the Excel screens (run on its own thread).
+    /// Ask the clerk for a file (see [`super::dialogs`]), then act on it.
     File(super::dialogs::FileDialog),
     /// The roster filtered to the drafts (待补全).
     ShowDrafts,
@@ -112,7 +106,6 @@ pub struct AppOptions {
 
 pub struct StationApp {
     pub saved: SavedState,
-    saved_json: String,
     pub backend: Backend,
     pub snapshot: Arc<Snapshot>,
     pub connection: ConnectionState,
@@ -141,7 +134,6 @@ pub struct StationApp {
     pub about: about::About,
     /// The start-up look at whether 首次设置 is needed has been taken.
     setup_checked: bool,
-    ui_state_loaded: bool,
     /// The store cannot be used: the window shows why and the way back, nothing else.
     pub store_problem: Option<Box<super::backend::StoreProblem>>,
     pub store_page: store_problem::StoreProblemPage,
@@ -172,7 +164,6 @@ impl StationApp {
         let auto_read = options.config.card_reader.auto_read || options.demo;
         StationApp {
             saved: SavedState::default(),
-            saved_json: String::new(),
             backend,
             snapshot: Arc::new(Snapshot::default()),
             connection: ConnectionState::Unknown,
@@ -210,11 +201,35 @@ impl StationApp {
             reader_screen: None,
             about: about::About::new(&options.data_dir),
             setup_checked: false,
-            ui_state_loaded: false,
             store_problem: None,
             store_page: store_problem::StoreProblemPage::default(),
             read_only: None,
         }
+    }
+
+    /// Takes up the window where the last run left it (`text`: what eframe kept under
+    /// [`WINDOW_STATE_KEY`]). Call before the first frame. A state that cannot be read is said
+    /// once; the defaults take over and are saved in its place.
+    pub fn restore_window_state(&mut self, text: Option<&str>) {
+        let Some(text) = text else {
+            return;
+        };
+        match serde_json::from_str::<SavedState>(text) {
+            Ok(saved) => self.saved = saved,
+            Err(e) => {
+                tracing::warn!("window state not read: {e}");
+                self.errors.push(format!(
+                    "窗口上次的状态（打开的页面、筛选条件）读不出来，已用默认值：{e}"
+                ));
+            }
+        }
+    }
+
+    /// What eframe should keep of this window until the next run.
+    pub fn window_state(&self) -> Option<String> {
+        serde_json::to_string(&self.saved)
+            .inspect_err(|e| tracing::error!("window state not saved: {e}"))
+            .ok()
     }
 
     /// Applies what the background reported and what the screens asked for. Never blocks.
@@ -231,13 +246,8 @@ impl StationApp {
         if !self.notices.is_empty() {
             ctx.request_repaint_after(Duration::from_secs(1));
         }
-        let json = serde_json::to_string(&self.saved).unwrap_or_default();
-        if json != self.saved_json {
-            self.saved_json = json.clone();
-            self.backend.send(Intent::SaveUiState(json));
-        }
         // Just installed: open on 首次设置 instead of a form that cannot work yet.
-        if !self.setup_checked && self.ui_state_loaded {
+        if !self.setup_checked {
             self.setup_checked = true;
             if !self.demo && !self.settings.missing_for_platform().is_empty() {
                 self.saved.screen = Screen::Setup;
@@ -277,20 +287,6 @@ impl StationApp {
         match &event {
             Event::Snapshot(s) => self.snapshot = Arc::clone(s),
             Event::Connection(c) => self.connection = c.clone(),
-            Event::UiStateLoaded(state) => {
-                self.ui_state_loaded = true;
-                match state.as_deref().map(serde_json::from_str::<SavedState>) {
-                    Some(Ok(saved)) => {
-                        self.saved_json = state.clone().unwrap_or_default();
-                        self.saved = saved;
-                    }
-                    // Said once; the defaults take over and are saved in its place.
-                    Some(Err(e)) => self.errors.push(format!(
-                        "窗口上次的状态（打开的页面、筛选条件）读不出来，已用默认值：{e}"
-                    )),
-                    None => {}
-                }
-            }
             Event::StoreUnusable(problem) => {
                 tracing::error!("{}", problem.message);
                 self.store_page.restoring = false;
@@ -365,6 +361,13 @@ impl StationApp {
         }
     }
 
+    fn open_dialog(&mut self, dialog: super::dialogs::FileDialog, ctx: &egui::Context) {
+        if let Err(e) = super::dialogs::open(dialog, self.backend.intent_sender(), ctx.clone()) {
+            self.errors
+                .push(format!("选择文件的窗口打不开：{e}。请关闭一些程序后再试"));
+        }
+    }
+
     pub fn notice(&mut self, text: String) {
         self.notices.push((text, Instant::now()));
     }
@@ -381,85 +384,6 @@ impl StationApp {
                 self.saved.screen = Screen::Companies;
                 self.companies.open(&suid, &self.snapshot);
             }
-            Command::PickPhotoFile(kind) => {
-                let sender = self.backend.intent_sender();
-                let ctx = ctx.clone();
-                std::thread::spawn(move || {
-                    let picked = rfd::FileDialog::new()
-                        .set_title(format!("选择{}", kind.label()))
-                        .add_filter(
-                            "照片 (JPG, PNG, BMP)",
-                            &["jpg", "jpeg", "png", "bmp", "JPG", "JPEG", "PNG", "BMP"],
-                        )
-                        .pick_file();
-                    if let Some(path) = picked {
-                        let _ = sender.send(Intent::NormalizePhoto {
-                            kind,
-                            source: PhotoSource::File(path),
-                        });
-                        ctx.request_repaint();
-                    }
-                });
-            }
-            Command::ExportRoster(lines) => {
-                let sender = self.backend.intent_sender();
-                std::thread::spawn(move || {
-                    let name = format!("人员花名册-{}.xlsx", chrono::Local::now().format("%Y%m%d-%H%M"));
-                    let picked = rfd::FileDialog::new()
-                        .set_title("导出花名册")
-                        .set_file_name(name)
-                        .add_filter("Excel", &["xlsx"])
-                        .save_file();
-                    if let Some(path) = picked {
-                        let _ = sender.send(Intent::Export { path, rows: lines });
-                    }
-                });
-            }
-            Command::ExportPasses(rows) => {
-                let sender = self.backend.intent_sender();
-                let day = self
-                    .snapshot
-                    .today
-                    .map(|d| d.format("%Y%m%d").to_string())
-                    .unwrap_or_default();
-                std::thread::spawn(move || {
-                    let picked = rfd::FileDialog::new()
-                        .set_title("导出考勤")
-                        .set_file_name(format!("考勤-{day}.xlsx"))
-                        .add_filter("Excel", &["xlsx"])
-                        .save_file();
-                    if let Some(path) = picked {
-                        let _ = sender.send(Intent::ExportPasses { path, rows });
-                    }
-                });
-            }
-            Command::BackupStore => {
-                let sender = self.backend.intent_sender();
-                std::thread::spawn(move || {
-                    let name = format!("实名制工作站备份-{}.sqlite", chrono::Local::now().format("%Y%m%d-%H%M"));
-                    let picked = rfd::FileDialog::new()
-                        .set_title("备份数据（可存到 U 盘）")
-                        .set_file_name(name)
-                        .add_filter("工作站数据", &["sqlite"])
-                        .save_file();
-                    if let Some(path) = picked {
-                        let _ = sender.send(Intent::Backup(path));
-                    }
-                });
-            }
-            Command::ExportAcceptanceReport => {
-                let sender = self.backend.intent_sender();
-                std::thread::spawn(move || {
-                    let picked = rfd::FileDialog::new()
-                        .set_title("导出联调报告")
-                        .set_file_name("接口联调报告.xlsx")
-                        .add_filter("Excel", &["xlsx"])
-                        .save_file();
-                    if let Some(path) = picked {
-                        let _ = sender.send(Intent::AcceptanceReport(path));
-                    }
-                });
-            }
             Command::Notice(text) => self.notice(text),
             Command::StartDemo => match std::env::current_exe().and_then(|exe| {
                 std::process::Command::new(exe)
@@ -470,7 +394,7 @@ impl StationApp {
                 Ok(_) => self.notice("演示模式在另一个窗口打开，与本机资料互不影响".into()),
                 Err(e) => self.errors.push(format!("演示模式打不开：{e}")),
             },
-            Command::File(dialog) => super::dialogs::open(dialog, self.backend.intent_sender()),
+            Command::File(dialog) => self.open_dialog(dialog, ctx),
             Command::ShowDrafts => {
                 self.saved.roster.state = domain::RecordState::Draft.as_str().to_string();
                 self.saved.screen = Screen::Roster;
@@ -587,6 +511,12 @@ impl eframe::App for StationApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         StationApp::ui(self, ui);
     }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if let Some(json) = self.window_state() {
+            storage.set_string(WINDOW_STATE_KEY, json);
+        }
+    }
 }
 
 /// What the station still lacks, on every working screen, with the way to it.
@@ -601,7 +531,7 @@ impl StationApp {
             match command {
                 store_problem::StoreProblemCommand::Restore(path) => self.backend.send(Intent::RestoreStore(path)),
                 store_problem::StoreProblemCommand::PickBackup => {
-                    super::dialogs::open(super::dialogs::FileDialog::PickBackup, self.backend.intent_sender())
+                    self.open_dialog(super::dialogs::FileDialog::PickBackup, ui.ctx())
                 }
                 store_problem::StoreProblemCommand::Quit => ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close),
             }

@@ -126,7 +126,6 @@ pub enum Intent {
         kind: PhotoKind,
         source: PhotoSource,
     },
-    SaveUiState(String),
     Export {
         path: PathBuf,
         rows: Vec<super::export::RosterLine>,
@@ -249,7 +248,6 @@ pub enum Event {
         fields: Option<String>,
         photos: Option<String>,
     },
-    UiStateLoaded(Option<String>),
     PhotoReady {
         kind: PhotoKind,
         result: Result<ReadyPhoto, String>,

@@ -53,6 +53,8 @@ pub struct StartApp {
     quit: bool,
     /// Set when the station started: the window's exit is then not the settings' failure.
     resolved: Arc<AtomicBool>,
+    /// What eframe kept of the station's window, for when it starts.
+    window_state: Option<String>,
 }
 
 impl StartApp {
@@ -64,7 +66,13 @@ impl StartApp {
             move_error: None,
             quit: false,
             resolved: Arc::new(AtomicBool::new(false)),
+            window_state: None,
         }
+    }
+
+    /// The station's window as eframe kept it, taken up once the station starts.
+    pub fn keep_window_state(&mut self, text: Option<String>) {
+        self.window_state = text;
     }
 
     /// Shares the flag that says whether the station got going.
@@ -144,6 +152,7 @@ impl StartApp {
             return;
         };
         let mut station = StationApp::new(ctx, options);
+        station.restore_window_state(self.window_state.take().as_deref());
         if let Some(moved) = moved {
             tracing::info!("配置文件已改名为 {}", moved.display());
             station.notice(format!(
@@ -163,6 +172,13 @@ impl eframe::App for StartApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         StartApp::ui(self, ui);
+    }
+
+    /// Until the station starts there is nothing of it to keep; what eframe had stays.
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if let Some(json) = self.station.as_ref().and_then(StationApp::window_state) {
+            storage.set_string(crate::app::WINDOW_STATE_KEY, json);
+        }
     }
 }
 

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::app::Command;
 use super::backend::{Backend, Event, Intent, PhotoSource, Snapshot};
+use super::dialogs::FileDialog;
 use super::photos::{CameraPanel, FORM_PHOTOS, PhotoSlots, SlotAction, slot_ui};
 use super::widgets::WARN_AMBER;
 use ::card::poller::CardRemote;
@@ -474,7 +475,7 @@ impl EnrollScreen {
         }
         for action in actions {
             match action {
-                SlotAction::PickFile(kind) => out.push(Command::PickPhotoFile(kind)),
+                SlotAction::PickFile(kind) => out.push(Command::File(FileDialog::PickPhoto(kind))),
                 SlotAction::OpenCamera => self.camera.show(),
                 SlotAction::Remove(kind) => {
                     self.slots.photos.remove(&kind);

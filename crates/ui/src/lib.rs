@@ -33,19 +33,36 @@ pub fn run_window(options: AppOptions) -> Result<(), String> {
     } else {
         "实名制登记工作站"
     };
-    open_window(title, move |ctx| Box::new(StationApp::new(ctx, options)))
+    let state_file = options.data_dir.join(host::paths::WINDOW_STATE_FILE);
+    open_window(title, state_file, move |cc| {
+        let mut station = StationApp::new(&cc.egui_ctx, options);
+        station.restore_window_state(kept_window_state(cc).as_deref());
+        Box::new(station)
+    })
+}
+
+fn kept_window_state(cc: &eframe::CreationContext<'_>) -> Option<String> {
+    cc.storage.and_then(|s| s.get_string(app::WINDOW_STATE_KEY))
 }
 
 /// Opens the window on what is wrong with the settings ([`config_problem`]); returns when it
 /// is closed, with whether the station got going (the bad file moved aside).
 pub fn run_window_on_problem(problem: config_problem::ConfigProblem, options: AppOptions) -> Result<bool, String> {
-    let start = config_problem::StartApp::new(problem, options);
+    let state_file = options.data_dir.join(host::paths::WINDOW_STATE_FILE);
+    let mut start = config_problem::StartApp::new(problem, options);
     let resolved = start.resolved_flag();
-    open_window("实名制登记工作站", move |_| Box::new(start))?;
+    open_window("实名制登记工作站", state_file, move |cc| {
+        start.keep_window_state(kept_window_state(cc));
+        Box::new(start)
+    })?;
     Ok(resolved.load(std::sync::atomic::Ordering::Relaxed))
 }
 
-fn open_window(title: &str, make: impl FnOnce(&egui::Context) -> Box<dyn eframe::App> + 'static) -> Result<(), String> {
+fn open_window(
+    title: &str,
+    state_file: std::path::PathBuf,
+    make: impl FnOnce(&eframe::CreationContext<'_>) -> Box<dyn eframe::App> + 'static,
+) -> Result<(), String> {
     let mut viewport = egui::ViewportBuilder::default()
         .with_title(title)
         .with_app_id("cwr-station")
@@ -57,6 +74,7 @@ fn open_window(title: &str, make: impl FnOnce(&egui::Context) -> Box<dyn eframe:
     }
     let native = eframe::NativeOptions {
         viewport,
+        persistence_path: Some(state_file),
         ..Default::default()
     };
     eframe::run_native(
@@ -65,7 +83,7 @@ fn open_window(title: &str, make: impl FnOnce(&egui::Context) -> Box<dyn eframe:
         Box::new(move |cc| {
             fonts::install_cjk_font(&cc.egui_ctx);
             fonts::install_style(&cc.egui_ctx);
-            Ok(make(&cc.egui_ctx))
+            Ok(make(cc))
         }),
     )
     .map_err(|e| format!("窗口无法打开：{e}（没有图形界面时请用命令行功能，见 --help）"))

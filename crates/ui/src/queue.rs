@@ -7,6 +7,7 @@ use egui::{Color32, RichText};
 
 use super::app::{Command, Screen};
 use super::backend::{Event, Intent, Snapshot};
+use super::dialogs::FileDialog;
 use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, local_time};
 use domain::ItemState;
 use station::records::{ItemKind, OutboxItem, ParkReason};
@@ -125,7 +126,7 @@ impl QueueScreen {
                     .color(WARN_AMBER),
                 );
                 if ui.button("备份数据…").clicked() {
-                    out.push(Command::BackupStore);
+                    out.push(Command::File(FileDialog::SaveBackup));
                 }
             });
         }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::app::Command;
 use super::backend::{Event, Intent, Snapshot};
+use super::dialogs::FileDialog;
 use super::export::RosterLine;
 use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, local_time};
 use domain::mask_id;
@@ -341,9 +342,9 @@ impl RosterScreen {
                     .add_enabled(shown > 0, egui::Button::new("导出 Excel"))
                     .on_hover_text("把当前列表（按现在的搜索、筛选和排序）存成 Excel 文件，身份证号码完整保存");
                 if export.clicked() {
-                    out.push(Command::ExportRoster(
+                    out.push(Command::File(FileDialog::SaveRoster(
                         view.iter().map(|v| roster_line(snap, v)).collect(),
-                    ));
+                    )));
                 }
             });
         });

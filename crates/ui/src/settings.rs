@@ -382,7 +382,7 @@ fn backup_ui(ui: &mut egui::Ui, snap: &Snapshot, out: &mut Vec<Command>) {
         .on_hover_text("把全部资料（人员、照片、待上传队列）复制成一个文件，建议存到 U 盘；程序运行时也可以备份")
         .clicked()
     {
-        out.push(Command::BackupStore);
+        out.push(Command::File(super::dialogs::FileDialog::SaveBackup));
     }
     // Putting a backup back replaces what this PC holds now: asked once more before the pick.
     let confirm_id = ui.scope_id().with("restore_confirm");

@@ -8,6 +8,7 @@ use egui_extras::{Column, TableBuilder};
 
 use crate::app::Command;
 use crate::backend::Snapshot;
+use crate::dialogs::FileDialog;
 use crate::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER};
 use domain::{Direction, ItemState, mask_id};
 use station::records::PassRow;
@@ -70,7 +71,10 @@ pub fn today_ui(ui: &mut egui::Ui, snap: &Snapshot, window: &str, out: &mut Vec<
             .on_disabled_hover_text("今天还没有考勤")
             .clicked()
         {
-            out.push(Command::ExportPasses(passes.clone()));
+            out.push(Command::File(FileDialog::SavePasses {
+                rows: passes.clone(),
+                day: snap.today.map(|d| d.format("%Y%m%d").to_string()).unwrap_or_default(),
+            }));
         }
     });
     if passes.is_empty() {

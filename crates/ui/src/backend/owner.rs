@@ -220,11 +220,6 @@ impl Owner {
                     self.emit(Event::Problem(format!("草稿里的照片没能保存：{e}")));
                 }
             }
-            Intent::SaveUiState(json) => {
-                if let Err(e) = station.save_ui_state(&json) {
-                    tracing::warn!("window state not saved: {e}");
-                }
-            }
             Intent::SaveCompany(company) => {
                 let suid = company.normalized().suid;
                 let result = station.save_company(*company).map(|_| ()).map_err(SaveFailure::from);

@@ -45,7 +45,6 @@ impl Owner {
             fields: draft("enroll_draft"),
             photos: draft("enroll_draft_photos"),
         });
-        self.emit(Event::UiStateLoaded(draft("ui_state")));
         let saved_run = station::acceptance::load(station.store()).ok().flatten();
         self.emit(Event::AcceptanceProgress(saved_run.map(Box::new)));
         self.read_only = station.store().is_read_only();
