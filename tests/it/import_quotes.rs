@@ -8,6 +8,7 @@ use crate::common;
 use common::cli::{run, station};
 use common::sheets::{ANJU, import_station, t, write_xlsx};
 use common::*;
+use cwr_station::domain::Field;
 
 /// Nobody listens here: the import needs no platform.
 const NO_PLATFORM: &str = "http://127.0.0.1:9";

@@ -10,7 +10,7 @@ use clap::Subcommand;
 use serde_json::{Value, json};
 
 use super::{Context, Exit};
-use domain::{Severity, mask_id};
+use domain::{Field, Severity, mask_id};
 use excel::{read_worker_sheet, write_template};
 use station::{ImportReport, StationError};
 

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::queue_cmds::{ForReading, open_for_reading, open_station};
 use super::{Context, Exit};
-use domain::{WorkerField, mask_id, parse_id_number};
+use domain::{Field, WorkerField, mask_id, parse_id_number};
 use host::output_file::{Existing, write_output};
 use station::export::local_time;
 use station::platform::Endpoint;

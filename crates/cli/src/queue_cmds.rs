@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::{Context, Exit};
 use domain::ItemState;
-use domain::{PhotoKind, Problem, Severity, WorkerField};
+use domain::{Field, PhotoKind, Problem, Severity, WorkerField};
 use media::{load_photo_file, normalize_photo};
 use station::platform::{AddCompany, RegisterEmployee};
 use station::platform::{PlatformClock, clock};

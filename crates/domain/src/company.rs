@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::field_spec::{Field, FieldSpec, spec};
 use super::text::text_problem;
 use super::{Problem, Severity, Validated};
 
@@ -90,50 +91,39 @@ impl CompanyField {
         CompanyField::Email,
         CompanyField::Postcode,
     ];
+}
 
-    pub fn label(self) -> &'static str {
-        self.spec().0
-    }
+/// The company's table: label, AddCompany key, required by the platform, longest text.
+impl Field for CompanyField {
+    type Record = Company;
 
-    /// The AddCompany key.
-    pub fn key(self) -> &'static str {
-        self.spec().1
-    }
+    const ALL: &'static [CompanyField] = &CompanyField::ALL;
 
-    pub fn required(self) -> bool {
-        self.spec().2
-    }
-
-    /// The longest text the field takes, in characters.
-    pub fn max_chars(self) -> usize {
-        self.spec().3
-    }
-
-    fn spec(self) -> (&'static str, &'static str, bool, usize) {
+    fn spec(self) -> FieldSpec {
         match self {
-            CompanyField::CompanyName => ("单位名称", "Company_Name", true, 100),
-            CompanyField::ShortName => ("单位简称", "Short_Name", false, 50),
-            CompanyField::Suid => ("统一社会信用代码", "SUID", true, 18),
-            CompanyField::LegalPerson => ("法定代表人", "Legal_Person", true, 50),
-            CompanyField::Capital => ("注册资金（万元）", "Capital", false, 20),
-            CompanyField::CompanyType => ("单位类型", "Type", false, 20),
-            CompanyField::SuidSuperior => ("上级单位", "Suid_Superior", false, 18),
-            CompanyField::BankOpen => ("基本账户开户银行", "Bank_Open", false, 100),
-            CompanyField::BankNum => ("基本账户银行账号", "Bank_Num", false, 40),
-            CompanyField::Address => ("单位地址", "Address", false, 200),
-            CompanyField::Contacts => ("联系人", "Contacts", false, 50),
-            CompanyField::MobilePhone => ("联系电话", "Mobile_Phone", false, 30),
-            CompanyField::Email => ("电子邮箱", "Email", false, 100),
-            CompanyField::Postcode => ("邮编", "Postcode", false, 6),
+            CompanyField::CompanyName => spec("单位名称", "Company_Name", true, 100),
+            CompanyField::ShortName => spec("单位简称", "Short_Name", false, 50),
+            CompanyField::Suid => spec("统一社会信用代码", "SUID", true, 18),
+            CompanyField::LegalPerson => spec("法定代表人", "Legal_Person", true, 50),
+            CompanyField::Capital => spec("注册资金（万元）", "Capital", false, 20),
+            CompanyField::CompanyType => spec("单位类型", "Type", false, 20),
+            CompanyField::SuidSuperior => spec("上级单位", "Suid_Superior", false, 18),
+            CompanyField::BankOpen => spec("基本账户开户银行", "Bank_Open", false, 100),
+            CompanyField::BankNum => spec("基本账户银行账号", "Bank_Num", false, 40),
+            CompanyField::Address => spec("单位地址", "Address", false, 200),
+            CompanyField::Contacts => spec("联系人", "Contacts", false, 50),
+            CompanyField::MobilePhone => spec("联系电话", "Mobile_Phone", false, 30),
+            CompanyField::Email => spec("电子邮箱", "Email", false, 100),
+            CompanyField::Postcode => spec("邮编", "Postcode", false, 6),
         }
     }
 
-    pub fn text(self, c: &Company) -> &String {
-        company_fields!(self, c, &)
+    fn text(self, c: &Company) -> Option<&String> {
+        Some(company_fields!(self, c, &))
     }
 
-    pub fn text_mut(self, c: &mut Company) -> &mut String {
-        company_fields!(self, c, &mut)
+    fn text_mut(self, c: &mut Company) -> Option<&mut String> {
+        Some(company_fields!(self, c, &mut))
     }
 }
 
@@ -162,8 +152,9 @@ impl Company {
     pub fn normalized(&self) -> Company {
         let mut c = self.clone();
         for f in CompanyField::ALL {
-            let text = f.text_mut(&mut c);
-            *text = text.trim().to_string();
+            if let Some(text) = f.text_mut(&mut c) {
+                *text = text.trim().to_string();
+            }
         }
         // One form per code (an organisation code with its hyphen), so the key is the same
         // however it was typed; a code that is not valid is kept as typed, to be refused.
@@ -178,7 +169,7 @@ impl Company {
         let c = self.normalized();
         let mut out = Vec::new();
         for field in CompanyField::ALL {
-            let value = field.text(&c);
+            let Some(value) = field.text(&c) else { continue };
             if value.is_empty() {
                 if field.required() {
                     out.push(error(field, format!("请填写{}", field.label())));

@@ -4,7 +4,7 @@
 //! can never queue one for upload: only a [`Validated<Worker>`] goes to the platform.
 
 use super::worker::errors;
-use super::{PhotoKind, PhotosPresent, Validated, Worker, WorkerField, WorkerProblem, WorkerRules};
+use super::{Field, PhotoKind, PhotosPresent, Validated, Worker, WorkerField, WorkerProblem, WorkerRules};
 
 /// A worker checked with every rule except what the station completes.
 #[derive(Debug, Clone, PartialEq)]

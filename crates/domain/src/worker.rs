@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fields::{AgeRules, check_age};
 use super::text::text_problem;
-use super::{PhotoKind, Problem, Severity, Validated, WorkerField};
+use super::{Field, PhotoKind, Problem, Severity, Validated, WorkerField};
 
 /// Every RegisterEmployee field, as text the clerk typed or picked (codes for dictionary
 /// fields), plus the team name, which the platform no longer takes but the site still uses.

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::PhotoKind;
+use super::field_spec::{Field, FieldSpec, spec};
 use super::worker::Worker;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -110,28 +111,6 @@ impl WorkerField {
         }
     }
 
-    /// The clerk's name for it.
-    pub fn label(self) -> &'static str {
-        self.spec().0
-    }
-
-    /// The RegisterEmployee key (the canonical spelling; three keys are renamed on the wire
-    /// by the protocol table). `team_name` is local only.
-    pub fn key(self) -> &'static str {
-        self.spec().1
-    }
-
-    /// Required by the platform.
-    pub fn required(self) -> bool {
-        self.spec().2
-    }
-
-    /// The longest text the field takes, in characters (0 for photos). What the chip of an
-    /// ID card holds bounds the card's fields: name 15, address 35, issuing office 15.
-    pub fn max_chars(self) -> usize {
-        self.spec().3
-    }
-
     /// Filled at the station when a draft is completed, not by a subcontractor's list: the
     /// four photos, the face match, and what only the ID card's chip carries reliably
     /// (address, issuing office, validity, ethnic group). A draft may leave these empty.
@@ -164,39 +143,6 @@ impl WorkerField {
         )
     }
 
-    /// (label, key, required, max chars)
-    fn spec(self) -> (&'static str, &'static str, bool, usize) {
-        match self {
-            WorkerField::IdCode => ("身份证号码", "id_code", true, 18),
-            WorkerField::EmpName => ("姓名", "emp_name", true, 50),
-            WorkerField::EmpPhone => ("手机号", "emp_phone", true, 20),
-            WorkerField::EmpNativeplace => ("身份证地址", "emp_nativeplace", true, 100),
-            WorkerField::IdAgency => ("签发机关", "id_agency", true, 50),
-            WorkerField::IdValiddate => ("有效期限", "id_validdate", true, 30),
-            WorkerField::EmpNation => ("民族", "emp_nation", true, 20),
-            WorkerField::EmpCompany => ("所属单位", "emp_company", true, 100),
-            WorkerField::EmpCategory => ("人员类型", "emp_category", true, 40),
-            WorkerField::JobTypename => ("工种/岗位类别", "job_typename", true, 40),
-            WorkerField::JobName => ("工种名称", "job_name", true, 64),
-            WorkerField::PassPeriod => ("通行时段", "pass_period", true, 30),
-            WorkerField::MatchFlag => ("人证比对", "match_flag", true, 1),
-            WorkerField::ContractStatus => ("合同办理", "contract_status", true, 1),
-            WorkerField::EmpDept => ("所属部门", "emp_dept", false, 50),
-            WorkerField::JobDept => ("现工作部门", "job_dept", false, 50),
-            WorkerField::TeamName => ("班组", "team_name", false, 50),
-            WorkerField::EmpBankname => ("开户银行", "emp_bankname", false, 60),
-            WorkerField::EmpCardnum => ("银行账号", "emp_cardnum", false, 32),
-            WorkerField::IdPhoto => ("身份证芯片照片", "id_photo", true, 0),
-            WorkerField::Facephoto => ("人脸照片", "facephoto", true, 0),
-            WorkerField::IdphotoScan => ("身份证正面", "idphoto_scan", true, 0),
-            WorkerField::IdphotoScan2 => ("身份证反面", "idphoto_scan2", true, 0),
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<WorkerField> {
-        WorkerField::ALL.into_iter().find(|f| f.key() == key)
-    }
-
     /// The photo this field carries, for the four photo fields.
     pub fn photo_kind(self) -> Option<PhotoKind> {
         match self {
@@ -211,14 +157,52 @@ impl WorkerField {
     pub fn for_photo(kind: PhotoKind) -> Option<WorkerField> {
         WorkerField::PHOTOS.into_iter().find(|f| f.photo_kind() == Some(kind))
     }
+}
+
+/// The worker's table: label, RegisterEmployee key (the canonical spelling; three keys are
+/// renamed on the wire by the protocol table; `team_name` is local only), required by the
+/// platform, longest text. What the chip of an ID card holds bounds the card's fields: name
+/// 15, address 35, issuing office 15.
+impl Field for WorkerField {
+    type Record = Worker;
+
+    const ALL: &'static [WorkerField] = &WorkerField::ALL;
+
+    fn spec(self) -> FieldSpec {
+        match self {
+            WorkerField::IdCode => spec("身份证号码", "id_code", true, 18),
+            WorkerField::EmpName => spec("姓名", "emp_name", true, 50),
+            WorkerField::EmpPhone => spec("手机号", "emp_phone", true, 20),
+            WorkerField::EmpNativeplace => spec("身份证地址", "emp_nativeplace", true, 100),
+            WorkerField::IdAgency => spec("签发机关", "id_agency", true, 50),
+            WorkerField::IdValiddate => spec("有效期限", "id_validdate", true, 30),
+            WorkerField::EmpNation => spec("民族", "emp_nation", true, 20),
+            WorkerField::EmpCompany => spec("所属单位", "emp_company", true, 100),
+            WorkerField::EmpCategory => spec("人员类型", "emp_category", true, 40),
+            WorkerField::JobTypename => spec("工种/岗位类别", "job_typename", true, 40),
+            WorkerField::JobName => spec("工种名称", "job_name", true, 64),
+            WorkerField::PassPeriod => spec("通行时段", "pass_period", true, 30),
+            WorkerField::MatchFlag => spec("人证比对", "match_flag", true, 1),
+            WorkerField::ContractStatus => spec("合同办理", "contract_status", true, 1),
+            WorkerField::EmpDept => spec("所属部门", "emp_dept", false, 50),
+            WorkerField::JobDept => spec("现工作部门", "job_dept", false, 50),
+            WorkerField::TeamName => spec("班组", "team_name", false, 50),
+            WorkerField::EmpBankname => spec("开户银行", "emp_bankname", false, 60),
+            WorkerField::EmpCardnum => spec("银行账号", "emp_cardnum", false, 32),
+            WorkerField::IdPhoto => spec("身份证芯片照片", "id_photo", true, 0),
+            WorkerField::Facephoto => spec("人脸照片", "facephoto", true, 0),
+            WorkerField::IdphotoScan => spec("身份证正面", "idphoto_scan", true, 0),
+            WorkerField::IdphotoScan2 => spec("身份证反面", "idphoto_scan2", true, 0),
+        }
+    }
 
     /// The text of a text field; `None` for the photos.
-    pub fn text(self, w: &Worker) -> Option<&String> {
+    fn text(self, w: &Worker) -> Option<&String> {
         text_fields!(self, w, &)
     }
 
     /// The text of a text field to edit; `None` for the photos.
-    pub fn text_mut(self, w: &mut Worker) -> Option<&mut String> {
+    fn text_mut(self, w: &mut Worker) -> Option<&mut String> {
         text_fields!(self, w, &mut)
     }
 }

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use domain::WorkerField;
+use domain::{Field, WorkerField};
 
 /// A column of a worker list: one of the worker's fields, or a date that makes up half of
 /// one (lists keep the pass period's and the card validity's two dates in two columns).

@@ -12,7 +12,7 @@ use rust_xlsxwriter::{
 
 use super::columns::{WorkerColumn, column_letter};
 use super::read::MAX_ROWS;
-use domain::WorkerField;
+use domain::{Field, WorkerField};
 
 fn fail(e: XlsxError) -> String {
     format!("Excel 文件没有写成：{e}（文件是否正被 Excel 打开？关闭后再试）")

@@ -10,7 +10,7 @@ use convert::{Lookup, QUOTED, error, warning};
 
 use super::{Station, StationError};
 use api::Endpoint;
-use domain::{PhotosPresent, RecordState, Severity, Worker, WorkerField, WorkerProblem, WorkerRules, clip};
+use domain::{Field, PhotosPresent, RecordState, Severity, Worker, WorkerField, WorkerProblem, WorkerRules, clip};
 use excel::{Row, WorkerColumn, WorkerSheet};
 use store::{DraftSource, StoreError, WorkerPhotos};
 

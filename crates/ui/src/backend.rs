@@ -15,7 +15,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 
 use chrono::{DateTime, Utc};
 
-use domain::{Company, CompanyProblem, PhotoKind, Worker, WorkerProblem};
+use domain::{Company, CompanyProblem, Field, PhotoKind, Worker, WorkerProblem};
 use media::{NormalizedPhoto, PhotoBudgets};
 use station::config::Config;
 use station::platform::DictEntry;

@@ -18,7 +18,7 @@ use super::photos::{CameraPanel, FORM_PHOTOS, PhotoSlots, SlotAction, slot_ui};
 use super::widgets::WARN_AMBER;
 use ::card::poller::CardRemote;
 use ::card::{CardText, DemoCards};
-use domain::{PhotoKind, PhotosPresent, Worker, WorkerField, WorkerProblem, WorkerRules};
+use domain::{Field, PhotoKind, PhotosPresent, Worker, WorkerField, WorkerProblem, WorkerRules};
 use media::camera::CameraProvider;
 use station::platform::PlatformClock;
 

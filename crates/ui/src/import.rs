@@ -12,7 +12,7 @@ use super::app::Command;
 use super::backend::{Event, ExcelEvent, ExcelIntent, ImportCheck, Intent, Snapshot};
 use super::dialogs::FileDialog;
 use super::widgets::{DRAFT_BLUE, ERROR_RED, OK_GREEN, WARN_AMBER};
-use domain::{Severity, mask_id};
+use domain::{Field, Severity, mask_id};
 use station::{ImportOutcome, RowReport, RowStatus};
 
 #[derive(Default)]

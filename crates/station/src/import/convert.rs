@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use api::types::DictEntry;
-use domain::{Severity, Worker, WorkerField, WorkerProblem, WorkerRules, clip};
+use domain::{Field, Severity, Worker, WorkerField, WorkerProblem, WorkerRules, clip};
 use excel::{Cell, Row, TextKind, WorkerColumn, date_of, text_of};
 
 /// What the rows are read against, built once per check.

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use domain::{Worker, WorkerProblem};
+use domain::{Field, Worker, WorkerProblem};
 
 /// What saving a row would do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

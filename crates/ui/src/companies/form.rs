@@ -7,7 +7,7 @@ use egui::RichText;
 
 use crate::backend::Snapshot;
 use crate::widgets::{ERROR_RED, WARN_AMBER, dict_combo, field_label, field_message, text_row};
-use domain::{Company, CompanyField, CompanyProblem, Problem, RecordState, Severity};
+use domain::{Company, CompanyField, CompanyProblem, Field, Problem, RecordState, Severity};
 use station::platform::Endpoint;
 use station::records::CompanyRecord;
 
@@ -216,7 +216,10 @@ impl CompanyForm {
 
     fn text_field(&mut self, ui: &mut egui::Ui, problems: &[CompanyProblem], field: CompanyField, hint: &str) {
         let msg = self.message_for(problems, field).map(|(m, e)| (m.to_string(), e));
-        let value = field.text_mut(&mut self.company);
+        // Every company field is text: the table says so and its test checks it.
+        let Some(value) = field.text_mut(&mut self.company) else {
+            return;
+        };
         let r = text_row(
             ui,
             field.label(),

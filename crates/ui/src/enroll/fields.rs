@@ -8,7 +8,7 @@ use super::EnrollScreen;
 use super::parts::{date_button, id_summary};
 use crate::backend::Snapshot;
 use crate::widgets::{WARN_AMBER, dict_combo, field_cell, field_label, name_combo, text_row_with};
-use domain::{WorkerField, WorkerProblem};
+use domain::{Field, WorkerField, WorkerProblem};
 use station::platform::Endpoint;
 
 /// Why a field does not take typing.

@@ -7,7 +7,7 @@ use super::EnrollScreen;
 use crate::app::Command;
 use crate::backend::{Intent, Snapshot};
 use crate::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER};
-use domain::{RecordState, Severity, Worker, WorkerProblem};
+use domain::{Field, RecordState, Severity, Worker, WorkerProblem};
 
 impl EnrollScreen {
     /// Sends the worker to the station; the camera stays open for the next one.
