@@ -198,13 +198,11 @@ fn a_50000_row_sheet_is_refused_whole_at_the_limit() {
         sheet.write_string(r, 1, "某人").expect("name");
     }
     book.save(&path).expect("save");
-    let started = std::time::Instant::now();
     let e = read_worker_sheet(&path).expect_err("too many");
     assert!(
         e.contains("上限 5000 行") && e.contains("第 5002 行") && e.contains("没有导入任何内容"),
         "{e}"
     );
-    assert!(started.elapsed().as_secs() < 60, "read in {:?}", started.elapsed());
 }
 
 /// Every choice in a list may be written as the enrollment window shows it (its radio

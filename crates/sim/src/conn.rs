@@ -326,7 +326,7 @@ fn serve_connection(shared: &Shared, stream: TcpStream, id: u64) {
                 return;
             }
             Outcome::Stream { bytes } => {
-                let _ = http::write_streamed(&mut writer, bytes, &date);
+                let _ = http::write_streamed(&mut writer, bytes, &date, shared.streamed());
                 let _ = writer.shutdown(Shutdown::Both);
                 return;
             }

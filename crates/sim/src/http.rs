@@ -2,6 +2,7 @@
 //! keep-alive, `Content-Length` and chunked bodies, `Expect: 100-continue`.
 
 use std::io::{self, BufRead, Read, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 
@@ -375,7 +376,9 @@ pub fn write_response(w: &mut impl Write, response: &Response, keep_alive: bool,
 
 /// A `200` of `bytes` bytes with no length, ended by closing: what a gateway streaming a file
 /// sends. Written piece by piece; stops when the client stops reading.
-pub fn write_streamed(w: &mut impl Write, bytes: u64, date: &str) -> io::Result<()> {
+/// `sent` counts the body's bytes as each piece is taken by the socket, so a test can see where
+/// the client stopped reading.
+pub fn write_streamed(w: &mut impl Write, bytes: u64, date: &str, sent: &AtomicU64) -> io::Result<()> {
     let head = format!(
         "HTTP/1.1 200 OK\r\nDate: {date}\r\nServer: cwr-sim\r\nContent-Type: {HTML}\r\nConnection: close\r\n\r\n"
     );
@@ -385,6 +388,7 @@ pub fn write_streamed(w: &mut impl Write, bytes: u64, date: &str) -> io::Result<
     while left > 0 {
         let n = left.min(piece.len() as u64) as usize;
         w.write_all(&piece[..n])?;
+        sent.fetch_add(n as u64, Ordering::Relaxed);
         left -= n as u64;
     }
     w.flush()

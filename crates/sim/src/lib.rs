@@ -245,6 +245,12 @@ impl SimHandle {
         self.shared.set_faults(faults);
     }
 
+    /// Body bytes of huge answers (`FaultKind::Huge`) the sockets took so far: where the
+    /// clients stopped reading, plus what the sockets' buffers held.
+    pub fn streamed_bytes(&self) -> u64 {
+        self.shared.streamed().load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Bytes of request bodies the simulator holds right now, across all connections.
     pub fn buffered_bytes(&self) -> usize {
         self.shared.buffers().used_bytes()

@@ -3,7 +3,7 @@
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -63,6 +63,8 @@ pub struct Shared {
     slots: Slots,
     /// Request bodies being received or answered, against `limits.max_buffered_bytes`.
     buffers: Arc<BufferAccount>,
+    /// Body bytes of huge answers the sockets took, all connections together.
+    streamed: AtomicU64,
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -119,6 +121,7 @@ impl Shared {
             stopping: AtomicBool::new(false),
             slots: Slots::default(),
             buffers,
+            streamed: AtomicU64::new(0),
         };
         Ok((Arc::new(shared), listener))
     }
@@ -133,6 +136,10 @@ impl Shared {
 
     pub fn buffers(&self) -> &Arc<BufferAccount> {
         &self.buffers
+    }
+
+    pub fn streamed(&self) -> &AtomicU64 {
+        &self.streamed
     }
 
     pub fn stopping(&self) -> bool {

@@ -137,6 +137,12 @@ impl AttendanceScreen {
         }
     }
 
+    /// The station has answered the search now in the box (found someone or nobody).
+    pub fn search_answered(&self) -> bool {
+        let query = self.query.trim();
+        !query.is_empty() && self.found_for == query
+    }
+
     /// A card on the reader: an enrolled worker is selected; anyone else is taken as a visitor.
     pub fn on_card(&mut self, event: CardEvent) {
         match event {
