@@ -5,6 +5,7 @@
 //! 在建 is said so without stopping registrations.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};

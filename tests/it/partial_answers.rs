@@ -4,6 +4,7 @@
 //! Each platform here is a fake server answering as a live instance may.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use chrono::Utc;
 use common::fake::{FakeServer, envelope_answer};

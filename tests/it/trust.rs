@@ -3,6 +3,7 @@
 //! network may, not the way our own simulator does by default.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use std::path::Path;
 

@@ -2,6 +2,7 @@
 //! words beside what to do, and goes out once fixed and retried; a paused queue says so.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -15,7 +15,7 @@ use domain::{WorkerField, mask_id, parse_id_number};
 use host::output_file::{Existing, write_output};
 use station::export::local_time;
 use station::platform::Endpoint;
-use station::records::{BlacklistEntry, Store, StoreError};
+use station::records::{BlacklistEntry, StoreError, StoreReads};
 use station::{Station, StationError, lists};
 
 /// Prints `value` as JSON (what `--json` gives: full values, nothing masked).
@@ -43,8 +43,8 @@ fn unreadable(e: StoreError) -> Exit {
 fn list<T: Serialize>(
     ctx: &Context,
     json: bool,
-    read: impl FnOnce(&Store) -> Result<Vec<T>, StoreError>,
-    print: impl FnOnce(&Store, &[T]),
+    read: impl FnOnce(&dyn StoreReads) -> Result<Vec<T>, StoreError>,
+    print: impl FnOnce(&dyn StoreReads, &[T]),
 ) -> Exit {
     let reading = match open_for_reading(ctx) {
         Ok(r) => r,
@@ -71,7 +71,7 @@ fn checked_id(input: &str) -> Result<String, Exit> {
 }
 
 /// Code → name of one of the platform's dictionaries kept on this PC.
-fn dictionary(store: &Store, kind: Endpoint) -> HashMap<String, String> {
+fn dictionary(store: &dyn StoreReads, kind: Endpoint) -> HashMap<String, String> {
     store
         .dictionary(kind)
         .ok()
@@ -94,24 +94,29 @@ fn dash(s: &str) -> &str {
 // ---- companies ----
 
 pub fn company_list(ctx: &Context, json: bool) -> Exit {
-    list(ctx, json, Store::companies, |store, companies| {
-        let types = dictionary(store, Endpoint::GetCompanyType);
-        for c in companies {
-            let removing = if c.removing { "（移除中）" } else { "" };
-            outln!(
-                "{}\t{}\t{}\t{}{removing}\t在场 {} 人",
-                c.company.company_name,
-                c.company.suid,
-                named(&types, &c.company.company_type),
-                c.state.label(),
-                store.workers_in_company(&c.company.company_name).unwrap_or(0)
-            );
-            if !c.sync_message.is_empty() {
-                outln!("\t{}", c.sync_message);
+    list(
+        ctx,
+        json,
+        |s| s.companies(),
+        |store, companies| {
+            let types = dictionary(store, Endpoint::GetCompanyType);
+            for c in companies {
+                let removing = if c.removing { "（移除中）" } else { "" };
+                outln!(
+                    "{}\t{}\t{}\t{}{removing}\t在场 {} 人",
+                    c.company.company_name,
+                    c.company.suid,
+                    named(&types, &c.company.company_type),
+                    c.state.label(),
+                    store.workers_in_company(&c.company.company_name).unwrap_or(0)
+                );
+                if !c.sync_message.is_empty() {
+                    outln!("\t{}", c.sync_message);
+                }
             }
-        }
-        outln!("共 {} 家单位", companies.len());
-    })
+            outln!("共 {} 家单位", companies.len());
+        },
+    )
 }
 
 // ---- the roster ----
@@ -252,19 +257,24 @@ pub fn worker_show(ctx: &Context, id_code: &str, json: bool) -> Exit {
 // ---- the blacklist ----
 
 pub fn blacklist_list(ctx: &Context, json: bool) -> Exit {
-    list(ctx, json, Store::blacklist, |_, entries| {
-        for e in entries {
-            outln!(
-                "{}\t{}\t{}\t{}\t{}",
-                mask_id(&e.id_code),
-                dash(&e.name),
-                e.reason,
-                e.added_by,
-                local_time(&e.added_at)
-            );
-        }
-        outln!("黑名单共 {} 人", entries.len());
-    })
+    list(
+        ctx,
+        json,
+        |s| s.blacklist(),
+        |_, entries| {
+            for e in entries {
+                outln!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    mask_id(&e.id_code),
+                    dash(&e.name),
+                    e.reason,
+                    e.added_by,
+                    local_time(&e.added_at)
+                );
+            }
+            outln!("黑名单共 {} 人", entries.len());
+        },
+    )
 }
 
 /// A blacklist change the station refused (says why) or could not store.

@@ -40,14 +40,14 @@ pub fn open_station(ctx: &Context) -> Result<Station, Exit> {
 /// opened read-only (looking works, saving does not).
 pub enum ForReading {
     Station(Box<Station>),
-    ReadOnly(station::records::Store),
+    ReadOnly(station::records::Reader),
 }
 
 impl ForReading {
-    pub fn store(&self) -> &station::records::Store {
+    pub fn store(&self) -> &dyn station::records::StoreReads {
         match self {
             ForReading::Station(s) => s.store(),
-            ForReading::ReadOnly(s) => s,
+            ForReading::ReadOnly(s) => &**s,
         }
     }
 }
@@ -58,7 +58,7 @@ pub fn open_for_reading(ctx: &Context) -> Result<ForReading, Exit> {
     match Station::open(&ctx.data_dir, ctx.config.clone(), clock) {
         Ok(station) => Ok(ForReading::Station(Box::new(station))),
         Err(e) if e.trouble() == Some(station::records::Trouble::ReadOnly) => {
-            match station::records::Store::open_read_only(&ctx.data_dir) {
+            match station::records::Reader::open(&ctx.data_dir) {
                 Ok(store) => {
                     errln!("注意：{}", e.explain(&ctx.data_dir));
                     Ok(ForReading::ReadOnly(store))

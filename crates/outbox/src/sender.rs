@@ -17,7 +17,7 @@ use api::envelope::CODE_PARTIAL;
 use api::types::RegisterAnswer;
 use api::{ApiError, Endpoint, PlatformClient, explain_code};
 use domain::mask_id;
-use store::{ItemKind, OutboxItem, ParkReason, Store, StoreError};
+use store::{Backend, ItemKind, OutboxItem, ParkReason, StoreError};
 
 mod pass_partial;
 mod passes;
@@ -184,7 +184,7 @@ pub struct DrainReport {
 }
 
 pub struct Sender<'a> {
-    store: &'a mut Store,
+    store: &'a mut dyn Backend,
     client: &'a PlatformClient,
     settings: &'a SendSettings,
     /// Set by the last attempt when it failed without reaching the platform's envelope.
@@ -225,7 +225,7 @@ impl From<StoreError> for SendFailure {
 const REPEATED_NOT_PLATFORM: u32 = 3;
 
 impl<'a> Sender<'a> {
-    pub fn new(store: &'a mut Store, client: &'a PlatformClient, settings: &'a SendSettings) -> Sender<'a> {
+    pub fn new(store: &'a mut dyn Backend, client: &'a PlatformClient, settings: &'a SendSettings) -> Sender<'a> {
         Sender {
             store,
             client,

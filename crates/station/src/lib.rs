@@ -34,15 +34,18 @@ use domain::{
     Company, CompanyProblem, CompanyRemoval, CompanyRules, DepartureBatch, PhotoKind, PhotosPresent, Worker,
     WorkerField, WorkerProblem, WorkerRules,
 };
-use store::{Store, StoreError, WorkerPhotos};
+use store::{Backend, QueueReads, Store, StoreError, StoreReads, WorkerPhotos};
 
-/// The records the window and the commands read, as the store keeps them. Handed out here so
-/// that the screens and the commands depend on `station` alone: the compiler keeps them away
-/// from the store's connection, the queue's sender and the HTTP client.
+/// The records the window and the commands read, as the store keeps them, and the store's
+/// read traits. Handed out here so that the screens and the commands depend on `station`
+/// alone: the compiler keeps them away from the store's connection and its writes (no
+/// `*Writes` trait is re-exported), the queue's sender and the HTTP client.
 pub mod records {
     pub use store::{
-        BACKUP_DIR, BlacklistEntry, CompanyRecord, DB_FILE, ItemKind, OutboxCounts, OutboxItem, ParkReason, PassRow,
-        Store, StoreError, Thumbnail, Trouble, WorkerPhotos, WorkerRecord, WorkerRow, parse_timestamp, timestamp,
+        AttendanceReads, AuditReads, BACKUP_DIR, BlacklistEntry, BlacklistReads, CompanyReads, CompanyRecord, DB_FILE,
+        DictionaryReads, DraftReads, ItemKind, MaintenanceReads, OutboxCounts, OutboxItem, ParkReason, PassRow,
+        QueueReads, Reader, SettingsReads, StoreError, StoreReads, Thumbnail, Trouble, WorkerPhotos, WorkerReads,
+        WorkerRecord, WorkerRow, parse_timestamp, timestamp,
     };
 }
 
@@ -89,7 +92,9 @@ pub struct Removal {
 
 /// The use cases over one data dir's store.
 pub struct Station {
-    store: Store,
+    /// A trait object rather than a type parameter: the window and the commands hold a
+    /// `Station`, and a second backend (see `store::seams`) is chosen when it opens.
+    store: Box<dyn Backend>,
     config: Config,
     clock: Arc<PlatformClock>,
     data_dir: PathBuf,
@@ -116,10 +121,10 @@ impl Station {
         {
             clock.assume_offset_ms(ms);
         }
-        Ok(Station::over(store, data_dir, config, clock))
+        Ok(Station::over(Box::new(store), data_dir, config, clock))
     }
 
-    fn over(store: Store, data_dir: &Path, config: Config, clock: Arc<PlatformClock>) -> Station {
+    fn over(store: Box<dyn Backend>, data_dir: &Path, config: Config, clock: Arc<PlatformClock>) -> Station {
         Station {
             store,
             config,
@@ -132,7 +137,12 @@ impl Station {
     /// Opens a store that may not be written, for looking only (see
     /// [`Store::open_read_only`]); every use case that writes fails with the store's words.
     pub fn open_read_only(data_dir: &Path, config: Config, clock: Arc<PlatformClock>) -> Result<Station, StoreError> {
-        Ok(Station::over(Store::open_read_only(data_dir)?, data_dir, config, clock))
+        Ok(Station::over(
+            Box::new(Store::open_read_only(data_dir)?),
+            data_dir,
+            config,
+            clock,
+        ))
     }
 
     /// What to call after a write queued something.
@@ -141,8 +151,8 @@ impl Station {
     }
 
     /// Reads only; writes go through the use cases.
-    pub fn store(&self) -> &Store {
-        &self.store
+    pub fn store(&self) -> &dyn StoreReads {
+        &*self.store
     }
 
     pub fn config(&self) -> &Config {
@@ -334,6 +344,11 @@ impl Station {
     pub fn clear_draft(&self) -> Result<(), StoreError> {
         self.save_draft(None)?;
         self.save_draft_photos(None)
+    }
+
+    /// A roster picture made from a face photo on file, kept so it is made once.
+    pub fn save_thumbnail(&self, id_code: &str, jpeg: &[u8]) -> Result<(), StoreError> {
+        self.store.save_thumbnail(id_code, jpeg)
     }
 
     pub fn save_ui_state(&self, json: &str) -> Result<(), StoreError> {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use api::{PlatformClient, Secret};
 use outbox::{LockAttempt, Sender, SenderLock};
-use store::Store;
+use store::{Backend, QueueReads, Store};
 
 use crate::Station;
 use crate::connect::{platform_client, send_settings};
@@ -24,7 +24,7 @@ pub use thread::{STOP_WAIT, SenderCommand, SenderEvent, SenderHandle, spawn_send
 /// recovery that fails is said through `problem` and the lock is kept, so the queue still
 /// moves.
 pub(crate) fn take_queue(
-    store: &mut Store,
+    store: &mut dyn Backend,
     data_dir: &Path,
     holder: &str,
     problem: &mut dyn FnMut(String),
@@ -96,7 +96,7 @@ impl Station {
 /// was let go, so no record falls between two senders.
 fn send_what_came_meanwhile(
     data_dir: &Path,
-    store: &mut Store,
+    store: &mut dyn Backend,
     client: &PlatformClient,
     settings: &SendSettings,
     holder: &str,

@@ -8,7 +8,7 @@ use std::path::Path;
 use api::PlatformClient;
 use domain::PhotoKind;
 use outbox::SendSettings;
-use store::Store;
+use store::{Store, StoreReads};
 
 use super::{AcceptanceRun, RunEnd, Runner, load, plan};
 use crate::config::Config;
@@ -23,7 +23,7 @@ pub enum Start {
 }
 
 /// The successes counted per interface in this environment.
-pub fn success_counts(store: &Store, environment: &str) -> Result<BTreeMap<String, u64>, String> {
+pub fn success_counts(store: &dyn StoreReads, environment: &str) -> Result<BTreeMap<String, u64>, String> {
     store
         .success_counts(environment)
         .map(|c| c.into_iter().collect())

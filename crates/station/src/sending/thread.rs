@@ -16,7 +16,7 @@ use super::take_queue;
 
 use api::PlatformClient;
 use outbox::{DrainReport, LockAttempt, SendSettings, Sender, WINDOW_HOLDER};
-use store::Store;
+use store::{Backend, Store, StoreReads};
 
 pub enum SenderCommand {
     /// Something was queued, or the network may be back: look now.
@@ -160,7 +160,7 @@ fn run(
 /// Once a day the photos that serve nobody any more are removed; the space they leave is
 /// given back a little on every look, so no single step holds the store for long.
 fn housekeeping(
-    store: &mut Store,
+    store: &mut dyn Backend,
     settings: &SendSettings,
     data_dir: &std::path::Path,
 ) -> Result<(), store::StoreError> {
@@ -200,7 +200,7 @@ const VACUUM_PAGES_PER_LOOK: u32 = 128;
 
 /// How long to sleep: until the next scheduled retry or the end of the network wait,
 /// whichever is later when both are set, never longer than [`IDLE_SECS`].
-fn next_look_ms(store: &Store) -> u64 {
+fn next_look_ms(store: &dyn StoreReads) -> u64 {
     let now = Utc::now();
     let retry = store.next_retry_at().ok().flatten();
     let breaker = store.breaker().ok().flatten().map(|(until, _)| until);

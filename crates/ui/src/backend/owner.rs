@@ -321,7 +321,7 @@ impl Owner {
             },
             Intent::Internal(InternalEvent::SaveThumbnails(made)) => {
                 for (id, jpeg) in made {
-                    if let Err(e) = station.store().save_thumbnail(&id, &jpeg) {
+                    if let Err(e) = station.save_thumbnail(&id, &jpeg) {
                         tracing::warn!("thumbnail not kept: {e}");
                     }
                 }
