@@ -14,7 +14,7 @@ use domain::{PhotoKind, Problem, Severity, WorkerField};
 use media::{load_photo_file, normalize_photo};
 use station::platform::{AddCompany, RegisterEmployee};
 use station::platform::{PlatformClock, clock};
-use station::records::{OutboxItem, ParkReason, WorkerPhotos};
+use station::records::{ItemId, OutboxItem, ParkReason, WorkerPhotos};
 use station::sending::{DrainReport, NotSent, command_holder};
 use station::{Station, StationError};
 
@@ -153,7 +153,7 @@ pub fn drain_now(ctx: &Context, station: &mut Station) -> Option<DrainReport> {
 }
 
 /// The exit code for a set of items after a drain, printing what is not on the platform.
-pub(super) fn exit_for_items(station: &Station, ids: &[i64]) -> Exit {
+pub(super) fn exit_for_items(station: &Station, ids: &[ItemId]) -> Exit {
     let mut exit = Exit::Accepted;
     for id in ids {
         let item = match station.store().outbox_item(*id) {
@@ -494,6 +494,7 @@ pub fn outbox_drain(ctx: &Context) -> Exit {
 }
 
 pub fn outbox_retry(ctx: &Context, id: i64) -> Exit {
+    let id = ItemId::new(id);
     let Ok(mut station) = open_station(ctx) else {
         return Exit::LocalFailure;
     };

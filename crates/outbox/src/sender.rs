@@ -17,7 +17,7 @@ use api::envelope::CODE_PARTIAL;
 use api::types::RegisterAnswer;
 use api::{ApiError, Endpoint, PlatformClient, explain_code};
 use domain::mask_id;
-use store::{Backend, ItemKind, OutboxItem, ParkReason, StoreError};
+use store::{Backend, ItemId, ItemKind, OutboxItem, ParkReason, StoreError};
 
 mod pass_partial;
 mod passes;
@@ -354,7 +354,7 @@ impl<'a> Sender<'a> {
                 if let Some(suid) = self.store.company_suid_by_name(&rec.worker.emp_company)?
                     && self
                         .store
-                        .has_pending_item_before(ItemKind::AddCompany, &suid, i64::MAX)?
+                        .has_pending_item_before(ItemKind::AddCompany, &suid, ItemId::MAX)?
                 {
                     return Ok(Some(format!("等待单位“{}”先上传", rec.worker.emp_company)));
                 }
@@ -402,7 +402,7 @@ impl<'a> Sender<'a> {
                 if row.person_type == "1"
                     && self
                         .store
-                        .has_pending_item_before(ItemKind::Register, &row.id_code, i64::MAX)?
+                        .has_pending_item_before(ItemKind::Register, &row.id_code, ItemId::MAX)?
                 {
                     return Ok(Some(format!("等待 {} 的登记先上传", row.person_name)));
                 }

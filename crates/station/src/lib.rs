@@ -34,7 +34,7 @@ use domain::{
     Company, CompanyProblem, CompanyRemoval, CompanyRules, DepartureBatch, PhotoKind, PhotosPresent, Worker,
     WorkerField, WorkerProblem, WorkerRules,
 };
-use store::{Backend, QueueReads, Store, StoreError, StoreReads, WorkerPhotos};
+use store::{Backend, ItemId, QueueReads, Store, StoreError, StoreReads, WorkerPhotos};
 
 /// The records the window and the commands read, as the store keeps them, and the store's
 /// read traits. Handed out here so that the screens and the commands depend on `station`
@@ -43,7 +43,7 @@ use store::{Backend, QueueReads, Store, StoreError, StoreReads, WorkerPhotos};
 pub mod records {
     pub use store::{
         AttendanceReads, AuditReads, BACKUP_DIR, BlacklistEntry, BlacklistReads, CompanyReads, CompanyRecord, DB_FILE,
-        DictionaryReads, DraftReads, ItemKind, MaintenanceReads, OutboxCounts, OutboxItem, ParkReason, PassRow,
+        DictionaryReads, DraftReads, ItemId, ItemKind, MaintenanceReads, OutboxCounts, OutboxItem, ParkReason, PassRow,
         QueueReads, Reader, SettingsReads, StoreError, StoreReads, Thumbnail, Trouble, WorkerPhotos, WorkerReads,
         WorkerRecord, WorkerRow, parse_timestamp, timestamp,
     };
@@ -77,7 +77,7 @@ pub enum StationError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Enrolled {
     pub id_code: String,
-    pub item_id: i64,
+    pub item_id: ItemId,
     /// Warnings the clerk saw (expired card, age): they do not block.
     pub warnings: Vec<WorkerProblem>,
 }
@@ -85,7 +85,7 @@ pub struct Enrolled {
 /// A company removal queued.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Removal {
-    pub item_id: i64,
+    pub item_id: ItemId,
     /// Workers not departed who still name the company: the platform will refuse them.
     pub workers_still_naming: u64,
 }
@@ -271,7 +271,7 @@ impl Station {
     }
 
     /// Marks workers leaving (now when no time is given). Returns the queue items.
-    pub fn leave(&mut self, id_codes: &[String], exit_time: Option<&str>) -> Result<Vec<i64>, StationError> {
+    pub fn leave(&mut self, id_codes: &[String], exit_time: Option<&str>) -> Result<Vec<ItemId>, StationError> {
         let batch =
             DepartureBatch::validate(id_codes, exit_time, self.clock.platform_now()).map_err(StationError::Refused)?;
         let items = self.store.record_departures(&batch, self.config.leave_batch_size)?;
@@ -280,7 +280,7 @@ impl Station {
     }
 
     /// Adds a company to the project, or updates it (AddCompany is an upsert by SUID).
-    pub fn save_company(&mut self, company: Company) -> Result<i64, StationError> {
+    pub fn save_company(&mut self, company: Company) -> Result<ItemId, StationError> {
         let rules = self.company_rules()?;
         let validated = company.into_validated(&rules).map_err(StationError::Company)?;
         let item = self.store.save_company(&validated)?;
@@ -301,7 +301,7 @@ impl Station {
     }
 
     /// The clerk asked for one item now (立即重试), also one that needed a fix.
-    pub fn retry(&mut self, item_id: i64) -> Result<(), StationError> {
+    pub fn retry(&mut self, item_id: ItemId) -> Result<(), StationError> {
         match self.store.retry_now(item_id) {
             Ok(()) => {}
             Err(StoreError::NotFound(why)) => return Err(StationError::Refused(vec![why])),

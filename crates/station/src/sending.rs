@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use api::{PlatformClient, Secret};
 use outbox::{LockAttempt, Sender, SenderLock};
-use store::{Backend, QueueReads, Store};
+use store::{Backend, ItemId, QueueReads, Store};
 
 use crate::Station;
 use crate::connect::{platform_client, send_settings};
@@ -76,7 +76,7 @@ impl Station {
             platform_client(self.config(), secret, Arc::clone(self.clock())).map_err(NotSent::NotConfigured)?;
         let settings = send_settings(self.config(), &client);
         // Records queued from here on may come after the drain's last look.
-        let seen = store.newest_item_id().unwrap_or(i64::MAX);
+        let seen = store.newest_item_id().unwrap_or(ItemId::MAX);
         let report = Sender::new(&mut store, &client, &settings).drain();
         drop(lock);
         send_what_came_meanwhile(self.data_dir(), &mut store, &client, &settings, holder, seen);
@@ -100,7 +100,7 @@ fn send_what_came_meanwhile(
     client: &PlatformClient,
     settings: &SendSettings,
     holder: &str,
-    mut seen: i64,
+    mut seen: ItemId,
 ) {
     // Each pass either sends something or stops: bounded by the commands racing this one.
     for _ in 0..100 {
@@ -114,7 +114,7 @@ fn send_what_came_meanwhile(
         let Ok(LockAttempt::Acquired(lock)) = SenderLock::try_acquire(data_dir, holder) else {
             return;
         };
-        seen = store.newest_item_id().unwrap_or(i64::MAX);
+        seen = store.newest_item_id().unwrap_or(ItemId::MAX);
         let pass = Sender::new(store, client, settings).drain();
         drop(lock);
         // Nothing could be tried (the network waits, the queue is paused, the records wait for

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::outbox::{ItemKind, insert_in};
 use super::workers::finish_item;
 use super::{Result, Store, audit_in, parse_timestamp, timestamp};
+use crate::ItemId;
 use crate::seams::prelude::*;
 use domain::{Direction, ItemState, Pass, Passer, Validated, mask_id};
 
@@ -14,7 +15,7 @@ use domain::{Direction, ItemState, Pass, Passer, Validated, mask_id};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PassRow {
     pub log_id: i64,
-    pub item_id: i64,
+    pub item_id: ItemId,
     /// "1" worker, "0" visitor.
     pub person_type: String,
     pub id_code: String,
@@ -76,7 +77,7 @@ impl AttendanceReads for Store {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
-    fn pass_of_item(&self, item_id: i64) -> Result<Option<(PassRow, Option<Vec<u8>>)>> {
+    fn pass_of_item(&self, item_id: ItemId) -> Result<Option<(PassRow, Option<Vec<u8>>)>> {
         Ok(self
             .conn
             .query_row(
@@ -98,7 +99,7 @@ impl AttendanceWrites for Store {
         person_name: &str,
         company: &str,
         site_photo: Option<&[u8]>,
-    ) -> Result<i64> {
+    ) -> Result<ItemId> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let label = format!("考勤 {person_name} {}", pass.direction.label());
         let id_code = pass.passer.id_code();
@@ -142,7 +143,7 @@ impl AttendanceWrites for Store {
         Ok(item)
     }
 
-    fn mark_passes_sent(&mut self, item_ids: &[i64]) -> Result<()> {
+    fn mark_passes_sent(&mut self, item_ids: &[ItemId]) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for id in item_ids {
             finish_item(&tx, *id)?;

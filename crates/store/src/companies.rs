@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::outbox::{ItemKind, enqueue_in, ids_where, requeue_dependents_in};
 use super::workers::finish_item;
 use super::{Result, Store, StoreError, audit_in, timestamp};
+use crate::ItemId;
 use crate::seams::prelude::*;
 use domain::{Company, CompanyRemoval, RecordState, Validated};
 
@@ -80,7 +81,7 @@ impl CompanyReads for Store {
 }
 
 impl CompanyWrites for Store {
-    fn save_company(&mut self, company: &Validated<Company>) -> Result<i64> {
+    fn save_company(&mut self, company: &Validated<Company>) -> Result<ItemId> {
         let c: &Company = company;
         let data = serde_json::to_string(&c).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let now = timestamp(Utc::now());
@@ -107,7 +108,7 @@ impl CompanyWrites for Store {
         Ok(item)
     }
 
-    fn remove_company(&mut self, removal: &Validated<CompanyRemoval>) -> Result<i64> {
+    fn remove_company(&mut self, removal: &Validated<CompanyRemoval>) -> Result<ItemId> {
         let (suid, company_name) = (removal.suid.as_str(), removal.company_name.as_str());
         let now = timestamp(Utc::now());
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -136,7 +137,7 @@ impl CompanyWrites for Store {
         Ok(item)
     }
 
-    fn mark_company_sent(&mut self, item_id: i64, suid: &str, removed: bool) -> Result<()> {
+    fn mark_company_sent(&mut self, item_id: ItemId, suid: &str, removed: bool) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if removed {
             tx.execute("DELETE FROM companies WHERE suid = ?1 AND removed = 1", [suid])?;

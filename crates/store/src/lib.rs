@@ -8,6 +8,7 @@ mod bulk;
 mod companies;
 mod dictionaries;
 mod drafts;
+mod item_id;
 mod maintenance;
 pub mod outbox;
 mod recovery;
@@ -28,6 +29,7 @@ pub use blacklist::BlacklistEntry;
 pub use bulk::BulkWorker;
 pub use companies::CompanyRecord;
 pub use drafts::DraftSource;
+pub use item_id::ItemId;
 pub use maintenance::{Pruned, StoreStats};
 pub use outbox::{ItemKind, LastRefusal, OutboxCounts, OutboxItem, ParkReason, Parking};
 pub use recovery::{AUTO_BACKUPS_KEPT, BackupFile, list_backups, restore_from};
@@ -200,7 +202,7 @@ mod tests {
         for (id, suid) in ids.iter().zip(&suids[..3]) {
             store.mark_company_sent(*id, suid, false).expect("sent");
         }
-        let recent: Vec<i64> = store
+        let recent: Vec<ItemId> = store
             .outbox_items_recent(1)
             .expect("recent")
             .iter()

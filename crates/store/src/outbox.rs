@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::{Result, Store, StoreError, parse_timestamp, timestamp};
+use crate::ItemId;
 use crate::seams::prelude::*;
 use domain::ItemState;
 
@@ -44,7 +45,7 @@ impl ItemKind {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OutboxItem {
-    pub id: i64,
+    pub id: ItemId,
     pub kind: ItemKind,
     /// id_code, SUID, or the departure batch's first id_code.
     pub record_key: String,
@@ -162,9 +163,9 @@ fn row_to_item(r: &Row<'_>) -> rusqlite::Result<OutboxItem> {
 /// Queues a write for `record_key`, inside the caller's transaction. An item for the same
 /// record that has not started sending is reused: the body is built at send time, so one
 /// waiting item carries the latest edit. An item stuck in "needs fix" is woken by the edit.
-pub(crate) fn enqueue_in(conn: &Connection, kind: ItemKind, record_key: &str, label: &str) -> Result<i64> {
+pub(crate) fn enqueue_in(conn: &Connection, kind: ItemKind, record_key: &str, label: &str) -> Result<ItemId> {
     let now = timestamp(Utc::now());
-    let existing: Option<i64> = conn
+    let existing: Option<ItemId> = conn
         .query_row(
             "SELECT id FROM outbox WHERE kind = ?1 AND record_key = ?2 AND state IN ('waiting', 'retry', 'needs_fix')
              ORDER BY id DESC LIMIT 1",
@@ -184,19 +185,19 @@ pub(crate) fn enqueue_in(conn: &Connection, kind: ItemKind, record_key: &str, la
 }
 
 /// Always a new item (departure batches are never merged).
-pub(crate) fn insert_in(conn: &Connection, kind: ItemKind, record_key: &str, label: &str) -> Result<i64> {
+pub(crate) fn insert_in(conn: &Connection, kind: ItemKind, record_key: &str, label: &str) -> Result<ItemId> {
     let now = timestamp(Utc::now());
     conn.execute(
         "INSERT INTO outbox (kind, record_key, label, state, created_at, updated_at) VALUES (?1, ?2, ?3, 'waiting', ?4, ?4)",
         params![kind.as_str(), record_key, label, now],
     )?;
-    Ok(conn.last_insert_rowid())
+    Ok(ItemId::new(conn.last_insert_rowid()))
 }
 
 impl Store {
     pub(crate) fn update_item(
         &self,
-        id: i64,
+        id: ItemId,
         state: ItemState,
         next: Option<DateTime<Utc>>,
         code: &str,
@@ -244,7 +245,7 @@ pub struct Parking<'a> {
 /// One refusal, remembered until the next item's outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct LastRefusal {
-    pub item_id: i64,
+    pub item_id: ItemId,
     pub record_key: String,
     pub code: String,
     pub words: String,
@@ -260,7 +261,7 @@ impl LastRefusal {
 /// Items parked for a dependency (47: the company, superior or worker was not on the
 /// platform yet) go back to the queue, with their records shown as pending again. `ids`
 /// selects candidate items; only dependency-parked ones move. Returns how many.
-pub(crate) fn requeue_dependents_in(conn: &Connection, ids: &[i64]) -> Result<usize> {
+pub(crate) fn requeue_dependents_in(conn: &Connection, ids: &[ItemId]) -> Result<usize> {
     let now = timestamp(Utc::now());
     let mut n = 0;
     for id in ids {
@@ -304,14 +305,14 @@ pub(crate) fn requeue_dependents_in(conn: &Connection, ids: &[i64]) -> Result<us
 }
 
 /// Ids selected by `sql` (one `?1` parameter).
-pub(crate) fn ids_where(conn: &Connection, sql: &str, param: &str) -> Result<Vec<i64>> {
+pub(crate) fn ids_where(conn: &Connection, sql: &str, param: &str) -> Result<Vec<ItemId>> {
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map([param], |r| r.get(0))?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
 impl QueueReads for Store {
-    fn outbox_item(&self, id: i64) -> Result<OutboxItem> {
+    fn outbox_item(&self, id: ItemId) -> Result<OutboxItem> {
         self.conn
             .query_row(
                 &format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"),
@@ -351,7 +352,7 @@ impl QueueReads for Store {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
-    fn newest_item_id(&self) -> Result<i64> {
+    fn newest_item_id(&self) -> Result<ItemId> {
         Ok(self
             .conn
             .query_row("SELECT COALESCE(MAX(id), 0) FROM outbox", [], |r| r.get(0))?)
@@ -385,7 +386,7 @@ impl QueueReads for Store {
         Ok(counts)
     }
 
-    fn has_pending_item_before(&self, kind: ItemKind, record_key: &str, before_id: i64) -> Result<bool> {
+    fn has_pending_item_before(&self, kind: ItemKind, record_key: &str, before_id: ItemId) -> Result<bool> {
         let n: i64 = self.conn.query_row(
             "SELECT COUNT(*) FROM outbox WHERE kind = ?1 AND record_key = ?2 AND state IN ('waiting', 'sending', 'retry')
              AND id < ?3",
@@ -424,7 +425,7 @@ impl QueueReads for Store {
 }
 
 impl QueueWrites for Store {
-    fn mark_sending(&self, id: i64) -> Result<()> {
+    fn mark_sending(&self, id: ItemId) -> Result<()> {
         let now = timestamp(Utc::now());
         self.conn.execute(
             "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1",
@@ -433,21 +434,21 @@ impl QueueWrites for Store {
         Ok(())
     }
 
-    fn mark_retry(&self, id: i64, at: DateTime<Utc>, code: &str, message: &str, advice: &str) -> Result<()> {
+    fn mark_retry(&self, id: ItemId, at: DateTime<Utc>, code: &str, message: &str, advice: &str) -> Result<()> {
         self.update_item(id, ItemState::Retry, Some(at), code, message, advice)
     }
 
-    fn mark_waiting(&self, id: i64) -> Result<()> {
+    fn mark_waiting(&self, id: ItemId) -> Result<()> {
         self.update_item(id, ItemState::Waiting, None, "", "", "")
     }
 
-    fn mark_maybe_delivered(&self, id: i64) -> Result<()> {
+    fn mark_maybe_delivered(&self, id: ItemId) -> Result<()> {
         self.conn
             .execute("UPDATE outbox SET maybe_delivered = 1 WHERE id = ?1", [id])?;
         Ok(())
     }
 
-    fn park(&self, id: i64, p: &Parking<'_>) -> Result<()> {
+    fn park(&self, id: ItemId, p: &Parking<'_>) -> Result<()> {
         let state = if p.reason == ParkReason::Settings && p.queue_paused {
             ItemState::Waiting
         } else {
@@ -471,7 +472,7 @@ impl QueueWrites for Store {
         Ok(())
     }
 
-    fn note_outcome(&self, id: i64, code: &str, message: &str) -> Result<()> {
+    fn note_outcome(&self, id: ItemId, code: &str, message: &str) -> Result<()> {
         self.conn.execute(
             "UPDATE outbox SET last_code = ?2, last_message = ?3 WHERE id = ?1",
             params![id, code, message],
@@ -479,7 +480,7 @@ impl QueueWrites for Store {
         Ok(())
     }
 
-    fn retry_now(&self, id: i64) -> Result<()> {
+    fn retry_now(&self, id: ItemId) -> Result<()> {
         let item = self.outbox_item(id)?;
         if item.state == ItemState::Sent {
             return Err(StoreError::NotFound(format!("编号 {id} 的记录已上传，无需重试")));
@@ -552,7 +553,7 @@ impl QueueWrites for Store {
         Ok(n)
     }
 
-    fn release_sending(&self, id: i64) -> Result<()> {
+    fn release_sending(&self, id: ItemId) -> Result<()> {
         self.conn.execute(
             "UPDATE outbox SET state = 'waiting', maybe_delivered = 1, updated_at = ?2 WHERE id = ?1 AND state = 'sending'",
             params![id, timestamp(Utc::now())],

@@ -31,8 +31,8 @@ use protocol::Endpoint;
 use protocol::types::{DictEntry, LeaveFailure, RegisterAnswer};
 
 use crate::{
-    BlacklistEntry, BulkWorker, CompanyRecord, DraftSource, ItemKind, LastRefusal, OutboxCounts, OutboxItem, Parking,
-    PassRow, Pruned, Result, Store, StoreStats, Thumbnail, WorkerPhotos, WorkerRecord, WorkerRow,
+    BlacklistEntry, BulkWorker, CompanyRecord, DraftSource, ItemId, ItemKind, LastRefusal, OutboxCounts, OutboxItem,
+    Parking, PassRow, Pruned, Result, Store, StoreStats, Thumbnail, WorkerPhotos, WorkerRecord, WorkerRow,
 };
 
 pub trait WorkerReads {
@@ -61,10 +61,10 @@ pub trait WorkerReads {
     fn worker_rows(&self) -> Result<Vec<WorkerRow>>;
 
     /// The departures of a leave item that the platform does not have yet.
-    fn unsent_departures(&self, item_id: i64) -> Result<Vec<(String, String)>>;
+    fn unsent_departures(&self, item_id: ItemId) -> Result<Vec<(String, String)>>;
 
     /// Departure state per worker of a leave item, for tests and the queue screen.
-    fn departures_of(&self, item_id: i64) -> Result<Vec<(String, DepartureState, String)>>;
+    fn departures_of(&self, item_id: ItemId) -> Result<Vec<(String, DepartureState, String)>>;
 }
 
 pub trait WorkerWrites {
@@ -72,29 +72,29 @@ pub trait WorkerWrites {
 
     /// Stores the worker (new or edited) and the photos given, and queues its upload, in one
     /// transaction. Photos not in `photos` are kept as they were. Only a checked worker.
-    fn save_worker(&mut self, worker: &Validated<Worker>, photos: &WorkerPhotos) -> Result<i64>;
+    fn save_worker(&mut self, worker: &Validated<Worker>, photos: &WorkerPhotos) -> Result<ItemId>;
 
     /// The platform accepted a registration: keep its emp_id, pass_period and modify_time, and
     /// lock the personnel type it now has. An answer that leaves one out (a `48`, an instance
     /// that answers `00` with no `result_data`) says nothing about it: what is known stays.
-    fn mark_worker_registered(&mut self, item_id: i64, id_code: &str, answer: &RegisterAnswer) -> Result<()>;
+    fn mark_worker_registered(&mut self, item_id: ItemId, id_code: &str, answer: &RegisterAnswer) -> Result<()>;
 
     /// Marks the record behind an item as refused (or back to pending), with the reason.
     fn set_record_state(&self, kind: ItemKind, record_key: &str, state: RecordState, message: &str) -> Result<()>;
 
     /// Marks workers leaving: one departure row each, one outbox item per batch of
     /// `batch_size`, all in one transaction. Returns the outbox ids.
-    fn record_departures(&mut self, batch: &Validated<DepartureBatch>, batch_size: usize) -> Result<Vec<i64>>;
+    fn record_departures(&mut self, batch: &Validated<DepartureBatch>, batch_size: usize) -> Result<Vec<ItemId>>;
 
     /// Applies a leave answer: those not in `failures` left; those in it need a fix.
     /// Returns true when every departure of the item is now on the platform.
-    fn apply_leave_answer(&mut self, item_id: i64, failures: &[LeaveFailure]) -> Result<bool>;
+    fn apply_leave_answer(&mut self, item_id: ItemId, failures: &[LeaveFailure]) -> Result<bool>;
 
     /// The platform refused a whole leave batch: every unsent departure in it needs a fix.
-    fn refuse_departures(&mut self, item_id: i64, message: &str) -> Result<()>;
+    fn refuse_departures(&mut self, item_id: ItemId, message: &str) -> Result<()>;
 
     /// A leave batch waits without blame (the queue is paused): its departures are pending.
-    fn reset_departures(&self, item_id: i64) -> Result<()>;
+    fn reset_departures(&self, item_id: ItemId) -> Result<()>;
 }
 
 pub trait DraftReads {
@@ -135,16 +135,16 @@ pub trait CompanyReads {
 
 pub trait CompanyWrites {
     /// Stores the company and queues AddCompany (an upsert keyed by SUID), in one transaction.
-    fn save_company(&mut self, company: &Validated<Company>) -> Result<i64>;
+    fn save_company(&mut self, company: &Validated<Company>) -> Result<ItemId>;
 
     /// Queues ProjectRemoveCompany; the company stays listed (marked) until the platform agrees.
-    fn remove_company(&mut self, removal: &Validated<CompanyRemoval>) -> Result<i64>;
+    fn remove_company(&mut self, removal: &Validated<CompanyRemoval>) -> Result<ItemId>;
 
-    fn mark_company_sent(&mut self, item_id: i64, suid: &str, removed: bool) -> Result<()>;
+    fn mark_company_sent(&mut self, item_id: ItemId, suid: &str, removed: bool) -> Result<()>;
 }
 
 pub trait QueueReads {
-    fn outbox_item(&self, id: i64) -> Result<OutboxItem>;
+    fn outbox_item(&self, id: ItemId) -> Result<OutboxItem>;
 
     /// All items, newest first; `include_sent` false leaves out what the platform has.
     fn outbox_items(&self, include_sent: bool) -> Result<Vec<OutboxItem>>;
@@ -157,7 +157,7 @@ pub trait QueueReads {
     fn due_items(&self, now: DateTime<Utc>) -> Result<Vec<OutboxItem>>;
 
     /// The newest item's id (0 for an empty queue): what a sender has seen before it lets go.
-    fn newest_item_id(&self) -> Result<i64>;
+    fn newest_item_id(&self) -> Result<ItemId>;
 
     /// The earliest scheduled retry, to know how long the sender may sleep.
     fn next_retry_at(&self) -> Result<Option<DateTime<Utc>>>;
@@ -167,7 +167,7 @@ pub trait QueueReads {
     /// Is an item of `kind` for `record_key`, older than `before_id`, still on its way (waiting,
     /// sending or scheduled)? One that needs a fix does not hold others back: they go and
     /// the platform's answer says what is wrong, instead of waiting silently forever.
-    fn has_pending_item_before(&self, kind: ItemKind, record_key: &str, before_id: i64) -> Result<bool>;
+    fn has_pending_item_before(&self, kind: ItemKind, record_key: &str, before_id: ItemId) -> Result<bool>;
 
     /// Why the whole queue is paused (the settings are refused), if it is.
     fn queue_paused(&self) -> Result<Option<String>>;
@@ -189,27 +189,27 @@ pub trait QueueReads {
 
 pub trait QueueWrites {
     /// Recorded before the request leaves, so a crash mid-send is visible at start-up.
-    fn mark_sending(&self, id: i64) -> Result<()>;
+    fn mark_sending(&self, id: ItemId) -> Result<()>;
 
-    fn mark_retry(&self, id: i64, at: DateTime<Utc>, code: &str, message: &str, advice: &str) -> Result<()>;
+    fn mark_retry(&self, id: ItemId, at: DateTime<Utc>, code: &str, message: &str, advice: &str) -> Result<()>;
 
     /// Back to waiting without blame (the queue was paused, not the item's fault).
-    fn mark_waiting(&self, id: i64) -> Result<()>;
+    fn mark_waiting(&self, id: ItemId) -> Result<()>;
 
     /// An attempt ended without the platform's answer after the request may have reached it.
-    fn mark_maybe_delivered(&self, id: i64) -> Result<()>;
+    fn mark_maybe_delivered(&self, id: ItemId) -> Result<()>;
 
     /// Parks an item with the platform's words and what it waits for. A settings refusal
     /// leaves the item waiting (it is not the record's fault; the queue is paused instead);
     /// every other reason is 需处理 until its way back opens.
-    fn park(&self, id: i64, p: &Parking<'_>) -> Result<()>;
+    fn park(&self, id: ItemId, p: &Parking<'_>) -> Result<()>;
 
     /// On an item the platform now has: the code it actually sent (48, or 47 to a resend)
     /// and our note on why that counts as done.
-    fn note_outcome(&self, id: i64, code: &str, message: &str) -> Result<()>;
+    fn note_outcome(&self, id: ItemId, code: &str, message: &str) -> Result<()>;
 
     /// The clerk asked for it (立即重试): due now, also when it needed a fix.
-    fn retry_now(&self, id: i64) -> Result<()>;
+    fn retry_now(&self, id: ItemId) -> Result<()>;
 
     /// Makes every scheduled retry due now (an explicit "drain", or the network came back).
     fn retry_all_now(&self) -> Result<usize>;
@@ -229,7 +229,7 @@ pub trait QueueWrites {
     fn requeue_after_settings_change(&self, fingerprint: &str) -> Result<usize>;
 
     /// An item a failed pass left "sending" goes back to waiting at once (not at next start).
-    fn release_sending(&self, id: i64) -> Result<()>;
+    fn release_sending(&self, id: ItemId) -> Result<()>;
 
     fn open_breaker(&self, until: DateTime<Utc>, failures: u32) -> Result<()>;
 
@@ -253,7 +253,7 @@ pub trait AttendanceReads {
     fn passes_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<PassRow>>;
 
     /// The log behind a queue item, with its photo.
-    fn pass_of_item(&self, item_id: i64) -> Result<Option<(PassRow, Option<Vec<u8>>)>>;
+    fn pass_of_item(&self, item_id: ItemId) -> Result<Option<(PassRow, Option<Vec<u8>>)>>;
 }
 
 pub trait AttendanceWrites {
@@ -264,10 +264,10 @@ pub trait AttendanceWrites {
         person_name: &str,
         company: &str,
         site_photo: Option<&[u8]>,
-    ) -> Result<i64>;
+    ) -> Result<ItemId>;
 
     /// The platform has these logs.
-    fn mark_passes_sent(&mut self, item_ids: &[i64]) -> Result<()>;
+    fn mark_passes_sent(&mut self, item_ids: &[ItemId]) -> Result<()>;
 
     /// Logs the queue could not send within the platform's window become 已过时限: they can
     /// never be sent, and stay listed and counted. `now` is the platform-corrected clock.

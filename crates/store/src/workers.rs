@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::outbox::{ItemKind, enqueue_in, ids_where, insert_in, requeue_dependents_in};
 use super::{Result, Store, StoreError, audit_in, timestamp};
+use crate::ItemId;
 use crate::seams::prelude::*;
 use domain::{DepartureBatch, DepartureState, PhotoKind, RecordState, Validated, Worker, mask_id};
 use protocol::types::{LeaveFailure, RegisterAnswer};
@@ -93,7 +94,7 @@ pub(crate) fn row_to_worker_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Worke
     })
 }
 
-pub(crate) fn finish_item(conn: &rusqlite::Connection, item_id: i64) -> Result<()> {
+pub(crate) fn finish_item(conn: &rusqlite::Connection, item_id: ItemId) -> Result<()> {
     let now = timestamp(Utc::now());
     conn.execute(
         "UPDATE outbox SET state = 'sent', next_attempt_at = NULL, last_code = '00', last_message = '', last_advice = '',
@@ -247,7 +248,7 @@ impl WorkerReads for Store {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
-    fn unsent_departures(&self, item_id: i64) -> Result<Vec<(String, String)>> {
+    fn unsent_departures(&self, item_id: ItemId) -> Result<Vec<(String, String)>> {
         let mut stmt = self.conn.prepare(
             "SELECT id_code, exit_time FROM departures WHERE outbox_id = ?1 AND sync_state != 'sent' ORDER BY id",
         )?;
@@ -255,7 +256,7 @@ impl WorkerReads for Store {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
-    fn departures_of(&self, item_id: i64) -> Result<Vec<(String, DepartureState, String)>> {
+    fn departures_of(&self, item_id: ItemId) -> Result<Vec<(String, DepartureState, String)>> {
         let mut stmt = self
             .conn
             .prepare("SELECT id_code, sync_state, sync_message FROM departures WHERE outbox_id = ?1 ORDER BY id")?;
@@ -276,7 +277,7 @@ impl WorkerWrites for Store {
         Ok(())
     }
 
-    fn save_worker(&mut self, worker: &Validated<Worker>, photos: &WorkerPhotos) -> Result<i64> {
+    fn save_worker(&mut self, worker: &Validated<Worker>, photos: &WorkerPhotos) -> Result<ItemId> {
         let w: &Worker = worker;
         let data = serde_json::to_string(&w).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let now = timestamp(Utc::now());
@@ -316,7 +317,7 @@ impl WorkerWrites for Store {
         Ok(item)
     }
 
-    fn mark_worker_registered(&mut self, item_id: i64, id_code: &str, answer: &RegisterAnswer) -> Result<()> {
+    fn mark_worker_registered(&mut self, item_id: ItemId, id_code: &str, answer: &RegisterAnswer) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "UPDATE workers SET emp_id = CASE WHEN ?2 = '' THEN emp_id ELSE ?2 END,
@@ -362,7 +363,7 @@ impl WorkerWrites for Store {
         Ok(())
     }
 
-    fn record_departures(&mut self, batch: &Validated<DepartureBatch>, batch_size: usize) -> Result<Vec<i64>> {
+    fn record_departures(&mut self, batch: &Validated<DepartureBatch>, batch_size: usize) -> Result<Vec<ItemId>> {
         let (id_codes, exit_time) = (&batch.id_codes, batch.exit_time.as_str());
         let now = timestamp(Utc::now());
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -400,7 +401,7 @@ impl WorkerWrites for Store {
         Ok(items)
     }
 
-    fn apply_leave_answer(&mut self, item_id: i64, failures: &[LeaveFailure]) -> Result<bool> {
+    fn apply_leave_answer(&mut self, item_id: ItemId, failures: &[LeaveFailure]) -> Result<bool> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let pending: Vec<String> = {
             let mut stmt =
@@ -443,7 +444,7 @@ impl WorkerWrites for Store {
         Ok(all_done)
     }
 
-    fn refuse_departures(&mut self, item_id: i64, message: &str) -> Result<()> {
+    fn refuse_departures(&mut self, item_id: ItemId, message: &str) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "UPDATE departures SET sync_state = 'needs_fix', sync_message = ?2 WHERE outbox_id = ?1 AND sync_state != 'sent'",
@@ -458,7 +459,7 @@ impl WorkerWrites for Store {
         Ok(())
     }
 
-    fn reset_departures(&self, item_id: i64) -> Result<()> {
+    fn reset_departures(&self, item_id: ItemId) -> Result<()> {
         self.conn.execute(
             "UPDATE departures SET sync_state = 'pending', sync_message = '' WHERE outbox_id = ?1 AND sync_state != 'sent'",
             [item_id],
