@@ -374,7 +374,9 @@ pub fn company_remove(ctx: &Context, suid: &str, name: &str) -> Exit {
     let Ok(mut station) = open_station(ctx) else {
         return Exit::LocalFailure;
     };
-    let removal = match station.remove_company(suid, name) {
+    let removal = match station::company_removal(suid, name)
+        .and_then(|checked| station.remove_company(&checked.suid, &checked.company_name))
+    {
         Ok(r) => r,
         Err(e) => return refused(e),
     };

@@ -31,7 +31,7 @@ pub use import::{ImportOutcome, ImportReport, ImportSummary, RowAction, RowRepor
 use crate::config::Config;
 use api::{Endpoint, PlatformClock};
 use domain::{
-    Company, CompanyProblem, CompanyRemoval, CompanyRules, DepartureBatch, PhotoKind, PhotosPresent, Worker,
+    Company, CompanyProblem, CompanyRemoval, CompanyRules, DepartureBatch, PhotoKind, PhotosPresent, Suid, Worker,
     WorkerField, WorkerProblem, WorkerRules,
 };
 use store::{Backend, ItemId, QueueReads, Store, StoreError, StoreReads, WorkerPhotos};
@@ -88,6 +88,12 @@ pub struct Removal {
     pub item_id: ItemId,
     /// Workers not departed who still name the company: the platform will refuse them.
     pub workers_still_naming: u64,
+}
+
+/// A removal as the clerk typed it, checked: the SUID then travels as a [`Suid`], so it
+/// cannot be swapped with the company's name on the way to [`Station::remove_company`].
+pub fn company_removal(suid: &str, company_name: &str) -> Result<domain::Validated<CompanyRemoval>, StationError> {
+    CompanyRemoval::validate(suid, company_name).map_err(StationError::Refused)
 }
 
 /// The use cases over one data dir's store.
@@ -289,8 +295,8 @@ impl Station {
     }
 
     /// Takes a company off the project; says how many workers still name it.
-    pub fn remove_company(&mut self, suid: &str, company_name: &str) -> Result<Removal, StationError> {
-        let removal = CompanyRemoval::validate(suid, company_name).map_err(StationError::Refused)?;
+    pub fn remove_company(&mut self, suid: &Suid, company_name: &str) -> Result<Removal, StationError> {
+        let removal = CompanyRemoval::validate(suid.as_str(), company_name).map_err(StationError::Refused)?;
         let workers_still_naming = self.store.workers_in_company(&removal.company_name)?;
         let item_id = self.store.remove_company(&removal)?;
         (self.on_queued)();

@@ -232,8 +232,8 @@ impl Owner {
                 self.publish(station);
             }
             Intent::RemoveCompany { suid, name } => {
-                let result = station
-                    .remove_company(&suid, &name)
+                let result = station::company_removal(&suid, &name)
+                    .and_then(|checked| station.remove_company(&checked.suid, &checked.company_name))
                     .map(|r| r.workers_still_naming)
                     .map_err(SaveFailure::from);
                 self.emit(Event::CompanyRemoved(result));
