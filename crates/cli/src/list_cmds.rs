@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::queue_cmds::{ForReading, open_for_reading, open_station};
 use super::{Context, Exit};
-use domain::{WorkerField, mask_id, parse_id_number};
+use domain::{IdNumber, WorkerField, mask_id};
 use host::output_file::{Existing, write_output};
 use station::export::local_time;
 use station::platform::Endpoint;
@@ -63,8 +63,8 @@ fn list<T: Serialize>(
 }
 
 /// The ID number as typed, checked; an invalid one is invalid input (2).
-fn checked_id(input: &str) -> Result<String, Exit> {
-    parse_id_number(input).map(|id| id.code).map_err(|why| {
+fn checked_id(input: &str) -> Result<IdNumber, Exit> {
+    IdNumber::parse(input).map_err(|why| {
         errln!("身份证号码“{}”不对：{why}", input.trim());
         Exit::Invalid
     })
@@ -170,7 +170,7 @@ pub fn worker_show(ctx: &Context, id_code: &str, json: bool) -> Exit {
         Ok(None) => {
             errln!(
                 "本机没有身份证号码为 {} 的人员：请核对号码，或用 `cwr-station worker list` 查看花名册",
-                mask_id(&id_code)
+                id_code.masked()
             );
             return Exit::NotFound;
         }
@@ -328,10 +328,10 @@ pub fn blacklist_remove(ctx: &Context, id_code: &str, by: &str) -> Exit {
         return Exit::LocalFailure;
     };
     match station.store().blacklist_reasons() {
-        Ok(listed) if !listed.contains_key(&id_code) => {
+        Ok(listed) if !listed.contains_key(id_code.as_str()) => {
             errln!(
                 "黑名单里没有 {}（可能已经移出）：用 `cwr-station blacklist list` 查看",
-                mask_id(&id_code)
+                id_code.masked()
             );
             return Exit::NotFound;
         }
@@ -340,7 +340,7 @@ pub fn blacklist_remove(ctx: &Context, id_code: &str, by: &str) -> Exit {
     }
     match station.blacklist_remove(&id_code, by) {
         Ok(()) => {
-            outln!("已移出黑名单：{}", mask_id(&id_code));
+            outln!("已移出黑名单：{}", id_code.masked());
             Exit::Accepted
         }
         Err(e) => blacklist_refused(e, "没有移出黑名单"),
@@ -453,7 +453,7 @@ pub fn draft_show(ctx: &Context, id_code: &str, json: bool) -> Exit {
     };
     let (record, source) = match lists::draft(reading.store(), &id_code) {
         Ok(Some(d)) => d,
-        Ok(None) => return no_such_draft(&id_code),
+        Ok(None) => return no_such_draft(id_code.as_str()),
         Err(e) => return unreadable(e),
     };
     if json {
@@ -485,14 +485,14 @@ pub fn draft_delete(ctx: &Context, id_code: &str) -> Exit {
     let Ok(mut station) = open_station(ctx) else {
         return Exit::LocalFailure;
     };
-    match station.store().draft(&id_code) {
+    match station.store().draft(id_code.as_str()) {
         Ok(Some(_)) => {}
-        Ok(None) => return no_such_draft(&id_code),
+        Ok(None) => return no_such_draft(id_code.as_str()),
         Err(e) => return unreadable(e),
     }
     match station.delete_draft(&id_code) {
         Ok(()) => {
-            outln!("已删除待补全资料：{}", mask_id(&id_code));
+            outln!("已删除待补全资料：{}", id_code.masked());
             Exit::Accepted
         }
         Err(StationError::Local(e)) => {

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::{Result, Store, audit_in, timestamp};
 use crate::seams::prelude::*;
-use domain::mask_id;
+use domain::{IdNumber, mask_id};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BlacklistEntry {
@@ -67,7 +67,8 @@ impl BlacklistWrites for Store {
         Ok(())
     }
 
-    fn remove_from_blacklist(&mut self, id_code: &str, by: &str) -> Result<bool> {
+    fn remove_from_blacklist(&mut self, id_code: &IdNumber, by: &str) -> Result<bool> {
+        let id_code = id_code.as_str();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = tx.execute("DELETE FROM blacklist WHERE id_code = ?1", [id_code])?;
         if n > 0 {

@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::{Result, Store, StoreError, WorkerRecord, audit_in, timestamp};
 use crate::seams::prelude::*;
-use domain::{RecordState, Validated, Worker, WorkerDraft, mask_id};
+use domain::{IdNumber, RecordState, Validated, Worker, WorkerDraft, mask_id};
 
 /// Where a draft came from: the file and its row, for the clerk and the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,7 +96,8 @@ impl DraftWrites for Store {
         Ok(skipped)
     }
 
-    fn delete_draft(&mut self, id_code: &str) -> Result<bool> {
+    fn delete_draft(&mut self, id_code: &IdNumber) -> Result<bool> {
+        let id_code = id_code.as_str();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = tx.execute("DELETE FROM worker_drafts WHERE id_code = ?1", [id_code])?;
         if n > 0 {

@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use domain::{
-    Company, CompanyRemoval, DepartureBatch, DepartureState, Direction, Pass, PhotoKind, RecordState, Validated,
-    Worker, WorkerDraft,
+    Company, CompanyRemoval, DepartureBatch, DepartureState, Direction, IdNumber, Pass, PhotoKind, RecordState,
+    Validated, Worker, WorkerDraft,
 };
 use host::output_file::Existing;
 use host::output_file::StationFiles;
@@ -117,7 +117,7 @@ pub trait DraftWrites {
     fn save_drafts(&mut self, drafts: &[(Validated<WorkerDraft>, DraftSource)]) -> Result<Vec<String>>;
 
     /// Removes a draft the clerk does not want (imported by mistake). Returns whether it existed.
-    fn delete_draft(&mut self, id_code: &str) -> Result<bool>;
+    fn delete_draft(&mut self, id_code: &IdNumber) -> Result<bool>;
 }
 
 pub trait CompanyReads {
@@ -286,7 +286,7 @@ pub trait BlacklistWrites {
     /// Adds or updates entries (the ID numbers already checked by the caller).
     fn add_to_blacklist(&mut self, entries: &[BlacklistEntry]) -> Result<()>;
 
-    fn remove_from_blacklist(&mut self, id_code: &str, by: &str) -> Result<bool>;
+    fn remove_from_blacklist(&mut self, id_code: &IdNumber, by: &str) -> Result<bool>;
 }
 
 pub trait DictionaryReads {
