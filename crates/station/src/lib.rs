@@ -34,7 +34,7 @@ use domain::{
     Company, CompanyProblem, CompanyRemoval, CompanyRules, DepartureBatch, PhotoKind, PhotosPresent, Suid, Worker,
     WorkerField, WorkerProblem, WorkerRules,
 };
-use store::{Backend, ItemId, QueueReads, Store, StoreError, StoreReads, WorkerPhotos};
+use store::{Backend, ItemId, Store, StoreError, StoreReads, WorkerPhotos};
 
 /// The records the window and the commands read, as the store keeps them, and the store's
 /// read traits. Handed out here so that the screens and the commands depend on `station`
@@ -121,13 +121,13 @@ impl Station {
     /// earlier run, so a command knows Beijing's "today" on the platform's clock before it
     /// has made a call.
     pub fn open(data_dir: &Path, config: Config, clock: Arc<PlatformClock>) -> Result<Station, StoreError> {
-        let store = Store::open_in(data_dir)?;
+        let store = store::open_backend(data_dir)?;
         if clock.offset_ms().is_none()
             && let Some(ms) = store.clock_offset_ms()?
         {
             clock.assume_offset_ms(ms);
         }
-        Ok(Station::over(Box::new(store), data_dir, config, clock))
+        Ok(Station::over(store, data_dir, config, clock))
     }
 
     fn over(store: Box<dyn Backend>, data_dir: &Path, config: Config, clock: Arc<PlatformClock>) -> Station {

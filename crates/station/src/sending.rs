@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use api::{PlatformClient, Secret};
 use outbox::{LockAttempt, Sender, SenderLock};
-use store::{Backend, ItemId, QueueReads, Store};
+use store::{Backend, ItemId};
 
 use crate::Station;
 use crate::connect::{platform_client, send_settings};
@@ -66,8 +66,8 @@ impl Station {
     /// commands queued while this one held the lock. Problems that did not stop the pass go
     /// to `problem`.
     pub fn send_now(&self, secret: &Secret, holder: &str, problem: &mut dyn FnMut(String)) -> Result<SentNow, NotSent> {
-        let mut store = Store::open_in(self.data_dir()).map_err(|e| NotSent::Local(e.to_string()))?;
-        let lock = match take_queue(&mut store, self.data_dir(), holder, problem) {
+        let mut store = store::open_backend(self.data_dir()).map_err(|e| NotSent::Local(e.to_string()))?;
+        let lock = match take_queue(&mut *store, self.data_dir(), holder, problem) {
             Ok(LockAttempt::Acquired(lock)) => lock,
             Ok(LockAttempt::HeldBy(who)) => return Err(NotSent::HeldBy(who)),
             Err(e) => return Err(NotSent::Local(e)),
@@ -77,9 +77,9 @@ impl Station {
         let settings = send_settings(self.config(), &client);
         // Records queued from here on may come after the drain's last look.
         let seen = store.newest_item_id().unwrap_or(ItemId::MAX);
-        let report = Sender::new(&mut store, &client, &settings).drain();
+        let report = Sender::new(&mut *store, &client, &settings).drain();
         drop(lock);
-        send_what_came_meanwhile(self.data_dir(), &mut store, &client, &settings, holder, seen);
+        send_what_came_meanwhile(self.data_dir(), &mut *store, &client, &settings, holder, seen);
         let clock_warning = client.clock().warning();
         match report {
             Ok(report) => Ok(SentNow { report, clock_warning }),

@@ -8,7 +8,8 @@
 //! - Writes: [`Backend`] is every trait plus `Send`; `Station` and the sender hold a
 //!   `Box<dyn Backend>` / `&mut dyn Backend`, not a type parameter, so neither the screens
 //!   nor the commands carry a generic through every signature, and a second backend is one
-//!   more `impl Backend` chosen when the station opens (the SQLite [`Store`] is the first).
+//!   more `impl Backend` chosen in [`open_backend`], where every connection the station opens
+//!   comes from (the SQLite [`Store`] is the first).
 //! - One operation, one transaction: where a write spans areas (a worker and its queue item,
 //!   a removal and its item), it sits on the area that owns the operation and the backend
 //!   does it atomically; callers never compose a transaction from two traits.
@@ -463,6 +464,14 @@ impl<T> Backend for T where
         + Send
         + ?Sized
 {
+}
+
+/// Opens the data dir's store for the use cases and the sender: today always this PC's SQLite
+/// file. Where a station is pointed at a shared backend (issue 23), the choice is made here,
+/// and every connection the station opens (its own, the sender's, a command's pass, the
+/// acceptance run) follows it.
+pub fn open_backend(data_dir: &Path) -> Result<Box<dyn Backend>> {
+    Ok(Box::new(Store::open_in(data_dir)?))
 }
 
 /// A store opened for looking only (see [`Store::open_read_only`]): it hands out reads and

@@ -16,7 +16,7 @@ use super::take_queue;
 
 use api::PlatformClient;
 use outbox::{DrainReport, LockAttempt, SendSettings, Sender, WINDOW_HOLDER};
-use store::{Backend, Store, StoreReads};
+use store::{Backend, StoreReads};
 
 pub enum SenderCommand {
     /// Something was queued, or the network may be back: look now.
@@ -117,7 +117,7 @@ fn run(
     stop: &AtomicBool,
     on_event: Box<dyn Fn(SenderEvent) + Send>,
 ) {
-    let mut store = match Store::open_in(&data_dir) {
+    let mut store = match store::open_backend(&data_dir) {
         Ok(s) => s,
         Err(e) => return on_event(SenderEvent::Failed(e.to_string())),
     };
@@ -128,7 +128,7 @@ fn run(
             return;
         }
         if lock.is_none() {
-            match take_queue(&mut store, &data_dir, WINDOW_HOLDER, &mut |e| {
+            match take_queue(&mut *store, &data_dir, WINDOW_HOLDER, &mut |e| {
                 on_event(SenderEvent::Failed(e))
             }) {
                 Ok(LockAttempt::Acquired(l)) => lock = Some(l),
@@ -137,15 +137,15 @@ fn run(
             }
         }
         if lock.is_some() {
-            match Sender::new(&mut store, &client, &settings).drain_until(&stopping) {
+            match Sender::new(&mut *store, &client, &settings).drain_until(&stopping) {
                 Ok(report) => on_event(SenderEvent::Drained(report)),
                 Err(e) => on_event(SenderEvent::Failed(e.to_string())),
             }
-            if let Err(e) = housekeeping(&mut store, &settings, &data_dir) {
+            if let Err(e) = housekeeping(&mut *store, &settings, &data_dir) {
                 tracing::warn!("store housekeeping: {e}");
             }
         }
-        let wait_ms = next_look_ms(&store);
+        let wait_ms = next_look_ms(&*store);
         match rx.recv_timeout(Duration::from_millis(wait_ms)) {
             Ok(SenderCommand::Wake) | Err(RecvTimeoutError::Timeout) => {}
             Ok(SenderCommand::Reconfigure(c, s)) => {
