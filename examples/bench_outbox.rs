@@ -3,6 +3,7 @@
 //!   cargo run --release --example bench_outbox
 //! Prints figures; asserts nothing about speed.
 
+use cwr_station::store::prelude::*;
 use std::sync::Arc;
 use std::time::Instant;
 

@@ -6,6 +6,7 @@
 //!   cargo run --release --example bench_ui -- --data DIR   # reuse a generated store
 //! Prints figures; asserts nothing about speed.
 
+use cwr_station::store::prelude::*;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

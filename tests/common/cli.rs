@@ -1,5 +1,6 @@
 //! Running the `cwr-station` binary as a clerk's script would, against a given platform.
 
+use cwr_station::store::prelude::*;
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

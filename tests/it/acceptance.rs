@@ -3,6 +3,7 @@
 //! report; at an injected refusal it stops with the platform's words and resumes there.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use std::collections::BTreeMap;
 

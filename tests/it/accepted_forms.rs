@@ -3,6 +3,7 @@
 //! Hong Kong, Macau or Taiwan number. Each goes in from the command line against the simulator.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use common::cli::*;
 use common::*;

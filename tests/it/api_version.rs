@@ -4,6 +4,7 @@
 //! used from then on, per environment.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use std::collections::BTreeMap;
 

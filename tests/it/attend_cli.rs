@@ -2,6 +2,7 @@
 //! its site photo, and refuses one without it.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use common::cli::*;
 use common::*;

@@ -5,6 +5,8 @@
 //! 在建 is said so without stopping registrations.
 
 use crate::common;
+use cwr_station::store::ItemId;
+use cwr_station::store::prelude::*;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -125,7 +127,7 @@ impl Point {
             .expect("recorded")
     }
 
-    fn state(&self, item: i64) -> ItemState {
+    fn state(&self, item: ItemId) -> ItemState {
         self.sender_store.outbox_item(item).expect("item").state
     }
 
@@ -311,7 +313,7 @@ fn logs_due_together_go_in_one_call() {
     let sim = start_sim();
     let mut point = Point::new(&sim.base_url());
     let ids = point.enroll(3, 340);
-    let mut items: Vec<i64> = ids
+    let mut items: Vec<ItemId> = ids
         .iter()
         .map(|id| point.pass(worker(id), Direction::In, None).item_id)
         .collect();
@@ -375,7 +377,7 @@ fn a_refusal_naming_one_log_refuses_that_log_only() {
         }
     });
     let mut point = Point::new(&fake.url());
-    let items: Vec<i64> = (920..923)
+    let items: Vec<ItemId> = (920..923)
         .map(|s| point.pass(visitor(s), Direction::Out, None).item_id)
         .collect();
     let report = point.drain();

@@ -4,6 +4,7 @@
 //! bad ID number (exit 2) and one the station does not know (exit 5).
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use std::path::Path;
 

@@ -3,6 +3,7 @@
 //! goes out by itself once the setting is saved.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use std::sync::Arc;
 

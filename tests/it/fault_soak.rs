@@ -3,6 +3,7 @@
 //! record is on the platform exactly once, in its latest version, or flagged with a reason.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

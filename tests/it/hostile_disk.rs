@@ -3,6 +3,7 @@
 //! way it is broken and what to do, and a busy queue names who holds it.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use std::process::Stdio;
 

@@ -4,6 +4,7 @@
 //! and a clean list (exit 0). `register` refuses a blacklisted ID number with the reason.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use std::path::Path;
 

@@ -2,6 +2,7 @@
 //! offline then online, a kill mid-send, refusals, 48, order, bad input, the secret.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

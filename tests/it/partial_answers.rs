@@ -4,6 +4,8 @@
 //! Each platform here is a fake server answering as a live instance may.
 
 use crate::common;
+use cwr_station::store::ItemId;
+use cwr_station::store::prelude::*;
 
 use chrono::Utc;
 use common::fake::{FakeServer, envelope_answer};
@@ -42,12 +44,12 @@ impl Station {
             .expect("drain")
     }
 
-    fn state(&self, item: i64) -> ItemState {
+    fn state(&self, item: ItemId) -> ItemState {
         self.store.outbox_item(item).expect("item").state
     }
 
     /// A visitor's log, passed just now.
-    fn visitor_pass(&mut self, seed: u32) -> i64 {
+    fn visitor_pass(&mut self, seed: u32) -> ItemId {
         let now = Utc::now();
         let pass = Pass::validate(
             Passer::Visitor {
@@ -131,7 +133,7 @@ fn a_partial_answer_to_an_attendance_batch_refuses_only_the_logs_it_names() {
         envelope_answer(&answer, None)
     });
     let mut st = Station::new(&fake.url());
-    let items: Vec<i64> = (7200..7203).map(|s| st.visitor_pass(s)).collect();
+    let items: Vec<ItemId> = (7200..7203).map(|s| st.visitor_pass(s)).collect();
     let r = st.drain();
     assert_eq!((r.sent, r.needs_fix), (2, 1), "{r:?}");
     assert_eq!(fake.requests().len(), 1, "one call: the answer said who failed");
@@ -159,7 +161,7 @@ fn a_partial_attendance_answer_that_names_no_log_of_the_batch_sends_each_log_alo
         envelope_answer(json, None)
     });
     let mut st = Station::new(&fake.url());
-    let items: Vec<i64> = (7300..7303).map(|s| st.visitor_pass(s)).collect();
+    let items: Vec<ItemId> = (7300..7303).map(|s| st.visitor_pass(s)).collect();
     let r = st.drain();
     assert_eq!((r.sent, r.needs_fix), (2, 1), "{r:?}");
     let requests = fake.requests();

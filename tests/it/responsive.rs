@@ -3,6 +3,7 @@
 //! its settings and stores what the clerk submits at once, whatever the network does.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use std::io::Read;
 use std::net::TcpListener;

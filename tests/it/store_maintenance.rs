@@ -3,6 +3,7 @@
 //! consistent store.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use chrono::{Duration, Utc};
 use common::cli::*;

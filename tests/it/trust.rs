@@ -3,6 +3,8 @@
 //! network may, not the way our own simulator does by default.
 
 use crate::common;
+use cwr_station::store::ItemId;
+use cwr_station::store::prelude::*;
 
 use std::path::Path;
 
@@ -68,7 +70,7 @@ impl Station {
         self.drain()
     }
 
-    fn company(&mut self, suid: &str, name: &str) -> i64 {
+    fn company(&mut self, suid: &str, name: &str) -> ItemId {
         self.store
             .save_company(&checked_company(&Company {
                 company_name: name.into(),
@@ -80,12 +82,12 @@ impl Station {
             .expect("company")
     }
 
-    fn worker(&mut self, id: &str, name: &str, company: &str) -> i64 {
+    fn worker(&mut self, id: &str, name: &str, company: &str) -> ItemId {
         let w = worker_request(id, name, company).to_worker();
         self.store.save_worker(&checked_worker(&w), &photos()).expect("worker")
     }
 
-    fn item(&self, id: i64) -> OutboxItem {
+    fn item(&self, id: ItemId) -> OutboxItem {
         self.store.outbox_item(id).expect("item")
     }
 }
@@ -329,7 +331,7 @@ fn a_wrong_secret_pauses_the_queue_once_and_the_fixed_secret_sends_everything() 
     });
     let url = sim.base_url();
     let mut st = Station::with_secret(&url, "wrong-secret-123");
-    let items: Vec<i64> = (0..4)
+    let items: Vec<ItemId> = (0..4)
         .map(|i| st.company(&uscc(360 + i), &format!("深圳市秘钥测试{i}劳务有限公司")))
         .collect();
     let r = st.drain();
@@ -391,7 +393,7 @@ fn workers_refused_for_a_missing_company_go_back_when_it_is_accepted() {
             ..Default::default()
         }))
         .expect("company");
-    let workers: Vec<i64> = (0..2)
+    let workers: Vec<ItemId> = (0..2)
         .map(|i| st.worker(&id_code(3800 + i), &format!("后补{i}"), company))
         .collect();
     st.drain();

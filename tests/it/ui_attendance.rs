@@ -3,6 +3,7 @@
 //! platform; a double punch is said to be one log; an unknown card is taken as a visitor.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

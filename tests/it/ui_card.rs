@@ -3,6 +3,7 @@
 //! a session takes 15 interactions or fewer (the test prints the count).
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -2,6 +2,7 @@
 //! removed, checking the platform after each step; a wrong credit code refused at the field.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

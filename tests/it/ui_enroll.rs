@@ -2,6 +2,7 @@
 //! choosing from dropdowns, dropping photo files onto their slots.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -4,6 +4,7 @@
 //! reason, imported from and exported to Excel, and emptied again, all in the audit trail.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

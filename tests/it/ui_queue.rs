@@ -2,6 +2,7 @@
 //! words beside what to do, and goes out once fixed and retried; a paused queue says so.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -192,7 +193,7 @@ fn many_cards_scroll_to_the_last_one() {
         store.save_worker(&checked_worker(&w), &photos()).expect("worker");
     }
     for item in store.outbox_items(false).expect("items") {
-        let n = item.id - 1;
+        let n = item.id.get() - 1;
         store
             .mark_retry(item.id, later, "99", &format!("平台的话第{n}条"), "稍后自动重试")
             .expect("retry");

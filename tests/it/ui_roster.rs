@@ -2,6 +2,7 @@
 //! checkboxes and confirmed once, down to what the platform holds.
 
 use crate::common;
+use cwr_station::store::prelude::*;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -11,11 +11,11 @@ use serde::Serialize;
 
 use super::queue_cmds::{ForReading, open_for_reading, open_station};
 use super::{Context, Exit};
-use domain::{Field, WorkerField, mask_id, parse_id_number};
+use domain::{Field, IdNumber, WorkerField, mask_id};
 use host::output_file::{Existing, write_output};
 use station::export::local_time;
 use station::platform::Endpoint;
-use station::records::{BlacklistEntry, Store, StoreError};
+use station::records::{BlacklistEntry, StoreError, StoreReads};
 use station::{Station, StationError, lists};
 
 /// Prints `value` as JSON (what `--json` gives: full values, nothing masked).
@@ -43,8 +43,8 @@ fn unreadable(e: StoreError) -> Exit {
 fn list<T: Serialize>(
     ctx: &Context,
     json: bool,
-    read: impl FnOnce(&Store) -> Result<Vec<T>, StoreError>,
-    print: impl FnOnce(&Store, &[T]),
+    read: impl FnOnce(&dyn StoreReads) -> Result<Vec<T>, StoreError>,
+    print: impl FnOnce(&dyn StoreReads, &[T]),
 ) -> Exit {
     let reading = match open_for_reading(ctx) {
         Ok(r) => r,
@@ -63,15 +63,15 @@ fn list<T: Serialize>(
 }
 
 /// The ID number as typed, checked; an invalid one is invalid input (2).
-fn checked_id(input: &str) -> Result<String, Exit> {
-    parse_id_number(input).map(|id| id.code).map_err(|why| {
+fn checked_id(input: &str) -> Result<IdNumber, Exit> {
+    IdNumber::parse(input).map_err(|why| {
         errln!("身份证号码“{}”不对：{why}", input.trim());
         Exit::Invalid
     })
 }
 
 /// Code → name of one of the platform's dictionaries kept on this PC.
-fn dictionary(store: &Store, kind: Endpoint) -> HashMap<String, String> {
+fn dictionary(store: &dyn StoreReads, kind: Endpoint) -> HashMap<String, String> {
     store
         .dictionary(kind)
         .ok()
@@ -94,24 +94,29 @@ fn dash(s: &str) -> &str {
 // ---- companies ----
 
 pub fn company_list(ctx: &Context, json: bool) -> Exit {
-    list(ctx, json, Store::companies, |store, companies| {
-        let types = dictionary(store, Endpoint::GetCompanyType);
-        for c in companies {
-            let removing = if c.removing { "（移除中）" } else { "" };
-            outln!(
-                "{}\t{}\t{}\t{}{removing}\t在场 {} 人",
-                c.company.company_name,
-                c.company.suid,
-                named(&types, &c.company.company_type),
-                c.state.label(),
-                store.workers_in_company(&c.company.company_name).unwrap_or(0)
-            );
-            if !c.sync_message.is_empty() {
-                outln!("\t{}", c.sync_message);
+    list(
+        ctx,
+        json,
+        |s| s.companies(),
+        |store, companies| {
+            let types = dictionary(store, Endpoint::GetCompanyType);
+            for c in companies {
+                let removing = if c.removing { "（移除中）" } else { "" };
+                outln!(
+                    "{}\t{}\t{}\t{}{removing}\t在场 {} 人",
+                    c.company.company_name,
+                    c.company.suid,
+                    named(&types, &c.company.company_type),
+                    c.state.label(),
+                    store.workers_in_company(&c.company.company_name).unwrap_or(0)
+                );
+                if !c.sync_message.is_empty() {
+                    outln!("\t{}", c.sync_message);
+                }
             }
-        }
-        outln!("共 {} 家单位", companies.len());
-    })
+            outln!("共 {} 家单位", companies.len());
+        },
+    )
 }
 
 // ---- the roster ----
@@ -165,7 +170,7 @@ pub fn worker_show(ctx: &Context, id_code: &str, json: bool) -> Exit {
         Ok(None) => {
             errln!(
                 "本机没有身份证号码为 {} 的人员：请核对号码，或用 `cwr-station worker list` 查看花名册",
-                mask_id(&id_code)
+                id_code.masked()
             );
             return Exit::NotFound;
         }
@@ -252,19 +257,24 @@ pub fn worker_show(ctx: &Context, id_code: &str, json: bool) -> Exit {
 // ---- the blacklist ----
 
 pub fn blacklist_list(ctx: &Context, json: bool) -> Exit {
-    list(ctx, json, Store::blacklist, |_, entries| {
-        for e in entries {
-            outln!(
-                "{}\t{}\t{}\t{}\t{}",
-                mask_id(&e.id_code),
-                dash(&e.name),
-                e.reason,
-                e.added_by,
-                local_time(&e.added_at)
-            );
-        }
-        outln!("黑名单共 {} 人", entries.len());
-    })
+    list(
+        ctx,
+        json,
+        |s| s.blacklist(),
+        |_, entries| {
+            for e in entries {
+                outln!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    mask_id(&e.id_code),
+                    dash(&e.name),
+                    e.reason,
+                    e.added_by,
+                    local_time(&e.added_at)
+                );
+            }
+            outln!("黑名单共 {} 人", entries.len());
+        },
+    )
 }
 
 /// A blacklist change the station refused (says why) or could not store.
@@ -318,10 +328,10 @@ pub fn blacklist_remove(ctx: &Context, id_code: &str, by: &str) -> Exit {
         return Exit::LocalFailure;
     };
     match station.store().blacklist_reasons() {
-        Ok(listed) if !listed.contains_key(&id_code) => {
+        Ok(listed) if !listed.contains_key(id_code.as_str()) => {
             errln!(
                 "黑名单里没有 {}（可能已经移出）：用 `cwr-station blacklist list` 查看",
-                mask_id(&id_code)
+                id_code.masked()
             );
             return Exit::NotFound;
         }
@@ -330,7 +340,7 @@ pub fn blacklist_remove(ctx: &Context, id_code: &str, by: &str) -> Exit {
     }
     match station.blacklist_remove(&id_code, by) {
         Ok(()) => {
-            outln!("已移出黑名单：{}", mask_id(&id_code));
+            outln!("已移出黑名单：{}", id_code.masked());
             Exit::Accepted
         }
         Err(e) => blacklist_refused(e, "没有移出黑名单"),
@@ -443,7 +453,7 @@ pub fn draft_show(ctx: &Context, id_code: &str, json: bool) -> Exit {
     };
     let (record, source) = match lists::draft(reading.store(), &id_code) {
         Ok(Some(d)) => d,
-        Ok(None) => return no_such_draft(&id_code),
+        Ok(None) => return no_such_draft(id_code.as_str()),
         Err(e) => return unreadable(e),
     };
     if json {
@@ -475,14 +485,14 @@ pub fn draft_delete(ctx: &Context, id_code: &str) -> Exit {
     let Ok(mut station) = open_station(ctx) else {
         return Exit::LocalFailure;
     };
-    match station.store().draft(&id_code) {
+    match station.store().draft(id_code.as_str()) {
         Ok(Some(_)) => {}
-        Ok(None) => return no_such_draft(&id_code),
+        Ok(None) => return no_such_draft(id_code.as_str()),
         Err(e) => return unreadable(e),
     }
     match station.delete_draft(&id_code) {
         Ok(()) => {
-            outln!("已删除待补全资料：{}", mask_id(&id_code));
+            outln!("已删除待补全资料：{}", id_code.masked());
             Exit::Accepted
         }
         Err(StationError::Local(e)) => {

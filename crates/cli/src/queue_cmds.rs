@@ -14,7 +14,7 @@ use domain::{Field, PhotoKind, Problem, Severity, WorkerField};
 use media::{load_photo_file, normalize_photo};
 use station::platform::{AddCompany, RegisterEmployee};
 use station::platform::{PlatformClock, clock};
-use station::records::{OutboxItem, ParkReason, WorkerPhotos};
+use station::records::{ItemId, OutboxItem, ParkReason, WorkerPhotos};
 use station::sending::{DrainReport, NotSent, command_holder};
 use station::{Station, StationError};
 
@@ -40,14 +40,14 @@ pub fn open_station(ctx: &Context) -> Result<Station, Exit> {
 /// opened read-only (looking works, saving does not).
 pub enum ForReading {
     Station(Box<Station>),
-    ReadOnly(station::records::Store),
+    ReadOnly(station::records::Reader),
 }
 
 impl ForReading {
-    pub fn store(&self) -> &station::records::Store {
+    pub fn store(&self) -> &dyn station::records::StoreReads {
         match self {
             ForReading::Station(s) => s.store(),
-            ForReading::ReadOnly(s) => s,
+            ForReading::ReadOnly(s) => &**s,
         }
     }
 }
@@ -58,7 +58,7 @@ pub fn open_for_reading(ctx: &Context) -> Result<ForReading, Exit> {
     match Station::open(&ctx.data_dir, ctx.config.clone(), clock) {
         Ok(station) => Ok(ForReading::Station(Box::new(station))),
         Err(e) if e.trouble() == Some(station::records::Trouble::ReadOnly) => {
-            match station::records::Store::open_read_only(&ctx.data_dir) {
+            match station::records::Reader::open(&ctx.data_dir) {
                 Ok(store) => {
                     errln!("注意：{}", e.explain(&ctx.data_dir));
                     Ok(ForReading::ReadOnly(store))
@@ -153,7 +153,7 @@ pub fn drain_now(ctx: &Context, station: &mut Station) -> Option<DrainReport> {
 }
 
 /// The exit code for a set of items after a drain, printing what is not on the platform.
-pub(super) fn exit_for_items(station: &Station, ids: &[i64]) -> Exit {
+pub(super) fn exit_for_items(station: &Station, ids: &[ItemId]) -> Exit {
     let mut exit = Exit::Accepted;
     for id in ids {
         let item = match station.store().outbox_item(*id) {
@@ -374,7 +374,9 @@ pub fn company_remove(ctx: &Context, suid: &str, name: &str) -> Exit {
     let Ok(mut station) = open_station(ctx) else {
         return Exit::LocalFailure;
     };
-    let removal = match station.remove_company(suid, name) {
+    let removal = match station::company_removal(suid, name)
+        .and_then(|checked| station.remove_company(&checked.suid, &checked.company_name))
+    {
         Ok(r) => r,
         Err(e) => return refused(e),
     };
@@ -494,6 +496,7 @@ pub fn outbox_drain(ctx: &Context) -> Exit {
 }
 
 pub fn outbox_retry(ctx: &Context, id: i64) -> Exit {
+    let id = ItemId::new(id);
     let Ok(mut station) = open_station(ctx) else {
         return Exit::LocalFailure;
     };

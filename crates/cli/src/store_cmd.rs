@@ -28,7 +28,7 @@ pub fn stats(ctx: &Context, json: bool) -> Exit {
         outln!("{}", serde_json::to_string_pretty(&stats).unwrap_or_default());
         return Exit::Accepted;
     }
-    outln!("数据库：{}", store.path().display());
+    outln!("数据库：{}", store.location());
     outln!(
         "人员 {} 人（已离场 {}），单位 {} 家",
         stats.workers,

@@ -80,27 +80,24 @@ impl DepartureBatch {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompanyRemoval {
     /// A valid SUID (credit code or organisation code), in the form it is kept.
-    pub suid: String,
+    pub suid: super::Suid,
     pub company_name: String,
 }
 
 impl CompanyRemoval {
     pub fn validate(suid: &str, company_name: &str) -> Result<Validated<CompanyRemoval>, Vec<String>> {
         let mut problems = Vec::new();
-        let suid = super::validate_suid(suid).unwrap_or_else(|e| {
-            problems.push(format!("统一社会信用代码：{e}"));
-            String::new()
-        });
+        let suid = super::Suid::parse(suid).map_err(|e| problems.push(format!("统一社会信用代码：{e}")));
         let company_name = company_name.trim().to_string();
         if company_name.is_empty() {
             problems.push("请给出单位全称".into());
         } else if let Some(p) = super::text::text_problem("单位名称", &company_name, 100) {
             problems.push(p);
         }
-        if !problems.is_empty() {
-            return Err(problems);
+        match suid {
+            Ok(suid) if problems.is_empty() => Ok(Validated::new(CompanyRemoval { suid, company_name })),
+            _ => Err(problems),
         }
-        Ok(Validated::new(CompanyRemoval { suid, company_name }))
     }
 }
 

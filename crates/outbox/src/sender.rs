@@ -17,7 +17,7 @@ use api::envelope::CODE_PARTIAL;
 use api::types::RegisterAnswer;
 use api::{ApiError, Endpoint, PlatformClient, explain_code};
 use domain::mask_id;
-use store::{ItemKind, OutboxItem, ParkReason, Store, StoreError};
+use store::{Backend, ItemId, ItemKind, OutboxItem, ParkReason, StoreError};
 
 mod pass_partial;
 mod passes;
@@ -184,7 +184,7 @@ pub struct DrainReport {
 }
 
 pub struct Sender<'a> {
-    store: &'a mut Store,
+    store: &'a mut dyn Backend,
     client: &'a PlatformClient,
     settings: &'a SendSettings,
     /// Set by the last attempt when it failed without reaching the platform's envelope.
@@ -225,7 +225,7 @@ impl From<StoreError> for SendFailure {
 const REPEATED_NOT_PLATFORM: u32 = 3;
 
 impl<'a> Sender<'a> {
-    pub fn new(store: &'a mut Store, client: &'a PlatformClient, settings: &'a SendSettings) -> Sender<'a> {
+    pub fn new(store: &'a mut dyn Backend, client: &'a PlatformClient, settings: &'a SendSettings) -> Sender<'a> {
         Sender {
             store,
             client,
@@ -354,7 +354,7 @@ impl<'a> Sender<'a> {
                 if let Some(suid) = self.store.company_suid_by_name(&rec.worker.emp_company)?
                     && self
                         .store
-                        .has_pending_item_before(ItemKind::AddCompany, &suid, i64::MAX)?
+                        .has_pending_item_before(ItemKind::AddCompany, &suid, ItemId::MAX)?
                 {
                     return Ok(Some(format!("等待单位“{}”先上传", rec.worker.emp_company)));
                 }
@@ -402,7 +402,7 @@ impl<'a> Sender<'a> {
                 if row.person_type == "1"
                     && self
                         .store
-                        .has_pending_item_before(ItemKind::Register, &row.id_code, i64::MAX)?
+                        .has_pending_item_before(ItemKind::Register, &row.id_code, ItemId::MAX)?
                 {
                     return Ok(Some(format!("等待 {} 的登记先上传", row.person_name)));
                 }

@@ -33,7 +33,7 @@ pub struct PassRequest {
 /// What happened to an attendance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attended {
-    pub item_id: i64,
+    pub item_id: store::ItemId,
     pub person_name: String,
     pub direction: Direction,
     pub passed_at: DateTime<Utc>,

@@ -123,7 +123,7 @@ impl Station {
     }
 
     /// Takes an ID number off the list; `by` goes to the audit trail.
-    pub fn blacklist_remove(&mut self, id_code: &str, by: &str) -> Result<(), StationError> {
+    pub fn blacklist_remove(&mut self, id_code: &domain::IdNumber, by: &str) -> Result<(), StationError> {
         if by.trim().is_empty() {
             return Err(StationError::Refused(vec!["请先填写操作人（记入操作日志）".into()]));
         }

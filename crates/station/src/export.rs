@@ -136,7 +136,7 @@ pub fn roster_state(w: &store::WorkerRow) -> domain::RecordState {
 
 /// The whole roster (enrolled workers and drafts, by name) as the window exports it, with the
 /// dictionaries' names for the codes kept on this PC (the code itself when a name is unknown).
-pub fn roster_lines(store: &store::Store) -> Result<Vec<RosterLine>, store::StoreError> {
+pub fn roster_lines(store: &dyn store::StoreReads) -> Result<Vec<RosterLine>, store::StoreError> {
     use api::Endpoint;
     let names = |kind| -> Result<std::collections::HashMap<String, String>, store::StoreError> {
         Ok(store

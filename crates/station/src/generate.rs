@@ -12,6 +12,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use api::Endpoint;
 use api::types::DictEntry;
 use domain::{Company, PhotoKind, RecordState, Validated, Worker, id_check_char, uscc_check_char};
+use store::prelude::*;
 use store::{BulkWorker, Store, WorkerPhotos};
 
 #[derive(Debug, Clone)]

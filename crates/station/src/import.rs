@@ -298,7 +298,7 @@ impl Station {
     }
 
     /// Removes a draft the clerk does not want.
-    pub fn delete_draft(&mut self, id_code: &str) -> Result<(), StationError> {
+    pub fn delete_draft(&mut self, id_code: &domain::IdNumber) -> Result<(), StationError> {
         if self.store.delete_draft(id_code)? {
             Ok(())
         } else {

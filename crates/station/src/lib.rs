@@ -31,18 +31,21 @@ pub use import::{ImportOutcome, ImportReport, ImportSummary, RowAction, RowRepor
 use crate::config::Config;
 use api::{Endpoint, PlatformClock};
 use domain::{
-    Company, CompanyProblem, CompanyRemoval, CompanyRules, DepartureBatch, PhotoKind, PhotosPresent, Worker,
+    Company, CompanyProblem, CompanyRemoval, CompanyRules, DepartureBatch, PhotoKind, PhotosPresent, Suid, Worker,
     WorkerField, WorkerProblem, WorkerRules,
 };
-use store::{Store, StoreError, WorkerPhotos};
+use store::{Backend, ItemId, Store, StoreError, StoreReads, WorkerPhotos};
 
-/// The records the window and the commands read, as the store keeps them. Handed out here so
-/// that the screens and the commands depend on `station` alone: the compiler keeps them away
-/// from the store's connection, the queue's sender and the HTTP client.
+/// The records the window and the commands read, as the store keeps them, and the store's
+/// read traits. Handed out here so that the screens and the commands depend on `station`
+/// alone: the compiler keeps them away from the store's connection and its writes (no
+/// `*Writes` trait is re-exported), the queue's sender and the HTTP client.
 pub mod records {
     pub use store::{
-        BACKUP_DIR, BlacklistEntry, CompanyRecord, DB_FILE, ItemKind, OutboxCounts, OutboxItem, ParkReason, PassRow,
-        Store, StoreError, Thumbnail, Trouble, WorkerPhotos, WorkerRecord, WorkerRow, parse_timestamp, timestamp,
+        AttendanceReads, AuditReads, BACKUP_DIR, BlacklistEntry, BlacklistReads, CompanyReads, CompanyRecord, DB_FILE,
+        DictionaryReads, DraftReads, ItemId, ItemKind, MaintenanceReads, OutboxCounts, OutboxItem, ParkReason, PassRow,
+        QueueReads, Reader, SettingsReads, StoreError, StoreReads, Thumbnail, Trouble, WorkerPhotos, WorkerReads,
+        WorkerRecord, WorkerRow, parse_timestamp, timestamp,
     };
 }
 
@@ -74,7 +77,7 @@ pub enum StationError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Enrolled {
     pub id_code: String,
-    pub item_id: i64,
+    pub item_id: ItemId,
     /// Warnings the clerk saw (expired card, age): they do not block.
     pub warnings: Vec<WorkerProblem>,
 }
@@ -82,14 +85,22 @@ pub struct Enrolled {
 /// A company removal queued.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Removal {
-    pub item_id: i64,
+    pub item_id: ItemId,
     /// Workers not departed who still name the company: the platform will refuse them.
     pub workers_still_naming: u64,
 }
 
+/// A removal as the clerk typed it, checked: the SUID then travels as a [`Suid`], so it
+/// cannot be swapped with the company's name on the way to [`Station::remove_company`].
+pub fn company_removal(suid: &str, company_name: &str) -> Result<domain::Validated<CompanyRemoval>, StationError> {
+    CompanyRemoval::validate(suid, company_name).map_err(StationError::Refused)
+}
+
 /// The use cases over one data dir's store.
 pub struct Station {
-    store: Store,
+    /// A trait object rather than a type parameter: the window and the commands hold a
+    /// `Station`, and a second backend (see `store::seams`) is chosen when it opens.
+    store: Box<dyn Backend>,
     config: Config,
     clock: Arc<PlatformClock>,
     data_dir: PathBuf,
@@ -110,7 +121,7 @@ impl Station {
     /// earlier run, so a command knows Beijing's "today" on the platform's clock before it
     /// has made a call.
     pub fn open(data_dir: &Path, config: Config, clock: Arc<PlatformClock>) -> Result<Station, StoreError> {
-        let store = Store::open_in(data_dir)?;
+        let store = store::open_backend(data_dir)?;
         if clock.offset_ms().is_none()
             && let Some(ms) = store.clock_offset_ms()?
         {
@@ -119,7 +130,7 @@ impl Station {
         Ok(Station::over(store, data_dir, config, clock))
     }
 
-    fn over(store: Store, data_dir: &Path, config: Config, clock: Arc<PlatformClock>) -> Station {
+    fn over(store: Box<dyn Backend>, data_dir: &Path, config: Config, clock: Arc<PlatformClock>) -> Station {
         Station {
             store,
             config,
@@ -132,7 +143,12 @@ impl Station {
     /// Opens a store that may not be written, for looking only (see
     /// [`Store::open_read_only`]); every use case that writes fails with the store's words.
     pub fn open_read_only(data_dir: &Path, config: Config, clock: Arc<PlatformClock>) -> Result<Station, StoreError> {
-        Ok(Station::over(Store::open_read_only(data_dir)?, data_dir, config, clock))
+        Ok(Station::over(
+            Box::new(Store::open_read_only(data_dir)?),
+            data_dir,
+            config,
+            clock,
+        ))
     }
 
     /// What to call after a write queued something.
@@ -141,8 +157,8 @@ impl Station {
     }
 
     /// Reads only; writes go through the use cases.
-    pub fn store(&self) -> &Store {
-        &self.store
+    pub fn store(&self) -> &dyn StoreReads {
+        &*self.store
     }
 
     pub fn config(&self) -> &Config {
@@ -261,7 +277,7 @@ impl Station {
     }
 
     /// Marks workers leaving (now when no time is given). Returns the queue items.
-    pub fn leave(&mut self, id_codes: &[String], exit_time: Option<&str>) -> Result<Vec<i64>, StationError> {
+    pub fn leave(&mut self, id_codes: &[String], exit_time: Option<&str>) -> Result<Vec<ItemId>, StationError> {
         let batch =
             DepartureBatch::validate(id_codes, exit_time, self.clock.platform_now()).map_err(StationError::Refused)?;
         let items = self.store.record_departures(&batch, self.config.leave_batch_size)?;
@@ -270,7 +286,7 @@ impl Station {
     }
 
     /// Adds a company to the project, or updates it (AddCompany is an upsert by SUID).
-    pub fn save_company(&mut self, company: Company) -> Result<i64, StationError> {
+    pub fn save_company(&mut self, company: Company) -> Result<ItemId, StationError> {
         let rules = self.company_rules()?;
         let validated = company.into_validated(&rules).map_err(StationError::Company)?;
         let item = self.store.save_company(&validated)?;
@@ -279,8 +295,8 @@ impl Station {
     }
 
     /// Takes a company off the project; says how many workers still name it.
-    pub fn remove_company(&mut self, suid: &str, company_name: &str) -> Result<Removal, StationError> {
-        let removal = CompanyRemoval::validate(suid, company_name).map_err(StationError::Refused)?;
+    pub fn remove_company(&mut self, suid: &Suid, company_name: &str) -> Result<Removal, StationError> {
+        let removal = CompanyRemoval::validate(suid.as_str(), company_name).map_err(StationError::Refused)?;
         let workers_still_naming = self.store.workers_in_company(&removal.company_name)?;
         let item_id = self.store.remove_company(&removal)?;
         (self.on_queued)();
@@ -291,7 +307,7 @@ impl Station {
     }
 
     /// The clerk asked for one item now (立即重试), also one that needed a fix.
-    pub fn retry(&mut self, item_id: i64) -> Result<(), StationError> {
+    pub fn retry(&mut self, item_id: ItemId) -> Result<(), StationError> {
         match self.store.retry_now(item_id) {
             Ok(()) => {}
             Err(StoreError::NotFound(why)) => return Err(StationError::Refused(vec![why])),
@@ -334,6 +350,11 @@ impl Station {
     pub fn clear_draft(&self) -> Result<(), StoreError> {
         self.save_draft(None)?;
         self.save_draft_photos(None)
+    }
+
+    /// A roster picture made from a face photo on file, kept so it is made once.
+    pub fn save_thumbnail(&self, id_code: &str, jpeg: &[u8]) -> Result<(), StoreError> {
+        self.store.save_thumbnail(id_code, jpeg)
     }
 
     /// A successful call made outside the queue (`call`), for the acceptance checklist.

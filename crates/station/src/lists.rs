@@ -5,8 +5,8 @@
 
 use serde::Serialize;
 
-use domain::{DepartureState, PhotoKind, RecordState, mask_id};
-use store::{ItemKind, OutboxItem, Store, StoreError, WorkerRecord, WorkerRow};
+use domain::{DepartureState, IdNumber, PhotoKind, RecordState, mask_id};
+use store::{ItemKind, OutboxItem, StoreError, StoreReads, WorkerRecord, WorkerRow};
 
 /// The audit lines a worker's history is looked for in (newest first).
 pub const HISTORY_SCAN: usize = 20_000;
@@ -39,7 +39,8 @@ pub struct WorkerDetail {
 
 /// The worker or draft with this ID number (18 characters, as `parse_id_number` gives it);
 /// `None` when the station knows nobody by it.
-pub fn worker_detail(store: &Store, id_code: &str) -> Result<Option<WorkerDetail>, StoreError> {
+pub fn worker_detail(store: &dyn StoreReads, id_code: &IdNumber) -> Result<Option<WorkerDetail>, StoreError> {
+    let id_code = id_code.as_str();
     let Some(record) = store.worker_or_draft(id_code)? else {
         return Ok(None);
     };
@@ -76,7 +77,7 @@ pub fn worker_detail(store: &Store, id_code: &str) -> Result<Option<WorkerDetail
 
 /// The drafts (待补全) as roster lines, by name; `sync_message` says which file and row each
 /// came from.
-pub fn drafts(store: &Store) -> Result<Vec<WorkerRow>, StoreError> {
+pub fn drafts(store: &dyn StoreReads) -> Result<Vec<WorkerRow>, StoreError> {
     Ok(store
         .roster_rows()?
         .into_iter()
@@ -86,7 +87,8 @@ pub fn drafts(store: &Store) -> Result<Vec<WorkerRow>, StoreError> {
 
 /// One draft in full, with the file and row it came from; `None` when there is no such draft
 /// (never imported, or enrolled or deleted since).
-pub fn draft(store: &Store, id_code: &str) -> Result<Option<(WorkerRecord, String)>, StoreError> {
+pub fn draft(store: &dyn StoreReads, id_code: &IdNumber) -> Result<Option<(WorkerRecord, String)>, StoreError> {
+    let id_code = id_code.as_str();
     let Some(record) = store.draft(id_code)? else {
         return Ok(None);
     };

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use host::output_file::{Existing, StationFiles};
-use store::{Store, StoreError};
+use store::{MaintenanceReads, MaintenanceWrites, Store, StoreError};
 
 use crate::Station;
 
@@ -34,7 +34,7 @@ impl Station {
 
     /// Gives the space of removed photos back to the disk.
     pub fn compact(&self) -> Compacted {
-        let store = self.store();
+        let store = &self.store;
         let switched_to_incremental = store.enable_incremental_vacuum();
         let file_bytes = store.vacuum_all().and_then(|_| store.stats().map(|s| s.file_bytes));
         Compacted {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use api::{PlatformClient, Secret};
 use outbox::{LockAttempt, Sender, SenderLock};
-use store::Store;
+use store::{Backend, ItemId};
 
 use crate::Station;
 use crate::connect::{platform_client, send_settings};
@@ -24,7 +24,7 @@ pub use thread::{STOP_WAIT, SenderCommand, SenderEvent, SenderHandle, spawn_send
 /// recovery that fails is said through `problem` and the lock is kept, so the queue still
 /// moves.
 pub(crate) fn take_queue(
-    store: &mut Store,
+    store: &mut dyn Backend,
     data_dir: &Path,
     holder: &str,
     problem: &mut dyn FnMut(String),
@@ -66,8 +66,8 @@ impl Station {
     /// commands queued while this one held the lock. Problems that did not stop the pass go
     /// to `problem`.
     pub fn send_now(&self, secret: &Secret, holder: &str, problem: &mut dyn FnMut(String)) -> Result<SentNow, NotSent> {
-        let mut store = Store::open_in(self.data_dir()).map_err(|e| NotSent::Local(e.to_string()))?;
-        let lock = match take_queue(&mut store, self.data_dir(), holder, problem) {
+        let mut store = store::open_backend(self.data_dir()).map_err(|e| NotSent::Local(e.to_string()))?;
+        let lock = match take_queue(&mut *store, self.data_dir(), holder, problem) {
             Ok(LockAttempt::Acquired(lock)) => lock,
             Ok(LockAttempt::HeldBy(who)) => return Err(NotSent::HeldBy(who)),
             Err(e) => return Err(NotSent::Local(e)),
@@ -76,10 +76,10 @@ impl Station {
             platform_client(self.config(), secret, Arc::clone(self.clock())).map_err(NotSent::NotConfigured)?;
         let settings = send_settings(self.config(), &client);
         // Records queued from here on may come after the drain's last look.
-        let seen = store.newest_item_id().unwrap_or(i64::MAX);
-        let report = Sender::new(&mut store, &client, &settings).drain();
+        let seen = store.newest_item_id().unwrap_or(ItemId::MAX);
+        let report = Sender::new(&mut *store, &client, &settings).drain();
         drop(lock);
-        send_what_came_meanwhile(self.data_dir(), &mut store, &client, &settings, holder, seen);
+        send_what_came_meanwhile(self.data_dir(), &mut *store, &client, &settings, holder, seen);
         let clock_warning = client.clock().warning();
         match report {
             Ok(report) => Ok(SentNow { report, clock_warning }),
@@ -96,11 +96,11 @@ impl Station {
 /// was let go, so no record falls between two senders.
 fn send_what_came_meanwhile(
     data_dir: &Path,
-    store: &mut Store,
+    store: &mut dyn Backend,
     client: &PlatformClient,
     settings: &SendSettings,
     holder: &str,
-    mut seen: i64,
+    mut seen: ItemId,
 ) {
     // Each pass either sends something or stops: bounded by the commands racing this one.
     for _ in 0..100 {
@@ -114,7 +114,7 @@ fn send_what_came_meanwhile(
         let Ok(LockAttempt::Acquired(lock)) = SenderLock::try_acquire(data_dir, holder) else {
             return;
         };
-        seen = store.newest_item_id().unwrap_or(i64::MAX);
+        seen = store.newest_item_id().unwrap_or(ItemId::MAX);
         let pass = Sender::new(store, client, settings).drain();
         drop(lock);
         // Nothing could be tried (the network waits, the queue is paused, the records wait for

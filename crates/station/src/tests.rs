@@ -9,6 +9,7 @@ use chrono::TimeZone;
 use super::*;
 use api::types::DictEntry;
 use domain::{ItemState, Severity};
+use store::prelude::*;
 use store::{BlacklistEntry, ItemKind};
 
 const COMPANY: &str = "深圳市用例测试劳务有限公司";

@@ -5,15 +5,17 @@ use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 use serde::Serialize;
 
 use super::outbox::{ItemKind, insert_in};
-use super::workers::{WORKER_ROW_SELECT, WorkerRow, finish_item, row_to_worker_row};
+use super::workers::finish_item;
 use super::{Result, Store, audit_in, parse_timestamp, timestamp};
+use crate::ItemId;
+use crate::seams::prelude::*;
 use domain::{Direction, ItemState, Pass, Passer, Validated, mask_id};
 
 /// One log as the day's list shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PassRow {
     pub log_id: i64,
-    pub item_id: i64,
+    pub item_id: ItemId,
     /// "1" worker, "0" visitor.
     pub person_type: String,
     pub id_code: String,
@@ -51,15 +53,53 @@ fn row_to_pass(r: &Row<'_>) -> rusqlite::Result<PassRow> {
     })
 }
 
-impl Store {
-    /// Keeps a checked pass and queues it, in one transaction. Returns the queue item.
-    pub fn record_pass(
+impl AttendanceReads for Store {
+    fn last_pass(&self, id_code: &str, direction: Direction) -> Result<Option<PassRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {PASS_COLUMNS} FROM attendance_logs a JOIN outbox o ON o.id = a.outbox_id
+                     WHERE a.id_code = ?1 AND a.direction = ?2 ORDER BY a.passed_time DESC LIMIT 1"
+                ),
+                params![id_code, direction.as_str()],
+                row_to_pass,
+            )
+            .optional()?)
+    }
+
+    fn passes_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<PassRow>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {PASS_COLUMNS} FROM attendance_logs a JOIN outbox o ON o.id = a.outbox_id
+             WHERE a.passed_time >= ?1 AND a.passed_time < ?2 ORDER BY a.passed_time, a.id"
+        ))?;
+        let rows = stmt.query_map(params![timestamp(from), timestamp(to)], row_to_pass)?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    fn pass_of_item(&self, item_id: ItemId) -> Result<Option<(PassRow, Option<Vec<u8>>)>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {PASS_COLUMNS}, a.site_photo FROM attendance_logs a JOIN outbox o ON o.id = a.outbox_id
+                     WHERE a.outbox_id = ?1"
+                ),
+                [item_id],
+                |r| Ok((row_to_pass(r)?, r.get::<_, Option<Vec<u8>>>(11)?)),
+            )
+            .optional()?)
+    }
+}
+
+impl AttendanceWrites for Store {
+    fn record_pass(
         &mut self,
         pass: &Validated<Pass>,
         person_name: &str,
         company: &str,
         site_photo: Option<&[u8]>,
-    ) -> Result<i64> {
+    ) -> Result<ItemId> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let label = format!("考勤 {person_name} {}", pass.direction.label());
         let id_code = pass.passer.id_code();
@@ -103,8 +143,7 @@ impl Store {
         Ok(item)
     }
 
-    /// The platform has these logs.
-    pub fn mark_passes_sent(&mut self, item_ids: &[i64]) -> Result<()> {
+    fn mark_passes_sent(&mut self, item_ids: &[ItemId]) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for id in item_ids {
             finish_item(&tx, *id)?;
@@ -113,78 +152,7 @@ impl Store {
         Ok(())
     }
 
-    /// Workers whose ID number starts with, or whose name contains, `query` (for the 考勤
-    /// point's search), at most `limit`, by name.
-    pub fn find_workers(&self, query: &str, limit: usize) -> Result<Vec<WorkerRow>> {
-        let query = query.trim();
-        if query.is_empty() {
-            return Ok(Vec::new());
-        }
-        let escaped = query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        let mut stmt = self.conn.prepare(&format!(
-            "{WORKER_ROW_SELECT} WHERE w.id_code LIKE ?1 || '%' ESCAPE '\\' OR w.emp_name LIKE '%' || ?1 || '%' ESCAPE '\\'
-             ORDER BY w.emp_name, w.id_code LIMIT ?2"
-        ))?;
-        let rows = stmt.query_map(params![escaped.to_uppercase(), limit as i64], row_to_worker_row)?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
-    }
-
-    /// One worker's roster line.
-    pub fn worker_row(&self, id_code: &str) -> Result<Option<WorkerRow>> {
-        Ok(self
-            .conn
-            .query_row(
-                &format!("{WORKER_ROW_SELECT} WHERE w.id_code = ?1"),
-                [id_code],
-                row_to_worker_row,
-            )
-            .optional()?)
-    }
-
-    /// The newest log of this person in this direction (for the debounce).
-    pub fn last_pass(&self, id_code: &str, direction: Direction) -> Result<Option<PassRow>> {
-        Ok(self
-            .conn
-            .query_row(
-                &format!(
-                    "SELECT {PASS_COLUMNS} FROM attendance_logs a JOIN outbox o ON o.id = a.outbox_id
-                     WHERE a.id_code = ?1 AND a.direction = ?2 ORDER BY a.passed_time DESC LIMIT 1"
-                ),
-                params![id_code, direction.as_str()],
-                row_to_pass,
-            )
-            .optional()?)
-    }
-
-    /// Logs that passed in `[from, to)`, oldest first: a day's list.
-    pub fn passes_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<PassRow>> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {PASS_COLUMNS} FROM attendance_logs a JOIN outbox o ON o.id = a.outbox_id
-             WHERE a.passed_time >= ?1 AND a.passed_time < ?2 ORDER BY a.passed_time, a.id"
-        ))?;
-        let rows = stmt.query_map(params![timestamp(from), timestamp(to)], row_to_pass)?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
-    }
-
-    /// The log behind a queue item, with its photo.
-    pub fn pass_of_item(&self, item_id: i64) -> Result<Option<(PassRow, Option<Vec<u8>>)>> {
-        Ok(self
-            .conn
-            .query_row(
-                &format!(
-                    "SELECT {PASS_COLUMNS}, a.site_photo FROM attendance_logs a JOIN outbox o ON o.id = a.outbox_id
-                     WHERE a.outbox_id = ?1"
-                ),
-                [item_id],
-                |r| Ok((row_to_pass(r)?, r.get::<_, Option<Vec<u8>>>(11)?)),
-            )
-            .optional()?)
-    }
-
-    /// Logs the queue could not send within the platform's window become 已过时限: they can
-    /// never be sent, and stay listed and counted. `now` is the platform-corrected clock.
-    /// `window_secs` is the setting 平台规定 → 考勤上传时限.
-    pub fn expire_passes(&self, now: DateTime<Utc>, window_secs: i64) -> Result<usize> {
+    fn expire_passes(&self, now: DateTime<Utc>, window_secs: i64) -> Result<usize> {
         let cutoff = now - Duration::seconds(window_secs);
         let window = domain::attendance::window_words(window_secs);
         let n = self.conn.execute(

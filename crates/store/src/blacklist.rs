@@ -8,7 +8,8 @@ use rusqlite::{TransactionBehavior, params};
 use serde::Serialize;
 
 use super::{Result, Store, audit_in, timestamp};
-use domain::mask_id;
+use crate::seams::prelude::*;
+use domain::{IdNumber, mask_id};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BlacklistEntry {
@@ -20,15 +21,14 @@ pub struct BlacklistEntry {
     pub added_at: String,
 }
 
-impl Store {
-    /// ID number → reason, for the enrollment checks.
-    pub fn blacklist_reasons(&self) -> Result<HashMap<String, String>> {
+impl BlacklistReads for Store {
+    fn blacklist_reasons(&self) -> Result<HashMap<String, String>> {
         let mut stmt = self.conn.prepare("SELECT id_code, reason FROM blacklist")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
-    pub fn blacklist(&self) -> Result<Vec<BlacklistEntry>> {
+    fn blacklist(&self) -> Result<Vec<BlacklistEntry>> {
         let mut stmt = self.conn.prepare(
             "SELECT id_code, name, reason, added_by, added_at FROM blacklist ORDER BY added_at DESC, id_code",
         )?;
@@ -43,9 +43,10 @@ impl Store {
         })?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
+}
 
-    /// Adds or updates entries (the ID numbers already checked by the caller).
-    pub fn add_to_blacklist(&mut self, entries: &[BlacklistEntry]) -> Result<()> {
+impl BlacklistWrites for Store {
+    fn add_to_blacklist(&mut self, entries: &[BlacklistEntry]) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let now = timestamp(Utc::now());
         for e in entries {
@@ -66,7 +67,8 @@ impl Store {
         Ok(())
     }
 
-    pub fn remove_from_blacklist(&mut self, id_code: &str, by: &str) -> Result<bool> {
+    fn remove_from_blacklist(&mut self, id_code: &IdNumber, by: &str) -> Result<bool> {
+        let id_code = id_code.as_str();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = tx.execute("DELETE FROM blacklist WHERE id_code = ?1", [id_code])?;
         if n > 0 {

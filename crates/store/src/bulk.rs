@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{TransactionBehavior, params};
 
 use super::{Result, Store, StoreError, WorkerPhotos, timestamp};
+use crate::seams::prelude::*;
 use domain::{Company, ItemState, RecordState, Validated, Worker};
 
 /// A generated worker and where the platform is with it.
@@ -19,9 +20,8 @@ pub struct BulkWorker<'a> {
     pub at: DateTime<Utc>,
 }
 
-impl Store {
-    /// Companies, all already on the platform.
-    pub fn bulk_companies(&mut self, companies: &[Validated<Company>]) -> Result<()> {
+impl BulkWrites for Store {
+    fn bulk_companies(&mut self, companies: &[Validated<Company>]) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let now = timestamp(Utc::now());
         for c in companies {
@@ -36,8 +36,7 @@ impl Store {
         Ok(())
     }
 
-    /// Workers with their photos and a queue item in the state their record says.
-    pub fn bulk_workers<'a>(&mut self, workers: impl IntoIterator<Item = BulkWorker<'a>>) -> Result<usize> {
+    fn bulk_workers(&mut self, workers: Vec<BulkWorker<'_>>) -> Result<usize> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut n = 0;
         {

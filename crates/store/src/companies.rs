@@ -7,6 +7,8 @@ use serde::Serialize;
 use super::outbox::{ItemKind, enqueue_in, ids_where, requeue_dependents_in};
 use super::workers::finish_item;
 use super::{Result, Store, StoreError, audit_in, timestamp};
+use crate::ItemId;
+use crate::seams::prelude::*;
 use domain::{Company, CompanyRemoval, RecordState, Validated};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -20,8 +22,66 @@ pub struct CompanyRecord {
 }
 
 impl Store {
-    /// Stores the company and queues AddCompany (an upsert keyed by SUID), in one transaction.
-    pub fn save_company(&mut self, company: &Validated<Company>) -> Result<i64> {
+    fn companies_where(&self, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<CompanyRecord>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT data, sync_state, sync_message, removed, updated_at FROM companies {filter} ORDER BY company_name"
+        ))?;
+        let rows = stmt.query_map(args, |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (data, state, message, removed, updated_at) = row?;
+            out.push(CompanyRecord {
+                company: serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                state: RecordState::parse(&state),
+                sync_message: message,
+                removing: removed != 0,
+                updated_at,
+            });
+        }
+        Ok(out)
+    }
+}
+
+impl CompanyReads for Store {
+    fn company(&self, suid: &str) -> Result<Option<CompanyRecord>> {
+        Ok(self.companies_where("WHERE suid = ?1", &[&suid])?.into_iter().next())
+    }
+
+    fn companies(&self) -> Result<Vec<CompanyRecord>> {
+        self.companies_where("", &[])
+    }
+
+    fn workers_in_company(&self, company_name: &str) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM workers WHERE emp_company = ?1 AND sync_state != 'departed'",
+            [company_name],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    fn company_suid_by_name(&self, company_name: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT suid FROM companies WHERE company_name = ?1 AND removed = 0",
+                [company_name],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}
+
+impl CompanyWrites for Store {
+    fn save_company(&mut self, company: &Validated<Company>) -> Result<ItemId> {
         let c: &Company = company;
         let data = serde_json::to_string(&c).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let now = timestamp(Utc::now());
@@ -48,8 +108,7 @@ impl Store {
         Ok(item)
     }
 
-    /// Queues ProjectRemoveCompany; the company stays listed (marked) until the platform agrees.
-    pub fn remove_company(&mut self, removal: &Validated<CompanyRemoval>) -> Result<i64> {
+    fn remove_company(&mut self, removal: &Validated<CompanyRemoval>) -> Result<ItemId> {
         let (suid, company_name) = (removal.suid.as_str(), removal.company_name.as_str());
         let now = timestamp(Utc::now());
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -78,65 +137,7 @@ impl Store {
         Ok(item)
     }
 
-    pub fn company(&self, suid: &str) -> Result<Option<CompanyRecord>> {
-        Ok(self.companies_where("WHERE suid = ?1", &[&suid])?.into_iter().next())
-    }
-
-    /// All companies, removed ones excluded once the platform confirmed.
-    pub fn companies(&self) -> Result<Vec<CompanyRecord>> {
-        self.companies_where("", &[])
-    }
-
-    fn companies_where(&self, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<CompanyRecord>> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT data, sync_state, sync_message, removed, updated_at FROM companies {filter} ORDER BY company_name"
-        ))?;
-        let rows = stmt.query_map(args, |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (data, state, message, removed, updated_at) = row?;
-            out.push(CompanyRecord {
-                company: serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                state: RecordState::parse(&state),
-                sync_message: message,
-                removing: removed != 0,
-                updated_at,
-            });
-        }
-        Ok(out)
-    }
-
-    /// How many workers name this company (to warn before removing it).
-    pub fn workers_in_company(&self, company_name: &str) -> Result<u64> {
-        let n: i64 = self.conn.query_row(
-            "SELECT COUNT(*) FROM workers WHERE emp_company = ?1 AND sync_state != 'departed'",
-            [company_name],
-            |r| r.get(0),
-        )?;
-        Ok(n as u64)
-    }
-
-    /// Name of the company with this SUID, if any (for dependency checks).
-    pub fn company_suid_by_name(&self, company_name: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT suid FROM companies WHERE company_name = ?1 AND removed = 0",
-                [company_name],
-                |r| r.get(0),
-            )
-            .optional()?)
-    }
-
-    pub fn mark_company_sent(&mut self, item_id: i64, suid: &str, removed: bool) -> Result<()> {
+    fn mark_company_sent(&mut self, item_id: ItemId, suid: &str, removed: bool) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if removed {
             tx.execute("DELETE FROM companies WHERE suid = ?1 AND removed = 1", [suid])?;

@@ -5,31 +5,12 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::{Result, Store, parse_timestamp, timestamp};
+use crate::seams::prelude::*;
 use protocol::Endpoint;
 use protocol::types::DictEntry;
 
-impl Store {
-    /// Replaces the cached copy of one dictionary.
-    pub fn save_dictionary(&mut self, kind: Endpoint, entries: &[DictEntry], fetched_at: DateTime<Utc>) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute("DELETE FROM dictionary_entries WHERE kind = ?1", [kind.name()])?;
-        for (i, e) in entries.iter().enumerate() {
-            tx.execute(
-                "INSERT OR REPLACE INTO dictionary_entries (kind, position, orders, value, flag) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![kind.name(), i as i64, e.orders, e.value, e.flag],
-            )?;
-        }
-        tx.execute(
-            "INSERT INTO dictionary_fetches (kind, fetched_at) VALUES (?1, ?2)
-             ON CONFLICT (kind) DO UPDATE SET fetched_at = excluded.fetched_at",
-            params![kind.name(), timestamp(fetched_at)],
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The cached entries in the platform's order, and when they were fetched.
-    pub fn dictionary(&self, kind: Endpoint) -> Result<Option<(Vec<DictEntry>, DateTime<Utc>)>> {
+impl DictionaryReads for Store {
+    fn dictionary(&self, kind: Endpoint) -> Result<Option<(Vec<DictEntry>, DateTime<Utc>)>> {
         let fetched: Option<String> = self
             .conn
             .query_row(
@@ -54,11 +35,30 @@ impl Store {
         Ok(Some((rows.collect::<std::result::Result<_, _>>()?, fetched)))
     }
 
-    /// The codes of a cached dictionary; empty when never fetched.
-    pub fn dictionary_codes(&self, kind: Endpoint) -> Result<std::collections::HashSet<String>> {
+    fn dictionary_codes(&self, kind: Endpoint) -> Result<std::collections::HashSet<String>> {
         Ok(self
             .dictionary(kind)?
             .map(|(e, _)| e.into_iter().map(|e| e.orders).collect())
             .unwrap_or_default())
+    }
+}
+
+impl DictionaryWrites for Store {
+    fn save_dictionary(&mut self, kind: Endpoint, entries: &[DictEntry], fetched_at: DateTime<Utc>) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM dictionary_entries WHERE kind = ?1", [kind.name()])?;
+        for (i, e) in entries.iter().enumerate() {
+            tx.execute(
+                "INSERT OR REPLACE INTO dictionary_entries (kind, position, orders, value, flag) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![kind.name(), i as i64, e.orders, e.value, e.flag],
+            )?;
+        }
+        tx.execute(
+            "INSERT INTO dictionary_fetches (kind, fetched_at) VALUES (?1, ?2)
+             ON CONFLICT (kind) DO UPDATE SET fetched_at = excluded.fetched_at",
+            params![kind.name(), timestamp(fetched_at)],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 }

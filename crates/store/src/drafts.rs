@@ -5,8 +5,9 @@
 use chrono::Utc;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use super::{Result, Store, StoreError, WorkerRecord, WorkerRow, audit_in, timestamp};
-use domain::{PhotoKind, RecordState, Validated, Worker, WorkerDraft, mask_id};
+use super::{Result, Store, StoreError, WorkerRecord, audit_in, timestamp};
+use crate::seams::prelude::*;
+use domain::{IdNumber, RecordState, Validated, Worker, WorkerDraft, mask_id};
 
 /// Where a draft came from: the file and its row, for the clerk and the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,11 +16,58 @@ pub struct DraftSource {
     pub row: u32,
 }
 
-impl Store {
-    /// Stores the drafts in one transaction (a new one, or an update of an earlier draft).
-    /// An ID number enrolled meanwhile is skipped, never turned back into a draft: returns
-    /// those skipped.
-    pub fn save_drafts(&mut self, drafts: &[(Validated<WorkerDraft>, DraftSource)]) -> Result<Vec<String>> {
+impl DraftReads for Store {
+    fn draft(&self, id_code: &str) -> Result<Option<WorkerRecord>> {
+        self.conn
+            .query_row(
+                "SELECT data, created_at, updated_at FROM worker_drafts WHERE id_code = ?1",
+                [id_code],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+            )
+            .optional()?
+            .map(|(data, created_at, updated_at)| {
+                Ok(WorkerRecord {
+                    worker: serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    emp_id: String::new(),
+                    modify_time: String::new(),
+                    pass_period_answered: String::new(),
+                    locked_category: String::new(),
+                    state: RecordState::Draft,
+                    sync_message: String::new(),
+                    created_at,
+                    updated_at,
+                })
+            })
+            .transpose()
+    }
+
+    fn worker_or_draft(&self, id_code: &str) -> Result<Option<WorkerRecord>> {
+        match self.worker(id_code)? {
+            Some(w) => Ok(Some(w)),
+            None => self.draft(id_code),
+        }
+    }
+
+    fn draft_workers(&self) -> Result<Vec<Worker>> {
+        let mut stmt = self.conn.prepare("SELECT data FROM worker_drafts ORDER BY id_code")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for data in rows {
+            out.push(serde_json::from_str(&data?).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+        }
+        Ok(out)
+    }
+
+    fn draft_count(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM worker_drafts", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+}
+
+impl DraftWrites for Store {
+    fn save_drafts(&mut self, drafts: &[(Validated<WorkerDraft>, DraftSource)]) -> Result<Vec<String>> {
         let now = timestamp(Utc::now());
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut skipped = Vec::new();
@@ -48,87 +96,8 @@ impl Store {
         Ok(skipped)
     }
 
-    /// A draft, as a record the enrollment form can open (state 待补全, nothing on the platform).
-    pub fn draft(&self, id_code: &str) -> Result<Option<WorkerRecord>> {
-        self.conn
-            .query_row(
-                "SELECT data, created_at, updated_at FROM worker_drafts WHERE id_code = ?1",
-                [id_code],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
-            )
-            .optional()?
-            .map(|(data, created_at, updated_at)| {
-                Ok(WorkerRecord {
-                    worker: serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    emp_id: String::new(),
-                    modify_time: String::new(),
-                    pass_period_answered: String::new(),
-                    locked_category: String::new(),
-                    state: RecordState::Draft,
-                    sync_message: String::new(),
-                    created_at,
-                    updated_at,
-                })
-            })
-            .transpose()
-    }
-
-    /// The enrolled worker, else the draft with this ID number.
-    pub fn worker_or_draft(&self, id_code: &str) -> Result<Option<WorkerRecord>> {
-        match self.worker(id_code)? {
-            Some(w) => Ok(Some(w)),
-            None => self.draft(id_code),
-        }
-    }
-
-    /// Every draft's worker, for the import's "already a draft" check.
-    pub fn draft_workers(&self) -> Result<Vec<Worker>> {
-        let mut stmt = self.conn.prepare("SELECT data FROM worker_drafts ORDER BY id_code")?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        let mut out = Vec::new();
-        for data in rows {
-            out.push(serde_json::from_str(&data?).map_err(|e| StoreError::Corrupt(e.to_string()))?);
-        }
-        Ok(out)
-    }
-
-    /// The roster: enrolled workers and drafts (state 待补全), by name.
-    pub fn roster_rows(&self) -> Result<Vec<WorkerRow>> {
-        let mut rows = self.worker_rows()?;
-        let mut stmt = self.conn.prepare(
-            "SELECT id_code, emp_name, emp_company, json_extract(data, '$.emp_category'), json_extract(data, '$.job_name'),
-                    source, updated_at FROM worker_drafts",
-        )?;
-        let drafts = stmt.query_map([], |r| {
-            Ok(WorkerRow {
-                id_code: r.get(0)?,
-                emp_name: r.get(1)?,
-                emp_company: r.get(2)?,
-                emp_category: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                job_name: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
-                emp_id: String::new(),
-                state: RecordState::Draft,
-                sync_message: format!("从 {} 导入", r.get::<_, String>(5)?),
-                updated_at: r.get(6)?,
-                departure: None,
-            })
-        })?;
-        for d in drafts {
-            rows.push(d?);
-        }
-        rows.sort_by(|a, b| a.emp_name.cmp(&b.emp_name).then_with(|| a.id_code.cmp(&b.id_code)));
-        Ok(rows)
-    }
-
-    pub fn draft_count(&self) -> Result<u64> {
-        let n: i64 = self
-            .conn
-            .query_row("SELECT COUNT(*) FROM worker_drafts", [], |r| r.get(0))?;
-        Ok(n as u64)
-    }
-
-    /// Removes a draft the clerk does not want (imported by mistake). Returns whether it existed.
-    pub fn delete_draft(&mut self, id_code: &str) -> Result<bool> {
+    fn delete_draft(&mut self, id_code: &IdNumber) -> Result<bool> {
+        let id_code = id_code.as_str();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = tx.execute("DELETE FROM worker_drafts WHERE id_code = ?1", [id_code])?;
         if n > 0 {
@@ -136,18 +105,5 @@ impl Store {
         }
         tx.commit()?;
         Ok(n > 0)
-    }
-
-    /// Which photos a worker has on file, without reading them.
-    pub fn worker_photo_kinds(&self, id_code: &str) -> Result<Vec<PhotoKind>> {
-        let mut stmt = self.conn.prepare("SELECT kind FROM worker_photos WHERE id_code = ?1")?;
-        let rows = stmt.query_map([id_code], |r| r.get::<_, String>(0))?;
-        let mut out = Vec::new();
-        for k in rows {
-            if let Some(kind) = PhotoKind::from_key(&k?) {
-                out.push(kind);
-            }
-        }
-        Ok(out)
     }
 }

@@ -8,11 +8,13 @@ mod bulk;
 mod companies;
 mod dictionaries;
 mod drafts;
+mod item_id;
 mod maintenance;
 pub mod outbox;
 mod recovery;
 mod schema;
-mod thumbnails;
+pub mod seams;
+mod settings;
 mod trouble;
 mod workers;
 
@@ -27,12 +29,14 @@ pub use blacklist::BlacklistEntry;
 pub use bulk::BulkWorker;
 pub use companies::CompanyRecord;
 pub use drafts::DraftSource;
+pub use item_id::ItemId;
 pub use maintenance::{Pruned, StoreStats};
 pub use outbox::{ItemKind, LastRefusal, OutboxCounts, OutboxItem, ParkReason, Parking};
 pub use recovery::{AUTO_BACKUPS_KEPT, BackupFile, list_backups, restore_from};
-pub use thumbnails::Thumbnail;
+pub use seams::prelude::*;
+pub use seams::{Reader, open_backend, prelude};
 pub use trouble::Trouble;
-pub use workers::{WorkerPhotos, WorkerRecord, WorkerRow};
+pub use workers::{Thumbnail, WorkerPhotos, WorkerRecord, WorkerRow};
 
 // The names live with the station's other files, which `host::output_file` refuses to overwrite.
 pub use host::paths::{BACKUP_DIR, DB_FILE};
@@ -135,82 +139,6 @@ impl Store {
         }
         Ok(())
     }
-
-    pub fn schema_version(&self) -> Result<i64> {
-        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
-    }
-
-    pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
-    }
-
-    pub fn set_setting(&self, key: &str, value: Option<&str>) -> Result<()> {
-        match value {
-            Some(v) => self.conn.execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![key, v],
-            )?,
-            None => self.conn.execute("DELETE FROM settings WHERE key = ?1", [key])?,
-        };
-        Ok(())
-    }
-
-    /// The `api_version` each endpoint of this environment's platform took when the table's
-    /// was refused (see [`protocol::PlatformClient::send_any`]).
-    pub fn learnt_versions(&self, environment: &str) -> Result<std::collections::BTreeMap<protocol::Endpoint, String>> {
-        let mut taken = std::collections::BTreeMap::new();
-        for endpoint in protocol::Endpoint::ALL {
-            if let Some(v) = self.setting(&version_key(environment, endpoint))? {
-                taken.insert(endpoint, v);
-            }
-        }
-        Ok(taken)
-    }
-
-    pub fn remember_version(&self, environment: &str, endpoint: protocol::Endpoint, version: &str) -> Result<()> {
-        self.set_setting(&version_key(environment, endpoint), Some(version))?;
-        self.audit(
-            "接口版本",
-            endpoint.name(),
-            &format!("{environment}环境的平台接受 api_version {version}，以后按此发送"),
-        )
-    }
-
-    /// One line of the audit trail. `record` names the record (masked ID, SUID, item id);
-    /// never a photo, never the secret.
-    pub fn audit(&self, action: &str, record: &str, detail: &str) -> Result<()> {
-        audit_in(&self.conn, action, record, detail)
-    }
-
-    pub fn audit_trail(&self, limit: usize) -> Result<Vec<(String, String, String, String)>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT at, action, record, detail FROM audit ORDER BY id DESC LIMIT ?1")?;
-        let rows = stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
-    }
-
-    /// Counts a successful call per environment, for the platform's acceptance checklist.
-    pub fn count_success(&self, environment: &str, endpoint: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO endpoint_successes (environment, endpoint, count) VALUES (?1, ?2, 1)
-             ON CONFLICT (environment, endpoint) DO UPDATE SET count = count + 1",
-            params![environment, endpoint],
-        )?;
-        Ok(())
-    }
-
-    pub fn success_counts(&self, environment: &str) -> Result<Vec<(String, u64)>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT endpoint, count FROM endpoint_successes WHERE environment = ?1")?;
-        let rows = stmt.query_map([environment], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
-    }
 }
 
 pub(crate) fn audit_in(conn: &Connection, action: &str, record: &str, detail: &str) -> Result<()> {
@@ -222,7 +150,7 @@ pub(crate) fn audit_in(conn: &Connection, action: &str, record: &str, detail: &s
 }
 
 /// Per environment: the test platform and the production one need not run the same release.
-fn version_key(environment: &str, endpoint: protocol::Endpoint) -> String {
+pub(crate) fn version_key(environment: &str, endpoint: protocol::Endpoint) -> String {
     format!("api_version.{environment}.{}", endpoint.name())
 }
 
@@ -274,7 +202,7 @@ mod tests {
         for (id, suid) in ids.iter().zip(&suids[..3]) {
             store.mark_company_sent(*id, suid, false).expect("sent");
         }
-        let recent: Vec<i64> = store
+        let recent: Vec<ItemId> = store
             .outbox_items_recent(1)
             .expect("recent")
             .iter()

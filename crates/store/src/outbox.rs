@@ -5,6 +5,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::{Result, Store, StoreError, parse_timestamp, timestamp};
+use crate::ItemId;
+use crate::seams::prelude::*;
 use domain::ItemState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -43,7 +45,7 @@ impl ItemKind {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OutboxItem {
-    pub id: i64,
+    pub id: ItemId,
     pub kind: ItemKind,
     /// id_code, SUID, or the departure batch's first id_code.
     pub record_key: String,
@@ -161,9 +163,9 @@ fn row_to_item(r: &Row<'_>) -> rusqlite::Result<OutboxItem> {
 /// Queues a write for `record_key`, inside the caller's transaction. An item for the same
 /// record that has not started sending is reused: the body is built at send time, so one
 /// waiting item carries the latest edit. An item stuck in "needs fix" is woken by the edit.
-pub(crate) fn enqueue_in(conn: &Connection, kind: ItemKind, record_key: &str, label: &str) -> Result<i64> {
+pub(crate) fn enqueue_in(conn: &Connection, kind: ItemKind, record_key: &str, label: &str) -> Result<ItemId> {
     let now = timestamp(Utc::now());
-    let existing: Option<i64> = conn
+    let existing: Option<ItemId> = conn
         .query_row(
             "SELECT id FROM outbox WHERE kind = ?1 AND record_key = ?2 AND state IN ('waiting', 'retry', 'needs_fix')
              ORDER BY id DESC LIMIT 1",
@@ -183,219 +185,19 @@ pub(crate) fn enqueue_in(conn: &Connection, kind: ItemKind, record_key: &str, la
 }
 
 /// Always a new item (departure batches are never merged).
-pub(crate) fn insert_in(conn: &Connection, kind: ItemKind, record_key: &str, label: &str) -> Result<i64> {
+pub(crate) fn insert_in(conn: &Connection, kind: ItemKind, record_key: &str, label: &str) -> Result<ItemId> {
     let now = timestamp(Utc::now());
     conn.execute(
         "INSERT INTO outbox (kind, record_key, label, state, created_at, updated_at) VALUES (?1, ?2, ?3, 'waiting', ?4, ?4)",
         params![kind.as_str(), record_key, label, now],
     )?;
-    Ok(conn.last_insert_rowid())
+    Ok(ItemId::new(conn.last_insert_rowid()))
 }
 
 impl Store {
-    pub fn outbox_item(&self, id: i64) -> Result<OutboxItem> {
-        self.conn
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"),
-                [id],
-                row_to_item,
-            )
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("待上传队列里没有编号 {id} 的记录")))
-    }
-
-    /// All items, newest first; `include_sent` false leaves out what the platform has.
-    pub fn outbox_items(&self, include_sent: bool) -> Result<Vec<OutboxItem>> {
-        let filter = if include_sent { "" } else { "WHERE state != 'sent'" };
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT {COLUMNS} FROM outbox {filter} ORDER BY id DESC"))?;
-        let rows = stmt.query_map([], row_to_item)?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
-    }
-
-    /// Everything not yet sent, and the newest `sent_limit` sent items, newest first: what
-    /// the queue screen shows, without reading months of history on every change.
-    pub fn outbox_items_recent(&self, sent_limit: usize) -> Result<Vec<OutboxItem>> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM outbox WHERE state != 'sent'
-               OR id IN (SELECT id FROM outbox WHERE state = 'sent' ORDER BY id DESC LIMIT ?1)
-             ORDER BY id DESC"
-        ))?;
-        let rows = stmt.query_map([sent_limit as i64], row_to_item)?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
-    }
-
-    /// Items that may be sent at `now`, oldest first (order decides dependencies).
-    pub fn due_items(&self, now: DateTime<Utc>) -> Result<Vec<OutboxItem>> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM outbox
-             WHERE state = 'waiting' OR (state = 'retry' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1))
-             ORDER BY kind != 'attendance', id"
-        ))?;
-        let rows = stmt.query_map([timestamp(now)], row_to_item)?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
-    }
-
-    /// The newest item's id (0 for an empty queue): what a sender has seen before it lets go.
-    pub fn newest_item_id(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("SELECT COALESCE(MAX(id), 0) FROM outbox", [], |r| r.get(0))?)
-    }
-
-    /// The earliest scheduled retry, to know how long the sender may sleep.
-    pub fn next_retry_at(&self) -> Result<Option<DateTime<Utc>>> {
-        let t: Option<String> = self.conn.query_row(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'retry'",
-            [],
-            |r| r.get(0),
-        )?;
-        Ok(t.as_deref().and_then(parse_timestamp))
-    }
-
-    pub fn outbox_counts(&self) -> Result<OutboxCounts> {
-        let mut stmt = self.conn.prepare("SELECT state, COUNT(*) FROM outbox GROUP BY state")?;
-        let mut counts = OutboxCounts::default();
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
-        for row in rows {
-            let (state, n) = row?;
-            match ItemState::parse(&state) {
-                Some(ItemState::Waiting) => counts.waiting = n,
-                Some(ItemState::Sending) => counts.sending = n,
-                Some(ItemState::Retry) => counts.retry = n,
-                Some(ItemState::NeedsFix) => counts.needs_fix = n,
-                Some(ItemState::Sent) => counts.sent = n,
-                Some(ItemState::Expired) => counts.expired = n,
-                None => {}
-            }
-        }
-        Ok(counts)
-    }
-
-    /// Is an item of `kind` for `record_key`, older than `before_id`, still on its way (waiting,
-    /// sending or scheduled)? One that needs a fix does not hold others back: they go and
-    /// the platform's answer says what is wrong, instead of waiting silently forever.
-    pub fn has_pending_item_before(&self, kind: ItemKind, record_key: &str, before_id: i64) -> Result<bool> {
-        let n: i64 = self.conn.query_row(
-            "SELECT COUNT(*) FROM outbox WHERE kind = ?1 AND record_key = ?2 AND state IN ('waiting', 'sending', 'retry')
-             AND id < ?3",
-            params![kind.as_str(), record_key, before_id],
-            |r| r.get(0),
-        )?;
-        Ok(n > 0)
-    }
-
-    /// Recorded before the request leaves, so a crash mid-send is visible at start-up.
-    pub fn mark_sending(&self, id: i64) -> Result<()> {
-        let now = timestamp(Utc::now());
-        self.conn.execute(
-            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1",
-            params![id, now],
-        )?;
-        Ok(())
-    }
-
-    pub fn mark_retry(&self, id: i64, at: DateTime<Utc>, code: &str, message: &str, advice: &str) -> Result<()> {
-        self.update_item(id, ItemState::Retry, Some(at), code, message, advice)
-    }
-
-    /// Back to waiting without blame (the queue was paused, not the item's fault).
-    pub fn mark_waiting(&self, id: i64) -> Result<()> {
-        self.update_item(id, ItemState::Waiting, None, "", "", "")
-    }
-
-    /// An attempt ended without the platform's answer after the request may have reached it.
-    pub fn mark_maybe_delivered(&self, id: i64) -> Result<()> {
-        self.conn
-            .execute("UPDATE outbox SET maybe_delivered = 1 WHERE id = ?1", [id])?;
-        Ok(())
-    }
-
-    /// Parks an item with the platform's words and what it waits for. A settings refusal
-    /// leaves the item waiting (it is not the record's fault; the queue is paused instead);
-    /// every other reason is 需处理 until its way back opens.
-    pub fn park(&self, id: i64, p: &Parking<'_>) -> Result<()> {
-        let state = if p.reason == ParkReason::Settings && p.queue_paused {
-            ItemState::Waiting
-        } else {
-            ItemState::NeedsFix
-        };
-        self.conn.execute(
-            "UPDATE outbox SET state = ?2, next_attempt_at = NULL, last_code = ?3, last_message = ?4, last_advice = ?5,
-               last_detail = ?6, park_reason = ?7, refused_under = ?8, updated_at = ?9 WHERE id = ?1",
-            params![
-                id,
-                state.as_str(),
-                p.code,
-                p.message,
-                p.advice,
-                p.detail,
-                p.reason.as_str(),
-                p.refused_under,
-                timestamp(Utc::now())
-            ],
-        )?;
-        Ok(())
-    }
-
-    /// On an item the platform now has: the code it actually sent (48, or 47 to a resend)
-    /// and our note on why that counts as done.
-    pub fn note_outcome(&self, id: i64, code: &str, message: &str) -> Result<()> {
-        self.conn.execute(
-            "UPDATE outbox SET last_code = ?2, last_message = ?3 WHERE id = ?1",
-            params![id, code, message],
-        )?;
-        Ok(())
-    }
-
-    /// The clerk asked for it (立即重试): due now, also when it needed a fix.
-    pub fn retry_now(&self, id: i64) -> Result<()> {
-        let item = self.outbox_item(id)?;
-        if item.state == ItemState::Sent {
-            return Err(StoreError::NotFound(format!("编号 {id} 的记录已上传，无需重试")));
-        }
-        if item.state == ItemState::Expired {
-            return Err(StoreError::NotFound(format!(
-                "编号 {id} 的考勤已过时限：平台只接收 2 小时内的考勤，不能再上传"
-            )));
-        }
-        if item.state == ItemState::Sending {
-            return Ok(());
-        }
-        self.conn.execute(
-            "UPDATE outbox SET state = 'waiting', next_attempt_at = NULL, park_reason = '', updated_at = ?2 WHERE id = ?1",
-            params![id, timestamp(Utc::now())],
-        )?;
-        Ok(())
-    }
-
-    /// Makes every scheduled retry due now (an explicit "drain", or the network came back).
-    pub fn retry_all_now(&self) -> Result<usize> {
-        Ok(self.conn.execute(
-            "UPDATE outbox SET next_attempt_at = NULL, updated_at = ?1 WHERE state = 'retry'",
-            [timestamp(Utc::now())],
-        )?)
-    }
-
-    /// At start-up: anything still "sending" was cut off (power, kill). Every write of this
-    /// protocol is an upsert or answered 48, so sending it again is safe; it may have reached
-    /// the platform, which a 47 to the resend of a departure or removal then tells.
-    pub fn recover_interrupted_sends(&self) -> Result<usize> {
-        let n = self.conn.execute(
-            "UPDATE outbox SET state = 'waiting', next_attempt_at = NULL, maybe_delivered = 1, updated_at = ?1
-             WHERE state = 'sending'",
-            [timestamp(Utc::now())],
-        )?;
-        if n > 0 {
-            self.audit("恢复中断的上传", &format!("{n} 条"), "上次上传时程序被中断，重新发送")?;
-        }
-        Ok(n)
-    }
-
     pub(crate) fn update_item(
         &self,
-        id: i64,
+        id: ItemId,
         state: ItemState,
         next: Option<DateTime<Utc>>,
         code: &str,
@@ -420,123 +222,6 @@ impl Store {
         )?;
         Ok(())
     }
-
-    /// Why the whole queue is paused (the settings are refused), if it is.
-    pub fn queue_paused(&self) -> Result<Option<String>> {
-        self.setting("queue_paused")
-    }
-
-    /// Pauses (with the reason and the fingerprint of the settings it was refused under) or
-    /// resumes the queue.
-    pub fn set_queue_paused(&self, pause: Option<(&str, &str)>) -> Result<()> {
-        match pause {
-            Some((reason, under)) => {
-                self.set_setting("queue_paused", Some(reason))?;
-                self.set_setting("queue_paused_under", Some(under))
-            }
-            None => {
-                self.set_setting("queue_paused", None)?;
-                self.set_setting("queue_paused_under", None)
-            }
-        }
-    }
-
-    /// The settings changed (a new secret, key, serial, address or project): a pause set under
-    /// other settings is lifted, and every item parked for a settings reason under other
-    /// settings goes back to the queue. Returns how many items went back.
-    pub fn requeue_after_settings_change(&self, fingerprint: &str) -> Result<usize> {
-        let paused_under = self.setting("queue_paused_under")?;
-        if self.queue_paused()?.is_some() && paused_under.as_deref() != Some(fingerprint) {
-            self.set_queue_paused(None)?;
-            self.audit("恢复上传", "队列", "连接设置已更改，按新设置重新上传")?;
-        }
-        let n = self.conn.execute(
-            "UPDATE outbox SET state = 'waiting', next_attempt_at = NULL, park_reason = '', updated_at = ?2
-             WHERE park_reason = 'settings' AND refused_under != ?1 AND state IN ('waiting', 'needs_fix', 'retry')",
-            params![fingerprint, timestamp(Utc::now())],
-        )?;
-        if n > 0 {
-            self.audit(
-                "重新排队",
-                &format!("{n} 条"),
-                "连接设置已更改，因设置被拒的记录重新上传",
-            )?;
-        }
-        Ok(n)
-    }
-
-    /// An item a failed pass left "sending" goes back to waiting at once (not at next start).
-    pub fn release_sending(&self, id: i64) -> Result<()> {
-        self.conn.execute(
-            "UPDATE outbox SET state = 'waiting', maybe_delivered = 1, updated_at = ?2 WHERE id = ?1 AND state = 'sending'",
-            params![id, timestamp(Utc::now())],
-        )?;
-        Ok(())
-    }
-
-    /// When the network failed as a whole, the queue waits until then (a circuit breaker:
-    /// backoff for the queue, not per record). `None` when closed.
-    pub fn breaker(&self) -> Result<Option<(DateTime<Utc>, u32)>> {
-        let until = self.setting("breaker_until")?.as_deref().and_then(parse_timestamp);
-        let failures = self
-            .setting("breaker_failures")?
-            .and_then(|f| f.parse().ok())
-            .unwrap_or(0);
-        Ok(until.map(|u| (u, failures)))
-    }
-
-    pub fn open_breaker(&self, until: DateTime<Utc>, failures: u32) -> Result<()> {
-        self.set_setting("breaker_until", Some(&timestamp(until)))?;
-        self.set_setting("breaker_failures", Some(&failures.to_string()))
-    }
-
-    /// The platform answered (or the clerk asked for a try now).
-    pub fn reset_breaker(&self) -> Result<()> {
-        self.set_setting("breaker_until", None)?;
-        self.set_setting("breaker_failures", None)
-    }
-
-    /// The platform's clock minus this PC's, as last learned.
-    pub fn clock_offset_ms(&self) -> Result<Option<i64>> {
-        Ok(self.setting("clock_offset_ms")?.and_then(|v| v.parse().ok()))
-    }
-
-    pub fn remember_clock_offset_ms(&self, ms: i64) -> Result<()> {
-        self.set_setting("clock_offset_ms", Some(&ms.to_string()))
-    }
-
-    /// The refusal before this one (for telling a settings problem: the same words for
-    /// different records in a row). Cleared whenever something is accepted.
-    pub fn last_refusal(&self) -> Result<Option<LastRefusal>> {
-        Ok(self
-            .setting("last_refusal")?
-            .and_then(|json| serde_json::from_str(&json).ok()))
-    }
-
-    pub fn set_last_refusal(&self, refusal: Option<&LastRefusal>) -> Result<()> {
-        let json = refusal.and_then(|r| serde_json::to_string(r).ok());
-        self.set_setting("last_refusal", json.as_deref())
-    }
-
-    /// The clerk said a pause was not a settings problem: these words, under these settings,
-    /// are judged record by record from now on, and the queue resumes.
-    pub fn dismiss_settings_pause(&self) -> Result<()> {
-        if let Some(last) = self.last_refusal()? {
-            self.set_setting("not_settings_words", Some(&last.words_key()))?;
-        }
-        self.set_queue_paused(None)?;
-        self.conn.execute(
-            "UPDATE outbox SET park_reason = '' WHERE park_reason = 'settings' AND state = 'waiting'",
-            [],
-        )?;
-        self.audit("恢复上传", "队列", "登记员确认不是设置问题，逐条处理")?;
-        Ok(())
-    }
-
-    /// Did the clerk say these words are not a settings problem?
-    pub fn words_dismissed(&self, refusal: &LastRefusal) -> Result<bool> {
-        Ok(self.setting("not_settings_words")?.as_deref() == Some(refusal.words_key().as_str()))
-    }
 }
 
 /// What [`Store::park`] records.
@@ -560,7 +245,7 @@ pub struct Parking<'a> {
 /// One refusal, remembered until the next item's outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct LastRefusal {
-    pub item_id: i64,
+    pub item_id: ItemId,
     pub record_key: String,
     pub code: String,
     pub words: String,
@@ -576,7 +261,7 @@ impl LastRefusal {
 /// Items parked for a dependency (47: the company, superior or worker was not on the
 /// platform yet) go back to the queue, with their records shown as pending again. `ids`
 /// selects candidate items; only dependency-parked ones move. Returns how many.
-pub(crate) fn requeue_dependents_in(conn: &Connection, ids: &[i64]) -> Result<usize> {
+pub(crate) fn requeue_dependents_in(conn: &Connection, ids: &[ItemId]) -> Result<usize> {
     let now = timestamp(Utc::now());
     let mut n = 0;
     for id in ids {
@@ -620,8 +305,291 @@ pub(crate) fn requeue_dependents_in(conn: &Connection, ids: &[i64]) -> Result<us
 }
 
 /// Ids selected by `sql` (one `?1` parameter).
-pub(crate) fn ids_where(conn: &Connection, sql: &str, param: &str) -> Result<Vec<i64>> {
+pub(crate) fn ids_where(conn: &Connection, sql: &str, param: &str) -> Result<Vec<ItemId>> {
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map([param], |r| r.get(0))?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+impl QueueReads for Store {
+    fn outbox_item(&self, id: ItemId) -> Result<OutboxItem> {
+        self.conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"),
+                [id],
+                row_to_item,
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("待上传队列里没有编号 {id} 的记录")))
+    }
+
+    fn outbox_items(&self, include_sent: bool) -> Result<Vec<OutboxItem>> {
+        let filter = if include_sent { "" } else { "WHERE state != 'sent'" };
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {COLUMNS} FROM outbox {filter} ORDER BY id DESC"))?;
+        let rows = stmt.query_map([], row_to_item)?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    fn outbox_items_recent(&self, sent_limit: usize) -> Result<Vec<OutboxItem>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM outbox WHERE state != 'sent'
+               OR id IN (SELECT id FROM outbox WHERE state = 'sent' ORDER BY id DESC LIMIT ?1)
+             ORDER BY id DESC"
+        ))?;
+        let rows = stmt.query_map([sent_limit as i64], row_to_item)?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    fn due_items(&self, now: DateTime<Utc>) -> Result<Vec<OutboxItem>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM outbox
+             WHERE state = 'waiting' OR (state = 'retry' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1))
+             ORDER BY kind != 'attendance', id"
+        ))?;
+        let rows = stmt.query_map([timestamp(now)], row_to_item)?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    fn newest_item_id(&self) -> Result<ItemId> {
+        Ok(self
+            .conn
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM outbox", [], |r| r.get(0))?)
+    }
+
+    fn next_retry_at(&self) -> Result<Option<DateTime<Utc>>> {
+        let t: Option<String> = self.conn.query_row(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'retry'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(t.as_deref().and_then(parse_timestamp))
+    }
+
+    fn outbox_counts(&self) -> Result<OutboxCounts> {
+        let mut stmt = self.conn.prepare("SELECT state, COUNT(*) FROM outbox GROUP BY state")?;
+        let mut counts = OutboxCounts::default();
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+        for row in rows {
+            let (state, n) = row?;
+            match ItemState::parse(&state) {
+                Some(ItemState::Waiting) => counts.waiting = n,
+                Some(ItemState::Sending) => counts.sending = n,
+                Some(ItemState::Retry) => counts.retry = n,
+                Some(ItemState::NeedsFix) => counts.needs_fix = n,
+                Some(ItemState::Sent) => counts.sent = n,
+                Some(ItemState::Expired) => counts.expired = n,
+                None => {}
+            }
+        }
+        Ok(counts)
+    }
+
+    fn has_pending_item_before(&self, kind: ItemKind, record_key: &str, before_id: ItemId) -> Result<bool> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM outbox WHERE kind = ?1 AND record_key = ?2 AND state IN ('waiting', 'sending', 'retry')
+             AND id < ?3",
+            params![kind.as_str(), record_key, before_id],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
+    }
+
+    fn queue_paused(&self) -> Result<Option<String>> {
+        self.setting("queue_paused")
+    }
+
+    fn breaker(&self) -> Result<Option<(DateTime<Utc>, u32)>> {
+        let until = self.setting("breaker_until")?.as_deref().and_then(parse_timestamp);
+        let failures = self
+            .setting("breaker_failures")?
+            .and_then(|f| f.parse().ok())
+            .unwrap_or(0);
+        Ok(until.map(|u| (u, failures)))
+    }
+
+    fn clock_offset_ms(&self) -> Result<Option<i64>> {
+        Ok(self.setting("clock_offset_ms")?.and_then(|v| v.parse().ok()))
+    }
+
+    fn last_refusal(&self) -> Result<Option<LastRefusal>> {
+        Ok(self
+            .setting("last_refusal")?
+            .and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    fn words_dismissed(&self, refusal: &LastRefusal) -> Result<bool> {
+        Ok(self.setting("not_settings_words")?.as_deref() == Some(refusal.words_key().as_str()))
+    }
+}
+
+impl QueueWrites for Store {
+    fn mark_sending(&self, id: ItemId) -> Result<()> {
+        let now = timestamp(Utc::now());
+        self.conn.execute(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1",
+            params![id, now],
+        )?;
+        Ok(())
+    }
+
+    fn mark_retry(&self, id: ItemId, at: DateTime<Utc>, code: &str, message: &str, advice: &str) -> Result<()> {
+        self.update_item(id, ItemState::Retry, Some(at), code, message, advice)
+    }
+
+    fn mark_waiting(&self, id: ItemId) -> Result<()> {
+        self.update_item(id, ItemState::Waiting, None, "", "", "")
+    }
+
+    fn mark_maybe_delivered(&self, id: ItemId) -> Result<()> {
+        self.conn
+            .execute("UPDATE outbox SET maybe_delivered = 1 WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    fn park(&self, id: ItemId, p: &Parking<'_>) -> Result<()> {
+        let state = if p.reason == ParkReason::Settings && p.queue_paused {
+            ItemState::Waiting
+        } else {
+            ItemState::NeedsFix
+        };
+        self.conn.execute(
+            "UPDATE outbox SET state = ?2, next_attempt_at = NULL, last_code = ?3, last_message = ?4, last_advice = ?5,
+               last_detail = ?6, park_reason = ?7, refused_under = ?8, updated_at = ?9 WHERE id = ?1",
+            params![
+                id,
+                state.as_str(),
+                p.code,
+                p.message,
+                p.advice,
+                p.detail,
+                p.reason.as_str(),
+                p.refused_under,
+                timestamp(Utc::now())
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn note_outcome(&self, id: ItemId, code: &str, message: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE outbox SET last_code = ?2, last_message = ?3 WHERE id = ?1",
+            params![id, code, message],
+        )?;
+        Ok(())
+    }
+
+    fn retry_now(&self, id: ItemId) -> Result<()> {
+        let item = self.outbox_item(id)?;
+        if item.state == ItemState::Sent {
+            return Err(StoreError::NotFound(format!("编号 {id} 的记录已上传，无需重试")));
+        }
+        if item.state == ItemState::Expired {
+            return Err(StoreError::NotFound(format!(
+                "编号 {id} 的考勤已过时限：平台只接收 2 小时内的考勤，不能再上传"
+            )));
+        }
+        if item.state == ItemState::Sending {
+            return Ok(());
+        }
+        self.conn.execute(
+            "UPDATE outbox SET state = 'waiting', next_attempt_at = NULL, park_reason = '', updated_at = ?2 WHERE id = ?1",
+            params![id, timestamp(Utc::now())],
+        )?;
+        Ok(())
+    }
+
+    fn retry_all_now(&self) -> Result<usize> {
+        Ok(self.conn.execute(
+            "UPDATE outbox SET next_attempt_at = NULL, updated_at = ?1 WHERE state = 'retry'",
+            [timestamp(Utc::now())],
+        )?)
+    }
+
+    fn recover_interrupted_sends(&self) -> Result<usize> {
+        let n = self.conn.execute(
+            "UPDATE outbox SET state = 'waiting', next_attempt_at = NULL, maybe_delivered = 1, updated_at = ?1
+             WHERE state = 'sending'",
+            [timestamp(Utc::now())],
+        )?;
+        if n > 0 {
+            self.audit("恢复中断的上传", &format!("{n} 条"), "上次上传时程序被中断，重新发送")?;
+        }
+        Ok(n)
+    }
+
+    fn set_queue_paused(&self, pause: Option<(&str, &str)>) -> Result<()> {
+        match pause {
+            Some((reason, under)) => {
+                self.set_setting("queue_paused", Some(reason))?;
+                self.set_setting("queue_paused_under", Some(under))
+            }
+            None => {
+                self.set_setting("queue_paused", None)?;
+                self.set_setting("queue_paused_under", None)
+            }
+        }
+    }
+
+    fn requeue_after_settings_change(&self, fingerprint: &str) -> Result<usize> {
+        let paused_under = self.setting("queue_paused_under")?;
+        if self.queue_paused()?.is_some() && paused_under.as_deref() != Some(fingerprint) {
+            self.set_queue_paused(None)?;
+            self.audit("恢复上传", "队列", "连接设置已更改，按新设置重新上传")?;
+        }
+        let n = self.conn.execute(
+            "UPDATE outbox SET state = 'waiting', next_attempt_at = NULL, park_reason = '', updated_at = ?2
+             WHERE park_reason = 'settings' AND refused_under != ?1 AND state IN ('waiting', 'needs_fix', 'retry')",
+            params![fingerprint, timestamp(Utc::now())],
+        )?;
+        if n > 0 {
+            self.audit(
+                "重新排队",
+                &format!("{n} 条"),
+                "连接设置已更改，因设置被拒的记录重新上传",
+            )?;
+        }
+        Ok(n)
+    }
+
+    fn release_sending(&self, id: ItemId) -> Result<()> {
+        self.conn.execute(
+            "UPDATE outbox SET state = 'waiting', maybe_delivered = 1, updated_at = ?2 WHERE id = ?1 AND state = 'sending'",
+            params![id, timestamp(Utc::now())],
+        )?;
+        Ok(())
+    }
+
+    fn open_breaker(&self, until: DateTime<Utc>, failures: u32) -> Result<()> {
+        self.set_setting("breaker_until", Some(&timestamp(until)))?;
+        self.set_setting("breaker_failures", Some(&failures.to_string()))
+    }
+
+    fn reset_breaker(&self) -> Result<()> {
+        self.set_setting("breaker_until", None)?;
+        self.set_setting("breaker_failures", None)
+    }
+
+    fn remember_clock_offset_ms(&self, ms: i64) -> Result<()> {
+        self.set_setting("clock_offset_ms", Some(&ms.to_string()))
+    }
+
+    fn set_last_refusal(&self, refusal: Option<&LastRefusal>) -> Result<()> {
+        let json = refusal.and_then(|r| serde_json::to_string(r).ok());
+        self.set_setting("last_refusal", json.as_deref())
+    }
+
+    fn dismiss_settings_pause(&self) -> Result<()> {
+        if let Some(last) = self.last_refusal()? {
+            self.set_setting("not_settings_words", Some(&last.words_key()))?;
+        }
+        self.set_queue_paused(None)?;
+        self.conn.execute(
+            "UPDATE outbox SET park_reason = '' WHERE park_reason = 'settings' AND state = 'waiting'",
+            [],
+        )?;
+        self.audit("恢复上传", "队列", "登记员确认不是设置问题，逐条处理")?;
+        Ok(())
+    }
 }

@@ -14,7 +14,7 @@ use host::output_file::{Existing, StationFiles, write_output};
 
 /// How many automatic copies are kept (the newest ones, one a day).
 pub const AUTO_BACKUPS_KEPT: usize = 3;
-const AUTO_PREFIX: &str = "station-auto-";
+pub(crate) const AUTO_PREFIX: &str = "station-auto-";
 
 /// One copy the store can be put back from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,50 +73,6 @@ impl Store {
             )));
         }
         Ok(Store { conn, path })
-    }
-
-    /// Whether writes would be refused (opened read-only, or a file SQLite could only open so).
-    pub fn is_read_only(&self) -> bool {
-        self.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false)
-    }
-
-    /// A copy of the store in the data dir's backup folder, once a day, the newest
-    /// [`AUTO_BACKUPS_KEPT`] kept. Skipped (with `Ok(None)`) when the disk has too little room:
-    /// a backup that filled the disk would stop the clerk's next save.
-    pub fn backup_automatically(&self, data_dir: &Path, now: DateTime<Utc>) -> Result<Option<PathBuf>> {
-        let dir = data_dir.join(BACKUP_DIR);
-        host::paths::ensure_private_dir(&dir).map_err(|e| StoreError::Dir {
-            path: dir.clone(),
-            detail: e.to_string(),
-        })?;
-        let size = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
-        let room_needed = size.saturating_mul(2).saturating_add(512 * 1024 * 1024);
-        if host::paths::free_bytes(&dir).is_some_and(|free| free < room_needed) {
-            tracing::warn!(size, "no automatic backup: too little room on the disk");
-            return Ok(None);
-        }
-        let day = protocol::beijing_date(now).format("%Y%m%d");
-        let dest = dir.join(format!("{AUTO_PREFIX}{day}.sqlite"));
-        let files = StationFiles::of(data_dir, &data_dir.join("config.json"));
-        // Not recorded as the clerk's backup: a copy on the same disk does not stop "records
-        // exist on this PC only" from being true.
-        write_output(&dest, Existing::Replace, &files, |tmp| self.copy_into(tmp))?;
-        let mut autos: Vec<BackupFile> = list_backups(data_dir)
-            .into_iter()
-            .filter(|b| {
-                b.path
-                    .file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with(AUTO_PREFIX))
-            })
-            .collect();
-        // Newest first (the names carry the day).
-        autos.sort_by(|a, b| b.path.cmp(&a.path));
-        for old in autos.iter().skip(AUTO_BACKUPS_KEPT) {
-            if let Err(e) = std::fs::remove_file(&old.path) {
-                tracing::warn!("old automatic backup not removed: {e}");
-            }
-        }
-        Ok(Some(dest))
     }
 }
 

@@ -20,7 +20,7 @@ use media::{NormalizedPhoto, PhotoBudgets};
 use station::config::Config;
 use station::platform::DictEntry;
 use station::platform::{ApiError, Endpoint, PlatformClock, Secret, clock};
-use station::records::{PassRow, WorkerPhotos, WorkerRecord, WorkerRow};
+use station::records::{ItemId, PassRow, WorkerPhotos, WorkerRecord, WorkerRow};
 use station::sending::SenderEvent;
 
 pub use excel::{ExcelEvent, ExcelIntent, ImportCheck};
@@ -112,7 +112,7 @@ pub enum Intent {
         path: PathBuf,
         rows: Vec<PassRow>,
     },
-    RetryItem(i64),
+    RetryItem(ItemId),
     RetryAll,
     /// The clerk says a pause is not a settings problem: judge refusals record by record.
     DismissSettingsPause,
@@ -211,7 +211,7 @@ pub enum Event {
     /// The answer to [`Intent::SaveWorker`]: the queue item, or why nothing was stored.
     WorkerSaved {
         id_code: String,
-        result: Result<i64, SaveFailure>,
+        result: Result<ItemId, SaveFailure>,
     },
     /// The answer to [`Intent::SaveCompany`], with the company's SUID.
     CompanySaved {

@@ -74,7 +74,7 @@ pub struct QueueScreen {
     message: Option<String>,
     /// Each card's height when it was last drawn, for the width they were drawn at: cards
     /// off screen take their space without being laid out.
-    card_heights: HashMap<i64, f32>,
+    card_heights: HashMap<station::records::ItemId, f32>,
     cards_width: f32,
 }
 

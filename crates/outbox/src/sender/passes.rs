@@ -108,7 +108,7 @@ impl Sender<'_> {
         };
         let err = match self.client.upload_passed_log(&body) {
             Ok(()) => {
-                let ids: Vec<i64> = logs.iter().map(|(item, _)| item.id).collect();
+                let ids: Vec<store::ItemId> = logs.iter().map(|(item, _)| item.id).collect();
                 self.store.mark_passes_sent(&ids)?;
                 self.count_success(Endpoint::UploadPassedLog)?;
                 self.store.set_last_refusal(None)?;

@@ -37,7 +37,7 @@ impl Sender<'_> {
         }
         let decision = decide(outcome, attempts, fastrand::f64(), &self.settings.backoff);
         tracing::warn!(
-            item = item.id,
+            item = item.id.get(),
             kind = item.kind.as_str(),
             code,
             ?outcome,

@@ -209,13 +209,13 @@ pub fn plan(counts: &std::collections::BTreeMap<String, u64>, environment: &str,
 /// Where a run is kept between starts of the program.
 pub const SETTING_KEY: &str = "acceptance_run";
 
-pub fn load(store: &store::Store) -> Result<Option<AcceptanceRun>, store::StoreError> {
+pub fn load(store: &dyn store::StoreReads) -> Result<Option<AcceptanceRun>, store::StoreError> {
     Ok(store
         .setting(SETTING_KEY)?
         .and_then(|json| serde_json::from_str(&json).ok()))
 }
 
-pub fn save(store: &store::Store, run: &AcceptanceRun) -> Result<(), store::StoreError> {
+pub fn save(store: &mut dyn store::Backend, run: &AcceptanceRun) -> Result<(), store::StoreError> {
     let json = serde_json::to_string(run).unwrap_or_default();
     store.set_setting(SETTING_KEY, Some(&json))
 }

@@ -8,7 +8,7 @@ use super::{ANSWER_KEPT_CHARS, AcceptanceRun, StepKind, StepOutcome};
 use api::envelope::CODE_DUPLICATE;
 use api::types::{LeaveItem, ProjectRemoveCompany, UploadPassedLog, UserLeaveProject, parse_dict_list};
 use api::{ApiError, Endpoint, PlatformClient};
-use store::{Store, StoreError};
+use store::{Backend, StoreError};
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub enum RunEnd {
 
 pub struct Runner<'a> {
     pub client: &'a PlatformClient,
-    pub store: &'a mut Store,
+    pub store: &'a mut dyn Backend,
     pub project_id: &'a str,
     pub device_id: &'a str,
     /// The site photo's budget (the logs carry one, as the station's own do).

@@ -8,7 +8,7 @@ use std::path::Path;
 use api::PlatformClient;
 use domain::PhotoKind;
 use outbox::SendSettings;
-use store::Store;
+use store::StoreReads;
 
 use super::{AcceptanceRun, RunEnd, Runner, load, plan};
 use crate::config::Config;
@@ -23,7 +23,7 @@ pub enum Start {
 }
 
 /// The successes counted per interface in this environment.
-pub fn success_counts(store: &Store, environment: &str) -> Result<BTreeMap<String, u64>, String> {
+pub fn success_counts(store: &dyn StoreReads, environment: &str) -> Result<BTreeMap<String, u64>, String> {
     store
         .success_counts(environment)
         .map(|c| c.into_iter().collect())
@@ -41,12 +41,12 @@ pub fn run_acceptance(
     on_step: &mut dyn FnMut(&AcceptanceRun),
     stop: &dyn Fn() -> bool,
 ) -> Result<(RunEnd, AcceptanceRun), String> {
-    let mut store = Store::open_in(data_dir).map_err(|e| e.to_string())?;
+    let mut store = store::open_backend(data_dir).map_err(|e| e.to_string())?;
     let env = config.environment_label();
     let fingerprint = SendSettings::for_client(client, &config.project_id, env).fingerprint;
-    let (mut run, start) = match load(&store).map_err(|e| e.to_string())? {
+    let (mut run, start) = match load(&*store).map_err(|e| e.to_string())? {
         Some(saved) if saved.fingerprint == fingerprint && !saved.finished() => (saved, Start::Resumed),
-        _ => (plan(&success_counts(&store, env)?, env, &fingerprint), Start::Planned),
+        _ => (plan(&success_counts(&*store, env)?, env, &fingerprint), Start::Planned),
     };
     if run.steps.is_empty() {
         return Ok((RunEnd::Finished, run));
@@ -54,7 +54,7 @@ pub fn run_acceptance(
     on_start(&run, start);
     let mut runner = Runner {
         client,
-        store: &mut store,
+        store: &mut *store,
         project_id: &config.project_id,
         device_id: &config.device_id,
         site_photo_bytes: config.photo_budgets.bytes_for(PhotoKind::Site),

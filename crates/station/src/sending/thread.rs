@@ -16,7 +16,7 @@ use super::take_queue;
 
 use api::PlatformClient;
 use outbox::{DrainReport, LockAttempt, SendSettings, Sender, WINDOW_HOLDER};
-use store::Store;
+use store::{Backend, StoreReads};
 
 pub enum SenderCommand {
     /// Something was queued, or the network may be back: look now.
@@ -117,7 +117,7 @@ fn run(
     stop: &AtomicBool,
     on_event: Box<dyn Fn(SenderEvent) + Send>,
 ) {
-    let mut store = match Store::open_in(&data_dir) {
+    let mut store = match store::open_backend(&data_dir) {
         Ok(s) => s,
         Err(e) => return on_event(SenderEvent::Failed(e.to_string())),
     };
@@ -128,7 +128,7 @@ fn run(
             return;
         }
         if lock.is_none() {
-            match take_queue(&mut store, &data_dir, WINDOW_HOLDER, &mut |e| {
+            match take_queue(&mut *store, &data_dir, WINDOW_HOLDER, &mut |e| {
                 on_event(SenderEvent::Failed(e))
             }) {
                 Ok(LockAttempt::Acquired(l)) => lock = Some(l),
@@ -137,15 +137,15 @@ fn run(
             }
         }
         if lock.is_some() {
-            match Sender::new(&mut store, &client, &settings).drain_until(&stopping) {
+            match Sender::new(&mut *store, &client, &settings).drain_until(&stopping) {
                 Ok(report) => on_event(SenderEvent::Drained(report)),
                 Err(e) => on_event(SenderEvent::Failed(e.to_string())),
             }
-            if let Err(e) = housekeeping(&mut store, &settings, &data_dir) {
+            if let Err(e) = housekeeping(&mut *store, &settings, &data_dir) {
                 tracing::warn!("store housekeeping: {e}");
             }
         }
-        let wait_ms = next_look_ms(&store);
+        let wait_ms = next_look_ms(&*store);
         match rx.recv_timeout(Duration::from_millis(wait_ms)) {
             Ok(SenderCommand::Wake) | Err(RecvTimeoutError::Timeout) => {}
             Ok(SenderCommand::Reconfigure(c, s)) => {
@@ -160,7 +160,7 @@ fn run(
 /// Once a day the photos that serve nobody any more are removed; the space they leave is
 /// given back a little on every look, so no single step holds the store for long.
 fn housekeeping(
-    store: &mut Store,
+    store: &mut dyn Backend,
     settings: &SendSettings,
     data_dir: &std::path::Path,
 ) -> Result<(), store::StoreError> {
@@ -200,7 +200,7 @@ const VACUUM_PAGES_PER_LOOK: u32 = 128;
 
 /// How long to sleep: until the next scheduled retry or the end of the network wait,
 /// whichever is later when both are set, never longer than [`IDLE_SECS`].
-fn next_look_ms(store: &Store) -> u64 {
+fn next_look_ms(store: &dyn StoreReads) -> u64 {
     let now = Utc::now();
     let retry = store.next_retry_at().ok().flatten();
     let breaker = store.breaker().ok().flatten().map(|(until, _)| until);

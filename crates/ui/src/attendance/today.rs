@@ -151,7 +151,7 @@ mod tests {
     fn row(id: &str, name: &str, company: &str, direction: Direction, minute: u32) -> PassRow {
         PassRow {
             log_id: 0,
-            item_id: 0,
+            item_id: station::records::ItemId::new(0),
             person_type: if company.is_empty() { "0" } else { "1" }.into(),
             id_code: id.into(),
             person_name: name.into(),

@@ -227,8 +227,8 @@ impl Owner {
                 self.publish(station);
             }
             Intent::RemoveCompany { suid, name } => {
-                let result = station
-                    .remove_company(&suid, &name)
+                let result = station::company_removal(&suid, &name)
+                    .and_then(|checked| station.remove_company(&checked.suid, &checked.company_name))
                     .map(|r| r.workers_still_naming)
                     .map_err(SaveFailure::from);
                 self.emit(Event::CompanyRemoved(result));
@@ -316,7 +316,7 @@ impl Owner {
             },
             Intent::Internal(InternalEvent::SaveThumbnails(made)) => {
                 for (id, jpeg) in made {
-                    if let Err(e) = station.store().save_thumbnail(&id, &jpeg) {
+                    if let Err(e) = station.save_thumbnail(&id, &jpeg) {
                         tracing::warn!("thumbnail not kept: {e}");
                     }
                 }

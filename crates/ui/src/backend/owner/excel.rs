@@ -7,7 +7,7 @@ use super::{Owner, save_as};
 use crate::backend::excel::{ExcelEvent, ExcelIntent, ImportCheck};
 use crate::backend::{Event, Intent, SaveFailure};
 use excel::write_template;
-use station::Station;
+use station::{Station, StationError};
 
 impl Owner {
     fn emit_excel(&self, e: ExcelEvent) {
@@ -67,8 +67,9 @@ impl Owner {
                 })
             }
             ExcelIntent::DeleteDraft(id_code) => {
-                let result = station
-                    .delete_draft(&id_code)
+                // The roster's rows hold checked numbers: a refusal here means a damaged row.
+                let result = checked_id(&id_code)
+                    .and_then(|id| station.delete_draft(&id))
                     .map(|()| id_code)
                     .map_err(SaveFailure::from);
                 self.emit_excel(ExcelEvent::DraftDeleted(result));
@@ -83,8 +84,8 @@ impl Owner {
                 self.publish(station);
             }
             ExcelIntent::BlacklistRemove { id_code, by } => {
-                let result = station
-                    .blacklist_remove(&id_code, &by)
+                let result = checked_id(&id_code)
+                    .and_then(|id| station.blacklist_remove(&id, &by))
                     .map(|()| format!("已移出黑名单：{}", domain::mask_id(&id_code)))
                     .map_err(SaveFailure::from);
                 self.emit_excel(ExcelEvent::BlacklistChanged(result));
@@ -120,4 +121,8 @@ impl Owner {
             },
         }
     }
+}
+
+fn checked_id(id_code: &str) -> Result<domain::IdNumber, StationError> {
+    domain::IdNumber::parse(id_code).map_err(|why| StationError::Refused(vec![why]))
 }
