@@ -137,6 +137,7 @@ pub fn report(ctx: &Context, path: &Path, force: bool) -> Exit {
     let written = host::output_file::write_output(path, existing, &ctx.station_files(), |tmp| {
         if is_xlsx {
             acceptance::write_report_xlsx(tmp, run.as_ref(), &counts, env, &ctx.config.project_id)
+                .map_err(|e| e.to_string())
         } else {
             let text = acceptance::report_text(run.as_ref(), &counts, env, &ctx.config.project_id);
             std::fs::write(tmp, text).map_err(|e| format!("报告没能写入：{e}"))

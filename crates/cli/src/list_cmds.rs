@@ -368,7 +368,12 @@ pub fn blacklist_import(ctx: &Context, file: &Path, by: &str) -> Exit {
 
 /// Writes `file` through a temp file, replacing it only with `--force`, never one of the
 /// station's own files.
-fn write_file(ctx: &Context, file: &Path, force: bool, write: impl FnOnce(&Path) -> Result<(), String>) -> Exit {
+fn write_file<E: std::fmt::Display>(
+    ctx: &Context,
+    file: &Path,
+    force: bool,
+    write: impl FnOnce(&Path) -> Result<(), E>,
+) -> Exit {
     match write_output(file, Existing::replace_if(force), &ctx.station_files(), write) {
         Ok(()) => Exit::Accepted,
         Err(e) => {

@@ -25,7 +25,7 @@ use chrono::NaiveDate;
 
 pub use attendance::{Attended, NO_SITE_PHOTO, PassRequest, SitePhoto};
 pub use blacklist::{BlacklistAdded, BlacklistImport};
-pub use connect::{platform_client, send_settings};
+pub use connect::{NotConnectable, platform_client, send_settings};
 pub use import::{ImportOutcome, ImportReport, ImportSummary, RowAction, RowReport, RowStatus};
 
 use crate::config::Config;

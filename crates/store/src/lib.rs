@@ -56,6 +56,9 @@ pub enum StoreError {
     NotFound(String),
     #[error(transparent)]
     Output(#[from] host::output_file::OutputFileError),
+    /// A backup copy failed SQLite's own check (the answer of `quick_check`).
+    #[error("备份校验没有通过（{0}）：请重试")]
+    BackupCheck(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
