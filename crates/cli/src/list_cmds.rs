@@ -269,24 +269,13 @@ pub fn blacklist_list(ctx: &Context, json: bool) -> Exit {
 
 /// A blacklist change the station refused (says why) or could not store.
 fn blacklist_refused(e: StationError, what: &str) -> Exit {
-    match e {
-        StationError::Local(e) => {
-            errln!("{e}");
-            errln!("本机没能保存：黑名单没有改动。");
-            Exit::LocalFailure
-        }
-        StationError::Refused(why) => {
-            for w in &why {
-                errln!("{w}");
-            }
-            errln!("{what}：请改正后重新执行");
-            Exit::Invalid
-        }
-        other => {
-            errln!("{other}");
-            Exit::Invalid
-        }
-    }
+    let x = e.explain();
+    let outcome = if x.local {
+        "本机没能保存：黑名单没有改动"
+    } else {
+        what
+    };
+    super::queue_cmds::explained(x.with_outcome(outcome))
 }
 
 pub fn blacklist_add(ctx: &Context, id_code: &str, name: &str, reason: &str, by: &str) -> Exit {
@@ -490,13 +479,13 @@ pub fn draft_delete(ctx: &Context, id_code: &str) -> Exit {
             outln!("已删除待补全资料：{}", mask_id(&id_code));
             Exit::Accepted
         }
-        Err(StationError::Local(e)) => {
-            errln!("{e}");
-            errln!("本机没能保存：资料没有删除。");
-            Exit::LocalFailure
-        }
         Err(e) => {
-            errln!("{e}");
+            let x = e.explain();
+            if x.local {
+                return super::queue_cmds::explained(x.with_outcome("本机没能保存：资料没有删除"));
+            }
+            // The draft went between the look above and the delete.
+            super::queue_cmds::explained(x);
             Exit::NotFound
         }
     }

@@ -9,6 +9,7 @@ mod attendance;
 mod blacklist;
 pub mod config;
 mod connect;
+mod explain;
 pub mod export;
 pub mod generate;
 pub mod import;
@@ -26,6 +27,7 @@ use chrono::NaiveDate;
 pub use attendance::{Attended, NO_SITE_PHOTO, PassRequest, SitePhoto};
 pub use blacklist::{BlacklistAdded, BlacklistImport};
 pub use connect::{NotConnectable, platform_client, send_settings};
+pub use explain::Explained;
 pub use import::{ImportOutcome, ImportReport, ImportSummary, RowAction, RowReport, RowStatus};
 
 use crate::config::Config;
