@@ -39,14 +39,13 @@ pub const BASE_URL_EXAMPLE: &str = "http://139.159.225.45:7040 或 https://平�
 /// or variable it came from), its value and what it must be.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SettingError {
-    #[error("{label} {key} = {value}，应在 {start} 到 {end}{unit}之间")]
+    /// `bounds` is the range with its unit: "1 到 120 秒".
+    #[error("{label} {key} = {value}，应在 {bounds}之间")]
     OutOfRange {
         label: &'static str,
         key: String,
         value: String,
-        start: String,
-        end: String,
-        unit: &'static str,
+        bounds: String,
     },
     #[error("读卡器端口 {key} = {port}，应是 0（自动查找）、1 到 16（串口）或 1001 到 1016（USB）")]
     CardPort { key: String, port: i32 },
@@ -84,9 +83,7 @@ fn in_range<T: PartialOrd + Display>(
         label,
         key: key.to_string(),
         value: value.to_string(),
-        start: range.start().to_string(),
-        end: range.end().to_string(),
-        unit,
+        bounds: format!("{} 到 {}{unit}", range.start(), range.end()),
     })
 }
 
