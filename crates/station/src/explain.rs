@@ -20,8 +20,8 @@ pub struct Explained {
 
 /// Advice for a refusal the clerk can correct.
 const CORRECT: &str = "请改正后再试";
-/// Advice when this PC could not store.
-const LOCAL: &str = "请稍后再试一次；反复出现请检查硬盘空间或联系技术支持";
+/// Advice when this PC could not store: what was typed (the form, the command's file) is kept.
+const LOCAL: &str = "填写的内容都还在，请稍后再试一次；反复出现请检查硬盘空间或联系技术支持";
 
 impl Explained {
     /// One line, for a form's message or a status bar.
