@@ -418,9 +418,38 @@ fn an_unreadable_draft_or_window_state_is_said_not_dropped() {
         store.set_setting("ui_state", Some("{\"screen\": 12")).expect("state");
         store.set_setting("enroll_draft", Some("[\"half")).expect("draft");
     }
+    // An imported draft (待补全) whose record was damaged.
+    rusqlite::Connection::open(data.join(cwr_station::store::DB_FILE))
+        .expect("db")
+        .execute(
+            "INSERT INTO worker_drafts (id_code, emp_name, emp_company, data, source, created_at, updated_at)
+             VALUES ('11010519491231002X', '损坏', '某单位', '{\"emp_name\": \"半', 'list.xlsx 第 2 行',
+                     '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z')",
+            [],
+        )
+        .expect("damaged draft");
     let mut h = harness(&data, &format!("http://127.0.0.1:{}", free_port()));
-    step_until(&mut h, "both said", std::time::Duration::from_secs(30), |app| {
+    step_until(&mut h, "all said", std::time::Duration::from_secs(30), |app| {
         app.errors.iter().any(|e| e.contains("窗口上次的状态"))
+            && app.errors.iter().any(|e| e.contains("待补全资料已损坏"))
             && app.enroll.save_error().is_some_and(|e| e.contains("草稿读不出来"))
     });
+    // Later frames save the defaults in its place and say nothing more.
+    for _ in 0..5 {
+        h.step();
+    }
+    let app = h.state().app();
+    for said in ["窗口上次的状态", "待补全资料已损坏"] {
+        assert_eq!(
+            app.errors.iter().filter(|e| e.contains(said)).count(),
+            1,
+            "{said}: {:?}",
+            app.errors
+        );
+    }
+    assert_eq!(
+        app.saved,
+        cwr_station::ui::app::SavedState::default(),
+        "the window opens with defaults"
+    );
 }

@@ -470,7 +470,8 @@ pub fn draft_delete(ctx: &Context, id_code: &str) -> Exit {
         return Exit::LocalFailure;
     };
     match station.store().draft(&id_code) {
-        Ok(Some(_)) => {}
+        // A draft that no longer reads is the one most worth deleting.
+        Ok(Some(_)) | Err(StoreError::Corrupt(_)) => {}
         Ok(None) => return no_such_draft(&id_code),
         Err(e) => return unreadable(e),
     }

@@ -8,6 +8,9 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use super::{Result, Store, StoreError, WorkerRecord, WorkerRow, audit_in, timestamp};
 use domain::{PhotoKind, RecordState, Validated, Worker, WorkerDraft, mask_id};
 
+/// What the roster says of a draft whose data no longer reads.
+pub const DAMAGED_DRAFT: &str = "资料已损坏，读不出来：请删除这条待补全，再重新导入或登记此人";
+
 /// Where a draft came from: the file and its row, for the clerk and the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DraftSource {
@@ -92,14 +95,43 @@ impl Store {
         Ok(out)
     }
 
+    /// The ID numbers of drafts whose data no longer reads as a worker (a damaged record, an
+    /// older program's), so they can be told once rather than fail one at a time.
+    pub fn damaged_drafts(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id_code, data FROM worker_drafts ORDER BY id_code")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id_code, data) = row?;
+            if serde_json::from_str::<Worker>(&data).is_err() {
+                out.push(id_code);
+            }
+        }
+        Ok(out)
+    }
+
     /// The roster: enrolled workers and drafts (state 待补全), by name.
     pub fn roster_rows(&self) -> Result<Vec<WorkerRow>> {
         let mut rows = self.worker_rows()?;
+        // A draft whose data no longer reads stays on the list, marked, instead of failing
+        // the whole roster: the clerk sees it and can delete it. SQLite judges the shape (a
+        // JSON object) so the roster does not parse every draft; `damaged_drafts` parses.
         let mut stmt = self.conn.prepare(
-            "SELECT id_code, emp_name, emp_company, json_extract(data, '$.emp_category'), json_extract(data, '$.job_name'),
-                    source, updated_at FROM worker_drafts",
+            "SELECT id_code, emp_name, emp_company,
+                    CASE WHEN ok THEN json_extract(data, '$.emp_category') END,
+                    CASE WHEN ok THEN json_extract(data, '$.job_name') END,
+                    source, updated_at, ok
+             FROM (SELECT *, CASE WHEN json_valid(data) THEN json_type(data) = 'object' ELSE 0 END AS ok
+                   FROM worker_drafts)",
         )?;
         let drafts = stmt.query_map([], |r| {
+            let sync_message = if r.get::<_, bool>(7)? {
+                format!("从 {} 导入", r.get::<_, String>(5)?)
+            } else {
+                DAMAGED_DRAFT.to_string()
+            };
             Ok(WorkerRow {
                 id_code: r.get(0)?,
                 emp_name: r.get(1)?,
@@ -108,7 +140,7 @@ impl Store {
                 job_name: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
                 emp_id: String::new(),
                 state: RecordState::Draft,
-                sync_message: format!("从 {} 导入", r.get::<_, String>(5)?),
+                sync_message,
                 updated_at: r.get(6)?,
                 departure: None,
             })

@@ -26,7 +26,7 @@ pub use attendance::PassRow;
 pub use blacklist::BlacklistEntry;
 pub use bulk::BulkWorker;
 pub use companies::CompanyRecord;
-pub use drafts::DraftSource;
+pub use drafts::{DAMAGED_DRAFT, DraftSource};
 pub use maintenance::{Pruned, StoreStats};
 pub use outbox::{ItemKind, LastRefusal, OutboxCounts, OutboxItem, ParkReason, Parking};
 pub use recovery::{AUTO_BACKUPS_KEPT, BackupFile, list_backups, restore_from};

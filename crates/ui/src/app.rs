@@ -285,9 +285,12 @@ impl StationApp {
                         self.saved = saved;
                     }
                     // Said once; the defaults take over and are saved in its place.
-                    Some(Err(e)) => self.errors.push(format!(
-                        "窗口上次的状态（打开的页面、筛选条件）读不出来，已用默认值：{e}"
-                    )),
+                    Some(Err(e)) => {
+                        tracing::warn!("saved window state not read: {e}");
+                        self.errors.push(format!(
+                            "窗口上次的状态（打开的页面、筛选条件）读不出来，已用默认值：{e}"
+                        ));
+                    }
                     None => {}
                 }
             }

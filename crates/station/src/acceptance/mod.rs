@@ -206,10 +206,13 @@ pub fn plan(counts: &std::collections::BTreeMap<String, u64>, environment: &str,
 /// Where a run is kept between starts of the program.
 pub const SETTING_KEY: &str = "acceptance_run";
 
+/// The run saved by an earlier start; a saved run that does not read is
+/// [`StoreError::Corrupt`](store::StoreError::Corrupt), for the caller to say.
 pub fn load(store: &store::Store) -> Result<Option<AcceptanceRun>, store::StoreError> {
-    Ok(store
+    store
         .setting(SETTING_KEY)?
-        .and_then(|json| serde_json::from_str(&json).ok()))
+        .map(|json| serde_json::from_str(&json).map_err(|e| store::StoreError::Corrupt(format!("联调向导的进度：{e}"))))
+        .transpose()
 }
 
 pub fn save(store: &store::Store, run: &AcceptanceRun) -> Result<(), store::StoreError> {

@@ -41,7 +41,16 @@ pub fn run_acceptance(
     let mut store = Store::open_in(data_dir)?;
     let env = config.environment_label();
     let fingerprint = SendSettings::for_client(client, &config.project_id, env).fingerprint;
-    let (mut run, start) = match load(&store)? {
+    // A saved run that does not read is planned anew (the successes are counted apart);
+    // the window said it when it opened, a command's log says it here.
+    let saved = match load(&store) {
+        Err(StoreError::Corrupt(why)) => {
+            tracing::warn!("saved acceptance run not read, planning anew: {why}");
+            None
+        }
+        other => other?,
+    };
+    let (mut run, start) = match saved {
         Some(saved) if saved.fingerprint == fingerprint && !saved.finished() => (saved, Start::Resumed),
         _ => (plan(&success_counts(&store, env)?, env, &fingerprint), Start::Planned),
     };

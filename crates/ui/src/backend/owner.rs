@@ -40,6 +40,8 @@ pub struct Owner {
     acceptance: super::acceptance_job::AcceptanceJob,
     /// The store opened for reading only: nothing is sent (the answers could not be kept).
     read_only: bool,
+    /// The window state could not be saved and the clerk was told: said once, not per change.
+    ui_state_unsaved_said: bool,
 }
 
 /// The attendance point lists this many matches; more means the clerk types more.
@@ -55,6 +57,7 @@ impl Owner {
             connection: ConnectionState::Unknown,
             acceptance: super::acceptance_job::AcceptanceJob::new(),
             read_only: false,
+            ui_state_unsaved_said: false,
         }
     }
 
@@ -220,11 +223,17 @@ impl Owner {
                     self.emit(Event::Problem(format!("草稿里的照片没能保存：{e}")));
                 }
             }
-            Intent::SaveUiState(json) => {
-                if let Err(e) = station.save_ui_state(&json) {
+            Intent::SaveUiState(json) => match station.save_ui_state(&json) {
+                Ok(()) => self.ui_state_unsaved_said = false,
+                Err(e) => {
                     tracing::warn!("window state not saved: {e}");
+                    if !std::mem::replace(&mut self.ui_state_unsaved_said, true) {
+                        self.emit(Event::Problem(format!(
+                            "窗口状态（打开的页面、筛选条件）没能保存：{e}。不影响登记和上传，下次打开时会用默认值"
+                        )));
+                    }
                 }
-            }
+            },
             Intent::SaveCompany(company) => {
                 let suid = company.normalized().suid;
                 let result = station.save_company(*company).map(|_| ()).map_err(SaveFailure::from);
@@ -290,7 +299,11 @@ impl Owner {
                 let store = station.store();
                 let env = station.config().environment_label().to_string();
                 let project = station.config().project_id.clone();
-                let run = station::acceptance::load(store).ok().flatten();
+                // A saved run that does not read was said when the window opened.
+                let run = station::acceptance::load(store).unwrap_or_else(|e| {
+                    tracing::warn!("acceptance run left out of the report: {e}");
+                    None
+                });
                 let files = self.station_files();
                 match store.success_counts(&env) {
                     Ok(counts) => self.in_background(move || {
