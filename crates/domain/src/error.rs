@@ -222,3 +222,54 @@ pub enum PassError {
     #[error("考勤时间 {passed_at} 已超过 {window}：平台只接收 {window}内的考勤，这条不能再上传")]
     TooOld { passed_at: String, window: String },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    /// Callers match on the reason; the clerk still reads the sentence the `String` had.
+    #[test]
+    fn the_reason_is_a_variant_and_the_sentence_is_unchanged() {
+        assert_eq!(
+            crate::parse_id_number("110105194912310021"),
+            Err(IdCardError::CheckChar {
+                expected: 'X',
+                given: '1'
+            })
+        );
+        assert_eq!(
+            IdCardError::BornInFuture(d(2030, 1, 2)).to_string(),
+            "身份证号码中的出生日期 2030-01-02 晚于今天，不可能是有效的出生日期：请核对身份证号码第 7–14 位（出生年月日）"
+        );
+        assert_eq!(
+            FieldError::IdValidityEndsTooEarly {
+                start: d(2018, 2, 14),
+                end: d(2008, 2, 14)
+            }
+            .to_string(),
+            "身份证有效期限的截止日期 2008.02.14 不晚于起始日期 2018.02.14：请对照身份证背面核对"
+        );
+        assert_eq!(
+            crate::parse_pass_period("2017-02-30:", d(2017, 6, 1))
+                .expect_err("no such day")
+                .to_string(),
+            "通行有效期的开始日期“2017-02-30”不是真实存在的日期（2017 年 2 月没有 30 日）：请核对后重新输入"
+        );
+        assert_eq!(
+            crate::validate_uscc("91350100MOOO100Y43").expect_err("O"),
+            UsccError::IllegalChar { position: 10, c: 'O' }
+        );
+        assert_eq!(
+            UsccError::IllegalChar { position: 10, c: 'O' }.to_string(),
+            "统一社会信用代码第 10 位“O”不是合法字符：代码中不使用字母 O，可能是数字 0，请对照营业执照核对"
+        );
+        assert_eq!(
+            crate::validate_mobile("").expect_err("empty").to_string(),
+            format!("手机号码为空：{PHONE_FORMS}")
+        );
+    }
+}
