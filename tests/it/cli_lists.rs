@@ -162,6 +162,11 @@ fn the_blacklist_is_listed_changed_exported_and_imported_again() {
     let (code, out) = bl(&["add", "123", "--reason", "恶意讨薪", "--by", "项目部"]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("没有加入黑名单"), "{out}");
+    // The station's one rendering: the reason, then what did not happen and what to do.
+    assert!(
+        out.contains("身份证号码") && out.contains("没有加入黑名单。请改正后再试"),
+        "{out}"
+    );
     let (code, out) = bl(&["add", &id_code(1602), "--reason", "恶意讨薪", "--by", " "]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("请填写操作人"), "{out}");

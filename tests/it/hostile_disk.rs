@@ -407,8 +407,8 @@ fn the_window_puts_a_backup_back_while_it_runs() {
     );
 }
 
-/// A draft or a window state that no longer reads (an older program's, a damaged record) is
-/// said once, not dropped in silence.
+/// A draft that no longer reads (an older program's, a damaged record) is said once, not
+/// dropped in silence.
 #[test]
 fn an_unreadable_draft_is_said_not_dropped() {
     use common::ui::*;
@@ -418,9 +418,31 @@ fn an_unreadable_draft_is_said_not_dropped() {
         let store = cwr_station::store::Store::open_in(&data).expect("store");
         store.set_setting("enroll_draft", Some("[\"half")).expect("draft");
     }
+    // An imported draft (待补全) whose record was damaged.
+    rusqlite::Connection::open(data.join(cwr_station::store::DB_FILE))
+        .expect("db")
+        .execute(
+            "INSERT INTO worker_drafts (id_code, emp_name, emp_company, data, source, created_at, updated_at)
+             VALUES ('11010519491231002X', '损坏', '某单位', '{\"emp_name\": \"半', 'list.xlsx 第 2 行',
+                     '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z')",
+            [],
+        )
+        .expect("damaged draft");
     // The window's own state is eframe's now: `ui_window_state` reads a broken one.
     let mut h = harness(&data, &format!("http://127.0.0.1:{}", free_port()));
-    step_until(&mut h, "said", std::time::Duration::from_secs(30), |app| {
-        app.enroll.save_error().is_some_and(|e| e.contains("草稿读不出来"))
+    step_until(&mut h, "both said", std::time::Duration::from_secs(30), |app| {
+        app.errors.iter().any(|e| e.contains("待补全资料已损坏"))
+            && app.enroll.save_error().is_some_and(|e| e.contains("草稿读不出来"))
     });
+    // Later frames say nothing more.
+    for _ in 0..5 {
+        h.step();
+    }
+    let app = h.state().app();
+    assert_eq!(
+        app.errors.iter().filter(|e| e.contains("待补全资料已损坏")).count(),
+        1,
+        "{:?}",
+        app.errors
+    );
 }

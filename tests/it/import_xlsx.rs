@@ -260,7 +260,9 @@ fn expected_rows(f: &Fixture) -> Vec<(usize, RowStatus, RowAction, Vec<WorkerPro
             New,
             vec![err(
                 EmpPhone,
-                &cwr_station::domain::validate_mobile("1380013800").expect_err("10 digits"),
+                &cwr_station::domain::validate_mobile("1380013800")
+                    .expect_err("10 digits")
+                    .to_string(),
             )],
         ),
         (
@@ -297,7 +299,9 @@ fn expected_rows(f: &Fixture) -> Vec<(usize, RowStatus, RowAction, Vec<WorkerPro
             New,
             vec![err(
                 IdCode,
-                &cwr_station::domain::parse_id_number(&f.bad_check_digit).expect_err("check digit"),
+                &cwr_station::domain::parse_id_number(&f.bad_check_digit)
+                    .expect_err("check digit")
+                    .to_string(),
             )],
         ),
         (

@@ -143,7 +143,7 @@ pub fn parse_block(block: &[u8]) -> Result<CardText, CardError> {
     let birth_date = date(&field(block, BIRTH), "出生日期")?;
     let address = field(block, ADDRESS);
     let number = field(block, ID_NUMBER);
-    let id = domain::parse_id_number(&number).map_err(CardError::BadNumber)?;
+    let id = domain::parse_id_number(&number).map_err(|e| CardError::BadNumber(e.to_string()))?;
     if id.upgraded_from_15 {
         return Err(CardError::BadNumber(format!("卡上是 15 位号码 {number}")));
     }

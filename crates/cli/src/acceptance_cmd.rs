@@ -17,7 +17,12 @@ fn saved(ctx: &Context) -> Result<(Option<AcceptanceRun>, BTreeMap<String, u64>)
         errln!("{e}");
         Exit::LocalFailure
     })?;
-    Ok((acceptance::load(station.store()).ok().flatten(), counts))
+    // A saved run that does not read is said; the counts still tell where the run stands.
+    let run = acceptance::load(station.store()).unwrap_or_else(|e| {
+        errln!("联调向导上次的进度读不出来：{e}。下次运行会按已成功的次数重新安排");
+        None
+    });
+    Ok((run, counts))
 }
 
 pub fn status(ctx: &Context) -> Exit {
@@ -137,6 +142,7 @@ pub fn report(ctx: &Context, path: &Path, force: bool) -> Exit {
     let written = host::output_file::write_output(path, existing, &ctx.station_files(), |tmp| {
         if is_xlsx {
             acceptance::write_report_xlsx(tmp, run.as_ref(), &counts, env, &ctx.config.project_id)
+                .map_err(|e| e.to_string())
         } else {
             let text = acceptance::report_text(run.as_ref(), &counts, env, &ctx.config.project_id);
             std::fs::write(tmp, text).map_err(|e| format!("报告没能写入：{e}"))

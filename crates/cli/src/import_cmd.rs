@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::{Context, Exit};
 use domain::{Field, Severity, mask_id};
 use excel::{read_worker_sheet, write_template};
-use station::{ImportReport, StationError};
+use station::ImportReport;
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
@@ -99,14 +99,14 @@ fn workers(ctx: &Context, file: &Path, dry_run: bool, json: bool) -> Exit {
                 let saved = (o.drafts_saved, o.workers_updated);
                 (o.report, Some(saved))
             }
-            Err(StationError::Local(e)) => {
-                errln!("{e}");
-                errln!("本机没能保存：没有导入任何人。");
-                return Exit::LocalFailure;
-            }
             Err(e) => {
-                errln!("{e}");
-                return Exit::Invalid;
+                let x = e.explain();
+                let x = if x.local {
+                    x.with_outcome("本机没能保存：没有导入任何人")
+                } else {
+                    x
+                };
+                return super::queue_cmds::explained(x);
             }
         }
     };

@@ -102,7 +102,7 @@ impl Context {
             (e.to_string(), exit)
         })?;
         let secret = host::secret::load_secret(&data_dir, env);
-        config.apply_env(env).map_err(|e| (e, Exit::Invalid))?;
+        config.apply_env(env).map_err(|e| (e.to_string(), Exit::Invalid))?;
         Ok(Context {
             data_dir,
             config_path,

@@ -279,24 +279,13 @@ pub fn blacklist_list(ctx: &Context, json: bool) -> Exit {
 
 /// A blacklist change the station refused (says why) or could not store.
 fn blacklist_refused(e: StationError, what: &str) -> Exit {
-    match e {
-        StationError::Local(e) => {
-            errln!("{e}");
-            errln!("本机没能保存：黑名单没有改动。");
-            Exit::LocalFailure
-        }
-        StationError::Refused(why) => {
-            for w in &why {
-                errln!("{w}");
-            }
-            errln!("{what}：请改正后重新执行");
-            Exit::Invalid
-        }
-        other => {
-            errln!("{other}");
-            Exit::Invalid
-        }
-    }
+    let x = e.explain();
+    let outcome = if x.local {
+        "本机没能保存：黑名单没有改动"
+    } else {
+        what
+    };
+    super::queue_cmds::explained(x.with_outcome(outcome))
 }
 
 pub fn blacklist_add(ctx: &Context, id_code: &str, name: &str, reason: &str, by: &str) -> Exit {
@@ -378,7 +367,12 @@ pub fn blacklist_import(ctx: &Context, file: &Path, by: &str) -> Exit {
 
 /// Writes `file` through a temp file, replacing it only with `--force`, never one of the
 /// station's own files.
-fn write_file(ctx: &Context, file: &Path, force: bool, write: impl FnOnce(&Path) -> Result<(), String>) -> Exit {
+fn write_file<E: std::fmt::Display>(
+    ctx: &Context,
+    file: &Path,
+    force: bool,
+    write: impl FnOnce(&Path) -> Result<(), E>,
+) -> Exit {
     match write_output(file, Existing::replace_if(force), &ctx.station_files(), write) {
         Ok(()) => Exit::Accepted,
         Err(e) => {
@@ -486,7 +480,8 @@ pub fn draft_delete(ctx: &Context, id_code: &str) -> Exit {
         return Exit::LocalFailure;
     };
     match station.store().draft(id_code.as_str()) {
-        Ok(Some(_)) => {}
+        // A draft that no longer reads is the one most worth deleting.
+        Ok(Some(_)) | Err(StoreError::Corrupt(_)) => {}
         Ok(None) => return no_such_draft(id_code.as_str()),
         Err(e) => return unreadable(e),
     }
@@ -495,13 +490,13 @@ pub fn draft_delete(ctx: &Context, id_code: &str) -> Exit {
             outln!("已删除待补全资料：{}", id_code.masked());
             Exit::Accepted
         }
-        Err(StationError::Local(e)) => {
-            errln!("{e}");
-            errln!("本机没能保存：资料没有删除。");
-            Exit::LocalFailure
-        }
         Err(e) => {
-            errln!("{e}");
+            let x = e.explain();
+            if x.local {
+                return super::queue_cmds::explained(x.with_outcome("本机没能保存：资料没有删除"));
+            }
+            // The draft went between the look above and the delete.
+            super::queue_cmds::explained(x);
             Exit::NotFound
         }
     }

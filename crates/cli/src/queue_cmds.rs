@@ -78,37 +78,16 @@ pub fn open_for_reading(ctx: &Context) -> Result<ForReading, Exit> {
 
 /// The exit code for a use case that stored nothing, printing why.
 pub(super) fn refused(e: StationError) -> Exit {
-    match e {
-        StationError::Worker(problems) => {
-            print_problems(&problems, |f| f.label());
-            errln!(
-                "人员资料有 {} 处错误：没有保存，也没有上传。请改正后重新执行。",
-                errors_in(&problems)
-            );
-            Exit::Invalid
-        }
-        StationError::Company(problems) => {
-            print_problems(&problems, |f| f.label());
-            errln!("单位资料有错误：没有保存，也没有上传。请改正后重新执行。");
-            Exit::Invalid
-        }
-        StationError::Refused(why) => {
-            for w in &why {
-                errln!("{w}");
-            }
-            errln!("没有保存，也没有上传：请改正后重新执行");
-            Exit::Invalid
-        }
-        StationError::Local(e) => {
-            errln!("{e}");
-            errln!("本机没能保存：没有排入上传队列。");
-            Exit::LocalFailure
-        }
-    }
+    explained(e.explain())
 }
 
-fn errors_in<F>(problems: &[Problem<F>]) -> usize {
-    problems.iter().filter(|p| p.severity == Severity::Error).count()
+/// Prints a refusal as the window shows it (a line per problem, then what happened and what
+/// to do); exits by whether this PC or the input was at fault.
+pub(super) fn explained(x: station::Explained) -> Exit {
+    for line in x.lines() {
+        errln!("{line}");
+    }
+    if x.local { Exit::LocalFailure } else { Exit::Invalid }
 }
 
 /// Tries to deliver what is due. `None` when the platform cannot be tried (settings missing,

@@ -50,7 +50,7 @@ pub fn config_problem(cli: &Cli, message: String, exit: Exit) -> Exit {
     let env = |k: &str| std::env::var(k).ok();
     // What the station starts with once the file is aside: the defaults, and the variables.
     let mut config = Config::default();
-    let problem = ConfigProblem::new(message, &config_path, config.apply_env(env));
+    let problem = ConfigProblem::new(message, &config_path, config.apply_env(env).map_err(|e| e.to_string()));
     let ctx = Context {
         secret: host::secret::load_secret(&data_dir, env),
         data_dir,

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::Validated;
+use super::{PassError, Validated};
 
 /// "目前误差范围为2小时，以住建局通知为准": the default of the station's setting
 /// `attendance_window_secs`; a log older than the window can never be sent.
@@ -88,30 +88,29 @@ impl Pass {
         passed_at: DateTime<Utc>,
         now: DateTime<Utc>,
         window_secs: i64,
-    ) -> Result<Validated<Pass>, String> {
+    ) -> Result<Validated<Pass>, PassError> {
         let id = super::parse_id_number(passer.id_code())?;
         let passer = match passer {
             Passer::Worker { .. } => Passer::Worker { id_code: id.code },
             Passer::Visitor { name, .. } => {
                 let name = name.trim().to_string();
                 if name.is_empty() {
-                    return Err("请填写访客姓名".into());
+                    return Err(PassError::VisitorNameEmpty);
                 }
                 if let Some(p) = super::text::text_problem("访客姓名", &name, 50) {
-                    return Err(p);
+                    return Err(PassError::VisitorName(p));
                 }
                 Passer::Visitor { name, id_code: id.code }
             }
         };
         if passed_at > now + Duration::seconds(AHEAD_SLACK_SECS) {
-            return Err("考勤时间晚于现在：请填写已经发生的时间".into());
+            return Err(PassError::InFuture);
         }
         if expired(passed_at, now, window_secs) {
-            let window = window_words(window_secs);
-            return Err(format!(
-                "考勤时间 {} 已超过 {window}：平台只接收 {window}内的考勤，这条不能再上传",
-                crate::time::beijing_timestamp(passed_at)
-            ));
+            return Err(PassError::TooOld {
+                passed_at: crate::time::beijing_timestamp(passed_at),
+                window: window_words(window_secs),
+            });
         }
         Ok(Validated::new(Pass {
             passer,
@@ -183,15 +182,19 @@ mod tests {
         assert!(
             Pass::validate(worker(), Direction::In, t(7, 55, 0), now, DEFAULT_WINDOW_SECS)
                 .unwrap_err()
+                .to_string()
                 .contains("2 小时")
         );
         // A bureau notice of 90 minutes: the same log is refused sooner, in its words.
-        let shorter = Pass::validate(worker(), Direction::In, t(8, 20, 0), now, 90 * 60).unwrap_err();
+        let shorter = Pass::validate(worker(), Direction::In, t(8, 20, 0), now, 90 * 60)
+            .unwrap_err()
+            .to_string();
         assert!(shorter.contains("90 分钟"), "{shorter}");
         assert!(Pass::validate(worker(), Direction::In, t(8, 20, 0), now, DEFAULT_WINDOW_SECS).is_ok());
         assert!(
             Pass::validate(worker(), Direction::In, t(10, 30, 0), now, DEFAULT_WINDOW_SECS)
                 .unwrap_err()
+                .to_string()
                 .contains("晚于现在")
         );
         let visitor = Passer::Visitor {

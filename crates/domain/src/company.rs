@@ -181,7 +181,7 @@ impl Company {
         if !c.suid.is_empty()
             && let Err(e) = super::validate_suid(&c.suid)
         {
-            out.push(error(F::Suid, e));
+            out.push(error(F::Suid, e.to_string()));
         }
         if let Some(other) = rules.names_in_use.get(&c.company_name)
             && *other != c.suid

@@ -5,23 +5,23 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::Validated;
+use super::{FieldError, Validated};
 
 /// A PC clock a little ahead of the platform's must not make "now" look like the future.
 const FUTURE_SLACK_MINUTES: i64 = 10;
 
 /// Reads the exit time as the clerk typed it (Beijing time); returns it as the platform wants
 /// it. `now` is the platform-corrected clock.
-pub fn check_exit_time(text: &str, now: DateTime<Utc>) -> Result<String, String> {
+pub fn check_exit_time(text: &str, now: DateTime<Utc>) -> Result<String, FieldError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err("请填写离场时间，例如 2026-11-28 17:30:00".into());
+        return Err(FieldError::ExitTimeEmpty);
     }
     let Some(at) = crate::time::parse_beijing_timestamp(text) else {
-        return Err("离场时间格式不对：请写成“年-月-日 时:分:秒”，例如 2026-11-28 17:30:00".into());
+        return Err(FieldError::ExitTimeShape);
     };
     if at > now + Duration::minutes(FUTURE_SLACK_MINUTES) {
-        return Err("离场时间不能晚于现在：请填写已经离场的时间".into());
+        return Err(FieldError::ExitTimeInFuture);
     }
     Ok(crate::time::beijing_timestamp(at))
 }
@@ -58,7 +58,7 @@ impl DepartureBatch {
         }
         let exit_time = match exit_time {
             Some(t) => check_exit_time(t, now).unwrap_or_else(|e| {
-                problems.push(e);
+                problems.push(e.to_string());
                 String::new()
             }),
             None => crate::time::beijing_timestamp(now),
@@ -122,14 +122,16 @@ mod tests {
         assert!(
             check_exit_time("2026-03-01 13:00:00", now())
                 .unwrap_err()
+                .to_string()
                 .contains("不能晚于现在")
         );
         assert!(
             check_exit_time("2026/03/01 11:30", now())
                 .unwrap_err()
+                .to_string()
                 .contains("格式不对")
         );
-        assert!(check_exit_time("", now()).unwrap_err().contains("请填写"));
+        assert!(check_exit_time("", now()).unwrap_err().to_string().contains("请填写"));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use chrono::NaiveDate;
 
+use crate::FieldError;
+
 mod age;
 pub use age::{AgeRules, check_age};
 
@@ -11,20 +13,16 @@ pub use age::{AgeRules, check_age};
 const REGIONS: [(&str, &str, std::ops::RangeInclusive<usize>); 3] =
     [("852", "香港", 8..=8), ("853", "澳门", 8..=8), ("886", "台湾", 9..=10)];
 
-/// What the phone field takes, for every message that refuses one.
-const PHONE_FORMS: &str =
-    "可填 11 位大陆手机号（可带 +86），或带区号的香港 +852（8 位）、澳门 +853（8 位）、台湾 +886（9–10 位）号码";
-
 /// A worker's phone: a mainland mobile, returned as its bare 11 digits, or a Hong Kong, Macau
 /// or Taiwan number with its calling code, returned as `+852…` without spaces.
-pub fn validate_mobile(input: &str) -> Result<String, String> {
+pub fn validate_mobile(input: &str) -> Result<String, FieldError> {
     let s: String = input
         .chars()
         .filter(|c| !matches!(c, ' ' | '-' | '\t' | '\u{3000}'))
         .map(|c| if c == '＋' { '+' } else { c })
         .collect();
     if s.is_empty() {
-        return Err(format!("手机号码为空：{PHONE_FORMS}"));
+        return Err(FieldError::PhoneEmpty);
     }
     let international = s.strip_prefix('+').or_else(|| s.strip_prefix("00"));
     if let Some(rest) = international {
@@ -37,7 +35,7 @@ pub fn validate_mobile(input: &str) -> Result<String, String> {
             }
         }
         let shown: String = rest.chars().take(3).collect();
-        return Err(format!("不接受区号 +{shown} 开头的号码：{PHONE_FORMS}"));
+        return Err(FieldError::CallingCodeNotTaken { shown });
     }
     // Without its "+", a calling code is told by the length it leaves (Excel drops the "+"
     // of a number cell); a mainland mobile starts with 1, so none of these is one.
@@ -54,37 +52,28 @@ pub fn validate_mobile(input: &str) -> Result<String, String> {
     validate_mainland(&s)
 }
 
-fn validate_mainland(s: &str) -> Result<String, String> {
+fn validate_mainland(s: &str) -> Result<String, FieldError> {
     if let Some(c) = s.chars().find(|c| !c.is_ascii_digit()) {
-        return Err(format!(
-            "手机号码中有非数字字符“{c}”：请只填数字（全角数字请切换到半角输入法）；{PHONE_FORMS}"
-        ));
+        return Err(FieldError::MainlandNotDigit(c));
     }
     if s.len() != 11 {
-        return Err(format!(
-            "大陆手机号码应为 11 位，输入的是 {} 位：请向本人核对号码是否漏输或多输；港澳台号码请带区号，{PHONE_FORMS}",
-            s.len()
-        ));
+        return Err(FieldError::MainlandLength(s.len()));
     }
     let b = s.as_bytes();
     if b[0] != b'1' || !(b'3'..=b'9').contains(&b[1]) {
-        return Err(format!(
-            "{s} 不是有效的大陆手机号码（应以 13–19 开头）：请向本人核对，固定电话不能填在此处；{PHONE_FORMS}"
-        ));
+        return Err(FieldError::MainlandPrefix(s.to_string()));
     }
     Ok(s.to_string())
 }
 
 fn validate_region(
-    code: &str,
-    place: &str,
+    code: &'static str,
+    place: &'static str,
     digits: std::ops::RangeInclusive<usize>,
     number: &str,
-) -> Result<String, String> {
+) -> Result<String, FieldError> {
     if let Some(c) = number.chars().find(|c| !c.is_ascii_digit()) {
-        return Err(format!(
-            "{place}号码中有非数字字符“{c}”：区号 +{code} 后只能是数字（全角数字请切换到半角输入法）"
-        ));
+        return Err(FieldError::RegionNotDigit { place, code, c });
     }
     if !digits.contains(&number.len()) {
         let want = if digits.start() == digits.end() {
@@ -92,10 +81,12 @@ fn validate_region(
         } else {
             format!("{}–{}", digits.start(), digits.end())
         };
-        return Err(format!(
-            "{place}号码在区号 +{code} 后应为 {want} 位数字，输入的是 {} 位：请向本人核对号码是否漏输或多输",
-            number.len()
-        ));
+        return Err(FieldError::RegionLength {
+            place,
+            code,
+            want,
+            given: number.len(),
+        });
     }
     Ok(format!("+{code}{number}"))
 }
@@ -118,14 +109,13 @@ impl PassPeriod {
 
 /// Parses `yyyy-MM-dd:yyyy-MM-dd` or `yyyy-MM-dd:`; the platform refuses a start
 /// after the upload day, so that is checked here against `upload_day` (Beijing's date).
-pub fn parse_pass_period(s: &str, upload_day: NaiveDate) -> Result<PassPeriod, String> {
+pub fn parse_pass_period(s: &str, upload_day: NaiveDate) -> Result<PassPeriod, FieldError> {
     let period = PassPeriod::parse(s)?;
     if period.start > upload_day {
-        return Err(format!(
-            "通行有效期的开始日期 {} 晚于上传日期 {}：平台不接受未来的开始日期，请改为今天或更早的日期",
-            period.start.format("%Y-%m-%d"),
-            upload_day.format("%Y-%m-%d")
-        ));
+        return Err(FieldError::PassStartsAfterUpload {
+            start: period.start,
+            upload_day,
+        });
     }
     Ok(period)
 }
@@ -133,11 +123,11 @@ pub fn parse_pass_period(s: &str, upload_day: NaiveDate) -> Result<PassPeriod, S
 impl PassPeriod {
     /// The shape and order of the dates, whatever the day. Spaces around the parts are
     /// forgiven here and never sent: [`to_platform_string`](Self::to_platform_string) is.
-    pub fn parse(s: &str) -> Result<PassPeriod, String> {
-        const FORMAT: &str = "格式应为“开始日期:结束日期”（如 2017-05-02:2017-12-31），不设结束日期时写成“2017-05-02:”";
+    pub fn parse(s: &str) -> Result<PassPeriod, FieldError> {
+        const FORMAT: &str = crate::error::PASS_PERIOD_FORMAT;
         let s = s.trim();
         let Some((start_s, end_s)) = s.split_once(':') else {
-            return Err(format!("通行有效期“{s}”缺少冒号：{FORMAT}"));
+            return Err(FieldError::PassPeriodNoColon(s.to_string()));
         };
         let start = parse_date(start_s.trim(), '-', "通行有效期的开始日期", FORMAT)?;
         let end_s = end_s.trim();
@@ -149,11 +139,7 @@ impl PassPeriod {
         if let Some(end) = end
             && end < start
         {
-            return Err(format!(
-                "通行有效期的结束日期 {} 早于开始日期 {}：请核对两个日期是否填反",
-                end.format("%Y-%m-%d"),
-                start.format("%Y-%m-%d")
-            ));
+            return Err(FieldError::PassEndsBeforeStart { start, end });
         }
         Ok(PassPeriod { start, end })
     }
@@ -184,11 +170,11 @@ impl IdValidity {
 
 /// Parses `YYYY.MM.DD-YYYY.MM.DD` or `YYYY.MM.DD-长期` (spaces around the parts are
 /// forgiven, never sent). An expired card parses fine: the caller decides how loudly to warn.
-pub fn parse_id_validity(s: &str) -> Result<IdValidity, String> {
-    const FORMAT: &str = "请按身份证背面“有效期限”照抄，格式如 2008.02.14-2028.02.14 或 2008.02.14-长期";
+pub fn parse_id_validity(s: &str) -> Result<IdValidity, FieldError> {
+    const FORMAT: &str = crate::error::ID_VALIDITY_FORMAT;
     let s = s.trim();
     let Some((start_s, end_s)) = s.split_once('-') else {
-        return Err(format!("身份证有效期限“{s}”缺少“-”：{FORMAT}"));
+        return Err(FieldError::IdValidityNoDash(s.to_string()));
     };
     let start = parse_date(start_s.trim(), '.', "身份证有效期限的起始日期", FORMAT)?;
     let end_s = end_s.trim();
@@ -200,18 +186,14 @@ pub fn parse_id_validity(s: &str) -> Result<IdValidity, String> {
     if let Some(end) = end
         && end <= start
     {
-        return Err(format!(
-            "身份证有效期限的截止日期 {} 不晚于起始日期 {}：请对照身份证背面核对",
-            end.format("%Y.%m.%d"),
-            start.format("%Y.%m.%d")
-        ));
+        return Err(FieldError::IdValidityEndsTooEarly { start, end });
     }
     Ok(IdValidity { start, end })
 }
 
 /// Strict `YYYY<sep>MM<sep>DD` with zero padding; chrono's own parser accepts
 /// unpadded fields, which the platform does not.
-fn parse_date(s: &str, sep: char, what: &str, format_hint: &str) -> Result<NaiveDate, String> {
+fn parse_date(s: &str, sep: char, what: &'static str, hint: &'static str) -> Result<NaiveDate, FieldError> {
     let b = s.as_bytes();
     let shape_ok = b.len() == 10
         && b.iter().enumerate().all(|(i, c)| match i {
@@ -219,17 +201,20 @@ fn parse_date(s: &str, sep: char, what: &str, format_hint: &str) -> Result<Naive
             _ => c.is_ascii_digit(),
         });
     if !shape_ok {
-        return Err(format!("{what}“{s}”格式不对：{format_hint}"));
+        return Err(FieldError::DateShape {
+            what,
+            text: s.to_string(),
+            hint,
+        });
     }
     let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
     let (y, m, d) = (num(0..4), num(5..7), num(8..10));
-    NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(|| {
-        let reason = if (1..=12).contains(&m) {
-            format!("{y} 年 {m} 月没有 {d} 日")
-        } else {
-            format!("没有 {m} 月")
-        };
-        format!("{what}“{s}”不是真实存在的日期（{reason}）：请核对后重新输入")
+    NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(|| FieldError::NoSuchDate {
+        what,
+        text: s.to_string(),
+        year: y,
+        month: m,
+        day: d,
     })
 }
 
@@ -269,30 +254,60 @@ mod tests {
 
     #[test]
     fn a_refused_phone_is_told_which_forms_are_taken() {
-        let e = validate_mobile("+852 9123 456").unwrap_err();
+        let e = validate_mobile("+852 9123 456").unwrap_err().to_string();
         assert!(
             e.contains("香港") && e.contains("应为 8 位") && e.contains("输入的是 7 位"),
             "{e}"
         );
-        let e = validate_mobile("+886 91234567").unwrap_err();
+        let e = validate_mobile("+886 91234567").unwrap_err().to_string();
         assert!(e.contains("台湾") && e.contains("9–10 位"), "{e}");
-        let e = validate_mobile("+1 415 555 0100").unwrap_err();
+        let e = validate_mobile("+1 415 555 0100").unwrap_err().to_string();
         assert!(e.contains("+852") && e.contains("+853") && e.contains("+886"), "{e}");
         // A Hong Kong number typed without its code: the message says to add it.
-        let e = validate_mobile("91234567").unwrap_err();
+        let e = validate_mobile("91234567").unwrap_err().to_string();
         assert!(e.contains("输入的是 8 位") && e.contains("+852"), "{e}");
     }
 
     #[test]
     fn mobile_rejects_with_reasons() {
-        assert!(validate_mobile("1381234567").unwrap_err().contains("输入的是 10 位"));
-        assert!(validate_mobile("138123456789").unwrap_err().contains("输入的是 12 位"));
-        assert!(validate_mobile("12812345678").unwrap_err().contains("13–19"));
-        assert!(validate_mobile("23812345678").unwrap_err().contains("13–19"));
-        assert!(validate_mobile("1381234567a").unwrap_err().contains("“a”"));
-        assert!(validate_mobile("0755-88888888").unwrap_err().contains("输入的是 12 位"));
-        assert!(validate_mobile("0755-8888888").unwrap_err().contains("固定电话"));
-        assert!(validate_mobile("").unwrap_err().contains("为空"));
+        assert!(
+            validate_mobile("1381234567")
+                .unwrap_err()
+                .to_string()
+                .contains("输入的是 10 位")
+        );
+        assert!(
+            validate_mobile("138123456789")
+                .unwrap_err()
+                .to_string()
+                .contains("输入的是 12 位")
+        );
+        assert!(
+            validate_mobile("12812345678")
+                .unwrap_err()
+                .to_string()
+                .contains("13–19")
+        );
+        assert!(
+            validate_mobile("23812345678")
+                .unwrap_err()
+                .to_string()
+                .contains("13–19")
+        );
+        assert!(validate_mobile("1381234567a").unwrap_err().to_string().contains("“a”"));
+        assert!(
+            validate_mobile("0755-88888888")
+                .unwrap_err()
+                .to_string()
+                .contains("输入的是 12 位")
+        );
+        assert!(
+            validate_mobile("0755-8888888")
+                .unwrap_err()
+                .to_string()
+                .contains("固定电话")
+        );
+        assert!(validate_mobile("").unwrap_err().to_string().contains("为空"));
     }
 
     #[test]
@@ -342,21 +357,39 @@ mod tests {
         assert!(
             parse_pass_period("2017-06-02:", up)
                 .unwrap_err()
+                .to_string()
                 .contains("晚于上传日期")
         );
-        let e = parse_pass_period("2017-05-02:2017-05-01", up).unwrap_err();
+        let e = parse_pass_period("2017-05-02:2017-05-01", up).unwrap_err().to_string();
         assert!(e.contains("早于开始日期"), "{e}");
-        assert!(parse_pass_period("2017-05-02", up).unwrap_err().contains("缺少冒号"));
-        assert!(parse_pass_period("2017-5-2:", up).unwrap_err().contains("格式不对"));
-        assert!(parse_pass_period("2017/05/02:", up).unwrap_err().contains("格式不对"));
+        assert!(
+            parse_pass_period("2017-05-02", up)
+                .unwrap_err()
+                .to_string()
+                .contains("缺少冒号")
+        );
+        assert!(
+            parse_pass_period("2017-5-2:", up)
+                .unwrap_err()
+                .to_string()
+                .contains("格式不对")
+        );
+        assert!(
+            parse_pass_period("2017/05/02:", up)
+                .unwrap_err()
+                .to_string()
+                .contains("格式不对")
+        );
         assert!(
             parse_pass_period("2017-02-30:", up)
                 .unwrap_err()
+                .to_string()
                 .contains("不是真实存在")
         );
         assert!(
             parse_pass_period("2017-05-02:2017-13-01", up)
                 .unwrap_err()
+                .to_string()
                 .contains("没有 13 月")
         );
     }
@@ -391,20 +424,38 @@ mod tests {
         assert!(
             parse_id_validity("2008.02.14-2008.02.14")
                 .unwrap_err()
+                .to_string()
                 .contains("不晚于")
         );
         assert!(
             parse_id_validity("2018.02.14-2008.02.14")
                 .unwrap_err()
+                .to_string()
                 .contains("不晚于")
         );
         assert!(
             parse_id_validity("2008.02.30-长期")
                 .unwrap_err()
+                .to_string()
                 .contains("不是真实存在")
         );
-        assert!(parse_id_validity("2008-02-14-长期").unwrap_err().contains("格式不对"));
-        assert!(parse_id_validity("2008.02.14").unwrap_err().contains("缺少"));
-        assert!(parse_id_validity("2008.02.14-永久").unwrap_err().contains("格式不对"));
+        assert!(
+            parse_id_validity("2008-02-14-长期")
+                .unwrap_err()
+                .to_string()
+                .contains("格式不对")
+        );
+        assert!(
+            parse_id_validity("2008.02.14")
+                .unwrap_err()
+                .to_string()
+                .contains("缺少")
+        );
+        assert!(
+            parse_id_validity("2008.02.14-永久")
+                .unwrap_err()
+                .to_string()
+                .contains("格式不对")
+        );
     }
 }

@@ -3,6 +3,8 @@
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::IdCardError;
+
 /// Weights of GB 11643-1999 (ISO 7064 MOD 11-2): position i from the left carries
 /// 2^(17-i) mod 11, so the sequence repeats with period 10 and ends `… 10 5 8 4 2`.
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -70,44 +72,37 @@ impl IdNumber {
 
 /// Parses and validates an ID number as typed or read from a card. "Today" (no birth after
 /// it) is Beijing's, as on the platform, whatever the PC's time zone.
-pub fn parse_id_number(input: &str) -> Result<IdNumber, String> {
+pub fn parse_id_number(input: &str) -> Result<IdNumber, IdCardError> {
     parse_id_number_on(input, crate::time::beijing_date(chrono::Utc::now()))
 }
 
 /// `today` is a parameter so that the "birth date in the future" rule is testable.
-fn parse_id_number_on(input: &str, today: NaiveDate) -> Result<IdNumber, String> {
+fn parse_id_number_on(input: &str, today: NaiveDate) -> Result<IdNumber, IdCardError> {
     let s = input.trim();
     let chars: Vec<char> = s.chars().collect();
     match chars.len() {
         18 => parse_18(&chars, today),
         15 => parse_15(&chars, today),
-        0 => Err("身份证号码为空：请输入 18 位身份证号码".to_string()),
-        n => Err(format!(
-            "身份证号码应为 18 位（旧版为 15 位），输入的是 {n} 位：请对照身份证逐位核对，检查是否漏输或多输"
-        )),
+        0 => Err(IdCardError::Empty),
+        n => Err(IdCardError::Length(n)),
     }
 }
 
-fn parse_18(chars: &[char], today: NaiveDate) -> Result<IdNumber, String> {
+fn parse_18(chars: &[char], today: NaiveDate) -> Result<IdNumber, IdCardError> {
     let body = digits(&chars[..17])?;
     let given = chars[17].to_ascii_uppercase();
     if !(given.is_ascii_digit() || given == 'X') {
-        return Err(format!(
-            "身份证号码第 18 位“{}”无效：最后一位只能是数字或字母 X，请对照身份证核对",
-            chars[17]
-        ));
+        return Err(IdCardError::LastChar(chars[17]));
     }
     let birth_date = birth_date(&body[6..14], today)?;
     let expected = check_char(&body);
     if given != expected {
-        return Err(format!(
-            "身份证号码校验位不对（应为 {expected}，输入的是 {given}）：请对照身份证逐位核对"
-        ));
+        return Err(IdCardError::CheckChar { expected, given });
     }
     Ok(build(format!("{body}{given}"), birth_date, false))
 }
 
-fn parse_15(chars: &[char], today: NaiveDate) -> Result<IdNumber, String> {
+fn parse_15(chars: &[char], today: NaiveDate) -> Result<IdNumber, IdCardError> {
     let old = digits(chars)?;
     // Legacy numbers were issued only to people born in the 1900s and carry a
     // two-digit year, so the century is always 19.
@@ -134,43 +129,30 @@ fn build(code: String, birth_date: NaiveDate, upgraded_from_15: bool) -> IdNumbe
 }
 
 /// Returns the characters as an ASCII-digit string, or names the first bad one.
-fn digits(chars: &[char]) -> Result<String, String> {
+fn digits(chars: &[char]) -> Result<String, IdCardError> {
     if let Some((i, c)) = chars.iter().enumerate().find(|(_, c)| !c.is_ascii_digit()) {
-        let hint = if c.is_numeric() || *c == 'Ｘ' || *c == 'ｘ' {
-            "请切换到半角（英文）输入法重新输入"
-        } else if c.eq_ignore_ascii_case(&'x') {
-            "字母 X 只能出现在第 18 位，请对照身份证核对"
-        } else {
-            "身份证号码只能由数字和末位 X 组成，请对照身份证核对"
-        };
-        return Err(format!("身份证号码第 {} 位“{c}”不是数字：{hint}", i + 1));
+        return Err(IdCardError::NotDigit { position: i + 1, c: *c });
     }
     Ok(chars.iter().collect())
 }
 
 /// `yyyymmdd` holds exactly 8 ASCII digits (checked by the caller).
-fn birth_date(yyyymmdd: &str, today: NaiveDate) -> Result<NaiveDate, String> {
+fn birth_date(yyyymmdd: &str, today: NaiveDate) -> Result<NaiveDate, IdCardError> {
     let num = |r: std::ops::Range<usize>| yyyymmdd[r].parse::<u32>().unwrap_or(0);
     let (year, month, day) = (num(0..4), num(4..6), num(6..8));
-    let hint = "请核对身份证号码第 7–14 位（出生年月日）";
     if year < 1900 {
-        return Err(format!("出生年份 {year} 早于 1900 年，不可能是有效的出生日期：{hint}"));
+        return Err(IdCardError::BornBefore1900(year));
     }
     let Some(date) = NaiveDate::from_ymd_opt(year as i32, month, day) else {
-        let reason = if month == 2 && day == 29 {
-            format!("{year} 年不是闰年，没有 2 月 29 日")
-        } else if !(1..=12).contains(&month) {
-            format!("没有 {month} 月")
-        } else {
-            format!("{year} 年 {month} 月没有 {day} 日")
-        };
-        return Err(format!("身份证号码中的出生日期 {yyyymmdd} 不存在（{reason}）：{hint}"));
+        return Err(IdCardError::NoSuchBirthDate {
+            yyyymmdd: yyyymmdd.to_string(),
+            year,
+            month,
+            day,
+        });
     };
     if date > today {
-        return Err(format!(
-            "身份证号码中的出生日期 {} 晚于今天，不可能是有效的出生日期：{hint}",
-            date.format("%Y-%m-%d")
-        ));
+        return Err(IdCardError::BornInFuture(date));
     }
     Ok(date)
 }
@@ -222,7 +204,7 @@ mod tests {
     fn today() -> NaiveDate {
         d(2025, 6, 1)
     }
-    fn parse(s: &str) -> Result<IdNumber, String> {
+    fn parse(s: &str) -> Result<IdNumber, IdCardError> {
         parse_id_number_on(s, today())
     }
 
@@ -233,7 +215,7 @@ mod tests {
         assert_eq!(a.birth_date, d(1949, 12, 31));
         assert_eq!(a.sex, Sex::Female);
         assert_eq!(a.region_code, "110105");
-        let b = parse("440524188001010014").unwrap_err();
+        let b = parse("440524188001010014").unwrap_err().to_string();
         // 1880 is before 1900, so the second example is refused on its date.
         assert!(b.contains("1880"), "{b}");
     }
@@ -269,11 +251,11 @@ mod tests {
 
     #[test]
     fn wrong_check_char_names_the_expected_one() {
-        let e = parse("440305199003071234").unwrap_err();
+        let e = parse("440305199003071234").unwrap_err().to_string();
         assert!(e.contains("应为 6") && e.contains("输入的是 4"), "{e}");
-        let e = parse("110105194912310021").unwrap_err();
+        let e = parse("110105194912310021").unwrap_err().to_string();
         assert!(e.contains("应为 X"), "{e}");
-        let e = parse("440306198808083216").unwrap_err();
+        let e = parse("440306198808083216").unwrap_err().to_string();
         assert!(e.contains("应为 X"), "{e}");
     }
 
@@ -282,19 +264,19 @@ mod tests {
         assert_eq!(parse("510107197202294126").unwrap().birth_date, d(1972, 2, 29));
         assert_eq!(parse("440304200002292167").unwrap().birth_date, d(2000, 2, 29));
         // Check chars are correct, so the date is the only fault.
-        let e = parse("440305199902291232").unwrap_err();
+        let e = parse("440305199902291232").unwrap_err().to_string();
         assert!(e.contains("1999 年不是闰年"), "{e}");
-        let e = parse("440305200002301234").unwrap_err();
+        let e = parse("440305200002301234").unwrap_err().to_string();
         assert!(e.contains("不存在") && e.contains("30 日"), "{e}");
-        let e = parse("440305199913011232").unwrap_err();
+        let e = parse("440305199913011232").unwrap_err().to_string();
         assert!(e.contains("没有 13 月"), "{e}");
     }
 
     #[test]
     fn future_and_pre_1900_birth_dates_are_refused() {
-        let e = parse("440305209901011231").unwrap_err();
+        let e = parse("440305209901011231").unwrap_err().to_string();
         assert!(e.contains("晚于今天"), "{e}");
-        let e = parse("440305189912311234").unwrap_err();
+        let e = parse("440305189912311234").unwrap_err().to_string();
         assert!(e.contains("早于 1900"), "{e}");
         // Born on the day the check runs: allowed.
         assert!(parse_id_number_on("440305202402290027", d(2024, 2, 29)).is_ok());
@@ -311,27 +293,27 @@ mod tests {
         assert!(id.warnings().iter().any(|w| w.contains("15 位")));
         // The legacy form of the standard's own example.
         assert_eq!(parse("110105491231002").unwrap().code, "11010519491231002X");
-        assert!(parse("110105491331002").unwrap_err().contains("没有 13 月"));
+        assert!(parse("110105491331002").unwrap_err().to_string().contains("没有 13 月"));
     }
 
     #[test]
     fn wrong_length_says_how_many_were_typed() {
-        let e = parse("44030519900307123").unwrap_err();
+        let e = parse("44030519900307123").unwrap_err().to_string();
         assert!(e.contains("输入的是 17 位"), "{e}");
-        let e = parse("4403051990030712366").unwrap_err();
+        let e = parse("4403051990030712366").unwrap_err().to_string();
         assert!(e.contains("输入的是 19 位"), "{e}");
-        assert!(parse("   ").unwrap_err().contains("为空"));
+        assert!(parse("   ").unwrap_err().to_string().contains("为空"));
     }
 
     #[test]
     fn letters_and_full_width_digits_are_pointed_at() {
-        let e = parse("44030519900A071236").unwrap_err();
+        let e = parse("44030519900A071236").unwrap_err().to_string();
         assert!(e.contains("第 12 位“A”不是数字"), "{e}");
-        let e = parse("4403X5199003071236").unwrap_err();
+        let e = parse("4403X5199003071236").unwrap_err().to_string();
         assert!(e.contains("第 5 位") && e.contains("只能出现在第 18 位"), "{e}");
-        let e = parse("４40305199003071236").unwrap_err();
+        let e = parse("４40305199003071236").unwrap_err().to_string();
         assert!(e.contains("半角"), "{e}");
-        let e = parse("44030519900307123Y").unwrap_err();
+        let e = parse("44030519900307123Y").unwrap_err().to_string();
         assert!(e.contains("第 18 位“Y”"), "{e}");
     }
 

@@ -11,7 +11,7 @@ pub struct IdNumber(String);
 
 impl IdNumber {
     /// Checks an ID number as typed or read from a card; the error is the clerk's words.
-    pub fn parse(input: &str) -> Result<IdNumber, String> {
+    pub fn parse(input: &str) -> Result<IdNumber, crate::IdCardError> {
         crate::parse_id_number(input).map(|id| IdNumber(id.code))
     }
 
@@ -61,7 +61,7 @@ pub struct Suid(String);
 
 impl Suid {
     /// Checks a SUID as typed; the error is the clerk's words.
-    pub fn parse(input: &str) -> Result<Suid, String> {
+    pub fn parse(input: &str) -> Result<Suid, crate::UsccError> {
         crate::validate_suid(input).map(Suid)
     }
 

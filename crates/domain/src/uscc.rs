@@ -2,6 +2,8 @@
 //! unified social credit code of GB 32100-2015, or for an old registration the 9-character
 //! organisation code of GB 11714-1997 (`XXXXXXXX-X`). Each has its own check character.
 
+use crate::UsccError;
+
 /// The 31-symbol alphabet; I, O, Z, S and V are left out because they are easily
 /// confused with 1, 0, 2, 5 and U.
 const CHARSET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -9,32 +11,29 @@ const CHARSET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /// Validates a code as typed; returns it trimmed and upper-cased.
-pub fn validate_uscc(input: &str) -> Result<String, String> {
+pub fn validate_uscc(input: &str) -> Result<String, UsccError> {
     let code = input.trim().to_uppercase();
     let chars: Vec<char> = code.chars().collect();
     if chars.is_empty() {
-        return Err("统一社会信用代码为空：请按营业执照上的 18 位代码输入".to_string());
+        return Err(UsccError::Empty);
     }
     if chars.len() != 18 {
-        return Err(format!(
-            "统一社会信用代码应为 18 位，输入的是 {} 位：请对照营业执照逐位核对，检查是否漏输或多输",
-            chars.len()
-        ));
+        return Err(UsccError::Length(chars.len()));
     }
     let mut values = [0u32; 18];
     for (i, c) in chars.iter().enumerate() {
         match value_of(*c) {
             Some(v) => values[i] = v,
-            None => return Err(illegal_char(i + 1, *c)),
+            None => return Err(UsccError::IllegalChar { position: i + 1, c: *c }),
         }
     }
     let expected_value = check_value(&values[..17]);
     if values[17] != expected_value {
         let expected = symbol(expected_value);
-        return Err(format!(
-            "统一社会信用代码校验位不对（应为 {expected}，输入的是 {}）：请对照营业执照逐位核对",
-            chars[17]
-        ));
+        return Err(UsccError::CheckChar {
+            expected,
+            given: chars[17],
+        });
     }
     Ok(code)
 }
@@ -46,25 +45,17 @@ const ORG_WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
 /// code with or without its hyphen. Returns the one form it is kept and sent in: the credit
 /// code upper-cased, the organisation code as printed on its certificate, `XXXXXXXX-X`, so
 /// that `123456789` and `12345678-9` name one company.
-pub fn validate_suid(input: &str) -> Result<String, String> {
+pub fn validate_suid(input: &str) -> Result<String, UsccError> {
     let code = input.trim().to_uppercase();
     let chars: Vec<char> = code.chars().collect();
     let hyphens: Vec<usize> = (0..chars.len()).filter(|&i| is_hyphen(chars[i])).collect();
     match (chars.len(), hyphens.as_slice()) {
-        (0, _) => Err(
-            "社会统一信用代码为空：请按营业执照上的 18 位统一社会信用代码输入（老证照可填 9 位组织机构代码，如 12345678-9）"
-                .to_string(),
-        ),
+        (0, _) => Err(UsccError::SuidEmpty),
         (18, _) => validate_uscc(&code),
         (9, []) => validate_org_code(&chars),
         (10, [8]) => validate_org_code(&[&chars[..8], &chars[9..]].concat()),
-        (10, [at]) => Err(format!(
-            "组织机构代码的“-”应在第 8 位之后、校验位之前（如 12345678-9），输入的在第 {} 位：请对照组织机构代码证核对",
-            at + 1
-        )),
-        (n, _) => Err(format!(
-            "统一社会信用代码应为 18 位（老证照的组织机构代码为 9 位，如 12345678-9），输入的是 {n} 位：请对照营业执照或组织机构代码证逐位核对，检查是否漏输或多输"
-        )),
+        (10, [at]) => Err(UsccError::OrgHyphen(at + 1)),
+        (n, _) => Err(UsccError::SuidLength(n)),
     }
 }
 
@@ -74,22 +65,14 @@ fn is_hyphen(c: char) -> bool {
 }
 
 /// The nine characters of an organisation code, without its hyphen.
-fn validate_org_code(chars: &[char]) -> Result<String, String> {
+fn validate_org_code(chars: &[char]) -> Result<String, UsccError> {
     let mut sum = 0;
     for (i, c) in chars[..8].iter().enumerate() {
         let value = c
             .to_digit(10)
             .or_else(|| c.is_ascii_uppercase().then(|| *c as u32 - 'A' as u32 + 10));
         let Some(value) = value else {
-            let hint = if c.is_ascii() {
-                "本体代码只能是数字或大写字母"
-            } else {
-                "请切换到半角（英文）输入法重新输入"
-            };
-            return Err(format!(
-                "组织机构代码第 {} 位“{c}”不是合法字符：{hint}，请对照组织机构代码证核对",
-                i + 1
-            ));
+            return Err(UsccError::OrgIllegalChar { position: i + 1, c: *c });
         };
         sum += value * ORG_WEIGHTS[i];
     }
@@ -99,10 +82,10 @@ fn validate_org_code(chars: &[char]) -> Result<String, String> {
         d => char::from_digit(d, 10).unwrap_or('?'),
     };
     if chars[8] != expected {
-        return Err(format!(
-            "组织机构代码校验位不对（应为 {expected}，输入的是 {}）：请对照组织机构代码证逐位核对",
-            chars[8]
-        ));
+        return Err(UsccError::OrgCheckChar {
+            expected,
+            given: chars[8],
+        });
     }
     let body: String = chars[..8].iter().collect();
     Ok(format!("{body}-{expected}"))
@@ -127,19 +110,6 @@ fn value_of(c: char) -> Option<u32> {
 /// `value` is always < 31, the size of the charset.
 fn symbol(value: u32) -> char {
     CHARSET.chars().nth(value as usize).unwrap_or('?')
-}
-
-fn illegal_char(position: usize, c: char) -> String {
-    let hint = match c {
-        'I' => "代码中不使用字母 I，可能是数字 1".to_string(),
-        'O' => "代码中不使用字母 O，可能是数字 0".to_string(),
-        'Z' => "代码中不使用字母 Z，可能是数字 2".to_string(),
-        'S' => "代码中不使用字母 S，可能是数字 5".to_string(),
-        'V' => "代码中不使用字母 V，可能是字母 U".to_string(),
-        c if !c.is_ascii() => "请切换到半角（英文）输入法重新输入".to_string(),
-        _ => "代码只能包含数字和除 I、O、Z、S、V 以外的大写字母".to_string(),
-    };
-    format!("统一社会信用代码第 {position} 位“{c}”不是合法字符：{hint}，请对照营业执照核对")
 }
 
 #[cfg(test)]
@@ -172,13 +142,13 @@ mod tests {
 
     #[test]
     fn changed_last_char_is_a_check_error_naming_the_expected_one() {
-        let e = validate_uscc("91350100M000100Y44").unwrap_err();
+        let e = validate_uscc("91350100M000100Y44").unwrap_err().to_string();
         assert!(e.contains("应为 3") && e.contains("输入的是 4"), "{e}");
-        let e = validate_uscc("914403001922038217").unwrap_err();
+        let e = validate_uscc("914403001922038217").unwrap_err().to_string();
         assert!(e.contains("应为 6"), "{e}");
-        let e = validate_uscc("91440300708461136U").unwrap_err();
+        let e = validate_uscc("91440300708461136U").unwrap_err().to_string();
         assert!(e.contains("应为 T"), "{e}");
-        let e = validate_uscc("91110000802100433A").unwrap_err();
+        let e = validate_uscc("91110000802100433A").unwrap_err().to_string();
         assert!(e.contains("应为 B"), "{e}");
     }
 
@@ -187,14 +157,19 @@ mod tests {
         // Sum ≡ 0 (mod 31) must give check '0', not an index of 31.
         // 91310000MA1FL3L98 has sum ≡ 0; the correct code ends in 0 (python3).
         assert_eq!(validate_uscc("91310000MA1FL3L980").as_deref(), Ok("91310000MA1FL3L980"));
-        assert!(validate_uscc("91310000MA1FL3L98X").unwrap_err().contains("应为 0"));
+        assert!(
+            validate_uscc("91310000MA1FL3L98X")
+                .unwrap_err()
+                .to_string()
+                .contains("应为 0")
+        );
     }
 
     #[test]
     fn wrong_length() {
-        let e = validate_uscc("9135010M000100Y43").unwrap_err();
+        let e = validate_uscc("9135010M000100Y43").unwrap_err().to_string();
         assert!(e.contains("输入的是 17 位"), "{e}");
-        assert!(validate_uscc("").unwrap_err().contains("为空"));
+        assert!(validate_uscc("").unwrap_err().to_string().contains("为空"));
     }
 
     #[test]
@@ -218,27 +193,32 @@ mod tests {
 
     #[test]
     fn an_organisation_code_is_refused_with_what_is_wrong() {
-        let e = validate_suid("19220382-2").unwrap_err();
+        let e = validate_suid("19220382-2").unwrap_err().to_string();
         assert!(e.contains("组织机构代码校验位") && e.contains("应为 1"), "{e}");
-        let e = validate_suid("1922038-21").unwrap_err();
+        let e = validate_suid("1922038-21").unwrap_err().to_string();
         assert!(e.contains("第 8 位之后"), "{e}");
-        let e = validate_suid("1922_382-1").unwrap_err();
+        let e = validate_suid("1922_382-1").unwrap_err().to_string();
         assert!(e.contains("第 5 位“_”"), "{e}");
-        let e = validate_suid("12345678").unwrap_err();
+        let e = validate_suid("12345678").unwrap_err().to_string();
         assert!(e.contains("输入的是 8 位") && e.contains("9 位"), "{e}");
-        assert!(validate_suid("").unwrap_err().contains("为空"));
-        assert!(validate_suid("91440300708461136U").unwrap_err().contains("应为 T"));
+        assert!(validate_suid("").unwrap_err().to_string().contains("为空"));
+        assert!(
+            validate_suid("91440300708461136U")
+                .unwrap_err()
+                .to_string()
+                .contains("应为 T")
+        );
     }
 
     #[test]
     fn illegal_characters_name_char_and_position() {
-        let e = validate_uscc("91350100MOOO100Y43").unwrap_err();
+        let e = validate_uscc("91350100MOOO100Y43").unwrap_err().to_string();
         assert!(e.contains("第 10 位“O”") && e.contains("数字 0"), "{e}");
-        let e = validate_uscc("9135010OM000100Y43").unwrap_err();
+        let e = validate_uscc("9135010OM000100Y43").unwrap_err().to_string();
         assert!(e.contains("第 8 位"), "{e}");
-        let e = validate_uscc("91350100M000100Y4-").unwrap_err();
+        let e = validate_uscc("91350100M000100Y4-").unwrap_err().to_string();
         assert!(e.contains("第 18 位“-”"), "{e}");
-        let e = validate_uscc("９1350100M000100Y43").unwrap_err();
+        let e = validate_uscc("９1350100M000100Y43").unwrap_err().to_string();
         assert!(e.contains("半角"), "{e}");
     }
 }

@@ -184,13 +184,13 @@ impl Worker {
                         ));
                     }
                 }
-                Err(e) => out.push(error(WorkerField::IdCode, e)),
+                Err(e) => out.push(error(WorkerField::IdCode, e.to_string())),
             }
         }
         if !w.emp_phone.is_empty()
             && let Err(e) = super::validate_mobile(&w.emp_phone)
         {
-            out.push(error(WorkerField::EmpPhone, e));
+            out.push(error(WorkerField::EmpPhone, e.to_string()));
         }
         if !w.emp_nation.is_empty() && !super::is_ethnic_name(&w.emp_nation) {
             out.push(error(
@@ -201,7 +201,7 @@ impl Worker {
         if !w.pass_period.is_empty()
             && let Err(e) = super::parse_pass_period(&w.pass_period, today)
         {
-            out.push(error(WorkerField::PassPeriod, e));
+            out.push(error(WorkerField::PassPeriod, e.to_string()));
         }
         if !w.match_flag.is_empty() && w.match_flag != "Y" && w.match_flag != "N" {
             out.push(error(
@@ -222,7 +222,7 @@ impl Worker {
                     "身份证已过有效期：请让工人出示有效证件，确认后才能继续登记",
                 )),
                 Ok(_) => {}
-                Err(e) => out.push(error(WorkerField::IdValiddate, e)),
+                Err(e) => out.push(error(WorkerField::IdValiddate, e.to_string())),
             }
         }
         for (field, known, what) in [

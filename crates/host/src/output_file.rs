@@ -103,11 +103,11 @@ fn identity(path: &Path) -> PathBuf {
 
 /// Writes `dest` through `write`, which is handed a private temp file's path beside `dest`
 /// and fills it. See the module's comment for the rules.
-pub fn write_output<T>(
+pub fn write_output<T, E: std::fmt::Display>(
     dest: &Path,
     existing: Existing,
     station: &StationFiles,
-    write: impl FnOnce(&Path) -> Result<T, String>,
+    write: impl FnOnce(&Path) -> Result<T, E>,
 ) -> Result<T, OutputFileError> {
     if let Some(what) = station.owner_of(dest) {
         return Err(OutputFileError::StationFile {
@@ -129,7 +129,7 @@ pub fn write_output<T>(
     let tmp = temp_path(dest);
     let created = create_private(&tmp).map_err(|e| failed(e.to_string()))?;
     drop(created);
-    let result = write(&tmp).and_then(|value| {
+    let result = write(&tmp).map_err(|e| e.to_string()).and_then(|value| {
         // The content is on the disk before the name points at it.
         File::open(&tmp).and_then(|f| f.sync_all()).map_err(|e| e.to_string())?;
         publish(&tmp, dest, existing)?;

@@ -68,7 +68,7 @@ fn try_register(ctx: &mut Ctx<'_>, body: &Body) -> Result<Answer, Answer> {
     let id = normalise_id(id_code).ok_or_else(|| {
         let why = domain::parse_id_number(id_code)
             .err()
-            .unwrap_or_else(|| "身份证号码应为18位".into());
+            .map_or_else(|| "身份证号码应为18位".to_string(), |e| e.to_string());
         Answer::field(Code::Illegal, "id_code", format!("身份证号码无效:{why}"))
     })?;
     domain::validate_mobile(get("emp_phone")?)

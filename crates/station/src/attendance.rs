@@ -62,7 +62,7 @@ impl Station {
         let mut notes = Vec::new();
         let (person_name, company) = match &request.passer {
             Passer::Worker { id_code } => {
-                let id = domain::parse_id_number(id_code).map_err(refused)?;
+                let id = domain::parse_id_number(id_code).map_err(|e| refused(e.to_string()))?;
                 let row = self.store.worker_row(&id.code)?.ok_or_else(|| {
                     refused(format!(
                         "身份证号 {} 的人员还没有在本站登记：请先到“人员登记”登记，访客请按访客记录",
@@ -110,7 +110,7 @@ impl Station {
             now,
             self.config.attendance_window_secs,
         )
-        .map_err(refused)?;
+        .map_err(|e| refused(e.to_string()))?;
         // The platform's `way` 1 (人脸识别) is the only way a station log can go, and it
         // stands for the face: a log without one would claim a recognition that never was.
         let Some(site_photo) = request.photo else {

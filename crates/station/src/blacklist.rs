@@ -67,7 +67,7 @@ pub fn check_entry(e: &BlacklistEntry) -> Result<BlacklistEntry, Vec<String>> {
     let id_code = match parse_id_number(&e.id_code) {
         Ok(id) => id.code,
         Err(m) => {
-            why.push(m);
+            why.push(m.to_string());
             String::new()
         }
     };

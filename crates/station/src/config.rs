@@ -16,10 +16,10 @@ mod tests;
 
 pub use check::{
     AGE_YEARS, ATTENDANCE_WINDOW_SECS, BASE_URL_EXAMPLE, CALL_SECS, CARD_SERIAL_PORTS, CARD_USB_PORTS, CARD_WAIT_SECS,
-    CONNECT_SECS, DEBOUNCE_SECS, DEPARTED_KEEP_DAYS, LEAVE_BATCH_SIZE, PHOTO_KB, SITE_KEEP_DAYS, address_note,
-    check_base_url, check_card_port, check_card_wait_secs, client_serial_note,
+    CONNECT_SECS, DEBOUNCE_SECS, DEPARTED_KEEP_DAYS, LEAVE_BATCH_SIZE, PHOTO_KB, SITE_KEEP_DAYS, SettingError,
+    address_note, check_base_url, check_card_port, check_card_wait_secs, client_serial_note,
 };
-pub use read::{MAX_FILE_BYTES, move_aside};
+pub use read::{MAX_FILE_BYTES, MoveAsideError, move_aside};
 
 /// Which platform instance the station talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -182,9 +182,9 @@ impl Config {
             path: path.to_owned(),
             detail: read::parse_problem(&text, &e),
         })?;
-        config.check().map_err(|detail| ConfigError::Invalid {
+        config.check().map_err(|e| ConfigError::Invalid {
             path: path.to_owned(),
-            detail,
+            detail: e.to_string(),
         })?;
         Ok(config)
     }
@@ -210,7 +210,7 @@ impl Config {
     /// `CWR_BASE_URL`, `CWR_API_KEY`, `CWR_CLIENT_SERIAL`, `CWR_PROJECT_ID`, `CWR_DEVICE_ID`
     /// win over the file.
     /// A `CWR_BASE_URL` that is no platform address is refused, naming the variable.
-    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), SettingError> {
         if let Some(url) = get("CWR_BASE_URL").filter(|v| !v.trim().is_empty()) {
             check_base_url("环境变量 CWR_BASE_URL", &url)?;
             self.base_url = url.trim().to_string();

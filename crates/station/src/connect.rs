@@ -7,10 +7,14 @@ use api::{PlatformClient, PlatformClock, Secret};
 use outbox::SendSettings;
 
 /// A client for the configured platform, or what is missing, in Chinese.
-pub fn platform_client(config: &Config, secret: &Secret, clock: Arc<PlatformClock>) -> Result<PlatformClient, String> {
+pub fn platform_client(
+    config: &Config,
+    secret: &Secret,
+    clock: Arc<PlatformClock>,
+) -> Result<PlatformClient, NotConnectable> {
     let missing = config.missing_for_platform(secret);
     if !missing.is_empty() {
-        return Err(format!("还没有设置：{}。请到“设置”里填写", missing.join("、")));
+        return Err(NotConnectable::Missing(missing));
     }
     PlatformClient::new(
         config.credentials(secret.clone()),
@@ -18,7 +22,17 @@ pub fn platform_client(config: &Config, secret: &Secret, clock: Arc<PlatformCloc
         clock,
         config.timeouts(),
     )
-    .map_err(|e| e.to_string())
+    .map_err(NotConnectable::Client)
+}
+
+/// Why no platform client could be made from the settings.
+#[derive(Debug, thiserror::Error)]
+pub enum NotConnectable {
+    /// The settings still to fill in, by their labels.
+    #[error("还没有设置：{}。请到“设置”里填写", .0.join("、"))]
+    Missing(Vec<&'static str>),
+    #[error(transparent)]
+    Client(api::ApiError),
 }
 
 /// What the sender needs besides the client: the project, the environment's label, and the

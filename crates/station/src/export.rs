@@ -30,8 +30,19 @@ pub const HEADERS: [&str; 8] = [
     "最后修改",
 ];
 
-pub fn write_roster_xlsx(path: &Path, lines: &[RosterLine]) -> Result<(), String> {
-    let fail = |e: rust_xlsxwriter::XlsxError| format!("导出 Excel 失败：{e}（文件是否正被 Excel 打开？关闭后再试）");
+/// Why an Excel file was not written. The clerk's file is written through a temp file, so
+/// nothing half-written is left under its name.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("导出 Excel 失败：{0}（文件是否正被 Excel 打开？关闭后再试）")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    /// The shared table writer's own words.
+    #[error("{0}")]
+    Table(String),
+}
+
+pub fn write_roster_xlsx(path: &Path, lines: &[RosterLine]) -> Result<(), ExportError> {
+    let fail = ExportError::Xlsx;
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name("人员花名册").map_err(fail)?;
@@ -67,8 +78,8 @@ pub fn write_roster_xlsx(path: &Path, lines: &[RosterLine]) -> Result<(), String
 
 /// A day's attendance logs as .xlsx: what the point recorded and whether the platform has
 /// each (also those past the window).
-pub fn write_passes_xlsx(path: &Path, rows: &[store::PassRow]) -> Result<(), String> {
-    let fail = |e: rust_xlsxwriter::XlsxError| format!("导出 Excel 失败：{e}（文件是否正被 Excel 打开？关闭后再试）");
+pub fn write_passes_xlsx(path: &Path, rows: &[store::PassRow]) -> Result<(), ExportError> {
+    let fail = ExportError::Xlsx;
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name("考勤").map_err(fail)?;
@@ -166,7 +177,7 @@ pub fn roster_lines(store: &dyn store::StoreReads) -> Result<Vec<RosterLine>, st
 
 /// The blacklist as .xlsx, in the columns a blacklist sheet is imported from (so an export
 /// can be edited and imported again).
-pub fn write_blacklist_xlsx(path: &Path, entries: &[store::BlacklistEntry]) -> Result<(), String> {
+pub fn write_blacklist_xlsx(path: &Path, entries: &[store::BlacklistEntry]) -> Result<(), ExportError> {
     let rows: Vec<Vec<String>> = entries
         .iter()
         .map(|e| {
@@ -186,4 +197,5 @@ pub fn write_blacklist_xlsx(path: &Path, entries: &[store::BlacklistEntry]) -> R
         &[22.0, 10.0, 40.0, 12.0, 20.0],
         &rows,
     )
+    .map_err(ExportError::Table)
 }

@@ -13,7 +13,7 @@ use api::Endpoint;
 use api::types::DictEntry;
 use domain::{Company, PhotoKind, RecordState, Validated, Worker, id_check_char, uscc_check_char};
 use store::prelude::*;
-use store::{BulkWorker, Store, WorkerPhotos};
+use store::{BulkWorker, Store, StoreError, WorkerPhotos};
 
 #[derive(Debug, Clone)]
 pub struct GenerateOptions {
@@ -52,16 +52,28 @@ const REGIONS: [&str; 16] = [
 ];
 const TRADES: &str = "建筑劳务钢结构机电安装装饰幕墙市政土石方防水消防";
 
+/// Why no store was generated.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    #[error("数据目录 {} 里已经有人员记录：生成的数据只能放进空的数据目录", .0.display())]
+    NotEmpty(std::path::PathBuf),
+    /// The simulator's dictionaries (built into the program) could not be read.
+    #[error("{0}")]
+    Dictionaries(#[from] std::io::Error),
+    /// A generated record failed its own checks: a fault in the generator, not the clerk's.
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Local(#[from] StoreError),
+}
+
 /// Makes the store. Returns the number of workers written.
-pub fn generate_store(data_dir: &Path, options: &GenerateOptions) -> Result<usize, String> {
-    let mut store = Store::open_in(data_dir).map_err(|e| e.to_string())?;
-    if store.stats().map_err(|e| e.to_string())?.workers > 0 {
-        return Err(format!(
-            "数据目录 {} 里已经有人员记录：生成的数据只能放进空的数据目录",
-            data_dir.display()
-        ));
+pub fn generate_store(data_dir: &Path, options: &GenerateOptions) -> Result<usize, GenerateError> {
+    let mut store = Store::open_in(data_dir)?;
+    if store.stats()?.workers > 0 {
+        return Err(GenerateError::NotEmpty(data_dir.to_path_buf()));
     }
-    let dictionaries = sim::Dictionaries::load().map_err(|e| e.to_string())?;
+    let dictionaries = sim::Dictionaries::load()?;
     let now = Utc::now();
     for kind in Endpoint::ALL.into_iter().filter(|e| e.is_dictionary()) {
         let entries: Vec<DictEntry> = dictionaries
@@ -73,7 +85,7 @@ pub fn generate_store(data_dir: &Path, options: &GenerateOptions) -> Result<usiz
                 flag: e.flag.clone(),
             })
             .collect();
-        store.save_dictionary(kind, &entries, now).map_err(|e| e.to_string())?;
+        store.save_dictionary(kind, &entries, now)?;
     }
     let code = |kind: Endpoint, i: usize| {
         let e = dictionaries.entries(kind);
@@ -94,22 +106,16 @@ pub fn generate_store(data_dir: &Path, options: &GenerateOptions) -> Result<usiz
         .cloned()
         .map(|c| {
             c.into_validated(&company_rules)
-                .map_err(|p| format!("generated company refused: {p:?}"))
+                .map_err(|p| GenerateError::Refused(format!("generated company refused: {p:?}")))
         })
         .collect::<Result<_, _>>()?;
-    store.bulk_companies(&checked).map_err(|e| e.to_string())?;
+    store.bulk_companies(&checked)?;
     let rules = domain::WorkerRules {
         today: api::beijing_date(now),
         age_rules: domain::AgeRules::default(),
-        emp_categories: store
-            .dictionary_codes(Endpoint::DictListEmpCategory)
-            .map_err(|e| e.to_string())?,
-        job_types: store
-            .dictionary_codes(Endpoint::DictListJobTypeName)
-            .map_err(|e| e.to_string())?,
-        job_names: store
-            .dictionary_codes(Endpoint::DictListJobName)
-            .map_err(|e| e.to_string())?,
+        emp_categories: store.dictionary_codes(Endpoint::DictListEmpCategory)?,
+        job_types: store.dictionary_codes(Endpoint::DictListJobTypeName)?,
+        job_names: store.dictionary_codes(Endpoint::DictListJobName)?,
         companies: companies.iter().map(|c| c.company_name.clone()).collect(),
         locked_category: None,
         blacklist: Default::default(),
@@ -162,7 +168,7 @@ pub fn generate_store(data_dir: &Path, options: &GenerateOptions) -> Result<usiz
             let accepted = matches!(state, RecordState::Sent | RecordState::Departed);
             let (worker, _warnings) = worker
                 .into_validated(all_photos, &rules)
-                .map_err(|p| format!("generated worker refused: {p:?}"))?;
+                .map_err(|p| GenerateError::Refused(format!("generated worker refused: {p:?}")))?;
             let (set, thumbnail) = photos.pick(&mut rng);
             batch.push(BulkWorker {
                 worker,
@@ -182,9 +188,9 @@ pub fn generate_store(data_dir: &Path, options: &GenerateOptions) -> Result<usiz
                 at: now - Duration::minutes(rng.i64(0..60 * 24 * 700)),
             });
         }
-        written += store.bulk_workers(batch).map_err(|e| e.to_string())?;
+        written += store.bulk_workers(batch)?;
     }
-    store.checkpoint().map_err(|e| e.to_string())?;
+    store.checkpoint()?;
     Ok(written)
 }
 

@@ -9,6 +9,7 @@ mod attendance;
 mod blacklist;
 pub mod config;
 mod connect;
+mod explain;
 pub mod export;
 pub mod generate;
 pub mod import;
@@ -25,7 +26,8 @@ use chrono::NaiveDate;
 
 pub use attendance::{Attended, NO_SITE_PHOTO, PassRequest, SitePhoto};
 pub use blacklist::{BlacklistAdded, BlacklistImport};
-pub use connect::{platform_client, send_settings};
+pub use connect::{NotConnectable, platform_client, send_settings};
+pub use explain::Explained;
 pub use import::{ImportOutcome, ImportReport, ImportSummary, RowAction, RowReport, RowStatus};
 
 use crate::config::Config;
@@ -182,9 +184,32 @@ impl Station {
         self.clock.beijing_today()
     }
 
-    /// Things the clerk should know about this PC (a data dir others can read).
+    /// Things the clerk should know about this PC (a data dir others can read, drafts that no
+    /// longer read).
     pub fn warnings(&self) -> Vec<String> {
-        host::paths::too_open_warning(&self.data_dir).into_iter().collect()
+        let mut out: Vec<String> = host::paths::too_open_warning(&self.data_dir).into_iter().collect();
+        out.extend(self.damaged_drafts_warning());
+        out
+    }
+
+    /// Drafts (待补全) that no longer read, said once when the station opens: each would
+    /// otherwise fail only when the clerk opens it. Logged too, for whoever reads the log.
+    fn damaged_drafts_warning(&self) -> Option<String> {
+        let damaged = match self.store.damaged_drafts() {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!("drafts not checked: {e}");
+                return Some(format!("待补全资料没能检查：{e}"));
+            }
+        };
+        let first = damaged.first()?;
+        tracing::warn!(count = damaged.len(), "damaged drafts");
+        let more = if damaged.len() > 1 { " 等" } else { "" };
+        Some(format!(
+            "有 {} 条待补全资料已损坏、读不出来（身份证号 {}{more}）：请在“花名册”里删除，再重新导入或登记这些人",
+            damaged.len(),
+            domain::mask_id(first)
+        ))
     }
 
     /// Everything a worker is checked against. A store that cannot be read is an error, never

@@ -28,8 +28,8 @@ pub(crate) fn take_queue(
     data_dir: &Path,
     holder: &str,
     problem: &mut dyn FnMut(String),
-) -> Result<LockAttempt, String> {
-    let attempt = SenderLock::try_acquire(data_dir, holder)?;
+) -> Result<LockAttempt, QueueLockError> {
+    let attempt = SenderLock::try_acquire(data_dir, holder).map_err(QueueLockError)?;
     if matches!(attempt, LockAttempt::Acquired(_))
         && let Err(e) = store.recover_interrupted_sends()
     {
@@ -37,6 +37,11 @@ pub(crate) fn take_queue(
     }
     Ok(attempt)
 }
+
+/// The queue's lock file could not be taken on this PC, in the outbox's words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct QueueLockError(String);
 
 /// Why a command's pass sent nothing. The records stay queued in every case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,10 +75,10 @@ impl Station {
         let lock = match take_queue(&mut *store, self.data_dir(), holder, problem) {
             Ok(LockAttempt::Acquired(lock)) => lock,
             Ok(LockAttempt::HeldBy(who)) => return Err(NotSent::HeldBy(who)),
-            Err(e) => return Err(NotSent::Local(e)),
+            Err(e) => return Err(NotSent::Local(e.to_string())),
         };
-        let client =
-            platform_client(self.config(), secret, Arc::clone(self.clock())).map_err(NotSent::NotConfigured)?;
+        let client = platform_client(self.config(), secret, Arc::clone(self.clock()))
+            .map_err(|e| NotSent::NotConfigured(e.to_string()))?;
         let settings = send_settings(self.config(), &client);
         // Records queued from here on may come after the drain's last look.
         let seen = store.newest_item_id().unwrap_or(ItemId::MAX);

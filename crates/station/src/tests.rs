@@ -236,3 +236,34 @@ fn the_clock_offset_taught_by_the_platform_survives_a_restart() {
     let st = Station::open(dir.path(), Config::default(), clock).expect("open");
     assert_eq!(st.today(), NaiveDate::from_ymd_opt(2026, 11, 29).expect("date"));
 }
+
+/// A draft (待补全) whose data no longer reads is told once when the station opens, stays on
+/// the roster marked damaged (the roster does not fail for it), and can be deleted.
+#[test]
+fn a_damaged_draft_is_told_once_and_marked_not_dropped() {
+    let (dir, mut st) = station();
+    let db = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).expect("db");
+    for (n, data) in [(1, "{\"emp_name\": \"半"), (2, "[1, 2]")] {
+        db.execute(
+            "INSERT INTO worker_drafts (id_code, emp_name, emp_company, data, source, created_at, updated_at)
+             VALUES (?1, '损坏', ?2, ?3, 'list.xlsx 第 2 行', '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z')",
+            rusqlite::params![id(n), COMPANY, data],
+        )
+        .expect("row");
+    }
+    let told: Vec<String> = st.warnings().into_iter().filter(|w| w.contains("待补全")).collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].contains("有 2 条") && told[0].contains("已损坏") && told[0].contains("删除"),
+        "{}",
+        told[0]
+    );
+    let rows = st.store().roster_rows().expect("the roster still reads");
+    let damaged: Vec<_> = rows.iter().filter(|r| r.sync_message == store::DAMAGED_DRAFT).collect();
+    assert_eq!(damaged.len(), 2, "{rows:?}");
+    st.delete_draft(&domain::IdNumber::parse(&id(1)).expect("valid"))
+        .expect("deleted");
+    st.delete_draft(&domain::IdNumber::parse(&id(2)).expect("valid"))
+        .expect("deleted");
+    assert!(st.warnings().iter().all(|w| !w.contains("待补全")));
+}

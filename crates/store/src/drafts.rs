@@ -9,6 +9,9 @@ use super::{Result, Store, StoreError, WorkerRecord, audit_in, timestamp};
 use crate::seams::prelude::*;
 use domain::{IdNumber, RecordState, Validated, Worker, WorkerDraft, mask_id};
 
+/// What the roster says of a draft whose data no longer reads.
+pub const DAMAGED_DRAFT: &str = "资料已损坏，读不出来：请删除这条待补全，再重新导入或登记此人";
+
 /// Where a draft came from: the file and its row, for the clerk and the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DraftSource {
@@ -54,6 +57,21 @@ impl DraftReads for Store {
         let mut out = Vec::new();
         for data in rows {
             out.push(serde_json::from_str(&data?).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+        }
+        Ok(out)
+    }
+
+    fn damaged_drafts(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id_code, data FROM worker_drafts ORDER BY id_code")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id_code, data) = row?;
+            if serde_json::from_str::<Worker>(&data).is_err() {
+                out.push(id_code);
+            }
         }
         Ok(out)
     }

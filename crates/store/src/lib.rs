@@ -28,7 +28,7 @@ pub use attendance::PassRow;
 pub use blacklist::BlacklistEntry;
 pub use bulk::BulkWorker;
 pub use companies::CompanyRecord;
-pub use drafts::DraftSource;
+pub use drafts::{DAMAGED_DRAFT, DraftSource};
 pub use item_id::ItemId;
 pub use maintenance::{Pruned, StoreStats};
 pub use outbox::{ItemKind, LastRefusal, OutboxCounts, OutboxItem, ParkReason, Parking};
@@ -60,6 +60,9 @@ pub enum StoreError {
     NotFound(String),
     #[error(transparent)]
     Output(#[from] host::output_file::OutputFileError),
+    /// A backup copy failed SQLite's own check (the answer of `quick_check`).
+    #[error("备份校验没有通过（{0}）：请重试")]
+    BackupCheck(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -119,8 +119,8 @@ impl Store {
     }
 
     /// Copies the store into the (empty) file `target`, and checks the copy.
-    pub(super) fn copy_into(&self, target: &Path) -> std::result::Result<(), String> {
-        let fail = |e: rusqlite::Error| StoreError::from(e).to_string();
+    pub(super) fn copy_into(&self, target: &Path) -> Result<()> {
+        let fail = StoreError::from;
         let mut copy = rusqlite::Connection::open(target).map_err(fail)?;
         // No journal beside the temp file: a copy cut off half-way is thrown away whole.
         copy.pragma_update(None, "journal_mode", "OFF").map_err(fail)?;
@@ -133,7 +133,7 @@ impl Store {
         // The copy is a store of its own: it must open and pass SQLite's own check.
         let ok: String = copy.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(fail)?;
         if ok != "ok" {
-            return Err(format!("备份校验没有通过（{ok}）：请重试"));
+            return Err(StoreError::BackupCheck(ok));
         }
         Ok(())
     }

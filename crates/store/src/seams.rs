@@ -108,6 +108,10 @@ pub trait DraftReads {
     /// Every draft's worker, for the import's "already a draft" check.
     fn draft_workers(&self) -> Result<Vec<Worker>>;
 
+    /// The ID numbers of drafts whose data no longer reads as a worker (a damaged record, an
+    /// older program's), so they can be told once rather than fail one at a time.
+    fn damaged_drafts(&self) -> Result<Vec<String>>;
+
     fn draft_count(&self) -> Result<u64>;
 }
 

@@ -132,11 +132,23 @@ impl WorkerReads for Store {
 
     fn roster_rows(&self) -> Result<Vec<WorkerRow>> {
         let mut rows = self.worker_rows()?;
+        // A draft whose data no longer reads stays on the list, marked, instead of failing
+        // the whole roster: the clerk sees it and can delete it. SQLite judges the shape (a
+        // JSON object) so the roster does not parse every draft; `damaged_drafts` parses.
         let mut stmt = self.conn.prepare(
-            "SELECT id_code, emp_name, emp_company, json_extract(data, '$.emp_category'), json_extract(data, '$.job_name'),
-                    source, updated_at FROM worker_drafts",
+            "SELECT id_code, emp_name, emp_company,
+                    CASE WHEN ok THEN json_extract(data, '$.emp_category') END,
+                    CASE WHEN ok THEN json_extract(data, '$.job_name') END,
+                    source, updated_at, ok
+             FROM (SELECT *, CASE WHEN json_valid(data) THEN json_type(data) = 'object' ELSE 0 END AS ok
+                   FROM worker_drafts)",
         )?;
         let drafts = stmt.query_map([], |r| {
+            let sync_message = if r.get::<_, bool>(7)? {
+                format!("从 {} 导入", r.get::<_, String>(5)?)
+            } else {
+                super::drafts::DAMAGED_DRAFT.to_string()
+            };
             Ok(WorkerRow {
                 id_code: r.get(0)?,
                 emp_name: r.get(1)?,
@@ -145,7 +157,7 @@ impl WorkerReads for Store {
                 job_name: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
                 emp_id: String::new(),
                 state: RecordState::Draft,
-                sync_message: format!("从 {} 导入", r.get::<_, String>(5)?),
+                sync_message,
                 updated_at: r.get(6)?,
                 departure: None,
             })

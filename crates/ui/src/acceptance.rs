@@ -56,7 +56,7 @@ impl AcceptanceWizard {
     pub fn ui(&mut self, ui: &mut egui::Ui, config: &Config, out: &mut Vec<Command>) {
         ui.heading("联调向导");
         if let Err(why) = acceptance::allowed(config.environment, config.custom_is) {
-            ui.label(RichText::new(why).color(WARN_AMBER));
+            ui.label(RichText::new(why.to_string()).color(WARN_AMBER));
             return;
         }
         ui.label("向导用专门的测试数据补齐每个接口缺少的成功记录：先取字典，再添加测试单位、登记测试人员、上传考勤，最后让测试人员离场、移除测试单位。本机的人员和单位不受影响。");

@@ -15,7 +15,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 
 use chrono::{DateTime, Utc};
 
-use domain::{Company, CompanyProblem, Field, PhotoKind, Worker, WorkerProblem};
+use domain::{Company, PhotoKind, Worker};
 use media::{NormalizedPhoto, PhotoBudgets};
 use station::config::Config;
 use station::platform::DictEntry;
@@ -149,57 +149,9 @@ pub enum InternalEvent {
     Sender(SenderEvent),
 }
 
-/// Why a save stored nothing, for the screen that asked.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SaveFailure {
-    /// The worker has problems (the station found what the form could not: a blacklisted ID
-    /// number, a photo too small, a company removed meanwhile).
-    Worker(Vec<WorkerProblem>),
-    Company(Vec<CompanyProblem>),
-    /// Refused as asked (a departure of an invalid ID number, a retry of a sent item).
-    Refused(String),
-    /// This PC's disk or database failed: nothing stored, what was typed is still there.
-    Local(String),
-}
-
-impl SaveFailure {
-    /// One line for the clerk: what went wrong and what to do.
-    pub fn message(&self) -> String {
-        match self {
-            SaveFailure::Worker(problems) => {
-                let list: Vec<String> = problems
-                    .iter()
-                    .filter(|p| p.severity == domain::Severity::Error)
-                    .map(|p| format!("{}：{}", p.field.label(), p.message))
-                    .collect();
-                format!("没有保存：{}。请改正后再提交", list.join("；"))
-            }
-            SaveFailure::Company(problems) => {
-                let list: Vec<String> = problems
-                    .iter()
-                    .map(|p| format!("{}：{}", p.field.label(), p.message))
-                    .collect();
-                format!("没有保存：{}。请改正后再保存", list.join("；"))
-            }
-            SaveFailure::Refused(why) => format!("没有办理：{why}"),
-            SaveFailure::Local(why) => format!(
-                "本机没能保存（{why}）：填写的内容都还在，草稿也已保留，请稍后再试一次；反复出现请检查硬盘空间或联系技术支持"
-            ),
-        }
-    }
-}
-
-impl From<station::StationError> for SaveFailure {
-    fn from(e: station::StationError) -> Self {
-        use station::StationError as E;
-        match e {
-            E::Worker(p) => SaveFailure::Worker(p),
-            E::Company(p) => SaveFailure::Company(p),
-            E::Refused(why) => SaveFailure::Refused(why.join("；")),
-            E::Local(e) => SaveFailure::Local(e.to_string()),
-        }
-    }
-}
+/// Why a save stored nothing, for the screen that asked: the station's one rendering of a
+/// refusal, shared with the commands.
+pub type SaveFailure = station::Explained;
 
 #[derive(Debug, Clone)]
 pub enum Event {

@@ -144,7 +144,7 @@ impl StartApp {
             Ok(moved) => moved,
             Err(e) => {
                 tracing::warn!("{e}");
-                self.move_error = Some(e);
+                self.move_error = Some(e.to_string());
                 return;
             }
         };

@@ -223,6 +223,7 @@ impl EnrollScreen {
                 // A draft that no longer reads (an older program's, a damaged store) is said
                 // once, not dropped in silence: the clerk may have typed it yesterday.
                 let unreadable = |what: &str, e: serde_json::Error| {
+                    tracing::warn!("enrolment draft {what} not read: {e}");
                     format!("上次没提交的登记{what}读不出来（{e}），表单从空白开始：请核对后重新填写")
                 };
                 match fields.as_deref().map(serde_json::from_str::<FormDraft>) {

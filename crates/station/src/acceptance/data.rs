@@ -86,9 +86,9 @@ pub fn passed_log(
     seq: usize,
     passed_at: chrono::DateTime<chrono::Utc>,
     budget_bytes: usize,
-) -> Result<PassedLog, String> {
+) -> Result<PassedLog, media::PhotoError> {
     let stamp = api::beijing_timestamp(passed_at);
-    let photo = media::site_photo_rgb(face(480, 360), &stamp, budget_bytes).map_err(|e| e.to_string())?;
+    let photo = media::site_photo_rgb(face(480, 360), &stamp, budget_bytes)?;
     Ok(PassedLog {
         person_type: "1".into(),
         person_id: test_worker_id(n),

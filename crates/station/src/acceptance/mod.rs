@@ -10,6 +10,7 @@
 //! the test platform, and every test worker leaves and every test company is removed at the end.
 
 mod data;
+mod error;
 mod report;
 mod run;
 mod session;
@@ -18,6 +19,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use data::{TEST_COMPANY_RANGE, TEST_ID_RANGE, test_company, test_worker_id, test_worker_name};
+pub use error::AcceptanceError;
 pub use report::{report_text, write_report_xlsx};
 pub use run::{RunEnd, Runner};
 pub use session::{Start, run_acceptance, success_counts};
@@ -43,17 +45,12 @@ pub const INTERFACES: [Endpoint; 9] = [
 
 /// The run is for the test environment, a 自定义 address the integrator marked as a test
 /// instance, and the demo's simulator; never for 正式.
-pub fn allowed(environment: Environment, custom_is: CustomIs) -> Result<(), String> {
+pub fn allowed(environment: Environment, custom_is: CustomIs) -> Result<(), AcceptanceError> {
     match environment {
         Environment::Test | Environment::Demo => Ok(()),
         Environment::Custom if custom_is == CustomIs::Test => Ok(()),
-        Environment::Production => Err(
-            "联调向导只能在测试环境运行：现在连接的是正式环境，测试数据会进入住建部门的正式记录。请在“设置”里把环境选为“测试”"
-                .into(),
-        ),
-        Environment::Custom => Err(
-            "联调向导只能在测试环境运行：这个自定义地址标明为正式环境（没有标明时按正式环境对待）。是测试环境请在“设置 → 平台连接”把“这个地址是”选为“测试环境”，否则请把环境选为“测试”".into(),
-        ),
+        Environment::Production => Err(AcceptanceError::Production),
+        Environment::Custom => Err(AcceptanceError::CustomNotMarkedTest),
     }
 }
 
@@ -209,10 +206,13 @@ pub fn plan(counts: &std::collections::BTreeMap<String, u64>, environment: &str,
 /// Where a run is kept between starts of the program.
 pub const SETTING_KEY: &str = "acceptance_run";
 
+/// The run saved by an earlier start; a saved run that does not read is
+/// [`StoreError::Corrupt`](store::StoreError::Corrupt), for the caller to say.
 pub fn load(store: &dyn store::StoreReads) -> Result<Option<AcceptanceRun>, store::StoreError> {
-    Ok(store
+    store
         .setting(SETTING_KEY)?
-        .and_then(|json| serde_json::from_str(&json).ok()))
+        .map(|json| serde_json::from_str(&json).map_err(|e| store::StoreError::Corrupt(format!("联调向导的进度：{e}"))))
+        .transpose()
 }
 
 pub fn save(store: &mut dyn store::Backend, run: &AcceptanceRun) -> Result<(), store::StoreError> {
@@ -276,12 +276,17 @@ mod tests {
         let default = CustomIs::default();
         assert!(allowed(Environment::Test, default).is_ok());
         assert!(allowed(Environment::Demo, default).is_ok());
-        assert!(allowed(Environment::Production, default).unwrap_err().contains("正式"));
+        assert!(
+            allowed(Environment::Production, default)
+                .unwrap_err()
+                .to_string()
+                .contains("正式")
+        );
         assert!(
             allowed(Environment::Production, CustomIs::Test).is_err(),
             "only for 自定义"
         );
-        let custom = allowed(Environment::Custom, default).unwrap_err();
+        let custom = allowed(Environment::Custom, default).unwrap_err().to_string();
         assert!(custom.contains("自定义") && custom.contains("这个地址是"), "{custom}");
     }
 

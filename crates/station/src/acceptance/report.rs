@@ -99,8 +99,8 @@ pub fn write_report_xlsx(
     counts: &BTreeMap<String, u64>,
     environment: &str,
     project_id: &str,
-) -> Result<(), String> {
-    let fail = |e: rust_xlsxwriter::XlsxError| format!("导出 Excel 失败：{e}（文件是否正被 Excel 打开？关闭后再试）");
+) -> Result<(), crate::export::ExportError> {
+    let fail = crate::export::ExportError::Xlsx;
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let text = Format::new().set_num_format("@");

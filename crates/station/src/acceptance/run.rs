@@ -4,7 +4,7 @@
 use chrono::{Duration, Utc};
 
 use super::data::{self, WorkerCodes};
-use super::{ANSWER_KEPT_CHARS, AcceptanceRun, StepKind, StepOutcome};
+use super::{ANSWER_KEPT_CHARS, AcceptanceError, AcceptanceRun, StepKind, StepOutcome};
 use api::envelope::CODE_DUPLICATE;
 use api::types::{LeaveItem, ProjectRemoveCompany, UploadPassedLog, UserLeaveProject, parse_dict_list};
 use api::{ApiError, Endpoint, PlatformClient};
@@ -68,7 +68,14 @@ impl Runner<'_> {
         let endpoint = kind.endpoint();
         let body = match self.body(kind) {
             Ok(body) => body,
-            Err(why) => return failed(String::new(), String::new(), why, "请按提示处理后点“继续”".into()),
+            Err(why) => {
+                return failed(
+                    String::new(),
+                    String::new(),
+                    why.to_string(),
+                    "请按提示处理后点“继续”".into(),
+                );
+            }
         };
         let answer = match self.client.send_any(endpoint, &body) {
             Ok(answer) => answer,
@@ -114,7 +121,7 @@ impl Runner<'_> {
         }
     }
 
-    fn body(&self, kind: &StepKind) -> Result<String, String> {
+    fn body(&self, kind: &StepKind) -> Result<String, AcceptanceError> {
         let project = self.project_id;
         Ok(match kind {
             StepKind::Dictionary(_) => "{}".into(),
@@ -129,7 +136,7 @@ impl Runner<'_> {
                 json(&request.to_body(&self.client.protocol().register_fields))
             }
             StepKind::Attendance { .. } if self.device_id.trim().is_empty() => {
-                return Err("还没有填写门禁设备序列号（Device_ID）：请到“设置 → 平台连接”填写后点“继续”".into());
+                return Err(AcceptanceError::NoDeviceId);
             }
             StepKind::Attendance { worker, seq } => {
                 let passed_at = self.client.clock().platform_now() - Duration::seconds(*seq as i64 + 1);
@@ -159,22 +166,25 @@ impl Runner<'_> {
     }
 
     /// The first code of a dictionary, from the store (fetched now when it is not there).
-    fn first_code(&self, kind: Endpoint) -> Result<String, String> {
-        let stored = self.store.dictionary(kind).map_err(|e| e.to_string())?;
+    fn first_code(&self, kind: Endpoint) -> Result<String, AcceptanceError> {
+        let stored = self.store.dictionary(kind)?;
         let entries = match stored {
             Some((entries, _)) if !entries.is_empty() => entries,
             _ => self
                 .client
                 .fetch_dictionary(kind)
-                .map_err(|e| format!("取不到字典“{}”：{e}", kind.label_zh()))?,
+                .map_err(|source| AcceptanceError::Dictionary {
+                    label: kind.label_zh(),
+                    source,
+                })?,
         };
         entries
             .first()
             .map(|e| e.orders.clone())
-            .ok_or_else(|| format!("平台的字典“{}”是空的：请联系平台联调人员", kind.label_zh()))
+            .ok_or(AcceptanceError::EmptyDictionary(kind.label_zh()))
     }
 
-    fn worker_codes(&self) -> Result<WorkerCodes, String> {
+    fn worker_codes(&self) -> Result<WorkerCodes, AcceptanceError> {
         Ok(WorkerCodes {
             emp_category: self.first_code(Endpoint::DictListEmpCategory)?,
             job_typename: self.first_code(Endpoint::DictListJobTypeName)?,

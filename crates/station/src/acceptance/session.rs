@@ -8,7 +8,7 @@ use std::path::Path;
 use api::PlatformClient;
 use domain::PhotoKind;
 use outbox::SendSettings;
-use store::StoreReads;
+use store::{StoreError, StoreReads};
 
 use super::{AcceptanceRun, RunEnd, Runner, load, plan};
 use crate::config::Config;
@@ -23,11 +23,8 @@ pub enum Start {
 }
 
 /// The successes counted per interface in this environment.
-pub fn success_counts(store: &dyn StoreReads, environment: &str) -> Result<BTreeMap<String, u64>, String> {
-    store
-        .success_counts(environment)
-        .map(|c| c.into_iter().collect())
-        .map_err(|e| e.to_string())
+pub fn success_counts(store: &dyn StoreReads, environment: &str) -> Result<BTreeMap<String, u64>, StoreError> {
+    store.success_counts(environment).map(|c| c.into_iter().collect())
 }
 
 /// Runs (or resumes) the acceptance on `data_dir`'s store. `on_start` sees the plan before the
@@ -40,11 +37,20 @@ pub fn run_acceptance(
     on_start: &mut dyn FnMut(&AcceptanceRun, Start),
     on_step: &mut dyn FnMut(&AcceptanceRun),
     stop: &dyn Fn() -> bool,
-) -> Result<(RunEnd, AcceptanceRun), String> {
-    let mut store = store::open_backend(data_dir).map_err(|e| e.to_string())?;
+) -> Result<(RunEnd, AcceptanceRun), StoreError> {
+    let mut store = store::open_backend(data_dir)?;
     let env = config.environment_label();
     let fingerprint = SendSettings::for_client(client, &config.project_id, env).fingerprint;
-    let (mut run, start) = match load(&*store).map_err(|e| e.to_string())? {
+    // A saved run that does not read is planned anew (the successes are counted apart);
+    // the window said it when it opened, a command's log says it here.
+    let saved = match load(&*store) {
+        Err(StoreError::Corrupt(why)) => {
+            tracing::warn!("saved acceptance run not read, planning anew: {why}");
+            None
+        }
+        other => other?,
+    };
+    let (mut run, start) = match saved {
         Some(saved) if saved.fingerprint == fingerprint && !saved.finished() => (saved, Start::Resumed),
         _ => (plan(&success_counts(&*store, env)?, env, &fingerprint), Start::Planned),
     };
@@ -59,6 +65,6 @@ pub fn run_acceptance(
         device_id: &config.device_id,
         site_photo_bytes: config.photo_budgets.bytes_for(PhotoKind::Site),
     };
-    let end = runner.run(&mut run, on_step, stop).map_err(|e| e.to_string())?;
+    let end = runner.run(&mut run, on_step, stop)?;
     Ok((end, run))
 }

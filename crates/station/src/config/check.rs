@@ -35,36 +35,72 @@ const NAME_CHARS: usize = 64;
 /// What a valid platform address looks like, told with every refusal.
 pub const BASE_URL_EXAMPLE: &str = "http://139.159.225.45:7040 或 https://平台主机名";
 
+/// A setting no station can work with, naming it as written in config.json (or the option
+/// or variable it came from), its value and what it must be.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingError {
+    /// `bounds` is the range with its unit: "1 到 120 秒".
+    #[error("{label} {key} = {value}，应在 {bounds}之间")]
+    OutOfRange {
+        label: &'static str,
+        key: String,
+        value: String,
+        bounds: String,
+    },
+    #[error("读卡器端口 {key} = {port}，应是 0（自动查找）、1 到 16（串口）或 1001 到 1016（USB）")]
+    CardPort { key: String, port: i32 },
+    /// `why` says what is wrong with the address.
+    #[error("{key} = “{shown}” 不是有效的平台地址：{why}。平台地址应像 {BASE_URL_EXAMPLE}")]
+    BaseUrl { key: String, shown: String, why: String },
+    #[error("{label} {key} = {max} 小于最小年龄 age_rules.min_age = {min_age}：没有人能登记")]
+    MaxAgeBelowMin {
+        label: &'static str,
+        key: &'static str,
+        max: u32,
+        min_age: u32,
+    },
+    /// `allowed` names the characters taken.
+    #[error("{label} {key} = “{shown}”，应是 1 到 {NAME_CHARS} 个{allowed}")]
+    Name {
+        label: &'static str,
+        key: String,
+        shown: String,
+        allowed: &'static str,
+    },
+}
+
 fn in_range<T: PartialOrd + Display>(
-    label: &str,
+    label: &'static str,
     key: &str,
     value: T,
     range: &RangeInclusive<T>,
-    unit: &str,
-) -> Result<(), String> {
+    unit: &'static str,
+) -> Result<(), SettingError> {
     if range.contains(&value) {
         return Ok(());
     }
-    Err(format!(
-        "{label} {key} = {value}，应在 {} 到 {}{unit}之间",
-        range.start(),
-        range.end()
-    ))
+    Err(SettingError::OutOfRange {
+        label,
+        key: key.to_string(),
+        value: value.to_string(),
+        bounds: format!("{} 到 {}{unit}", range.start(), range.end()),
+    })
 }
 
 /// `port` is one the card reader's library can open.
-pub fn check_card_port(key: &str, port: i32) -> Result<(), String> {
+pub fn check_card_port(key: &str, port: i32) -> Result<(), SettingError> {
     if port == 0 || CARD_SERIAL_PORTS.contains(&port) || CARD_USB_PORTS.contains(&port) {
         return Ok(());
     }
-    Err(format!(
-        "读卡器端口 {key} = {port}，应是 0（自动查找）、1 到 16（串口）或 1001 到 1016（USB）"
-    ))
+    Err(SettingError::CardPort {
+        key: key.to_string(),
+        port,
+    })
 }
 
 /// `card read --wait-secs`: long enough to place a card, short of looking hung (and of an
 /// `Instant` overflow).
-pub fn check_card_wait_secs(key: &str, secs: u64) -> Result<(), String> {
+pub fn check_card_wait_secs(key: &str, secs: u64) -> Result<(), SettingError> {
     in_range("等卡时间", key, secs, &CARD_WAIT_SECS, " 秒")
 }
 
@@ -80,14 +116,15 @@ fn shown(value: &str) -> String {
 /// Only an `http`/`https` address with a host and nothing that changes where the station
 /// connects to (`user@` makes the part before `@` a user name and the host what follows).
 /// `key` names where the address came from: the setting or the environment variable.
-pub fn check_base_url(key: &str, url: &str) -> Result<(), String> {
+pub fn check_base_url(key: &str, url: &str) -> Result<(), SettingError> {
     let why = base_url_problem(url.trim());
     match why {
         None => Ok(()),
-        Some(why) => Err(format!(
-            "{key} = “{}” 不是有效的平台地址：{why}。平台地址应像 {BASE_URL_EXAMPLE}",
-            shown(url)
-        )),
+        Some(why) => Err(SettingError::BaseUrl {
+            key: key.to_string(),
+            shown: shown(url),
+            why,
+        }),
     }
 }
 
@@ -218,7 +255,7 @@ pub fn client_serial_note(serial: &str) -> Option<String> {
 /// A path segment or JSON key the integrator may rename: plain letters, digits and `_-.`
 /// (and `/` in a path), never empty, since anything else breaks every call the same way a
 /// wrong address does.
-fn check_name(label: &str, key: &str, value: &str, allow_slash: bool) -> Result<(), String> {
+fn check_name(label: &'static str, key: &str, value: &str, allow_slash: bool) -> Result<(), SettingError> {
     let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') || allow_slash && c == '/';
     if !value.is_empty() && value.chars().count() <= NAME_CHARS && value.chars().all(ok_char) {
         return Ok(());
@@ -228,15 +265,17 @@ fn check_name(label: &str, key: &str, value: &str, allow_slash: bool) -> Result<
     } else {
         "英文字母、数字和 _ - ."
     };
-    Err(format!(
-        "{label} {key} = “{}”，应是 1 到 {NAME_CHARS} 个{allowed}",
-        shown(value)
-    ))
+    Err(SettingError::Name {
+        label,
+        key: key.to_string(),
+        shown: shown(value),
+        allowed,
+    })
 }
 
 impl Config {
     /// The settings a station can work with; the first one that is not, in the clerk's words.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), SettingError> {
         if matches!(self.environment, Environment::Custom | Environment::Demo) && !self.base_url.trim().is_empty() {
             check_base_url("平台地址 base_url", &self.base_url)?;
         }
@@ -270,10 +309,12 @@ impl Config {
         ] {
             in_range(label, key, max, &AGE_YEARS, " 岁")?;
             if max < a.min_age {
-                return Err(format!(
-                    "{label} {key} = {max} 小于最小年龄 age_rules.min_age = {}：没有人能登记",
-                    a.min_age
-                ));
+                return Err(SettingError::MaxAgeBelowMin {
+                    label,
+                    key,
+                    max,
+                    min_age: a.min_age,
+                });
             }
         }
         in_range(
@@ -315,7 +356,7 @@ impl Config {
         self.check_protocol()
     }
 
-    fn check_protocol(&self) -> Result<(), String> {
+    fn check_protocol(&self) -> Result<(), SettingError> {
         let p = &self.protocol;
         check_name("服务路径", "protocol.service", &p.service, true)?;
         for (endpoint, service) in &p.service_overrides {

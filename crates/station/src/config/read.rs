@@ -108,7 +108,7 @@ fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, NotText> {
 /// Renames the settings file to `config.json.bad-YYYYMMDD-HHMMSS` beside it, so the station
 /// can start afresh while what was in it stays for whoever wants to look. Never overwrites
 /// an earlier one. `Ok(None)` when the file is already gone.
-pub fn move_aside(path: &Path, now: chrono::NaiveDateTime) -> Result<Option<PathBuf>, String> {
+pub fn move_aside(path: &Path, now: chrono::NaiveDateTime) -> Result<Option<PathBuf>, MoveAsideError> {
     if std::fs::symlink_metadata(path).is_err() {
         return Ok(None);
     }
@@ -125,17 +125,27 @@ pub fn move_aside(path: &Path, now: chrono::NaiveDateTime) -> Result<Option<Path
         }
         return match std::fs::rename(path, &target) {
             Ok(()) => Ok(Some(target)),
-            Err(e) => Err(format!(
-                "没能把 {} 改名为 {}：{e}。请关闭打开着这个文件的程序，或手动把它改名后重新启动",
-                path.display(),
-                target.display()
-            )),
+            Err(e) => Err(MoveAsideError::Rename {
+                from: path.to_path_buf(),
+                to: target,
+                detail: e.to_string(),
+            }),
         };
     }
-    Err(format!(
-        "{} 旁边已经有太多改过名的旧配置文件：请清理后重新启动",
-        path.display()
-    ))
+    Err(MoveAsideError::TooMany(path.to_path_buf()))
+}
+
+/// Why a settings file could not be moved aside.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoveAsideError {
+    #[error(
+        "没能把 {} 改名为 {}：{detail}。请关闭打开着这个文件的程序，或手动把它改名后重新启动",
+        .from.display(),
+        .to.display()
+    )]
+    Rename { from: PathBuf, to: PathBuf, detail: String },
+    #[error("{} 旁边已经有太多改过名的旧配置文件：请清理后重新启动", .0.display())]
+    TooMany(PathBuf),
 }
 
 /// Where and what, for someone opening the file in Notepad: the line, the column, the setting

@@ -36,7 +36,8 @@ fn a_bad_cwr_base_url_is_refused_naming_the_variable() {
         let mut c = Config::default();
         let e = c
             .apply_env(|k| (k == "CWR_BASE_URL").then(|| bad.to_string()))
-            .expect_err(bad);
+            .expect_err(bad)
+            .to_string();
         assert!(e.contains("环境变量 CWR_BASE_URL") && e.contains("平台地址应像"), "{e}");
         assert_eq!(c, Config::default(), "nothing applied");
     }
@@ -284,7 +285,7 @@ fn only_http_and_https_addresses_with_a_host_and_no_user_are_platform_addresses(
         ("http://h:7040/?x=1", "“?”"),
         ("http://0.0.0.0:7040", "不是能连接的地址"),
     ] {
-        let e = check_base_url("平台地址 base_url", bad).expect_err(bad);
+        let e = check_base_url("平台地址 base_url", bad).expect_err(bad).to_string();
         assert!(e.contains(why) && e.contains(BASE_URL_EXAMPLE), "{bad}: {e}");
     }
     let detail = invalid_detail(r#"{"environment":"custom","base_url":"ftp://x/"}"#);

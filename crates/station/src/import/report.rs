@@ -123,7 +123,7 @@ impl ImportReport {
 
     /// Every row with its result and problems, as a table to send back to whoever filled the
     /// list in.
-    pub fn write_xlsx(&self, path: &std::path::Path) -> Result<(), String> {
+    pub fn write_xlsx(&self, path: &std::path::Path) -> Result<(), crate::export::ExportError> {
         let rows: Vec<Vec<String>> = self
             .rows
             .iter()
@@ -150,6 +150,7 @@ impl ImportReport {
             &[8.0, 10.0, 22.0, 14.0, 10.0, 100.0],
             &rows,
         )
+        .map_err(crate::export::ExportError::Table)
     }
 
     /// One line for the clerk.

@@ -133,7 +133,7 @@ fn run(
             }) {
                 Ok(LockAttempt::Acquired(l)) => lock = Some(l),
                 Ok(LockAttempt::HeldBy(_)) => on_event(SenderEvent::Busy),
-                Err(e) => on_event(SenderEvent::Failed(e)),
+                Err(e) => on_event(SenderEvent::Failed(e.to_string())),
             }
         }
         if lock.is_some() {

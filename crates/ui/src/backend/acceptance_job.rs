@@ -39,7 +39,7 @@ impl AcceptanceJob {
             repaint();
         };
         if let Err(why) = acceptance::allowed(config.environment, config.custom_is) {
-            return emit(Event::AcceptanceEnded(Err(why)));
+            return emit(Event::AcceptanceEnded(Err(why.to_string())));
         }
         let Some(client) = client else {
             let missing = "还没有设置好平台连接：请先填写并保存“平台连接”，测试连接成功后再开始联调";
@@ -75,5 +75,7 @@ fn run(
         let _ = intents.send(Intent::Internal(InternalEvent::StoreChanged));
     };
     let stop = || stop.load(Ordering::SeqCst);
-    acceptance::run_acceptance(data_dir, config, client, &mut on_start, &mut on_step, &stop).map(|(end, _)| end)
+    acceptance::run_acceptance(data_dir, config, client, &mut on_start, &mut on_step, &stop)
+        .map(|(end, _)| end)
+        .map_err(|e| e.to_string())
 }

@@ -76,7 +76,7 @@ impl Owner {
         let client = if self.read_only {
             Err("本机数据库只读：暂停上传".to_string())
         } else {
-            platform_client(&s.config, &s.secret, Arc::clone(&s.clock))
+            platform_client(&s.config, &s.secret, Arc::clone(&s.clock)).map_err(|e| e.to_string())
         };
         let client = match client {
             Ok(c) => Arc::new(c),
@@ -285,7 +285,11 @@ impl Owner {
                 let store = station.store();
                 let env = station.config().environment_label().to_string();
                 let project = station.config().project_id.clone();
-                let run = station::acceptance::load(store).ok().flatten();
+                // A saved run that does not read was said when the window opened.
+                let run = station::acceptance::load(store).unwrap_or_else(|e| {
+                    tracing::warn!("acceptance run left out of the report: {e}");
+                    None
+                });
                 let files = self.station_files();
                 match store.success_counts(&env) {
                     Ok(counts) => self.in_background(move || {
@@ -404,7 +408,7 @@ impl Owner {
 
     /// Writes the settings (never the demo's), then reconnects without waiting on anything.
     fn apply_settings(&mut self, station: &mut Station, config: Config, secret: Secret) -> Result<(), String> {
-        config.check()?;
+        config.check().map_err(|e| e.to_string())?;
         if config.environment != Environment::Demo {
             config.save(&self.setup.config_path).map_err(|e| e.to_string())?;
             host::secret::save_secret(&self.setup.data_dir, &secret).map_err(|e| format!("保存秘钥失败：{e}"))?;
@@ -479,10 +483,10 @@ impl Owner {
 /// Writes a file the clerk chose in a save dialog. The dialog asked before replacing an
 /// existing file, so this replaces, but never one of the station's own files, and always
 /// through a temp file (see [`host::output_file`]).
-pub(super) fn save_as<T>(
+pub(super) fn save_as<T, E: std::fmt::Display>(
     files: &StationFiles,
     path: &std::path::Path,
-    write: impl FnOnce(&std::path::Path) -> Result<T, String>,
+    write: impl FnOnce(&std::path::Path) -> Result<T, E>,
 ) -> Result<T, String> {
     write_output(path, Existing::Replace, files, write).map_err(|e| e.to_string())
 }

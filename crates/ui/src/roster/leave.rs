@@ -90,7 +90,7 @@ impl LeaveDialog {
             if self.checked
                 && let Some(p) = &problem
             {
-                ui.label(RichText::new(p).color(ERROR_RED));
+                ui.label(RichText::new(p.to_string()).color(ERROR_RED));
             }
             ui.add_space(6.0);
             ui.label(RichText::new("注意：离场提交后，平台不能撤销。请核对名单和离场时间后再确认。").color(ERROR_RED).strong());

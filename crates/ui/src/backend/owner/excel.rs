@@ -124,5 +124,5 @@ impl Owner {
 }
 
 fn checked_id(id_code: &str) -> Result<domain::IdNumber, StationError> {
-    domain::IdNumber::parse(id_code).map_err(|why| StationError::Refused(vec![why]))
+    domain::IdNumber::parse(id_code).map_err(|why| StationError::Refused(vec![why.to_string()]))
 }

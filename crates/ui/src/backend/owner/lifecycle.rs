@@ -40,12 +40,28 @@ impl Owner {
         for w in station.warnings() {
             self.emit(Event::Problem(w));
         }
-        let draft = |key| station.store().setting(key).unwrap_or_default();
+        // What the clerk left last time: a store that cannot give it is said (once: the same
+        // words for each key), and the window starts from its defaults.
+        let draft = |key| {
+            station.store().setting(key).unwrap_or_else(|e| {
+                tracing::warn!("{key} not read: {e}");
+                self.emit(Event::Problem(format!(
+                    "上次没提交的登记和窗口状态读不出来：{e}。表单和窗口从默认开始"
+                )));
+                None
+            })
+        };
         self.emit(Event::DraftLoaded {
             fields: draft("enroll_draft"),
             photos: draft("enroll_draft_photos"),
         });
-        let saved_run = station::acceptance::load(station.store()).ok().flatten();
+        let saved_run = station::acceptance::load(station.store()).unwrap_or_else(|e| {
+            tracing::warn!("acceptance run not read: {e}");
+            self.emit(Event::Problem(format!(
+                "联调向导上次的进度读不出来：{e}。向导会按已成功的次数重新安排，已成功的调用不会丢"
+            )));
+            None
+        });
         self.emit(Event::AcceptanceProgress(saved_run.map(Box::new)));
         self.read_only = station.store().is_read_only();
         self.connect();
