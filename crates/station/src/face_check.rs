@@ -273,7 +273,9 @@ mod tests {
                         }
                     }
                     // N is never reached before the third capture, and never after a 一致.
-                    if check.match_flag() == Some(MatchFlag::N) || check.state() == &FaceCheckState::Proposed(MatchFlag::N) {
+                    if check.match_flag() == Some(MatchFlag::N)
+                        || check.state() == &FaceCheckState::Proposed(MatchFlag::N)
+                    {
                         assert_eq!(check.attempts().len(), MAX_CAPTURES);
                         assert!(check.attempts().iter().all(|a| a.verdict != Verdict::Match));
                     }
@@ -320,7 +322,10 @@ mod tests {
                     assert_eq!(check.match_flag(), Some(flag));
                     assert_eq!(check.attempts().len(), seq.len(), "the captures stay on record");
                     let line = check.audit_detail();
-                    assert!(line.contains(&format!("办事员改判为 {}，理由：证件照是二十年前拍的", flag.as_str())), "{line}");
+                    assert!(
+                        line.contains(&format!("办事员改判为 {}，理由：证件照是二十年前拍的", flag.as_str())),
+                        "{line}"
+                    );
                 }
             }
         }
@@ -333,12 +338,18 @@ mod tests {
         check.restart();
         assert!(check.is_untouched());
         assert_eq!(check.mode(), FaceCheckMode::Auto);
-        assert_eq!(check.audit_detail(), "自动模式；未拍照比对；未得出结论，人证比对由办事员手工选择");
+        assert_eq!(
+            check.audit_detail(),
+            "自动模式；未拍照比对；未得出结论，人证比对由办事员手工选择"
+        );
     }
 
     #[test]
     fn mode_is_remembered_by_name_and_defaults_to_suggest() {
         assert_eq!(FaceCheckMode::default(), FaceCheckMode::Suggest);
-        assert_eq!(serde_json::to_string(&FaceCheckMode::Auto).ok().as_deref(), Some("\"auto\""));
+        assert_eq!(
+            serde_json::to_string(&FaceCheckMode::Auto).ok().as_deref(),
+            Some("\"auto\"")
+        );
     }
 }

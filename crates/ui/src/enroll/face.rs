@@ -4,6 +4,7 @@
 //! last report and sends it frames.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use egui::{Color32, RichText};
 
@@ -16,6 +17,11 @@ use media::camera::Frame;
 use station::face::Verdict;
 use station::face_check::{Attempt, FaceCheck, FaceCheckMode, FaceCheckState, MAX_CAPTURES, MatchFlag};
 
+/// A preview frame goes to the face worker at most this often: five verdicts a second look
+/// live, and the models (detection and two descriptors, ~50 ms in release) leave the second
+/// core to the window and the camera most of the time.
+const PREVIEW_EVERY: Duration = Duration::from_millis(200);
+
 /// The face check's part of the screen.
 pub struct FacePanel {
     analyser: Arc<dyn FaceAnalyser>,
@@ -23,8 +29,9 @@ pub struct FacePanel {
     pub check: FaceCheck,
     /// The last preview frame's analysis.
     last: Option<FaceAnalysis>,
-    /// The camera frame last sent to the worker.
+    /// The camera frame last sent to the worker, and when.
     sent_sequence: u64,
+    sent_at: Option<Instant>,
     /// The card's pictures last sent (their sizes, which change with the picture).
     sent_references: (Option<usize>, Option<usize>),
     /// The face models cannot be used: said once, and the clerk decides by hand.
@@ -45,6 +52,7 @@ impl FacePanel {
             check: FaceCheck::new(mode),
             last: None,
             sent_sequence: 0,
+            sent_at: None,
             sent_references: (None, None),
             unavailable: None,
             capturing: false,
@@ -172,8 +180,11 @@ impl FacePanel {
                 ui.label(RichText::new("正在比对…").small().weak());
             }
             None => {
-                let why = self.last.as_ref().and_then(|a| a.compare_problem.clone());
-                ui.label(RichText::new(why.unwrap_or_else(|| "现场比对：没有人脸".into())).small());
+                let text = match self.last.as_ref().and_then(|a| a.compare_problem.as_deref()) {
+                    Some(why) => format!("{why}：机器比对不了，请对照照片手工选择“人证比对”"),
+                    None => "现场比对：画面里没有人脸".into(),
+                };
+                ui.label(RichText::new(text).small().color(WARN_AMBER));
             }
         }
         let attempts = self.check.attempts();
@@ -303,10 +314,13 @@ impl EnrollScreen {
                 face.sent_references = refs_key;
                 face.worker(&ctx).set_references(refs.0, refs.1);
             }
+            let due = face.sent_at.is_none_or(|t| t.elapsed() >= PREVIEW_EVERY);
             if let Some((sequence, frame)) = latest
                 && sequence != face.sent_sequence
+                && due
             {
                 face.sent_sequence = sequence;
+                face.sent_at = Some(Instant::now());
                 face.worker(&ctx).preview(sequence, frame);
             }
         }
@@ -373,13 +387,14 @@ fn count_capture(
     analysis: Option<&FaceAnalysis>,
     id_photo: Option<Arc<Frame>>,
 ) -> Option<Arc<Frame>> {
-    let Some(analysis) = analysis else { return None };
+    let analysis = analysis?;
     let Some(comparison) = &analysis.comparison else {
-        let why = analysis
-            .compare_problem
-            .clone()
-            .unwrap_or_else(|| "这张照片里没有找到人脸".into());
-        face.message = Some((format!("{why}：照片已保留，这次不计入比对，请重拍"), true));
+        let text = match &analysis.compare_problem {
+            // The card's picture is at fault: another capture would not help.
+            Some(why) => format!("{why}：照片已保留，不计入比对；请对照照片手工选择“人证比对”"),
+            None => "这张照片里没有找到人脸：照片已保留，这次不计入比对，请让工人正对摄像头后重拍".into(),
+        };
+        face.message = Some((text, true));
         return id_photo;
     };
     let attempt = Attempt {
