@@ -9,7 +9,6 @@ use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use common::ui::*;
 use common::*;
@@ -87,6 +86,26 @@ impl FaceAnalyser for Scripted {
     }
 }
 
+/// Frames until `done` holds: no sleeping, at most `MAX_STEPS` frames (a frame takes a few
+/// milliseconds, so the face worker and the camera get wall time between them).
+fn until(h: &mut Harness<'static, UiState>, what: &str, done: impl Fn(&cwr_station::ui::StationApp) -> bool) {
+    const MAX_STEPS: usize = 5_000;
+    for _ in 0..MAX_STEPS {
+        h.step();
+        if h.state().app.as_ref().is_some_and(&done) {
+            return;
+        }
+    }
+    panic!("not within {MAX_STEPS} frames: {what}");
+}
+
+/// A click shows on the next frame or two.
+fn frames(h: &mut Harness<'static, UiState>, n: usize) {
+    for _ in 0..n {
+        h.step();
+    }
+}
+
 fn data_dir_with_companies(dir: &Path) -> PathBuf {
     let data = dir.join("data");
     let mut store = Store::open_in(&data).expect("store");
@@ -102,16 +121,16 @@ fn card_and_camera(data: &Path, base_url: &str, analyser: Arc<Scripted>) -> Harn
     let config = demo_config(base_url);
     let secret = cwr_station::api::Secret::new(cwr_station::sim::SimConfig::demo().api_secret);
     let mut h = harness_sized(data, config, secret, egui::vec2(1366.0, 768.0));
-    step_until(&mut h, "companies and dictionaries", Duration::from_secs(40), |app| {
+    until(&mut h, "companies and dictionaries", |app| {
         !app.snapshot.companies.is_empty() && app.snapshot.dictionaries.len() == 4
     });
     h.state_mut().app_mut().enroll.use_face_analyser(analyser);
     h.get_by_label("模拟读卡").click();
-    step_until(&mut h, "chip photo prepared", Duration::from_secs(10), |app| {
+    until(&mut h, "chip photo prepared", |app| {
         app.enroll.form.worker.id_code == FIRST && app.enroll.slots.photos.contains_key(&PhotoKind::IdPortrait)
     });
     h.get_by_label("摄像头").click();
-    step_until(&mut h, "a live verdict", Duration::from_secs(20), |app| {
+    until(&mut h, "a live verdict", |app| {
         app.enroll.camera_live() && app.enroll.live_verdict().is_some()
     });
     h
@@ -121,14 +140,14 @@ fn card_and_camera(data: &Path, base_url: &str, analyser: Arc<Scripted>) -> Harn
 fn capture(h: &mut Harness<'static, UiState>) {
     let before = h.state().app().enroll.face_check().attempts().len();
     h.get_by_label("拍照").click();
-    step_until(h, "capture judged", Duration::from_secs(20), |app| {
+    until(h, "capture judged", |app| {
         app.enroll.face_check().attempts().len() > before
             || app.enroll.face_check().state() != &FaceCheckState::Capturing
     });
-    step_until(h, "face photo prepared", Duration::from_secs(20), |app| {
+    until(h, "face photo prepared", |app| {
         app.enroll.slots.photos.contains_key(&PhotoKind::Face) && !app.enroll.slots.busy.values().any(|b| *b)
     });
-    settle(h, 2);
+    frames(h, 2);
 }
 
 /// The rest of the form, the two scans, 提交登记, and the worker as stored.
@@ -143,7 +162,7 @@ fn complete_and_submit(h: &mut Harness<'static, UiState>, dir: &Path, data: &Pat
     choose(h, "工种/岗位类别", "一般作业工种");
     choose(h, "工种名称", "木工");
     h.get_by_label("已签合同").click();
-    settle(h, 2);
+    frames(h, 2);
     for (kind, path) in [(PhotoKind::IdScanFront, &front), (PhotoKind::IdScanBack, &back)] {
         h.state_mut().app_mut().enroll.slots.busy.insert(kind, true);
         let bytes = std::fs::read(path).expect("scan");
@@ -155,15 +174,15 @@ fn complete_and_submit(h: &mut Harness<'static, UiState>, dir: &Path, data: &Pat
                 source: cwr_station::ui::backend::PhotoSource::Bytes(bytes),
             });
     }
-    step_until(h, "four photos", Duration::from_secs(60), |app| {
+    until(h, "four photos", |app| {
         app.enroll.slots.photos.len() == 4 && !app.enroll.slots.busy.values().any(|b| *b)
     });
-    settle(h, 2);
+    frames(h, 2);
     h.get_by_label("提交登记").click();
-    step_until(h, "saved", Duration::from_secs(20), |app| {
+    until(h, "saved", |app| {
         app.snapshot.workers.iter().any(|w| w.id_code == FIRST)
     });
-    settle(h, 3);
+    frames(h, 3);
     let store = Store::open_in(data).expect("store");
     let detail = cwr_station::station::lists::worker_detail(&store, FIRST)
         .expect("read")
@@ -213,13 +232,13 @@ fn three_captures_without_a_match_propose_n_which_the_clerk_confirms() {
 
     // A fourth 拍照 keeps the photo but counts nothing.
     h.get_by_label("拍照").click();
-    step_until(&mut h, "fourth capture answered", Duration::from_secs(20), |app| {
+    until(&mut h, "fourth capture answered", |app| {
         app.enroll.face_message().is_some_and(|m| m.contains("不再计入"))
     });
     assert_eq!(h.state().app().enroll.face_check().attempts().len(), 3);
 
     h.get_by_label("确认人证不一致").click();
-    settle(&mut h, 2);
+    frames(&mut h, 2);
     assert_eq!(h.state().app().enroll.form.worker.match_flag, "N");
 
     let (flag, history) = complete_and_submit(&mut h, dir.path(), &data);
@@ -247,10 +266,10 @@ fn an_overrule_needs_a_reason_and_the_reason_is_recorded() {
     capture(&mut h);
 
     h.get_by_label("改判").click();
-    settle(&mut h, 2);
+    frames(&mut h, 2);
     h.get_by_label("改为一致").click();
     h.get_by_label("确认改判").click();
-    settle(&mut h, 2);
+    frames(&mut h, 2);
     assert!(h.query_by_label_contains("改判需要写明理由").is_some());
     assert!(
         h.state().app().enroll.form.worker.match_flag.is_empty(),
@@ -259,7 +278,7 @@ fn an_overrule_needs_a_reason_and_the_reason_is_recorded() {
 
     type_into(&mut h, "改判理由", "芯片照片是十年前的，本人核对无误");
     h.get_by_label("确认改判").click();
-    settle(&mut h, 2);
+    frames(&mut h, 2);
     assert_eq!(h.state().app().enroll.form.worker.match_flag, "Y");
 
     let (flag, history) = complete_and_submit(&mut h, dir.path(), &data);

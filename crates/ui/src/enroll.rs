@@ -196,6 +196,10 @@ impl EnrollScreen {
     /// The screen is left: the camera is released (the 考勤 point may want it).
     pub fn hidden(&mut self) {
         self.camera.close();
+        if self.face.is_capturing() {
+            // Its report will not come: the frame is not kept, and the slot says so by being empty.
+            self.slots.busy.remove(&PhotoKind::Face);
+        }
         self.face.stop();
     }
 

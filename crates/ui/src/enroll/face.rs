@@ -32,12 +32,15 @@ pub struct FacePanel {
     /// The camera frame last sent to the worker, and when.
     sent_sequence: u64,
     sent_at: Option<Instant>,
-    /// The card's pictures last sent (their sizes, which change with the picture).
-    sent_references: (Option<usize>, Option<usize>),
+    /// The card's pictures last sent (their textures: a new picture is a new texture).
+    sent_references: (Option<egui::TextureId>, Option<egui::TextureId>),
     /// The face models cannot be used: said once, and the clerk decides by hand.
     unavailable: Option<FaceUnavailable>,
     /// A capture is with the worker.
     capturing: bool,
+    /// The form was cleared while a capture was with the worker: its report belongs to the
+    /// worker before and is dropped.
+    discard_capture: bool,
     /// The last word for the clerk about a capture or an intent (and whether it is a problem).
     message: Option<(String, bool)>,
     /// 改判 is open: the flag the clerk chooses and why.
@@ -56,6 +59,7 @@ impl FacePanel {
             sent_references: (None, None),
             unavailable: None,
             capturing: false,
+            discard_capture: false,
             message: None,
             overrule: None,
         }
@@ -63,6 +67,7 @@ impl FacePanel {
 
     /// Another worker: a new check (in `mode`), the worker's references to be sent again.
     pub fn restart(&mut self, mode: FaceCheckMode) {
+        self.discard_capture = self.capturing;
         self.check = FaceCheck::new(mode);
         self.last = None;
         self.message = None;
@@ -302,17 +307,20 @@ impl EnrollScreen {
     /// Feeds the worker the camera's newest frame and takes its reports. Called every frame
     /// while the camera is open.
     pub(super) fn face_logic(&mut self, out: &mut Vec<crate::app::Command>) {
-        let (chip, front) = self.face_references();
+        let photos = &self.slots.photos;
+        let chip = photos.get(&PhotoKind::IdPortrait);
+        let front = photos.get(&PhotoKind::IdScanFront);
         let has_reference = chip.is_some() || front.is_some();
-        let refs_key = (chip.map(<[u8]>::len), front.map(<[u8]>::len));
-        let refs = (chip.map(<[u8]>::to_vec), front.map(<[u8]>::to_vec));
+        let refs_key = (chip.map(|p| p.texture.id()), front.map(|p| p.texture.id()));
         let latest = self.camera.latest_with_sequence();
         let ctx = self.ctx.clone();
         let face = &mut self.face;
         if face.usable(has_reference) {
+            // Copied only when they change: this runs on every frame of the window.
             if face.sent_references != refs_key {
                 face.sent_references = refs_key;
-                face.worker(&ctx).set_references(refs.0, refs.1);
+                face.worker(&ctx)
+                    .set_references(chip.map(|p| p.jpeg.clone()), front.map(|p| p.jpeg.clone()));
             }
             let due = face.sent_at.is_none_or(|t| t.elapsed() >= PREVIEW_EVERY);
             if let Some((sequence, frame)) = latest
@@ -334,6 +342,9 @@ impl EnrollScreen {
             };
             match report.kind {
                 FaceJobKind::Preview(_) => face.last = analysis,
+                FaceJobKind::Capture { .. } if std::mem::take(&mut face.discard_capture) => {
+                    face.capturing = false;
+                }
                 FaceJobKind::Capture { id_photo, frame } => {
                     face.capturing = false;
                     let photo = count_capture(face, analysis.as_ref(), id_photo).unwrap_or(frame);
