@@ -269,3 +269,74 @@ fn analyse(analyser: &dyn FaceAnalyser, frame: &Frame, refs: &References) -> Res
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::SyncSender;
+
+    /// Tells the test which frame (by its width) it entered with, then waits for the test's
+    /// go-ahead: the worker is held inside the models while the test queues frames.
+    struct Gated {
+        entered: Mutex<Sender<u32>>,
+        go: Mutex<Receiver<()>>,
+    }
+
+    impl FaceAnalyser for Gated {
+        fn analyse(&self, live: &RgbImage, _refs: &References) -> Result<FaceAnalysis, FaceUnavailable> {
+            let _ = self.entered.lock().expect("entered").send(live.width());
+            let _ = self.go.lock().expect("go").recv();
+            Ok(FaceAnalysis {
+                hint: Some(Hint::NoFace),
+                faces: 0,
+                largest: None,
+                comparison: None,
+                compare_problem: None,
+            })
+        }
+    }
+
+    fn frame(width: u32) -> Arc<Frame> {
+        Arc::new(Frame {
+            width,
+            height: 1,
+            rgb: vec![0; width as usize * 3],
+        })
+    }
+
+    #[test]
+    fn stale_previews_are_dropped_and_a_capture_goes_first() {
+        let (entered_tx, entered) = mpsc::channel();
+        let (go, go_rx): (SyncSender<()>, _) = mpsc::sync_channel(8);
+        let analyser = Arc::new(Gated {
+            entered: Mutex::new(entered_tx),
+            go: Mutex::new(go_rx),
+        });
+        let worker = FaceWorker::start(analyser, Arc::new(|| {}));
+        worker.preview(1, frame(1));
+        assert_eq!(entered.recv().ok(), Some(1), "the first preview is taken at once");
+        // Held in the models: two more previews (the first of them goes stale) and a capture.
+        worker.preview(2, frame(2));
+        worker.preview(3, frame(3));
+        worker.capture(frame(4));
+        for _ in 0..3 {
+            go.send(()).expect("go");
+        }
+        // A guard against a hang when the worker does less than it should, not a timing claim.
+        let guard = std::time::Duration::from_secs(30);
+        let seen = [entered.recv_timeout(guard).ok(), entered.recv_timeout(guard).ok()];
+        assert_eq!(
+            seen,
+            [Some(4), Some(3)],
+            "the capture first, then the newest preview; preview 2 never"
+        );
+        let kinds: Vec<String> = (0..3)
+            .filter_map(|_| worker.reports.recv_timeout(guard).ok())
+            .map(|r| match r.kind {
+                FaceJobKind::Preview(n) => format!("preview {n}"),
+                FaceJobKind::Capture { id_photo, .. } => format!("capture, framed: {}", id_photo.is_some()),
+            })
+            .collect();
+        assert_eq!(kinds, ["preview 1", "capture, framed: false", "preview 3"]);
+    }
+}
