@@ -183,6 +183,7 @@ fn the_window_closes_saves_settings_and_stores_a_submission_at_once_while_the_pl
     h.state().app().backend.send(Intent::SaveWorker {
         worker: Box::new(worker),
         photos: test_photos(),
+        face_check: None,
     });
     let store = Store::open_in(&data).expect("store");
     step_until(&mut h, "submission stored", HANG_GUARD, |_| {

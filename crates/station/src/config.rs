@@ -109,6 +109,8 @@ pub struct Config {
     /// 平台规定: the platform takes a log only this long after the pass ("目前误差范围为2小时，
     /// 以住建局通知为准"). The simulator's own setting is apart, as the real platform is.
     pub attendance_window_secs: i64,
+    /// 人证比对 at enrollment: who has the last word after three captures without 一致.
+    pub face_check_mode: crate::face_check::FaceCheckMode,
 }
 
 impl Default for Config {
@@ -133,6 +135,7 @@ impl Default for Config {
             departed_photo_keep_days: 180,
             site_photo_keep_days: 30,
             attendance_window_secs: domain::attendance::DEFAULT_WINDOW_SECS,
+            face_check_mode: crate::face_check::FaceCheckMode::default(),
         }
     }
 }

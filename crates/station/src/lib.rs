@@ -11,6 +11,7 @@ pub mod config;
 mod connect;
 mod explain;
 pub mod export;
+pub mod face_check;
 pub mod generate;
 pub mod import;
 pub mod lists;
@@ -28,6 +29,8 @@ pub use attendance::{Attended, NO_SITE_PHOTO, PassRequest, SitePhoto};
 pub use blacklist::{BlacklistAdded, BlacklistImport};
 pub use connect::{NotConnectable, platform_client, send_settings};
 pub use explain::Explained;
+/// The face module, for the window's face worker (the screens depend on `station` alone).
+pub use face;
 pub use import::{ImportOutcome, ImportReport, ImportSummary, RowAction, RowReport, RowStatus};
 
 use crate::config::Config;
@@ -58,6 +61,9 @@ pub mod platform {
     pub use api::types::{AddCompany, DictEntry, RegisterEmployee};
     pub use api::{ApiError, Endpoint, PlatformClient, PlatformClock, ProtocolTable, Secret, clock};
 }
+
+/// The audit trail's action for an enrollment's face check ([`Station::record_face_check`]).
+pub const FACE_CHECK_ACTION: &str = "人证比对";
 
 /// Why a use case stored nothing.
 #[derive(Debug, thiserror::Error)]
@@ -369,6 +375,14 @@ impl Station {
     /// The enrollment form's photos (JSON of Base64), kept across restarts.
     pub fn save_draft_photos(&self, photos: Option<&str>) -> Result<(), StoreError> {
         self.store.set_setting("enroll_draft_photos", photos)
+    }
+
+    /// The enrollment's 人证比对 for this worker's history: every capture with its verdict
+    /// and distance, and how `match_flag` was reached (a clerk's reason included). Only in the
+    /// audit trail on this PC; the platform gets `match_flag` alone.
+    pub fn record_face_check(&self, id_code: &str, check: &face_check::FaceCheck) -> Result<(), StoreError> {
+        self.store
+            .audit(FACE_CHECK_ACTION, &domain::mask_id(id_code), &check.audit_detail())
     }
 
     /// After a submit was stored: the draft has done its work.

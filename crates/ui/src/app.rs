@@ -173,6 +173,7 @@ impl StationApp {
                     card_reader: reader.remote(),
                     demo_cards: options.demo_cards.clone(),
                     auto_read,
+                    face_check_mode: options.config.face_check_mode,
                 },
                 ctx.clone(),
                 clock,
@@ -315,6 +316,7 @@ impl StationApp {
             Event::Exported(Err(e)) => self.errors.push(format!("花名册没有导出：{e}")),
             Event::SettingsApplied(Ok(())) => {
                 self.config = self.settings.applied_config();
+                self.enroll.set_face_check_mode(self.config.face_check_mode);
                 if !self.demo {
                     let provider = Arc::new(ConfiguredReader {
                         settings: self.config.card_reader.clone(),

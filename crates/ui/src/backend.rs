@@ -6,6 +6,7 @@
 
 mod acceptance_job;
 pub mod excel;
+pub mod face;
 mod owner;
 mod thumbnails;
 
@@ -76,6 +77,8 @@ pub enum Intent {
     SaveWorker {
         worker: Box<Worker>,
         photos: WorkerPhotos,
+        /// The enrollment's 人证比对, for the worker's history (not sent anywhere).
+        face_check: Option<station::face_check::FaceCheck>,
     },
     LoadWorker(String),
     /// The form's fields as typed (JSON), written as the clerk types.

@@ -12,6 +12,7 @@ use egui::RichText;
 use serde::{Deserialize, Serialize};
 
 use super::app::Command;
+use super::backend::face::{EngineAnalyser, FaceAnalyser};
 use super::backend::{Backend, Event, Intent, PhotoSource, Snapshot};
 use super::dialogs::FileDialog;
 use super::photos::{CameraPanel, FORM_PHOTOS, PhotoSlots, SlotAction, slot_ui};
@@ -20,9 +21,11 @@ use ::card::poller::CardRemote;
 use ::card::{CardText, DemoCards};
 use domain::{Field, PhotoKind, PhotosPresent, Worker, WorkerField, WorkerProblem, WorkerRules};
 use media::camera::CameraProvider;
+use station::face_check::{FaceCheck, FaceCheckMode};
 use station::platform::PlatformClock;
 
 mod card;
+mod face;
 mod fields;
 mod parts;
 mod submit;
@@ -87,6 +90,8 @@ pub struct EnrollScreen {
     reader: CardRemote,
     demo_cards: Option<DemoCards>,
     pub auto_read: bool,
+    /// 人证比对: the face worker's last report and the station's count of captures.
+    face: face::FacePanel,
 }
 
 /// What the enrollment screen works with besides the backend.
@@ -97,6 +102,8 @@ pub struct EnrollSetup {
     /// The demo's prepared cards (its 模拟读卡 button).
     pub demo_cards: Option<DemoCards>,
     pub auto_read: bool,
+    /// 设置's 人证比对 mode (建议 or 自动).
+    pub face_check_mode: FaceCheckMode,
 }
 
 /// What carries over to the next worker: most workers enrolled in a row share them.
@@ -137,6 +144,7 @@ impl EnrollScreen {
             reader: setup.card_reader,
             demo_cards: setup.demo_cards,
             auto_read: setup.auto_read,
+            face: face::FacePanel::new(Arc::new(EngineAnalyser::from_installation()), setup.face_check_mode),
         }
     }
 
@@ -167,6 +175,8 @@ impl EnrollScreen {
         self.card = None;
         self.card_portrait = None;
         self.save_error = None;
+        let mode = self.face.check.mode();
+        self.face.restart(mode);
     }
 
     /// 登记下一位: the company, type and job stay chosen, the camera stays open.
@@ -187,12 +197,43 @@ impl EnrollScreen {
     /// The screen is left: the camera is released (the 考勤 point may want it).
     pub fn hidden(&mut self) {
         self.camera.close();
+        if self.face.is_capturing() {
+            // Its report will not come: the frame is not kept, and the slot says so by being empty.
+            self.slots.busy.remove(&PhotoKind::Face);
+        }
+        self.face.stop();
+    }
+
+    /// 设置's 人证比对 mode; a check already begun keeps the mode it began in.
+    pub fn set_face_check_mode(&mut self, mode: FaceCheckMode) {
+        self.face.set_mode(mode);
+    }
+
+    /// Replaces the face models with `analyser` (tests give known answers).
+    pub fn use_face_analyser(&mut self, analyser: Arc<dyn FaceAnalyser>) {
+        self.face.use_analyser(analyser);
+    }
+
+    /// The last preview frame's verdict against the card.
+    pub fn live_verdict(&self) -> Option<station::face::Verdict> {
+        self.face.live_verdict()
+    }
+
+    /// The face check of the worker on the form.
+    pub fn face_check(&self) -> &FaceCheck {
+        &self.face.check
+    }
+
+    /// The 人证比对 line under the chip portrait's verdict, or the last capture's message.
+    pub fn face_message(&self) -> Option<&str> {
+        self.face.message()
     }
 
     /// Starts a clean form with nothing carried over, and clears the draft.
     pub fn reset(&mut self, backend: &Backend) {
         self.clear_form(false);
         self.camera.close();
+        self.face.stop();
         backend.send(Intent::SaveDraft(None));
         backend.send(Intent::SaveDraftPhotos(None));
         self.saved_fields_json = serde_json::to_string(&self.form).unwrap_or_default();
@@ -437,6 +478,21 @@ impl EnrollScreen {
     }
 
     fn photos_ui(&mut self, ui: &mut egui::Ui, problems: &[WorkerProblem], out: &mut Vec<Command>) {
+        // The camera first: at 1366×768 the chip portrait, the live picture, the verdict and
+        // 拍照 are in view without scrolling; the four slots follow.
+        if self.camera.open {
+            self.face_logic(out);
+            let chip = self.slots.photos.get(&PhotoKind::IdPortrait).map(|p| p.texture.clone());
+            let overlay = self.preview_overlay();
+            let has_front_scan = self.slots.photos.contains_key(&PhotoKind::IdScanFront);
+            let (face, match_flag) = (&mut self.face, &mut self.form.worker.match_flag);
+            let captured = self.camera.ui_beside(ui, overlay, |ui| {
+                face.beside_ui(ui, chip.as_ref(), has_front_scan, match_flag)
+            });
+            if let Some(frame) = captured {
+                self.face_capture(frame, out);
+            }
+        }
         ui.label(RichText::new("照片（可把文件直接拖到框里）").strong());
         let mut actions = Vec::new();
         let errors: BTreeMap<PhotoKind, String> = FORM_PHOTOS
@@ -458,21 +514,6 @@ impl EnrollScreen {
                     );
                 }
             });
-        }
-        let captured = if self.camera.open {
-            // The chip portrait beside the live picture: one look decides 人证一致.
-            let chip = self.slots.photos.get(&PhotoKind::IdPortrait).map(|p| p.texture.clone());
-            self.camera
-                .ui_beside(ui, |ui| card::chip_beside_camera(ui, chip.as_ref()))
-        } else {
-            None
-        };
-        if let Some(frame) = captured {
-            self.slots.busy.insert(PhotoKind::Face, true);
-            out.push(Command::Backend(Intent::NormalizePhoto {
-                kind: PhotoKind::Face,
-                source: PhotoSource::Frame(frame),
-            }));
         }
         for action in actions {
             match action {

@@ -245,10 +245,12 @@ impl CameraPanel {
 
     /// The picture the camera shows now (the attendance point takes it at the button).
     pub fn latest_frame(&self) -> Option<Arc<Frame>> {
-        self.worker
-            .as_ref()
-            .and_then(|w| w.latest_with_sequence())
-            .map(|(_, f)| f)
+        self.latest_with_sequence().map(|(_, f)| f)
+    }
+
+    /// The picture the camera shows now and its number (a new number is a new picture).
+    pub fn latest_with_sequence(&self) -> Option<(u64, Arc<Frame>)> {
+        self.worker.as_ref().and_then(|w| w.latest_with_sequence())
     }
 
     /// The camera is showing a picture.
@@ -258,12 +260,17 @@ impl CameraPanel {
 
     /// Draws the panel; returns a captured frame when the clerk pressed 拍照.
     pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<Arc<Frame>> {
-        self.ui_beside(ui, |_| {})
+        self.ui_beside(ui, None, |_| {})
     }
 
-    /// Like [`ui`](Self::ui), with `beside` drawn left of the live picture (the chip portrait,
-    /// for the 人证一致 decision).
-    pub fn ui_beside(&mut self, ui: &mut egui::Ui, beside: impl FnOnce(&mut egui::Ui)) -> Option<Arc<Frame>> {
+    /// Like [`ui`](Self::ui), with `beside` drawn left of the live picture (the chip portrait
+    /// and the 人证比对 verdict) and `overlay` (one short hint) written across the picture's foot.
+    pub fn ui_beside(
+        &mut self,
+        ui: &mut egui::Ui,
+        overlay: Option<(&str, egui::Color32)>,
+        beside: impl FnOnce(&mut egui::Ui),
+    ) -> Option<Arc<Frame>> {
         if let Some(rx) = &self.listing
             && let Ok(list) = rx.try_recv()
         {
@@ -356,7 +363,10 @@ impl CameraPanel {
                         let scale = (280.0 / size.x).min(1.0);
                         ui.horizontal_top(|ui| {
                             beside(ui);
-                            ui.add(egui::Image::new(t).fit_to_exact_size(size * scale));
+                            let picture = ui.add(egui::Image::new(t).fit_to_exact_size(size * scale));
+                            if let Some((text, color)) = overlay {
+                                overlay_hint(ui, picture.rect, text, color);
+                            }
                         });
                     }
                 }
@@ -365,4 +375,19 @@ impl CameraPanel {
         // The camera stays open for the next worker: one click per capture.
         captured
     }
+}
+
+/// A hint on a dark band across the foot of the live picture, where the worker's eyes are
+/// not: readable over any background.
+fn overlay_hint(ui: &egui::Ui, picture: egui::Rect, text: &str, color: egui::Color32) {
+    let band = egui::Rect::from_min_max(egui::pos2(picture.left(), picture.bottom() - 26.0), picture.max);
+    let painter = ui.painter_at(picture);
+    painter.rect_filled(band, 0.0, egui::Color32::from_black_alpha(170));
+    painter.text(
+        band.center(),
+        egui::Align2::CENTER_CENTER,
+        text,
+        egui::FontId::proportional(15.0),
+        color,
+    );
 }

@@ -4,6 +4,7 @@
 use egui::RichText;
 
 pub mod custom_is;
+mod face_check;
 mod platform_rules;
 
 use super::app::Command;
@@ -273,6 +274,9 @@ impl SettingsScreen {
 
                 ui.separator();
                 card_reader_ui(ui, &mut self.draft.card_reader);
+
+                ui.separator();
+                face_check::face_check_ui(ui, &mut self.draft);
 
                 ui.separator();
                 platform_rules::platform_rules_ui(ui, &mut self.draft);

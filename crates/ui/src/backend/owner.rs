@@ -183,9 +183,22 @@ impl Owner {
 
     fn handle(&mut self, station: &mut Station, intent: Intent) {
         match intent {
-            Intent::SaveWorker { worker, photos } => {
+            Intent::SaveWorker {
+                worker,
+                photos,
+                face_check,
+            } => {
                 let id_code = worker.normalized().id_code;
                 let result = station.enroll(*worker, photos).map_err(SaveFailure::from);
+                if result.is_ok()
+                    && let Some(check) = &face_check
+                    && let Err(e) = station.record_face_check(&id_code, check)
+                {
+                    // The worker is saved and queued; only its history line is missing.
+                    self.emit(Event::Problem(format!(
+                        "登记已保存，但人证比对的记录没能写入本机历史：{e}"
+                    )));
+                }
                 if result.is_ok()
                     && let Err(e) = station.clear_draft()
                 {

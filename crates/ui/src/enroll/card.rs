@@ -1,12 +1,12 @@
 //! The ID-card reader in the form: 读卡 (and, while the screen is open, a look about twice a
-//! second), the card's fields filled and locked, its portrait in the chip-photo slot, and the
-//! chip portrait beside the live camera for the 人证一致 decision.
+//! second), the card's fields filled and locked, its portrait in the chip-photo slot (and so
+//! beside the live camera for 人证比对, see `face.rs`).
 
 use egui::RichText;
 
 use super::EnrollScreen;
 use crate::backend::PhotoSource;
-use crate::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER};
+use crate::widgets::{ERROR_RED, OK_GREEN};
 use card::poller::CardEvent;
 use card::{CardRead, CardText};
 use domain::{PhotoKind, WorkerField};
@@ -104,16 +104,4 @@ impl EnrollScreen {
     pub fn is_from_card(&self, field: WorkerField) -> bool {
         self.from_card.contains(&field)
     }
-}
-
-/// The chip portrait beside the live camera, for the 人证一致 decision.
-pub(super) fn chip_beside_camera(ui: &mut egui::Ui, chip: Option<&egui::TextureHandle>) {
-    let Some(chip) = chip else { return };
-    ui.vertical(|ui| {
-        ui.label(RichText::new("芯片照片").small());
-        let size = chip.size_vec2();
-        let scale = (150.0 / size.y).min(1.5);
-        ui.add(egui::Image::new(chip).fit_to_exact_size(size * scale));
-        ui.label(RichText::new("对照现场画面核对是否同一人").small().color(WARN_AMBER));
-    });
 }

@@ -260,9 +260,15 @@ impl EnrollScreen {
             let Some(value) = field.text_mut(&mut self.form.worker) else {
                 continue;
             };
+            // Decided by the face check: changed only through its 改判, which asks why.
+            let by_machine = field == WorkerField::MatchFlag && self.face.decided_flag().is_some();
             field_cell(ui, msg.as_ref().map(|(m, e)| (m.as_str(), *e)), |ui| {
-                ui.radio_value(value, yes.0.to_string(), yes.1);
-                ui.radio_value(value, no.0.to_string(), no.1);
+                ui.add_enabled_ui(!by_machine, |ui| {
+                    ui.radio_value(value, yes.0.to_string(), yes.1);
+                    ui.radio_value(value, no.0.to_string(), no.1);
+                })
+                .response
+                .on_disabled_hover_text("由人证比对得出；要改请点摄像头旁的“改判”并写明理由");
             });
             ui.end_row();
         }

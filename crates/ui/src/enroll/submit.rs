@@ -14,9 +14,11 @@ impl EnrollScreen {
     fn submit(&mut self, worker: &Worker, out: &mut Vec<Command>) {
         let photos = self.slots.photos.iter().map(|(k, p)| (*k, p.jpeg.clone())).collect();
         let id = worker.normalized().id_code;
+        let face_check = (!self.face.check.is_untouched()).then(|| self.face.check.clone());
         out.push(Command::Backend(Intent::SaveWorker {
             worker: Box::new(worker.clone()),
             photos,
+            face_check,
         }));
         self.submitted = Some(id);
         self.save_error = None;
