@@ -17,7 +17,7 @@ use super::app::Command;
 use super::backend::{Event, Intent, Snapshot};
 use super::dialogs::FileDialog;
 use super::export::RosterLine;
-use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, local_time};
+use super::widgets::{error_red, local_time, ok_green, warn_amber};
 use domain::mask_id;
 use domain::{DepartureState, RecordState};
 use station::platform::Endpoint;
@@ -99,13 +99,13 @@ fn dict_text<'a>(snap: &'a Snapshot, kind: Endpoint, code: &'a str) -> &'a str {
     snap.dict_name(kind, code).unwrap_or(code)
 }
 
-fn state_color(s: RecordState) -> egui::Color32 {
+fn state_color(ui: &egui::Ui, s: RecordState) -> egui::Color32 {
     match s {
-        RecordState::Pending => WARN_AMBER,
-        RecordState::Sent => OK_GREEN,
-        RecordState::NeedsFix => ERROR_RED,
-        RecordState::Departed => egui::Color32::GRAY,
-        RecordState::Draft => super::widgets::DRAFT_BLUE,
+        RecordState::Pending => warn_amber(ui),
+        RecordState::Sent => ok_green(ui),
+        RecordState::NeedsFix => error_red(ui),
+        RecordState::Departed => super::widgets::muted_gray(ui),
+        RecordState::Draft => super::widgets::draft_blue(ui),
     }
 }
 
@@ -154,7 +154,7 @@ impl RosterScreen {
     pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, prefs: &mut RosterPrefs, out: &mut Vec<Command>) {
         ui.heading("人员花名册");
         if let Some(m) = &self.message {
-            ui.label(RichText::new(m).color(ERROR_RED));
+            ui.label(RichText::new(m).color(error_red(ui)));
         }
         self.refresh(snap, prefs);
         let Some(cache) = self.cache.take() else { return };
@@ -166,7 +166,7 @@ impl RosterScreen {
             ui.label("还没有登记人员：到“人员登记”登记第一位。");
         } else if view.is_empty() {
             ui.horizontal(|ui| {
-                ui.label(RichText::new("没有符合条件的人员：请检查搜索词或筛选条件。").color(WARN_AMBER));
+                ui.label(RichText::new("没有符合条件的人员：请检查搜索词或筛选条件。").color(warn_amber(ui)));
                 if ui.button("清除筛选").clicked() {
                     prefs.search.clear();
                     prefs.state.clear();
@@ -497,11 +497,11 @@ impl RosterScreen {
 }
 
 fn state_cell(ui: &mut egui::Ui, snap: &Snapshot, w: &WorkerRow, v: &ViewLine) {
-    let r = ui.label(RichText::new(v.state.label()).color(state_color(v.state)).strong());
+    let r = ui.label(RichText::new(v.state.label()).color(state_color(ui, v.state)).strong());
     if leaving_on_its_way(w) {
-        ui.label(RichText::new("离场待上传").small().color(WARN_AMBER));
+        ui.label(RichText::new("离场待上传").small().color(warn_amber(ui)));
     } else if w.departure == Some(DepartureState::NeedsFix) && w.state != RecordState::Departed {
-        ui.label(RichText::new("离场未成功").small().color(ERROR_RED));
+        ui.label(RichText::new("离场未成功").small().color(error_red(ui)));
     }
     // On the project's blacklist, although already on the roster.
     if let Some(reason) = snap.worker_rules.blacklist.get(&w.id_code) {

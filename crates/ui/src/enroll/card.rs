@@ -6,7 +6,7 @@ use egui::RichText;
 
 use super::EnrollScreen;
 use crate::backend::PhotoSource;
-use crate::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER};
+use crate::widgets::{error_red, ok_green, warn_amber};
 use card::poller::CardEvent;
 use card::{CardRead, CardText};
 use domain::{PhotoKind, WorkerField};
@@ -45,7 +45,7 @@ impl EnrollScreen {
                 }
             }
             if let Some((text, is_error)) = &self.card_message {
-                let color = if *is_error { ERROR_RED } else { OK_GREEN };
+                let color = if *is_error { error_red(ui) } else { ok_green(ui) };
                 ui.label(RichText::new(text).color(color));
             }
         });
@@ -114,6 +114,10 @@ pub(super) fn chip_beside_camera(ui: &mut egui::Ui, chip: Option<&egui::TextureH
         let size = chip.size_vec2();
         let scale = (150.0 / size.y).min(1.5);
         ui.add(egui::Image::new(chip).fit_to_exact_size(size * scale));
-        ui.label(RichText::new("对照现场画面核对是否同一人").small().color(WARN_AMBER));
+        ui.label(
+            RichText::new("对照现场画面核对是否同一人")
+                .small()
+                .color(warn_amber(ui)),
+        );
     });
 }
