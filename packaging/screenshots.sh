@@ -9,11 +9,15 @@
 # Needs Xvfb and ImageMagick (`import`, `convert`). SCREENSHOT_DISPLAY picks the X display
 # (default: the first free one from :95); SCREENSHOT_WAIT_SECS how long a window may take to
 # settle (default 20). Writes docs/screenshots/*.png.
+# To look over every screen in another look without touching the README's pictures:
+#   SCREENSHOT_OUT=/tmp/dark SCREENSHOT_THEME=dark SCREENSHOT_TEXT_SIZE=125 packaging/screenshots.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=${1:-target/debug/cwr-station}
-OUT=docs/screenshots
+OUT=${SCREENSHOT_OUT:-docs/screenshots}
+THEME=${SCREENSHOT_THEME:-light}
+TEXT_SIZE=${SCREENSHOT_TEXT_SIZE:-100}
 WAIT_SECS=${SCREENSHOT_WAIT_SECS:-20}
 [ -x "$BIN" ] || { echo "no $BIN: build it first (cargo build --bin cwr-station)"; exit 1; }
 for tool in Xvfb import convert; do
@@ -74,13 +78,16 @@ shoot() {
 }
 
 for screen in enroll attendance roster import companies blacklist queue settings; do
-  shoot "$screen" "$BIN" demo --sample --screen "$screen" --theme light
+  shoot "$screen" "$BIN" demo --sample --screen "$screen" --theme "$THEME" --text-size "$TEXT_SIZE"
 done
-shoot enroll-dark "$BIN" demo --sample --screen enroll --theme dark
+shoot enroll-dark "$BIN" demo --sample --screen enroll --theme dark --text-size "$TEXT_SIZE"
 
 # 首次设置 as a new station shows it: no settings yet. The window's kept state (eframe's
-# window.ron) asks for the light theme.
+# window.ron) asks for the same theme and text size.
 mkdir -p "$scratch/first-run"
 chmod 700 "$scratch/first-run"
-printf '{"station_window":"{\\"theme\\":\\"Light\\"}"}\n' >"$scratch/first-run/window.ron"
+case $THEME in dark) kept_theme=Dark ;; *) kept_theme=Light ;; esac
+case $TEXT_SIZE in 125) kept_size=Percent125 ;; 150) kept_size=Percent150 ;; *) kept_size=Percent100 ;; esac
+printf '{"station_window":"{\\"theme\\":\\"%s\\",\\"text_size\\":\\"%s\\"}"}\n' "$kept_theme" "$kept_size" \
+  >"$scratch/first-run/window.ron"
 shoot setup "$BIN" --data-dir "$scratch/first-run"

@@ -230,6 +230,20 @@ fn roster_and_its_departure_confirmation_fit_the_laptop_screen() {
         app.snapshot.workers.len() == NAMES.len() && app.snapshot.workers.iter().all(|w| w.state == RecordState::Sent)
     });
     check_screen(&mut h, Screen::Roster, &["标记离场 (0)"], 1);
+    for (theme, size) in LOOKS {
+        set_look(&mut h, theme, size);
+        // Each row's 修改, in the last column: the table does not scroll sideways.
+        let window = window_rect(&h);
+        let edits: Vec<egui::Rect> = h.query_all_by_label("修改").map(|n| n.rect()).collect();
+        assert_eq!(edits.len(), NAMES.len(), "one 修改 a row");
+        for rect in edits {
+            assert!(
+                window.expand(TOUCH_PX).contains_rect(rect),
+                "{theme:?} {}: 修改 at {rect:?} is outside the window {window:?}",
+                size.label()
+            );
+        }
+    }
 
     for (theme, size) in LOOKS {
         set_look(&mut h, theme, size);

@@ -99,6 +99,9 @@ fn dict_text<'a>(snap: &'a Snapshot, kind: Endpoint, code: &'a str) -> &'a str {
     snap.dict_name(kind, code).unwrap_or(code)
 }
 
+/// The initial widths of the roster's columns that shrink on a narrow window.
+const ROSTER_SCALABLE_WIDTH: f32 = 90.0 + 170.0 + 210.0 + 100.0 + 130.0 + 110.0 + 150.0 + 150.0;
+
 fn state_color(ui: &egui::Ui, s: RecordState) -> egui::Color32 {
     match s {
         RecordState::Pending => warn_amber(ui),
@@ -369,21 +372,29 @@ impl RosterScreen {
             ("平台工号", SortKey::EmpId),
             ("最后修改", SortKey::Updated),
         ];
+        // The widths suit a 1366-point window; narrower (a 1366×768 laptop at 125 % text is
+        // 1093 points) they shrink together, so 操作 stays on screen: the table does not
+        // scroll sideways. Resized widths are kept per text size.
+        // Fixed: the checkbox and photo columns, 操作's least, the gaps between 11 columns.
+        let fixed = 28.0 + 40.0 + 96.0 + 10.0 * ui.spacing().item_spacing.x;
+        let scale = ((ui.available_width() - fixed) / ROSTER_SCALABLE_WIDTH).clamp(0.5, 1.0);
+        let col = |initial: f32, least: f32| Column::initial(initial * scale).at_least(least.min(initial * scale));
+        let zoom_percent = (ui.ctx().zoom_factor() * 100.0).round() as u32;
         TableBuilder::new(ui)
-            .id_salt("roster_table")
+            .id_salt(("roster_table", zoom_percent))
             .striped(true)
             .resizable(true)
             .cell_layout(Layout::left_to_right(Align::Center))
             .column(Column::exact(28.0))
             .column(Column::exact(40.0))
-            .column(Column::initial(90.0).at_least(60.0))
-            .column(Column::initial(170.0).at_least(120.0))
-            .column(Column::initial(210.0).at_least(100.0).clip(true))
-            .column(Column::initial(100.0).at_least(60.0).clip(true))
-            .column(Column::initial(130.0).at_least(60.0).clip(true))
-            .column(Column::initial(110.0).at_least(70.0).clip(true))
-            .column(Column::initial(150.0).at_least(60.0).clip(true))
-            .column(Column::initial(150.0).at_least(100.0))
+            .column(col(90.0, 60.0))
+            .column(col(170.0, 120.0))
+            .column(col(210.0, 100.0).clip(true))
+            .column(col(100.0, 60.0).clip(true))
+            .column(col(130.0, 60.0).clip(true))
+            .column(col(110.0, 70.0).clip(true))
+            .column(col(150.0, 60.0).clip(true))
+            .column(col(150.0, 100.0))
             // Wide enough for a draft's 补全 and 删除.
             .column(Column::remainder().at_least(96.0))
             .min_scrolled_height(0.0)
