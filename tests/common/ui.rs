@@ -171,3 +171,29 @@ pub fn choose(h: &mut Harness<'static, UiState>, label: &str, option: &str) {
     h.get_by_label(option).click();
     settle(h, 2);
 }
+
+/// The commonest site-office laptop screen, in pixels.
+pub const LAPTOP_PX: egui::Vec2 = egui::vec2(1366.0, 768.0);
+
+/// Puts the window in `theme` at `size` on a [`LAPTOP_PX`] screen. kittest's window is
+/// measured in points, which egui's zoom does not shrink as a real screen would: at 125 % a
+/// 1366×768 screen holds 1092.8×614.4 points, so that is the harness's size.
+pub fn set_look(
+    h: &mut Harness<'static, UiState>,
+    theme: cwr_station::ui::app::ThemeChoice,
+    size: cwr_station::ui::app::TextSize,
+) {
+    let app = h.state_mut().app_mut();
+    app.saved.theme = theme;
+    app.saved.text_size = size;
+    settle(h, 3);
+    // After the zoom: egui rescales the window's rect for the frame the zoom changes in (as a
+    // real window would be resized), and kittest sends its size only when set.
+    h.set_size(LAPTOP_PX / size.zoom_factor());
+    settle(h, 3);
+}
+
+/// The window's area in points at the current look.
+pub fn window_rect(h: &Harness<'static, UiState>) -> egui::Rect {
+    egui::Rect::from_min_size(egui::Pos2::ZERO, LAPTOP_PX / h.ctx.zoom_factor())
+}

@@ -39,6 +39,7 @@ mod ui_config_problem;
 mod ui_enroll;
 mod ui_excel;
 mod ui_face_check;
+mod ui_layout;
 mod ui_queue;
 mod ui_roster;
 mod ui_settings;

@@ -36,6 +36,8 @@ pub enum Command {
         /// Start with a few sample workers (one refused by the platform) to look around.
         #[arg(long)]
         sample: bool,
+        #[command(flatten)]
+        start: super::window_cmd::DemoStart,
     },
     /// Run the platform simulator on loopback.
     Sim(sim_cmd::SimArgs),

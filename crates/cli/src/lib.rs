@@ -205,7 +205,7 @@ pub fn run(cli: Cli) -> Exit {
         Some(Command::Outbox(OutboxCommand::List { json })) => queue_cmds::outbox_list(&ctx, json),
         Some(Command::Outbox(OutboxCommand::Drain)) => queue_cmds::outbox_drain(&ctx),
         Some(Command::Outbox(OutboxCommand::Retry { id })) => queue_cmds::outbox_retry(&ctx, id),
-        Some(Command::Demo { sample }) => window_cmd::demo(sample),
+        Some(Command::Demo { sample, start }) => window_cmd::demo(sample, start),
         Some(Command::Card(CardCommand::Read {
             folder,
             library,

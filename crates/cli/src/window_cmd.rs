@@ -67,7 +67,71 @@ pub fn config_problem(cli: &Cli, message: String, exit: Exit) -> Exit {
     }
 }
 
-pub fn demo(sample: bool) -> Exit {
+/// Where and how the demo window opens (`packaging/screenshots.sh` takes every screen in
+/// both themes this way, without clicking).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DemoStart {
+    /// The screen to open on.
+    #[arg(long, value_enum)]
+    pub screen: Option<DemoScreen>,
+    /// 外观: light or dark (the default follows the system).
+    #[arg(long, value_enum)]
+    pub theme: Option<DemoTheme>,
+    /// 文字大小 in percent: 100, 125 or 150.
+    #[arg(long, value_parser = ["100", "125", "150"])]
+    pub text_size: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum DemoScreen {
+    Enroll,
+    Attendance,
+    Roster,
+    Import,
+    Companies,
+    Blacklist,
+    Queue,
+    Settings,
+    Setup,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum DemoTheme {
+    System,
+    Light,
+    Dark,
+}
+
+impl DemoStart {
+    fn window_start(&self) -> ui::WindowStart {
+        use ui::app::{Screen, TextSize, ThemeChoice};
+        ui::WindowStart {
+            screen: self.screen.map(|s| match s {
+                DemoScreen::Enroll => Screen::Enroll,
+                DemoScreen::Attendance => Screen::Attendance,
+                DemoScreen::Roster => Screen::Roster,
+                DemoScreen::Import => Screen::Import,
+                DemoScreen::Companies => Screen::Companies,
+                DemoScreen::Blacklist => Screen::Blacklist,
+                DemoScreen::Queue => Screen::Queue,
+                DemoScreen::Settings => Screen::Settings,
+                DemoScreen::Setup => Screen::Setup,
+            }),
+            theme: self.theme.map(|t| match t {
+                DemoTheme::System => ThemeChoice::System,
+                DemoTheme::Light => ThemeChoice::Light,
+                DemoTheme::Dark => ThemeChoice::Dark,
+            }),
+            text_size: self.text_size.as_deref().map(|t| match t {
+                "125" => TextSize::Percent125,
+                "150" => TextSize::Percent150,
+                _ => TextSize::Percent100,
+            }),
+        }
+    }
+}
+
+pub fn demo(sample: bool, start: DemoStart) -> Exit {
     let mut sim_config = SimConfig::demo();
     sim_config.addr = match "127.0.0.1:0".parse() {
         Ok(a) => a,
@@ -129,7 +193,7 @@ pub fn demo(sample: bool) -> Exit {
         card_reader: Arc::new(demo_cards.clone()),
         demo_cards: Some(demo_cards),
     };
-    let result = ui::run_window(options);
+    let result = ui::run_window_with(options, start.window_start());
     drop(sim);
     let _ = std::fs::remove_dir_all(&data_dir);
     match result {

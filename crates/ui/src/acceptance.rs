@@ -7,7 +7,7 @@ use egui::RichText;
 use super::app::Command;
 use super::backend::{Event, Intent};
 use super::dialogs::FileDialog;
-use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER};
+use super::widgets::{error_red, ok_green, warn_amber};
 use station::acceptance::{self, AcceptanceRun, RunEnd};
 use station::config::Config;
 
@@ -56,7 +56,7 @@ impl AcceptanceWizard {
     pub fn ui(&mut self, ui: &mut egui::Ui, config: &Config, out: &mut Vec<Command>) {
         ui.heading("联调向导");
         if let Err(why) = acceptance::allowed(config.environment, config.custom_is) {
-            ui.label(RichText::new(why.to_string()).color(WARN_AMBER));
+            ui.label(RichText::new(why.to_string()).color(warn_amber(ui)));
             return;
         }
         ui.label("向导用专门的测试数据补齐每个接口缺少的成功记录：先取字典，再添加测试单位、登记测试人员、上传考勤，最后让测试人员离场、移除测试单位。本机的人员和单位不受影响。");
@@ -90,7 +90,7 @@ impl AcceptanceWizard {
             }
         });
         if let Some((text, is_error)) = &self.message {
-            let color = if *is_error { ERROR_RED } else { OK_GREEN };
+            let color = if *is_error { error_red(ui) } else { ok_green(ui) };
             ui.add(egui::Label::new(RichText::new(text).color(color)).wrap());
         }
         if let Some(run) = &self.run {
@@ -103,7 +103,9 @@ fn steps_ui(ui: &mut egui::Ui, run: &AcceptanceRun) {
     ui.label(format!("进度：{} / {} 步", run.done_count(), run.steps.len()));
     if let Some((i, o)) = run.stopped_at() {
         egui::Frame::group(ui.style()).show(ui, |ui| {
-            ui.label(RichText::new(format!("停在第 {} 步：{}", i + 1, run.steps[i].kind.describe())).color(ERROR_RED));
+            ui.label(
+                RichText::new(format!("停在第 {} 步：{}", i + 1, run.steps[i].kind.describe())).color(error_red(ui)),
+            );
             if !o.words.is_empty() {
                 ui.label(format!("平台原话：代码 {}，{}", o.code, o.words));
             }
@@ -117,8 +119,8 @@ fn steps_ui(ui: &mut egui::Ui, run: &AcceptanceRun) {
         .show(ui, |ui| {
             for (i, step) in run.steps.iter().enumerate() {
                 let (mark, color) = match &step.outcome {
-                    Some(o) if o.ok => ("√", OK_GREEN),
-                    Some(_) => ("×", ERROR_RED),
+                    Some(o) if o.ok => ("√", ok_green(ui)),
+                    Some(_) => ("×", error_red(ui)),
                     None => ("○", ui.visuals().weak_text_color()),
                 };
                 ui.horizontal(|ui| {

@@ -18,6 +18,8 @@ use media::camera::CameraProvider;
 use station::config::Config;
 use station::platform::Secret;
 
+pub use super::settings::appearance::{TextSize, ThemeChoice};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Screen {
     #[default]
@@ -71,6 +73,9 @@ pub const WINDOW_STATE_KEY: &str = "station_window";
 pub struct SavedState {
     pub screen: Screen,
     pub roster: roster::RosterPrefs,
+    /// 外观 and 文字大小: this PC's, like the window's size.
+    pub theme: ThemeChoice,
+    pub text_size: TextSize,
 }
 
 /// What screens ask for; applied after drawing.
@@ -145,6 +150,8 @@ const NOTICE_SECS: u64 = 8;
 
 impl StationApp {
     pub fn new(ctx: &egui::Context, options: AppOptions) -> StationApp {
+        // Ctrl+加号/减号 step through the three text sizes instead (settings::appearance).
+        ctx.options_mut(|o| o.zoom_with_keyboard = false);
         let repaint_ctx = ctx.clone();
         let backend = Backend::start(
             options.data_dir.clone(),
@@ -226,6 +233,21 @@ impl StationApp {
         }
     }
 
+    /// Opens on `start` instead of what was kept.
+    pub fn open_on(&mut self, start: super::WindowStart) {
+        if let Some(screen) = start.screen {
+            self.saved.screen = screen;
+            // Asked for by name: not replaced by 首次设置 on the first frame.
+            self.setup_checked = true;
+        }
+        if let Some(theme) = start.theme {
+            self.saved.theme = theme;
+        }
+        if let Some(size) = start.text_size {
+            self.saved.text_size = size;
+        }
+    }
+
     /// What eframe should keep of this window until the next run.
     pub fn window_state(&self) -> Option<String> {
         serde_json::to_string(&self.saved)
@@ -235,6 +257,8 @@ impl StationApp {
 
     /// Applies what the background reported and what the screens asked for. Never blocks.
     pub fn logic(&mut self, ctx: &egui::Context) {
+        settings::appearance::text_size_keys(ctx, &mut self.saved.text_size);
+        settings::appearance::apply(ctx, self.saved.theme, self.saved.text_size);
         for event in self.backend.poll() {
             self.on_event(event);
         }
@@ -416,11 +440,12 @@ impl StationApp {
             ui.horizontal(|ui| {
                 ui.heading("实名制登记工作站");
                 if self.demo {
+                    let palette = super::widgets::Palette::of(ui);
                     ui.label(
                         egui::RichText::new(" 演示模式 ")
                             .strong()
-                            .color(egui::Color32::WHITE)
-                            .background_color(egui::Color32::from_rgb(0xE6, 0x51, 0x00)),
+                            .color(palette.badge_text)
+                            .background_color(palette.badge_fill),
                     );
                 }
                 ui.add_space(16.0);
@@ -477,7 +502,10 @@ impl StationApp {
                 Screen::Roster => self.roster.ui(ui, &self.snapshot, &mut self.saved.roster, &mut out),
                 Screen::Companies => self.companies.ui(ui, &self.snapshot, &mut out),
                 Screen::Queue => self.queue.ui(ui, &self.snapshot, &mut out),
-                Screen::Settings => self.settings.ui(ui, &self.snapshot, &mut out),
+                Screen::Settings => {
+                    settings::appearance::appearance_ui(ui, &mut self.saved.theme, &mut self.saved.text_size);
+                    self.settings.ui(ui, &self.snapshot, &mut out)
+                }
                 Screen::Import => self.import.ui(ui, &self.snapshot, &mut out),
                 Screen::Blacklist => self.blacklist.ui(ui, &self.snapshot, &mut out),
             }
@@ -490,7 +518,7 @@ impl StationApp {
         let mut dismiss = None;
         for (i, e) in self.errors.iter().enumerate() {
             ui.horizontal(|ui| {
-                ui.label(egui::RichText::new(format!("！{e}")).color(super::widgets::ERROR_RED));
+                ui.label(egui::RichText::new(format!("！{e}")).color(super::widgets::error_red(ui)));
                 if ui.small_button("知道了").clicked() {
                     dismiss = Some(i);
                 }
@@ -500,7 +528,7 @@ impl StationApp {
             self.errors.remove(i);
         }
         for (n, _) in &self.notices {
-            ui.label(egui::RichText::new(format!("√ {n}")).color(super::widgets::OK_GREEN));
+            ui.label(egui::RichText::new(format!("√ {n}")).color(super::widgets::ok_green(ui)));
         }
     }
 }
@@ -543,7 +571,7 @@ impl StationApp {
 
 fn setup_banner(ui: &mut egui::Ui, text: &str, settings_missing: bool, out: &mut Vec<Command>) {
     ui.horizontal_wrapped(|ui| {
-        ui.label(egui::RichText::new(text).color(super::widgets::WARN_AMBER));
+        ui.label(egui::RichText::new(text).color(super::widgets::warn_amber(ui)));
         if settings_missing {
             if ui.button("去首次设置").clicked() {
                 out.push(Command::Go(Screen::Setup));

@@ -12,7 +12,7 @@ use egui::RichText;
 use super::app::Command;
 use super::backend::{Event, Intent, Snapshot};
 use super::photos::CameraPanel;
-use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, field_label};
+use super::widgets::{error_red, field_label, ok_green, warn_amber};
 use card::DemoCards;
 use card::poller::{CardEvent, CardRemote};
 use domain::{Direction, Passer, mask_id};
@@ -286,7 +286,7 @@ impl AttendanceScreen {
         if !query.is_empty() && self.found_for == query {
             if self.found.is_empty() {
                 ui.label(
-                    RichText::new("本站没有找到此人：访客请选“访客”，新工人请先到“人员登记”登记").color(WARN_AMBER),
+                    RichText::new("本站没有找到此人：访客请选“访客”，新工人请先到“人员登记”登记").color(warn_amber(ui)),
                 );
                 if query.len() == 18 && ui.button("按访客记录").clicked() {
                     self.who = Who::Visitor;
@@ -354,13 +354,13 @@ impl AttendanceScreen {
             }
         });
         if !has_picture {
-            ui.label(RichText::new(NO_PICTURE).small().color(WARN_AMBER));
+            ui.label(RichText::new(NO_PICTURE).small().color(warn_amber(ui)));
         }
         if let Err(why) = &passer {
             ui.label(RichText::new(*why).small().weak());
         }
         if let Some((text, is_error)) = &self.message {
-            let color = if *is_error { ERROR_RED } else { OK_GREEN };
+            let color = if *is_error { error_red(ui) } else { ok_green(ui) };
             ui.add(egui::Label::new(RichText::new(text).color(color)).wrap());
         }
     }

@@ -9,7 +9,7 @@ use egui_extras::{Column, TableBuilder};
 use super::app::Command;
 use super::backend::{Event, ExcelEvent, ExcelIntent, Intent, Snapshot};
 use super::dialogs::FileDialog;
-use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, field_label, local_time};
+use super::widgets::{error_red, field_label, local_time, ok_green, warn_amber};
 use domain::{RecordState, mask_id};
 use station::records::BlacklistEntry;
 
@@ -82,7 +82,7 @@ impl BlacklistScreen {
         ui.add_space(6.0);
         self.form_ui(ui, out);
         if let Some((m, is_error)) = &self.message {
-            let color = if *is_error { ERROR_RED } else { OK_GREEN };
+            let color = if *is_error { error_red(ui) } else { ok_green(ui) };
             ui.add(egui::Label::new(RichText::new(m).color(color)).wrap());
         }
         ui.separator();
@@ -120,7 +120,7 @@ impl BlacklistScreen {
         if snap.blacklist.is_empty() {
             ui.label("黑名单是空的。");
         } else if shown.is_empty() {
-            ui.label(RichText::new("没有符合条件的人。").color(WARN_AMBER));
+            ui.label(RichText::new("没有符合条件的人。").color(warn_amber(ui)));
         } else {
             self.table_ui(ui, snap, &shown, out);
         }
@@ -221,7 +221,7 @@ impl BlacklistScreen {
                     row.col(|ui| {
                         match snap.worker(&e.id_code) {
                             Some(w) if w.state != RecordState::Departed => {
-                                ui.label(RichText::new(format!("在册：{}", w.state.label())).color(ERROR_RED))
+                                ui.label(RichText::new(format!("在册：{}", w.state.label())).color(error_red(ui)))
                                     .on_hover_text("此人已在花名册中：请按项目规定处理（如标记离场）");
                             }
                             Some(_) => {
@@ -240,7 +240,7 @@ impl BlacklistScreen {
     fn remove_cell(&mut self, ui: &mut egui::Ui, e: &BlacklistEntry, out: &mut Vec<Command>) {
         if self.confirm_remove.as_deref() == Some(e.id_code.as_str()) {
             if ui
-                .small_button(RichText::new("确认移出").color(ERROR_RED))
+                .small_button(RichText::new("确认移出").color(error_red(ui)))
                 .on_hover_text("移出后此人可以登记；操作记入日志")
                 .clicked()
             {

@@ -7,7 +7,7 @@ use egui::RichText;
 
 use super::app::Command;
 use super::backend::{Event, Intent, Snapshot};
-use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER};
+use super::widgets::{error_red, ok_green, warn_amber};
 use domain::RecordState;
 use station::platform::Endpoint;
 use station::records::CompanyRecord;
@@ -103,7 +103,7 @@ impl CompaniesScreen {
             ));
         });
         if let Some(note) = &self.note {
-            ui.label(RichText::new(note).color(WARN_AMBER));
+            ui.label(RichText::new(note).color(warn_amber(ui)));
         }
         ui.label(RichText::new("工人的“所属单位”只能从这里的单位中选择；上级单位要先添加，再添加下级单位。").small());
         ui.separator();
@@ -163,11 +163,11 @@ impl CompaniesScreen {
         ui.label(superior);
         ui.horizontal(|ui| {
             let (text, color) = match (c.removing, c.state) {
-                (true, RecordState::NeedsFix) => ("移除未成功", ERROR_RED),
-                (true, _) => ("正在移除", WARN_AMBER),
-                (false, RecordState::NeedsFix) => ("需处理", ERROR_RED),
-                (false, RecordState::Pending) => ("待上传", WARN_AMBER),
-                (false, s) => (s.label(), OK_GREEN),
+                (true, RecordState::NeedsFix) => ("移除未成功", error_red(ui)),
+                (true, _) => ("正在移除", warn_amber(ui)),
+                (false, RecordState::NeedsFix) => ("需处理", error_red(ui)),
+                (false, RecordState::Pending) => ("待上传", warn_amber(ui)),
+                (false, s) => (s.label(), ok_green(ui)),
             };
             let r = ui.label(RichText::new(text).color(color).strong());
             if !c.sync_message.is_empty() {
@@ -213,12 +213,12 @@ impl CompaniesScreen {
                         "还有 {} 名未离场的人员登记在这个单位下：移除后再上传他们的资料会被平台拒绝。请先为他们办理离场，或改到其他单位。",
                         confirm.workers
                     ))
-                    .color(ERROR_RED),
+                    .color(error_red(ui)),
                 );
             }
             if !confirm.subordinates.is_empty() {
                 ui.label(
-                    RichText::new(format!("以下单位把它填为上级单位：{}。", confirm.subordinates.join("、"))).color(WARN_AMBER),
+                    RichText::new(format!("以下单位把它填为上级单位：{}。", confirm.subordinates.join("、"))).color(warn_amber(ui)),
                 );
             }
             ui.add_space(6.0);

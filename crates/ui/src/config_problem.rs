@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use egui::RichText;
 
 use super::app::{AppOptions, StationApp};
-use super::widgets::{ERROR_RED, WARN_AMBER};
+use super::widgets::{error_red, warn_amber};
 
 pub const MOVE_ASIDE: &str = "把这个文件移到一边，重新设置";
 pub const QUIT: &str = "退出";
@@ -106,7 +106,7 @@ impl StartApp {
             ui.heading("配置文件有问题，工作站还不能启动");
             ui.add_space(8.0);
             for line in self.problem.message.lines() {
-                ui.label(RichText::new(line).color(ERROR_RED));
+                ui.label(RichText::new(line).color(error_red(ui)));
             }
             ui.add_space(8.0);
             ui.label("登记的人员、照片和待上传记录不在这个文件里，不受影响。");
@@ -115,7 +115,7 @@ impl StartApp {
                     "可以改正后重新启动；也可以把它改名留在原处（不删除），用默认设置重新做“首次设置”，平台帐号等要重新填写。",
                 );
             } else {
-                ui.label(RichText::new("请改正上面说的设置后重新启动。").color(WARN_AMBER));
+                ui.label(RichText::new("请改正上面说的设置后重新启动。").color(warn_amber(ui)));
             }
             ui.add_space(12.0);
             ui.horizontal(|ui| {
@@ -128,7 +128,7 @@ impl StartApp {
                 }
             });
             if let Some(e) = &self.move_error {
-                ui.label(RichText::new(e).color(ERROR_RED));
+                ui.label(RichText::new(e).color(error_red(ui)));
             }
         });
         if move_aside {

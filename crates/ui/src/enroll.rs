@@ -16,7 +16,7 @@ use super::backend::face::{EngineAnalyser, FaceAnalyser};
 use super::backend::{Backend, Event, Intent, PhotoSource, Snapshot};
 use super::dialogs::FileDialog;
 use super::photos::{CameraPanel, FORM_PHOTOS, PhotoSlots, SlotAction, slot_ui};
-use super::widgets::WARN_AMBER;
+use super::widgets::warn_amber;
 use ::card::poller::CardRemote;
 use ::card::{CardText, DemoCards};
 use domain::{Field, PhotoKind, PhotosPresent, Worker, WorkerField, WorkerProblem, WorkerRules};
@@ -450,7 +450,7 @@ impl EnrollScreen {
                 if self.existing.as_ref().is_some_and(|e| e.draft) {
                     ui.label(
                         RichText::new("从 Excel 导入，还没有登记：请读卡、拍人脸照、添加身份证正反面后提交登记")
-                            .color(super::widgets::DRAFT_BLUE),
+                            .color(super::widgets::draft_blue(ui)),
                     );
                 } else if let Some(e) = &self.existing {
                     let emp = if e.emp_id.is_empty() {
@@ -459,7 +459,7 @@ impl EnrollScreen {
                         format!("平台工号 {}", e.emp_id)
                     };
                     ui.label(
-                        RichText::new(format!("此身份证号已登记过，已载入资料以便修改（{emp}）")).color(WARN_AMBER),
+                        RichText::new(format!("此身份证号已登记过，已载入资料以便修改（{emp}）")).color(warn_amber(ui)),
                     );
                 }
             });

@@ -38,4 +38,13 @@ pub fn install_style(ctx: &egui::Context) {
         style.spacing.item_spacing = egui::vec2(8.0, 6.0);
         style.spacing.button_padding = egui::vec2(10.0, 4.0);
     });
+    // egui's light theme draws text fields white on a near-white panel with no border: an
+    // empty field without a hint (黑名单's 姓名) cannot be seen in a bright office. A grey
+    // outline (3:1 against the panel, WCAG's minimum for controls) shows every field and button.
+    ctx.style_mut_of(egui::Theme::Light, |style| {
+        style.visuals.widgets.inactive.bg_stroke = egui::Stroke::new(1.0, LIGHT_CONTROL_OUTLINE);
+    });
 }
+
+/// The outline of fields and buttons on the light theme.
+pub const LIGHT_CONTROL_OUTLINE: egui::Color32 = egui::Color32::from_gray(140);

@@ -11,7 +11,7 @@ use egui_extras::{Column, TableBuilder};
 use super::app::Command;
 use super::backend::{Event, ExcelEvent, ExcelIntent, ImportCheck, Intent, Snapshot};
 use super::dialogs::FileDialog;
-use super::widgets::{DRAFT_BLUE, ERROR_RED, OK_GREEN, WARN_AMBER};
+use super::widgets::{draft_blue, error_red, ok_green, warn_amber};
 use domain::{Field, Severity, mask_id};
 use station::{ImportOutcome, RowReport, RowStatus};
 
@@ -116,7 +116,7 @@ impl ImportScreen {
             });
         }
         if let Some((m, is_error)) = &self.message {
-            let color = if *is_error { ERROR_RED } else { OK_GREEN };
+            let color = if *is_error { error_red(ui) } else { ok_green(ui) };
             ui.add(egui::Label::new(RichText::new(m).color(color)).wrap());
         }
         ui.separator();
@@ -146,7 +146,7 @@ impl ImportScreen {
         ));
         ui.label(RichText::new(report.summary_text()).strong());
         for note in &report.notes {
-            ui.label(RichText::new(format!("· {note}")).color(WARN_AMBER));
+            ui.label(RichText::new(format!("· {note}")).color(warn_amber(ui)));
         }
         ui.horizontal(|ui| {
             let can = summary.importable > 0 && !self.imported && !self.importing;
@@ -200,18 +200,18 @@ impl ImportScreen {
             .filter(|r| !self.only_problems || !r.problems.is_empty())
             .collect();
         if rows.is_empty() {
-            ui.label(RichText::new("没有有问题的行。").color(OK_GREEN));
+            ui.label(RichText::new("没有有问题的行。").color(ok_green(ui)));
             return;
         }
         table(ui, &rows);
     }
 }
 
-fn status_color(s: RowStatus) -> egui::Color32 {
+fn status_color(ui: &egui::Ui, s: RowStatus) -> egui::Color32 {
     match s {
-        RowStatus::Valid => OK_GREEN,
-        RowStatus::Warning => WARN_AMBER,
-        RowStatus::Error => ERROR_RED,
+        RowStatus::Valid => ok_green(ui),
+        RowStatus::Warning => warn_amber(ui),
+        RowStatus::Error => error_red(ui),
     }
 }
 
@@ -255,14 +255,18 @@ fn table(ui: &mut egui::Ui, rows: &[&RowReport]) {
                 });
                 row.col(|ui| {
                     let color = if r.action == station::RowAction::New {
-                        DRAFT_BLUE
+                        draft_blue(ui)
                     } else {
                         ui.visuals().text_color()
                     };
                     ui.label(RichText::new(r.action.label()).color(color));
                 });
                 row.col(|ui| {
-                    ui.label(RichText::new(r.status.label()).color(status_color(r.status)).strong());
+                    ui.label(
+                        RichText::new(r.status.label())
+                            .color(status_color(ui, r.status))
+                            .strong(),
+                    );
                 });
                 row.col(|ui| {
                     let text: Vec<String> = r

@@ -15,6 +15,7 @@ pub mod enroll;
 pub mod export;
 pub mod fonts;
 pub mod import;
+pub mod palette;
 pub mod photos;
 pub mod queue;
 pub mod roster;
@@ -28,6 +29,20 @@ pub use app::{AppOptions, StationApp};
 
 /// Opens the window; returns when it is closed.
 pub fn run_window(options: AppOptions) -> Result<(), String> {
+    run_window_with(options, WindowStart::default())
+}
+
+/// What a window opens on in place of what it kept from the last run (the demo's
+/// `--screen`/`--theme`/`--text-size`, for the README's screenshots).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WindowStart {
+    pub screen: Option<app::Screen>,
+    pub theme: Option<app::ThemeChoice>,
+    pub text_size: Option<app::TextSize>,
+}
+
+/// [`run_window`], opening on `start`.
+pub fn run_window_with(options: AppOptions, start: WindowStart) -> Result<(), String> {
     let title = if options.demo {
         "实名制登记工作站（演示模式）"
     } else {
@@ -37,6 +52,7 @@ pub fn run_window(options: AppOptions) -> Result<(), String> {
     open_window(title, state_file, move |cc| {
         let mut station = StationApp::new(&cc.egui_ctx, options);
         station.restore_window_state(kept_window_state(cc).as_deref());
+        station.open_on(start);
         Box::new(station)
     })
 }

@@ -7,7 +7,7 @@ use std::sync::mpsc::{self, Receiver};
 
 use egui::{ColorImage, RichText, TextureHandle, TextureOptions};
 
-use super::widgets::{ERROR_RED, WARN_AMBER};
+use super::widgets::{error_red, warn_amber};
 use domain::PhotoKind;
 use media::camera::{CameraError, CameraInfo, CameraProvider, CameraWorker, Frame};
 
@@ -128,9 +128,9 @@ pub fn slot_ui(
             ui.label(RichText::new(format!("{} KB · {}×{}", p.jpeg.len().div_ceil(1024), p.width, p.height)).small());
         }
         if let Some(e) = slots.errors.get(&kind) {
-            ui.label(RichText::new(e).color(ERROR_RED).small());
+            ui.label(RichText::new(e).color(error_red(ui)).small());
         } else if let Some(e) = error {
-            ui.label(RichText::new(e).color(ERROR_RED).small());
+            ui.label(RichText::new(e).color(error_red(ui)).small());
         }
         ui.horizontal_wrapped(|ui| {
             let camera_text = if slots.photos.contains_key(&kind) {
@@ -304,10 +304,10 @@ impl CameraPanel {
                         ui.label("正在查找摄像头…");
                     }
                     Some(Err(e)) => {
-                        ui.label(RichText::new(e.to_string()).color(WARN_AMBER));
+                        ui.label(RichText::new(e.to_string()).color(warn_amber(ui)));
                     }
                     Some(Ok(cams)) if cams.is_empty() => {
-                        ui.label(RichText::new(CameraError::NoCamera.to_string()).color(WARN_AMBER));
+                        ui.label(RichText::new(CameraError::NoCamera.to_string()).color(warn_amber(ui)));
                     }
                     Some(Ok(cams)) => {
                         let cams = cams.clone();
@@ -344,7 +344,7 @@ impl CameraPanel {
             });
             if let Some(worker) = &self.worker {
                 if let Some(e) = worker.error() {
-                    ui.label(RichText::new(e.to_string()).color(ERROR_RED));
+                    ui.label(RichText::new(e.to_string()).color(error_red(ui)));
                 }
                 if let Some((seq, frame)) = latest {
                     if seq != self.last_sequence {

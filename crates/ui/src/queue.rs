@@ -8,7 +8,7 @@ use egui::{Color32, RichText};
 use super::app::{Command, Screen};
 use super::backend::{Event, Intent, Snapshot};
 use super::dialogs::FileDialog;
-use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, local_time};
+use super::widgets::{error_red, local_time, ok_green, warn_amber};
 use domain::ItemState;
 use station::records::{ItemKind, OutboxItem, ParkReason};
 
@@ -53,7 +53,7 @@ fn plain_rows(ui: &mut egui::Ui, items: &[&OutboxItem], out: &mut Vec<Command>) 
                     ui.label(&item.label);
                 });
                 row.col(|ui| {
-                    ui.label(RichText::new(item.state.label()).color(state_color(item.state)));
+                    ui.label(RichText::new(item.state.label()).color(state_color(ui, item.state)));
                 });
                 row.col(|ui| {
                     ui.label(local_time(&item.created_at));
@@ -92,11 +92,11 @@ impl Default for QueueScreen {
     }
 }
 
-fn state_color(s: ItemState) -> Color32 {
+fn state_color(ui: &egui::Ui, s: ItemState) -> Color32 {
     match s {
-        ItemState::Waiting | ItemState::Sending | ItemState::Retry => WARN_AMBER,
-        ItemState::Sent => OK_GREEN,
-        ItemState::NeedsFix | ItemState::Expired => ERROR_RED,
+        ItemState::Waiting | ItemState::Sending | ItemState::Retry => warn_amber(ui),
+        ItemState::Sent => ok_green(ui),
+        ItemState::NeedsFix | ItemState::Expired => error_red(ui),
     }
 }
 
@@ -123,7 +123,7 @@ impl QueueScreen {
                     RichText::new(
                         "有记录超过一天没能上传，只保存在这台电脑上：电脑损坏就会丢失，请先备份数据（例如存到 U 盘）",
                     )
-                    .color(WARN_AMBER),
+                    .color(warn_amber(ui)),
                 );
                 if ui.button("备份数据…").clicked() {
                     out.push(Command::File(FileDialog::SaveBackup));
@@ -139,11 +139,11 @@ impl QueueScreen {
                     "连不上平台：队列先歇一会儿，{} 再试；记录都保存在本机。点“全部重试”可以马上再试一次。",
                     beijing(until)
                 ))
-                .color(WARN_AMBER),
+                .color(warn_amber(ui)),
             );
         }
         if let Some(m) = &self.message {
-            ui.label(RichText::new(m).color(ERROR_RED));
+            ui.label(RichText::new(m).color(error_red(ui)));
         }
         let c = &snap.counts;
         ui.horizontal_wrapped(|ui| {
@@ -178,7 +178,7 @@ impl QueueScreen {
             } else {
                 "还没有要上传的记录。"
             };
-            ui.label(RichText::new(text).color(OK_GREEN));
+            ui.label(RichText::new(text).color(ok_green(ui)));
             return;
         }
         // What has something to say gets a card; the many that simply wait (or went) get one
@@ -234,14 +234,14 @@ impl QueueScreen {
 
 fn paused_banner(ui: &mut egui::Ui, reason: &str, out: &mut Vec<Command>) {
     egui::Frame::new()
-        .fill(Color32::from_rgb(0xFD, 0xEC, 0xEA))
-        .stroke(egui::Stroke::new(1.0, ERROR_RED))
+        .fill(super::widgets::Palette::of(ui).alert_fill)
+        .stroke(egui::Stroke::new(1.0, error_red(ui)))
         .inner_margin(10.0)
         .corner_radius(4.0)
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
-            ui.label(RichText::new("上传已暂停").color(ERROR_RED).strong().size(17.0));
-            ui.label(RichText::new(reason).color(ERROR_RED));
+            ui.label(RichText::new("上传已暂停").color(error_red(ui)).strong().size(17.0));
+            ui.label(RichText::new(reason).color(error_red(ui)));
             ui.label("记录都保存在本机，不会丢失。请到“设置”里核对平台地址、授权帐号、秘钥、设备序号和项目编号；保存新设置后会自动继续上传。");
             ui.horizontal(|ui| {
                 if ui.button("去设置").clicked() {
@@ -267,7 +267,7 @@ fn item_ui(ui: &mut egui::Ui, item: &OutboxItem, out: &mut Vec<Command>) {
             ui.label(RichText::new(&item.label).strong());
             ui.label(
                 RichText::new(item.state.label())
-                    .color(state_color(item.state))
+                    .color(state_color(ui, item.state))
                     .strong(),
             );
             if item.attempts > 0 {
@@ -288,7 +288,7 @@ fn item_ui(ui: &mut egui::Ui, item: &OutboxItem, out: &mut Vec<Command>) {
                     format!("平台回复（代码 {}）：", item.last_code)
                 };
                 ui.label(RichText::new(who).strong());
-                ui.label(RichText::new(&item.last_message).color(ERROR_RED));
+                ui.label(RichText::new(&item.last_message).color(error_red(ui)));
             });
         }
         if !item.last_detail.is_empty() && item.state != ItemState::Sent {
@@ -301,7 +301,7 @@ fn item_ui(ui: &mut egui::Ui, item: &OutboxItem, out: &mut Vec<Command>) {
             ui.label(RichText::new(format!("平台回复（代码 {}）：{}", item.last_code, item.last_message)).small());
         }
         if item.park_reason == ParkReason::Settings && item.state != ItemState::Sent {
-            ui.label(RichText::new("这条记录没有问题：等连接设置改正后会自动上传").color(WARN_AMBER));
+            ui.label(RichText::new("这条记录没有问题：等连接设置改正后会自动上传").color(warn_amber(ui)));
         }
         if item.state != ItemState::Sent && !item.last_advice.is_empty() {
             ui.horizontal_wrapped(|ui| {

@@ -17,7 +17,7 @@ use super::app::Command;
 use super::backend::{Event, Intent, Snapshot};
 use super::dialogs::FileDialog;
 use super::export::RosterLine;
-use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, local_time};
+use super::widgets::{error_red, local_time, ok_green, warn_amber};
 use domain::mask_id;
 use domain::{DepartureState, RecordState};
 use station::platform::Endpoint;
@@ -99,13 +99,16 @@ fn dict_text<'a>(snap: &'a Snapshot, kind: Endpoint, code: &'a str) -> &'a str {
     snap.dict_name(kind, code).unwrap_or(code)
 }
 
-fn state_color(s: RecordState) -> egui::Color32 {
+/// The initial widths of the roster's columns that shrink on a narrow window.
+const ROSTER_SCALABLE_WIDTH: f32 = 90.0 + 170.0 + 210.0 + 100.0 + 130.0 + 110.0 + 150.0 + 150.0;
+
+fn state_color(ui: &egui::Ui, s: RecordState) -> egui::Color32 {
     match s {
-        RecordState::Pending => WARN_AMBER,
-        RecordState::Sent => OK_GREEN,
-        RecordState::NeedsFix => ERROR_RED,
-        RecordState::Departed => egui::Color32::GRAY,
-        RecordState::Draft => super::widgets::DRAFT_BLUE,
+        RecordState::Pending => warn_amber(ui),
+        RecordState::Sent => ok_green(ui),
+        RecordState::NeedsFix => error_red(ui),
+        RecordState::Departed => super::widgets::muted_gray(ui),
+        RecordState::Draft => super::widgets::draft_blue(ui),
     }
 }
 
@@ -154,7 +157,7 @@ impl RosterScreen {
     pub fn ui(&mut self, ui: &mut egui::Ui, snap: &Snapshot, prefs: &mut RosterPrefs, out: &mut Vec<Command>) {
         ui.heading("人员花名册");
         if let Some(m) = &self.message {
-            ui.label(RichText::new(m).color(ERROR_RED));
+            ui.label(RichText::new(m).color(error_red(ui)));
         }
         self.refresh(snap, prefs);
         let Some(cache) = self.cache.take() else { return };
@@ -166,7 +169,7 @@ impl RosterScreen {
             ui.label("还没有登记人员：到“人员登记”登记第一位。");
         } else if view.is_empty() {
             ui.horizontal(|ui| {
-                ui.label(RichText::new("没有符合条件的人员：请检查搜索词或筛选条件。").color(WARN_AMBER));
+                ui.label(RichText::new("没有符合条件的人员：请检查搜索词或筛选条件。").color(warn_amber(ui)));
                 if ui.button("清除筛选").clicked() {
                     prefs.search.clear();
                     prefs.state.clear();
@@ -369,21 +372,29 @@ impl RosterScreen {
             ("平台工号", SortKey::EmpId),
             ("最后修改", SortKey::Updated),
         ];
+        // The widths suit a 1366-point window; narrower (a 1366×768 laptop at 125 % text is
+        // 1093 points) they shrink together, so 操作 stays on screen: the table does not
+        // scroll sideways. Resized widths are kept per text size.
+        // Fixed: the checkbox and photo columns, 操作's least, the gaps between 11 columns.
+        let fixed = 28.0 + 40.0 + 96.0 + 10.0 * ui.spacing().item_spacing.x;
+        let scale = ((ui.available_width() - fixed) / ROSTER_SCALABLE_WIDTH).clamp(0.5, 1.0);
+        let col = |initial: f32, least: f32| Column::initial(initial * scale).at_least(least.min(initial * scale));
+        let zoom_percent = (ui.ctx().zoom_factor() * 100.0).round() as u32;
         TableBuilder::new(ui)
-            .id_salt("roster_table")
+            .id_salt(("roster_table", zoom_percent))
             .striped(true)
             .resizable(true)
             .cell_layout(Layout::left_to_right(Align::Center))
             .column(Column::exact(28.0))
             .column(Column::exact(40.0))
-            .column(Column::initial(90.0).at_least(60.0))
-            .column(Column::initial(170.0).at_least(120.0))
-            .column(Column::initial(210.0).at_least(100.0).clip(true))
-            .column(Column::initial(100.0).at_least(60.0).clip(true))
-            .column(Column::initial(130.0).at_least(60.0).clip(true))
-            .column(Column::initial(110.0).at_least(70.0).clip(true))
-            .column(Column::initial(150.0).at_least(60.0).clip(true))
-            .column(Column::initial(150.0).at_least(100.0))
+            .column(col(90.0, 60.0))
+            .column(col(170.0, 120.0))
+            .column(col(210.0, 100.0).clip(true))
+            .column(col(100.0, 60.0).clip(true))
+            .column(col(130.0, 60.0).clip(true))
+            .column(col(110.0, 70.0).clip(true))
+            .column(col(150.0, 60.0).clip(true))
+            .column(col(150.0, 100.0))
             // Wide enough for a draft's 补全 and 删除.
             .column(Column::remainder().at_least(96.0))
             .min_scrolled_height(0.0)
@@ -497,11 +508,11 @@ impl RosterScreen {
 }
 
 fn state_cell(ui: &mut egui::Ui, snap: &Snapshot, w: &WorkerRow, v: &ViewLine) {
-    let r = ui.label(RichText::new(v.state.label()).color(state_color(v.state)).strong());
+    let r = ui.label(RichText::new(v.state.label()).color(state_color(ui, v.state)).strong());
     if leaving_on_its_way(w) {
-        ui.label(RichText::new("离场待上传").small().color(WARN_AMBER));
+        ui.label(RichText::new("离场待上传").small().color(warn_amber(ui)));
     } else if w.departure == Some(DepartureState::NeedsFix) && w.state != RecordState::Departed {
-        ui.label(RichText::new("离场未成功").small().color(ERROR_RED));
+        ui.label(RichText::new("离场未成功").small().color(error_red(ui)));
     }
     // On the project's blacklist, although already on the roster.
     if let Some(reason) = snap.worker_rules.blacklist.get(&w.id_code) {

@@ -3,13 +3,14 @@
 
 use egui::RichText;
 
+pub mod appearance;
 pub mod custom_is;
 mod face_check;
 mod platform_rules;
 
 use super::app::Command;
 use super::backend::{Event, Intent, Snapshot};
-use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER, field_label};
+use super::widgets::{error_red, field_label, ok_green, warn_amber};
 use station::config::{Config, Environment};
 use station::platform::{Endpoint, Secret};
 
@@ -112,7 +113,7 @@ impl SettingsScreen {
                         ui.radio_value(&mut self.draft.environment, env, env.label());
                     }
                     if self.draft.environment == Environment::Demo {
-                        ui.label(RichText::new("演示（内置模拟平台）").color(WARN_AMBER));
+                        ui.label(RichText::new("演示（内置模拟平台）").color(warn_amber(ui)));
                     }
                 });
                 ui.end_row();
@@ -161,7 +162,7 @@ impl SettingsScreen {
                 }
                 if let Some(note) = station::config::client_serial_note(&self.draft.client_serial) {
                     ui.label("");
-                    ui.label(RichText::new(note).color(WARN_AMBER));
+                    ui.label(RichText::new(note).color(warn_amber(ui)));
                     ui.end_row();
                 }
                 let l = field_label(ui, "授权秘钥 api_secret", true);
@@ -188,17 +189,17 @@ impl SettingsScreen {
                 out.push(Command::Backend(Intent::RefreshDictionaries));
             }
             if changed {
-                ui.label(RichText::new("有未保存的修改；“测试连接”用的是已保存的设置").color(WARN_AMBER));
+                ui.label(RichText::new("有未保存的修改；“测试连接”用的是已保存的设置").color(warn_amber(ui)));
             }
         });
         if let Some(e) = &self.save_error {
-            ui.label(RichText::new(e).color(ERROR_RED));
+            ui.label(RichText::new(e).color(error_red(ui)));
         }
         if let Some((ok, message)) = &self.test_result {
-            ui.label(RichText::new(message).color(if *ok { OK_GREEN } else { ERROR_RED }));
+            ui.label(RichText::new(message).color(if *ok { ok_green(ui) } else { error_red(ui) }));
         }
         if let Some(note) = &self.test_note {
-            ui.label(RichText::new(note).color(WARN_AMBER));
+            ui.label(RichText::new(note).color(warn_amber(ui)));
         }
     }
 
@@ -241,9 +242,9 @@ impl SettingsScreen {
                             let n = snap.successes.get(e.name()).copied().unwrap_or(0);
                             let done = n >= ACCEPTANCE_MIN;
                             ui.label(RichText::new(if done { "√" } else { "○" }).color(if done {
-                                OK_GREEN
+                                ok_green(ui)
                             } else {
-                                WARN_AMBER
+                                warn_amber(ui)
                             }));
                             ui.label(format!("{}（{}）", e.label_zh(), e.name()));
                             ui.label(format!("{n} / {ACCEPTANCE_MIN}"));
@@ -339,7 +340,7 @@ impl SettingsScreen {
                             }
                             let env = self.applied.environment_label();
                             if let Some(note) = learnt_note(e, p, snap.learnt_versions.get(&e), env) {
-                                ui.label(RichText::new(note).color(OK_GREEN));
+                                ui.label(RichText::new(note).color(ok_green(ui)));
                             }
                             ui.end_row();
                         }
@@ -379,7 +380,9 @@ fn backup_ui(ui: &mut egui::Ui, snap: &Snapshot, out: &mut Vec<Command>) {
     ui.label(last);
     let unsent = snap.counts.open();
     if unsent > 0 {
-        ui.label(RichText::new(format!("还有 {unsent} 条记录没有上传到平台，只保存在这台电脑上")).color(WARN_AMBER));
+        ui.label(
+            RichText::new(format!("还有 {unsent} 条记录没有上传到平台，只保存在这台电脑上")).color(warn_amber(ui)),
+        );
     }
     if ui
         .button("备份数据…")
@@ -405,7 +408,7 @@ fn backup_ui(ui: &mut egui::Ui, snap: &Snapshot, out: &mut Vec<Command>) {
         RichText::new(
             "恢复会用备份替换现在的全部资料：备份之后登记、修改或离场的记录不在备份里。现在的文件会改名保留。",
         )
-        .color(WARN_AMBER),
+        .color(warn_amber(ui)),
     );
     ui.horizontal(|ui| {
         if ui.button("选择备份文件并恢复…").clicked() {

@@ -7,7 +7,7 @@ use egui::RichText;
 use super::app::{Command, Screen};
 use super::backend::{ConnectionState, Intent, Snapshot};
 use super::settings::SettingsScreen;
-use super::widgets::{OK_GREEN, WARN_AMBER};
+use super::widgets::{ok_green, warn_amber};
 
 /// Where the station stands on the way to its first enrollment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +51,11 @@ impl SetupState {
 
 fn step(ui: &mut egui::Ui, n: u32, done: bool, title: &str, detail: &str) {
     ui.horizontal(|ui| {
-        let (mark, color) = if done { ("√", OK_GREEN) } else { ("○", WARN_AMBER) };
+        let (mark, color) = if done {
+            ("√", ok_green(ui))
+        } else {
+            ("○", warn_amber(ui))
+        };
         ui.label(RichText::new(format!("{mark} 第{n}步 {title}")).strong().color(color));
         ui.label(RichText::new(detail).small());
     });

@@ -4,7 +4,7 @@ use egui::RichText;
 
 use super::app::StationApp;
 use super::backend::ConnectionState;
-use super::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER};
+use super::widgets::{error_red, ok_green, warn_amber};
 
 pub fn status_bar(ui: &mut egui::Ui, app: &StationApp) {
     ui.add_space(2.0);
@@ -24,7 +24,8 @@ pub fn status_bar(ui: &mut egui::Ui, app: &StationApp) {
             }
             ConnectionState::Online { last_success } => {
                 ui.label(
-                    RichText::new(format!("平台：已连接（最近成功 {}）", beijing_hms(*last_success))).color(OK_GREEN),
+                    RichText::new(format!("平台：已连接（最近成功 {}）", beijing_hms(*last_success)))
+                        .color(ok_green(ui)),
                 );
             }
             ConnectionState::Offline {
@@ -33,28 +34,28 @@ pub fn status_bar(ui: &mut egui::Ui, app: &StationApp) {
                 let last = last_success
                     .map(|t| format!("，最近成功 {}", beijing_hms(t)))
                     .unwrap_or_default();
-                ui.label(RichText::new(format!("平台：连不上{last}")).color(ERROR_RED))
+                ui.label(RichText::new(format!("平台：连不上{last}")).color(error_red(ui)))
                     .on_hover_text(reason);
             }
         }
         if let Some(w) = app.backend.clock.warning() {
             ui.separator();
-            ui.label(RichText::new(w).color(WARN_AMBER));
+            ui.label(RichText::new(w).color(warn_amber(ui)));
         }
         ui.separator();
         let c = &app.snapshot.counts;
         let waiting = c.waiting + c.sending + c.retry;
         ui.label(format!("待上传：{waiting}"));
         if c.needs_fix > 0 {
-            ui.label(RichText::new(format!("需处理：{}", c.needs_fix)).color(ERROR_RED));
+            ui.label(RichText::new(format!("需处理：{}", c.needs_fix)).color(error_red(ui)));
         }
         if app.snapshot.backup_advised(chrono::Utc::now()) {
-            ui.label(RichText::new("建议备份").color(WARN_AMBER))
+            ui.label(RichText::new("建议备份").color(warn_amber(ui)))
                 .on_hover_text("有记录超过一天没能上传，只保存在这台电脑上：请在“设置”或“待上传”里备份数据");
         }
         if let Some(p) = &app.snapshot.paused {
             ui.separator();
-            ui.label(RichText::new(format!("上传已暂停：{p}")).color(ERROR_RED));
+            ui.label(RichText::new(format!("上传已暂停：{p}")).color(error_red(ui)));
         }
     });
     ui.add_space(2.0);

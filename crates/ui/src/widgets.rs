@@ -1,23 +1,19 @@
 //! Small form pieces shared by the screens. Every input is `labelled_by` its visible label,
 //! so screen readers and the UI tests find it by the clerk's words.
 
-use egui::{Color32, Response, RichText, Ui};
+use egui::{Response, RichText, Ui};
 
 use domain::{Problem, Severity};
 use station::platform::DictEntry;
 
-pub const ERROR_RED: Color32 = Color32::from_rgb(0xC6, 0x28, 0x28);
-pub const WARN_AMBER: Color32 = Color32::from_rgb(0xB2, 0x6A, 0x00);
-pub const OK_GREEN: Color32 = Color32::from_rgb(0x2E, 0x7D, 0x32);
-/// 待补全: imported, waiting for the clerk (neither a problem nor on its way).
-pub const DRAFT_BLUE: Color32 = Color32::from_rgb(0x15, 0x65, 0xC0);
+pub use super::palette::{Palette, draft_blue, error_red, muted_gray, ok_green, warn_amber};
 
 /// A label cell (with a red star when required); returns its response for `labelled_by`.
 pub fn field_label(ui: &mut Ui, text: &str, required: bool) -> Response {
     ui.horizontal(|ui| {
         let r = ui.label(text);
         if required {
-            ui.label(RichText::new("*").color(ERROR_RED));
+            ui.label(RichText::new("*").color(error_red(ui)));
         }
         r
     })
@@ -30,7 +26,7 @@ const MESSAGE_WIDTH: f32 = 380.0;
 /// The message under a field, wrapped within the field's column.
 pub fn field_message(ui: &mut Ui, message: Option<(&str, bool)>) {
     if let Some((text, is_error)) = message {
-        let color = if is_error { ERROR_RED } else { WARN_AMBER };
+        let color = if is_error { error_red(ui) } else { warn_amber(ui) };
         let width = ui.available_width().clamp(120.0, MESSAGE_WIDTH);
         ui.scope(|ui| {
             ui.set_max_width(width);
@@ -164,7 +160,7 @@ fn searchable_combo(
                 }
             }
             if options.is_empty() {
-                ui.label(RichText::new(empty_hint).color(WARN_AMBER));
+                ui.label(RichText::new(empty_hint).color(warn_amber(ui)));
             }
             changed
         });

@@ -9,7 +9,7 @@ use egui_extras::{Column, TableBuilder};
 use crate::app::Command;
 use crate::backend::Snapshot;
 use crate::dialogs::FileDialog;
-use crate::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER};
+use crate::widgets::{error_red, ok_green, warn_amber};
 use domain::{Direction, ItemState, mask_id};
 use station::records::PassRow;
 
@@ -45,11 +45,11 @@ pub fn presence(passes: &[PassRow]) -> BTreeMap<String, Presence> {
     out
 }
 
-fn state_color(state: ItemState) -> egui::Color32 {
+fn state_color(ui: &egui::Ui, state: ItemState) -> egui::Color32 {
     match state {
-        ItemState::Sent => OK_GREEN,
-        ItemState::NeedsFix | ItemState::Expired => ERROR_RED,
-        _ => WARN_AMBER,
+        ItemState::Sent => ok_green(ui),
+        ItemState::NeedsFix | ItemState::Expired => error_red(ui),
+        _ => warn_amber(ui),
     }
 }
 
@@ -63,7 +63,7 @@ pub fn today_ui(ui: &mut egui::Ui, snap: &Snapshot, window: &str, out: &mut Vec<
         let sent = passes.iter().filter(|p| p.state == ItemState::Sent).count();
         ui.label(format!("共 {} 条，已上传 {sent} 条", passes.len()));
         if expired > 0 {
-            ui.label(RichText::new(format!("已过时限 {expired} 条")).color(ERROR_RED))
+            ui.label(RichText::new(format!("已过时限 {expired} 条")).color(error_red(ui)))
                 .on_hover_text(format!("{window}内没能上传的考勤，平台不再接收；需要时请在平台上补录"));
         }
         if ui
@@ -84,7 +84,7 @@ pub fn today_ui(ui: &mut egui::Ui, snap: &Snapshot, window: &str, out: &mut Vec<
     for (company, p) in presence(passes) {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(&company).strong());
-            ui.label(RichText::new(format!("在场 {} 人", p.inside.len())).color(OK_GREEN))
+            ui.label(RichText::new(format!("在场 {} 人", p.inside.len())).color(ok_green(ui)))
                 .on_hover_text(p.inside.join("、"));
             ui.label(format!("已离开 {} 人", p.left.len()))
                 .on_hover_text(p.left.join("、"));
@@ -133,7 +133,7 @@ pub fn today_ui(ui: &mut egui::Ui, snap: &Snapshot, window: &str, out: &mut Vec<
                     } else {
                         format!("{}：{}", p.state.label(), p.message)
                     };
-                    let r = ui.label(RichText::new(text).color(state_color(p.state)));
+                    let r = ui.label(RichText::new(text).color(state_color(ui, p.state)));
                     if !p.advice.is_empty() {
                         r.on_hover_text(&p.advice);
                     }

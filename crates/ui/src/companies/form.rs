@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use egui::RichText;
 
 use crate::backend::Snapshot;
-use crate::widgets::{ERROR_RED, WARN_AMBER, dict_combo, field_label, field_message, text_row};
+use crate::widgets::{dict_combo, error_red, field_label, field_message, text_row, warn_amber};
 use domain::{Company, CompanyField, CompanyProblem, Field, Problem, RecordState, Severity};
 use station::platform::Endpoint;
 use station::records::CompanyRecord;
@@ -147,11 +147,11 @@ impl CompanyForm {
             });
             if let Some(r) = &self.refusal {
                 ui.label(
-                    RichText::new(format!("平台拒绝了上次上传：{r}。请改正后保存，会重新上传。")).color(ERROR_RED),
+                    RichText::new(format!("平台拒绝了上次上传：{r}。请改正后保存，会重新上传。")).color(error_red(ui)),
                 );
             }
             if self.removing {
-                ui.label(RichText::new("这个单位正在从本项目移除；保存会把它重新加回本项目。").color(WARN_AMBER));
+                ui.label(RichText::new("这个单位正在从本项目移除；保存会把它重新加回本项目。").color(warn_amber(ui)));
             }
             egui::Grid::new("company_form")
                 .num_columns(2)
@@ -205,10 +205,10 @@ impl CompanyForm {
                     .map(|f| f.label())
                     .collect();
                 fields.dedup();
-                ui.label(RichText::new(format!("还不能保存，请先处理：{}", fields.join("、"))).color(ERROR_RED));
+                ui.label(RichText::new(format!("还不能保存，请先处理：{}", fields.join("、"))).color(error_red(ui)));
             }
             if let Some(e) = &self.save_error {
-                ui.label(RichText::new(e).color(ERROR_RED));
+                ui.label(RichText::new(e).color(error_red(ui)));
             }
         });
         outcome
@@ -292,7 +292,7 @@ impl CompanyForm {
                         ui.selectable_value(&mut self.company.suid_superior, suid.to_string(), *name);
                     }
                     if choices.is_empty() {
-                        ui.label(RichText::new("本项目还没有其他单位：上级单位要先添加").color(WARN_AMBER));
+                        ui.label(RichText::new("本项目还没有其他单位：上级单位要先添加").color(warn_amber(ui)));
                     }
                 })
                 .response

@@ -6,7 +6,7 @@ use egui::RichText;
 
 use super::EnrollScreen;
 use crate::backend::PhotoSource;
-use crate::widgets::{ERROR_RED, OK_GREEN};
+use crate::widgets::{error_red, ok_green};
 use card::poller::CardEvent;
 use card::{CardRead, CardText};
 use domain::{PhotoKind, WorkerField};
@@ -45,7 +45,7 @@ impl EnrollScreen {
                 }
             }
             if let Some((text, is_error)) = &self.card_message {
-                let color = if *is_error { ERROR_RED } else { OK_GREEN };
+                let color = if *is_error { error_red(ui) } else { ok_green(ui) };
                 ui.label(RichText::new(text).color(color));
             }
         });

@@ -11,7 +11,7 @@ use egui::{Color32, RichText};
 use super::EnrollScreen;
 use crate::backend::face::{FaceAnalyser, FaceAnalysis, FaceJobKind, FaceUnavailable, FaceWorker};
 use crate::backend::{Intent, PhotoSource};
-use crate::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER};
+use crate::widgets::{Palette, error_red, ok_green, warn_amber};
 use domain::PhotoKind;
 use media::camera::Frame;
 use station::face::Verdict;
@@ -154,7 +154,7 @@ impl FacePanel {
             }
             let has_reference = chip.is_some() || has_front_scan;
             if let Some(why) = &self.unavailable {
-                ui.label(RichText::new(why.to_string()).small().color(WARN_AMBER));
+                ui.label(RichText::new(why.to_string()).small().color(warn_amber(ui)));
                 return;
             }
             if !has_reference {
@@ -177,7 +177,7 @@ impl FacePanel {
                 ui.label(
                     RichText::new(format!("现场比对：{}", v.text()))
                         .strong()
-                        .color(verdict_color(v)),
+                        .color(verdict_color(ui, v)),
                 )
                 .on_hover_text(format!("距离 {distance:.3}（小于 0.40 为一致，0.80 以上为不一致）"));
             }
@@ -189,7 +189,7 @@ impl FacePanel {
                     Some(why) => format!("{why}：机器比对不了，请对照照片手工选择“人证比对”"),
                     None => "现场比对：画面里没有人脸".into(),
                 };
-                ui.label(RichText::new(text).small().color(WARN_AMBER));
+                ui.label(RichText::new(text).small().color(warn_amber(ui)));
             }
         }
         let attempts = self.check.attempts();
@@ -201,7 +201,7 @@ impl FacePanel {
             ui.label(
                 RichText::new(m)
                     .small()
-                    .color(if *is_problem { ERROR_RED } else { OK_GREEN }),
+                    .color(if *is_problem { error_red(ui) } else { ok_green(ui) }),
             );
         }
         match self.check.state().clone() {
@@ -210,7 +210,7 @@ impl FacePanel {
                 ui.label(
                     RichText::new(format!("{MAX_CAPTURES} 次都没有比对一致，建议选“{}”", flag.text()))
                         .strong()
-                        .color(WARN_AMBER),
+                        .color(warn_amber(ui)),
                 );
                 if ui.button(format!("确认{}", flag.text())).clicked() {
                     self.confirm(match_flag);
@@ -221,7 +221,11 @@ impl FacePanel {
                 ui.label(
                     RichText::new(format!("人证比对：{}", flag.text()))
                         .strong()
-                        .color(if flag == MatchFlag::Y { OK_GREEN } else { ERROR_RED }),
+                        .color(if flag == MatchFlag::Y {
+                            ok_green(ui)
+                        } else {
+                            error_red(ui)
+                        }),
                 );
             }
         }
@@ -385,9 +389,9 @@ impl EnrollScreen {
             return None;
         }
         if self.face.is_capturing() {
-            return Some(("正在比对这张照片…", WARN_AMBER));
+            return Some(("正在比对这张照片…", OVERLAY_TEXT));
         }
-        self.face.hint_text().map(|h| (h, WARN_AMBER))
+        self.face.hint_text().map(|h| (h, OVERLAY_TEXT))
     }
 }
 
@@ -430,10 +434,14 @@ fn count_capture(
     id_photo
 }
 
-fn verdict_color(v: Verdict) -> Color32 {
+fn verdict_color(ui: &egui::Ui, v: Verdict) -> Color32 {
     match v {
-        Verdict::Match => OK_GREEN,
-        Verdict::Uncertain => WARN_AMBER,
-        Verdict::Different => ERROR_RED,
+        Verdict::Match => ok_green(ui),
+        Verdict::Uncertain => warn_amber(ui),
+        Verdict::Different => error_red(ui),
     }
 }
+
+/// The hint sits on a dark band across the preview's foot whatever the theme: the dark
+/// palette's amber is the one made to be read on black.
+const OVERLAY_TEXT: Color32 = Palette::DARK.warn;

@@ -7,7 +7,7 @@ use egui::RichText;
 use super::EnrollScreen;
 use super::parts::{date_button, id_summary};
 use crate::backend::Snapshot;
-use crate::widgets::{WARN_AMBER, dict_combo, field_cell, field_label, name_combo, text_row_with};
+use crate::widgets::{dict_combo, field_cell, field_label, name_combo, text_row_with, warn_amber};
 use domain::{Field, WorkerField, WorkerProblem};
 use station::platform::Endpoint;
 
@@ -83,7 +83,11 @@ impl EnrollScreen {
                 });
                 if category_locked {
                     ui.label("");
-                    ui.label(RichText::new("人员类型上传后平台不允许修改").small().color(WARN_AMBER));
+                    ui.label(
+                        RichText::new("人员类型上传后平台不允许修改")
+                            .small()
+                            .color(warn_amber(ui)),
+                    );
                     ui.end_row();
                 }
                 let types = snap.dictionary(Endpoint::DictListJobTypeName);

@@ -6,7 +6,7 @@ use egui::RichText;
 use super::EnrollScreen;
 use crate::app::Command;
 use crate::backend::{Intent, Snapshot};
-use crate::widgets::{ERROR_RED, OK_GREEN, WARN_AMBER};
+use crate::widgets::{error_red, ok_green, warn_amber};
 use domain::{Field, RecordState, Severity, Worker, WorkerProblem};
 
 impl EnrollScreen {
@@ -40,7 +40,7 @@ impl EnrollScreen {
             self.acknowledged = false;
         }
         for w in &warnings {
-            ui.label(RichText::new(format!("提醒：{}", w.message)).color(WARN_AMBER));
+            ui.label(RichText::new(format!("提醒：{}", w.message)).color(warn_amber(ui)));
         }
         if !warnings.is_empty()
             && ui
@@ -84,13 +84,13 @@ impl EnrollScreen {
             if self.submit_attempted && !errors.is_empty() {
                 let mut missing: Vec<&str> = errors.iter().map(|p| p.field.label()).collect();
                 missing.dedup();
-                ui.label(RichText::new(format!("还不能提交，请先处理：{}", missing.join("、"))).color(ERROR_RED));
+                ui.label(RichText::new(format!("还不能提交，请先处理：{}", missing.join("、"))).color(error_red(ui)));
             } else if self.submit_attempted && needs_ack {
-                ui.label(RichText::new("还不能提交：请先核对上面的提醒并勾选“已核对”").color(ERROR_RED));
+                ui.label(RichText::new("还不能提交：请先核对上面的提醒并勾选“已核对”").color(error_red(ui)));
             }
         });
         if let Some(e) = &self.save_error {
-            ui.label(RichText::new(e).color(ERROR_RED));
+            ui.label(RichText::new(e).color(error_red(ui)));
         }
     }
 
@@ -106,13 +106,15 @@ impl EnrollScreen {
             ui.horizontal(|ui| {
                 let name = row.map(|r| r.emp_name.as_str()).unwrap_or(&self.form.worker.emp_name);
                 let (text, color) = match row.map(|r| r.state) {
-                    None | Some(RecordState::Draft) => ("正在保存…".to_string(), WARN_AMBER),
-                    Some(RecordState::Pending) => ("待上传（已保存在本机，联网后自动上传）".to_string(), WARN_AMBER),
-                    Some(RecordState::Sent) => ("已上传".to_string(), OK_GREEN),
-                    Some(RecordState::Departed) => ("已离场".to_string(), OK_GREEN),
+                    None | Some(RecordState::Draft) => ("正在保存…".to_string(), warn_amber(ui)),
+                    Some(RecordState::Pending) => {
+                        ("待上传（已保存在本机，联网后自动上传）".to_string(), warn_amber(ui))
+                    }
+                    Some(RecordState::Sent) => ("已上传".to_string(), ok_green(ui)),
+                    Some(RecordState::Departed) => ("已离场".to_string(), ok_green(ui)),
                     Some(RecordState::NeedsFix) => (
                         format!("需处理：{}", row.map(|r| r.sync_message.as_str()).unwrap_or_default()),
-                        ERROR_RED,
+                        error_red(ui),
                     ),
                 };
                 ui.label(RichText::new(format!("{name}：")).strong());

@@ -5,13 +5,13 @@ use egui::RichText;
 
 use crate::app::Command;
 use crate::backend::{ExcelIntent, Intent};
-use crate::widgets::{DRAFT_BLUE, ERROR_RED};
+use crate::widgets::{draft_blue, error_red};
 use station::records::WorkerRow;
 
 /// 补全 opens the draft in the enrollment form; 删除 needs a second press.
 pub fn draft_actions(ui: &mut egui::Ui, w: &WorkerRow, confirm: &mut Option<String>, out: &mut Vec<Command>) {
     let r = ui
-        .small_button(RichText::new("补全").color(DRAFT_BLUE))
+        .small_button(RichText::new("补全").color(draft_blue(ui)))
         .on_hover_text(format!(
             "打开 {} 的导入资料：读卡、拍照、扫描身份证后提交登记",
             w.emp_name
@@ -21,7 +21,7 @@ pub fn draft_actions(ui: &mut egui::Ui, w: &WorkerRow, confirm: &mut Option<Stri
     }
     if confirm.as_deref() == Some(w.id_code.as_str()) {
         if ui
-            .small_button(RichText::new("确认删除").color(ERROR_RED))
+            .small_button(RichText::new("确认删除").color(error_red(ui)))
             .on_hover_text("删除这条导入的资料（还没有登记，平台上没有）")
             .clicked()
         {
@@ -49,6 +49,6 @@ pub fn blacklist_flag(ui: &mut egui::Ui, reason: &str) {
     } else {
         reason.trim().to_string()
     };
-    ui.label(RichText::new("黑名单").small().strong().color(ERROR_RED))
+    ui.label(RichText::new("黑名单").small().strong().color(error_red(ui)))
         .on_hover_text(format!("此人在本项目黑名单中（{why}）：请按项目规定处理，如标记离场"));
 }

@@ -6,7 +6,7 @@ use chrono::Utc;
 use egui::RichText;
 
 use crate::backend::Snapshot;
-use crate::widgets::{ERROR_RED, WARN_AMBER};
+use crate::widgets::{error_red, warn_amber};
 use domain::RecordState;
 use domain::mask_id;
 
@@ -72,7 +72,7 @@ impl LeaveDialog {
             if refused > 0 {
                 ui.label(
                     RichText::new(format!("其中 {refused} 人的登记还没有被平台接受，平台会拒绝他们的离场：可以先取消，把他们的登记改好上传后再办理离场。"))
-                        .color(WARN_AMBER),
+                        .color(warn_amber(ui)),
                 );
             }
             ui.add_space(6.0);
@@ -90,10 +90,10 @@ impl LeaveDialog {
             if self.checked
                 && let Some(p) = &problem
             {
-                ui.label(RichText::new(p.to_string()).color(ERROR_RED));
+                ui.label(RichText::new(p.to_string()).color(error_red(ui)));
             }
             ui.add_space(6.0);
-            ui.label(RichText::new("注意：离场提交后，平台不能撤销。请核对名单和离场时间后再确认。").color(ERROR_RED).strong());
+            ui.label(RichText::new("注意：离场提交后，平台不能撤销。请核对名单和离场时间后再确认。").color(error_red(ui)).strong());
             ui.add_space(6.0);
             ui.horizontal(|ui| {
                 if ui.button(RichText::new("确认离场").strong()).clicked() {

@@ -3,7 +3,7 @@
 
 use egui::RichText;
 
-use crate::widgets::{WARN_AMBER, field_label};
+use crate::widgets::{field_label, warn_amber};
 use station::config::{Config, CustomIs, Environment};
 
 pub const PRODUCTION_NOTE: &str =
@@ -21,7 +21,7 @@ pub fn custom_is_row(ui: &mut egui::Ui, draft: &mut Config) {
             ui.radio_value(&mut draft.custom_is, CustomIs::Production, "正式环境");
         });
         let note = match draft.custom_is {
-            CustomIs::Production => RichText::new(PRODUCTION_NOTE).color(WARN_AMBER),
+            CustomIs::Production => RichText::new(PRODUCTION_NOTE).color(warn_amber(ui)),
             CustomIs::Test => {
                 RichText::new("联调向导可以运行；成功记录单独记为“自定义测试”，不计入官方测试环境").weak()
             }
