@@ -32,6 +32,8 @@ mod align;
 mod descriptor;
 mod detect;
 mod error;
+#[cfg(test)]
+mod golden;
 mod guide;
 mod verdict;
 
