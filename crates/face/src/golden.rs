@@ -84,11 +84,21 @@ fn write_golden(engine: &FaceEngine) {
         let image = test_face(name);
         let short = engine.short_range.run(&image).expect("short-range runs");
         let full = engine.full_range.run(&image).expect("full-range runs");
-        let largest = engine.detect(&image).expect("detect runs").into_iter().next().expect("a face");
+        let largest = engine
+            .detect(&image)
+            .expect("detect runs")
+            .into_iter()
+            .next()
+            .expect("a face");
         // Stored with the rounded keypoints the replay will read back, so both engines
         // describe the very same chip.
         let largest = face_from_json(&face_json(&largest));
-        let descriptor = engine.describe(&image, &largest).expect("describe runs").0.map(round).to_vec();
+        let descriptor = engine
+            .describe(&image, &largest)
+            .expect("describe runs")
+            .0
+            .map(round)
+            .to_vec();
         images.push(json!({
             "name": name,
             "short_range": short.iter().map(face_json).collect::<Vec<_>>(),
@@ -105,7 +115,12 @@ fn assert_faces_match(name: &str, net: &str, ours: &[DetectedFace], golden: &Val
     let golden: Vec<DetectedFace> = golden.as_array().expect("faces").iter().map(face_from_json).collect();
     assert_eq!(ours.len(), golden.len(), "{name} {net}: {ours:?} vs {golden:?}");
     for (a, b) in ours.iter().zip(&golden) {
-        assert!((a.score - b.score).abs() <= 1e-3, "{name} {net}: score {} vs {}", a.score, b.score);
+        assert!(
+            (a.score - b.score).abs() <= 1e-3,
+            "{name} {net}: score {} vs {}",
+            a.score,
+            b.score
+        );
         let (ab, bb) = (a.face_box, b.face_box);
         let box_diff = [
             ab.left_px - bb.left_px,
@@ -113,7 +128,10 @@ fn assert_faces_match(name: &str, net: &str, ours: &[DetectedFace], golden: &Val
             ab.right_px - bb.right_px,
             ab.bottom_px - bb.bottom_px,
         ];
-        assert!(box_diff.iter().all(|d| d.abs() <= 1.0), "{name} {net}: box {ab:?} vs {bb:?}");
+        assert!(
+            box_diff.iter().all(|d| d.abs() <= 1.0),
+            "{name} {net}: box {ab:?} vs {bb:?}"
+        );
         for (p, q) in a.keypoints.iter().zip(&b.keypoints) {
             assert!(
                 (p.x_px - q.x_px).abs() <= 1.0 && (p.y_px - q.y_px).abs() <= 1.0,
@@ -144,7 +162,12 @@ fn every_net_matches_the_golden_outputs() {
         let face = face_from_json(&entry["described_face"]);
         let ours = engine.describe_chip(&face_chip(&image, &face)).expect("describe runs");
         let theirs = floats(&entry["descriptor"]);
-        let max_diff = ours.0.iter().zip(&theirs).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        let max_diff = ours
+            .0
+            .iter()
+            .zip(&theirs)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
         assert!(max_diff <= 1e-3, "{name}: descriptor differs by up to {max_diff}");
     }
 }
