@@ -5,6 +5,7 @@
 //! model it cannot run fails at load, not with wrong numbers.
 
 mod graph;
+mod nodes;
 mod ops;
 mod proto;
 #[cfg(test)]

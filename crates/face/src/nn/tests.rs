@@ -346,6 +346,9 @@ fn unknown_operators_and_attributes_are_refused_by_name() {
     // Known attribute, value not implemented.
     let bytes = conv_relu_model(&[pb::ints_attribute("dilations", &[2, 2])]);
     assert!(matches!(Net::from_bytes(&bytes), Err(NnError::Unsupported(_))));
+    // Sizes a damaged file could hold: refused before any arithmetic or allocation.
+    let bytes = conv_relu_model(&[pb::ints_attribute("pads", &[0, 0, 1 << 40, 1])]);
+    assert!(matches!(Net::from_bytes(&bytes), Err(NnError::Unsupported(_))));
 }
 
 #[test]
