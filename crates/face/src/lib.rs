@@ -1,7 +1,7 @@
 //! 人证匹配 for CWR Station (issue 21): is the worker in front of the camera the person on the
 //! ID card? Pure Rust: three small ONNX models in `assets/models/` (see its README for sources,
 //! licences, checksums and the calibration behind the thresholds), run by this crate's own
-//! interpreter (`nn`: the dozen operators they use, sgemm from `matrixmultiply`).
+//! interpreter (`nn`: the fifteen operators they use, sgemm from `matrixmultiply`).
 //!
 //! Pipeline: BlazeFace finds faces and six keypoints ([`FaceEngine::detect`]); the eyes, nose
 //! and mouth align a 150×150 dlib chip; the dlib ResNet turns it into a 128-d [`Descriptor`]
