@@ -98,7 +98,7 @@ fn main() -> Result<(), FaceError> {
 
     let after_inference = vm_rss_kib();
     println!(
-        "VmRSS after the runs above: {} (+{} over before loading: models plus tract's working buffers; target <= 150 MB)",
+        "VmRSS after the runs above: {} (+{} over before loading: models plus the interpreter's working buffers; target <= 150 MB)",
         mib(after_inference),
         mib(after_inference.zip(before).map(|(a, b)| a.saturating_sub(b)))
     );

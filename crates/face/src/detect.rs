@@ -3,15 +3,26 @@
 //! `face_detection_*_range.pbtxt` graphs.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use image::RgbImage;
 use image::imageops::{self, FilterType};
-use tract_onnx::prelude::*;
 
 use crate::error::FaceError;
+use crate::nn::{Net, Tensor};
 
-pub(crate) type Plan = Arc<TypedRunnableModel>;
+/// A loaded model and the input shape it was checked with at load.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    net: Net,
+    input_shape: Vec<usize>,
+}
+
+impl Plan {
+    pub(crate) fn run(&self, input: Vec<f32>) -> Result<Vec<Tensor>, FaceError> {
+        let tensor = Tensor::new(self.input_shape.clone(), input).map_err(FaceError::inference)?;
+        self.net.run(tensor).map_err(FaceError::inference)
+    }
+}
 
 /// A point in the pixels of the image that was passed to [`crate::FaceEngine::detect`].
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -165,8 +176,7 @@ impl Detector {
                 input[base + c] = px.0[c] as f32 / 127.5 - 1.0;
             }
         }
-        let tensor = Tensor::from_shape(&[1, n, n, 3], &input).map_err(FaceError::inference)?;
-        let outputs = self.plan.run(tvec!(tensor.into())).map_err(FaceError::inference)?;
+        let outputs = self.plan.run(input)?;
         let (regressors, logits) = self.split_outputs(&outputs)?;
 
         // Model coordinates (0..1 of the letterboxed square) back to image pixels.
@@ -208,14 +218,13 @@ impl Detector {
     }
 
     /// (regressors [anchors×16], logits [anchors]) whatever order the converter wrote them in.
-    fn split_outputs<'a>(&self, outputs: &'a [TValue]) -> Result<(&'a [f32], &'a [f32]), FaceError> {
+    fn split_outputs<'a>(&self, outputs: &'a [Tensor]) -> Result<(&'a [f32], &'a [f32]), FaceError> {
         let n = self.anchors.len();
         let mut regressors = None;
         let mut logits = None;
         for out in outputs {
-            let view = out.try_as_plain_ram().map_err(FaceError::inference)?;
-            let data = view.as_slice::<f32>().map_err(FaceError::inference)?;
-            match out.shape() {
+            let data = out.data.as_slice();
+            match out.shape.as_slice() {
                 [1, a, 16] if *a == n => regressors = Some(data),
                 [1, a, 1] if *a == n => logits = Some(data),
                 other => return Err(FaceError::UnexpectedOutput(format!("detector output {other:?}"))),
@@ -277,18 +286,22 @@ pub(crate) fn merge(mut faces: Vec<DetectedFace>, more: Vec<DetectedFace>) -> Ve
     faces
 }
 
+/// Reads the model at `path` and runs it once on zeros of `input_shape`, so a model this crate
+/// cannot run (wrong input, an operator it lacks) fails here rather than at the first face.
 pub(crate) fn load_plan(path: &Path, input_shape: &[usize]) -> Result<Plan, FaceError> {
-    let fail = |e: TractError| FaceError::ModelLoad {
+    let fail = |detail: String| FaceError::ModelLoad {
         path: path.to_path_buf(),
-        detail: format!("{e:#}"),
+        detail,
     };
-    tract_onnx::onnx()
-        .model_for_path(path)
-        .map_err(fail)?
-        .with_input_fact(0, f32::fact(input_shape).into())
-        .map_err(fail)?
-        .into_optimized()
-        .map_err(fail)?
-        .into_runnable()
-        .map_err(fail)
+    let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    let net = Net::from_bytes(&bytes).map_err(|e| fail(e.to_string()))?;
+    let plan = Plan {
+        net,
+        input_shape: input_shape.to_vec(),
+    };
+    let zeros = vec![0.0; input_shape.iter().product()];
+    plan.net
+        .run(Tensor::new(input_shape.to_vec(), zeros).map_err(|e| fail(e.to_string()))?)
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(plan)
 }

@@ -36,7 +36,8 @@ pub enum FaceError {
     #[error("人脸模型 {} 读不出来：{detail}（安装不完整，请重新安装工作站）", .path.display())]
     ModelLoad { path: PathBuf, detail: String },
 
-    /// tract refused an input or failed while running: a bug or a damaged model, not the photo.
+    /// The interpreter refused an input or failed while running: a bug or a damaged model, not
+    /// the photo.
     #[error("人脸模型运行出错：{0}")]
     Inference(String),
 

@@ -1,6 +1,7 @@
 //! 人证匹配 for CWR Station (issue 21): is the worker in front of the camera the person on the
-//! ID card? Pure Rust on tract-onnx, three small models in `assets/models/` (see its README for
-//! sources, licences, checksums and the calibration behind the thresholds).
+//! ID card? Pure Rust: three small ONNX models in `assets/models/` (see its README for sources,
+//! licences, checksums and the calibration behind the thresholds), run by this crate's own
+//! interpreter (`nn`: the fifteen operators they use, sgemm from `matrixmultiply`).
 //!
 //! Pipeline: BlazeFace finds faces and six keypoints ([`FaceEngine::detect`]); the eyes, nose
 //! and mouth align a 150×150 dlib chip; the dlib ResNet turns it into a 128-d [`Descriptor`]
@@ -32,14 +33,16 @@ mod align;
 mod descriptor;
 mod detect;
 mod error;
+#[cfg(test)]
+mod golden;
 mod guide;
+mod nn;
 mod verdict;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use image::RgbImage;
-use tract_onnx::prelude::*;
 
 pub use align::{CHIP_SIZE_PX, face_chip};
 pub use descriptor::{DESCRIPTOR_LEN, Descriptor, Gallery, Nearest};
@@ -124,18 +127,12 @@ impl FaceEngine {
                 input[c * side * side + i] = px.0[c] as f32;
             }
         }
-        let tensor = Tensor::from_shape(&[1, 3, side, side], &input).map_err(FaceError::inference)?;
-        let outputs = self
-            .descriptor_net
-            .run(tvec!(tensor.into()))
-            .map_err(FaceError::inference)?;
+        let outputs = self.descriptor_net.run(input)?;
         let out = outputs
             .first()
             .ok_or_else(|| FaceError::UnexpectedOutput("no output".into()))?;
-        let view = out.try_as_plain_ram().map_err(FaceError::inference)?;
-        let values = view.as_slice::<f32>().map_err(FaceError::inference)?;
-        let values = <[f32; DESCRIPTOR_LEN]>::try_from(values)
-            .map_err(|_| FaceError::UnexpectedOutput(format!("descriptor {:?}", out.shape())))?;
+        let values = <[f32; DESCRIPTOR_LEN]>::try_from(out.data.as_slice())
+            .map_err(|_| FaceError::UnexpectedOutput(format!("descriptor {:?}", out.shape)))?;
         Ok(Descriptor(values))
     }
 

@@ -292,3 +292,40 @@ fn lazy_engine_loads_once_and_reports_missing_models() {
         Ok(_) => panic!("expected ModelLoad, got an engine"),
     }
 }
+
+/// A models folder whose descriptor model is `bytes` (the detectors are the real ones).
+fn models_with_descriptor(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("cwr-face-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for model in [face::SHORT_RANGE_MODEL, face::FULL_RANGE_MODEL] {
+        std::fs::copy(models_dir().join(model), dir.join(model)).expect("copy model");
+    }
+    std::fs::write(dir.join(face::DESCRIPTOR_MODEL), bytes).expect("write model");
+    dir
+}
+
+#[test]
+fn a_truncated_or_garbage_model_file_is_a_load_error_naming_it() {
+    let real = std::fs::read(models_dir().join(face::DESCRIPTOR_MODEL)).expect("descriptor model");
+    let garbage: Vec<u8> = (0..5000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let cases: [(&str, &[u8]); 4] = [
+        ("half", &real[..real.len() / 2]),
+        ("one-byte-short", &real[..real.len() - 1]),
+        ("garbage", &garbage),
+        ("empty", &[]),
+    ];
+    for (name, bytes) in cases {
+        let dir = models_with_descriptor(name, bytes);
+        let result = face::FaceEngine::load(&dir);
+        std::fs::remove_dir_all(&dir).ok();
+        match result {
+            Err(e @ FaceError::ModelLoad { .. }) => {
+                assert!(e.to_string().contains(face::DESCRIPTOR_MODEL), "{name}: {e}")
+            }
+            Err(other) => panic!("{name}: expected ModelLoad, got {other:?}"),
+            Ok(_) => panic!("{name}: a damaged model loaded"),
+        }
+    }
+}

@@ -80,6 +80,43 @@ fn large_noisy_photo_meets_face_budget() {
 }
 
 #[test]
+fn a_large_jpeg_is_decoded_at_a_reduced_dct_scale_to_the_same_picture() {
+    // The smallest n/8 that keeps the long side at 1600 or more.
+    assert_eq!(jpeg_scaled::scale_numerator(4000, 3000, MAX_LONG_SIDE), Some(4));
+    assert_eq!(jpeg_scaled::scale_numerator(3000, 4000, MAX_LONG_SIDE), Some(4));
+    assert_eq!(jpeg_scaled::scale_numerator(6400, 4800, MAX_LONG_SIDE), Some(2));
+    assert_eq!(jpeg_scaled::scale_numerator(1700, 1000, MAX_LONG_SIDE), None);
+    assert_eq!(jpeg_scaled::scale_numerator(1600, 1200, MAX_LONG_SIDE), None);
+
+    let (w, h) = (3300, 2000);
+    let smooth = RgbImage::from_fn(w, h, |x, y| {
+        Rgb([
+            (x * 255 / w) as u8,
+            (y * 255 / h) as u8,
+            ((x / 40 + y / 40) % 2 * 200) as u8,
+        ])
+    });
+    let source = jpeg_of(&smooth, 95);
+    let scaled = jpeg_scaled::decode(&source, 4).expect("libjpeg decodes it");
+    assert_eq!(scaled.dimensions(), (1650, 1000));
+    let full = image::load_from_memory(&source).expect("decodes").into_rgb8();
+    let reference = downscale(&full, 1650, 1000);
+    let diff: u64 = scaled
+        .as_raw()
+        .iter()
+        .zip(reference.as_raw())
+        .map(|(a, b)| u64::from(a.abs_diff(*b)))
+        .sum();
+    let mean = diff as f64 / scaled.as_raw().len() as f64;
+    assert!(mean < 4.0, "mean difference {mean} from a full decode and resize");
+
+    let photo = normalize_photo(&source, 200 * 1024).expect("normalize");
+    assert_eq!((photo.width, photo.height), (1600, 970));
+    // What libjpeg refuses falls back to the ordinary decoder, which reports it.
+    assert_eq!(jpeg_scaled::decode(b"not a jpeg at all", 4), None);
+}
+
+#[test]
 fn png_file_loads() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("照片.png");
