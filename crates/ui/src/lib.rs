@@ -82,7 +82,10 @@ fn open_window(
     let mut viewport = egui::ViewportBuilder::default()
         .with_title(title)
         .with_app_id("cwr-station")
-        .with_inner_size([1360.0, 860.0])
+        // The first start fits a 1366×768 laptop's screen above its taskbar (the layout tests
+        // hold every screen's main action inside 1366×768); eframe keeps the size the clerk
+        // gives it after that.
+        .with_inner_size([1280.0, 680.0])
         .with_min_inner_size([1024.0, 680.0])
         .with_drag_and_drop(true);
     if let Some(icon) = app_icon() {
