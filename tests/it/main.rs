@@ -17,6 +17,7 @@ mod config_cli;
 mod device_id;
 mod export_xlsx;
 mod face_cli;
+mod faces;
 mod fault_soak;
 mod hostile_disk;
 mod hostile_files;

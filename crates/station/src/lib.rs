@@ -11,6 +11,7 @@ pub mod config;
 mod connect;
 mod explain;
 pub mod export;
+pub mod faces;
 pub mod generate;
 pub mod import;
 pub mod lists;
@@ -27,6 +28,7 @@ use chrono::NaiveDate;
 pub use attendance::{Attended, NO_SITE_PHOTO, PassRequest, SitePhoto};
 pub use blacklist::{BlacklistAdded, BlacklistImport};
 pub use connect::{NotConnectable, platform_client, send_settings};
+pub use domain::Identified;
 pub use explain::Explained;
 pub use import::{ImportOutcome, ImportReport, ImportSummary, RowAction, RowReport, RowStatus};
 
@@ -82,6 +84,9 @@ pub struct Enrolled {
     pub item_id: ItemId,
     /// Warnings the clerk saw (expired card, age): they do not block.
     pub warnings: Vec<WorkerProblem>,
+    /// Why the face photo gave no descriptor for the 考勤 point (no face in it): the worker
+    /// is saved and found there by card, ID number or name.
+    pub face_note: Option<String>,
 }
 
 /// A company removal queued.
@@ -108,6 +113,10 @@ pub struct Station {
     data_dir: PathBuf,
     /// Called after every write that queued something (the window wakes its sender).
     on_queued: Box<dyn Fn() + Send>,
+    /// The face models, shared with the window's face thread; `None`: no faces here.
+    face_engine: Option<Arc<face::LazyEngine>>,
+    /// The on-site workers' descriptors for 1:N, loaded at the first identification.
+    gallery: Option<face::Gallery<String>>,
 }
 
 impl std::fmt::Debug for Station {
@@ -139,6 +148,8 @@ impl Station {
             clock,
             data_dir: data_dir.to_path_buf(),
             on_queued: Box::new(|| {}),
+            face_engine: None,
+            gallery: None,
         }
     }
 
@@ -293,11 +304,17 @@ impl Station {
                 Err(e) => tracing::warn!("no thumbnail for a worker: {e}"),
             }
         }
+        // Saved first: a face that cannot be described never blocks the save.
+        let face_note = photos
+            .get(&PhotoKind::Face)
+            .and_then(|jpeg| self.describe_enrolled(&validated.id_code, jpeg));
+        self.gallery_back_on_site(&validated.id_code)?;
         (self.on_queued)();
         Ok(Enrolled {
             id_code: validated.id_code.clone(),
             item_id,
             warnings,
+            face_note,
         })
     }
 
@@ -306,6 +323,7 @@ impl Station {
         let batch =
             DepartureBatch::validate(id_codes, exit_time, self.clock.platform_now()).map_err(StationError::Refused)?;
         let items = self.store.record_departures(&batch, self.config.leave_batch_size)?;
+        self.gallery_forget(id_codes);
         (self.on_queued)();
         Ok(items)
     }
