@@ -256,4 +256,21 @@ fn the_backfill_command_prints_its_counts() {
     let (code, text) = run(common::cli::station(&data, &url).args(["face", "backfill"]));
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("新算好 0 人"), "{text}");
+
+    // With the descriptor kept, the command line's site photo is recognised: no --confirmed.
+    let photo = format!("@{}", face_file("obama2.jpg").display());
+    let (_, text) = run(common::cli::station(&data, &url).args(["attend", &id_code(931), "--in", "--photo", &photo]));
+    assert!(text.contains("已记录 甲 进场"), "{text}");
+    let store = Store::open_in(&data).expect("store");
+    let now = chrono::Utc::now();
+    let rows = store
+        .passes_between(now - chrono::Duration::days(1), now + chrono::Duration::days(1))
+        .expect("passes");
+    assert!(matches!(rows[0].identified, Some(Identified::Face { .. })), "{rows:?}");
+    // Someone else's photo for this worker is refused, saying whom it shows.
+    let other = format!("@{}", face_file("obama2.jpg").display());
+    let (code, text) =
+        run(common::cli::station(&data, &url).args(["attend", &id_code(932), "--out", "--photo", &other]));
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("不是身份证号") && text.contains("--confirmed"), "{text}");
 }

@@ -34,6 +34,7 @@ mod store_maintenance;
 mod trust;
 mod ui_acceptance;
 mod ui_attendance;
+mod ui_attendance_faces;
 mod ui_card;
 mod ui_companies;
 mod ui_config_problem;
