@@ -27,8 +27,16 @@ fn the_command_line_records_and_sends_a_log_with_its_photo() {
 
     let photo = dir.path().join("face.jpg");
     std::fs::write(&photo, jpeg_bytes(480, 640)).expect("photo");
+    // The photo's face is nobody's (a synthetic picture): without the clerk's check the log
+    // cannot claim 人脸识别, and nothing is kept.
     let (code, text) = run(station(&data, &url)
         .args(["attend", &id, "--in", "--photo"])
+        .arg(format!("@{}", photo.display())));
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("--confirmed") && text.contains("认不出"), "{text}");
+    assert!(sim.state().passed_logs.is_empty());
+    let (code, text) = run(station(&data, &url)
+        .args(["attend", &id, "--in", "--confirmed", "--photo"])
         .arg(format!("@{}", photo.display())));
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("平台已接收"), "{text}");
@@ -38,7 +46,7 @@ fn the_command_line_records_and_sends_a_log_with_its_photo() {
 
     // A repeat within a minute is the same log; exit 0 because that log is on the platform.
     let photo_arg = format!("@{}", photo.display());
-    let (code, text) = run(station(&data, &url).args(["attend", &id, "--in", "--photo", &photo_arg]));
+    let (code, text) = run(station(&data, &url).args(["attend", &id, "--in", "--confirmed", "--photo", &photo_arg]));
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("没有另记"), "{text}");
     assert_eq!(sim.state().passed_logs.len(), 1);
@@ -47,6 +55,7 @@ fn the_command_line_records_and_sends_a_log_with_its_photo() {
         "attend",
         &id,
         "--out",
+        "--confirmed",
         "--photo",
         &photo_arg,
         "--time",
@@ -62,6 +71,7 @@ fn the_command_line_records_and_sends_a_log_with_its_photo() {
         "attend",
         &id_code(402),
         "--in",
+        "--confirmed",
         "--photo",
         &photo_arg,
         "--visitor",

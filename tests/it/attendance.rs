@@ -18,7 +18,7 @@ use common::fake::{FakeServer, envelope_answer};
 use common::*;
 use cwr_station::api::{PlatformClient, PlatformClock, ProtocolTable, TimeSource};
 use cwr_station::config::Config;
-use cwr_station::domain::{Company, Direction, ItemState, Pass, Passer};
+use cwr_station::domain::{Company, Direction, Identified, ItemState, Pass, Passer};
 use cwr_station::media::watermark::{band_height_px, burn_band};
 use cwr_station::outbox::{DrainReport, NOT_UNDER_CONSTRUCTION, SendSettings, Sender};
 use cwr_station::sim::{self, DEMO_PROJECT_ID, FaultKind, Faults, SimHandle};
@@ -123,6 +123,7 @@ impl Point {
                 direction,
                 passed_at: at,
                 photo: Some(SitePhoto::Frame(frame(480, 640))),
+                identified: Identified::Clerk,
             })
             .expect("recorded")
     }
@@ -204,6 +205,7 @@ fn a_log_reaches_the_platform_with_the_pass_time_readable_in_its_photo() {
             direction: Direction::In,
             passed_at: None,
             photo: Some(SitePhoto::Frame(frame(640, 480))),
+            identified: Identified::Clerk,
         })
         .expect("recorded");
     assert!(attended.repeat_of.is_none());
@@ -464,6 +466,7 @@ fn the_window_is_the_setting_under_platform_rules() {
         direction: Direction::In,
         passed_at: Some(now - Duration::minutes(70)),
         photo: Some(SitePhoto::Frame(frame(480, 640))),
+        identified: Identified::Clerk,
     });
     let why = late.expect_err("past one hour").to_string();
     assert!(why.contains("1 小时"), "{why}");
@@ -519,6 +522,7 @@ fn only_a_worker_on_the_site_or_a_visitor_can_pass() {
                 direction: Direction::In,
                 passed_at: None,
                 photo: Some(SitePhoto::Frame(frame(480, 640))),
+                identified: Identified::Clerk,
             })
             .expect_err("refused")
             .to_string()
@@ -538,6 +542,7 @@ fn only_a_worker_on_the_site_or_a_visitor_can_pass() {
         direction: Direction::In,
         passed_at: Some(old),
         photo: Some(SitePhoto::Frame(frame(480, 640))),
+        identified: Identified::Clerk,
     });
     assert!(late.expect_err("too old").to_string().contains("2 小时"));
     // A broken photo is refused with what to do; nothing is stored.
@@ -546,6 +551,7 @@ fn only_a_worker_on_the_site_or_a_visitor_can_pass() {
         direction: Direction::In,
         passed_at: None,
         photo: Some(SitePhoto::File(b"not a photo".to_vec())),
+        identified: Identified::Clerk,
     });
     assert!(broken.expect_err("refused").to_string().contains("现场照片"));
     assert_eq!(
@@ -568,6 +574,7 @@ fn way_one_goes_only_with_the_face_that_backs_it() {
             direction: Direction::In,
             passed_at: None,
             photo: None,
+            identified: Identified::Clerk,
         })
         .expect_err("no photo")
         .to_string();
@@ -582,7 +589,7 @@ fn way_one_goes_only_with_the_face_that_backs_it() {
     let old = Pass::validate(visitor(942), Direction::In, now, now, 7200).expect("valid");
     let without = point
         .sender_store
-        .record_pass(&old, "访客942", "", None)
+        .record_pass(&old, "访客942", "", None, Identified::Clerk)
         .expect("an older log without its photo");
     point.drain();
     assert_eq!(point.state(with_face), ItemState::Sent);

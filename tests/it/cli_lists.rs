@@ -124,7 +124,7 @@ fn the_companies_the_roster_and_a_worker_in_full_with_their_exports() {
     let photo = dir.path().join("site.jpg");
     std::fs::write(&photo, jpeg_bytes(480, 640)).expect("photo");
     let (code, out) = run(station(&data, &url)
-        .args(["attend", &id, "--in", "--photo"])
+        .args(["attend", &id, "--in", "--confirmed", "--photo"])
         .arg(format!("@{}", photo.display())));
     assert_eq!(code, 0, "{out}");
     let passes = dir.path().join("考勤.xlsx");

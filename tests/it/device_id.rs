@@ -11,7 +11,7 @@ use common::fake::{FakeServer, envelope_answer};
 use common::*;
 use cwr_station::api::{PlatformClient, PlatformClock, ProtocolTable};
 use cwr_station::config::Config;
-use cwr_station::domain::{Company, Direction, ItemState, Passer};
+use cwr_station::domain::{Company, Direction, Identified, ItemState, Passer};
 use cwr_station::outbox::{DEVICE_ID_MISSING, DrainReport, Sender};
 use cwr_station::sim::DEMO_PROJECT_ID;
 use cwr_station::station::{PassRequest, SitePhoto, Station, send_settings};
@@ -44,6 +44,7 @@ fn a_log_without_device_id_waits_for_it_and_goes_by_itself_once_it_is_filled_in(
             direction: Direction::In,
             passed_at: None,
             photo: Some(SitePhoto::File(jpeg_bytes(480, 640))),
+            identified: Identified::Clerk,
         })
         .expect("recorded")
         .item_id;

@@ -63,7 +63,13 @@ impl Station {
         )
         .expect("valid pass");
         self.store
-            .record_pass(&pass, &format!("访客{seed}"), "", Some(&jpeg_bytes(480, 640)))
+            .record_pass(
+                &pass,
+                &format!("访客{seed}"),
+                "",
+                Some(&jpeg_bytes(480, 640)),
+                cwr_station::domain::Identified::Clerk,
+            )
             .expect("recorded")
     }
 }

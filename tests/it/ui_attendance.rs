@@ -70,8 +70,21 @@ fn a_card_selects_the_worker_and_one_click_records_the_log_with_the_cameras_pict
     });
     settle(&mut h, 3);
     assert!(h.query_by_label_contains("当前人员：吴珺").is_some());
-    // The synthetic camera shows a picture: the log takes it.
+    // The synthetic camera shows a picture: the log takes it, but only once the clerk has
+    // checked the person against the enrolled photo (a card is not a face).
     step_until(&mut h, "camera live", Duration::from_secs(10), |_| true);
+    assert!(
+        h.query_by_label_contains(cwr_station::ui::attendance::CHECK_FIRST)
+            .is_some()
+    );
+    h.get_by_role_and_label(Role::Button, "进场").click();
+    settle(&mut h, 3);
+    assert!(
+        h.state().app().snapshot.passes_today.is_empty() && sim.state().passed_logs.is_empty(),
+        "nothing recorded before the check"
+    );
+    h.get_by_label(cwr_station::ui::attendance::CONFIRM_LABEL).click();
+    settle(&mut h, 2);
     h.get_by_role_and_label(Role::Button, "进场").click();
     step_until(&mut h, "the log on the platform", Duration::from_secs(30), |app| {
         app.snapshot
@@ -84,6 +97,20 @@ fn a_card_selects_the_worker_and_one_click_records_the_log_with_the_cameras_pict
     let logs = sim.state().passed_logs;
     assert_eq!(logs.len(), 1);
     assert_eq!(logs[0]["direction"], "in");
+    assert_eq!(logs[0]["way"], "1");
+    let store = Store::open_in(&data).expect("store");
+    let row = store
+        .passes_between(
+            chrono::Utc::now() - chrono::Duration::days(1),
+            chrono::Utc::now() + chrono::Duration::days(1),
+        )
+        .expect("passes");
+    assert_eq!(
+        row[0].identified,
+        Some(cwr_station::domain::Identified::Clerk),
+        "the record says how"
+    );
+    drop(store);
     assert!(
         logs[0]["site_photo"].as_str().is_some_and(|p| p.len() > 1000),
         "the camera's picture went with the log"
@@ -95,6 +122,8 @@ fn a_card_selects_the_worker_and_one_click_records_the_log_with_the_cameras_pict
     step_until(&mut h, "found again", Duration::from_secs(10), |app| {
         app.attendance.selected.as_ref().is_some_and(|w| w.id_code == FIRST)
     });
+    settle(&mut h, 2);
+    h.get_by_label(cwr_station::ui::attendance::CONFIRM_LABEL).click();
     settle(&mut h, 2);
     h.get_by_role_and_label(Role::Button, "进场").click();
     step_until(&mut h, "the repeat answered", Duration::from_secs(10), |app| {
@@ -134,6 +163,8 @@ fn a_card_not_enrolled_here_is_recorded_as_a_visitor() {
         h.get_by_label("访客姓名").value().as_deref(),
         Some("阿卜杜热合曼·买买提")
     );
+    h.get_by_label(cwr_station::ui::attendance::CONFIRM_LABEL).click();
+    settle(&mut h, 2);
     h.get_by_role_and_label(Role::Button, "离场").click();
     step_until(
         &mut h,

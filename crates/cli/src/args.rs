@@ -103,6 +103,10 @@ pub enum Command {
         /// A visitor (not enrolled) with this name.
         #[arg(long, value_name = "NAME")]
         visitor: Option<String>,
+        /// The clerk compared the person with the enrolled face photo (a visitor: with the
+        /// card) — 本人核对无误. Without it the photo's face must be recognised as this worker.
+        #[arg(long)]
+        confirmed: bool,
     },
     /// Subcontractors' Excel lists: the template, and checking and importing a list.
     #[command(subcommand)]
@@ -232,6 +236,12 @@ pub enum FaceCommand {
         /// The scan of the card's front: its printed portrait is a second reference.
         #[arg(long, value_name = "SCAN")]
         front: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compute the face descriptors the 考勤 point recognises workers by, for every worker
+    /// enrolled with a face photo who has none yet; prints the counts (done, no face, failed).
+    Backfill {
         #[arg(long)]
         json: bool,
     },

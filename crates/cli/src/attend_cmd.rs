@@ -2,8 +2,8 @@
 
 use super::queue_cmds::{drain_now, exit_for_items, open_station, refused};
 use super::{Context, Exit};
-use domain::{Direction, Passer};
-use station::{PassRequest, SitePhoto};
+use domain::{Direction, Identified, Passer};
+use station::{PassRequest, SitePhoto, Station};
 
 pub fn attend(
     ctx: &Context,
@@ -12,6 +12,7 @@ pub fn attend(
     photo: Option<&str>,
     time: Option<&str>,
     visitor: Option<String>,
+    confirmed: bool,
 ) -> Exit {
     let passed_at = match time {
         None => None,
@@ -23,6 +24,7 @@ pub fn attend(
             }
         },
     };
+    let photo_path = photo.map(|arg| std::path::PathBuf::from(arg.strip_prefix('@').unwrap_or(arg)));
     let photo = match photo {
         None => {
             errln!("考勤要带现场照片：平台按“人脸识别”接收考勤。请加 --photo @照片文件（本人的正面照片，JPEG 或 PNG）");
@@ -53,11 +55,24 @@ pub fn attend(
     let Ok(mut station) = open_station(ctx) else {
         return Exit::LocalFailure;
     };
+    let identified = if confirmed {
+        Identified::Clerk
+    } else {
+        match recognised(&mut station, &passer, photo_path.as_deref()) {
+            Ok(identified) => identified,
+            Err(why) => {
+                errln!("{why}");
+                errln!("没有保存，也没有上传：核对本人无误后加 --confirmed 重新执行");
+                return Exit::Invalid;
+            }
+        }
+    };
     let attended = match station.record_attendance(PassRequest {
         passer,
         direction,
         passed_at,
         photo,
+        identified,
     }) {
         Ok(a) => a,
         Err(e) => return refused(e),
@@ -75,6 +90,34 @@ pub fn attend(
         drain_now(ctx, &mut station);
     }
     exit_for_items(&station, &[attended.item_id])
+}
+
+/// The site photo's face recognised as this worker (1:N over the workers on the site), or
+/// why the log cannot claim the platform's 人脸识别 without the clerk's check.
+fn recognised(station: &mut Station, passer: &Passer, photo: Option<&std::path::Path>) -> Result<Identified, String> {
+    let Passer::Worker { id_code } = passer else {
+        return Err("访客没有登记的人脸照片，摄像头认不出：请核对访客本人和身份证".into());
+    };
+    let Some(models) = host::paths::models_dir() else {
+        return Err(
+            "找不到人脸模型，认不出照片里的人：请重新安装工作站，或用 CWR_MODELS_DIR 指明模型所在的文件夹".into(),
+        );
+    };
+    station.use_face_engine(std::sync::Arc::new(face::LazyEngine::new(models)));
+    let picture = photo
+        .ok_or_else(|| "没有现场照片".to_string())
+        .and_then(|p| media::load_upright_rgb(p).map_err(|e| format!("现场照片读不出来：{e}")))?;
+    match station.identify_picture(&picture) {
+        Ok(Some(m)) if m.id_code == *id_code => Ok(Identified::Face { distance: m.distance }),
+        Ok(Some(m)) => Err(format!(
+            "照片里的人像是 {}（{}），不是身份证号 {} 的人员",
+            m.name,
+            domain::mask_id(&m.id_code),
+            domain::mask_id(id_code)
+        )),
+        Ok(None) => Err("照片里的人不是本项目在场的已登记工人（或照片里没有人脸），认不出此人".into()),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// A photo file, refused before reading when it is larger than any photo or not a file.

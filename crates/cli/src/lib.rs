@@ -15,6 +15,7 @@ mod args;
 mod attend_cmd;
 mod card_cmd;
 mod demo_data;
+mod face_backfill_cmd;
 mod face_cmd;
 mod import_cmd;
 mod list_cmds;
@@ -196,6 +197,7 @@ pub fn run(cli: Cli) -> Exit {
             front,
             json,
         })) => face_cmd::compare(&live, &chip, front.as_deref(), json),
+        Some(Command::Face(FaceCommand::Backfill { json })) => face_backfill_cmd::backfill(&ctx, json),
         Some(Command::Dict { kind, json }) => platform_cmds::dict(&ctx, kind, json),
         Some(Command::Call { endpoint, body }) => platform_cmds::call(&ctx, &endpoint, body.as_deref()),
         Some(Command::Register { worker }) => queue_cmds::register(&ctx, &worker),
@@ -220,13 +222,22 @@ pub fn run(cli: Cli) -> Exit {
             photo,
             time,
             visitor,
+            confirmed,
         }) => {
             let direction = if in_ {
                 domain::Direction::In
             } else {
                 domain::Direction::Out
             };
-            attend_cmd::attend(&ctx, &id_code, direction, photo.as_deref(), time.as_deref(), visitor)
+            attend_cmd::attend(
+                &ctx,
+                &id_code,
+                direction,
+                photo.as_deref(),
+                time.as_deref(),
+                visitor,
+                confirmed,
+            )
         }
         Some(Command::Store(StoreCommand::Stats { json })) => store_cmd::stats(&ctx, json),
         Some(Command::Store(StoreCommand::Prune)) => store_cmd::prune(&ctx),

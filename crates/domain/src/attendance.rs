@@ -72,6 +72,55 @@ impl Passer {
     }
 }
 
+/// How the station knows the person in front of the camera is the one the log names. The
+/// platform's `way` 1 (人脸识别) is the only way a station log is sent, so a log is recorded
+/// only when one of these is true; it stays on the log (and in the audit trail) on this PC.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Identified {
+    /// The camera's face was the nearest enrolled face, under the line (the distance kept).
+    Face { distance: f32 },
+    /// Found by card, ID number or name; the clerk compared the live face with the enrolled
+    /// photo (a visitor: with the card in hand) and pressed 本人核对无误.
+    Clerk,
+}
+
+impl Identified {
+    /// The store's word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Identified::Face { .. } => "face",
+            Identified::Clerk => "clerk",
+        }
+    }
+
+    /// From the store's word and distance; `None` for a log kept before the station knew.
+    pub fn parse(word: &str, distance: Option<f32>) -> Option<Identified> {
+        match word {
+            "face" => Some(Identified::Face {
+                distance: distance.unwrap_or(f32::NAN),
+            }),
+            "clerk" => Some(Identified::Clerk),
+            _ => None,
+        }
+    }
+
+    /// For the clerk and the audit trail.
+    pub fn label(self) -> String {
+        match self {
+            Identified::Face { distance } => format!("人脸识别（距离 {distance:.2}）"),
+            Identified::Clerk => "工作人员核对本人".into(),
+        }
+    }
+
+    pub fn distance(self) -> Option<f32> {
+        match self {
+            Identified::Face { distance } => Some(distance),
+            Identified::Clerk => None,
+        }
+    }
+}
+
 /// One pass, checked: the ID number is valid, the time inside the platform's window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pass {

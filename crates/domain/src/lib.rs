@@ -20,7 +20,7 @@ pub mod uscc;
 pub mod worker;
 mod worker_field;
 
-pub use attendance::{Direction, Pass, Passer};
+pub use attendance::{Direction, Identified, Pass, Passer};
 pub use company::{Company, CompanyField, CompanyProblem, CompanyRules};
 pub use departure::{CompanyRemoval, DepartureBatch, check_exit_time};
 pub use draft::{WorkerDraft, still_to_complete};

@@ -5,7 +5,7 @@
 use chrono::{DateTime, SubsecRound, Utc};
 
 use super::{Station, StationError};
-use domain::{Direction, Pass, Passer, PhotoKind, RecordState};
+use domain::{Direction, Identified, Pass, Passer, PhotoKind, RecordState};
 use media::PhotoError;
 use store::{PassRow, WorkerRow};
 
@@ -28,6 +28,9 @@ pub struct PassRequest {
     pub passed_at: Option<DateTime<Utc>>,
     /// Required: a log without it is refused ([`NO_SITE_PHOTO`]).
     pub photo: Option<SitePhoto>,
+    /// How the person in the photo is known to be `passer`: the camera's 1:N
+    /// ([`Station::identify`]) or the clerk's 本人核对无误. The platform's `way` 1 claims it.
+    pub identified: Identified,
 }
 
 /// What happened to an attendance.
@@ -142,9 +145,13 @@ impl Station {
             SitePhoto::File(bytes) => media::site_photo(&bytes, &stamp, budget),
         }
         .map_err(|e: PhotoError| refused(format!("现场照片：{e}")))?;
-        let item_id = self
-            .store
-            .record_pass(&pass, &person_name, &company, Some(photo.jpeg.as_slice()))?;
+        let item_id = self.store.record_pass(
+            &pass,
+            &person_name,
+            &company,
+            Some(photo.jpeg.as_slice()),
+            request.identified,
+        )?;
         (self.on_queued)();
         Ok(Attended {
             item_id,

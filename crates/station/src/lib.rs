@@ -12,6 +12,7 @@ mod connect;
 mod explain;
 pub mod export;
 pub mod face_check;
+pub mod faces;
 pub mod generate;
 pub mod import;
 pub mod lists;
@@ -28,6 +29,7 @@ use chrono::NaiveDate;
 pub use attendance::{Attended, NO_SITE_PHOTO, PassRequest, SitePhoto};
 pub use blacklist::{BlacklistAdded, BlacklistImport};
 pub use connect::{NotConnectable, platform_client, send_settings};
+pub use domain::Identified;
 pub use explain::Explained;
 /// The face module, for the window's face worker (the screens depend on `station` alone).
 pub use face;
@@ -88,6 +90,9 @@ pub struct Enrolled {
     pub item_id: ItemId,
     /// Warnings the clerk saw (expired card, age): they do not block.
     pub warnings: Vec<WorkerProblem>,
+    /// Why the face photo gave no descriptor for the 考勤 point (no face in it): the worker
+    /// is saved and found there by card, ID number or name.
+    pub face_note: Option<String>,
 }
 
 /// A company removal queued.
@@ -114,6 +119,10 @@ pub struct Station {
     data_dir: PathBuf,
     /// Called after every write that queued something (the window wakes its sender).
     on_queued: Box<dyn Fn() + Send>,
+    /// The face models, shared with the window's face thread; `None`: no faces here.
+    face_engine: Option<Arc<face::LazyEngine>>,
+    /// The on-site workers' descriptors for 1:N, loaded at the first identification.
+    gallery: Option<face::Gallery<String>>,
 }
 
 impl std::fmt::Debug for Station {
@@ -145,6 +154,8 @@ impl Station {
             clock,
             data_dir: data_dir.to_path_buf(),
             on_queued: Box::new(|| {}),
+            face_engine: None,
+            gallery: None,
         }
     }
 
@@ -299,11 +310,17 @@ impl Station {
                 Err(e) => tracing::warn!("no thumbnail for a worker: {e}"),
             }
         }
+        // Saved first: a face that cannot be described never blocks the save.
+        let face_note = photos
+            .get(&PhotoKind::Face)
+            .and_then(|jpeg| self.describe_enrolled(&validated.id_code, jpeg));
+        self.gallery_back_on_site(&validated.id_code)?;
         (self.on_queued)();
         Ok(Enrolled {
             id_code: validated.id_code.clone(),
             item_id,
             warnings,
+            face_note,
         })
     }
 
@@ -312,6 +329,7 @@ impl Station {
         let batch =
             DepartureBatch::validate(id_codes, exit_time, self.clock.platform_now()).map_err(StationError::Refused)?;
         let items = self.store.record_departures(&batch, self.config.leave_batch_size)?;
+        self.gallery_forget(id_codes);
         (self.on_queued)();
         Ok(items)
     }

@@ -267,3 +267,40 @@ fn a_damaged_draft_is_told_once_and_marked_not_dropped() {
         .expect("deleted");
     assert!(st.warnings().iter().all(|w| !w.contains("待补全")));
 }
+
+fn test_face(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../face/tests/faces")
+        .join(name);
+    std::fs::read(path).expect("test face")
+}
+
+#[test]
+fn enrollment_keeps_the_face_descriptor_and_a_photo_without_a_face_is_a_note_not_a_refusal() {
+    let (_d, mut st) = station();
+    let models = host::paths::models_dir().expect("the repository's models");
+    st.use_face_engine(Arc::new(face::LazyEngine::new(models)));
+    let mut with_face = photos(200);
+    with_face.insert(PhotoKind::Face, test_face("obama.jpg"));
+    let e = st.enroll(worker(&id(11)), with_face).expect("enrolled");
+    assert_eq!(e.face_note, None);
+    let row = st.store().face_row(&id(11)).expect("read").expect("kept");
+    assert_eq!(row.source, faces::DescriptorSource::Enrollment);
+    assert_eq!(row.descriptor.map(|d| d.len()), Some(512));
+
+    // A plain picture: saved and queued all the same, with the note.
+    let e = st
+        .enroll(worker(&id(12)), photos(200))
+        .expect("enrolled without a face");
+    assert!(
+        e.face_note.as_deref().is_some_and(|n| n.contains("没有找到人脸")),
+        "{e:?}"
+    );
+    assert!(st.store().worker(&id(12)).expect("read").is_some());
+    assert_eq!(
+        st.store().face_row(&id(12)).expect("read").and_then(|r| r.descriptor),
+        None
+    );
+    // Only the face is in the gallery, and it is that worker's.
+    assert_eq!(st.gallery_len().expect("gallery"), 1);
+}

@@ -9,7 +9,7 @@ use super::workers::finish_item;
 use super::{Result, Store, audit_in, parse_timestamp, timestamp};
 use crate::ItemId;
 use crate::seams::prelude::*;
-use domain::{Direction, ItemState, Pass, Passer, Validated, mask_id};
+use domain::{Direction, Identified, ItemState, Pass, Passer, Validated, mask_id};
 
 /// One log as the day's list shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -29,10 +29,13 @@ pub struct PassRow {
     pub message: String,
     /// What to do about it, or why it will not be sent.
     pub advice: String,
+    /// How the person was known to be the one named; `None` for a log kept before the station
+    /// knew faces (it cannot claim the platform's 人脸识别).
+    pub identified: Option<Identified>,
 }
 
 const PASS_COLUMNS: &str = "a.id, a.outbox_id, a.person_type, a.id_code, a.person_name, a.company, a.direction,
-    a.passed_time, o.state, o.last_message, o.last_advice";
+    a.passed_time, o.state, o.last_message, o.last_advice, a.identified_by, a.face_distance";
 
 fn row_to_pass(r: &Row<'_>) -> rusqlite::Result<PassRow> {
     let direction: String = r.get(6)?;
@@ -50,6 +53,7 @@ fn row_to_pass(r: &Row<'_>) -> rusqlite::Result<PassRow> {
         state: ItemState::parse(&state).unwrap_or(ItemState::Waiting),
         message: r.get(9)?,
         advice: r.get(10)?,
+        identified: Identified::parse(&r.get::<_, String>(11)?, r.get::<_, Option<f64>>(12)?.map(|d| d as f32)),
     })
 }
 
@@ -86,7 +90,7 @@ impl AttendanceReads for Store {
                      WHERE a.outbox_id = ?1"
                 ),
                 [item_id],
-                |r| Ok((row_to_pass(r)?, r.get::<_, Option<Vec<u8>>>(11)?)),
+                |r| Ok((row_to_pass(r)?, r.get::<_, Option<Vec<u8>>>(13)?)),
             )
             .optional()?)
     }
@@ -99,6 +103,7 @@ impl AttendanceWrites for Store {
         person_name: &str,
         company: &str,
         site_photo: Option<&[u8]>,
+        identified: Identified,
     ) -> Result<ItemId> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let label = format!("考勤 {person_name} {}", pass.direction.label());
@@ -106,8 +111,8 @@ impl AttendanceWrites for Store {
         let item = insert_in(&tx, ItemKind::Attendance, "", &label)?;
         tx.execute(
             "INSERT INTO attendance_logs (person_id, person_name, passed_time, direction, way, site_photo, outbox_id,
-               created_at, person_type, id_code, company)
-             VALUES (?1, ?2, ?3, ?4, '1', ?5, ?6, ?7, ?8, ?1, ?9)",
+               created_at, person_type, id_code, company, identified_by, face_distance)
+             VALUES (?1, ?2, ?3, ?4, '1', ?5, ?6, ?7, ?8, ?1, ?9, ?10, ?11)",
             params![
                 id_code,
                 person_name,
@@ -117,7 +122,9 @@ impl AttendanceWrites for Store {
                 item,
                 timestamp(Utc::now()),
                 pass.passer.person_type(),
-                company
+                company,
+                identified.as_str(),
+                identified.distance().map(f64::from)
             ],
         )?;
         let log = tx.last_insert_rowid();
@@ -134,9 +141,10 @@ impl AttendanceWrites for Store {
             "记录考勤",
             &mask_id(id_code),
             &format!(
-                "{who} {} {}，队列 #{item}",
+                "{who} {} {}，{}，队列 #{item}",
                 pass.direction.label(),
-                protocol::beijing_timestamp(pass.passed_at)
+                protocol::beijing_timestamp(pass.passed_at),
+                identified.label()
             ),
         )?;
         tx.commit()?;

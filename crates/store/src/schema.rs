@@ -155,4 +155,19 @@ pub const MIGRATIONS: &[&str] = &[
         jpeg    BLOB NOT NULL
     );
     "#,
+    // v7: attendance knows faces (issue 21 item 5). One descriptor per worker for 1:N at the
+    // 考勤 point, NULL when the face photo was tried and holds no face (so the backfill does
+    // not try it again until the model changes); and how each log's person was identified.
+    r#"
+    CREATE TABLE face_descriptors (
+        id_code    TEXT PRIMARY KEY REFERENCES workers (id_code) ON DELETE CASCADE,
+        descriptor BLOB,
+        model      TEXT NOT NULL,
+        source     TEXT NOT NULL,
+        note       TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    );
+    ALTER TABLE attendance_logs ADD COLUMN identified_by TEXT NOT NULL DEFAULT '';
+    ALTER TABLE attendance_logs ADD COLUMN face_distance REAL;
+    "#,
 ];

@@ -1,5 +1,5 @@
 //! The store's seams: what it keeps, cut by area (workers, drafts, companies, the upload
-//! queue, attendance, the blacklist, dictionaries, settings, the audit trail, maintenance,
+//! queue, attendance, face descriptors, the blacklist, dictionaries, settings, the audit trail, maintenance,
 //! bulk loading), each a pair of traits — `*Reads` and `*Writes`.
 //!
 //! - Reads only: [`StoreReads`] (every `*Reads`) is what the window and the commands get,
@@ -32,8 +32,9 @@ use protocol::Endpoint;
 use protocol::types::{DictEntry, LeaveFailure, RegisterAnswer};
 
 use crate::{
-    BlacklistEntry, BulkWorker, CompanyRecord, DraftSource, ItemId, ItemKind, LastRefusal, OutboxCounts, OutboxItem,
-    Parking, PassRow, Pruned, Result, Store, StoreStats, Thumbnail, WorkerPhotos, WorkerRecord, WorkerRow,
+    BlacklistEntry, BulkWorker, CompanyRecord, DescriptorSource, DraftSource, FaceRow, ItemId, ItemKind, LastRefusal,
+    OutboxCounts, OutboxItem, Parking, PassRow, Pruned, Result, Store, StoreStats, Thumbnail, WorkerPhotos,
+    WorkerRecord, WorkerRow,
 };
 
 pub trait WorkerReads {
@@ -262,13 +263,15 @@ pub trait AttendanceReads {
 }
 
 pub trait AttendanceWrites {
-    /// Keeps a checked pass and queues it, in one transaction. Returns the queue item.
+    /// Keeps a checked pass and queues it, in one transaction, with how the person was
+    /// identified (also in the audit trail). Returns the queue item.
     fn record_pass(
         &mut self,
         pass: &Validated<Pass>,
         person_name: &str,
         company: &str,
         site_photo: Option<&[u8]>,
+        identified: domain::Identified,
     ) -> Result<ItemId>;
 
     /// The platform has these logs.
@@ -278,6 +281,32 @@ pub trait AttendanceWrites {
     /// never be sent, and stay listed and counted. `now` is the platform-corrected clock.
     /// `window_secs` is the setting 平台规定 → 考勤上传时限.
     fn expire_passes(&self, now: DateTime<Utc>, window_secs: i64) -> Result<usize>;
+}
+
+pub trait FaceReads {
+    /// The descriptor kept for a worker (or the note on why there is none).
+    fn face_row(&self, id_code: &str) -> Result<Option<FaceRow>>;
+
+    /// The descriptors `model` made of the workers on the site: what the 考勤 point's 1:N
+    /// gallery holds (a departed worker is never proposed).
+    fn on_site_descriptors(&self, model: &str) -> Result<Vec<(String, Vec<u8>)>>;
+
+    /// Workers with a face photo on file and nothing from `model` yet (never tried, or tried
+    /// by an older model), at most `limit`, by ID number: the backfill's next ones.
+    fn workers_without_descriptor(&self, model: &str, limit: usize) -> Result<Vec<String>>;
+}
+
+pub trait FaceWrites {
+    /// Keeps (or replaces) a worker's descriptor; `None` with a note when the face photo was
+    /// tried and gave none, so it is not tried again by the same model.
+    fn keep_descriptor(
+        &self,
+        id_code: &str,
+        descriptor: Option<&[u8]>,
+        model: &str,
+        source: DescriptorSource,
+        note: &str,
+    ) -> Result<()>;
 }
 
 pub trait BlacklistReads {
@@ -411,6 +440,7 @@ pub trait StoreReads:
     + CompanyReads
     + QueueReads
     + AttendanceReads
+    + FaceReads
     + BlacklistReads
     + DictionaryReads
     + SettingsReads
@@ -425,6 +455,7 @@ impl<T> StoreReads for T where
         + CompanyReads
         + QueueReads
         + AttendanceReads
+        + FaceReads
         + BlacklistReads
         + DictionaryReads
         + SettingsReads
@@ -442,6 +473,7 @@ pub trait Backend:
     + CompanyWrites
     + QueueWrites
     + AttendanceWrites
+    + FaceWrites
     + BlacklistWrites
     + DictionaryWrites
     + SettingsWrites
@@ -459,6 +491,7 @@ impl<T> Backend for T where
         + CompanyWrites
         + QueueWrites
         + AttendanceWrites
+        + FaceWrites
         + BlacklistWrites
         + DictionaryWrites
         + SettingsWrites
@@ -505,8 +538,8 @@ impl std::ops::Deref for Reader {
 pub mod prelude {
     pub use super::{
         AttendanceReads, AttendanceWrites, AuditReads, AuditWrites, Backend, BlacklistReads, BlacklistWrites,
-        BulkWrites, CompanyReads, CompanyWrites, DictionaryReads, DictionaryWrites, DraftReads, DraftWrites,
-        MaintenanceReads, MaintenanceWrites, QueueReads, QueueWrites, SettingsReads, SettingsWrites, StoreReads,
-        WorkerReads, WorkerWrites,
+        BulkWrites, CompanyReads, CompanyWrites, DictionaryReads, DictionaryWrites, DraftReads, DraftWrites, FaceReads,
+        FaceWrites, MaintenanceReads, MaintenanceWrites, QueueReads, QueueWrites, SettingsReads, SettingsWrites,
+        StoreReads, WorkerReads, WorkerWrites,
     };
 }

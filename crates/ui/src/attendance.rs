@@ -2,9 +2,16 @@
 //! number or a name; a visitor by name and ID number), press 进场 or 离场: the camera's
 //! current picture becomes the site photo with the time burned in, and the log joins the
 //! queue. Below, today's logs: who is in, who went out, per company, and an Excel export.
+//!
+//! The camera knows faces: it proposes the on-site worker in front of it (是 张三 吗？, one
+//! click). A person found by card, ID number or name is recorded only after the clerk has
+//! compared the live face with the enrolled photo (本人核对无误): the platform's `way` 1 is
+//! 人脸识别, and a log nobody tied to the face must not claim it.
 
+pub mod face;
 mod today;
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use egui::RichText;
@@ -15,8 +22,9 @@ use super::photos::CameraPanel;
 use super::widgets::{error_red, field_label, ok_green, warn_amber};
 use card::DemoCards;
 use card::poller::{CardEvent, CardRemote};
-use domain::{Direction, Passer, mask_id};
+use domain::{Direction, Identified, Passer, mask_id};
 use media::camera::CameraProvider;
+use station::faces::FaceMatch;
 use station::records::WorkerRow;
 
 /// Who is at the point.
@@ -48,11 +56,29 @@ pub struct AttendanceScreen {
     pub message: Option<(String, bool)>,
     /// The camera was opened when the screen was first shown.
     camera_started: bool,
+    /// Describes the camera's frames off the window's thread (started when first shown).
+    face: Option<face::FaceThread>,
+    /// The on-site worker the camera sees (1:N under the line), if any.
+    pub proposal: Option<FaceMatch>,
+    /// The ID number of the person the clerk checked against the live face (本人核对无误).
+    pub confirmed: Option<String>,
+    /// Why the camera does not recognise anyone (no models), said once.
+    pub face_note: Option<String>,
+    /// Enrolled pictures shown beside the live preview, by ID number (asked once each).
+    photos: HashMap<String, egui::TextureHandle>,
+    photos_asked: HashSet<String>,
+    ctx: egui::Context,
 }
 
 /// The log's site photo is the camera's picture: without one there is nothing to record.
 pub const NO_PICTURE: &str =
     "摄像头没有画面，不能记考勤：平台按“人脸识别”接收，每条考勤都要带现场照片。请打开摄像头（或检查连接）";
+
+/// Said while a person found by card, ID number or name waits for the clerk's check.
+pub const CHECK_FIRST: &str = "请对照登记照片核对摄像头前的是本人，核对无误后点“本人核对无误”";
+
+/// The clerk's check against the live face.
+pub const CONFIRM_LABEL: &str = "本人核对无误";
 
 impl AttendanceScreen {
     pub fn new(
@@ -71,18 +97,26 @@ impl AttendanceScreen {
             selected: None,
             visitor_name: String::new(),
             visitor_id: String::new(),
-            camera: CameraPanel::new(cameras, ctx).without_capture(),
+            camera: CameraPanel::new(cameras, ctx.clone()).without_capture(),
             reader,
             demo_cards,
             auto_read,
             recording: false,
             message: None,
             camera_started: false,
+            face: None,
+            proposal: None,
+            confirmed: None,
+            face_note: None,
+            photos: HashMap::new(),
+            photos_asked: HashSet::new(),
+            ctx,
         }
     }
 
     /// The search goes to the station as the clerk types; the answers come back as events.
     pub fn logic(&mut self, out: &mut Vec<Command>) {
+        self.face_logic(out);
         let query = self.query.trim().to_string();
         if query != self.asked_for {
             self.asked_for.clone_from(&query);
@@ -103,6 +137,19 @@ impl AttendanceScreen {
                 // One match for a whole ID number is the person: no extra click.
                 if rows.len() == 1 && query.len() == 18 && rows[0].on_site() {
                     self.selected = Some(rows[0].clone());
+                }
+            }
+            Event::FaceIdentified(found) => self.proposal.clone_from(found),
+            Event::Thumbnails(found) => {
+                for (id, image) in found {
+                    if let Some(image) = image
+                        && self.photos_asked.contains(id)
+                    {
+                        let texture =
+                            self.ctx
+                                .load_texture(format!("attendance-{id}"), (**image).clone(), Default::default());
+                        self.photos.insert(id.clone(), texture);
+                    }
                 }
             }
             Event::PassRecorded(result) => {
@@ -127,6 +174,8 @@ impl AttendanceScreen {
                 if matches!(result, Ok(a) if a.repeat_of.is_none()) {
                     // The next person: the point is ready again at once.
                     self.selected = None;
+                    self.confirmed = None;
+                    self.proposal = None;
                     self.who = Who::Worker;
                     self.query.clear();
                     self.visitor_name.clear();
@@ -160,6 +209,116 @@ impl AttendanceScreen {
             }
             CardEvent::Problem(text) => self.message = Some((text, true)),
         }
+    }
+
+    /// The face thread's news: a descriptor goes to the station for 1:N; no face clears the
+    /// proposal; missing models are said once.
+    fn face_logic(&mut self, out: &mut Vec<Command>) {
+        let Some(thread) = &self.face else { return };
+        for news in thread.news() {
+            match news {
+                face::FaceNews::Described(d) => out.push(Command::Backend(Intent::IdentifyFace(d))),
+                face::FaceNews::NoFace => self.proposal = None,
+                face::FaceNews::Unavailable(words) => self.face_note = Some(words),
+            }
+        }
+        let wanted = [
+            self.proposal.as_ref().map(|m| &m.id_code),
+            self.selected.as_ref().map(|w| &w.id_code),
+        ];
+        let missing: Vec<String> = wanted
+            .into_iter()
+            .flatten()
+            .filter(|id| !self.photos_asked.contains(*id))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            self.photos_asked.extend(missing.iter().cloned());
+            out.push(Command::Backend(Intent::LoadThumbnails(missing)));
+        }
+    }
+
+    /// How the person the buttons would record is known to be the one in front of the camera:
+    /// the camera proposed them, or the clerk checked; `None` until one is true.
+    fn identified(&self, passer: &Passer) -> Option<Identified> {
+        if let (Passer::Worker { id_code }, Some(m)) = (passer, &self.proposal)
+            && *id_code == m.id_code
+        {
+            return Some(Identified::Face { distance: m.distance });
+        }
+        (self.confirmed.as_deref() == Some(passer.id_code())).then_some(Identified::Clerk)
+    }
+
+    /// 是 张三 吗？ — the camera's proposal, one click to record it.
+    fn proposal_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<Command>) {
+        let Some(m) = self.proposal.clone() else { return };
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.horizontal(|ui| {
+                self.enrolled_photo_ui(ui, &m.id_code);
+                ui.vertical(|ui| {
+                    ui.label(RichText::new(format!("是 {} 吗？", m.name)).strong().size(20.0));
+                    ui.label(format!("{}  {}", m.company, mask_id(&m.id_code)));
+                    ui.label(RichText::new("摄像头认出的本项目在场工人").small().weak());
+                    ui.horizontal(|ui| {
+                        for direction in [Direction::In, Direction::Out] {
+                            let text = format!("是本人，{}", direction.label());
+                            let button =
+                                egui::Button::new(RichText::new(text).strong()).min_size(egui::vec2(110.0, 36.0));
+                            if ui.add_enabled(!self.recording, button).clicked() {
+                                self.recording = true;
+                                self.message = None;
+                                out.push(Command::Backend(Intent::RecordPass {
+                                    passer: Passer::Worker {
+                                        id_code: m.id_code.clone(),
+                                    },
+                                    direction,
+                                    frame: self.camera.latest_frame(),
+                                    identified: Identified::Face { distance: m.distance },
+                                }));
+                            }
+                        }
+                    });
+                });
+            });
+        });
+        ui.add_space(6.0);
+    }
+
+    /// The enrolled picture (the roster's, made from the face photo), or a word when none.
+    fn enrolled_photo_ui(&self, ui: &mut egui::Ui, id_code: &str) {
+        match self.photos.get(id_code) {
+            Some(texture) => {
+                ui.add(egui::Image::new(texture).max_size(egui::vec2(96.0, 118.0)));
+            }
+            None => {
+                ui.label(RichText::new("（没有登记照片）").small().weak());
+            }
+        }
+    }
+
+    /// A person found by card, ID number or name: the clerk compares the live face with the
+    /// enrolled photo (a visitor: with the card) before the log may be recorded.
+    fn confirm_ui(&mut self, ui: &mut egui::Ui, passer: &Passer) {
+        if matches!(self.identified(passer), Some(Identified::Face { .. })) {
+            ui.label(RichText::new("摄像头已认出本人").color(ok_green(ui)));
+            return;
+        }
+        ui.horizontal(|ui| {
+            if let Passer::Worker { id_code } = passer {
+                self.enrolled_photo_ui(ui, id_code);
+            }
+            ui.vertical(|ui| {
+                let words = match passer {
+                    Passer::Worker { .. } => "对照左边的登记照片和右边的摄像头画面，确认是本人",
+                    Passer::Visitor { .. } => "对照访客的身份证，确认摄像头前是本人",
+                };
+                ui.label(RichText::new(words).small());
+                let mut checked = self.confirmed.as_deref() == Some(passer.id_code());
+                if ui.toggle_value(&mut checked, CONFIRM_LABEL).changed() {
+                    self.confirmed = checked.then(|| passer.id_code().to_string());
+                }
+            });
+        });
     }
 
     /// The passer the buttons would record, or why there is none yet.
@@ -203,6 +362,10 @@ impl AttendanceScreen {
                 ui.horizontal_top(|ui| {
                     ui.vertical(|ui| {
                         ui.set_width(520.0);
+                        if let Some(note) = &self.face_note {
+                            ui.label(RichText::new(note).small().color(warn_amber(ui)));
+                        }
+                        self.proposal_ui(ui, out);
                         self.person_ui(ui);
                         ui.add_space(8.0);
                         self.buttons_ui(ui, out);
@@ -212,6 +375,7 @@ impl AttendanceScreen {
                         if self.camera.open {
                             // The picture at the moment of the button is the site photo.
                             let _ = self.camera.ui(ui);
+                            self.feed_face_thread();
                         } else if ui.button("打开摄像头").clicked() {
                             self.camera.show();
                         }
@@ -323,10 +487,25 @@ impl AttendanceScreen {
         }
     }
 
+    /// The camera's newest frame goes to the face thread (started on the first one).
+    fn feed_face_thread(&mut self) {
+        let Some(frame) = self.camera.latest_frame() else {
+            return;
+        };
+        let ctx = self.ctx.clone();
+        self.face
+            .get_or_insert_with(|| face::FaceThread::start(face::shared_engine(), move || ctx.request_repaint()))
+            .feed(&frame);
+    }
+
     fn buttons_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<Command>) {
         let passer = self.passer();
+        if let Ok(p) = &passer {
+            self.confirm_ui(ui, p);
+        }
+        let identified = passer.as_ref().ok().and_then(|p| self.identified(p));
         let has_picture = self.camera.has_picture();
-        let ready = passer.is_ok() && has_picture && !self.recording;
+        let ready = identified.is_some() && has_picture && !self.recording;
         ui.horizontal(|ui| {
             for direction in [Direction::In, Direction::Out] {
                 let button = egui::Button::new(RichText::new(direction.label()).size(20.0).strong())
@@ -335,10 +514,12 @@ impl AttendanceScreen {
                     Err(why) => *why,
                     Ok(_) if self.recording => "正在记录，请稍候",
                     Ok(_) if !has_picture => NO_PICTURE,
+                    Ok(_) if identified.is_none() => CHECK_FIRST,
                     Ok(_) => "",
                 };
                 if ui.add_enabled(ready, button).on_disabled_hover_text(hover).clicked()
                     && let Ok(passer) = passer.clone()
+                    && let Some(identified) = identified
                 {
                     self.recording = true;
                     self.message = None;
@@ -346,6 +527,7 @@ impl AttendanceScreen {
                         passer,
                         direction,
                         frame: self.camera.latest_frame(),
+                        identified,
                     }));
                 }
             }
@@ -358,6 +540,8 @@ impl AttendanceScreen {
         }
         if let Err(why) = &passer {
             ui.label(RichText::new(*why).small().weak());
+        } else if identified.is_none() {
+            ui.label(RichText::new(CHECK_FIRST).small().color(warn_amber(ui)));
         }
         if let Some((text, is_error)) = &self.message {
             let color = if *is_error { error_red(ui) } else { ok_green(ui) };
@@ -371,5 +555,8 @@ impl AttendanceScreen {
             self.camera.close();
             self.camera_started = false;
         }
+        // Nobody is in front of a closed camera; the thread ends with its handle.
+        self.face = None;
+        self.proposal = None;
     }
 }

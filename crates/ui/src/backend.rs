@@ -99,7 +99,11 @@ pub enum Intent {
         passer: domain::Passer,
         direction: domain::Direction,
         frame: Option<Arc<media::camera::Frame>>,
+        /// The camera's 1:N or the clerk's 本人核对无误: what the platform's `way` 1 claims.
+        identified: domain::Identified,
     },
+    /// The attendance point's face thread described the camera's face: who is it (1:N)?
+    IdentifyFace(Box<station::face::Descriptor>),
     /// The attendance point's search: ID number prefix or part of a name.
     FindWorkers(String),
     /// 开始联调 / 继续联调 (the clerk consented to the test data).
@@ -149,6 +153,8 @@ pub enum InternalEvent {
     StoreChanged,
     /// Thumbnails made from face photos (workers enrolled before thumbnails): keep them.
     SaveThumbnails(Vec<(String, Vec<u8>)>),
+    /// The background backfill kept descriptors on its own connection: 1:N reads them again.
+    FacesBackfilled(usize),
     Sender(SenderEvent),
 }
 
@@ -179,6 +185,8 @@ pub enum Event {
     LeavingRecorded(Result<usize, SaveFailure>),
     /// The answer to [`Intent::RecordPass`].
     PassRecorded(Result<station::Attended, SaveFailure>),
+    /// The answer to [`Intent::IdentifyFace`]: the on-site worker under the line, or nobody.
+    FaceIdentified(Option<station::faces::FaceMatch>),
     /// The answer to [`Intent::FindWorkers`].
     WorkersFound {
         query: String,

@@ -35,6 +35,12 @@ pub const BATCH_MAX: usize = 50;
 /// is not sent under a claim it cannot back.
 const NO_PHOTO: &str = "这条考勤没有现场照片";
 const NO_PHOTO_ADVICE: &str = "平台按“人脸识别”接收考勤，要带本人的现场照片，这条没有，不能上传：请在“考勤”重新为此人记录（对准摄像头），需要时在平台上补录";
+/// A log kept before the station knew faces: nobody tied the person to the live face (not
+/// the camera's 1:N, not the clerk's 本人核对无误), and the platform has no other `way` a
+/// station could claim (2 iris, 3 fingerprint).
+const NOT_IDENTIFIED: &str = "这条考勤记录时没有核对本人（不是人脸识别，也没有工作人员核对），不能按“人脸识别”上传";
+const NOT_IDENTIFIED_ADVICE: &str =
+    "请在“考勤”重新为此人记录（摄像头认出本人，或核对本人后按“本人核对无误”），需要时在平台上补录";
 pub const NOT_UNDER_CONSTRUCTION: &str = "平台说本项目的工程状态不是“在建”，不接收考勤：请联系建设单位或住建部门确认项目状态。考勤已保存在本机；状态改正后请点“立即重试”，超过 2 小时的考勤平台不再接收";
 
 impl Sender<'_> {
@@ -59,6 +65,11 @@ impl Sender<'_> {
                 decisions.push(Decision::NeedsFix);
                 continue;
             };
+            if row.identified.is_none() {
+                self.park(item, ParkReason::Local, "", NOT_IDENTIFIED, "", NOT_IDENTIFIED_ADVICE)?;
+                decisions.push(Decision::NeedsFix);
+                continue;
+            }
             if no_device {
                 self.park(item, ParkReason::Settings, "", DEVICE_ID_MISSING, "", DEVICE_ID_ADVICE)?;
                 decisions.push(Decision::NeedsFix);
@@ -79,7 +90,8 @@ impl Sender<'_> {
                 person_name: row.person_name.clone(),
                 passed_time: api::beijing_timestamp(row.passed_at),
                 direction: row.direction.as_str().into(),
-                // 人脸识别, backed by the face in `site_photo`.
+                // 人脸识别: the camera's 1:N or the clerk tied this person to the face in
+                // `site_photo` (checked above); how is kept on the log, never sent.
                 way: "1".into(),
                 site_photo: Some(base64::engine::general_purpose::STANDARD.encode(photo)),
                 longitude: None,

@@ -161,6 +161,7 @@ mod tests {
             state: ItemState::Sent,
             message: String::new(),
             advice: String::new(),
+            identified: Some(domain::Identified::Clerk),
         }
     }
 

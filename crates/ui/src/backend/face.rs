@@ -4,7 +4,7 @@
 //! first). Each frame is answered by a [`FaceReport`] over a channel; the screen draws the last.
 
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 
 use image::RgbImage;
@@ -49,15 +49,24 @@ pub trait FaceAnalyser: Send + Sync {
     fn analyse(&self, live: &RgbImage, refs: &References) -> Result<FaceAnalysis, FaceUnavailable>;
 }
 
+/// The window's one set of face models, loaded on first use and shared by every screen and
+/// the station (`None`: the models are not installed).
+pub fn shared_engine() -> Option<Arc<LazyEngine>> {
+    static ENGINE: OnceLock<Option<Arc<LazyEngine>>> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| host::paths::models_dir().map(|dir| Arc::new(LazyEngine::new(dir))))
+        .clone()
+}
+
 /// The face models, loaded on first use from [`host::paths::models_dir`].
 pub struct EngineAnalyser {
-    engine: Option<LazyEngine>,
+    engine: Option<Arc<LazyEngine>>,
 }
 
 impl EngineAnalyser {
     pub fn from_installation() -> EngineAnalyser {
         EngineAnalyser {
-            engine: host::paths::models_dir().map(LazyEngine::new),
+            engine: shared_engine(),
         }
     }
 }

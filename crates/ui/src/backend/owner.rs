@@ -205,6 +205,12 @@ impl Owner {
                     // Saved and queued; only the draft's cleanup failed. Said once, here.
                     self.emit(Event::Problem(format!("登记已保存，但草稿没能清除：{e}")));
                 }
+                if let Ok(enrolled) = &result
+                    && let Some(note) = &enrolled.face_note
+                {
+                    // Saved and queued; only the 考勤 point's face is missing.
+                    self.emit(Event::Problem(format!("登记已保存。{note}")));
+                }
                 self.emit(Event::WorkerSaved {
                     id_code,
                     result: result.map(|e| e.item_id),
@@ -259,6 +265,7 @@ impl Owner {
                 passer,
                 direction,
                 frame,
+                identified,
             } => {
                 let photo = frame.and_then(|f| image::RgbImage::from_raw(f.width, f.height, f.rgb.clone()));
                 let result = station
@@ -267,10 +274,20 @@ impl Owner {
                         direction,
                         passed_at: None,
                         photo: photo.map(station::SitePhoto::Frame),
+                        identified,
                     })
                     .map_err(SaveFailure::from);
                 self.emit(Event::PassRecorded(result));
                 self.publish(station);
+            }
+            Intent::IdentifyFace(descriptor) => match station.identify(&descriptor) {
+                Ok(found) => self.emit(Event::FaceIdentified(found)),
+                // The clerk finds the person by card or name as before; one line for whoever reads the log.
+                Err(e) => tracing::warn!("1:N at the attendance point failed: {e}"),
+            },
+            Intent::Internal(InternalEvent::FacesBackfilled(kept)) => {
+                tracing::info!("face backfill kept {kept} descriptors");
+                station.reload_gallery();
             }
             Intent::FindWorkers(query) => match station.find_workers(&query, FOUND_MAX) {
                 Ok(rows) => self.emit(Event::WorkersFound { query, rows }),

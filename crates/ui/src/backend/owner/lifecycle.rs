@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 
 use super::Owner;
-use crate::backend::{Event, Intent};
+use crate::backend::{Event, Intent, InternalEvent};
 use station::Station;
 use station::sending::SenderCommand;
 
@@ -64,6 +64,12 @@ impl Owner {
         });
         self.emit(Event::AcceptanceProgress(saved_run.map(Box::new)));
         self.read_only = station.store().is_read_only();
+        if let Some(engine) = crate::backend::face::shared_engine() {
+            station.use_face_engine(Arc::clone(&engine));
+            if !self.read_only {
+                self.start_face_backfill(engine);
+            }
+        }
         self.connect();
         self.publish(&station);
         self.fetch_dictionaries();
@@ -128,6 +134,42 @@ impl Owner {
                     Ok(_) => {}
                 }
             }
+        }
+    }
+}
+
+impl Owner {
+    /// Workers enrolled before the station knew faces get their descriptors in the
+    /// background: its own thread and connection, one worker at a time (each kept as it is
+    /// made, so a window closed midway goes on next time), then 1:N reads the store again.
+    fn start_face_backfill(&self, engine: Arc<station::face::LazyEngine>) {
+        let s = &self.setup;
+        let (data_dir, config, clock) = (s.data_dir.clone(), s.config.clone(), Arc::clone(&s.clock));
+        let intents = s.intents.clone();
+        let spawned = std::thread::Builder::new().name("face-backfill".into()).spawn(move || {
+            let mut station = match Station::open(&data_dir, config, clock) {
+                Ok(station) => station,
+                Err(e) => return tracing::warn!("face backfill not started: {e}"),
+            };
+            station.use_face_engine(engine);
+            let mut kept = 0;
+            loop {
+                match station.backfill_next() {
+                    Ok(Some((_, station::faces::Described::Kept))) => kept += 1,
+                    Ok(Some(_)) => {}
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::warn!("face backfill stopped: {e}");
+                        break;
+                    }
+                }
+            }
+            if kept > 0 {
+                let _ = intents.send(Intent::Internal(InternalEvent::FacesBackfilled(kept)));
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::warn!("face backfill not started: {e}");
         }
     }
 }
