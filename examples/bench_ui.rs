@@ -17,7 +17,7 @@ use cwr_station::domain::PhotoKind;
 use cwr_station::generate::{GenerateOptions, generate_store};
 use cwr_station::media::camera::{Camera, CameraError, CameraInfo, CameraProvider, Frame};
 use cwr_station::ui::app::Screen;
-use cwr_station::ui::backend::{Intent, PhotoSource};
+use cwr_station::ui::backend::PhotoSource;
 use cwr_station::ui::roster::SortKey;
 use cwr_station::ui::{AppOptions, StationApp, fonts};
 
@@ -313,11 +313,10 @@ fn main() {
     let mut chip_jpeg = Vec::new();
     chip.write_to(&mut std::io::Cursor::new(&mut chip_jpeg), image::ImageFormat::Jpeg)
         .expect("chip jpeg");
-    window.app().enroll.slots.busy.insert(PhotoKind::IdPortrait, true);
-    window.app().backend.send(Intent::NormalizePhoto {
-        kind: PhotoKind::IdPortrait,
-        source: PhotoSource::Bytes(chip_jpeg),
-    });
+    window
+        .app()
+        .enroll
+        .put_photo(PhotoKind::IdPortrait, PhotoSource::Bytes(chip_jpeg));
     window.until("the face worker's first verdict", Duration::from_secs(60), |app| {
         app.enroll.live_verdict().is_some()
     });

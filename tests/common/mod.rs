@@ -204,6 +204,17 @@ pub fn checked_company(
     }
 }
 
+/// A data dir whose store already holds the demo's companies, so a form can name one.
+pub fn data_dir_with_companies(dir: &Path) -> std::path::PathBuf {
+    use cwr_station::store::prelude::*;
+    let data = dir.join("data");
+    let mut store = cwr_station::store::Store::open_in(&data).expect("store");
+    for c in cwr_station::cli::demo_companies() {
+        store.save_company(&checked_company(&c)).expect("company");
+    }
+    data
+}
+
 pub fn departure_batch(
     ids: &[String],
     exit_time: &str,

@@ -35,7 +35,7 @@ fn the_wizard_reaches_five_for_every_interface_and_resumes_after_a_refusal() {
     // Nothing happens without consent.
     h.get_by_label("开始联调").click();
     settle(&mut h, 3);
-    assert!(!h.state().app().settings.wizard.running);
+    assert!(!h.state().app().settings.wizard().running);
     h.get_by_label("我同意在测试平台上生成以上测试数据").click();
     settle(&mut h, 2);
     h.get_by_label("开始联调").click();
@@ -43,10 +43,10 @@ fn the_wizard_reaches_five_for_every_interface_and_resumes_after_a_refusal() {
         &mut h,
         "the run stops at the attendance refusal",
         Duration::from_secs(60),
-        |app| !app.settings.wizard.running && app.settings.wizard.message.is_some(),
+        |app| !app.settings.wizard().running && app.settings.wizard().message.is_some(),
     );
     settle(&mut h, 3);
-    let wizard = &h.state().app().settings.wizard;
+    let wizard = &h.state().app().settings.wizard();
     let run = wizard.run.as_ref().expect("progress");
     let (step, outcome) = run.stopped_at().expect("stopped");
     assert!(outcome.words.contains("在建"), "{}", outcome.words);
@@ -60,7 +60,7 @@ fn the_wizard_reaches_five_for_every_interface_and_resumes_after_a_refusal() {
     sim.set_under_construction(true);
     h.get_by_label("继续联调").click();
     step_until(&mut h, "the run finishes", Duration::from_secs(90), |app| {
-        !app.settings.wizard.running && app.settings.wizard.run.as_ref().is_some_and(|r| r.finished())
+        !app.settings.wizard().running && app.settings.wizard().run.as_ref().is_some_and(|r| r.finished())
     });
     step_until(&mut h, "the checklist counts", Duration::from_secs(10), |app| {
         cwr_station::acceptance::INTERFACES

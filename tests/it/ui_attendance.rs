@@ -66,7 +66,7 @@ fn a_card_selects_the_worker_and_one_click_records_the_log_with_the_cameras_pict
 
     h.get_by_label("模拟读卡").click();
     step_until(&mut h, "the card's worker selected", Duration::from_secs(10), |app| {
-        app.attendance.selected.as_ref().is_some_and(|w| w.id_code == FIRST)
+        app.attendance.selected().as_ref().is_some_and(|w| w.id_code == FIRST)
     });
     settle(&mut h, 3);
     assert!(h.query_by_label_contains("当前人员：吴珺").is_some());
@@ -120,17 +120,14 @@ fn a_card_selects_the_worker_and_one_click_records_the_log_with_the_cameras_pict
     // The same worker again at once (typed this time): one log, and the clerk is told.
     type_into(&mut h, "查找人员", FIRST);
     step_until(&mut h, "found again", Duration::from_secs(10), |app| {
-        app.attendance.selected.as_ref().is_some_and(|w| w.id_code == FIRST)
+        app.attendance.selected().as_ref().is_some_and(|w| w.id_code == FIRST)
     });
     settle(&mut h, 2);
     h.get_by_label(cwr_station::ui::attendance::CONFIRM_LABEL).click();
     settle(&mut h, 2);
     h.get_by_role_and_label(Role::Button, "进场").click();
     step_until(&mut h, "the repeat answered", Duration::from_secs(10), |app| {
-        app.attendance
-            .message
-            .as_ref()
-            .is_some_and(|(m, _)| m.contains("没有另记"))
+        app.attendance.message().is_some_and(|(m, _)| m.contains("没有另记"))
     });
     settle(&mut h, 3);
     assert_eq!(h.state().app().snapshot.passes_today.len(), 1);
@@ -147,12 +144,12 @@ fn a_card_not_enrolled_here_is_recorded_as_a_visitor() {
     // The first card is the enrolled worker; the second is nobody here.
     h.get_by_label("模拟读卡").click();
     step_until(&mut h, "first card", Duration::from_secs(10), |app| {
-        app.attendance.selected.is_some()
+        app.attendance.selected().is_some()
     });
     h.get_by_label("模拟读卡").click();
     step_until(&mut h, "second card not found", Duration::from_secs(10), |app| {
-        app.attendance.visitor_name == "阿卜杜热合曼·买买提"
-            && app.attendance.selected.is_none()
+        app.attendance.visitor_name() == "阿卜杜热合曼·买买提"
+            && app.attendance.selected().is_none()
             && app.attendance.search_answered()
     });
     settle(&mut h, 1);
@@ -198,7 +195,7 @@ fn without_a_camera_picture_no_log_is_recorded_and_the_clerk_is_told_why() {
     open_attendance(&mut h);
     h.get_by_label("模拟读卡").click();
     step_until(&mut h, "the worker", Duration::from_secs(10), |app| {
-        app.attendance.selected.is_some()
+        app.attendance.selected().is_some()
     });
     settle(&mut h, 3);
     assert!(

@@ -125,12 +125,12 @@ fn the_camera_proposes_the_enrolled_worker_and_one_click_records_a_face_identifi
     });
     h.get_by_label("考勤").click();
     step_until(&mut h, "the camera's proposal", Duration::from_secs(120), |app| {
-        app.attendance.proposal.as_ref().is_some_and(|m| m.id_code == id)
+        app.attendance.proposal().is_some_and(|m| m.id_code == id)
     });
     settle(&mut h, 3);
     assert!(h.query_by_label_contains("是 欧阳明 吗？").is_some());
     // Nobody was selected by card or name, and nothing needed the clerk's check.
-    assert!(h.state().app().attendance.selected.is_none());
+    assert!(h.state().app().attendance.selected().is_none());
     h.get_by_label("是本人，进场").click();
     step_until(&mut h, "the log on the platform", Duration::from_secs(30), |_| {
         !sim.state().passed_logs.is_empty()

@@ -3,7 +3,6 @@
 //! a session takes 15 interactions or fewer (the test prints the count).
 
 use crate::common;
-use cwr_station::store::prelude::*;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,7 +11,6 @@ use std::time::{Duration, Instant};
 use common::ui::*;
 use common::*;
 use cwr_station::domain::{PhotoKind, RecordState, WorkerField};
-use cwr_station::store::Store;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
@@ -21,15 +19,6 @@ const COMPANY: &str = "深圳市安居劳务分包有限公司";
 const FIRST: &str = "440305199203150027";
 /// The second.
 const SECOND: &str = "650102198001010012";
-
-fn data_dir_with_companies(dir: &Path) -> PathBuf {
-    let data = dir.join("data");
-    let mut store = Store::open_in(&data).expect("store");
-    for c in cwr_station::cli::demo_companies() {
-        store.save_company(&checked_company(&c)).expect("company");
-    }
-    data
-}
 
 #[derive(Debug)]
 struct DroppedPath(PathBuf);
@@ -109,14 +98,14 @@ fn a_card_placed_fills_the_form_locked_until_changed_by_hand() {
     h.get_by_label("模拟读卡").click();
     // Not timed: a loaded machine would fail a bound, and a hang is what the guard catches.
     step_until(&mut h, "card read into the form", Duration::from_secs(5), |app| {
-        app.enroll.form.worker.id_code == FIRST
+        app.enroll.worker().id_code == FIRST
     });
     step_until(&mut h, "chip photo prepared", Duration::from_secs(10), |app| {
-        app.enroll.slots.photos.contains_key(&PhotoKind::IdPortrait)
+        app.enroll.photos().contains_key(&PhotoKind::IdPortrait)
     });
     settle(&mut h, 2);
     let app = h.state().app();
-    let w = &app.enroll.form.worker;
+    let w = &app.enroll.worker();
     assert_eq!(
         (w.emp_name.as_str(), w.emp_nation.as_str(), w.id_agency.as_str()),
         ("吴珺", "汉", "深圳市公安局南山分局")
@@ -128,11 +117,11 @@ fn a_card_placed_fills_the_form_locked_until_changed_by_hand() {
 
     // Locked: typing into the name changes nothing, until 手工修改.
     type_into(&mut h, "姓名", "错");
-    assert_eq!(h.state().app().enroll.form.worker.emp_name, "吴珺");
+    assert_eq!(h.state().app().enroll.worker().emp_name, "吴珺");
     h.get_by_label("手工修改").click();
     settle(&mut h, 2);
     type_into(&mut h, "姓名", "珺");
-    assert_eq!(h.state().app().enroll.form.worker.emp_name, "吴珺珺");
+    assert_eq!(h.state().app().enroll.worker().emp_name, "吴珺珺");
 }
 
 #[test]
@@ -169,7 +158,7 @@ fn the_second_worker_takes_fifteen_interactions_or_fewer() {
     };
     clerk.place_card();
     step_until(clerk.h, "first card", Duration::from_secs(5), |app| {
-        app.enroll.form.worker.id_code == FIRST
+        app.enroll.worker().id_code == FIRST
     });
     clerk.type_into("手机号", "13800138000");
     choose(clerk.h, "所属单位", COMPANY);
@@ -188,7 +177,7 @@ fn the_second_worker_takes_fifteen_interactions_or_fewer() {
     clerk.drop_file("拖入正面", &front);
     clerk.drop_file("拖入反面", &back);
     step_until(clerk.h, "four photos", Duration::from_secs(90), |app| {
-        app.enroll.slots.photos.len() == 4
+        app.enroll.photos().len() == 4
     });
     clerk.click("提交登记");
     step_until(clerk.h, "first saved", Duration::from_secs(20), |app| {
@@ -202,10 +191,10 @@ fn the_second_worker_takes_fifteen_interactions_or_fewer() {
     };
     clerk.place_card();
     step_until(clerk.h, "second card", Duration::from_secs(5), |app| {
-        app.enroll.form.worker.id_code == SECOND
+        app.enroll.worker().id_code == SECOND
     });
     {
-        let w = &clerk.h.state().app().enroll.form.worker;
+        let w = &clerk.h.state().app().enroll.worker();
         assert_eq!(w.emp_company, COMPANY, "the company carried over");
         assert!(!w.emp_category.is_empty() && !w.job_typename.is_empty() && !w.job_name.is_empty());
         assert!(w.emp_phone.is_empty(), "the first worker's own data did not");
@@ -218,7 +207,7 @@ fn the_second_worker_takes_fifteen_interactions_or_fewer() {
     clerk.drop_file("拖入正面", &front);
     clerk.drop_file("拖入反面", &back);
     step_until(clerk.h, "four photos again", Duration::from_secs(90), |app| {
-        app.enroll.slots.photos.len() == 4 && app.enroll.slots.busy.values().all(|b| !b)
+        app.enroll.photos().len() == 4 && !app.enroll.photos_pending()
     });
     settle(clerk.h, 2);
     clerk.enter();

@@ -31,16 +31,6 @@ impl egui::DroppedFile for DroppedPath {
 
 const COMPANY: &str = "深圳市安居劳务分包有限公司";
 
-/// A data dir whose store already holds the demo companies (they go out at start).
-fn data_dir_with_companies(dir: &Path) -> PathBuf {
-    let data = dir.join("data");
-    let mut store = Store::open_in(&data).expect("store");
-    for c in cwr_station::cli::demo_companies() {
-        store.save_company(&checked_company(&c)).expect("company");
-    }
-    data
-}
-
 fn drop_photo(h: &mut Harness<'static, UiState>, slot_text: &str, path: &Path) {
     h.get_by_label(slot_text).hover();
     h.step();
@@ -93,7 +83,7 @@ fn fill_form(h: &mut Harness<'static, UiState>, dir: &Path, id: &str, name: &str
     drop_photo(h, "拖入正面", &front);
     drop_photo(h, "拖入反面", &back);
     step_until(h, "four photos prepared", Duration::from_secs(90), |app| {
-        app.enroll.slots.photos.len() == 4
+        app.enroll.photos().len() == 4
     });
 }
 
@@ -110,7 +100,7 @@ fn a_worker_is_enrolled_end_to_end() {
         h.query_by_label_contains("出生日期 1981-04-02 · 男").is_some(),
         "birth date and sex from the ID number"
     );
-    let face = &h.state().app().enroll.slots.photos[&PhotoKind::Face];
+    let face = &h.state().app().enroll.photos()[&PhotoKind::Face];
     assert!(face.jpeg.len() <= 200 * 1024, "face photo over budget");
     h.get_by_label("提交登记").click();
     step_until(&mut h, "worker uploaded", Duration::from_secs(20), |app| {
@@ -146,13 +136,13 @@ fn a_worker_is_enrolled_end_to_end() {
     h.get_by_label("登记下一位").click();
     settle(&mut h, 3);
     let app = h.state().app();
-    assert!(app.enroll.form.worker.id_code.is_empty() && app.enroll.slots.photos.is_empty());
-    assert!(app.enroll.submitted.is_none());
+    assert!(app.enroll.worker().id_code.is_empty() && app.enroll.photos().is_empty());
+    assert!(app.enroll.submitted().is_none());
 
     // Typing the same ID number again loads that worker for update, personnel type locked.
     type_into(&mut h, "身份证号码", &id);
     step_until(&mut h, "existing worker loaded", Duration::from_secs(10), |app| {
-        app.enroll.form.worker.emp_name == "张堃"
+        app.enroll.worker().emp_name == "张堃"
     });
     settle(&mut h, 3);
     assert!(h.query_by_label_contains("此身份证号已登记过").is_some());
@@ -161,7 +151,7 @@ fn a_worker_is_enrolled_end_to_end() {
         &mut h,
         "photos of the existing worker shown",
         Duration::from_secs(10),
-        |app| app.enroll.slots.photos.len() == 4,
+        |app| app.enroll.photos().len() == 4,
     );
 }
 
@@ -176,7 +166,7 @@ fn a_new_form_starts_on_each_dictionarys_default_entry_and_keeps_the_clerks_choi
     });
     settle(&mut h, 3);
     let chosen = |h: &Harness<'static, UiState>| {
-        let w = &h.state().app().enroll.form.worker;
+        let w = &h.state().app().enroll.worker();
         (w.emp_category.clone(), w.job_typename.clone(), w.job_name.clone())
     };
     // The simulator's dictionaries flag 劳务工人, 一般作业工种 and 木工 as their defaults.
@@ -294,7 +284,7 @@ fn a_draft_survives_a_restart() {
         let [face, ..] = photo_files(dir.path());
         drop_photo(&mut h, "拖入人脸", &face);
         step_until(&mut h, "photo prepared", Duration::from_secs(20), |app| {
-            app.enroll.slots.photos.contains_key(&PhotoKind::Face)
+            app.enroll.photos().contains_key(&PhotoKind::Face)
         });
         // Let the throttled draft writer run.
         let until = Instant::now() + Duration::from_millis(1500);
@@ -304,14 +294,14 @@ fn a_draft_survives_a_restart() {
     }
     let mut h = harness(&data, &sim.base_url());
     step_until(&mut h, "draft restored", Duration::from_secs(10), |app| {
-        app.enroll.form.worker.emp_name == "赵犇"
+        app.enroll.worker().emp_name == "赵犇"
     });
     step_until(&mut h, "draft photo restored", Duration::from_secs(10), |app| {
-        app.enroll.slots.photos.contains_key(&PhotoKind::Face)
+        app.enroll.photos().contains_key(&PhotoKind::Face)
     });
     let app = h.state().app();
-    assert_eq!(app.enroll.form.worker.id_code, id);
-    assert_eq!(app.enroll.form.worker.emp_phone, "13912345678");
+    assert_eq!(app.enroll.worker().id_code, id);
+    assert_eq!(app.enroll.worker().emp_phone, "13912345678");
 }
 
 #[test]
@@ -371,7 +361,7 @@ fn a_site_rule_warning_must_be_acknowledged_before_submitting() {
     settle(&mut h, 5);
     assert!(h.query_by_label_contains("请先核对上面的提醒").is_some());
     assert!(
-        h.state().app().enroll.submitted.is_none(),
+        h.state().app().enroll.submitted().is_none(),
         "nothing submitted without the tick"
     );
     h.get_by_label("已核对以上提醒，仍要登记").click();
@@ -408,9 +398,9 @@ fn a_failed_save_keeps_the_form_editable_and_the_draft() {
     });
     settle(&mut h, 3);
     let app = h.state().app();
-    assert!(app.enroll.submitted.is_none(), "the form is editable again");
-    assert_eq!(app.enroll.form.worker.emp_name, "钱珺");
-    assert_eq!(app.enroll.slots.photos.len(), 4, "the photos stay");
+    assert!(app.enroll.submitted().is_none(), "the form is editable again");
+    assert_eq!(app.enroll.worker().emp_name, "钱珺");
+    assert_eq!(app.enroll.photos().len(), 4, "the photos stay");
     assert!(
         h.query_by_label_contains("本机没能保存").is_some(),
         "says what happened"
@@ -431,7 +421,7 @@ fn a_failed_save_keeps_the_form_editable_and_the_draft() {
     assert!(draft.contains("钱珺"), "{draft}");
     // Still editable: typing goes into the field.
     type_into(&mut h, "姓名", "珺");
-    assert_eq!(h.state().app().enroll.form.worker.emp_name, "钱珺珺");
+    assert_eq!(h.state().app().enroll.worker().emp_name, "钱珺珺");
 
     db.execute_batch("DROP TRIGGER disk_full").expect("drop");
     h.get_by_label("提交登记").click();

@@ -207,7 +207,7 @@ fn a_list_is_imported_as_drafts_that_the_form_completes_up_to_the_platform() {
         drop_photo(&mut h, slot, &photo);
     }
     step_until(&mut h, "four photos prepared", Duration::from_secs(90), |app| {
-        app.enroll.slots.photos.len() == 4
+        app.enroll.photos().len() == 4
     });
     h.get_by_label("提交登记").click();
     step_until(
@@ -255,7 +255,7 @@ fn the_blacklist_is_filled_flagged_enforced_imported_exported_and_emptied() {
     h.get_by_label("加入黑名单").click();
     until_shown(&mut h, "已加入黑名单 1 人；其中已在花名册中：张三（已上传）");
     assert!(
-        h.state().app().blacklist.id_code.is_empty(),
+        h.state().app().blacklist.id_code_typed().is_empty(),
         "the form is cleared once stored"
     );
     assert!(h.query_by_label(&mask_id(&zhang)).is_some());

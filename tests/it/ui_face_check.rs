@@ -7,7 +7,7 @@
 
 use crate::common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use common::ui::*;
@@ -17,7 +17,6 @@ use cwr_station::station::FACE_CHECK_ACTION;
 use cwr_station::station::face::{Comparison, DetectedFace, FaceBox, Hint, Point, Reference, Thresholds, Verdict};
 use cwr_station::station::face_check::{FaceCheckState, MatchFlag};
 use cwr_station::store::Store;
-use cwr_station::store::prelude::*;
 use cwr_station::ui::backend::face::{FaceAnalyser, FaceAnalysis, FaceUnavailable, References};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -107,15 +106,6 @@ fn frames(h: &mut Harness<'static, UiState>, n: usize) {
     }
 }
 
-fn data_dir_with_companies(dir: &Path) -> PathBuf {
-    let data = dir.join("data");
-    let mut store = Store::open_in(&data).expect("store");
-    for c in cwr_station::cli::demo_companies() {
-        store.save_company(&checked_company(&c)).expect("company");
-    }
-    data
-}
-
 /// A window at 1366×768 with the first demo card read, the camera live and `analyser`
 /// judging its frames.
 fn card_and_camera(data: &Path, base_url: &str, analyser: Arc<Scripted>) -> Harness<'static, UiState> {
@@ -128,7 +118,7 @@ fn card_and_camera(data: &Path, base_url: &str, analyser: Arc<Scripted>) -> Harn
     h.state_mut().app_mut().enroll.use_face_analyser(analyser);
     h.get_by_label("模拟读卡").click();
     until(&mut h, "chip photo prepared", |app| {
-        app.enroll.form.worker.id_code == FIRST && app.enroll.slots.photos.contains_key(&PhotoKind::IdPortrait)
+        app.enroll.worker().id_code == FIRST && app.enroll.photos().contains_key(&PhotoKind::IdPortrait)
     });
     h.get_by_label("摄像头").click();
     until(&mut h, "a live verdict", |app| {
@@ -146,7 +136,7 @@ fn capture(h: &mut Harness<'static, UiState>) {
             || app.enroll.face_check().state() != &FaceCheckState::Capturing
     });
     until(h, "face photo prepared", |app| {
-        app.enroll.slots.photos.contains_key(&PhotoKind::Face) && !app.enroll.slots.busy.values().any(|b| *b)
+        app.enroll.photos().contains_key(&PhotoKind::Face) && !app.enroll.photos_pending()
     });
     frames(h, 2);
 }
@@ -165,18 +155,14 @@ fn complete_and_submit(h: &mut Harness<'static, UiState>, dir: &Path, data: &Pat
     h.get_by_label("已签合同").click();
     frames(h, 2);
     for (kind, path) in [(PhotoKind::IdScanFront, &front), (PhotoKind::IdScanBack, &back)] {
-        h.state_mut().app_mut().enroll.slots.busy.insert(kind, true);
         let bytes = std::fs::read(path).expect("scan");
-        h.state()
-            .app()
-            .backend
-            .send(cwr_station::ui::backend::Intent::NormalizePhoto {
-                kind,
-                source: cwr_station::ui::backend::PhotoSource::Bytes(bytes),
-            });
+        h.state_mut()
+            .app_mut()
+            .enroll
+            .put_photo(kind, cwr_station::ui::backend::PhotoSource::Bytes(bytes));
     }
     until(h, "four photos", |app| {
-        app.enroll.slots.photos.len() == 4 && !app.enroll.slots.busy.values().any(|b| *b)
+        app.enroll.photos().len() == 4 && !app.enroll.photos_pending()
     });
     frames(h, 2);
     h.get_by_label("提交登记").click();
@@ -212,7 +198,7 @@ fn three_captures_without_a_match_propose_n_which_the_clerk_confirms() {
     capture(&mut h);
     assert_eq!(h.state().app().enroll.face_check().state(), &FaceCheckState::Capturing);
     assert!(
-        h.state().app().enroll.form.worker.match_flag.is_empty(),
+        h.state().app().enroll.worker().match_flag.is_empty(),
         "nothing decided after two"
     );
     capture(&mut h);
@@ -222,13 +208,13 @@ fn three_captures_without_a_match_propose_n_which_the_clerk_confirms() {
     );
     assert!(h.query_by_label_contains("3 次都没有比对一致").is_some());
     assert!(
-        h.state().app().enroll.form.worker.match_flag.is_empty(),
+        h.state().app().enroll.worker().match_flag.is_empty(),
         "proposed, not yet confirmed"
     );
 
     // The face photo is the ID-photo crop of the frame: portrait, head and shoulders.
     {
-        let photo = &h.state().app().enroll.slots.photos[&PhotoKind::Face];
+        let photo = &h.state().app().enroll.photos()[&PhotoKind::Face];
         assert!(photo.height > photo.width, "{}×{}", photo.width, photo.height);
     }
 
@@ -241,7 +227,7 @@ fn three_captures_without_a_match_propose_n_which_the_clerk_confirms() {
 
     h.get_by_label("确认人证不一致").click();
     frames(&mut h, 2);
-    assert_eq!(h.state().app().enroll.form.worker.match_flag, "N");
+    assert_eq!(h.state().app().enroll.worker().match_flag, "N");
 
     let (flag, history) = complete_and_submit(&mut h, dir.path(), &data);
     assert_eq!(flag, "N");
@@ -274,14 +260,14 @@ fn an_overrule_needs_a_reason_and_the_reason_is_recorded() {
     frames(&mut h, 2);
     assert!(h.query_by_label_contains("改判需要写明理由").is_some());
     assert!(
-        h.state().app().enroll.form.worker.match_flag.is_empty(),
+        h.state().app().enroll.worker().match_flag.is_empty(),
         "refused without a reason"
     );
 
     type_into(&mut h, "改判理由", "芯片照片是十年前的，本人核对无误");
     h.get_by_label("确认改判").click();
     frames(&mut h, 2);
-    assert_eq!(h.state().app().enroll.form.worker.match_flag, "Y");
+    assert_eq!(h.state().app().enroll.worker().match_flag, "Y");
 
     let (flag, history) = complete_and_submit(&mut h, dir.path(), &data);
     assert_eq!(flag, "Y");
@@ -303,7 +289,7 @@ fn a_matching_capture_sets_y() {
     assert!(h.query_by_label_contains("现场比对：一致").is_some());
     capture(&mut h);
     assert_eq!(h.state().app().enroll.face_check().match_flag(), Some(MatchFlag::Y));
-    assert_eq!(h.state().app().enroll.form.worker.match_flag, "Y");
+    assert_eq!(h.state().app().enroll.worker().match_flag, "Y");
     let (flag, history) = complete_and_submit(&mut h, dir.path(), &data);
     assert_eq!(flag, "Y");
     let line = history.first().expect("a face-check line");

@@ -92,7 +92,7 @@ fn a_refused_record_shows_the_platform_words_and_goes_by_itself_once_its_company
     // 去修改 opens the worker in the form.
     click_on_card(&mut h, "登记 孙七", "去修改");
     assert_eq!(h.state().app().saved.screen, Screen::Enroll);
-    assert_eq!(h.state().app().enroll.form.worker.id_code, id);
+    assert_eq!(h.state().app().enroll.worker().id_code, id);
     open_queue(&mut h);
 
     // The fix: the company goes onto the project (what the companies form sends).

@@ -245,7 +245,7 @@ fn three_workers_leave_in_one_confirmation() {
     // Departed workers cannot be selected again.
     assert!(h.get_by_label("选择 张三").accesskit_node().is_disabled());
     select(&mut h, "张三");
-    assert!(h.state().app().roster.selected.is_empty());
+    assert!(h.state().app().roster.selected().is_empty());
     assert!(!h.get_by_label("选择 赵六").accesskit_node().is_disabled());
 }
 
@@ -277,7 +277,7 @@ fn a_departure_the_platform_does_not_know_is_marked_for_a_fix_alone() {
 
     h.get_by_label("全选").click();
     settle(&mut h, 2);
-    assert_eq!(h.state().app().roster.selected.len(), 3);
+    assert_eq!(h.state().app().roster.selected().len(), 3);
     h.get_by_label("标记离场 (3)").click();
     settle(&mut h, 3);
     assert!(

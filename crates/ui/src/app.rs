@@ -347,8 +347,8 @@ impl StationApp {
                         work_dir: self.card_work_dir.clone(),
                     });
                     self.auto_read = self.config.card_reader.auto_read;
-                    self.enroll.auto_read = self.auto_read;
-                    self.attendance.auto_read = self.auto_read;
+                    self.enroll.set_auto_read(self.auto_read);
+                    self.attendance.set_auto_read(self.auto_read);
                     self.reader.set_provider(provider);
                     self.reader.set_auto(self.reader_screen.is_some() && self.auto_read);
                 }

@@ -36,34 +36,34 @@ pub enum Who {
 }
 
 pub struct AttendanceScreen {
-    pub who: Who,
-    pub query: String,
+    who: Who,
+    query: String,
     /// The matches for `query`, as the station found them.
     found: Vec<WorkerRow>,
     /// The query those matches answer (a newer one is on its way when they differ).
     found_for: String,
     asked_for: String,
-    pub selected: Option<WorkerRow>,
-    pub visitor_name: String,
-    pub visitor_id: String,
+    selected: Option<WorkerRow>,
+    visitor_name: String,
+    visitor_id: String,
     camera: CameraPanel,
     reader: CardRemote,
     demo_cards: Option<DemoCards>,
-    pub auto_read: bool,
+    auto_read: bool,
     /// A log is being recorded: the buttons wait for its answer.
     recording: bool,
     /// The last outcome for the clerk, and whether it is a problem.
-    pub message: Option<(String, bool)>,
+    message: Option<(String, bool)>,
     /// The camera was opened when the screen was first shown.
     camera_started: bool,
     /// Describes the camera's frames off the window's thread (started when first shown).
     face: Option<face::FaceThread>,
     /// The on-site worker the camera sees (1:N under the line), if any.
-    pub proposal: Option<FaceMatch>,
+    proposal: Option<FaceMatch>,
     /// The ID number of the person the clerk checked against the live face (本人核对无误).
-    pub confirmed: Option<String>,
+    confirmed: Option<String>,
     /// Why the camera does not recognise anyone (no models), said once.
-    pub face_note: Option<String>,
+    face_note: Option<String>,
     /// Enrolled pictures shown beside the live preview, by ID number (asked once each).
     photos: HashMap<String, egui::TextureHandle>,
     photos_asked: HashSet<String>,
@@ -184,6 +184,31 @@ impl AttendanceScreen {
             }
             _ => {}
         }
+    }
+
+    /// Whether a card placed on the reader is read without pressing 读卡 (设置 → 读卡器).
+    pub fn set_auto_read(&mut self, on: bool) {
+        self.auto_read = on;
+    }
+
+    /// The worker the buttons would record, found by card, ID number, name or face.
+    pub fn selected(&self) -> Option<&WorkerRow> {
+        self.selected.as_ref()
+    }
+
+    /// Who the camera thinks is in front of it, offered for one click.
+    pub fn proposal(&self) -> Option<&FaceMatch> {
+        self.proposal.as_ref()
+    }
+
+    /// The last word to the clerk (a log recorded, a refusal), and whether it is a problem.
+    pub fn message(&self) -> Option<(&str, bool)> {
+        self.message.as_ref().map(|(m, problem)| (m.as_str(), *problem))
+    }
+
+    /// The name a card not enrolled here brought, for a visitor's log.
+    pub fn visitor_name(&self) -> &str {
+        &self.visitor_name
     }
 
     /// The station has answered the search now in the box (found someone or nobody).

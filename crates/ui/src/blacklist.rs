@@ -15,11 +15,11 @@ use station::records::BlacklistEntry;
 
 #[derive(Default)]
 pub struct BlacklistScreen {
-    pub id_code: String,
-    pub name: String,
-    pub reason: String,
+    id_code: String,
+    name: String,
+    reason: String,
     /// Who adds or removes (kept while the window is open).
-    pub operator: String,
+    operator: String,
     search: String,
     /// The ID number whose 移出 was pressed once.
     confirm_remove: Option<String>,
@@ -39,6 +39,11 @@ fn matches(e: &BlacklistEntry, needle: &str) -> bool {
 }
 
 impl BlacklistScreen {
+    /// The ID number typed in the 加入黑名单 form (emptied once it was added).
+    pub fn id_code_typed(&self) -> &str {
+        &self.id_code
+    }
+
     pub fn on_event(&mut self, event: &Event) {
         let Event::Excel(e) = event else { return };
         match e {

@@ -26,7 +26,7 @@ struct RemoveConfirm {
 
 #[derive(Default)]
 pub struct CompaniesScreen {
-    pub form: Option<CompanyForm>,
+    form: Option<CompanyForm>,
     remove: Option<RemoveConfirm>,
     /// Why `open` found nothing to open.
     note: Option<String>,

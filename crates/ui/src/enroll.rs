@@ -53,14 +53,14 @@ struct Existing {
 const DRAFT_EVERY: Duration = Duration::from_millis(800);
 
 pub struct EnrollScreen {
-    pub form: FormDraft,
-    pub slots: PhotoSlots,
+    form: FormDraft,
+    slots: PhotoSlots,
     camera: CameraPanel,
     touched: HashSet<WorkerField>,
     submit_attempted: bool,
     searches: BTreeMap<WorkerField, String>,
     /// After submit: whose state to follow.
-    pub submitted: Option<String>,
+    submitted: Option<String>,
     existing: Option<Existing>,
     /// The ID number we last looked up, so a lookup happens once per number.
     looked_up: String,
@@ -89,7 +89,7 @@ pub struct EnrollScreen {
     card_message: Option<(String, bool)>,
     reader: CardRemote,
     demo_cards: Option<DemoCards>,
-    pub auto_read: bool,
+    auto_read: bool,
     /// 人证比对: the face worker's last report and the station's count of captures.
     face: face::FacePanel,
 }
@@ -332,10 +332,41 @@ impl EnrollScreen {
     fn restore_photos(&mut self, map: BTreeMap<PhotoKind, String>) {
         for (kind, b64) in map {
             if let Ok(jpeg) = base64::engine::general_purpose::STANDARD.decode(b64) {
-                self.slots.busy.insert(kind, true);
-                self.pending_photos.push((kind, PhotoSource::Stored(jpeg)));
+                self.put_photo(kind, PhotoSource::Stored(jpeg));
             }
         }
+    }
+
+    /// Whether a card placed on the reader is read without pressing 读卡 (设置 → 读卡器).
+    pub fn set_auto_read(&mut self, on: bool) {
+        self.auto_read = on;
+    }
+
+    /// A photo for the `kind` box, as a drop, a pick or the card brings it: the box shows it
+    /// being prepared until the background answers.
+    pub fn put_photo(&mut self, kind: PhotoKind, source: PhotoSource) {
+        self.slots.busy.insert(kind, true);
+        self.pending_photos.push((kind, source));
+    }
+
+    /// The worker as the form holds it now.
+    pub fn worker(&self) -> &Worker {
+        &self.form.worker
+    }
+
+    /// The photos in the form's four boxes, ready to send.
+    pub fn photos(&self) -> &BTreeMap<PhotoKind, super::photos::SlotPhoto> {
+        &self.slots.photos
+    }
+
+    /// A photo is still being prepared in one of the boxes.
+    pub fn photos_pending(&self) -> bool {
+        self.slots.busy.values().any(|b| *b)
+    }
+
+    /// The ID number just submitted, while the form waits for the station's answer.
+    pub fn submitted(&self) -> Option<&str> {
+        self.submitted.as_deref()
     }
 
     /// Background work for the form: drafts, photo preparation, ID look-ups.

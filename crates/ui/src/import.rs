@@ -25,7 +25,7 @@ pub struct ImportScreen {
     importing: bool,
     /// Why the last read or import did nothing, or what was written.
     message: Option<(String, bool)>,
-    pub only_problems: bool,
+    only_problems: bool,
 }
 
 fn file_name(path: &std::path::Path) -> String {

@@ -69,7 +69,7 @@ fn plain_rows(ui: &mut egui::Ui, items: &[&OutboxItem], out: &mut Vec<Command>) 
 
 pub struct QueueScreen {
     /// 只看未完成: hide what the platform already has.
-    pub only_open: bool,
+    only_open: bool,
     /// Why the clerk's last retry did nothing.
     message: Option<String>,
     /// Each card's height when it was last drawn, for the width they were drawn at: cards

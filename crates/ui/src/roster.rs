@@ -64,7 +64,7 @@ impl RosterPrefs {
 #[derive(Default)]
 pub struct RosterScreen {
     /// id_codes ticked, also those the current filter hides.
-    pub selected: BTreeSet<String>,
+    selected: BTreeSet<String>,
     dialog: Option<LeaveDialog>,
     /// Why the last departure stored nothing.
     message: Option<String>,
@@ -113,6 +113,11 @@ fn state_color(ui: &egui::Ui, s: RecordState) -> egui::Color32 {
 }
 
 impl RosterScreen {
+    /// The ID numbers ticked for 标记离场, those the filter hides included.
+    pub fn selected(&self) -> &BTreeSet<String> {
+        &self.selected
+    }
+
     /// The view for this snapshot and these prefs, rebuilt only when either changed.
     fn refresh(&mut self, snap: &Snapshot, prefs: &RosterPrefs) {
         let fresh = self

@@ -32,10 +32,15 @@ pub struct SettingsScreen {
     /// The secret in force, and the one on its way with a 保存设置.
     applied_secret: String,
     pending_secret: String,
-    pub wizard: super::acceptance::AcceptanceWizard,
+    wizard: super::acceptance::AcceptanceWizard,
 }
 
 impl SettingsScreen {
+    /// The 联调向导 (platform acceptance) shown on this screen.
+    pub fn wizard(&self) -> &super::acceptance::AcceptanceWizard {
+        &self.wizard
+    }
+
     pub fn new(config: &Config, secret: &Secret) -> SettingsScreen {
         SettingsScreen {
             draft: config.clone(),

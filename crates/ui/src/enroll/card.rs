@@ -83,9 +83,7 @@ impl EnrollScreen {
 
     pub(super) fn place_card_portrait(&mut self) {
         if let Some(jpeg) = self.card_portrait.clone() {
-            self.slots.busy.insert(PhotoKind::IdPortrait, true);
-            self.pending_photos
-                .push((PhotoKind::IdPortrait, PhotoSource::Stored(jpeg)));
+            self.put_photo(PhotoKind::IdPortrait, PhotoSource::Stored(jpeg));
         }
     }
 
