@@ -72,8 +72,9 @@ shoot() {
   [ -e "$shot" ] || mv "$last" "$shot"
   kill "$app_pid"; wait "$app_pid" 2>/dev/null || true
   app_pid=""
-  # 256 colours: a quarter of the size, and egui's flat colours lose nothing visible.
-  convert "$shot" -colors 256 "PNG8:$OUT/$name.png"
+  # Only the window (it first opens smaller than the screen, on black); 256 colours: a quarter
+  # of the size, and egui's flat colours lose nothing visible.
+  convert "$shot" -bordercolor black -border 1 -trim +repage -colors 256 "PNG8:$OUT/$name.png"
   echo "$OUT/$name.png"
 }
 
