@@ -1,5 +1,5 @@
 //! The hostile spreadsheets of issue 18, each with what its refusal says: made here once for
-//! the tests (tests/import_hostile.rs) and the timing example (examples/hostile_import.rs).
+//! the tests (tests/import_hostile.rs) and the timing example (benches/hostile_import.rs).
 //! Each costs a few KB to a few tens of MB on disk and would cost the parser gigabytes, an
 //! abort or an endless loop.
 #![allow(dead_code)]

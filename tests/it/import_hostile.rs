@@ -5,7 +5,7 @@
 //! the guards several aborted the process ("memory allocation of … bytes failed", which
 //! `catch_unwind` cannot catch) or never ended. Each is now read, or refused with the reason
 //! and exit 2, by the command a script runs. How long each takes and the memory it holds
-//! are printed by `cargo run --release --example hostile_import` (tests assert neither).
+//! are printed by `cargo bench --bench hostile_import` (tests assert neither).
 
 use crate::common;
 

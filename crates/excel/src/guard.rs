@@ -26,7 +26,7 @@ const MAX_MARKUP_RUN: usize = 1024 * 1024;
 /// The shared-text part, which the parser keeps whole as one string per text (24 bytes
 /// each, beside the text): a list of 5,000 rows × 40 columns of distinct texts is 8 MB of
 /// XML. Under the 64 MB any part may have, a million texts cost the parser 89 MB; under
-/// this, at most 58 MB (texts-at-the-limits.xlsx in examples/hostile_import.rs).
+/// this, at most 58 MB (texts-at-the-limits.xlsx in benches/hostile_import.rs).
 pub const MAX_SHARED_STRINGS_BYTES: u64 = 32 * 1024 * 1024;
 /// Distinct texts a workbook may declare (`uniqueCount`, reserved up front by the parser).
 pub const MAX_SHARED_STRINGS: u64 = 1_000_000;

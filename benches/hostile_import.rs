@@ -3,7 +3,7 @@
 //! through the import's reader, each in a process of its own, and prints what was said, how
 //! long it took and the peak memory (VmHWM). The goal: a refusal within 2 s and 100 MB.
 //!
-//! Usage: `cargo run --release --example hostile_import` (Linux: VmHWM is read from /proc).
+//! Usage: `cargo bench --bench hostile_import` (Linux: VmHWM is read from /proc).
 
 #[path = "../tests/common/hostile.rs"]
 mod hostile;

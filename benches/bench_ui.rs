@@ -1,9 +1,9 @@
 //! What the clerk feels at site scale: CPU time per frame of the real window (the real screens
 //! and the real background owner, headless: an `egui::Context` driven frame by frame, shapes
 //! tessellated as eframe would, no GPU) over a generated store. Run:
-//!   cargo run --release --example bench_ui                 # 20,000 workers, photos at real sizes
-//!   cargo run --release --example bench_ui -- --workers 2000 --small-photos
-//!   cargo run --release --example bench_ui -- --data DIR   # reuse a generated store
+//!   cargo bench --bench bench_ui                 # 20,000 workers, photos at real sizes
+//!   cargo bench --bench bench_ui -- --workers 2000 --small-photos
+//!   cargo bench --bench bench_ui -- --data DIR   # reuse a generated store
 //! Prints figures; asserts nothing about speed.
 
 use cwr_station::store::prelude::*;

@@ -1,6 +1,6 @@
 //! Prints the figures of assets/models/README.md ("Speed and memory"); not a timed test.
 //!
-//! cargo run --release --example bench_face
+//! cargo bench --bench bench_face
 //!
 //! Targets (issue 21): detection + description of one face ≤ 25 ms, 1:N over 20,000 ≤ 5 ms,
 //! resident memory added by the loaded models ≤ 150 MB.

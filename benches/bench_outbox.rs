@@ -1,7 +1,7 @@
 //! Figures for the platform path: signed calls per second against the simulator on loopback,
 //! the time to drain 1,000 queued departures, and the 考勤 point's 1:N through the station's
 //! face gallery over 20,000 on-site workers (`--workers N` to change). Run:
-//!   cargo run --release --example bench_outbox
+//!   cargo bench --bench bench_outbox
 //! Prints figures; asserts nothing about speed.
 
 use cwr_station::store::prelude::*;
