@@ -6,6 +6,8 @@ pub mod input_file;
 pub mod logging;
 pub mod output_file;
 pub mod paths;
+#[cfg(all(unix, any(test, feature = "testing")))]
+pub mod pg_server;
 pub mod secret;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -12,6 +12,7 @@ mod faces;
 mod item_id;
 mod maintenance;
 pub mod outbox;
+pub mod pg;
 mod recovery;
 mod schema;
 pub mod seams;
@@ -47,6 +48,15 @@ pub use host::paths::{BACKUP_DIR, DB_FILE};
 pub enum StoreError {
     #[error("{}", trouble::sqlite_words(.0))]
     Sqlite(#[from] rusqlite::Error),
+    /// The site database (PostgreSQL) failed: out of reach, or it refused (see [`pg::words`]).
+    #[error("{}", pg::words(.0))]
+    Postgres(#[from] postgres::Error),
+    /// Another station saved this worker first (two clerks, one ID number, on a site database):
+    /// nothing was overwritten, and the clerk keeps the form.
+    #[error(
+        "身份证号 {masked_id} 的人员刚刚已由“{by}”在 {at} 登记：没有覆盖那条记录，你填写的内容还在。请在“花名册”里打开那条记录核对，需要修改时在那里改"
+    )]
+    TakenBy { masked_id: String, by: String, at: String },
     #[error("本机数据库文件 {} 是空的（0 字节），而这个数据目录用过（有设置、照片或日志）：原来的人员和上传队列不在里面。如果确实要从空白开始，删除这个空文件后再打开程序", .path.display())]
     Emptied { path: PathBuf },
     #[error("本机数据库是更新版本的程序建立的（版本 {found}，本程序支持到 {supported}）：请安装新版程序")]
