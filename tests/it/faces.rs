@@ -97,7 +97,7 @@ fn descriptor_of(name: &str) -> cwr_station::station::faces::Descriptor {
 fn the_face_area_keeps_a_descriptor_through_its_traits() {
     let dir = tempfile::tempdir().expect("tmp");
     let data = data_dir_with(dir.path(), &[(901, "甲", Some("obama.jpg")), (902, "乙", None)]);
-    let store: Box<dyn Backend> = cwr_station::store::open_backend(&data).expect("backend");
+    let store: Box<dyn Backend> = cwr_station::store::open_backend(&data, &Default::default()).expect("backend");
     let bytes: Vec<u8> = (0..512u32).map(|i| (i % 251) as u8).collect();
     store
         .keep_descriptor(&id_code(901), Some(&bytes), "model-a", DescriptorSource::Enrollment, "")

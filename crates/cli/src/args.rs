@@ -24,6 +24,10 @@ pub struct Cli {
     /// Talk to a simulator started with `cwr-station sim` and its demo credentials.
     #[arg(long, global = true)]
     pub demo: bool,
+    /// Keep the records in the site database several stations share
+    /// (postgres://user@host:5432/database), or `本机` for this PC's file. Also `CWR_STORE`.
+    #[arg(long, global = true, value_name = "ADDRESS")]
+    pub store: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -104,6 +104,11 @@ impl Context {
         })?;
         let secret = host::secret::load_secret(&data_dir, env);
         config.apply_env(env).map_err(|e| (e.to_string(), Exit::Invalid))?;
+        if let Some(address) = &cli.store {
+            config
+                .use_store(address)
+                .map_err(|e| (format!("--store：{e}"), Exit::Invalid))?;
+        }
         Ok(Context {
             data_dir,
             config_path,

@@ -58,7 +58,8 @@ pub fn open_for_reading(ctx: &Context) -> Result<ForReading, Exit> {
     match Station::open(&ctx.data_dir, ctx.config.clone(), clock) {
         Ok(station) => Ok(ForReading::Station(Box::new(station))),
         Err(e) if e.trouble() == Some(station::records::Trouble::ReadOnly) => {
-            match station::records::Reader::open(&ctx.data_dir) {
+            // Only this PC's file can be read-only; a site database is opened as a station.
+            match station::records::Reader::open(&ctx.data_dir, &station::records::StoreLocation::ThisPc) {
                 Ok(store) => {
                     errln!("注意：{}", e.explain(&ctx.data_dir));
                     Ok(ForReading::ReadOnly(store))

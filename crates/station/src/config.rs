@@ -111,6 +111,25 @@ pub struct Config {
     pub attendance_window_secs: i64,
     /// 人证比对 at enrollment: who has the last word after three captures without 一致.
     pub face_check_mode: crate::face_check::FaceCheckMode,
+    /// 数据存放: this PC's file, or the site database several stations share.
+    pub store: StoreSetting,
+}
+
+/// 设置 → 数据存放. The password is never here: it is kept like the api_secret (keyring, or a
+/// private file; `CWR_STORE_PASSWORD` wins), or comes inside a `CWR_STORE`/`--store` address,
+/// which is used for the run and never written to the file.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StoreSetting {
+    /// Empty: this PC's file (本机). Else the site database (工地数据库), as
+    /// `postgres://user@host:port/database`.
+    pub site_address: String,
+    /// This station's name on the site, shown to the other clerks ("已由“闸机旁”登记");
+    /// empty: the Device_ID, else the PC's name.
+    pub station_name: String,
+    /// The password that came inside a `CWR_STORE`/`--store` address, for this run only.
+    #[serde(skip)]
+    pub password_for_this_run: Option<String>,
 }
 
 impl Default for Config {
@@ -136,6 +155,7 @@ impl Default for Config {
             site_photo_keep_days: 30,
             attendance_window_secs: domain::attendance::DEFAULT_WINDOW_SECS,
             face_check_mode: crate::face_check::FaceCheckMode::default(),
+            store: StoreSetting::default(),
         }
     }
 }
@@ -211,7 +231,7 @@ impl Config {
     }
 
     /// `CWR_BASE_URL`, `CWR_API_KEY`, `CWR_CLIENT_SERIAL`, `CWR_PROJECT_ID`, `CWR_DEVICE_ID`
-    /// win over the file.
+    /// and `CWR_STORE` (the site database, see [`Config::use_store`]) win over the file.
     /// A `CWR_BASE_URL` that is no platform address is refused, naming the variable.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), SettingError> {
         if let Some(url) = get("CWR_BASE_URL").filter(|v| !v.trim().is_empty()) {
@@ -231,7 +251,58 @@ impl Config {
                 *field = v.trim().to_string();
             }
         }
+        if let Some(address) = get("CWR_STORE").filter(|v| !v.trim().is_empty()) {
+            self.use_store(&address).map_err(|e| SettingError::StoreAddress {
+                key: "环境变量 CWR_STORE",
+                why: e.to_string(),
+            })?;
+        }
         Ok(())
+    }
+
+    /// `CWR_STORE` (or `--store`): `postgres://…` points this run at a site database, `本机` or
+    /// `local` at this PC's file. A password inside the address is kept for this run only.
+    pub fn use_store(&mut self, address: &str) -> Result<(), store::StoreError> {
+        let address = address.trim();
+        if address.is_empty() || address == "本机" || address.eq_ignore_ascii_case("local") {
+            self.store.site_address.clear();
+            self.store.password_for_this_run = None;
+            return Ok(());
+        }
+        let site = store::pg::SiteDatabase::parse(address)?;
+        self.store.password_for_this_run = site.password().map(str::to_owned);
+        self.store.site_address = site.address();
+        Ok(())
+    }
+
+    /// Where this station's records are, with the site database's password from this run's
+    /// address or the keyring.
+    pub fn store_location(&self, data_dir: &Path) -> Result<store::StoreLocation, store::StoreError> {
+        if self.store.site_address.trim().is_empty() {
+            return Ok(store::StoreLocation::ThisPc);
+        }
+        let site = store::pg::SiteDatabase::parse(&self.store.site_address)?;
+        let password = match &self.store.password_for_this_run {
+            Some(p) => p.clone(),
+            None => host::secret::STORE_PASSWORD
+                .load(data_dir, |k| std::env::var(k).ok())
+                .expose()
+                .to_owned(),
+        };
+        Ok(store::StoreLocation::Site {
+            database: site.with_password(&password),
+            station: self.station_name(),
+        })
+    }
+
+    /// This station's name on a site: its setting, else the Device_ID, else the PC's name.
+    pub fn station_name(&self) -> String {
+        [&self.store.station_name, &self.device_id]
+            .into_iter()
+            .map(|s| s.trim())
+            .find(|s| !s.is_empty())
+            .map(str::to_owned)
+            .unwrap_or_else(host::paths::computer_name)
     }
 
     /// The label successes, learnt versions and the acceptance run are kept under: a custom

@@ -10,6 +10,7 @@ mod blacklist;
 pub mod config;
 mod connect;
 mod explain;
+mod form_draft;
 pub mod export;
 pub mod face_check;
 pub mod faces;
@@ -51,7 +52,7 @@ pub mod records {
     pub use store::{
         AttendanceReads, AuditReads, BACKUP_DIR, BlacklistEntry, BlacklistReads, CompanyReads, CompanyRecord, DB_FILE,
         DictionaryReads, DraftReads, ItemId, ItemKind, MaintenanceReads, OutboxCounts, OutboxItem, ParkReason, PassRow,
-        QueueReads, Reader, SettingsReads, StoreError, StoreReads, Thumbnail, Trouble, WorkerPhotos, WorkerReads,
+        QueueReads, Reader, SettingsReads, StoreError, StoreLocation, StoreReads, Thumbnail, Trouble, WorkerPhotos, WorkerReads,
         WorkerRecord, WorkerRow, parse_timestamp, timestamp,
     };
 }
@@ -114,6 +115,8 @@ pub struct Station {
     /// A trait object rather than a type parameter: the window and the commands hold a
     /// `Station`, and a second backend (see `store::seams`) is chosen when it opens.
     store: Box<dyn Backend>,
+    /// Where the store is: the sender and a command's pass open theirs at the same place.
+    location: store::StoreLocation,
     config: Config,
     clock: Arc<PlatformClock>,
     data_dir: PathBuf,
@@ -138,18 +141,26 @@ impl Station {
     /// earlier run, so a command knows Beijing's "today" on the platform's clock before it
     /// has made a call.
     pub fn open(data_dir: &Path, config: Config, clock: Arc<PlatformClock>) -> Result<Station, StoreError> {
-        let store = store::open_backend(data_dir)?;
+        let location = config.store_location(data_dir)?;
+        let store = store::open_backend(data_dir, &location)?;
         if clock.offset_ms().is_none()
             && let Some(ms) = store.clock_offset_ms()?
         {
             clock.assume_offset_ms(ms);
         }
-        Ok(Station::over(store, data_dir, config, clock))
+        Ok(Station::over(store, location, data_dir, config, clock))
     }
 
-    fn over(store: Box<dyn Backend>, data_dir: &Path, config: Config, clock: Arc<PlatformClock>) -> Station {
+    fn over(
+        store: Box<dyn Backend>,
+        location: store::StoreLocation,
+        data_dir: &Path,
+        config: Config,
+        clock: Arc<PlatformClock>,
+    ) -> Station {
         Station {
             store,
+            location,
             config,
             clock,
             data_dir: data_dir.to_path_buf(),
@@ -164,6 +175,7 @@ impl Station {
     pub fn open_read_only(data_dir: &Path, config: Config, clock: Arc<PlatformClock>) -> Result<Station, StoreError> {
         Ok(Station::over(
             Box::new(Store::open_read_only(data_dir)?),
+            store::StoreLocation::ThisPc,
             data_dir,
             config,
             clock,
@@ -182,6 +194,11 @@ impl Station {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Where the records are: this PC's file or the site database.
+    pub fn location(&self) -> &store::StoreLocation {
+        &self.location
     }
 
     pub fn set_config(&mut self, config: Config) {
@@ -385,28 +402,12 @@ impl Station {
         Ok(())
     }
 
-    /// The enrollment form's fields as typed (JSON), kept across restarts.
-    pub fn save_draft(&self, fields: Option<&str>) -> Result<(), StoreError> {
-        self.store.set_setting("enroll_draft", fields)
-    }
-
-    /// The enrollment form's photos (JSON of Base64), kept across restarts.
-    pub fn save_draft_photos(&self, photos: Option<&str>) -> Result<(), StoreError> {
-        self.store.set_setting("enroll_draft_photos", photos)
-    }
-
     /// The enrollment's 人证比对 for this worker's history: every capture with its verdict
     /// and distance, and how `match_flag` was reached (a clerk's reason included). Only in the
     /// audit trail on this PC; the platform gets `match_flag` alone.
     pub fn record_face_check(&self, id_code: &str, check: &face_check::FaceCheck) -> Result<(), StoreError> {
         self.store
             .audit(FACE_CHECK_ACTION, &domain::mask_id(id_code), &check.audit_detail())
-    }
-
-    /// After a submit was stored: the draft has done its work.
-    pub fn clear_draft(&self) -> Result<(), StoreError> {
-        self.save_draft(None)?;
-        self.save_draft_photos(None)
     }
 
     /// A roster picture made from a face photo on file, kept so it is made once.

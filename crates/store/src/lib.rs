@@ -37,7 +37,7 @@ pub use maintenance::{Pruned, StoreStats};
 pub use outbox::{ItemKind, LastRefusal, OutboxCounts, OutboxItem, ParkReason, Parking};
 pub use recovery::{AUTO_BACKUPS_KEPT, BackupFile, list_backups, restore_from};
 pub use seams::prelude::*;
-pub use seams::{Reader, open_backend, prelude};
+pub use seams::{Reader, StoreLocation, open_backend, prelude};
 pub use trouble::Trouble;
 pub use workers::{Thumbnail, WorkerPhotos, WorkerRecord, WorkerRow};
 

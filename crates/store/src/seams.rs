@@ -503,26 +503,60 @@ impl<T> Backend for T where
 {
 }
 
-/// Opens the data dir's store for the use cases and the sender: today always this PC's SQLite
-/// file. Where a station is pointed at a shared backend (issue 23), the choice is made here,
-/// and every connection the station opens (its own, the sender's, a command's pass, the
-/// acceptance run) follows it.
-pub fn open_backend(data_dir: &Path) -> Result<Box<dyn Backend>> {
-    Ok(Box::new(Store::open_in(data_dir)?))
+/// Where a station keeps its records: this PC's SQLite file (the default, a one-PC site), or
+/// the site database that several stations share.
+#[derive(Debug, Clone, Default)]
+pub enum StoreLocation {
+    #[default]
+    ThisPc,
+    Site {
+        database: crate::pg::SiteDatabase,
+        /// This station's name in what it saves and claims (its Device_ID or the PC's name).
+        station: String,
+    },
+}
+
+impl StoreLocation {
+    /// In the clerk's words, for the status bar and the commands.
+    pub fn describe(&self) -> String {
+        match self {
+            StoreLocation::ThisPc => "本机".into(),
+            StoreLocation::Site { database, .. } => format!("工地数据库 {}", database.address()),
+        }
+    }
+
+    pub fn is_site(&self) -> bool {
+        matches!(self, StoreLocation::Site { .. })
+    }
+}
+
+/// Opens the station's store for the use cases and the sender: this PC's SQLite file in the
+/// data dir, or the site database. Every connection the station opens (its own, the sender's,
+/// a command's pass, the acceptance run) comes from here, so all follow the same choice.
+pub fn open_backend(data_dir: &Path, location: &StoreLocation) -> Result<Box<dyn Backend>> {
+    match location {
+        StoreLocation::ThisPc => Ok(Box::new(Store::open_in(data_dir)?)),
+        StoreLocation::Site { database, station } => crate::pg::open_backend(database, station),
+    }
 }
 
 /// A store opened for looking only (see [`Store::open_read_only`]): it hands out reads and
-/// nothing else, so a command that only lists cannot write by mistake.
-#[derive(Debug)]
-pub struct Reader(Store);
+/// nothing else, so a command that only lists cannot write by mistake. On a site database the
+/// connection is the same as a station's; only the reads are handed out.
+pub struct Reader(Box<dyn StoreReads + Send>);
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Reader").field(&self.0.location()).finish()
+    }
+}
 
 impl Reader {
-    pub fn open(data_dir: &Path) -> Result<Reader> {
-        Ok(Reader(Store::open_read_only(data_dir)?))
-    }
-
-    pub fn path(&self) -> &Path {
-        self.0.path()
+    pub fn open(data_dir: &Path, location: &StoreLocation) -> Result<Reader> {
+        Ok(match location {
+            StoreLocation::ThisPc => Reader(Box::new(Store::open_read_only(data_dir)?)),
+            StoreLocation::Site { database, station } => Reader(crate::pg::open_reader(database, station)?),
+        })
     }
 }
 
@@ -530,7 +564,7 @@ impl std::ops::Deref for Reader {
     type Target = dyn StoreReads;
 
     fn deref(&self) -> &Self::Target {
-        &self.0
+        &*self.0
     }
 }
 

@@ -38,7 +38,7 @@ pub fn run_acceptance(
     on_step: &mut dyn FnMut(&AcceptanceRun),
     stop: &dyn Fn() -> bool,
 ) -> Result<(RunEnd, AcceptanceRun), StoreError> {
-    let mut store = store::open_backend(data_dir)?;
+    let mut store = store::open_backend(data_dir, &config.store_location(data_dir)?)?;
     let env = config.environment_label();
     let fingerprint = SendSettings::for_client(client, &config.project_id, env).fingerprint;
     // A saved run that does not read is planned anew (the successes are counted apart);

@@ -39,6 +39,9 @@ pub const BASE_URL_EXAMPLE: &str = "http://139.159.225.45:7040 或 https://平�
 /// or variable it came from), its value and what it must be.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SettingError {
+    /// The site database's address (`CWR_STORE`, `--store`, 设置 → 数据存放).
+    #[error("{key}：{why}")]
+    StoreAddress { key: &'static str, why: String },
     /// `bounds` is the range with its unit: "1 到 120 秒".
     #[error("{label} {key} = {value}，应在 {bounds}之间")]
     OutOfRange {

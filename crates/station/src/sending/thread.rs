@@ -91,6 +91,7 @@ const IDLE_SECS: u64 = 30;
 
 pub fn spawn_sender(
     data_dir: PathBuf,
+    location: store::StoreLocation,
     client: Arc<PlatformClient>,
     settings: SendSettings,
     on_event: Box<dyn Fn(SenderEvent) + Send>,
@@ -102,7 +103,7 @@ pub fn spawn_sender(
     let join = std::thread::Builder::new()
         .name("outbox-sender".into())
         .spawn(move || {
-            run(data_dir, client, settings, rx, &thread_stop, on_event);
+            run(data_dir, &location, client, settings, rx, &thread_stop, on_event);
             let _ = done_tx.send(());
         })
         .ok();
@@ -111,13 +112,14 @@ pub fn spawn_sender(
 
 fn run(
     data_dir: PathBuf,
+    location: &store::StoreLocation,
     mut client: Arc<PlatformClient>,
     mut settings: SendSettings,
     rx: Receiver<SenderCommand>,
     stop: &AtomicBool,
     on_event: Box<dyn Fn(SenderEvent) + Send>,
 ) {
-    let mut store = match store::open_backend(&data_dir) {
+    let mut store = match store::open_backend(&data_dir, location) {
         Ok(s) => s,
         Err(e) => return on_event(SenderEvent::Failed(e.to_string())),
     };

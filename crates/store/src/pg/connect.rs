@@ -70,8 +70,9 @@ impl SiteDatabase {
         self
     }
 
-    pub fn has_password(&self) -> bool {
-        self.config.get_password().is_some()
+    /// The password given with the address, if any (for this run only: never saved).
+    pub fn password(&self) -> Option<&str> {
+        self.config.get_password().and_then(|p| std::str::from_utf8(p).ok())
     }
 
     pub fn host(&self) -> String {

@@ -104,8 +104,16 @@ impl Owner {
             }
             None => {
                 let intents = self.setup.intents.clone();
+                let location = match s.config.store_location(&self.setup.data_dir) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        self.emit(Event::Problem(e.to_string()));
+                        return;
+                    }
+                };
                 let sender = spawn_sender(
                     self.setup.data_dir.clone(),
+                    location,
                     Arc::clone(&client),
                     settings,
                     Box::new(move |e| {

@@ -42,19 +42,14 @@ impl Owner {
         }
         // What the clerk left last time: a store that cannot give it is said (once: the same
         // words for each key), and the window starts from its defaults.
-        let draft = |key| {
-            station.store().setting(key).unwrap_or_else(|e| {
-                tracing::warn!("{key} not read: {e}");
-                self.emit(Event::Problem(format!(
-                    "上次没提交的登记和窗口状态读不出来：{e}。表单和窗口从默认开始"
-                )));
-                None
-            })
-        };
-        self.emit(Event::DraftLoaded {
-            fields: draft("enroll_draft"),
-            photos: draft("enroll_draft_photos"),
+        let (fields, photos) = station.load_draft().unwrap_or_else(|e| {
+            tracing::warn!("enrollment draft not read: {e}");
+            self.emit(Event::Problem(format!(
+                "上次没提交的登记读不出来：{e}。表单从空白开始"
+            )));
+            (None, None)
         });
+        self.emit(Event::DraftLoaded { fields, photos });
         let saved_run = station::acceptance::load(station.store()).unwrap_or_else(|e| {
             tracing::warn!("acceptance run not read: {e}");
             self.emit(Event::Problem(format!(
