@@ -9,6 +9,7 @@
 //! the next call; the call that found it cut fails with words the clerk can act on.
 
 mod connect;
+pub mod migrate;
 pub mod schema;
 
 use std::cell::RefCell;
