@@ -57,6 +57,13 @@ pub mod records {
     };
 }
 
+/// The site database (several stations on one PostgreSQL): its address, the connection that
+/// listens for the other stations' changes, and what a copy of this PC's records did.
+pub mod site {
+    pub use store::pg::migrate::{MigrationReport, TableCopy};
+    pub use store::pg::{Changes, SiteDatabase};
+}
+
 /// The platform's names the window and the commands show or pass on: its endpoints, its
 /// dictionaries' entries, its clock, the client the settings make, the secret, and the two
 /// bodies a command may be given as a JSON file (`register`, `company add`).

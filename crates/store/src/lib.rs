@@ -79,6 +79,14 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+impl StoreError {
+    /// The site database could not be reached (its server or the network), as opposed to a
+    /// refusal or this PC's disk: what was typed waits, and saving resumes when it answers.
+    pub fn is_site_unreachable(&self) -> bool {
+        matches!(self, StoreError::Postgres(e) if pg::is_unreachable(e))
+    }
+}
+
 /// UTC, RFC 3339 with milliseconds: sorts as text.
 pub fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)

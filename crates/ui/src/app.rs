@@ -144,6 +144,10 @@ pub struct StationApp {
     pub store_page: store_problem::StoreProblemPage,
     /// The store may only be read: said on every screen, not dismissible.
     pub read_only: Option<String>,
+    /// Where the records are kept (本机, 工地数据库 …), for the status bar.
+    pub store_location: String,
+    /// The site database cannot be reached: why (the status bar says so until it answers).
+    pub site_problem: Option<String>,
 }
 
 const NOTICE_SECS: u64 = 8;
@@ -212,6 +216,8 @@ impl StationApp {
             store_problem: None,
             store_page: store_problem::StoreProblemPage::default(),
             read_only: None,
+            store_location: String::new(),
+            site_problem: None,
         }
     }
 
@@ -318,6 +324,12 @@ impl StationApp {
                 self.store_problem = Some(problem.clone());
             }
             Event::StoreReadOnly(message) => self.read_only = Some(message.clone()),
+            Event::StoreLocation(words) => {
+                self.store_location = words.clone();
+                self.site_problem = None;
+            }
+            Event::Site(problem) => self.site_problem = problem.clone(),
+            Event::StoreSwitched(Ok(words)) => self.notice(words.clone()),
             Event::StoreRestored(Ok(message)) => {
                 self.store_problem = None;
                 self.store_page = store_problem::StoreProblemPage::default();
@@ -368,6 +380,9 @@ impl StationApp {
         self.enroll.on_event(&event);
         self.attendance.on_event(&event);
         self.settings.on_event(&event);
+        if matches!(event, Event::StoreSwitched(Ok(_))) {
+            self.config.store = self.settings.applied_store();
+        }
         self.companies.on_event(&event);
         self.roster.on_event(&event);
         self.queue.on_event(&event);

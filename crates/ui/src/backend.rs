@@ -8,6 +8,7 @@ mod acceptance_job;
 pub mod excel;
 pub mod face;
 mod owner;
+pub mod site;
 mod thumbnails;
 
 use std::path::PathBuf;
@@ -25,6 +26,7 @@ use station::records::{ItemId, PassRow, WorkerPhotos, WorkerRecord, WorkerRow};
 use station::sending::SenderEvent;
 
 pub use excel::{ExcelEvent, ExcelIntent, ImportCheck};
+pub use owner::StoreSwitch;
 pub use station::snapshot::Snapshot;
 
 /// Where a photo comes from.
@@ -129,6 +131,8 @@ pub enum Intent {
         config: Box<Config>,
         secret: Secret,
     },
+    /// 设置 → 数据存放: keep the records elsewhere (after checking, and copying if asked).
+    SwitchStore(Box<owner::StoreSwitch>),
     NormalizePhoto {
         kind: PhotoKind,
         source: PhotoSource,
@@ -156,6 +160,8 @@ pub enum InternalEvent {
     /// The background backfill kept descriptors on its own connection: 1:N reads them again.
     FacesBackfilled(usize),
     Sender(SenderEvent),
+    /// What the site database's watcher saw (see [`site`]).
+    Site(site::SiteNews),
 }
 
 /// Why a save stored nothing, for the screen that asked: the station's one rendering of a
@@ -237,6 +243,12 @@ pub enum Event {
     StoreReadOnly(String),
     /// The answer to [`Intent::RestoreStore`]: what was done, or why not.
     StoreRestored(Result<String, String>),
+    /// Where the records are kept, in the clerk's words (本机, 工地数据库 …).
+    StoreLocation(String),
+    /// The site database cannot be reached (why), or answers again (`None`).
+    Site(Option<String>),
+    /// The answer to [`Intent::SwitchStore`]: what was done, or why nothing changed.
+    StoreSwitched(Result<String, String>),
 }
 
 /// Why the store cannot be used, and the way back.

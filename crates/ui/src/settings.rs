@@ -7,6 +7,7 @@ pub mod appearance;
 pub mod custom_is;
 mod face_check;
 mod platform_rules;
+mod storage;
 
 use super::app::Command;
 use super::backend::{Event, Intent, Snapshot};
@@ -33,6 +34,7 @@ pub struct SettingsScreen {
     applied_secret: String,
     pending_secret: String,
     wizard: super::acceptance::AcceptanceWizard,
+    storage: storage::StorageForm,
 }
 
 impl SettingsScreen {
@@ -54,6 +56,7 @@ impl SettingsScreen {
             applied_secret: secret.expose().to_string(),
             pending_secret: String::new(),
             wizard: super::acceptance::AcceptanceWizard::default(),
+            storage: storage::StorageForm::new(&config.store),
         }
     }
 
@@ -73,6 +76,11 @@ impl SettingsScreen {
         self.saving
     }
 
+    /// Where the records are kept, as last switched (设置 → 数据存放).
+    pub fn applied_store(&self) -> station::config::StoreSetting {
+        self.storage.applied()
+    }
+
     /// The settings last sent to the background.
     pub fn applied_config(&self) -> Config {
         self.applied.clone()
@@ -87,6 +95,13 @@ impl SettingsScreen {
                     Environment::Demo => None,
                     _ => station::config::address_note(&self.applied.base_url()),
                 };
+            }
+            Event::StoreSwitched(result) => {
+                self.storage.on_switched(result);
+                let store = self.storage.applied();
+                self.applied.store = store.clone();
+                self.previous.store = store.clone();
+                self.draft.store = store;
             }
             Event::SettingsApplied(result) => {
                 self.saving = false;
@@ -274,6 +289,9 @@ impl SettingsScreen {
                         ui.end_row();
                     }
                 });
+
+                ui.separator();
+                self.storage.ui(ui, out);
 
                 ui.separator();
                 backup_ui(ui, snap, out);

@@ -18,6 +18,18 @@ pub fn status_bar(ui: &mut egui::Ui, app: &StationApp) {
         };
         ui.label(format!("项目：{project}"));
         ui.separator();
+        match &app.site_problem {
+            Some(why) => {
+                ui.label(RichText::new("工地数据库：连不上，暂不能保存（已填写的内容不会丢）").color(error_red(ui)))
+                    .on_hover_text(why);
+                ui.separator();
+            }
+            None if !app.store_location.is_empty() => {
+                ui.label(format!("数据：{}", app.store_location));
+                ui.separator();
+            }
+            None => {}
+        }
         match &app.connection {
             ConnectionState::Unknown => {
                 ui.label("平台：正在连接…");

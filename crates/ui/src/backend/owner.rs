@@ -10,6 +10,9 @@ use chrono::Utc;
 
 mod excel;
 mod lifecycle;
+mod site_switch;
+
+pub use site_switch::StoreSwitch;
 
 use super::{ConnectionState, Event, Intent, InternalEvent, SaveFailure, prepare_photo};
 use domain::ItemState;
@@ -293,6 +296,7 @@ impl Owner {
                 // The clerk finds the person by card or name as before; one line for whoever reads the log.
                 Err(e) => tracing::warn!("1:N at the attendance point failed: {e}"),
             },
+            Intent::Internal(InternalEvent::Site(news)) => self.on_site(station, news),
             Intent::Internal(InternalEvent::FacesBackfilled(kept)) => {
                 tracing::info!("face backfill kept {kept} descriptors");
                 station.reload_gallery();
@@ -440,7 +444,7 @@ impl Owner {
             Intent::Internal(InternalEvent::Sender(event)) => self.on_sender(station, event),
             Intent::Excel(intent) => self.handle_excel(station, intent),
             // Both end the serving loop before they reach here.
-            Intent::Shutdown | Intent::RestoreStore(_) => {}
+            Intent::Shutdown | Intent::RestoreStore(_) | Intent::SwitchStore(_) => {}
         }
     }
 

@@ -3,12 +3,25 @@
 //! asked, then open it again.
 
 use std::sync::Arc;
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 
 use super::Owner;
 use crate::backend::{Event, Intent, InternalEvent};
 use station::Station;
 use station::sending::SenderCommand;
+
+/// While the site database cannot be reached at start, it is tried again this often.
+const SITE_RETRY_SECS: u64 = 3;
+
+/// Why the owner stopped serving a station.
+enum AfterServing {
+    /// The window closes.
+    Close,
+    /// Put the store back from this backup, then open again.
+    Restore(std::path::PathBuf),
+    /// The records are kept elsewhere now: open there.
+    Reopen,
+}
 
 impl Owner {
     pub fn run(mut self, rx: Receiver<Intent>) {
@@ -16,21 +29,23 @@ impl Owner {
             let Some(station) = self.open_station(&rx) else {
                 return;
             };
-            let Some(backup) = self.serve(station, &rx) else {
-                return;
-            };
-            // The sender and the station have let go of the file: put the copy in its place,
-            // then open again.
-            match station::maintenance::restore(&self.setup.data_dir, &backup, true) {
-                Ok(aside) => self.emit(Event::StoreRestored(Ok(restored_words(&backup, aside.as_deref())))),
-                Err(e) => self.emit(Event::StoreRestored(Err(format!("没有恢复：{e}")))),
+            match self.serve(station, &rx) {
+                AfterServing::Close => return,
+                // The sender and the station have let go of the file: put the copy in its
+                // place, then open again.
+                AfterServing::Restore(backup) => match station::maintenance::restore(&self.setup.data_dir, &backup, true) {
+                    Ok(aside) => self.emit(Event::StoreRestored(Ok(restored_words(&backup, aside.as_deref())))),
+                    Err(e) => self.emit(Event::StoreRestored(Err(format!("没有恢复：{e}")))),
+                },
+                // The records are elsewhere now (数据存放): open there.
+                AfterServing::Reopen => {}
             }
         }
     }
 
     /// Applies the clerk's intents until the window closes (`None`) or the clerk asks to put
     /// the store back from a backup (`Some(backup)`, once the station is closed).
-    fn serve(&mut self, mut station: Station, rx: &Receiver<Intent>) -> Option<std::path::PathBuf> {
+    fn serve(&mut self, mut station: Station, rx: &Receiver<Intent>) -> AfterServing {
         let wake = Arc::clone(&self.wake);
         station.on_queued(move || {
             if let Some(tx) = wake.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
@@ -68,31 +83,45 @@ impl Owner {
         self.connect();
         self.publish(&station);
         self.fetch_dictionaries();
+        self.emit(Event::StoreLocation(station.location().describe()));
+        // Dropped on the way out: the watcher stops with the station it serves.
+        let _watch = super::super::site::SiteWatch::start(station.location(), self.setup.intents.clone());
+        let mut after = AfterServing::Close;
         while let Ok(intent) = rx.recv() {
-            let restore = match intent {
-                Intent::Shutdown => None,
-                Intent::RestoreStore(backup) => Some(backup),
+            after = match intent {
+                Intent::Shutdown => AfterServing::Close,
+                Intent::RestoreStore(backup) => AfterServing::Restore(backup),
+                Intent::SwitchStore(switch) => match self.use_store(*switch) {
+                    Ok(words) => {
+                        self.emit(Event::StoreSwitched(Ok(words)));
+                        AfterServing::Reopen
+                    }
+                    Err(words) => {
+                        self.emit(Event::StoreSwitched(Err(words)));
+                        continue;
+                    }
+                },
                 other => {
                     self.handle(&mut station, other);
                     continue;
                 }
             };
-            // Bounded: a call hanging on a dead network is left to finish on its own.
-            if let Some(sender) = self.sender.take() {
-                sender.stop();
-            }
-            *self.wake.lock().unwrap_or_else(|e| e.into_inner()) = None;
-            return restore;
+            break;
         }
-        None
+        // Bounded: a call hanging on a dead network is left to finish on its own.
+        if let Some(sender) = self.sender.take() {
+            sender.stop();
+        }
+        *self.wake.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        after
     }
 
     /// Opens the station; while its store cannot be used, says why and waits for the clerk to
     /// put it back from a backup (or to close the window: `None`). A store that may only be
     /// read opens for reading, so the clerk still sees the roster and the queue.
-    fn open_station(&self, rx: &Receiver<Intent>) -> Option<Station> {
-        let s = &self.setup;
+    fn open_station(&mut self, rx: &Receiver<Intent>) -> Option<Station> {
         loop {
+            let s = &self.setup;
             let error = match Station::open(&s.data_dir, s.config.clone(), Arc::clone(&s.clock)) {
                 Ok(st) => {
                     if st.store().is_read_only() {
@@ -102,6 +131,21 @@ impl Owner {
                 }
                 Err(e) => e,
             };
+            if error.is_site_unreachable() {
+                // The site database is down or the network is: try again by itself, and let
+                // the clerk go back to this PC's file meanwhile (设置 → 数据存放).
+                self.emit(Event::Site(Some(error.to_string())));
+                match rx.recv_timeout(std::time::Duration::from_secs(SITE_RETRY_SECS)) {
+                    Ok(Intent::Shutdown) | Err(RecvTimeoutError::Disconnected) => return None,
+                    Ok(Intent::SwitchStore(switch)) => {
+                        let words = self.use_store(*switch);
+                        self.emit(Event::StoreSwitched(words));
+                    }
+                    Ok(_) | Err(RecvTimeoutError::Timeout) => {}
+                }
+                continue;
+            }
+            let s = &self.setup;
             if error.trouble() == Some(station::records::Trouble::ReadOnly)
                 && let Ok(st) = Station::open_read_only(&s.data_dir, s.config.clone(), Arc::clone(&s.clock))
             {
