@@ -30,6 +30,7 @@ mod outbox_cli;
 mod partial_answers;
 mod responsive;
 mod sim_cli;
+mod site_stations;
 mod store_maintenance;
 mod trust;
 mod ui_acceptance;

@@ -274,6 +274,17 @@ pub enum StoreCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Copy this PC's records (queue included) into the site database several stations share:
+    /// one transaction, counts checked, safe to run twice. Then point the station at it
+    /// (设置 → 数据存放, or --store / CWR_STORE). This PC's file stays as it was.
+    Migrate {
+        /// The site database: postgres://user[:password]@host:5432/database. Without a
+        /// password in it: CWR_STORE_PASSWORD, or the one kept with 设置 → 数据存放.
+        #[arg(long, value_name = "ADDRESS")]
+        to: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Fill an empty data dir with generated workers (to try the window at site scale).
     Generate {
         #[arg(long, default_value_t = 20_000)]

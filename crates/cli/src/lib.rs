@@ -246,6 +246,7 @@ pub fn run(cli: Cli) -> Exit {
         }
         Some(Command::Store(StoreCommand::Stats { json })) => store_cmd::stats(&ctx, json),
         Some(Command::Store(StoreCommand::Prune)) => store_cmd::prune(&ctx),
+        Some(Command::Store(StoreCommand::Migrate { to, json })) => store_cmd::migrate(&ctx, &to, json),
         Some(Command::Store(StoreCommand::Backup { file, force })) => store_cmd::backup(&ctx, &file, force),
         Some(Command::Store(StoreCommand::Restore { file, force })) => store_cmd::restore(&ctx, &file, force),
         Some(Command::Store(StoreCommand::Generate {

@@ -150,3 +150,58 @@ pub fn generate(ctx: &Context, options: &station::generate::GenerateOptions) -> 
         }
     }
 }
+
+/// `store migrate --to ADDRESS`: this PC's records into the site database. Exit 0 when every
+/// row is there (copied now or before), 2 for an address that is not one, 4 when the copy
+/// failed (nothing was written: it is one transaction).
+pub fn migrate(ctx: &Context, to: &str, json: bool) -> Exit {
+    let mut config = ctx.config.clone();
+    if let Err(e) = config.use_store(to) {
+        errln!("--to：{e}");
+        return Exit::Invalid;
+    }
+    let location = match config.store_location(&ctx.data_dir) {
+        Ok(l) => l,
+        Err(e) => {
+            errln!("{e}");
+            return Exit::Invalid;
+        }
+    };
+    let report = match maintenance::copy_to_site(&ctx.data_dir, &location) {
+        Ok(r) => r,
+        Err(e) => {
+            errln!("没有复制：{e}");
+            return Exit::LocalFailure;
+        }
+    };
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        return Exit::Accepted;
+    }
+    if report.earlier_copy {
+        outln!(
+            "这台电脑的记录以前已经复制到 {} 了：这次没有重复复制，核对全部在。",
+            location.describe()
+        );
+    } else {
+        outln!("已把这台电脑的记录复制到 {}：", location.describe());
+    }
+    for t in &report.tables {
+        let kept = if t.already_there > 0 && !report.earlier_copy {
+            format!("，{} 条工地数据库里已有（保留原样）", t.already_there)
+        } else {
+            String::new()
+        };
+        outln!(
+            "  {:<20} 本机 {:>6} 条，复制 {:>6} 条{kept}",
+            t.table,
+            t.source,
+            t.copied
+        );
+    }
+    outln!(
+        "下一步：在“设置 → 数据存放”里选“工地数据库”，或启动时加 --store {}。",
+        config.store.site_address
+    );
+    Exit::Accepted
+}

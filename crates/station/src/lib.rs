@@ -10,10 +10,10 @@ mod blacklist;
 pub mod config;
 mod connect;
 mod explain;
-mod form_draft;
 pub mod export;
 pub mod face_check;
 pub mod faces;
+mod form_draft;
 pub mod generate;
 pub mod import;
 pub mod lists;
@@ -52,8 +52,8 @@ pub mod records {
     pub use store::{
         AttendanceReads, AuditReads, BACKUP_DIR, BlacklistEntry, BlacklistReads, CompanyReads, CompanyRecord, DB_FILE,
         DictionaryReads, DraftReads, ItemId, ItemKind, MaintenanceReads, OutboxCounts, OutboxItem, ParkReason, PassRow,
-        QueueReads, Reader, SettingsReads, StoreError, StoreLocation, StoreReads, Thumbnail, Trouble, WorkerPhotos, WorkerReads,
-        WorkerRecord, WorkerRow, parse_timestamp, timestamp,
+        QueueReads, Reader, SettingsReads, StoreError, StoreLocation, StoreReads, Thumbnail, Trouble, WorkerPhotos,
+        WorkerReads, WorkerRecord, WorkerRow, parse_timestamp, timestamp,
     };
 }
 

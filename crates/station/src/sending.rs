@@ -71,7 +71,8 @@ impl Station {
     /// commands queued while this one held the lock. Problems that did not stop the pass go
     /// to `problem`.
     pub fn send_now(&self, secret: &Secret, holder: &str, problem: &mut dyn FnMut(String)) -> Result<SentNow, NotSent> {
-        let mut store = store::open_backend(self.data_dir(), self.location()).map_err(|e| NotSent::Local(e.to_string()))?;
+        let mut store =
+            store::open_backend(self.data_dir(), self.location()).map_err(|e| NotSent::Local(e.to_string()))?;
         let lock = match take_queue(&mut *store, self.data_dir(), holder, problem) {
             Ok(LockAttempt::Acquired(lock)) => lock,
             Ok(LockAttempt::HeldBy(who)) => return Err(NotSent::HeldBy(who)),

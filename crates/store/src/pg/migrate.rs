@@ -107,7 +107,8 @@ enum Cell {
 
 impl Cell {
     fn of(value: Value, ty: &Type) -> Result<Cell> {
-        let wrong = |v: &Value| StoreError::Corrupt(format!("本机数据库里有一个值（{v:?}）不能放进工地数据库的 {ty} 列"));
+        let wrong =
+            |v: &Value| StoreError::Corrupt(format!("本机数据库里有一个值（{v:?}）不能放进工地数据库的 {ty} 列"));
         Ok(match *ty {
             Type::INT8 | Type::INT4 => Cell::Int(match value {
                 Value::Null => None,
@@ -153,8 +154,14 @@ fn read_table(source: &Store, table: &str, skip: &[&str]) -> Result<(Vec<String>
     let conn = &source.conn;
     let mut stmt = conn.prepare(&format!("SELECT * FROM {table}"))?;
     let names: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
-    let keep: Vec<usize> = (0..names.len()).filter(|i| !skip.contains(&names[*i].as_str())).collect();
-    let rows = stmt.query_map([], |r| keep.iter().map(|i| r.get::<_, Value>(*i)).collect::<rusqlite::Result<Vec<_>>>())?;
+    let keep: Vec<usize> = (0..names.len())
+        .filter(|i| !skip.contains(&names[*i].as_str()))
+        .collect();
+    let rows = stmt.query_map([], |r| {
+        keep.iter()
+            .map(|i| r.get::<_, Value>(*i))
+            .collect::<rusqlite::Result<Vec<_>>>()
+    })?;
     let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok((keep.iter().map(|i| names[*i].clone()).collect(), rows))
 }
@@ -244,7 +251,10 @@ pub fn copy_station(source: &Store, site: &PgStore) -> Result<MigrationReport> {
                 copied = insert_rows(&mut tx, table, &columns, rows, "ON CONFLICT DO NOTHING", None)?.0;
             }
             let present: i64 = tx
-                .query_one(&format!("SELECT count(*) FROM {table} WHERE {key} = ANY($1)"), &[&source_keys])?
+                .query_one(
+                    &format!("SELECT count(*) FROM {table} WHERE {key} = ANY($1)"),
+                    &[&source_keys],
+                )?
                 .get(0);
             if present as u64 != n {
                 return Err(StoreError::Corrupt(format!(

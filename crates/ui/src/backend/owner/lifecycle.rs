@@ -33,10 +33,12 @@ impl Owner {
                 AfterServing::Close => return,
                 // The sender and the station have let go of the file: put the copy in its
                 // place, then open again.
-                AfterServing::Restore(backup) => match station::maintenance::restore(&self.setup.data_dir, &backup, true) {
-                    Ok(aside) => self.emit(Event::StoreRestored(Ok(restored_words(&backup, aside.as_deref())))),
-                    Err(e) => self.emit(Event::StoreRestored(Err(format!("没有恢复：{e}")))),
-                },
+                AfterServing::Restore(backup) => {
+                    match station::maintenance::restore(&self.setup.data_dir, &backup, true) {
+                        Ok(aside) => self.emit(Event::StoreRestored(Ok(restored_words(&backup, aside.as_deref())))),
+                        Err(e) => self.emit(Event::StoreRestored(Err(format!("没有恢复：{e}")))),
+                    }
+                }
                 // The records are elsewhere now (数据存放): open there.
                 AfterServing::Reopen => {}
             }
@@ -59,9 +61,7 @@ impl Owner {
         // words for each key), and the window starts from its defaults.
         let (fields, photos) = station.load_draft().unwrap_or_else(|e| {
             tracing::warn!("enrollment draft not read: {e}");
-            self.emit(Event::Problem(format!(
-                "上次没提交的登记读不出来：{e}。表单从空白开始"
-            )));
+            self.emit(Event::Problem(format!("上次没提交的登记读不出来：{e}。表单从空白开始")));
             (None, None)
         });
         self.emit(Event::DraftLoaded { fields, photos });

@@ -53,7 +53,9 @@ impl Owner {
             }
         }
         if config.environment != Environment::Demo {
-            config.save(&self.setup.config_path).map_err(|e| format!("没有切换：{e}"))?;
+            config
+                .save(&self.setup.config_path)
+                .map_err(|e| format!("没有切换：{e}"))?;
             if let Some(password) = switch.password.as_deref().filter(|p| !p.is_empty()) {
                 host::secret::STORE_PASSWORD
                     .save(&self.setup.data_dir, &station::platform::Secret::new(password))
