@@ -24,10 +24,7 @@ fn row_to_pass(r: &postgres::Row) -> PassRow {
         state: ItemState::parse(r.get::<_, &str>(8)).unwrap_or(ItemState::Waiting),
         message: r.get(9),
         advice: r.get(10),
-        identified: Identified::parse(
-            r.get::<_, &str>(11),
-            r.get::<_, Option<f64>>(12).map(|d| d as f32),
-        ),
+        identified: Identified::parse(r.get::<_, &str>(11), r.get::<_, Option<f64>>(12).map(|d| d as f32)),
     }
 }
 

@@ -120,7 +120,12 @@ impl CompanyWrites for PgStore {
                    updated_at = excluded.updated_at",
                 &[&suid, &company_name, &unknown, &now],
             )?;
-            let item = enqueue_in(&mut tx, ItemKind::RemoveCompany, suid, &format!("移除单位 {company_name}"))?;
+            let item = enqueue_in(
+                &mut tx,
+                ItemKind::RemoveCompany,
+                suid,
+                &format!("移除单位 {company_name}"),
+            )?;
             audit_in(
                 &mut tx,
                 station,

@@ -15,7 +15,10 @@ impl DictionaryReads for PgStore {
     fn dictionary(&self, kind: Endpoint) -> Result<Option<(Vec<DictEntry>, DateTime<Utc>)>> {
         self.with(|c| {
             let fetched = c
-                .query_opt("SELECT fetched_at FROM dictionary_fetches WHERE kind = $1", &[&kind.name()])?
+                .query_opt(
+                    "SELECT fetched_at FROM dictionary_fetches WHERE kind = $1",
+                    &[&kind.name()],
+                )?
                 .and_then(|r| parse_timestamp(r.get::<_, &str>(0)));
             let Some(fetched) = fetched else {
                 return Ok(None);

@@ -84,7 +84,14 @@ impl FaceWrites for PgStore {
                  VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (id_code) DO UPDATE SET descriptor = excluded.descriptor, model = excluded.model,
                    source = excluded.source, note = excluded.note, created_at = excluded.created_at",
-                &[&id_code, &descriptor, &model, &source.as_str(), &note, &timestamp(Utc::now())],
+                &[
+                    &id_code,
+                    &descriptor,
+                    &model,
+                    &source.as_str(),
+                    &note,
+                    &timestamp(Utc::now()),
+                ],
             )?;
             Ok(())
         })

@@ -123,7 +123,13 @@ pub(crate) fn requeue_dependents_in(c: &mut impl GenericClient, station: &str, i
             }
             Some(ItemKind::RemoveCompany | ItemKind::Attendance) | None => {}
         }
-        super::audit_in(c, station, "重新排队", &format!("队列 #{id}"), "所依赖的记录已被平台接收")?;
+        super::audit_in(
+            c,
+            station,
+            "重新排队",
+            &format!("队列 #{id}"),
+            "所依赖的记录已被平台接收",
+        )?;
     }
     Ok(n)
 }

@@ -38,9 +38,11 @@ impl WorkerReads for PgStore {
 
     fn worker_row(&self, id_code: &str) -> Result<Option<WorkerRow>> {
         self.with(|c| {
-            Ok(c.query_opt(&format!("{WORKER_ROW_SELECT} WHERE w.id_code = $1"), &[&id_code])?
-                .as_ref()
-                .map(worker_row))
+            Ok(
+                c.query_opt(&format!("{WORKER_ROW_SELECT} WHERE w.id_code = $1"), &[&id_code])?
+                    .as_ref()
+                    .map(worker_row),
+            )
         })
     }
 
@@ -81,10 +83,12 @@ impl WorkerReads for PgStore {
 
     fn worker_photo_kinds(&self, id_code: &str) -> Result<Vec<PhotoKind>> {
         self.with(|c| {
-            Ok(c.query("SELECT kind FROM worker_photos WHERE id_code = $1", &[&id_code])?
-                .iter()
-                .filter_map(|r| PhotoKind::from_key(r.get::<_, &str>(0)))
-                .collect())
+            Ok(
+                c.query("SELECT kind FROM worker_photos WHERE id_code = $1", &[&id_code])?
+                    .iter()
+                    .filter_map(|r| PhotoKind::from_key(r.get::<_, &str>(0)))
+                    .collect(),
+            )
         })
     }
 
@@ -133,19 +137,24 @@ impl WorkerReads for PgStore {
 
     fn worker_photos(&self, id_code: &str) -> Result<WorkerPhotos> {
         self.with(|c| {
-            Ok(c.query("SELECT kind, jpeg FROM worker_photos WHERE id_code = $1", &[&id_code])?
-                .iter()
-                .filter_map(|r| PhotoKind::from_key(r.get::<_, &str>(0)).map(|k| (k, r.get::<_, Vec<u8>>(1))))
-                .collect())
+            Ok(
+                c.query("SELECT kind, jpeg FROM worker_photos WHERE id_code = $1", &[&id_code])?
+                    .iter()
+                    .filter_map(|r| PhotoKind::from_key(r.get::<_, &str>(0)).map(|k| (k, r.get::<_, Vec<u8>>(1))))
+                    .collect(),
+            )
         })
     }
 
     fn worker_rows(&self) -> Result<Vec<WorkerRow>> {
         self.with(|c| {
-            Ok(c.query(&format!("{WORKER_ROW_SELECT} ORDER BY w.emp_name COLLATE \"C\", w.id_code COLLATE \"C\""), &[])?
-                .iter()
-                .map(worker_row)
-                .collect())
+            Ok(c.query(
+                &format!("{WORKER_ROW_SELECT} ORDER BY w.emp_name COLLATE \"C\", w.id_code COLLATE \"C\""),
+                &[],
+            )?
+            .iter()
+            .map(worker_row)
+            .collect())
         })
     }
 
