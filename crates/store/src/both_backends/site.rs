@@ -148,3 +148,56 @@ fn the_site_database_is_named_without_its_password_and_not_backed_up_by_a_statio
     assert!(e.to_string().contains("pg_dump"), "{e}");
     assert!(!dir.path().join("b.sqlite").exists());
 }
+
+/// 甲's save held open half-way (its row inserted, not committed): 乙's save of the same ID
+/// number waits for it instead of looking, finding nothing and writing, and is then refused;
+/// when 甲's save is rolled back instead, 乙's goes ahead as the first enrollment.
+#[test]
+fn the_database_decides_the_race_not_a_look_before_the_write() {
+    let (site, _a, b) = two_stations("race");
+    let mut b = Some(b);
+    for commit in [true, false] {
+        let who = id(if commit { 105 } else { 106 });
+        let mut held = site.connect().expect("connect");
+        let mut tx = held.transaction().expect("transaction");
+        tx.execute(
+            "INSERT INTO workers (id_code, emp_name, emp_company, data, sync_state, created_at, updated_at,
+               created_by, saved_by) VALUES ($1, '张三', $2, '{}', 'pending', $3, $3, '甲', '甲')",
+            &[&who, &COMPANY, &crate::timestamp(Utc::now())],
+        )
+        .expect("甲's row");
+        let (done, finished) = std::sync::mpsc::channel();
+        let mut station = b.take().expect("乙");
+        let saving = std::thread::spawn(move || {
+            let result = station.save_worker(&worker(&who, "张叁"), &photos(2));
+            let _ = done.send(());
+            (station, result)
+        });
+        assert!(
+            finished.recv_timeout(Duration::from_millis(500)).is_err(),
+            "乙 must wait for 甲's transaction"
+        );
+        if commit {
+            tx.commit().expect("commit");
+        } else {
+            tx.rollback().expect("rollback");
+        }
+        let (station, result) = saving.join().expect("乙's thread");
+        match (commit, &result) {
+            (true, Err(e)) => assert_eq!(taken_by(e).map(|t| t.1), Some("甲"), "{e}"),
+            (false, Ok(_)) => {
+                let created_by: String = station
+                    .with(|c| {
+                        Ok(
+                            c.query_one("SELECT created_by FROM workers WHERE id_code = $1", &[&id(106)])?
+                                .get(0),
+                        )
+                    })
+                    .expect("by");
+                assert_eq!(created_by, "乙");
+            }
+            _ => panic!("commit {commit}: {result:?}"),
+        }
+        b = Some(station);
+    }
+}

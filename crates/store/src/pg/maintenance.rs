@@ -207,7 +207,7 @@ impl MaintenanceWrites for PgStore {
     /// live, on the server, with `pg_dump`.
     fn backup_to(&self, _dest: &Path, _existing: Existing, _station: &StationFiles) -> Result<()> {
         Err(StoreError::NotFound(format!(
-            "记录存放在工地数据库（{}）里，不在这台电脑上，这里不能备份：请让管理员在数据库服务器上用 pg_dump 备份（见说明书“工地数据库”一节）",
+            "记录存放在工地数据库（{}）里，不在这台电脑上，这里不能备份：请让管理员在数据库服务器上用 pg_dump 备份工地数据库",
             self.site.address()
         )))
     }
