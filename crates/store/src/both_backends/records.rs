@@ -91,6 +91,14 @@ fn lists_the_roster_and_finds_workers(s: &mut impl Records) {
     assert!(names("%").is_empty(), "a wildcard is a character, not a pattern");
     assert!(names("  ").is_empty());
     assert_eq!(s.find_workers(&id(11)[..10], 1).expect("find").len(), 1);
+    // An ID number ending in X is found by a lower-case x too.
+    let x = (200..300).map(id).find(|c| c.ends_with('X')).expect("an X");
+    s.save_worker(&worker(&x, "赵六"), &photos(3)).expect("save");
+    let found = s.find_workers(&x.to_lowercase(), 10).expect("find");
+    assert_eq!(
+        found.iter().map(|r| r.emp_name.as_str()).collect::<Vec<_>>(),
+        vec!["赵六"]
+    );
 }
 
 both!(keeps_drafts_and_never_turns_an_enrolled_worker_back);

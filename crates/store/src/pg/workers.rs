@@ -23,11 +23,12 @@ impl WorkerReads for PgStore {
         if query.is_empty() {
             return Ok(Vec::new());
         }
+        // SQLite's LIKE ignores the case of ASCII letters; ILIKE is PostgreSQL's same search.
         let escaped = query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         self.with(|c| {
             let rows = c.query(
                 &format!(
-                    "{WORKER_ROW_SELECT} WHERE w.id_code LIKE $1 || '%' ESCAPE '\\' OR w.emp_name LIKE '%' || $1 || '%' ESCAPE '\\'
+                    "{WORKER_ROW_SELECT} WHERE w.id_code ILIKE $1 || '%' ESCAPE '\\' OR w.emp_name ILIKE '%' || $1 || '%' ESCAPE '\\'
                      ORDER BY w.emp_name COLLATE \"C\", w.id_code COLLATE \"C\" LIMIT $2"
                 ),
                 &[&escaped.to_uppercase(), &(limit as i64)],
