@@ -26,6 +26,9 @@ use crate::{
 /// are another area's).
 trait Peek {
     fn item(&self, id: ItemId) -> (String, String, String);
+
+    /// Parks an item as the sender does on a 47 (what it needs is not on the platform yet).
+    fn park_for_dependency(&self, id: ItemId);
 }
 
 impl Peek for Store {
@@ -36,7 +39,13 @@ impl Peek for Store {
             })
             .expect("item")
     }
+
+    fn park_for_dependency(&self, id: ItemId) {
+        self.conn.execute(&format!("{PARK}?1"), [id]).expect("park");
+    }
 }
+
+const PARK: &str = "UPDATE outbox SET state = 'needs_fix', park_reason = 'dependency' WHERE id = ";
 
 impl Peek for PgStore {
     fn item(&self, id: ItemId) -> (String, String, String) {
@@ -45,6 +54,11 @@ impl Peek for PgStore {
             Ok((r.get(0), r.get(1), r.get(2)))
         })
         .expect("item")
+    }
+
+    fn park_for_dependency(&self, id: ItemId) {
+        self.with(|c| Ok(c.execute(&format!("{PARK}$1"), &[&id.get()])?))
+            .expect("park");
     }
 }
 

@@ -161,6 +161,64 @@ fn saves_removes_and_marks_companies_sent(s: &mut impl Records) {
     assert_eq!(actions(s, 1), vec!["移除参建单位"]);
 }
 
+both!(requeues_what_waited_for_a_company_or_a_worker);
+fn requeues_what_waited_for_a_company_or_a_worker(s: &mut impl Records) {
+    let head = s.save_company(&company(1, COMPANY)).expect("company");
+    let rules = domain::CompanyRules {
+        project_suids: [suid(1)].into_iter().collect(),
+        ..Default::default()
+    };
+    let sub = Company {
+        suid: suid(2),
+        company_name: "分包单位".into(),
+        legal_person: "乙".into(),
+        suid_superior: suid(1),
+        ..Default::default()
+    }
+    .into_validated(&rules)
+    .expect("valid");
+    let sub_item = s.save_company(&sub).expect("sub");
+    let a = id(35);
+    let enrol = s.save_worker(&worker(&a, "张三"), &photos(1)).expect("worker");
+    // Refused (47) before the company reached the platform.
+    for item in [sub_item, enrol] {
+        s.park_for_dependency(item);
+    }
+    s.set_record_state(crate::ItemKind::Register, &a, RecordState::NeedsFix, "单位不存在")
+        .expect("state");
+    s.set_record_state(
+        crate::ItemKind::AddCompany,
+        &suid(2),
+        RecordState::NeedsFix,
+        "上级单位不存在",
+    )
+    .expect("state");
+    s.mark_company_sent(head, &suid(1), false).expect("sent");
+    assert_eq!(s.item(enrol).2, "waiting");
+    assert_eq!(s.item(sub_item).2, "waiting");
+    assert_eq!(
+        s.worker_row(&a).expect("row").expect("there").state,
+        RecordState::Pending
+    );
+    assert_eq!(
+        s.company(&suid(2)).expect("read").expect("there").state,
+        RecordState::Pending
+    );
+    assert_eq!(actions(s, 3), vec!["单位已上传", "重新排队", "重新排队"]);
+    // A departure refused because the worker was not on the platform goes when it is.
+    let batch = DepartureBatch::validate(std::slice::from_ref(&a), None, Utc::now()).expect("valid");
+    let leave = s.record_departures(&batch, 10).expect("leave")[0];
+    s.park_for_dependency(leave);
+    s.refuse_departures(leave, "人员不存在").expect("refused");
+    let answer = RegisterAnswer {
+        emp_id: "E9".into(),
+        ..Default::default()
+    };
+    s.mark_worker_registered(enrol, &a, &answer).expect("registered");
+    assert_eq!(s.item(leave).2, "waiting");
+    assert_eq!(s.departures_of(leave).expect("of")[0].1, DepartureState::Pending);
+}
+
 both!(records_departures_and_applies_leave_answers);
 fn records_departures_and_applies_leave_answers(s: &mut impl Records) {
     let (a, b) = (id(41), id(42));
