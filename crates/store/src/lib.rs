@@ -4,6 +4,8 @@
 
 mod attendance;
 mod blacklist;
+#[cfg(all(test, unix))]
+mod both_backends;
 mod bulk;
 mod companies;
 mod dictionaries;

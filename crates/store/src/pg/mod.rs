@@ -8,9 +8,20 @@
 //! sender and a command each open their own. A connection the network cut is opened again at
 //! the next call; the call that found it cut fails with words the clerk can act on.
 
+mod attendance;
+mod blacklist;
+mod bulk;
+mod companies;
 mod connect;
+mod dictionaries;
+mod drafts;
+mod faces;
+mod maintenance;
 pub mod migrate;
+pub(crate) mod rows;
 pub mod schema;
+mod settings;
+mod workers;
 
 use std::cell::RefCell;
 
