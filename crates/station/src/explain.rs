@@ -23,6 +23,10 @@ pub struct Explained {
 const CORRECT: &str = "请改正后再试";
 /// Advice when this PC could not store: what was typed (the form, the command's file) is kept.
 const LOCAL: &str = "填写的内容都还在，请稍后再试一次；反复出现请检查硬盘空间或联系技术支持";
+/// Advice when the site database could not be reached or refused.
+const SITE: &str = "填写的内容都还在：等工地数据库恢复（状态栏会变回正常）后再提交一次";
+/// Advice when another station saved the same person first.
+const TAKEN: &str = "不需要再登记：请在“花名册”里找到这个人核对";
 
 impl Explained {
     /// One line, for a form's message or a status bar.
@@ -71,6 +75,18 @@ impl StationError {
                 self.to_string(),
             ),
             StationError::Refused(why) => fields(why.clone(), "没有办理".into()),
+            StationError::Local(e @ store::StoreError::TakenBy { .. }) => Explained {
+                what: vec![e.to_string()],
+                outcome: "没有保存（另一台工作站刚登记了这个人）".into(),
+                todo: TAKEN,
+                local: false,
+            },
+            StationError::Local(e @ store::StoreError::Postgres(_)) => Explained {
+                what: vec![e.to_string()],
+                outcome: "没能保存到工地数据库，没有排入上传队列".into(),
+                todo: SITE,
+                local: true,
+            },
             StationError::Local(e) => Explained {
                 what: vec![e.to_string()],
                 outcome: "本机没能保存，没有排入上传队列".into(),

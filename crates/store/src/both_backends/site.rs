@@ -78,9 +78,14 @@ fn an_edit_from_another_station_is_refused_only_while_the_enrollment_is_fresh() 
         .expect("the same data twice is no conflict");
     a.save_worker(&worker(&who, "张三丰"), &photos(1))
         .expect("甲 edits its own");
-    let long_ago = crate::timestamp(Utc::now() - chrono::Duration::minutes(10));
-    a.with(|c| Ok(c.execute("UPDATE workers SET created_at = $1", &[&long_ago])?))
-        .expect("age it");
+    // Aged on the server's clock, which is what the rule reads (the stations' clocks may differ).
+    a.with(|c| {
+        Ok(c.execute(
+            "UPDATE workers SET created_on_server = now() - interval '10 minutes'",
+            &[],
+        )?)
+    })
+    .expect("age it");
     b.save_worker(&worker(&who, "张叁"), &photos(2))
         .expect("an older record is edited");
     let (created_by, saved_by): (String, String) = a

@@ -53,7 +53,10 @@ pub const MIGRATIONS: &[&str] = &[
         updated_at    TEXT NOT NULL,
         -- the station that saved it first, and last (for "张三 was enrolled on 闸机旁 at …")
         created_by    TEXT NOT NULL DEFAULT '',
-        saved_by      TEXT NOT NULL DEFAULT ''
+        saved_by      TEXT NOT NULL DEFAULT '',
+        -- when the first save reached the server, on the server's clock (the stations' clocks
+        -- need not agree): what "two clerks at once" is measured with
+        created_on_server TIMESTAMPTZ NOT NULL DEFAULT now()
     );
     CREATE INDEX workers_company ON workers (emp_company);
     CREATE INDEX workers_name ON workers (emp_name);

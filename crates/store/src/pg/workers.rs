@@ -187,10 +187,14 @@ impl WorkerReads for PgStore {
 /// Another station's fresh enrollment of the same person, as the clerk is told it: `None`
 /// when this save may go ahead (see [`PgStore::save_worker`]).
 fn taken_by(station: &str, data: &str, existing: &postgres::Row) -> Option<StoreError> {
-    let (id_code, by, created_at, stored): (String, String, String, String) =
-        (existing.get(0), existing.get(1), existing.get(2), existing.get(3));
+    let (id_code, by, created_at, stored, fresh): (String, String, String, String, bool) = (
+        existing.get(0),
+        existing.get(1),
+        existing.get(2),
+        existing.get(3),
+        existing.get(4),
+    );
     let created = crate::parse_timestamp(&created_at)?;
-    let fresh = (Utc::now() - created).num_seconds() < SAME_ENROLLMENT_SECS;
     if by.is_empty() || by == station || !fresh || stored == data {
         return None;
     }
@@ -241,8 +245,10 @@ impl WorkerWrites for PgStore {
                 .is_some();
             if !inserted {
                 let existing = tx.query_one(
-                    "SELECT id_code, created_by, created_at, data FROM workers WHERE id_code = $1 FOR UPDATE",
-                    &[&w.id_code],
+                    "SELECT id_code, created_by, created_at, data,
+                       now() - created_on_server < make_interval(secs => $2)
+                     FROM workers WHERE id_code = $1 FOR UPDATE",
+                    &[&w.id_code, &(SAME_ENROLLMENT_SECS as f64)],
                 )?;
                 if let Some(refusal) = taken_by(station, &data, &existing) {
                     // Dropping the transaction rolls it back: nothing of this save is kept.
