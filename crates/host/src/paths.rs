@@ -106,6 +106,18 @@ pub fn models_dir() -> Option<std::path::PathBuf> {
     candidates.into_iter().find(|d| d.join(PROBE).is_file())
 }
 
+/// This PC's name (Windows' computer name, the Linux host name), to tell stations apart on a
+/// site database when the clerk gave none.
+pub fn computer_name() -> String {
+    let from_env = std::env::var("COMPUTERNAME").or_else(|_| std::env::var("HOSTNAME"));
+    let name = from_env
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
+    name.unwrap_or_else(|| "未命名工作站".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,16 +140,4 @@ mod tests {
             assert!(w.contains("755") && w.contains("chmod 700"), "{w}");
         }
     }
-}
-
-/// This PC's name (Windows' computer name, the Linux host name), to tell stations apart on a
-/// site database when the clerk gave none.
-pub fn computer_name() -> String {
-    let from_env = std::env::var("COMPUTERNAME").or_else(|_| std::env::var("HOSTNAME"));
-    let name = from_env
-        .ok()
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty());
-    name.unwrap_or_else(|| "未命名工作站".into())
 }

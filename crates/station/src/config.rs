@@ -290,7 +290,7 @@ impl Config {
                 .to_owned(),
         };
         Ok(store::StoreLocation::Site {
-            database: site.with_password(&password),
+            database: Box::new(site.with_password(&password)),
             station: self.station_name(),
         })
     }

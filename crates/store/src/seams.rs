@@ -510,7 +510,8 @@ pub enum StoreLocation {
     #[default]
     ThisPc,
     Site {
-        database: crate::pg::SiteDatabase,
+        /// Boxed: the driver's connection settings are large beside `ThisPc`.
+        database: Box<crate::pg::SiteDatabase>,
         /// This station's name in what it saves and claims (its Device_ID or the PC's name).
         station: String,
     },
