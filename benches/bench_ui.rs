@@ -4,6 +4,8 @@
 //!   cargo bench --bench bench_ui                 # 20,000 workers, photos at real sizes
 //!   cargo bench --bench bench_ui -- --workers 2000 --small-photos
 //!   cargo bench --bench bench_ui -- --data DIR   # reuse a generated store
+//!   cargo bench --bench bench_ui -- --small-photos --store postgres://…  # on a site database
+//!     (the generated store is copied into it first, as `store migrate` does)
 //! Prints figures; asserts nothing about speed.
 
 use cwr_station::store::prelude::*;
@@ -253,7 +255,7 @@ fn main() {
 
     // Offline (nothing listens on port 9): the queue keeps its 5,000 items, as on a site
     // whose line is down, and the sender's one failed try opens the breaker.
-    let config = Config {
+    let mut config = Config {
         environment: Environment::Custom,
         base_url: "http://127.0.0.1:9".into(),
         api_key: "BENCH".into(),
@@ -261,6 +263,18 @@ fn main() {
         project_id: "440300201900001".into(),
         ..Config::default()
     };
+    if let Some(address) = arg("--store") {
+        config.store.station_name = "测速".into();
+        config.use_store(&address).expect("--store address");
+        let location = config.store_location(&data).expect("location");
+        let started = Instant::now();
+        let report = cwr_station::station::maintenance::copy_to_site(&data, &location).expect("copy");
+        println!(
+            "site database: {} rows copied in {:.1} s; the window reads and writes there",
+            report.copied(),
+            started.elapsed().as_secs_f64()
+        );
+    }
     let rss_before = rss_mb();
     let started = Instant::now();
     let mut window = Window::new(AppOptions {
