@@ -15,7 +15,6 @@ use cwr_station::config::{Config, Environment};
 use cwr_station::generate::{GenerateOptions, generate_store};
 use cwr_station::host::pg_server::PgServer;
 use cwr_station::station::Station;
-use cwr_station::store::prelude::*;
 
 fn percentile(samples: &mut [Duration], p: f64) -> f64 {
     samples.sort();
