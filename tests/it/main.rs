@@ -46,4 +46,5 @@ mod ui_layout;
 mod ui_queue;
 mod ui_roster;
 mod ui_settings;
+mod ui_site_database;
 mod ui_window_state;

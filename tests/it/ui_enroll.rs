@@ -56,7 +56,7 @@ fn photo_files(dir: &Path) -> [PathBuf; 4] {
 }
 
 /// Fills every required field the way a clerk would.
-fn fill_form(h: &mut Harness<'static, UiState>, dir: &Path, id: &str, name: &str) {
+pub(crate) fn fill_form(h: &mut Harness<'static, UiState>, dir: &Path, id: &str, name: &str) {
     type_into(h, "身份证号码", id);
     type_into(h, "姓名", name);
     type_into(h, "手机号", "13800138000");

@@ -56,6 +56,12 @@ impl PgServer {
         server
     }
 
+    /// A server of the test's own, for a test that stops and starts it (the shared one must
+    /// keep running for the others); stopped and removed when dropped.
+    pub fn own() -> PgServer {
+        PgServer::start()
+    }
+
     fn start() -> PgServer {
         let bin = bin_dir().expect(
             "PostgreSQL's server programs (initdb, pg_ctl) are not installed: apt-get install postgresql (.ci/run does)",
@@ -165,6 +171,13 @@ impl PgServer {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+}
+
+impl Drop for PgServer {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

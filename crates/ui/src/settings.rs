@@ -76,6 +76,11 @@ impl SettingsScreen {
         self.saving
     }
 
+    /// The site database's port as typed (a drag value: tests set it here).
+    pub fn set_site_port(&mut self, port: u16) {
+        self.storage.set_port(port);
+    }
+
     /// Where the records are kept, as last switched (设置 → 数据存放).
     pub fn applied_store(&self) -> station::config::StoreSetting {
         self.storage.applied()

@@ -47,6 +47,10 @@ impl StorageForm {
         }
     }
 
+    pub fn set_port(&mut self, port: u16) {
+        self.port = port;
+    }
+
     /// The setting in force (after a 切换 answered).
     pub fn applied(&self) -> StoreSetting {
         self.applied.clone()
