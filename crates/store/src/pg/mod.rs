@@ -9,6 +9,7 @@
 //! the next call; the call that found it cut fails with words the clerk can act on.
 
 mod connect;
+mod outbox;
 pub mod schema;
 
 use std::cell::RefCell;
@@ -16,6 +17,7 @@ use std::cell::RefCell;
 use postgres::Client;
 
 pub use connect::{Changes, SiteDatabase};
+pub use outbox::LEASE_SECS;
 
 use crate::{Result, StoreError};
 
@@ -24,6 +26,8 @@ pub struct PgStore {
     site: SiteDatabase,
     /// Who this station is (its name and Device_ID), written beside what it saves and claims.
     station: String,
+    /// How long a queue claim holds ([`outbox::LEASE_SECS`]; the tests shorten it).
+    lease_secs: i64,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -45,6 +49,7 @@ impl PgStore {
             client: RefCell::new(client),
             site: site.clone(),
             station: station.to_owned(),
+            lease_secs: outbox::LEASE_SECS,
         })
     }
 
