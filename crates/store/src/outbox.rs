@@ -427,12 +427,12 @@ impl QueueReads for Store {
 impl QueueWrites for Store {
     fn mark_sending(&self, id: ItemId) -> Result<bool> {
         let now = timestamp(Utc::now());
-        self.conn.execute(
+        let changed = self.conn.execute(
             "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1",
             params![id, now],
         )?;
-        // One sender per data dir (`SenderLock`): nobody else can hold it.
-        Ok(true)
+        // One sender per data dir (`SenderLock`): nobody else can hold an item that exists.
+        Ok(changed > 0)
     }
 
     fn mark_retry(&self, id: ItemId, at: DateTime<Utc>, code: &str, message: &str, advice: &str) -> Result<()> {

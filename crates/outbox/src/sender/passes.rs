@@ -98,7 +98,11 @@ impl Sender<'_> {
                 latitude: None,
                 address: None,
             };
-            self.store.mark_sending(item.id)?;
+            if !self.store.mark_sending(item.id)? {
+                // Another station claimed it since the queue was read: it sends it.
+                self.skipped.push(item.id);
+                continue;
+            }
             logs.push((item.clone(), log));
         }
         self.send_logs(logs, &mut decisions)?;
