@@ -65,7 +65,13 @@ fn setting_in(c: &mut impl GenericClient, key: &str) -> Result<Option<String>> {
         .transpose()?)
 }
 
+/// Writes only a change: every statement on `settings` tells every station's screens to
+/// re-read (a statement trigger fires on no rows too), and the sender resets the breaker and
+/// the last refusal after every item it sends.
 fn set_setting_in(c: &mut impl GenericClient, key: &str, value: Option<&str>) -> Result<()> {
+    if setting_in(c, key)?.as_deref() == value {
+        return Ok(());
+    }
     match value {
         Some(v) => c.execute(
             "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
@@ -162,6 +168,18 @@ impl QueueReads for PgStore {
              ORDER BY kind <> 'attendance', id"
         );
         let rows = self.with(|c| {
+            // Looked for first: an UPDATE of no rows still announces a change to every
+            // station, and the sender reads the due items several times a pass.
+            let lapsed: bool = c
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'sending'
+                       AND (lease_until IS NULL OR lease_until < now()))",
+                    &[],
+                )?
+                .try_get(0)?;
+            if !lapsed {
+                return Ok(c.query(&sql, &[&timestamp(now)])?);
+            }
             let taken_back = c.execute(
                 "UPDATE outbox SET state = 'waiting', next_attempt_at = NULL, maybe_delivered = 1, claimed_by = '',
                    lease_until = NULL, updated_at = $1

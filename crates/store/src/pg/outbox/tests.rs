@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::Utc;
 use host::pg_server::PgServer;
 
-use super::super::{PgStore, SiteDatabase};
+use super::super::{Changes, PgStore, SiteDatabase};
 use crate::seams::prelude::*;
 use crate::{ItemId, ItemKind, ParkReason, Parking, Store};
 use domain::ItemState;
@@ -300,4 +300,30 @@ fn the_site_queue_behaves_as_a_queue() {
     let store = open(&site, "甲");
     let add = |kind: ItemKind, key: &str| insert(&store, kind, key);
     behaves_like_a_queue(&store, &add);
+}
+
+#[test]
+fn an_idle_pass_announces_no_change_to_the_other_stations() {
+    let site = site("quiet");
+    let store = open(&site, "甲");
+    let id = insert(&store, ItemKind::Register, "a");
+    store.requeue_after_settings_change("fp").expect("first drain");
+    let mut changes = Changes::listen(&site).expect("listen");
+    // What a sender does on every pass over a queue where nothing is due or changes.
+    for _ in 0..3 {
+        store.requeue_after_settings_change("fp").expect("drain");
+        assert_eq!(store.queue_paused().expect("paused"), None);
+        store.due_items(Utc::now()).expect("due");
+        store.reset_breaker().expect("breaker");
+        store.set_last_refusal(None).expect("refusal");
+        store.set_queue_paused(None).expect("pause");
+    }
+    assert_eq!(
+        changes.wait(Duration::from_millis(300)).expect("wait"),
+        Vec::<String>::new()
+    );
+    assert!(store.mark_sending(id).expect("claim"));
+    store.open_breaker(Utc::now(), 1).expect("breaker");
+    let seen = changes.wait(Duration::from_secs(2)).expect("wait");
+    assert!(seen.contains(&"outbox".to_string()), "{seen:?}");
 }
