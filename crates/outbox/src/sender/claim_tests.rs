@@ -3,7 +3,11 @@
 //! that refuses the claim of the items labelled "elsewhere", as a site database's live claim
 //! by another station does.
 
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use chrono::Utc;
 
@@ -13,6 +17,58 @@ use api::{Credentials, PlatformClient, PlatformClock, ProtocolTable, Secret, Tim
 use domain::ItemState;
 use store::prelude::*;
 use store::{ItemId, Store};
+
+/// A platform that answers every call `48` (已存在), counting the calls: an attendance batch
+/// so answered is taken apart, each log sent alone.
+fn platform_answering_48() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = format!("http://{}", listener.local_addr().expect("address"));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&calls);
+    std::thread::spawn(move || {
+        // Bounded: the tests make a handful of calls; a runaway sender fails the count instead.
+        for stream in listener.incoming().take(20) {
+            let Ok(mut stream) = stream else { continue };
+            if read_request(&mut stream).is_none() {
+                continue;
+            }
+            counted.fetch_add(1, Ordering::SeqCst);
+            let body = r#"{"result":"false","code":"48","message":"数据已存在"}"#;
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json;charset=UTF-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    (address, calls)
+}
+
+/// The whole request (headers and a body of its Content-Length), so the answer is not cut.
+fn read_request(stream: &mut TcpStream) -> Option<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = stream.read(&mut buf).ok()?;
+        if n == 0 {
+            return None;
+        }
+        seen.extend_from_slice(&buf[..n]);
+        let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&seen[..end]).to_ascii_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        if seen.len() >= end + 4 + length {
+            return Some(());
+        }
+    }
+}
 
 struct Station {
     _dir: tempfile::TempDir,
@@ -24,6 +80,10 @@ struct Station {
 
 impl Station {
     fn new() -> Station {
+        Station::against("http://127.0.0.1:1")
+    }
+
+    fn against(base_url: &str) -> Station {
         let dir = tempfile::tempdir().expect("dir");
         let store = Store::open_in(dir.path()).expect("store");
         let raw = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).expect("raw");
@@ -33,10 +93,10 @@ impl Station {
              BEGIN SELECT RAISE(IGNORE); END;",
         )
         .expect("trigger");
-        // Nobody listens on port 1: a log that is sent fails at once, without a platform.
+        // Nobody listens on port 1: a log that is sent there fails at once.
         let client = PlatformClient::new(
             Credentials {
-                base_url: "http://127.0.0.1:1".into(),
+                base_url: base_url.into(),
                 api_key: "K".into(),
                 api_secret: Secret::new("S"),
                 client_serial: "PL1".into(),
@@ -132,4 +192,34 @@ fn a_log_another_station_claimed_leaves_the_batch_unsent_by_this_one() {
     assert_eq!((item.state, item.attempts), (ItemState::Retry, 1));
     let item = station.store.outbox_item(theirs).expect("item");
     assert_eq!((item.state, item.attempts), (ItemState::Waiting, 0));
+}
+
+#[test]
+fn a_batch_taken_apart_claims_each_log_again_and_leaves_one_taken_meanwhile() {
+    let (address, calls) = platform_answering_48();
+    let mut station = Station::against(&address);
+    // This one is taken by another station while the batch is taken apart (its lease ran
+    // out): the claim again, before it goes alone, is refused.
+    station
+        .raw
+        .execute_batch(
+            "DROP TRIGGER other_station;
+             CREATE TRIGGER other_station BEFORE UPDATE OF state ON outbox
+             WHEN NEW.state = 'sending' AND OLD.state = 'sending' AND OLD.label LIKE '%elsewhere%'
+             BEGIN SELECT RAISE(IGNORE); END;",
+        )
+        .expect("trigger");
+    let ours = station.pass("考勤 本站");
+    let theirs = station.pass("考勤 elsewhere");
+    let report = station.drain();
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "the batch, then ours alone");
+    assert_eq!((report.attempted, report.sent), (1, 1), "{report:?}");
+    let item = station.store.outbox_item(ours).expect("item");
+    assert_eq!((item.state, item.attempts), (ItemState::Sent, 2), "claimed twice, sent");
+    let item = station.store.outbox_item(theirs).expect("item");
+    assert_eq!(
+        (item.state, item.attempts),
+        (ItemState::Sending, 1),
+        "left to the other station"
+    );
 }

@@ -286,15 +286,17 @@ impl QueueWrites for PgStore {
     /// the same row waits for the first to commit, then evaluates its WHERE again on the row
     /// as the first left it ('sending', a live lease): it changes nothing and gets `false`.
     /// So two stations never both see `true` for one item. A claim that ran out (its station
-    /// died) is taken over, and the item is marked maybe-delivered.
+    /// died) is taken over, and the item is marked maybe-delivered. This station's own claim
+    /// is renewed: a batch taken apart claims each log again before it goes alone (one sender
+    /// per station, by its data dir's lock, so "this station" is one sender).
     fn mark_sending(&self, id: ItemId) -> Result<bool> {
         let claimed = self.with(|c| {
             Ok(c.execute(
                 "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = $2, claimed_by = $3,
                    lease_until = now() + make_interval(secs => $4),
-                   maybe_delivered = CASE WHEN state = 'sending' THEN 1 ELSE maybe_delivered END
+                   maybe_delivered = CASE WHEN state = 'sending' AND claimed_by <> $3 THEN 1 ELSE maybe_delivered END
                  WHERE id = $1 AND (state IN ('waiting', 'retry')
-                   OR (state = 'sending' AND (lease_until IS NULL OR lease_until < now())))",
+                   OR (state = 'sending' AND (claimed_by = $3 OR lease_until IS NULL OR lease_until < now())))",
                 &[
                     &id.get(),
                     &timestamp(Utc::now()),

@@ -57,6 +57,29 @@ fn an_item_claimed_by_one_station_is_not_claimable_by_another() {
     assert_eq!(claim_of(&jia, id), ("甲".to_string(), true));
     assert!(!yi.mark_sending(id).expect("claim"), "甲 holds it");
     assert!(yi.due_items(Utc::now()).expect("due").is_empty());
+    // 甲 claims it again before a log of a taken-apart batch goes alone: the lease is renewed.
+    let lease_left = |s: &PgStore| -> f64 {
+        s.with(|c| {
+            Ok(c.query_one(
+                "SELECT EXTRACT(EPOCH FROM lease_until - now())::FLOAT8 FROM outbox WHERE id = $1",
+                &[&id.get()],
+            )?
+            .get(0))
+        })
+        .expect("lease")
+    };
+    assert!(lease_left(&jia) > (super::LEASE_SECS - 60) as f64);
+    let mut short = open(&site, "甲");
+    short.lease_secs = 30;
+    assert!(short.mark_sending(id).expect("renew"));
+    assert!(lease_left(&jia) < 31.0, "renewed with the new length");
+    let item = jia.outbox_item(id).expect("item");
+    assert_eq!(
+        (item.attempts, item.maybe_delivered),
+        (2, false),
+        "its own claim: no doubt"
+    );
+    assert!(!yi.mark_sending(id).expect("claim"), "甲 still holds it");
     // 乙 neither parks, retries nor releases what 甲 is sending.
     yi.mark_retry(id, Utc::now(), "", "乙", "").expect("retry");
     yi.release_sending(id).expect("release");
