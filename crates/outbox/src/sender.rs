@@ -2,6 +2,10 @@
 //! build its body from the stored record (fresh timestamp and signature), send, record the
 //! outcome, repeat.
 //!
+//! An item is sent only by the sender that claimed it (`mark_sending`): on a site database
+//! several stations send from one queue, and one that finds an item taken leaves it to the
+//! station that took it.
+//!
 //! Only the platform's own envelope can park a record, and every parked record has a way back
 //! that needs no person when none is needed: a settings refusal waits for the settings to
 //! change, a dependency refusal for the company or worker to be accepted.
@@ -249,6 +253,8 @@ impl<'a> Sender<'a> {
     /// platform ends the pass and makes the whole queue wait (circuit breaker): against a
     /// platform that accepts connections and never answers, one call times out, not ten.
     pub fn drain_until(&mut self, stop: &dyn Fn() -> bool) -> Result<DrainReport, StoreError> {
+        // What another station took is left to it for one pass, not for good.
+        self.skipped.clear();
         let mut report = DrainReport {
             requeued: self.store.requeue_after_settings_change(&self.settings.fingerprint)?,
             // Whatever else stops this pass, a log past the window is marked now, not sent later.
