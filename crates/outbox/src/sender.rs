@@ -2,6 +2,10 @@
 //! build its body from the stored record (fresh timestamp and signature), send, record the
 //! outcome, repeat.
 //!
+//! An item is sent only by the sender that claimed it (`mark_sending`): on a site database
+//! several stations send from one queue, and one that finds an item taken leaves it to the
+//! station that took it.
+//!
 //! Only the platform's own envelope can park a record, and every parked record has a way back
 //! that needs no person when none is needed: a settings refusal waits for the settings to
 //! change, a dependency refusal for the company or worker to be accepted.
@@ -19,6 +23,8 @@ use api::{ApiError, Endpoint, PlatformClient, explain_code};
 use domain::mask_id;
 use store::{Backend, ItemId, ItemKind, OutboxItem, ParkReason, StoreError};
 
+#[cfg(test)]
+mod claim_tests;
 mod pass_partial;
 mod passes;
 mod records;
@@ -189,6 +195,9 @@ pub struct Sender<'a> {
     settings: &'a SendSettings,
     /// Set by the last attempt when it failed without reaching the platform's envelope.
     network_failed: bool,
+    /// Items of this pass another sender claimed first (a site database's other station):
+    /// left to it, not sent, not counted as attempted, not picked again in this pass.
+    skipped: Vec<ItemId>,
 }
 
 /// How an attempt ended when the platform did not simply accept it.
@@ -231,6 +240,7 @@ impl<'a> Sender<'a> {
             client,
             settings,
             network_failed: false,
+            skipped: Vec::new(),
         }
     }
 
@@ -243,6 +253,8 @@ impl<'a> Sender<'a> {
     /// platform ends the pass and makes the whole queue wait (circuit breaker): against a
     /// platform that accepts connections and never answers, one call times out, not ten.
     pub fn drain_until(&mut self, stop: &dyn Fn() -> bool) -> Result<DrainReport, StoreError> {
+        // What another station took is left to it for one pass, not for good.
+        self.skipped.clear();
         let mut report = DrainReport {
             requeued: self.store.requeue_after_settings_change(&self.settings.fingerprint)?,
             // Whatever else stops this pass, a log past the window is marked now, not sent later.
@@ -275,6 +287,9 @@ impl<'a> Sender<'a> {
             let mut batch = Vec::new();
             let mut blocked = 0;
             for item in due {
+                if self.skipped.contains(&item.id) {
+                    continue;
+                }
                 if self.blocked_by(&item)?.is_some() {
                     blocked += 1;
                     continue;
@@ -296,13 +311,14 @@ impl<'a> Sender<'a> {
                 report.stopped = true;
                 break;
             }
-            report.attempted += batch.len();
             self.network_failed = false;
+            let skipped_before = self.skipped.len();
             let sent = if batch[0].kind == ItemKind::Attendance {
                 self.send_passes(&batch)
             } else {
-                self.send_item(&batch[0]).map(|d| vec![d])
+                self.send_item(&batch[0]).map(|d| d.into_iter().collect())
             };
+            report.attempted += batch.len().saturating_sub(self.skipped.len() - skipped_before);
             self.keep_learnt_versions()?;
             let decisions = match sent {
                 Ok(d) => d,
@@ -411,22 +427,26 @@ impl<'a> Sender<'a> {
         }
     }
 
-    fn send_item(&mut self, item: &OutboxItem) -> Result<Decision, StoreError> {
-        self.store.mark_sending(item.id)?;
-        let attempts = item.attempts + 1;
+    /// `None`: another sender claimed it first, and sends it.
+    fn send_item(&mut self, item: &OutboxItem) -> Result<Option<Decision>, StoreError> {
         let result = match item.kind {
+            // Batched, and claimed there: see `send_passes`.
+            ItemKind::Attendance => return Ok(self.send_passes(std::slice::from_ref(item))?.pop()),
+            _ if !self.store.mark_sending(item.id)? => {
+                self.skipped.push(item.id);
+                return Ok(None);
+            }
             ItemKind::Register => self.send_register(item),
             ItemKind::Leave => self.send_leave(item),
             ItemKind::AddCompany => self.send_add_company(item),
             ItemKind::RemoveCompany => self.send_remove_company(item),
-            // Batched: see `send_passes`.
-            ItemKind::Attendance => {
-                return Ok(self
-                    .send_passes(std::slice::from_ref(item))?
-                    .pop()
-                    .unwrap_or(Decision::Done));
-            }
         };
+        self.settle(item, result).map(Some)
+    }
+
+    /// Records how a claimed item's attempt ended.
+    fn settle(&mut self, item: &OutboxItem, result: Result<(), SendFailure>) -> Result<Decision, StoreError> {
+        let attempts = item.attempts + 1;
         match result {
             Ok(()) => {
                 self.store.set_last_refusal(None)?;

@@ -253,7 +253,7 @@ pub struct LastRefusal {
 }
 
 impl LastRefusal {
-    fn words_key(&self) -> String {
+    pub(crate) fn words_key(&self) -> String {
         format!("{}|{}|{}", self.refused_under, self.code, self.words)
     }
 }
@@ -425,13 +425,14 @@ impl QueueReads for Store {
 }
 
 impl QueueWrites for Store {
-    fn mark_sending(&self, id: ItemId) -> Result<()> {
+    fn mark_sending(&self, id: ItemId) -> Result<bool> {
         let now = timestamp(Utc::now());
-        self.conn.execute(
+        let changed = self.conn.execute(
             "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1",
             params![id, now],
         )?;
-        Ok(())
+        // One sender per data dir (`SenderLock`): nobody else can hold an item that exists.
+        Ok(changed > 0)
     }
 
     fn mark_retry(&self, id: ItemId, at: DateTime<Utc>, code: &str, message: &str, advice: &str) -> Result<()> {

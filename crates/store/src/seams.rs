@@ -194,8 +194,10 @@ pub trait QueueReads {
 }
 
 pub trait QueueWrites {
-    /// Recorded before the request leaves, so a crash mid-send is visible at start-up.
-    fn mark_sending(&self, id: ItemId) -> Result<()>;
+    /// Claims the item for this sender, recorded before the request leaves, so a crash
+    /// mid-send is visible at start-up. `false`: another sender holds it (a site database's
+    /// other station), and this one leaves it alone; one sender per data dir always gets it.
+    fn mark_sending(&self, id: ItemId) -> Result<bool>;
 
     fn mark_retry(&self, id: ItemId, at: DateTime<Utc>, code: &str, message: &str, advice: &str) -> Result<()>;
 

@@ -98,7 +98,11 @@ impl Sender<'_> {
                 latitude: None,
                 address: None,
             };
-            self.store.mark_sending(item.id)?;
+            if !self.store.mark_sending(item.id)? {
+                // Another station claimed it since the queue was read: it sends it.
+                self.skipped.push(item.id);
+                continue;
+            }
             logs.push((item.clone(), log));
         }
         self.send_logs(logs, &mut decisions)?;
@@ -148,7 +152,8 @@ impl Sender<'_> {
         {
             let (item, _) = logs.remove(i);
             decisions.push(self.record_failure(&item, item.attempts + 1, &err)?);
-            return self.send_logs(logs, decisions);
+            let held = self.renew_claims(logs)?;
+            return self.send_logs(held, decisions);
         }
         tracing::info!(
             logs = logs.len(),
@@ -157,7 +162,8 @@ impl Sender<'_> {
         );
         let mut rest = logs.into_iter();
         for one in rest.by_ref() {
-            self.send_logs(vec![one], decisions)?;
+            let held = self.renew_claims(vec![one])?;
+            self.send_logs(held, decisions)?;
             if self.network_failed {
                 break;
             }
@@ -167,6 +173,20 @@ impl Sender<'_> {
             self.store.mark_waiting(item.id)?;
         }
         Ok(())
+    }
+
+    /// Claims again what goes out again: taken apart, a batch makes one call per log, which
+    /// may outlast a site database's lease. A log another station took meanwhile is its own.
+    fn renew_claims(&mut self, logs: Vec<(OutboxItem, PassedLog)>) -> Result<Vec<(OutboxItem, PassedLog)>, StoreError> {
+        let mut held = Vec::with_capacity(logs.len());
+        for (item, log) in logs {
+            if self.store.mark_sending(item.id)? {
+                held.push((item, log));
+            } else {
+                self.skipped.push(item.id);
+            }
+        }
+        Ok(held)
     }
 
     /// The logs of the batch a `10` names as failed, when it can be matched to the batch.
