@@ -292,6 +292,7 @@ impl Config {
         Ok(store::StoreLocation::Site {
             database: Box::new(site.with_password(&password)),
             station: self.station_name(),
+            lease_secs: store::pg::lease_secs_for(self.timeouts.connect_secs, self.timeouts.call_secs),
         })
     }
 

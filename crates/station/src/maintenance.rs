@@ -77,7 +77,7 @@ pub fn restore(data_dir: &Path, backup: &Path, even_if_healthy: bool) -> Result<
 /// included, copied into the site database (one transaction, counts checked, safe to run
 /// twice; see `store::pg::migrate`). This PC's file stays as it was, as a fallback.
 pub fn copy_to_site(data_dir: &Path, site: &store::StoreLocation) -> Result<crate::site::MigrationReport, StoreError> {
-    let store::StoreLocation::Site { database, station } = site else {
+    let store::StoreLocation::Site { database, station, .. } = site else {
         return Err(StoreError::NotFound(
             "没有指定工地数据库：请写 postgres://用户名@服务器:5432/数据库名".into(),
         ));

@@ -516,6 +516,9 @@ pub enum StoreLocation {
         database: Box<crate::pg::SiteDatabase>,
         /// This station's name in what it saves and claims (its Device_ID or the PC's name).
         station: String,
+        /// How long this station's claim on a queue item holds: longer than its longest call
+        /// (see [`crate::pg::lease_secs_for`]).
+        lease_secs: i64,
     },
 }
 
@@ -539,7 +542,11 @@ impl StoreLocation {
 pub fn open_backend(data_dir: &Path, location: &StoreLocation) -> Result<Box<dyn Backend>> {
     match location {
         StoreLocation::ThisPc => Ok(Box::new(Store::open_in(data_dir)?)),
-        StoreLocation::Site { database, station } => crate::pg::open_backend(database, station),
+        StoreLocation::Site {
+            database,
+            station,
+            lease_secs,
+        } => crate::pg::open_backend(database, station, *lease_secs),
     }
 }
 
@@ -558,7 +565,7 @@ impl Reader {
     pub fn open(data_dir: &Path, location: &StoreLocation) -> Result<Reader> {
         Ok(match location {
             StoreLocation::ThisPc => Reader(Box::new(Store::open_read_only(data_dir)?)),
-            StoreLocation::Site { database, station } => Reader(crate::pg::open_reader(database, station)?),
+            StoreLocation::Site { database, station, .. } => Reader(crate::pg::open_reader(database, station)?),
         })
     }
 }

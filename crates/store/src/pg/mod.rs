@@ -29,7 +29,7 @@ use std::cell::RefCell;
 use postgres::Client;
 
 pub use connect::{Changes, SiteDatabase};
-pub use outbox::LEASE_SECS;
+pub use outbox::{LEASE_SECS, lease_secs_for};
 
 use crate::{Result, StoreError};
 
@@ -87,8 +87,10 @@ impl PgStore {
 }
 
 /// The site database as a station's backend.
-pub(crate) fn open_backend(site: &SiteDatabase, station: &str) -> Result<Box<dyn crate::Backend>> {
-    Ok(Box::new(PgStore::open(site, station)?))
+pub(crate) fn open_backend(site: &SiteDatabase, station: &str, lease_secs: i64) -> Result<Box<dyn crate::Backend>> {
+    let mut store = PgStore::open(site, station)?;
+    store.lease_secs = lease_secs;
+    Ok(Box::new(store))
 }
 
 /// The site database for looking only.

@@ -17,11 +17,24 @@ use crate::{ItemId, ItemKind, LastRefusal, OutboxCounts, OutboxItem, ParkReason,
 use crate::{parse_timestamp, timestamp};
 use domain::ItemState;
 
-/// How long a claim holds. One call may take up to 720 s (`timeouts.connect_secs` at most
-/// 120 plus `timeouts.call_secs` at most 600, station config check); 900 s leaves that a
-/// margin, yet a log claimed by a station that died is taken up by another within a quarter
-/// of an hour, well inside the platform's two-hour attendance window.
+/// How long a claim holds when the station's timeouts are not known: one call may take up to
+/// 720 s (`timeouts.connect_secs` at most 120 plus `timeouts.call_secs` at most 600, station
+/// config check); 900 s leaves that a margin.
 pub const LEASE_SECS: i64 = 900;
+
+/// What a claim must outlast beside the call itself: the database round trips around it
+/// (claim, outcome) and a batch's bookkeeping, on a slow site network.
+const LEASE_MARGIN_SECS: i64 = 30;
+
+/// The lease of a station whose calls give up after `connect_secs + call_secs`: the claim
+/// outlives the longest call this station can make, so no other station takes an item still
+/// in flight; and no longer, so an item a dead station held is taken up soon (100 s with the
+/// default 10 + 60 s), well inside the platform's two-hour attendance window. The claiming
+/// station sets its own lease, so stations with different timeouts each get a true one.
+pub fn lease_secs_for(connect_secs: u64, call_secs: u64) -> i64 {
+    i64::try_from(connect_secs.saturating_add(call_secs))
+        .map_or(LEASE_SECS, |call| call.saturating_add(LEASE_MARGIN_SECS))
+}
 
 const COLUMNS: &str = "id, kind, record_key, label, state, attempts, next_attempt_at, last_code, last_message, last_advice, created_at, updated_at, park_reason, last_detail, maybe_delivered";
 

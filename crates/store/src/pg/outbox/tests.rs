@@ -360,3 +360,15 @@ fn an_idle_pass_announces_no_change_to_the_other_stations() {
     let seen = changes.wait(Duration::from_secs(2)).expect("wait");
     assert!(seen.contains(&"outbox".to_string()), "{seen:?}");
 }
+
+#[test]
+fn a_lease_outlasts_the_stations_longest_call_and_no_more() {
+    // The defaults (10 s to connect, 60 s per call): an item a dead station held is taken up
+    // within two minutes.
+    assert_eq!(super::lease_secs_for(10, 60), 100);
+    // The longest timeouts the settings allow still fit inside the fallback.
+    assert_eq!(super::lease_secs_for(120, 600), 750);
+    assert!(super::lease_secs_for(120, 600) < super::LEASE_SECS);
+    // Nonsense that overflows falls back rather than wrapping into a lease already over.
+    assert_eq!(super::lease_secs_for(u64::MAX, 1), super::LEASE_SECS);
+}

@@ -32,7 +32,7 @@ impl Owner {
             .map_err(|e| format!("没有切换：{e}"))?;
         let mut words = match &location {
             StoreLocation::ThisPc => "以后记录保存在本机".to_string(),
-            StoreLocation::Site { database, station } => {
+            StoreLocation::Site { database, station, .. } => {
                 format!("以后记录保存在工地数据库 {}（本站名称“{station}”）", database.address())
             }
         };
