@@ -130,8 +130,12 @@ fn two_senders_one_killed_at_random_send_every_record_once() {
     killer.join().expect("killer");
     steady.join().expect("steady");
 
-    // What a killed sender left "sending" is taken over once its lease is over: drain until
-    // nothing is open (bounded).
+    // 甲 starts once more, as a clerk restarts the station: it takes back at once what its
+    // killed sender left "sending" (marked may-have-reached-the-platform) and sends it; 乙 then
+    // drains what is left. (Another station taking over a dead station's claim when its lease
+    // runs out is the queue's own test, with a short lease.)
+    let (code, text) = run(&mut drain(&dir_a, &sim.base_url(), &address, "甲"));
+    assert!(matches!(code, 0 | 1 | 3), "甲 restarted ({code}): {text}");
     let deadline = Instant::now() + Duration::from_secs(240);
     loop {
         let (code, text) = run(&mut drain(&dir_b, &sim.base_url(), &address, "乙"));
@@ -153,21 +157,26 @@ fn two_senders_one_killed_at_random_send_every_record_once() {
     let departures = (20..500u32).filter(|i| i % 5 == 4).count();
     assert_eq!(platform.workers.len(), 500, "every enrollment reached the platform");
     assert_eq!(platform.departures.len(), departures, "every departure reached it");
-    // Once each, but for the one call a kill may cut after the platform took it: that item
-    // goes again (an upsert), and only then.
+    // Once each, but for a call a kill cut after the platform took it: that item goes again
+    // (an upsert, marked may-have-reached-the-platform), and only then. A restarted sender
+    // takes its own cut item first, so a second kill may cut the same item again: each kill
+    // explains at most one extra receipt, and nothing else does (the claims never let the two
+    // stations send one item side by side).
     let twice: Vec<_> = platform.workers.iter().filter(|(_, w)| w.received_count > 1).collect();
+    let extra: usize = twice.iter().map(|(_, w)| w.received_count as usize - 1).sum::<usize>()
+        + platform
+            .departures
+            .values()
+            .map(|d| d.received_count.saturating_sub(1) as usize)
+            .sum::<usize>();
     let kills = kills.load(Ordering::SeqCst) as usize;
     assert!(
-        twice.len() <= kills,
-        "{} registrations received more than once with {kills} kills: {twice:?}",
-        twice.len()
-    );
-    assert!(
-        twice.iter().all(|(_, w)| w.received_count == 2),
-        "never more than one resend: {twice:?}"
+        extra <= kills,
+        "{extra} extra receipts with {kills} kills: {:?}",
+        twice.iter().map(|(id, w)| (id, w.received_count)).collect::<Vec<_>>()
     );
     eprintln!(
-        "two senders: {kills} kills, {} registrations resent, {} departures",
+        "two senders: {kills} kills, {} registrations resent ({extra} extra receipts), {} departures",
         twice.len(),
         departures
     );

@@ -74,6 +74,13 @@ fn the_database_stopped_in_the_middle_of_an_enrollment_loses_nothing() {
     drop(other_station(&dir.path().join("a"), &sim.base_url(), &address));
     let data = dir.path().join("b");
     let mut h = harness_with(&data, on_site(&sim.base_url(), &address, "闸机旁"), secret());
+    // The form's dropdowns need the site's companies first.
+    step_until(
+        &mut h,
+        "the window opened on the site",
+        Duration::from_secs(30),
+        |app| app.store_location.contains("工地数据库") && app.snapshot.companies.len() == 2,
+    );
     let id = id_code(62_002);
     super::ui_enroll::fill_form(&mut h, dir.path(), &id, "赵六");
 
@@ -123,23 +130,27 @@ fn switching_to_the_site_database_copies_this_pcs_records() {
         let w = worker_request(&id_code(62_003), "孙七", "深圳市安居劳务分包有限公司").to_worker();
         store.save_worker(&checked_worker(&w), &test_photos()).expect("worker");
     }
-    let mut h = harness(&data, &sim.base_url());
+    // Not the demo, which never writes its settings: the choice must outlive the window.
+    let mut config = demo_config(&sim.base_url());
+    config.environment = cwr_station::config::Environment::Custom;
+    let mut h = harness_with(&data, config, secret());
     step_until(&mut h, "this PC's roster", Duration::from_secs(30), |app| {
         app.snapshot.workers.len() == 1 && app.store_location == "本机"
     });
     h.get_by_label("设置").click();
-    h.step();
+    settle(&mut h, 3);
     h.get_by_label("工地数据库（几台电脑共用）").click();
-    h.step();
+    settle(&mut h, 3);
     for (label, value) in [
         ("数据库服务器", site.host()),
         ("数据库名", site.database()),
         ("用户名", site.user()),
         ("本站名称", "办公室".to_string()),
     ] {
-        let field = h.get_by_label(label);
-        field.click();
+        // The form offers "cwr" for the database and the user: typed over, as a clerk would.
+        h.get_by_label(label).focus();
         h.step();
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
         h.get_by_label(label).type_text(&value);
         h.step();
     }
@@ -155,5 +166,12 @@ fn switching_to_the_site_database_copies_this_pcs_records() {
         "says what was copied"
     );
     let saved = Config::load(&data.join("config.json")).expect("config");
-    assert_eq!(saved.store.site_address, site.address(), "kept for the next start");
+    let kept =
+        cwr_station::station::site::SiteDatabase::parse(&saved.store.site_address).expect("kept for the next start");
+    assert_eq!(
+        (kept.host(), kept.port(), kept.database(), kept.user()),
+        (site.host(), site.port(), site.database(), site.user()),
+        "kept for the next start"
+    );
+    assert_eq!(saved.store.station_name, "办公室");
 }
