@@ -130,4 +130,71 @@ fn main() {
         println!("{label:<28} {s50:>9.1} ms {s95:>9.1} ms {n50:>11.1} ms {n95:>11.1} ms");
     }
     println!("(the window's snapshot runs on its background owner, never on the UI thread)");
+    println!();
+    println!("where a snapshot's time goes (ms, one run each):");
+    for (label, address) in [("本机 (SQLite)", None), ("工地数据库 (PostgreSQL)", Some(address.as_str()))] {
+        let station = open(&data, address);
+        println!("  {label}: {}", snapshot_parts(&station));
+    }
+}
+
+/// Each read the snapshot makes, timed once: which one a backend is slow at.
+fn snapshot_parts(station: &Station) -> String {
+    use cwr_station::store::prelude::*;
+    let store = station.store();
+    let mut parts = Vec::new();
+    let mut time = |name: &str, f: &mut dyn FnMut()| {
+        let started = Instant::now();
+        f();
+        parts.push(format!("{name} {:.1}", started.elapsed().as_secs_f64() * 1000.0));
+    };
+    time("roster_rows", &mut || {
+        std::hint::black_box(store.roster_rows().expect("roster"));
+    });
+    time("blacklist", &mut || {
+        std::hint::black_box(store.blacklist().expect("blacklist"));
+    });
+    time("companies", &mut || {
+        std::hint::black_box(store.companies().expect("companies"));
+    });
+    time("outbox_recent", &mut || {
+        std::hint::black_box(store.outbox_items_recent(500).expect("outbox"));
+    });
+    time("outbox_counts", &mut || {
+        std::hint::black_box(store.outbox_counts().expect("counts"));
+    });
+    time("oldest_unsent", &mut || {
+        std::hint::black_box(store.oldest_unsent_at().expect("oldest"));
+    });
+    time("worker_rules", &mut || {
+        std::hint::black_box(station.worker_rules("").expect("rules"));
+    });
+    time("passes_today", &mut || {
+        std::hint::black_box(station.passes_on(station.today()).expect("passes"));
+    });
+    time("dictionaries", &mut || {
+        for kind in cwr_station::station::snapshot::DICTIONARIES {
+            std::hint::black_box(store.dictionary(kind).expect("dictionary"));
+        }
+    });
+    time("company_rules", &mut || {
+        std::hint::black_box(station.company_rules().expect("rules"));
+    });
+    let label = station.config().environment_label();
+    time("successes+versions", &mut || {
+        std::hint::black_box(store.success_counts(label).expect("successes"));
+        std::hint::black_box(store.learnt_versions(label).expect("versions"));
+    });
+    time("pause+breaker+backup", &mut || {
+        std::hint::black_box(store.queue_paused().expect("paused"));
+        std::hint::black_box(store.breaker().expect("breaker"));
+        std::hint::black_box(store.last_backup_at().expect("backup"));
+    });
+    time("whole snapshot", &mut || {
+        std::hint::black_box(station.snapshot().expect("snapshot"));
+    });
+    time("expire_overdue", &mut || {
+        station.expire_overdue_passes().expect("expire");
+    });
+    parts.join(", ")
 }

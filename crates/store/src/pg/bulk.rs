@@ -138,6 +138,8 @@ impl BulkWrites for PgStore {
                 n += 1;
             }
             tx.commit()?;
+            // As after a migration: plan the screens' reads for the rows just written.
+            c.batch_execute("ANALYZE workers, departures, outbox")?;
             Ok(n)
         })
     }

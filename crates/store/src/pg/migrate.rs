@@ -387,6 +387,12 @@ pub fn copy_station(source: &Store, site: &PgStore) -> Result<MigrationReport> {
             )?;
         }
         tx.commit()?;
+        // Tables filled in one go: until autovacuum gets to them, the planner would plan the
+        // screens' reads for empty tables (seen: the roster read taking 7 s instead of 0.3 s
+        // at 20,000 workers for the first minute after a copy).
+        if !report.earlier_copy {
+            client.batch_execute("ANALYZE")?;
+        }
         Ok(report)
     })
 }

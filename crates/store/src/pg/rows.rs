@@ -14,8 +14,10 @@ use crate::{ItemId, ItemKind, Result, StoreError, WorkerRow, timestamp};
 pub(crate) const WORKER_ROW_SELECT: &str = "SELECT w.id_code, w.emp_name, w.emp_company,
         w.data::json->>'emp_category', w.data::json->>'job_name', w.emp_id, w.sync_state, w.sync_message,
         w.updated_at,
-        COALESCE((SELECT d.sync_state FROM departures d WHERE d.id_code = w.id_code ORDER BY d.id DESC LIMIT 1), '')
-     FROM workers w";
+        COALESCE(d.sync_state, '')
+     FROM workers w
+     LEFT JOIN (SELECT DISTINCT ON (id_code) id_code, sync_state FROM departures ORDER BY id_code, id DESC) d
+       ON d.id_code = w.id_code";
 
 pub(crate) fn worker_row(r: &postgres::Row) -> WorkerRow {
     WorkerRow {
