@@ -132,7 +132,10 @@ fn main() {
     println!("(the window's snapshot runs on its background owner, never on the UI thread)");
     println!();
     println!("where a snapshot's time goes (ms, one run each):");
-    for (label, address) in [("本机 (SQLite)", None), ("工地数据库 (PostgreSQL)", Some(address.as_str()))] {
+    for (label, address) in [
+        ("本机 (SQLite)", None),
+        ("工地数据库 (PostgreSQL)", Some(address.as_str())),
+    ] {
         let station = open(&data, address);
         println!("  {label}: {}", snapshot_parts(&station));
     }

@@ -4,7 +4,8 @@
 //!   cargo bench --bench bench_ui                 # 20,000 workers, photos at real sizes
 //!   cargo bench --bench bench_ui -- --workers 2000 --small-photos
 //!   cargo bench --bench bench_ui -- --data DIR   # reuse a generated store
-//!   cargo bench --bench bench_ui -- --small-photos --store postgres://…  # on a site database
+//!   cargo bench --bench bench_ui -- --small-photos --store site  # on a site database of its own
+//!   cargo bench --bench bench_ui -- --small-photos --store postgres://…  # on a given one
 //!     (the generated store is copied into it first, as `store migrate` does)
 //! Prints figures; asserts nothing about speed.
 
@@ -264,6 +265,13 @@ fn main() {
         ..Config::default()
     };
     if let Some(address) = arg("--store") {
+        // `--store site`: a PostgreSQL server of the benchmark's own on loopback, as the
+        // tests start one (Debian's package).
+        let address = if address == "site" {
+            cwr_station::host::pg_server::PgServer::shared().fresh_database("bench_ui")
+        } else {
+            address
+        };
         config.store.station_name = "测速".into();
         config.use_store(&address).expect("--store address");
         let location = config.store_location(&data).expect("location");

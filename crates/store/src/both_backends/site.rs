@@ -140,6 +140,34 @@ fn a_save_on_one_station_is_announced_to_a_listener() {
 }
 
 #[test]
+fn a_station_listening_to_the_others_is_not_told_of_its_own_changes() {
+    let (site, mut a, mut b) = two_stations("own_changes");
+    let mut others = Changes::listen_to_others(&site, "甲").expect("listen");
+    a.save_worker(&worker(&id(105), "张三"), &photos(1)).expect("甲 saves");
+    assert_eq!(
+        others.wait(Duration::from_millis(500)).expect("wait"),
+        Vec::<String>::new(),
+        "甲's own save is not news to 甲"
+    );
+    b.save_worker(&worker(&id(106), "李四"), &photos(1)).expect("乙 saves");
+    let tables = others.wait(Duration::from_secs(2)).expect("wait");
+    assert!(tables.iter().any(|t| t == "workers"), "乙's save is: {tables:?}");
+    // A connection the network cut is opened again under the same name.
+    a.with(|c| {
+        c.batch_execute("SELECT pg_terminate_backend(pg_backend_pid())").ok();
+        Ok(())
+    })
+    .expect("cut");
+    a.save_worker(&worker(&id(107), "王五"), &photos(1))
+        .expect("甲 saves again");
+    assert_eq!(
+        others.wait(Duration::from_millis(500)).expect("wait"),
+        Vec::<String>::new(),
+        "still 甲's own after reconnecting"
+    );
+}
+
+#[test]
 fn the_site_database_is_named_without_its_password_and_not_backed_up_by_a_station() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (_site, a, _b) = two_stations("location");

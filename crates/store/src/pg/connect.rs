@@ -125,6 +125,14 @@ impl SiteDatabase {
             .application_name("cwr-station");
         Ok(config.connect(tls()?)?)
     }
+
+    /// A connection of station `station`: what it changes is announced under its name (see
+    /// the schema's v2), so its own window can tell its changes from the others'.
+    pub fn connect_as(&self, station: &str) -> Result<Client> {
+        let mut client = self.connect()?;
+        client.execute("SELECT set_config('cwr.station', $1, false)", &[&station])?;
+        Ok(client)
+    }
 }
 
 fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
@@ -154,13 +162,23 @@ impl std::fmt::Debug for SiteDatabase {
 /// for the window to re-read its screens within a second or two of another station's save.
 pub struct Changes {
     client: Client,
+    /// The station whose own changes are not reported.
+    skip: Option<String>,
 }
 
 impl Changes {
     pub fn listen(site: &SiteDatabase) -> Result<Changes> {
         let mut client = site.connect()?;
         client.batch_execute(&format!("LISTEN {}", super::schema::CHANGES_CHANNEL))?;
-        Ok(Changes { client })
+        Ok(Changes { client, skip: None })
+    }
+
+    /// The changes the other stations make, not those of `station` (a window re-reads its
+    /// own station's changes without being told).
+    pub fn listen_to_others(site: &SiteDatabase, station: &str) -> Result<Changes> {
+        let mut changes = Changes::listen(site)?;
+        changes.skip = Some(station.to_owned());
+        Ok(changes)
     }
 
     /// The tables changed since the last call, waiting up to `timeout` for the first one;
@@ -169,13 +187,21 @@ impl Changes {
         use postgres::fallible_iterator::FallibleIterator;
         let mut tables = Vec::new();
         let mut notifications = self.client.notifications();
+        let skip = self.skip.as_deref();
+        // "table station" (schema v2); a bare table name from a v1 trigger is nobody's.
+        let mut take = |payload: &str| {
+            let (table, by) = payload.split_once(' ').unwrap_or((payload, ""));
+            if skip != Some(by) {
+                tables.push(table.to_owned());
+            }
+        };
         if let Some(n) = notifications.timeout_iter(timeout).next()? {
-            tables.push(n.payload().to_owned());
+            take(n.payload());
         }
         // What else arrived with it, without waiting again.
         let mut rest = notifications.iter();
         while let Some(n) = rest.next()? {
-            tables.push(n.payload().to_owned());
+            take(n.payload());
         }
         tables.sort();
         tables.dedup();

@@ -55,7 +55,7 @@ impl PgStore {
     /// Connects, then creates or migrates the schema. `station` names this station in the
     /// records it saves and the queue items it claims.
     pub fn open(site: &SiteDatabase, station: &str) -> Result<PgStore> {
-        let mut client = site.connect()?;
+        let mut client = site.connect_as(station)?;
         migrate(&mut client)?;
         Ok(PgStore {
             client: RefCell::new(client),
@@ -80,7 +80,7 @@ impl PgStore {
             StoreError::Corrupt("工地数据库的连接被同时使用（程序错误）：请重启程序并告诉技术支持".into())
         })?;
         if client.is_closed() {
-            *client = self.site.connect()?;
+            *client = self.site.connect_as(&self.station)?;
         }
         f(&mut client)
     }

@@ -194,4 +194,16 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER announce AFTER INSERT OR UPDATE OR DELETE ON dictionary_fetches
         FOR EACH STATEMENT EXECUTE FUNCTION cwr_announce();
     "#,
+    // v2: a notification names the station whose statement made it (`cwr.station`, set on
+    // each connection of a station), so a window skips the changes its own station made:
+    // it re-reads those anyway, and a long run of its own writes (the face descriptors
+    // computed for earlier enrollments) would otherwise re-read its screens several times a
+    // second.
+    r#"
+    CREATE OR REPLACE FUNCTION cwr_announce() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM pg_notify('cwr_changes', TG_TABLE_NAME || ' ' || COALESCE(current_setting('cwr.station', true), ''));
+        RETURN NULL;
+    END $$;
+    "#,
 ];

@@ -16,7 +16,7 @@ use super::{Intent, InternalEvent};
 /// What the watcher saw.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SiteNews {
-    /// Another station (or this one) changed these tables.
+    /// Another station changed these tables.
     Changed(Vec<String>),
     /// The database cannot be reached (the words say what to check).
     Unreachable(String),
@@ -30,6 +30,10 @@ const LOOK_SECS: u64 = 1;
 const RETRY_SECS: u64 = 2;
 /// Changes arriving this close together are read as one.
 const GATHER_MS: u64 = 150;
+/// At most one re-read a second, however busy the other stations are (a station computing
+/// face descriptors for its earlier enrollments writes many times a second): another
+/// station's change still shows within about a second and a half.
+const BETWEEN_READS_MS: u64 = 1000;
 
 pub struct SiteWatch {
     stop: Arc<AtomicBool>,
@@ -40,15 +44,15 @@ impl SiteWatch {
     /// Watches the site database when the station keeps its records there; `None` on this PC's
     /// file (nobody else writes it).
     pub fn start(location: &StoreLocation, intents: Sender<Intent>) -> Option<SiteWatch> {
-        let StoreLocation::Site { database, .. } = location else {
+        let StoreLocation::Site { database, station, .. } = location else {
             return None;
         };
-        let database = database.clone();
+        let (database, station) = (database.clone(), station.clone());
         let stop = Arc::new(AtomicBool::new(false));
         let thread_stop = Arc::clone(&stop);
         let join = std::thread::Builder::new()
             .name("site-watch".into())
-            .spawn(move || watch(&database, &intents, &thread_stop))
+            .spawn(move || watch(&database, &station, &intents, &thread_stop))
             .ok()?;
         Some(SiteWatch { stop, join: Some(join) })
     }
@@ -63,11 +67,13 @@ impl Drop for SiteWatch {
     }
 }
 
-fn watch(database: &SiteDatabase, intents: &Sender<Intent>, stop: &AtomicBool) {
+fn watch(database: &SiteDatabase, station: &str, intents: &Sender<Intent>, stop: &AtomicBool) {
     let tell = |news| intents.send(Intent::Internal(InternalEvent::Site(news))).is_ok();
     let mut was_down = false;
+    let mut last_read: Option<std::time::Instant> = None;
     while !stop.load(Ordering::SeqCst) {
-        let mut changes = match Changes::listen(database) {
+        // This station's own changes are not news: its owner re-reads after each of them.
+        let mut changes = match Changes::listen_to_others(database, station) {
             Ok(c) => c,
             Err(e) => {
                 if !was_down && !tell(SiteNews::Unreachable(e.to_string())) {
@@ -89,12 +95,17 @@ fn watch(database: &SiteDatabase, intents: &Sender<Intent>, stop: &AtomicBool) {
             match changes.wait(Duration::from_secs(LOOK_SECS)) {
                 Ok(tables) if tables.is_empty() => {}
                 Ok(mut tables) => {
-                    std::thread::sleep(Duration::from_millis(GATHER_MS));
+                    let since = last_read.map_or(Duration::MAX, |t| t.elapsed());
+                    let wait = Duration::from_millis(BETWEEN_READS_MS)
+                        .saturating_sub(since)
+                        .max(Duration::from_millis(GATHER_MS));
+                    std::thread::sleep(wait);
                     if let Ok(more) = changes.wait(Duration::ZERO) {
                         tables.extend(more);
                         tables.sort();
                         tables.dedup();
                     }
+                    last_read = Some(std::time::Instant::now());
                     if !tell(SiteNews::Changed(tables)) {
                         return;
                     }
