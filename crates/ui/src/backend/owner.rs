@@ -143,6 +143,9 @@ impl Owner {
                     data_dir: self.setup.data_dir.clone(),
                 })))
             }
+            // The status bar says it, and stops saying it when the database is back; a
+            // banner would stay after the outage ended.
+            Err(e) if e.is_site_unreachable() => self.emit(Event::Site(Some(e.to_string()))),
             Err(e) => self.emit(Event::Problem(e.to_string())),
         }
     }

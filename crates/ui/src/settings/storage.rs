@@ -99,7 +99,7 @@ impl StorageForm {
                 ui.add(
                     egui::TextEdit::singleline(&mut self.password)
                         .password(true)
-                        .hint_text("只保存在本机，不写入配置文件；不改就留空")
+                        .hint_text("只存在本机；不改就留空")
                         .desired_width(220.0),
                 )
                 .labelled_by(l.id);
@@ -107,7 +107,7 @@ impl StorageForm {
                 let l = field_label(ui, "本站名称", false);
                 ui.add(
                     egui::TextEdit::singleline(&mut self.station_name)
-                        .hint_text("如 办公室、闸机旁；空着用门禁序列号或电脑名")
+                        .hint_text("如 办公室；空着用门禁序列号")
                         .desired_width(220.0),
                 )
                 .labelled_by(l.id);
