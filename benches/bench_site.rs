@@ -143,7 +143,6 @@ fn main() {
 
 /// Each read the snapshot makes, timed once: which one a backend is slow at.
 fn snapshot_parts(station: &Station) -> String {
-    use cwr_station::store::prelude::*;
     let store = station.store();
     let mut parts = Vec::new();
     let mut time = |name: &str, f: &mut dyn FnMut()| {

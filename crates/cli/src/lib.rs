@@ -214,7 +214,9 @@ pub fn run(cli: Cli) -> Exit {
         Some(Command::Outbox(OutboxCommand::Retry { id })) => queue_cmds::outbox_retry(&ctx, id),
         // The demo's records are made up: they must never land in a site's real database.
         Some(Command::Demo { .. }) if cli.store.is_some() => {
-            errln!("演示模式只用自己的临时数据，不连接工地数据库：去掉 --store 再打开演示；要在工地数据库上工作，请不带 demo 启动");
+            errln!(
+                "演示模式只用自己的临时数据，不连接工地数据库：去掉 --store 再打开演示；要在工地数据库上工作，请不带 demo 启动"
+            );
             Exit::Invalid
         }
         Some(Command::Demo { sample, start }) => window_cmd::demo(sample, start),

@@ -395,33 +395,6 @@ impl QueueReads for Store {
         )?;
         Ok(n > 0)
     }
-
-    fn queue_paused(&self) -> Result<Option<String>> {
-        self.setting("queue_paused")
-    }
-
-    fn breaker(&self) -> Result<Option<(DateTime<Utc>, u32)>> {
-        let until = self.setting("breaker_until")?.as_deref().and_then(parse_timestamp);
-        let failures = self
-            .setting("breaker_failures")?
-            .and_then(|f| f.parse().ok())
-            .unwrap_or(0);
-        Ok(until.map(|u| (u, failures)))
-    }
-
-    fn clock_offset_ms(&self) -> Result<Option<i64>> {
-        Ok(self.setting("clock_offset_ms")?.and_then(|v| v.parse().ok()))
-    }
-
-    fn last_refusal(&self) -> Result<Option<LastRefusal>> {
-        Ok(self
-            .setting("last_refusal")?
-            .and_then(|json| serde_json::from_str(&json).ok()))
-    }
-
-    fn words_dismissed(&self, refusal: &LastRefusal) -> Result<bool> {
-        Ok(self.setting("not_settings_words")?.as_deref() == Some(refusal.words_key().as_str()))
-    }
 }
 
 impl QueueWrites for Store {

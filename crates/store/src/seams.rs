@@ -149,7 +149,9 @@ pub trait CompanyWrites {
     fn mark_company_sent(&mut self, item_id: ItemId, suid: &str, removed: bool) -> Result<()>;
 }
 
-pub trait QueueReads {
+/// The queue's own state (pause, breaker, clock offset, last refusal) is kept among the
+/// settings, under the same keys on every backend: read here once for all of them.
+pub trait QueueReads: SettingsReads {
     fn outbox_item(&self, id: ItemId) -> Result<OutboxItem>;
 
     /// All items, newest first; `include_sent` false leaves out what the platform has.
@@ -176,21 +178,41 @@ pub trait QueueReads {
     fn has_pending_item_before(&self, kind: ItemKind, record_key: &str, before_id: ItemId) -> Result<bool>;
 
     /// Why the whole queue is paused (the settings are refused), if it is.
-    fn queue_paused(&self) -> Result<Option<String>>;
+    fn queue_paused(&self) -> Result<Option<String>> {
+        self.setting("queue_paused")
+    }
 
     /// When the network failed as a whole, the queue waits until then (a circuit breaker:
     /// backoff for the queue, not per record). `None` when closed.
-    fn breaker(&self) -> Result<Option<(DateTime<Utc>, u32)>>;
+    fn breaker(&self) -> Result<Option<(DateTime<Utc>, u32)>> {
+        let until = self
+            .setting("breaker_until")?
+            .as_deref()
+            .and_then(crate::parse_timestamp);
+        let failures = self
+            .setting("breaker_failures")?
+            .and_then(|f| f.parse().ok())
+            .unwrap_or(0);
+        Ok(until.map(|u| (u, failures)))
+    }
 
     /// The platform's clock minus this PC's, as last learned.
-    fn clock_offset_ms(&self) -> Result<Option<i64>>;
+    fn clock_offset_ms(&self) -> Result<Option<i64>> {
+        Ok(self.setting("clock_offset_ms")?.and_then(|v| v.parse().ok()))
+    }
 
     /// The refusal before this one (for telling a settings problem: the same words for
     /// different records in a row). Cleared whenever something is accepted.
-    fn last_refusal(&self) -> Result<Option<LastRefusal>>;
+    fn last_refusal(&self) -> Result<Option<LastRefusal>> {
+        Ok(self
+            .setting("last_refusal")?
+            .and_then(|json| serde_json::from_str(&json).ok()))
+    }
 
     /// Did the clerk say these words are not a settings problem?
-    fn words_dismissed(&self, refusal: &LastRefusal) -> Result<bool>;
+    fn words_dismissed(&self, refusal: &LastRefusal) -> Result<bool> {
+        Ok(self.setting("not_settings_words")?.as_deref() == Some(refusal.words_key().as_str()))
+    }
 }
 
 pub trait QueueWrites {

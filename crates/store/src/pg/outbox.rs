@@ -101,10 +101,6 @@ fn set_pause_in(c: &mut impl GenericClient, pause: Option<(&str, &str)>) -> Resu
 }
 
 impl PgStore {
-    fn setting_value(&self, key: &str) -> Result<Option<String>> {
-        self.with(|c| setting_in(c, key))
-    }
-
     fn set_setting_value(&self, key: &str, value: Option<&str>) -> Result<()> {
         self.with(|c| set_setting_in(c, key, value))
     }
@@ -260,36 +256,6 @@ impl QueueReads for PgStore {
             .try_get(0)?)
         })?;
         Ok(n > 0)
-    }
-
-    fn queue_paused(&self) -> Result<Option<String>> {
-        self.setting_value("queue_paused")
-    }
-
-    fn breaker(&self) -> Result<Option<(DateTime<Utc>, u32)>> {
-        let until = self
-            .setting_value("breaker_until")?
-            .as_deref()
-            .and_then(parse_timestamp);
-        let failures = self
-            .setting_value("breaker_failures")?
-            .and_then(|f| f.parse().ok())
-            .unwrap_or(0);
-        Ok(until.map(|u| (u, failures)))
-    }
-
-    fn clock_offset_ms(&self) -> Result<Option<i64>> {
-        Ok(self.setting_value("clock_offset_ms")?.and_then(|v| v.parse().ok()))
-    }
-
-    fn last_refusal(&self) -> Result<Option<LastRefusal>> {
-        Ok(self
-            .setting_value("last_refusal")?
-            .and_then(|json| serde_json::from_str(&json).ok()))
-    }
-
-    fn words_dismissed(&self, refusal: &LastRefusal) -> Result<bool> {
-        Ok(self.setting_value("not_settings_words")?.as_deref() == Some(refusal.words_key().as_str()))
     }
 }
 
