@@ -32,7 +32,7 @@ pub(super) fn check_complete(bytes: &[u8]) -> Result<(), PhotoError> {
 }
 
 /// Byte offset just past the first SOS header.
-fn find_first_scan(bytes: &[u8]) -> Result<usize, PhotoError> {
+pub(super) fn find_first_scan(bytes: &[u8]) -> Result<usize, PhotoError> {
     let mut pos = 2;
     loop {
         if pos >= bytes.len() {
