@@ -197,7 +197,7 @@ pub fn read_photo_file(path: &Path) -> Result<Vec<u8>, PhotoError> {
 /// Decodes JPEG/PNG/BMP bytes, makes the picture upright, and re-encodes it as the best
 /// quality JPEG that fits in `budget_bytes`.
 pub fn normalize_photo(bytes: &[u8], budget_bytes: usize) -> Result<NormalizedPhoto, PhotoError> {
-    let (rgb, orientation) = decode_at_least(bytes, MAX_LONG_SIDE)?;
+    let (rgb, orientation) = decode_within(bytes, MAX_LONG_SIDE)?;
     fit_to_budget(rgb, orientation, budget_bytes)
 }
 
@@ -243,7 +243,7 @@ pub const SITE_LONG_SIDE: u32 = 800;
 /// A site photo (`site_photo`) from a file's bytes: upright, at most [`SITE_LONG_SIDE`], with
 /// `stamp` (the pass time) burned into its bottom edge, within `budget_bytes`.
 pub fn site_photo(bytes: &[u8], stamp: &str, budget_bytes: usize) -> Result<NormalizedPhoto, PhotoError> {
-    let (rgb, orientation) = decode_at_least(bytes, SITE_LONG_SIDE)?;
+    let (rgb, orientation) = decode_within(bytes, SITE_LONG_SIDE)?;
     stamp_and_fit(rgb, orientation, stamp, budget_bytes)
 }
 
@@ -274,13 +274,14 @@ fn stamp_and_fit(
 }
 
 fn decode(bytes: &[u8]) -> Result<(RgbImage, Orientation), PhotoError> {
-    decode_at_least(bytes, u32::MAX)
+    decode_within(bytes, u32::MAX)
 }
 
-/// [`decode`] for a caller that will shrink the picture to `want_long_px` on its long side
-/// anyway: a large JPEG is then decoded at the smallest DCT scale that still has that many
-/// pixels (see `jpeg_scaled`), every other picture as usual.
-fn decode_at_least(bytes: &[u8], want_long_px: u32) -> Result<(RgbImage, Orientation), PhotoError> {
+/// [`decode`] for a caller that wants the picture at most `max_long_px` on its long side
+/// (as [`scaled_dims`] shrinks it): a large JPEG is decoded at the smallest DCT scale that
+/// still has that many pixels and shrunk the rest of the way while it decodes (see
+/// `jpeg_scaled`); every other picture is decoded whole and shrunk after.
+fn decode_within(bytes: &[u8], max_long_px: u32) -> Result<(RgbImage, Orientation), PhotoError> {
     if bytes.len() as u64 > MAX_INPUT_BYTES {
         return Err(PhotoError::TooLarge {
             bytes: bytes.len() as u64,
@@ -334,13 +335,21 @@ fn decode_at_least(bytes: &[u8], want_long_px: u32) -> Result<(RgbImage, Orienta
     // Broken EXIF is common in edited photos; an unrotated photo beats a refused one.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     if format == ImageFormat::Jpeg
-        && let Some(numerator) = jpeg_scaled::scale_numerator(width, height, want_long_px)
-        && let Some(scaled) = jpeg_scaled::decode(bytes, numerator)
+        && let Some(numerator) = jpeg_scaled::scale_numerator(width, height, max_long_px)
+        && let Some(scaled) = jpeg_scaled::decode(bytes, numerator, max_long_px)
     {
         return Ok((scaled, orientation));
     }
-    let image = DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(e, dims))?;
-    Ok((image.into_rgb8(), orientation))
+    let image = DynamicImage::from_decoder(decoder)
+        .map_err(|e| map_image_error(e, dims))?
+        .into_rgb8();
+    let (w, h) = scaled_dims(image.width(), image.height(), max_long_px);
+    let image = if (w, h) == image.dimensions() {
+        image
+    } else {
+        downscale(&image, w, h)
+    };
+    Ok((image, orientation))
 }
 
 /// What decoding holds at its peak: the pixels as the decoder gives them and, unless they

@@ -22,15 +22,17 @@ pub(super) fn check_complete(bytes: &[u8]) -> Result<(), PhotoError> {
     let scan_start = find_first_scan(bytes)?;
     // Inside entropy-coded data 0xFF is always followed by 0x00 or a restart marker, so
     // FF D9 after the first scan can only be a real EOI. Searching (rather than checking
-    // the last two bytes) keeps phone files with trailers after EOI acceptable.
+    // the last two bytes) keeps phone files with trailers after EOI acceptable. From the end:
+    // EOI is there or close, so a complete file is not read through (a few MB).
     let has_eoi = bytes[scan_start..]
         .windows(2)
+        .rev()
         .any(|pair| pair[0] == 0xFF && pair[1] == EOI);
     if has_eoi { Ok(()) } else { Err(truncated()) }
 }
 
 /// Byte offset just past the first SOS header.
-fn find_first_scan(bytes: &[u8]) -> Result<usize, PhotoError> {
+pub(super) fn find_first_scan(bytes: &[u8]) -> Result<usize, PhotoError> {
     let mut pos = 2;
     loop {
         if pos >= bytes.len() {

@@ -97,8 +97,13 @@ fn a_large_jpeg_is_decoded_at_a_reduced_dct_scale_to_the_same_picture() {
         ])
     });
     let source = jpeg_of(&smooth, 95);
-    let scaled = jpeg_scaled::decode(&source, 4).expect("libjpeg decodes it");
+    let scaled = jpeg_scaled::decode(&source, 4, u32::MAX).expect("libjpeg decodes it");
     assert_eq!(scaled.dimensions(), (1650, 1000));
+    // Resized while it decodes, band by band on the other thread: the very pixels of a
+    // decode followed by a resize.
+    let shrunk = jpeg_scaled::decode(&source, 4, MAX_LONG_SIDE).expect("libjpeg decodes it");
+    assert_eq!(shrunk.dimensions(), (1600, 970));
+    assert!(shrunk == downscale(&scaled, 1600, 970));
     let full = image::load_from_memory(&source).expect("decodes").into_rgb8();
     let reference = downscale(&full, 1650, 1000);
     let diff: u64 = scaled
@@ -113,7 +118,7 @@ fn a_large_jpeg_is_decoded_at_a_reduced_dct_scale_to_the_same_picture() {
     let photo = normalize_photo(&source, 200 * 1024).expect("normalize");
     assert_eq!((photo.width, photo.height), (1600, 970));
     // What libjpeg refuses falls back to the ordinary decoder, which reports it.
-    assert_eq!(jpeg_scaled::decode(b"not a jpeg at all", 4), None);
+    assert_eq!(jpeg_scaled::decode(b"not a jpeg at all", 4, MAX_LONG_SIDE), None);
 }
 
 #[test]
