@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Proves the .deb on this machine: installs it with apt (which brings the declared run-time
 # dependencies), runs `cwr-station --version`, opens the demo window under Xvfb for a
-# screenshot (packaging/deb/deb-demo.png) and lists the shared libraries the running window
+# screenshot (packaging/deb/deb-demo.png), compares faces (`cwr-station face compare`) with the
+# models the package installed, and lists the shared libraries the running window
 # loaded with the packages they come from, then purges the package and checks that nothing of
 # it is left: the file list of /usr, /etc and /opt is the same as before it was installed.
 # Prints each step's result; exits non-zero on the first failure.
 #
 # DEB=path/to.deb tests that file; otherwise packaging/deb/build.sh makes one.
-# Installs what it lacks (xvfb, xauth, imagemagick, x11-utils, desktop-file-utils).
+# Installs what it lacks (xvfb, xauth, imagemagick, x11-utils, desktop-file-utils, strace).
 # Needs root (dpkg). Leaves the dependencies apt installed, as `apt purge` does.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,7 +18,7 @@ repo=$PWD
 started_all=$(date +%s)
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
 
-need_packages xvfb xauth imagemagick x11-utils desktop-file-utils
+need_packages xvfb xauth imagemagick x11-utils desktop-file-utils strace
 
 work=$(mktemp -d /tmp/cwr-deb.XXXXXX)
 pids=()
@@ -77,9 +78,35 @@ echo "     $out"
 grep -qF "${version%-*}" <<<"$out" || fail "the version is not in the output"
 ok "from $(command -v cwr-station)"
 
+step "cwr-station face compare, with the face models of the package"
+# The program also looks for the models in the source tree it was built from (a build run from
+# there); that tree is this checkout, so a passing comparison alone would not prove the package's
+# models: strace shows which files the program opened.
+mkdir -p "$work/home"
+faces=$repo/crates/face/tests/faces
+face_compare() {
+  HOME=$work/home strace -f -qq -e trace=openat -o "$work/face-$1.strace" \
+    cwr-station face compare "$faces/$1.jpg" "$faces/$2.jpg" --json 2>&1
+}
+out=$(face_compare obama2 obama) || fail "exit $?: $out"
+echo "     obama2.jpg, obama.jpg: $(grep '^{' <<<"$out")"
+grep -qF '"faces":[1,1]' <<<"$out" || fail "not one face in each picture"
+grep -qF '"verdict":"different"' <<<"$out" && fail "the same person was called different"
+opened=$(grep -o '"[^"]*\.onnx"' "$work/face-obama2.strace" | tr -d '"' | sort -u)
+[ -n "$opened" ] || fail "no .onnx file opened"
+while read -r model; do
+  echo "     opened $model"
+  [ "$(dirname "$(realpath "$model")")" = /usr/share/cwr-station/models ] ||
+    fail "$model is not one of the package's models"
+done <<<"$opened"
+[ "$(wc -l <<<"$opened")" = 3 ] || fail "expected the three models, opened: $opened"
+out=$(face_compare biden obama) || fail "exit $?: $out"
+echo "     biden.jpg, obama.jpg: $(grep '^{' <<<"$out")"
+grep -qF '"match":false' <<<"$out" || fail "two different people were called a match"
+ok "the same person not called different, two people not a match, with /usr/share/cwr-station/models"
+
 step "the demo window under Xvfb"
 start_xvfb
-mkdir -p "$work/home"
 # demo BACKEND: opens the window with wgpu's own choice (default) or a forced backend; leaves
 # its pid in demo_pid and the number of colours on the screen in colours.
 demo() {

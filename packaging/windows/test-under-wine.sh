@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Proves the Windows installer on Debian with Wine, as far as Wine can: builds the installer
 # (packaging/build-windows.sh), installs it silently into a fresh WINEPREFIX, runs the
-# installed cwr-station.exe (--version; sim + --demo dict job-name; a command that makes the
-# real data dir), opens its window (demo) under Xvfb for a screenshot, uninstalls it silently
-# with the registered QuietUninstallString and checks that the program is gone and the data
-# dir is kept. Prints each step's result; exits non-zero on the first failure.
+# installed cwr-station.exe (--version; face compare with the installed face models; sim +
+# --demo dict job-name; a command that makes the real data dir), opens its window (demo) under
+# Xvfb for a screenshot, uninstalls it silently with the registered QuietUninstallString and
+# checks that the program is gone and the data dir is kept. Prints each step's result; exits
+# non-zero on the first failure.
 #
 # Installs what it lacks (wine, wine64, nsis, mingw-w64, xvfb, imagemagick, …). Everything
 # Wine writes stays in a temporary HOME and WINEPREFIX (removed at the end; KEEP=1 keeps it).
@@ -115,6 +116,36 @@ echo "     $out"
 grep -qF "$version" <<<"$out" || fail "the version $version is not in the output"
 ok "printed $version"
 
+step "cwr-station.exe face compare, with the face models the installer put in models\\"
+# The program also looks for the models in the source tree it was built from, by a path like
+# /work/…/assets/models baked in at build time. On Windows that is C:\work\…, which no PC has;
+# Wine takes a path that starts with / for a Unix path and finds this checkout's models, so a
+# passing comparison alone would not prove the installed ones. Wine's file trace shows which
+# .onnx files the program opened for reading: all three must be the installed ones.
+faces=$(winepath -w "$repo/crates/face/tests/faces")
+w_models="$(winepath -w "$inst")\\models\\"
+face_compare() {
+  WINEDEBUG=trace+file wine "$exe" face compare "$faces\\$1.jpg" "$faces\\$2.jpg" --json \
+    2>"$work/face-$1.trace" | tr -d '\r'
+}
+out=$(face_compare obama2 obama) || fail "exit $?: $out $(grep -av ':trace:' "$work/face-obama2.trace" | tail -5)"
+echo "     obama2.jpg, obama.jpg: $(grep '^{' <<<"$out")"
+grep -qF '"faces":[1,1]' <<<"$out" || fail "not one face in each picture"
+grep -qF '"verdict":"different"' <<<"$out" && fail "the same person was called different"
+opened=$(grep -ao 'CreateFileW L"[^"]*\.onnx" GENERIC_READ' "$work/face-obama2.trace" |
+  sed 's/^CreateFileW L"//; s/" GENERIC_READ$//; s/\\\\/\\/g' | sort -u)
+[ -n "$opened" ] || fail "no .onnx file opened"
+while read -r model; do
+  echo "     opened $model"
+  [ "${model#"$w_models"}" != "$model" ] && [[ "${model#"$w_models"}" != *\\* ]] ||
+    fail "$model is not one of the installed models ($w_models)"
+done <<<"$opened"
+[ "$(wc -l <<<"$opened")" = 3 ] || fail "expected the three models, opened: $opened"
+out=$(face_compare biden obama) || fail "exit $?: $out"
+echo "     biden.jpg, obama.jpg: $(grep '^{' <<<"$out")"
+grep -qF '"match":false' <<<"$out" || fail "two different people were called a match"
+ok "the same person not called different, two people not a match, with models\\ beside the exe"
+
 step "a command in a Chinese console (code page 936) leaves its output code page at UTF-8"
 w_exe=$(winepath -w "$exe")
 w_probe=$(winepath -w "$work/console-cp.exe")
@@ -159,6 +190,15 @@ out=$(wine "$exe" outbox list 2>&1) || echo "     exit $? (no settings yet): $ou
 [ -d "$data" ] || fail "no data dir $data"
 ls "$data" | sed 's/^/     /'
 ok "${data#"$WINEPREFIX"/}"
+
+step "cwr-station.exe store backup C:\\cwr-backup.sqlite (a file the clerk names)"
+# Backups, exports and reports are written to a temp file, flushed and renamed: the flush on
+# Windows needs a handle opened for writing, else "Access denied" (os error 5).
+out=$(wine "$exe" store backup 'C:\cwr-backup.sqlite' 2>&1 | tr -d '\r') || fail "exit $?: $out"
+echo "     $out"
+[ -s "$WINEPREFIX/drive_c/cwr-backup.sqlite" ] || fail "no C:\\cwr-backup.sqlite"
+ls -A "$WINEPREFIX/drive_c" | grep -F .partial && fail "a temp file was left behind"
+ok "$(stat -c %s "$WINEPREFIX/drive_c/cwr-backup.sqlite") bytes"
 
 step "the window: cwr-station.exe demo under Xvfb"
 shot=$repo/packaging/windows/wine-demo.png

@@ -130,8 +130,14 @@ pub fn write_output<T, E: std::fmt::Display>(
     let created = create_private(&tmp).map_err(|e| failed(e.to_string()))?;
     drop(created);
     let result = write(&tmp).map_err(|e| e.to_string()).and_then(|value| {
-        // The content is on the disk before the name points at it.
-        File::open(&tmp).and_then(|f| f.sync_all()).map_err(|e| e.to_string())?;
+        // The content is on the disk before the name points at it. Opened for writing: on
+        // Windows sync_all is FlushFileBuffers, which refuses a read-only handle with "Access
+        // denied" (os error 5), and every backup and export failed there.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| e.to_string())?;
         publish(&tmp, dest, existing)?;
         Ok(value)
     });
