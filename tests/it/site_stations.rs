@@ -324,11 +324,8 @@ fn a_stations_records_move_to_the_site_database_once_and_a_second_run_copies_not
 #[test]
 fn the_demo_refuses_a_site_database() {
     let dir = tempfile::tempdir().expect("tmp");
-    let (code, text) = run(station(dir.path(), "http://127.0.0.1:9").args([
-        "--store",
-        "postgres://cwr@192.168.1.10/cwr",
-        "demo",
-    ]));
+    let (code, text) =
+        run(station(dir.path(), "http://127.0.0.1:9").args(["--store", "postgres://cwr@192.168.1.10/cwr", "demo"]));
     assert_eq!(code, 2, "{text}");
     assert!(text.contains("演示模式") && text.contains("去掉 --store"), "{text}");
 }
