@@ -1,5 +1,5 @@
 //! The site database, seen from this window: a thread that listens for the other stations'
-//! changes (LISTEN/NOTIFY, see `store::pg::Changes`) and tells the owner to read its screens
+//! changes (LISTEN/NOTIFY, see `station::site::Changes`) and tells the owner to read its screens
 //! again, and tells it when the database cannot be reached and when it is back. Nothing here
 //! polls a table: a change costs the other stations one snapshot each.
 
