@@ -132,20 +132,11 @@ impl AttendanceWrites for Store {
             "UPDATE outbox SET record_key = ?2 WHERE id = ?1",
             params![item, log.to_string()],
         )?;
-        let who = match &pass.passer {
-            Passer::Worker { .. } => "工人",
-            Passer::Visitor { .. } => "访客",
-        };
         audit_in(
             &tx,
             "记录考勤",
             &mask_id(id_code),
-            &format!(
-                "{who} {} {}，{}，队列 #{item}",
-                pass.direction.label(),
-                protocol::beijing_timestamp(pass.passed_at),
-                identified.label()
-            ),
+            &pass_audit_detail(pass, &identified, item),
         )?;
         tx.commit()?;
         Ok(item)
@@ -183,4 +174,18 @@ impl AttendanceWrites for Store {
         }
         Ok(n)
     }
+}
+
+/// The audit trail's words for a recorded pass, the same on every backend.
+pub(crate) fn pass_audit_detail(pass: &Pass, identified: &Identified, item: impl std::fmt::Display) -> String {
+    let who = match &pass.passer {
+        Passer::Worker { .. } => "工人",
+        Passer::Visitor { .. } => "访客",
+    };
+    format!(
+        "{who} {} {}，{}，队列 #{item}",
+        pass.direction.label(),
+        protocol::beijing_timestamp(pass.passed_at),
+        identified.label()
+    )
 }

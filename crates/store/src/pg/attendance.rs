@@ -1,7 +1,7 @@
 //! Attendance logs on the site database, each with its own queue item: as `crate::attendance`.
 
 use chrono::{DateTime, Duration, Utc};
-use domain::{Direction, Identified, ItemState, Pass, Passer, Validated, mask_id};
+use domain::{Direction, Identified, ItemState, Pass, Validated, mask_id};
 
 use super::rows::{finish_item, insert_in};
 use super::{PgStore, audit_in};
@@ -111,21 +111,12 @@ impl AttendanceWrites for PgStore {
                 "UPDATE outbox SET record_key = $2 WHERE id = $1",
                 &[&item.get(), &log.to_string()],
             )?;
-            let who = match &pass.passer {
-                Passer::Worker { .. } => "工人",
-                Passer::Visitor { .. } => "访客",
-            };
             audit_in(
                 &mut tx,
                 station,
                 "记录考勤",
                 &mask_id(id_code),
-                &format!(
-                    "{who} {} {}，{}，队列 #{item}",
-                    pass.direction.label(),
-                    protocol::beijing_timestamp(pass.passed_at),
-                    identified.label()
-                ),
+                &crate::attendance::pass_audit_detail(pass, &identified, item),
             )?;
             tx.commit()?;
             Ok(item)
