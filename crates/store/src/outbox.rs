@@ -535,25 +535,6 @@ impl QueueWrites for Store {
         Ok(())
     }
 
-    fn open_breaker(&self, until: DateTime<Utc>, failures: u32) -> Result<()> {
-        self.set_setting("breaker_until", Some(&timestamp(until)))?;
-        self.set_setting("breaker_failures", Some(&failures.to_string()))
-    }
-
-    fn reset_breaker(&self) -> Result<()> {
-        self.set_setting("breaker_until", None)?;
-        self.set_setting("breaker_failures", None)
-    }
-
-    fn remember_clock_offset_ms(&self, ms: i64) -> Result<()> {
-        self.set_setting("clock_offset_ms", Some(&ms.to_string()))
-    }
-
-    fn set_last_refusal(&self, refusal: Option<&LastRefusal>) -> Result<()> {
-        let json = refusal.and_then(|r| serde_json::to_string(r).ok());
-        self.set_setting("last_refusal", json.as_deref())
-    }
-
     fn dismiss_settings_pause(&self) -> Result<()> {
         if let Some(last) = self.last_refusal()? {
             self.set_setting("not_settings_words", Some(&last.words_key()))?;

@@ -215,7 +215,9 @@ pub trait QueueReads: SettingsReads {
     }
 }
 
-pub trait QueueWrites {
+/// The queue's state among the settings is written here once for every backend, as
+/// [`QueueReads`] reads it.
+pub trait QueueWrites: SettingsWrites {
     /// Claims the item for this sender, recorded before the request leaves, so a crash
     /// mid-send is visible at start-up. `false`: another sender holds it (a site database's
     /// other station), and this one leaves it alone; one sender per data dir always gets it.
@@ -261,14 +263,25 @@ pub trait QueueWrites {
     /// An item a failed pass left "sending" goes back to waiting at once (not at next start).
     fn release_sending(&self, id: ItemId) -> Result<()>;
 
-    fn open_breaker(&self, until: DateTime<Utc>, failures: u32) -> Result<()>;
+    fn open_breaker(&self, until: DateTime<Utc>, failures: u32) -> Result<()> {
+        self.set_setting("breaker_until", Some(&crate::timestamp(until)))?;
+        self.set_setting("breaker_failures", Some(&failures.to_string()))
+    }
 
     /// The platform answered (or the clerk asked for a try now).
-    fn reset_breaker(&self) -> Result<()>;
+    fn reset_breaker(&self) -> Result<()> {
+        self.set_setting("breaker_until", None)?;
+        self.set_setting("breaker_failures", None)
+    }
 
-    fn remember_clock_offset_ms(&self, ms: i64) -> Result<()>;
+    fn remember_clock_offset_ms(&self, ms: i64) -> Result<()> {
+        self.set_setting("clock_offset_ms", Some(&ms.to_string()))
+    }
 
-    fn set_last_refusal(&self, refusal: Option<&LastRefusal>) -> Result<()>;
+    fn set_last_refusal(&self, refusal: Option<&LastRefusal>) -> Result<()> {
+        let json = refusal.and_then(|r| serde_json::to_string(r).ok());
+        self.set_setting("last_refusal", json.as_deref())
+    }
 
     /// The clerk said a pause was not a settings problem: these words, under these settings,
     /// are judged record by record from now on, and the queue resumes.

@@ -13,7 +13,7 @@ use postgres::{GenericClient, Row};
 
 use super::{PgStore, audit_in};
 use crate::seams::prelude::*;
-use crate::{ItemId, ItemKind, LastRefusal, OutboxCounts, OutboxItem, ParkReason, Parking, Result, StoreError};
+use crate::{ItemId, ItemKind, OutboxCounts, OutboxItem, ParkReason, Parking, Result, StoreError};
 use crate::{parse_timestamp, timestamp};
 use domain::ItemState;
 
@@ -81,7 +81,7 @@ fn setting_in(c: &mut impl GenericClient, key: &str) -> Result<Option<String>> {
 /// Writes only a change: every statement on `settings` tells every station's screens to
 /// re-read (a statement trigger fires on no rows too), and the sender resets the breaker and
 /// the last refusal after every item it sends.
-fn set_setting_in(c: &mut impl GenericClient, key: &str, value: Option<&str>) -> Result<()> {
+pub(super) fn set_setting_in(c: &mut impl GenericClient, key: &str, value: Option<&str>) -> Result<()> {
     if setting_in(c, key)?.as_deref() == value {
         return Ok(());
     }
@@ -101,10 +101,6 @@ fn set_pause_in(c: &mut impl GenericClient, pause: Option<(&str, &str)>) -> Resu
 }
 
 impl PgStore {
-    fn set_setting_value(&self, key: &str, value: Option<&str>) -> Result<()> {
-        self.with(|c| set_setting_in(c, key, value))
-    }
-
     /// A state change out of 'sending' (or of a waiting item): the claim goes with it.
     fn update_item(
         &self,
@@ -470,25 +466,6 @@ impl QueueWrites for PgStore {
             )?;
             Ok(())
         })
-    }
-
-    fn open_breaker(&self, until: DateTime<Utc>, failures: u32) -> Result<()> {
-        self.set_setting_value("breaker_until", Some(&timestamp(until)))?;
-        self.set_setting_value("breaker_failures", Some(&failures.to_string()))
-    }
-
-    fn reset_breaker(&self) -> Result<()> {
-        self.set_setting_value("breaker_until", None)?;
-        self.set_setting_value("breaker_failures", None)
-    }
-
-    fn remember_clock_offset_ms(&self, ms: i64) -> Result<()> {
-        self.set_setting_value("clock_offset_ms", Some(&ms.to_string()))
-    }
-
-    fn set_last_refusal(&self, refusal: Option<&LastRefusal>) -> Result<()> {
-        let json = refusal.and_then(|r| serde_json::to_string(r).ok());
-        self.set_setting_value("last_refusal", json.as_deref())
     }
 
     fn dismiss_settings_pause(&self) -> Result<()> {

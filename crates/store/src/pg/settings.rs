@@ -30,18 +30,10 @@ impl SettingsReads for PgStore {
 }
 
 impl SettingsWrites for PgStore {
+    /// An unchanged value is not written: a write of no rows would still announce a change to
+    /// every station (statement triggers), and the sender sets the same values on every pass.
     fn set_setting(&self, key: &str, value: Option<&str>) -> Result<()> {
-        self.with(|c| {
-            match value {
-                Some(v) => c.execute(
-                    "INSERT INTO settings (key, value) VALUES ($1, $2)
-                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    &[&key, &v],
-                )?,
-                None => c.execute("DELETE FROM settings WHERE key = $1", &[&key])?,
-            };
-            Ok(())
-        })
+        self.with(|c| super::outbox::set_setting_in(c, key, value))
     }
 
     fn remember_version(&self, environment: &str, endpoint: Endpoint, version: &str) -> Result<()> {
