@@ -3,13 +3,13 @@
 //! bulk loading), each a pair of traits — `*Reads` and `*Writes`.
 //!
 //! - Reads only: [`StoreReads`] (every `*Reads`) is what the window and the commands get,
-//!   from `Station::store()` or a [`Reader`] opened read-only. The write traits are not handed
+//!   from `Station::store()` or a [`Reader`](crate::Reader) opened read-only. The write traits are not handed
 //!   to them, so a screen that writes does not compile: it asks a station use case.
 //! - Writes: [`Backend`] is every trait plus `Send`; `Station` and the sender hold a
 //!   `Box<dyn Backend>` / `&mut dyn Backend`, not a type parameter, so neither the screens
 //!   nor the commands carry a generic through every signature, and a second backend is one
-//!   more `impl Backend` chosen in [`open_backend`], where every connection the station opens
-//!   comes from (the SQLite [`Store`] is the first).
+//!   more `impl Backend` chosen in [`open_backend`](crate::open_backend), where every connection the station opens
+//!   comes from (the SQLite [`Store`](crate::Store) is the first).
 //! - One operation, one transaction: where a write spans areas (a worker and its queue item,
 //!   a removal and its item), it sits on the area that owns the operation and the backend
 //!   does it atomically; callers never compose a transaction from two traits.
@@ -33,8 +33,8 @@ use protocol::types::{DictEntry, LeaveFailure, RegisterAnswer};
 
 use crate::{
     BlacklistEntry, BulkWorker, CompanyRecord, DescriptorSource, DraftSource, FaceRow, ItemId, ItemKind, LastRefusal,
-    OutboxCounts, OutboxItem, Parking, PassRow, Pruned, Result, Store, StoreStats, Thumbnail, WorkerPhotos,
-    WorkerRecord, WorkerRow,
+    OutboxCounts, OutboxItem, Parking, PassRow, Pruned, Result, StoreStats, Thumbnail, WorkerPhotos, WorkerRecord,
+    WorkerRow,
 };
 
 pub trait WorkerReads {
@@ -540,80 +540,7 @@ impl<T> Backend for T where
 {
 }
 
-/// Where a station keeps its records: this PC's SQLite file (the default, a one-PC site), or
-/// the site database that several stations share.
-#[derive(Debug, Clone, Default)]
-pub enum StoreLocation {
-    #[default]
-    ThisPc,
-    Site {
-        /// Boxed: the driver's connection settings are large beside `ThisPc`.
-        database: Box<crate::pg::SiteDatabase>,
-        /// This station's name in what it saves and claims (its Device_ID or the PC's name).
-        station: String,
-        /// How long this station's claim on a queue item holds: longer than its longest call
-        /// (see [`crate::pg::lease_secs_for`]).
-        lease_secs: i64,
-    },
-}
-
-impl StoreLocation {
-    /// In the clerk's words, for the status bar and the commands.
-    pub fn describe(&self) -> String {
-        match self {
-            StoreLocation::ThisPc => "本机".into(),
-            StoreLocation::Site { database, .. } => format!("工地数据库 {}", database.address()),
-        }
-    }
-
-    pub fn is_site(&self) -> bool {
-        matches!(self, StoreLocation::Site { .. })
-    }
-}
-
-/// Opens the station's store for the use cases and the sender: this PC's SQLite file in the
-/// data dir, or the site database. Every connection the station opens (its own, the sender's,
-/// a command's pass, the acceptance run) comes from here, so all follow the same choice.
-pub fn open_backend(data_dir: &Path, location: &StoreLocation) -> Result<Box<dyn Backend>> {
-    match location {
-        StoreLocation::ThisPc => Ok(Box::new(Store::open_in(data_dir)?)),
-        StoreLocation::Site {
-            database,
-            station,
-            lease_secs,
-        } => crate::pg::open_backend(database, station, *lease_secs),
-    }
-}
-
-/// A store opened for looking only (see [`Store::open_read_only`]): it hands out reads and
-/// nothing else, so a command that only lists cannot write by mistake. On a site database the
-/// connection is the same as a station's; only the reads are handed out.
-pub struct Reader(Box<dyn StoreReads + Send>);
-
-impl std::fmt::Debug for Reader {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("Reader").field(&self.0.location()).finish()
-    }
-}
-
-impl Reader {
-    pub fn open(data_dir: &Path, location: &StoreLocation) -> Result<Reader> {
-        Ok(match location {
-            StoreLocation::ThisPc => Reader(Box::new(Store::open_read_only(data_dir)?)),
-            StoreLocation::Site { database, station, .. } => Reader(crate::pg::open_reader(database, station)?),
-        })
-    }
-}
-
-impl std::ops::Deref for Reader {
-    type Target = dyn StoreReads;
-
-    fn deref(&self) -> &Self::Target {
-        &*self.0
-    }
-}
-
-/// The traits, for code that calls them on a concrete [`Store`] (tests, the generator).
+/// The traits, for code that calls them on a concrete [`Store`](crate::Store) (tests, the generator).
 pub mod prelude {
     pub use super::{
         AttendanceReads, AttendanceWrites, AuditReads, AuditWrites, Backend, BlacklistReads, BlacklistWrites,
