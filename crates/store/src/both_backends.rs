@@ -62,58 +62,11 @@ impl Peek for PgStore {
     }
 }
 
-/// Every record area, read and written: what the scenarios need of a backend.
-trait Records:
-    WorkerReads
-    + WorkerWrites
-    + DraftReads
-    + DraftWrites
-    + CompanyReads
-    + CompanyWrites
-    + AttendanceReads
-    + AttendanceWrites
-    + FaceReads
-    + FaceWrites
-    + BlacklistReads
-    + BlacklistWrites
-    + DictionaryReads
-    + DictionaryWrites
-    + SettingsReads
-    + SettingsWrites
-    + AuditReads
-    + AuditWrites
-    + MaintenanceReads
-    + MaintenanceWrites
-    + BulkWrites
-    + Peek
-{
-}
+/// Every record area, read and written (a station's backend), and a look at its rows: what
+/// the scenarios need of a backend.
+trait Records: Backend + Peek {}
 
-impl<T> Records for T where
-    T: WorkerReads
-        + WorkerWrites
-        + DraftReads
-        + DraftWrites
-        + CompanyReads
-        + CompanyWrites
-        + AttendanceReads
-        + AttendanceWrites
-        + FaceReads
-        + FaceWrites
-        + BlacklistReads
-        + BlacklistWrites
-        + DictionaryReads
-        + DictionaryWrites
-        + SettingsReads
-        + SettingsWrites
-        + AuditReads
-        + AuditWrites
-        + MaintenanceReads
-        + MaintenanceWrites
-        + BulkWrites
-        + Peek
-{
-}
+impl<T: Backend + Peek> Records for T {}
 
 fn fresh_site(label: &str) -> SiteDatabase {
     SiteDatabase::parse(&PgServer::shared().fresh_database(label)).expect("address")

@@ -455,16 +455,7 @@ impl QueueWrites for Store {
     }
 
     fn retry_now(&self, id: ItemId) -> Result<()> {
-        let item = self.outbox_item(id)?;
-        if item.state == ItemState::Sent {
-            return Err(StoreError::NotFound(format!("编号 {id} 的记录已上传，无需重试")));
-        }
-        if item.state == ItemState::Expired {
-            return Err(StoreError::NotFound(format!(
-                "编号 {id} 的考勤已过时限：平台只接收 2 小时内的考勤，不能再上传"
-            )));
-        }
-        if item.state == ItemState::Sending {
+        if !crate::outbox::may_retry(&self.outbox_item(id)?)? {
             return Ok(());
         }
         self.conn.execute(
@@ -546,5 +537,20 @@ impl QueueWrites for Store {
         )?;
         self.audit("恢复上传", "队列", "登记员确认不是设置问题，逐条处理")?;
         Ok(())
+    }
+}
+
+/// Whether the clerk's 重试 applies to `item`, on every backend: a sent item needs none and
+/// an expired log cannot go (said as errors); one being sent right now is left to its sender
+/// (`Ok(false)`, nothing to do).
+pub(crate) fn may_retry(item: &OutboxItem) -> Result<bool> {
+    let id = item.id;
+    match item.state {
+        ItemState::Sent => Err(StoreError::NotFound(format!("编号 {id} 的记录已上传，无需重试"))),
+        ItemState::Expired => Err(StoreError::NotFound(format!(
+            "编号 {id} 的考勤已过时限：平台只接收 2 小时内的考勤，不能再上传"
+        ))),
+        ItemState::Sending => Ok(false),
+        _ => Ok(true),
     }
 }

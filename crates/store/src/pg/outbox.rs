@@ -342,16 +342,7 @@ impl QueueWrites for PgStore {
     }
 
     fn retry_now(&self, id: ItemId) -> Result<()> {
-        let item = self.outbox_item(id)?;
-        if item.state == ItemState::Sent {
-            return Err(StoreError::NotFound(format!("编号 {id} 的记录已上传，无需重试")));
-        }
-        if item.state == ItemState::Expired {
-            return Err(StoreError::NotFound(format!(
-                "编号 {id} 的考勤已过时限：平台只接收 2 小时内的考勤，不能再上传"
-            )));
-        }
-        if item.state == ItemState::Sending {
+        if !crate::outbox::may_retry(&self.outbox_item(id)?)? {
             return Ok(());
         }
         // `state <> 'sending'` again: a station may have claimed it since it was read.
