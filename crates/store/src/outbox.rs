@@ -135,7 +135,8 @@ impl OutboxCounts {
     }
 }
 
-const COLUMNS: &str = "id, kind, record_key, label, state, attempts, next_attempt_at, last_code, last_message, last_advice, created_at, updated_at, park_reason, last_detail, maybe_delivered";
+/// The columns `row_to_item` reads, in its order (the site database reads the same).
+pub(crate) const COLUMNS: &str = "id, kind, record_key, label, state, attempts, next_attempt_at, last_code, last_message, last_advice, created_at, updated_at, park_reason, last_detail, maybe_delivered";
 
 fn row_to_item(r: &Row<'_>) -> rusqlite::Result<OutboxItem> {
     let kind: String = r.get(1)?;

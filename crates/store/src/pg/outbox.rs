@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use postgres::{GenericClient, Row};
 
 use super::{PgStore, audit_in};
+use crate::outbox::COLUMNS;
 use crate::seams::prelude::*;
 use crate::{ItemId, ItemKind, OutboxCounts, OutboxItem, ParkReason, Parking, Result, StoreError};
 use crate::{parse_timestamp, timestamp};
@@ -35,8 +36,6 @@ pub fn lease_secs_for(connect_secs: u64, call_secs: u64) -> i64 {
     i64::try_from(connect_secs.saturating_add(call_secs))
         .map_or(LEASE_SECS, |call| call.saturating_add(LEASE_MARGIN_SECS))
 }
-
-const COLUMNS: &str = "id, kind, record_key, label, state, attempts, next_attempt_at, last_code, last_message, last_advice, created_at, updated_at, park_reason, last_detail, maybe_delivered";
 
 /// A station changes an item only when no other station's live claim holds it: a sender
 /// whose lease ran out and was taken over does not overwrite the new holder's outcome, and a
