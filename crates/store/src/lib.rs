@@ -52,7 +52,7 @@ pub use host::paths::{BACKUP_DIR, DB_FILE};
 pub enum StoreError {
     #[error("{}", trouble::sqlite_words(.0))]
     Sqlite(#[from] rusqlite::Error),
-    /// The site database (PostgreSQL) failed: out of reach, or it refused (see [`pg::words`]).
+    /// The site database (PostgreSQL) failed: out of reach, or it refused (its words: `pg::words`).
     #[error("{}", pg::words(.0))]
     Postgres(#[from] postgres::Error),
     /// Another station saved this worker first (two clerks, one ID number, on a site database):
